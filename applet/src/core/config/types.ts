@@ -1,0 +1,116 @@
+// The typed view of /etc/config/lanvpn. UCI holds strings; validate.ts turns them into these types
+// and reports every problem at once; render.ts writes them back without losing what it does not know.
+
+/** How a LAN device's traffic is routed (product.md, The four device modes). */
+export type DeviceMode = 'vpn' | 'direct' | 'mediastreamer' | 'blocked'
+export const DEVICE_MODES: readonly DeviceMode[] = ['vpn', 'direct', 'mediastreamer', 'blocked']
+
+/** `always`: a manual disconnect leaves vpn devices offline. `auto`: after a manual disconnect they
+ * use the WAN; an unexpected drop still blocks. */
+export type KillSwitch = 'always' | 'auto'
+
+export type LogLevel = 'err' | 'warning' | 'notice' | 'info' | 'debug'
+
+/** `config globals 'globals'` — one section. */
+export type Globals = {
+  enabled: boolean
+  killSwitch: KillSwitch
+  autoConnect: boolean
+  defaultMode: DeviceMode
+  /** Route IPv6 of vpn devices through the tunnel when the profile has v6 (else drop it). */
+  ipv6: boolean
+  /** Send the router's own traffic through the tunnel (default: WAN). */
+  routerViaVpn: boolean
+  /** Profile section name of the chosen location, or '' for none. */
+  activeProfile: string
+  /** Ordered fallback profile section names. */
+  fallback: string[]
+  /** Health probe target (IP address); '' means the tunnel's DNS server. */
+  healthTarget: string
+  /** Seconds between health probes, 2–60. */
+  healthInterval: number
+  logLevel: LogLevel
+  /** Linux device of the LAN bridge. */
+  lanDevice: string
+  /** netifd logical name of the WAN interface. */
+  wanInterface: string
+}
+
+export type ProfileType = 'wireguard' | 'openvpn'
+
+/** `config profile '<name>'` — one location. Secrets (keys, passwords) are not here: they live in
+ * root-only files under the secrets directory, named after the section. */
+export type Profile = {
+  /** UCI section name: [A-Za-z0-9_], stable id used by the API. */
+  id: string
+  /** What people see ("Amsterdam"). */
+  label: string
+  type: ProfileType
+  /** Interface addresses with prefix (10.64.0.2/32, fd00::2/128). */
+  addresses: string[]
+  dns: string[]
+  /** DNS search domains from the profile. */
+  dnsSearch: string[]
+  /** 0 means the default (1420 for WireGuard). */
+  mtu: number
+  /** WireGuard peer; empty for OpenVPN. */
+  peers: WireguardPeer[]
+}
+
+export type WireguardPeer = {
+  publicKey: string
+  endpointHost: string
+  endpointPort: number
+  allowedIps: string[]
+  /** Seconds; 0 means off. */
+  persistentKeepalive: number
+  /** Whether a preshared key file exists (the key itself is a secret). */
+  hasPresharedKey: boolean
+}
+
+/** `config device '<name>'` — a configured LAN device. Discovered devices are not persisted. */
+export type Device = {
+  /** UCI section name, derived from the MAC: d_aabbccddeeff. */
+  id: string
+  /** Lower-case colon form. */
+  mac: string
+  mode: DeviceMode
+  label: string
+  kind: string
+}
+
+export type MediastreamerMethod = 'http' | 'dyndns2'
+
+/** `config mediastreamer 'mediastreamer'` — smart-DNS registration settings. Token and password are
+ * secrets and not part of this type. */
+export type Mediastreamer = {
+  enabled: boolean
+  method: MediastreamerMethod
+  /** HTTPS activation URL template with {ip} and {token}. */
+  url: string
+  httpMethod: 'GET' | 'POST'
+  /** Optional POST body template with {ip} and {token}. */
+  body: string
+  /** Optional text the response body must contain for success. */
+  successMatch: string
+  /** dyndns2 server host name. */
+  server: string
+  hostname: string
+  username: string
+  /** One or two smart-DNS servers (IP addresses). */
+  dnsServers: string[]
+  /** IP-echo URLs used when the WAN address is not public. */
+  ipEchoUrls: string[]
+}
+
+/** The whole validated config. */
+export type Config = {
+  globals: Globals
+  profiles: Profile[]
+  devices: Device[]
+  mediastreamer: Mediastreamer
+}
+
+/** One validation problem. `section` is the UCI section name (or `@type[i]` for anonymous ones),
+ * `option` the option name or '' when the whole section is at fault. */
+export type ConfigProblem = { section: string; option: string; reason: string }

@@ -1,0 +1,35 @@
+// Where lanvpn keeps its files on a router, and how a development or test run moves them.
+
+/** The files lanvpn reads and writes. All absolute. */
+export type Paths = {
+  /** The UCI config: desired state, the one thing users change. */
+  config: string
+  /** Root-only secrets (private keys, passwords, tokens): one 0600 file each. */
+  secretsDir: string
+  /** Persistent, non-secret state kept across reboots (connection history). Flash: written rarely. */
+  stateDir: string
+  /** RAM-only runtime files (tmpfs). */
+  runDir: string
+  /** The status file the web UI polls through rpcd's `file.read`. */
+  status: string
+  /** The daemon's pid, for the rpc face to signal a reload. */
+  pidFile: string
+  /** The fw4 include carrying the fail-closed rules. */
+  fw4Include: string
+}
+
+/** The router layout, optionally under a prefix (LANVPN_PREFIX) so tests and the lab keep their
+ * files in a temporary directory. Pure: the caller reads the environment. */
+export function resolvePaths(prefix = ''): Paths {
+  const p = prefix.replace(/\/+$/, '')
+  const runDir = `${p}/var/run/lanvpn`
+  return {
+    config: `${p}/etc/config/lanvpn`,
+    secretsDir: `${p}/etc/lanvpn/secrets`,
+    stateDir: `${p}/etc/lanvpn/state`,
+    runDir,
+    status: `${runDir}/status.json`,
+    pidFile: `${runDir}/lanvpnd.pid`,
+    fw4Include: `${p}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft`,
+  }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Builds everything a router needs into dist/:
+//   dist/lanvpn.js          the daemon/rpc/cli bundle (ES2020, one file, runs under qjs and node)
+//   dist/www/               the web UI (Vite)
+//   dist/root/              the router's file tree: openwrt-package/files plus the generated pieces
+//                           (bundle, web UI, rpcd plugin with its static `list` JSON)
+// Usage: node scripts/build.mjs [applet|webui|root]...   (no argument: all of them)
+import { build } from 'esbuild'
+import { execFileSync } from 'node:child_process'
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const DIST = join(ROOT, 'dist')
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+
+async function buildApplet() {
+  mkdirSync(DIST, { recursive: true })
+  await build({
+    entryPoints: [join(ROOT, 'applet/src/main.ts')],
+    outfile: join(DIST, 'lanvpn.js'),
+    bundle: true,
+    // A classic script, not a module: qjs runs it with `--std` (std/os as globals), node as CommonJS.
+    format: 'iife',
+    platform: 'neutral',
+    target: 'es2020',
+    // Only host/node.ts reaches for node:* and only when running under Node (require is there).
+    external: ['node:*'],
+    mainFields: ['module', 'main'],
+    minify: true,
+    legalComments: 'none',
+    charset: 'utf8',
+    define: { __LANVPN_VERSION__: JSON.stringify(pkg.version) },
+    logLevel: 'warning',
+  })
+  // dist/ sits under a "type": "module" package.json; make node read the bundle as CommonJS, as it
+  // will on a router where no package.json is around.
+  writeFileSync(join(DIST, 'package.json'), '{ "type": "commonjs" }\n')
+}
+
+function buildWebui() {
+  execFileSync('npx', ['vite', 'build', '--config', 'webui/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  })
+}
+
+/** Lays out dist/root exactly as files land on the router. */
+function buildRoot() {
+  const out = join(DIST, 'root')
+  rmSync(out, { recursive: true, force: true })
+  cpSync(join(ROOT, 'openwrt-package/files'), out, { recursive: true })
+  mkdirSync(join(out, 'usr/share/lanvpn'), { recursive: true })
+  cpSync(join(DIST, 'lanvpn.js'), join(out, 'usr/share/lanvpn/lanvpn.js'))
+  cpSync(join(DIST, 'www'), join(out, 'www/lanvpn'), { recursive: true })
+  // The rpcd plugin's `list` answer is static JSON generated from the method table, so rpcd's
+  // blocking `list` at boot never waits on a JS runtime (openwrt-contracts §1).
+  const list = execFileSync(process.execPath, [join(DIST, 'lanvpn.js'), 'rpc', 'list'], {
+    encoding: 'utf8',
+  }).trim()
+  JSON.parse(list)
+  const template = readFileSync(join(ROOT, 'openwrt-package/rpcd-plugin.sh.in'), 'utf8')
+  const plugin = join(out, 'usr/libexec/rpcd/lanvpn')
+  mkdirSync(dirname(plugin), { recursive: true })
+  writeFileSync(plugin, template.replace('@LIST_JSON@', list))
+  for (const exe of ['usr/libexec/rpcd/lanvpn', 'usr/bin/lanvpn', 'etc/init.d/lanvpn']) {
+    try {
+      chmodSync(join(out, exe), 0o755)
+    } catch {}
+  }
+}
+
+const steps = process.argv.slice(2)
+const want = (s) => steps.length === 0 || steps.includes(s)
+if (want('applet')) await buildApplet()
+if (want('webui')) buildWebui()
+if (want('root')) buildRoot()
