@@ -1,0 +1,25 @@
+# lanvpn — see README.md. `make demo` and `make test` do all their own set-up (as root on Debian).
+.PHONY: setup build test demo bench clean typecheck
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@npm run --silent build
+
+typecheck: setup
+	@npx tsc -p tsconfig.json --noEmit
+
+# Every test: unit, golden, transitions, host contract (Node and the QuickJS engine), rpc contract,
+# the dev router, web UI, and the end-to-end lab and browser tests (root).
+test: build typecheck
+	@npx vitest run
+
+demo: build
+	@scripts/demo.sh
+
+bench: build
+	@npm run --silent bench
+
+clean:
+	rm -rf dist bench/results.md

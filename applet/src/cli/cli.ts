@@ -1,0 +1,104 @@
+// The `lanvpn` command (for SSH users, the init script and rpcd): one bundle, several verbs.
+import { parseConfig } from '../core/config/validate'
+import type { Paths } from '../core/paths'
+import { runDaemon } from '../daemon/daemon'
+import type { Host } from '../host/host'
+import { methods } from '../rpc/methods'
+import { MAX_INPUT_BYTES, handleCall, renderList } from '../rpc/protocol'
+import type { Status } from '../rpc/types'
+import { cleanup } from '../system/cleanup'
+import { readConfigText } from '../system/files'
+import { readStatus } from '../system/status'
+
+declare const __LANVPN_VERSION__: string
+const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'dev'
+
+export const HELP = `lanvpn ${VERSION} — VPN sharing for OpenWrt routers
+
+Usage: lanvpn <command> [options]
+
+Commands:
+  status [--json]   Show the daemon, tunnel and device state (from the status file).
+  check             Validate /etc/config/lanvpn and list every problem (exit 1 if any).
+  cleanup           Remove every rule, route, interface and runtime file lanvpn made.
+                    Safe to run at any time; your config and secrets are kept.
+  daemon            Run the daemon (procd starts this; you normally do not).
+  rpc list          Print the rpcd signature of the lanvpn ubus object.
+  rpc call METHOD   Run one rpc method with a JSON object on stdin (what rpcd does).
+  version           Print the version.
+  help, --help      Show this help.
+
+The web UI is at http://<router>/lanvpn/. Settings live in /etc/config/lanvpn.
+`
+
+function fmtTime(ms: number): string {
+  return ms > 0 ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '-'
+}
+
+/** The status in a few lines for a person on SSH. No addresses: status holds none. */
+export function renderStatusText(s: Status): string {
+  const lines = [
+    `daemon:  ${s.daemon.state}${s.daemon.pid ? ` (pid ${s.daemon.pid}, ${s.daemon.runtime}, since ${fmtTime(s.daemon.startedAt)})` : ''}`,
+    `tunnel:  ${s.tunnel.state}${s.tunnel.profile ? ` (${s.tunnel.profile})` : ''}${s.tunnel.reason ? ` — ${s.tunnel.reason}` : ''}`,
+    `devices: vpn ${s.devices.vpn}, direct ${s.devices.direct}, mediastreamer ${s.devices.mediastreamer}, blocked ${s.devices.blocked}`,
+    `applied: ${s.apply.ok ? 'ok' : 'FAILED'} (generation ${s.generation}, ${fmtTime(s.updatedAt)})`,
+  ]
+  for (const e of s.apply.errors) lines.push(`  ${e}`)
+  if (s.problems.length) lines.push(`config:  ${s.problems.length} problem(s); run \`lanvpn check\``)
+  return lines.join('\n') + '\n'
+}
+
+/** Runs one command line; resolves with the process exit code. */
+export async function runCli(host: Host, paths: Paths, argv: string[]): Promise<number> {
+  const [cmd = 'help', ...rest] = argv
+  switch (cmd) {
+    case 'help':
+    case '--help':
+    case '-h':
+      host.writeStdout(HELP)
+      return 0
+    case 'version':
+    case '--version':
+      host.writeStdout(`${VERSION}\n`)
+      return 0
+    case 'status': {
+      const s = readStatus(host, paths)
+      host.writeStdout(rest.includes('--json') ? `${JSON.stringify(s)}\n` : renderStatusText(s))
+      return 0
+    }
+    case 'check': {
+      const { problems } = parseConfig(readConfigText(host, paths))
+      for (const p of problems) host.writeStdout(`${p.section || '-'}.${p.option || '-'}: ${p.reason}\n`)
+      if (!problems.length) host.writeStdout(`${paths.config}: ok\n`)
+      return problems.length ? 1 : 0
+    }
+    case 'cleanup': {
+      const report = await cleanup(host, paths)
+      for (const r of report.removed) host.writeStdout(`removed ${r}\n`)
+      for (const e of report.errors) host.writeStderr(`lanvpn cleanup: ${e}\n`)
+      if (!report.removed.length && !report.errors.length) host.writeStdout('nothing of lanvpn is left\n')
+      return report.errors.length ? 1 : 0
+    }
+    case 'daemon':
+      return runDaemon(host, paths)
+    case 'rpc':
+      return runRpc(host, paths, rest)
+    default:
+      host.writeStderr(`lanvpn: unknown command ${JSON.stringify(cmd)}; see lanvpn --help\n`)
+      return 2
+  }
+}
+
+async function runRpc(host: Host, paths: Paths, [sub, method = '']: string[]): Promise<number> {
+  if (sub === 'list') {
+    host.writeStdout(JSON.stringify(renderList(methods)))
+    return 0
+  }
+  if (sub === 'call') {
+    const input = host.readStdin(MAX_INPUT_BYTES)
+    host.writeStdout(JSON.stringify(await handleCall(methods, { host, paths }, method, input)))
+    return 0
+  }
+  host.writeStderr('usage: lanvpn rpc list | lanvpn rpc call METHOD\n')
+  return 2
+}

@@ -1,0 +1,50 @@
+// `lanvpn cleanup`: removes exactly what lanvpn owns (core/ids.ts) and nothing else. Safe at any
+// time, and idempotent: a second run finds nothing and says so. The config and secrets are the
+// user's and stay (opkg keeps the conffile; removal of secrets is a separate, explicit action).
+import { NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN, TUNNEL_IFACE, VPN_TABLE } from '../core/ids'
+import { parseRulePriorities } from '../core/observe/ip'
+import type { Paths } from '../core/paths'
+import type { Host } from '../host/host'
+import { observeNftTables } from './nft'
+import { run } from './run'
+
+export type CleanupReport = { removed: string[]; errors: string[] }
+
+/** Removes our nft table, ip rules in our priority window, our route table, the tunnel interface and
+ * our runtime files. Each step runs even when an earlier one failed. */
+export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> {
+  const report: CleanupReport = { removed: [], errors: [] }
+  const attempt = async (what: string, argv: string[]) => {
+    const r = await run(host, argv)
+    if (r.code === 0) report.removed.push(what)
+    else report.errors.push(`${what}: ${r.stderr.trim() || `${argv[0]} exited ${r.code}`}`)
+  }
+
+  const tables = await observeNftTables(host)
+  if (tables.some((t) => t.family === NFT_FAMILY && t.name === NFT_TABLE))
+    await attempt(`nft table ${NFT_FAMILY} ${NFT_TABLE}`, ['nft', 'delete', 'table', NFT_FAMILY, NFT_TABLE])
+
+  for (const family of ['-4', '-6']) {
+    const rules = await run(host, ['ip', family, 'rule', 'show'])
+    const ours = parseRulePriorities(rules.stdout).filter((p) => p >= PRIO_BASE && p < PRIO_BASE + PRIO_SPAN)
+    for (const prio of ours)
+      await attempt(`ip ${family} rule ${prio}`, ['ip', family, 'rule', 'del', 'priority', String(prio)])
+    const routes = await run(host, ['ip', family, 'route', 'show', 'table', String(VPN_TABLE)])
+    if (routes.code === 0 && routes.stdout.trim() !== '')
+      await attempt(`ip ${family} route table ${VPN_TABLE}`, ['ip', family, 'route', 'flush', 'table', String(VPN_TABLE)])
+  }
+
+  const link = await run(host, ['ip', 'link', 'show', 'dev', TUNNEL_IFACE])
+  if (link.code === 0) await attempt(`interface ${TUNNEL_IFACE}`, ['ip', 'link', 'del', 'dev', TUNNEL_IFACE])
+
+  for (const file of [paths.fw4Include, paths.status, paths.pidFile]) {
+    if (host.stat(file) === null) continue
+    try {
+      host.removeFile(file)
+      report.removed.push(file)
+    } catch (e) {
+      report.errors.push(`${file}: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+  return report
+}

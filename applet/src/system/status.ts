@@ -1,0 +1,39 @@
+// The status file: RAM only (/var/run), written by the daemon, read by the UI through rpcd's
+// `file.read` (no process per poll) and by the `status` rpc method and CLI command.
+import type { Paths } from '../core/paths'
+import type { Host } from '../host/host'
+import type { Status } from '../rpc/types'
+
+/** What status reads as when no daemon has written one (not installed, not started, or cleaned up). */
+export function stoppedStatus(): Status {
+  return {
+    version: 1,
+    generation: 0,
+    updatedAt: 0,
+    configHash: '',
+    daemon: { state: 'stopped', pid: 0, startedAt: 0, runtime: '' },
+    tunnel: { state: 'disconnected', profile: '', since: 0 },
+    devices: { vpn: 0, direct: 0, mediastreamer: 0, blocked: 0 },
+    problems: [],
+    apply: { ok: true, errors: [] },
+  }
+}
+
+/** The current status; a missing or unreadable file reads as stopped. */
+export function readStatus(host: Host, paths: Paths): Status {
+  const text = host.readFile(paths.status)
+  if (text === null) return stoppedStatus()
+  try {
+    const parsed = JSON.parse(text) as Status
+    return parsed && parsed.version === 1 ? parsed : stoppedStatus()
+  } catch {
+    return stoppedStatus()
+  }
+}
+
+/** Writes the status atomically (tmpfs: no fsync). World-readable is not needed: rpcd reads it as
+ * root, so 0644 only lets local users see the tunnel state, which holds no address or name. */
+export function writeStatus(host: Host, paths: Paths, status: Status): void {
+  host.mkdirp(paths.runDir, 0o755)
+  host.writeFileAtomic(paths.status, JSON.stringify(status), { mode: 0o644, durable: false })
+}
