@@ -4,6 +4,7 @@ import { runCli } from './cli/cli'
 import { resolvePaths } from './core/paths'
 import type { Host } from './host/host'
 import { createQuickjsHost } from './host/quickjs'
+import { withLogLevel } from './system/log'
 
 declare const std: unknown
 declare const os: unknown
@@ -17,7 +18,7 @@ async function createHost(): Promise<Host> {
 }
 
 async function main(): Promise<void> {
-  const host = await createHost()
+  const host = withLogLevel(await createHost())
   // LANVPN_PREFIX moves every path under a directory: for the lab and tests, never on a router.
   const paths = resolvePaths(host.getEnv('LANVPN_PREFIX') ?? '')
   let code: number

@@ -3,6 +3,7 @@ import { parseConfig } from '../core/config/validate'
 import type { Paths } from '../core/paths'
 import { runDaemon } from '../daemon/daemon'
 import type { Host } from '../host/host'
+import type { LevelledHost } from '../system/log'
 import { methods } from '../rpc/methods'
 import { MAX_INPUT_BYTES, handleCall, renderList } from '../rpc/protocol'
 import type { Status } from '../rpc/types'
@@ -49,7 +50,7 @@ export function renderStatusText(s: Status): string {
 }
 
 /** Runs one command line; resolves with the process exit code. */
-export async function runCli(host: Host, paths: Paths, argv: string[]): Promise<number> {
+export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): Promise<number> {
   const [cmd = 'help', ...rest] = argv
   switch (cmd) {
     case 'help':

@@ -7,11 +7,12 @@ import { parseConfig } from '../core/config/validate'
 import { fnv1a } from '../core/hash'
 import type { Paths } from '../core/paths'
 import { desiredState, diffState } from '../core/plan/plan'
-import type { Host, TimerHandle } from '../host/host'
+import type { TimerHandle } from '../host/host'
 import type { Status } from '../rpc/types'
 import { applyPlan } from '../system/apply'
 import { readConfigText } from '../system/files'
 import { observeNftTables } from '../system/nft'
+import type { LevelledHost } from '../system/log'
 import { writeStatus } from '../system/status'
 
 /** Seconds between reconciles when nothing asks for one: repairs drift without costing a process
@@ -22,7 +23,7 @@ export type DaemonOptions = { intervalMs?: number }
 
 /** Runs until SIGTERM/SIGINT; resolves with the exit code after a clean shutdown. The rules stay in
  * place on exit: the kill switch must hold while the daemon is down (fail closed). */
-export function runDaemon(host: Host, paths: Paths, opts: DaemonOptions = {}): Promise<number> {
+export function runDaemon(host: LevelledHost, paths: Paths, opts: DaemonOptions = {}): Promise<number> {
   const intervalMs = opts.intervalMs ?? RECONCILE_INTERVAL_MS
   const startedAt = host.wallMs()
   const status: Status = {
@@ -56,6 +57,7 @@ export function runDaemon(host: Host, paths: Paths, opts: DaemonOptions = {}): P
   const loadConfig = (): { config: Config; hash: string } => {
     const text = readConfigText(host, paths)
     const { config, problems } = parseConfig(text)
+    host.setLogLevel(config.globals.logLevel)
     for (const p of problems) host.log('warning', `config ${p.section || '-'}.${p.option || '-'}: ${p.reason}`)
     status.problems = problems
     return { config, hash: fnv1a(text) }

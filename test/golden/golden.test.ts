@@ -1,0 +1,30 @@
+// Golden cases: test/golden/<case>/config (a /etc/config/lanvpn) in; expected.nft (the script the
+// daemon applies, or "(no table)") and expected.problems (one line per config problem) out, compared
+// exactly. Regenerate with `npm run golden:update` and review the diff.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parseConfig } from '../../applet/src/core/config/validate'
+import { desiredState } from '../../applet/src/core/plan/plan'
+
+const DIR = __dirname
+const update = process.env.UPDATE_GOLDEN === '1'
+const cases = readdirSync(DIR).filter((d) => statSync(join(DIR, d)).isDirectory())
+
+function check(file: string, actual: string) {
+  if (update || !existsSync(file)) writeFileSync(file, actual)
+  expect(actual).toBe(readFileSync(file, 'utf8'))
+}
+
+describe('golden', () => {
+  it('has cases', () => expect(cases.length).toBeGreaterThan(0))
+
+  it.each(cases)('%s', (name) => {
+    const { config, problems } = parseConfig(readFileSync(join(DIR, name, 'config'), 'utf8'))
+    check(join(DIR, name, 'expected.nft'), desiredState(config).nft ?? '(no table)\n')
+    check(
+      join(DIR, name, 'expected.problems'),
+      problems.map((p) => `${p.section}.${p.option}: ${p.reason}\n`).join('')
+    )
+  })
+})
