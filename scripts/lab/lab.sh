@@ -1,0 +1,428 @@
+#!/usr/bin/env bash
+# The lanvpn lab: a home network in network namespaces (see docs/lab.md).
+#
+#   laptop  tv  console        LAN devices, one namespace each, eth0 = 02:00:00:00:50:0N, DHCP + SLAAC
+#       \    |    /
+#   [ br-lan 192.168.50.1/24 fd50::1/64 ]  router: dnsmasq (DHCP/RA/DNS), table inet fw4 (NAT on wan)
+#            | wan 198.51.100.2/24 2001:db8:100::2/64
+#            | to-router 198.51.100.1/24 2001:db8:100::1/64
+#          inet  lo: 192.0.2.1 (echo) 192.0.2.2 (API) 192.0.2.53 (DNS) 2001:db8:2::1 (echo v6)
+#            | br-inet 203.0.113.1/24 2001:db8:113::1/64
+#       +----+-----------------------+
+#      vpn 203.0.113.10            vpn2 203.0.113.20
+#      ${LAB}srv 10.64.0.1/24      ${LAB}srv2 10.65.0.1/24   (wireguard-go, :51820, NAT out, DNS)
+#
+# Usage: lab.sh up|down|status|reload-fw4|exec <short-ns> <cmd...>
+# Env:   LAB (name prefix, default lv), LAB_STATE (default /run/lanvpn-lab/$LAB),
+#        LAB_DEVICES (default "laptop tv console"), LAB_WAIT_S (DHCP/SLAAC wait, default 15)
+set -Eeuo pipefail
+
+LAB=${LAB:-lv}
+LAB_STATE=${LAB_STATE:-/run/lanvpn-lab/$LAB}
+LAB_DEVICES=${LAB_DEVICES:-laptop tv console}
+LAB_WAIT_S=${LAB_WAIT_S:-15}
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Fixed namespaces besides the devices; vpn2 is the failover server.
+INFRA_NS="router inet vpn vpn2"
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "[!] $*"; exit 1; }
+
+# Runs a command in lab namespace $1 (short name, or "host"), logging it first.
+in_ns() {
+  local ns=$1
+  shift
+  log "[+] NS $ns: $*"
+  if [ "$ns" = host ]; then "$@"; else ip netns exec "$LAB-$ns" "$@"; fi
+}
+
+# Like in_ns for `ip` itself; `ip -n` skips the mount-namespace setup of `ip netns exec`.
+ip_ns() {
+  local ns=$1
+  shift
+  log "[+] NS $ns: ip $*"
+  ip -n "$LAB-$ns" "$@"
+}
+
+check_names() {
+  [[ $LAB =~ ^[a-z][a-z0-9]*$ ]] || die "LAB='$LAB': use lowercase letters and digits"
+  # wireguard-go names ${LAB}srv2 / ${LAB}tst must fit IFNAMSIZ (15) and be unique machine-wide.
+  local ns dev
+  for ns in $INFRA_NS $LAB_DEVICES; do
+    [ ${#ns} -le 11 ] || die "device name '$ns' is longer than 11 characters (veth lan-$ns)"
+    [ $((${#LAB} + 1 + ${#ns})) -le 15 ] || die "namespace '$LAB-$ns' is longer than 15 characters"
+  done
+  for dev in $LAB_DEVICES; do
+    case " $INFRA_NS " in *" $dev "*) die "device name '$dev' is taken by an infrastructure namespace" ;; esac
+  done
+}
+
+check_tools() {
+  local tool
+  for tool in ip nft wg wireguard-go dnsmasq busybox node; do
+    command -v "$tool" >/dev/null ||
+      die "missing $tool (apt-get install -y wireguard-go wireguard-tools nftables iproute2 dnsmasq-base busybox)"
+  done
+  [ "$(id -u)" = 0 ] || die "the lab needs root"
+}
+
+# Starts a long-running process in a namespace, recording its pid as $LAB_STATE/pids/<name>.
+# The process must not fork: `ip netns exec` execs, so $! is the daemon itself.
+start_daemon() {
+  local name=$1 ns=$2
+  shift 2
+  log "[+] NS $ns: $* &"
+  ip netns exec "$LAB-$ns" "$@" </dev/null >>"$LAB_STATE/logs/$name.log" 2>&1 &
+  echo $! >"$LAB_STATE/pids/$name"
+}
+
+# The last lines of daemon log $1, for error messages (the state dir goes away with the lab).
+log_tail() { tail -n 3 "$LAB_STATE/logs/$1.log" 2>/dev/null | tr '\n' ' '; }
+
+# Waits until `$2...` succeeds, for at most $1 tenths of a second.
+wait_for() {
+  local tries=$1
+  shift
+  while ! "$@" >/dev/null 2>&1; do
+    tries=$((tries - 1))
+    [ $tries -gt 0 ] || return 1
+    sleep 0.1
+  done
+}
+
+make_state() {
+  log "[+] NS host: mkdir -p $LAB_STATE"
+  mkdir -p "$LAB_STATE"/{pids,logs,keys}
+  chmod 700 "$LAB_STATE"
+  # down_lab deletes the state dir only when it carries this marker, never an arbitrary LAB_STATE.
+  echo "$LAB" >"$LAB_STATE/.lanvpn-lab"
+}
+
+make_namespaces() {
+  local ns
+  for ns in $INFRA_NS $LAB_DEVICES; do
+    in_ns host ip netns add "$LAB-$ns"
+    ip_ns "$ns" link set lo up
+    # No DAD: static and SLAAC addresses are usable at once, which keeps `up` fast.
+    in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    # Keep every lab namespace off the host's resolver (bind-mounted by `ip netns exec`).
+    mkdir -p "/etc/netns/$LAB-$ns"
+  done
+  printf 'nameserver 127.0.0.1\n' >"/etc/netns/$LAB-router/resolv.conf"
+  for ns in inet vpn vpn2; do printf 'nameserver 192.0.2.53\n' >"/etc/netns/$LAB-$ns/resolv.conf"; done
+}
+
+make_inet() {
+  in_ns inet sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  # The service addresses live on lo: this kernel has no dummy driver ("Unknown device type").
+  local addr
+  for addr in 192.0.2.1/32 192.0.2.2/32 192.0.2.53/32; do ip_ns inet addr add "$addr" dev lo; done
+  ip_ns inet addr add 2001:db8:2::1/128 dev lo nodad
+  ip_ns inet link add br-inet type bridge forward_delay 0
+  ip_ns inet link set br-inet up
+  ip_ns inet addr add 203.0.113.1/24 dev br-inet
+  ip_ns inet addr add 2001:db8:113::1/64 dev br-inet nodad
+  # inet's DNS: answers lab.test and tells who answered (TXT whoami.lab.test), forwards nothing.
+  dnsmasq_simple inet 192.0.2.53 inet
+}
+
+make_router() {
+  in_ns router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  ip_ns router link add wan type veth peer name to-router netns "$LAB-inet"
+  ip_ns router addr add 198.51.100.2/24 dev wan
+  ip_ns router addr add 2001:db8:100::2/64 dev wan nodad
+  ip_ns router link set wan up
+  ip_ns inet addr add 198.51.100.1/24 dev to-router
+  ip_ns inet addr add 2001:db8:100::1/64 dev to-router nodad
+  ip_ns inet link set to-router up
+  ip_ns router route add default via 198.51.100.1
+  ip_ns router -6 route add default via 2001:db8:100::1
+  ip_ns router link add br-lan type bridge forward_delay 0
+  ip_ns router addr add 192.168.50.1/24 dev br-lan
+  ip_ns router addr add fd50::1/64 dev br-lan nodad
+  ip_ns router link set br-lan up
+  render_fw4 >"$LAB_STATE/fw4.nft"
+  in_ns router nft -f "$LAB_STATE/fw4.nft"
+  start_router_dnsmasq
+}
+
+# Emulates OpenWrt's fw4 (which owns `table inet fw4` and reloads it by flushing it): forward
+# accepted, LAN masqueraded on wan. Unlike fw4's default, IPv6 is masqueraded too (masq6), because
+# the lab LAN only has the ULA fd50::/64 and inet has no route back to it.
+render_fw4() {
+  cat <<'EOF'
+table inet fw4
+flush table inet fw4
+table inet fw4 {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+  }
+  chain srcnat {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan" jump srcnat_wan
+  }
+  chain srcnat_wan {
+    masquerade
+  }
+}
+EOF
+}
+
+start_router_dnsmasq() {
+  in_ns router dnsmasq --conf-file=/dev/null --no-hosts --no-resolv --server=192.0.2.53 \
+    --interface=br-lan --interface=lo --bind-interfaces --user=root --group=root \
+    --pid-file="$LAB_STATE/pids/dnsmasq-router" --log-facility="$LAB_STATE/logs/dnsmasq-router.log" \
+    --dhcp-leasefile="$LAB_STATE/dhcp.leases" --dhcp-authoritative --no-ping --log-dhcp \
+    --dhcp-range=192.168.50.100,192.168.50.199,255.255.255.0,12h \
+    --enable-ra --ra-param=br-lan,high,3 --dhcp-range=fd50::,ra-stateless,64,12h \
+    --domain=lan --local=/lan/ </dev/null
+}
+
+# A DNS-only dnsmasq on $2 (and $4) in namespace $1: lab.test is the echo service (A and AAAA),
+# TXT whoami.lab.test names the answering server ($3), anything else is REFUSED (no upstream).
+dnsmasq_simple() {
+  local ns=$1 addr=$2 who=$3
+  in_ns "$ns" dnsmasq --conf-file=/dev/null --no-hosts --no-resolv --bind-interfaces \
+    --listen-address="$addr" ${4:+--listen-address="$4"} --user=root --group=root \
+    --pid-file="$LAB_STATE/pids/dnsmasq-$ns" --log-facility="$LAB_STATE/logs/dnsmasq-$ns.log" \
+    --address=/lab.test/192.0.2.1 --address=/lab.test/2001:db8:2::1 --txt-record=whoami.lab.test,"$who" </dev/null
+}
+
+# make_vpn <short-ns> <server addr> <tunnel /24 prefix, e.g. 10.64.0> <v6 tunnel prefix> <wg name>
+make_vpn() {
+  local ns=$1 addr=$2 net=$3 net6=$4 wg=$5 key=$LAB_STATE/keys/$1
+  in_ns "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  ip_ns inet link add "to-$ns" type veth peer name eth0 netns "$LAB-$ns"
+  ip_ns inet link set "to-$ns" master br-inet up
+  ip_ns "$ns" addr add "$addr/24" dev eth0
+  ip_ns "$ns" addr add "2001:db8:113::${addr##*.}/64" dev eth0 nodad
+  ip_ns "$ns" link set eth0 up
+  ip_ns "$ns" route add default via 203.0.113.1
+  ip_ns "$ns" -6 route add default via 2001:db8:113::1
+  (umask 077 && wg genkey >"$key-server.key" && wg genkey >"$key-client.key")
+  wg pubkey <"$key-server.key" >"$key-server.pub"
+  wg pubkey <"$key-client.key" >"$key-client.pub"
+  # wireguard-go's socket lives in the shared /var/run/wireguard: the name must be machine-unique.
+  [ ! -S "/var/run/wireguard/$wg.sock" ] ||
+    die "/var/run/wireguard/$wg.sock exists: another lab named $LAB?"
+  start_daemon "wg-$ns" "$ns" wireguard-go -f "$wg"
+  wait_for 50 test -S "/var/run/wireguard/$wg.sock" ||
+    die "wireguard-go $wg did not start: $(log_tail "wg-$ns")"
+  in_ns "$ns" wg set "$wg" listen-port 51820 private-key "$key-server.key" \
+    peer "$(cat "$key-client.pub")" allowed-ips "$net.2/32,$net6::2/128"
+  ip_ns "$ns" addr add "$net.1/24" dev "$wg"
+  ip_ns "$ns" addr add "$net6::1/64" dev "$wg" nodad
+  ip_ns "$ns" link set "$wg" up
+  render_vpn_nat "$net" "$net6" | in_ns "$ns" nft -f -
+  dnsmasq_simple "$ns" "$net.1" "$ns" "$net6::1"
+  render_client_conf "$ns" "$addr" "$net" "$net6" >"$LAB_STATE/client-$ns.conf"
+  chmod 600 "$LAB_STATE/client-$ns.conf"
+}
+
+# The VPN server's NAT: tunnel clients leave by eth0 as the server's own address.
+render_vpn_nat() {
+  cat <<EOF
+table inet lanlab_nat {
+  chain masquerade_tunnel {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "eth0" ip saddr $1.0/24 masquerade
+    oifname "eth0" ip6 saddr $2::/64 masquerade
+  }
+}
+EOF
+}
+
+# The client config a provider would issue for this server.
+render_client_conf() {
+  local ns=$1 addr=$2 net=$3 net6=$4 key=$LAB_STATE/keys/$1
+  cat <<EOF
+[Interface]
+PrivateKey = $(cat "$key-client.key")
+Address = $net.2/32, $net6::2/128
+DNS = $net.1
+
+[Peer]
+PublicKey = $(cat "$key-server.pub")
+Endpoint = $addr:51820
+AllowedIPs = 0.0.0.0/0, ::/0
+PersistentKeepalive = 25
+EOF
+}
+
+start_echo() {
+  start_daemon echo inet node "$LAB_DIR/echo-server.mjs" --log "$LAB_STATE/echo.log" \
+    --ready "$LAB_STATE/echo.ready" --tcp 192.0.2.1:80 --tcp '[2001:db8:2::1]:80' --udp 192.0.2.1:9000
+  wait_for 100 test -e "$LAB_STATE/echo.ready" || die "echo server did not start: $(log_tail echo)"
+}
+
+make_devices() {
+  local n=0 dev mac
+  for dev in $LAB_DEVICES; do
+    n=$((n + 1))
+    mac=$(printf '02:00:00:00:50:%02x' "$n")
+    ip_ns router link add "lan-$dev" type veth peer name eth0 address "$mac" netns "$LAB-$dev"
+    ip_ns router link set "lan-$dev" master br-lan up
+    in_ns "$dev" sysctl -qw net.ipv6.conf.all.accept_ra=1 net.ipv6.conf.default.accept_ra=1
+    ip_ns "$dev" link set eth0 up
+  done
+  local pids=() failed=0 pid
+  for dev in $LAB_DEVICES; do
+    lease_device "$dev" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ $failed = 0 ] ||
+    die "a LAN device got no DHCP lease within ${LAB_WAIT_S}s: $(log_tail dnsmasq-router)"
+  for dev in $LAB_DEVICES; do
+    wait_for $((LAB_WAIT_S * 10)) has_slaac "$dev" ||
+      die "device $dev got no SLAAC address in fd50::/64 within ${LAB_WAIT_S}s"
+  done
+}
+
+# One DHCP exchange; the udhcpc script applies the lease with `ip` and records it in the state dir.
+lease_device() {
+  local dev=$1
+  log "[+] NS $dev: busybox udhcpc -i eth0 -q -n -f -x hostname:$dev -s udhcpc-script.sh"
+  ip netns exec "$LAB-$dev" env LAB_STATE="$LAB_STATE" LAB_NS="$LAB-$dev" LAB_DEVICE="$dev" \
+    busybox udhcpc -i eth0 -q -n -f -t "$LAB_WAIT_S" -T 1 -x "hostname:$dev" \
+    -s "$LAB_DIR/udhcpc-script.sh" >>"$LAB_STATE/logs/udhcpc-$dev.log" 2>&1
+}
+
+has_slaac() { ip -n "$LAB-$1" -6 addr show dev eth0 scope global | grep -q 'inet6 fd50::'; }
+
+up_lab() {
+  check_names
+  check_tools
+  down_lab
+  trap 'log "[!] up failed at line $LINENO: $BASH_COMMAND"' ERR
+  # Any failure (or Ctrl-C) after this point removes everything made so far.
+  trap 'rc=$?; [ $rc = 0 ] || { log "[!] tearing down the half-made lab $LAB"; down_lab || true; }' EXIT
+  local started=$SECONDS
+  make_state
+  make_namespaces
+  make_inet
+  make_router
+  make_vpn vpn 203.0.113.10 10.64.0 fd64 "${LAB}srv"
+  make_vpn vpn2 203.0.113.20 10.65.0 fd65 "${LAB}srv2"
+  start_echo
+  make_devices
+  trap - ERR EXIT
+  log "[+] lab $LAB up in $((SECONDS - started))s, state in $LAB_STATE"
+}
+
+# Kills recorded pids, every process left in a lab namespace, the namespaces and the state dir.
+# Quiet and successful when there is nothing to remove.
+down_lab() {
+  local ns name pid wg
+  if [ -d "$LAB_STATE/pids" ]; then
+    for name in "$LAB_STATE"/pids/*; do
+      [ -f "$name" ] || continue
+      pid=$(cat "$name")
+      # A recorded pid may have been reused: kill it only if it is still one of the lab's daemons.
+      if is_lab_process "$pid"; then kill_pid "$pid"; fi
+    done
+  fi
+  for ns in $(list_namespaces); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill_pid "$pid"; done
+  done
+  for wg in "${LAB}srv" "${LAB}srv2" "${LAB}tst"; do
+    if [ -e "/var/run/wireguard/$wg.sock" ]; then in_ns host rm -f "/var/run/wireguard/$wg.sock"; fi
+  done
+  for ns in $(list_namespaces); do
+    in_ns host ip netns del "$ns"
+  done
+  for ns in /etc/netns/"$LAB"-*; do
+    if [[ ${ns##*/} =~ ^$LAB-[a-z0-9]+$ ]] && [ -d "$ns" ]; then rm -rf "$ns"; fi
+  done
+  rmdir /etc/netns 2>/dev/null || true
+  if [ -f "$LAB_STATE/.lanvpn-lab" ]; then
+    in_ns host rm -rf "$LAB_STATE"
+  elif [ -d "$LAB_STATE" ]; then
+    log "[!] leaving $LAB_STATE: it has no .lanvpn-lab marker"
+  fi
+  rmdir "$(dirname "$LAB_STATE")" 2>/dev/null || true
+}
+
+# True when pid runs a command line naming this lab's state dir or wireguard-go interfaces.
+is_lab_process() {
+  local cmdline
+  cmdline=$({ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null) || return 1
+  [[ $cmdline == *"$LAB_STATE"* || $cmdline =~ wireguard-go\ -f\ ${LAB}(srv|srv2|tst)\  ]]
+}
+
+# The lab's namespaces that exist, including devices of an earlier LAB_DEVICES.
+list_namespaces() {
+  # LAB=lv must not match lvdemo's namespaces: those look like lvdemo-router, not lv-router.
+  ip netns list | awk '{print $1}' | grep -E "^$LAB-[a-z0-9]+$" || true
+}
+
+# SIGTERM, then SIGKILL after 2 s; a pid that is already gone is fine.
+kill_pid() {
+  local pid=$1 i
+  [[ $pid =~ ^[0-9]+$ ]] && is_running "$pid" || return 0
+  log "[+] NS host: kill $pid ($({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | cut -c1-80))"
+  kill "$pid" 2>/dev/null || return 0
+  for i in $(seq 40); do
+    is_running "$pid" || return 0
+    sleep 0.05
+  done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+# True while pid exists and is not a zombie. Daemons outlive lab.sh and are reparented to PID 1,
+# which may reap them late (here about once a second), so `kill -0` alone would wait for that.
+is_running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
+status_lab() {
+  local ns name pid
+  if [ -z "$(list_namespaces)" ]; then
+    echo "lab $LAB: down"
+    return 0
+  fi
+  echo "lab $LAB: state $LAB_STATE"
+  for ns in $(list_namespaces); do
+    echo "== $ns"
+    ip -n "$ns" -brief addr show | grep -v '^lo ' | sed 's/^/  /'
+  done
+  echo "== pids"
+  for name in "$LAB_STATE"/pids/*; do
+    [ -f "$name" ] || continue
+    pid=$(cat "$name")
+    if is_running "$pid"; then echo "  ${name##*/} $pid running"; else echo "  ${name##*/} $pid gone"; fi
+  done
+  if [ -f "$LAB_STATE/dhcp.leases" ]; then
+    echo "== leases"
+    sed 's/^/  /' "$LAB_STATE/dhcp.leases"
+  fi
+}
+
+# Re-applies the emulated fw4 table the way `fw4 reload` does (flush and refill inet fw4 only).
+reload_fw4() {
+  [ -f "$LAB_STATE/fw4.nft" ] || die "lab $LAB is not up"
+  in_ns router nft -f "$LAB_STATE/fw4.nft"
+}
+
+main() {
+  local verb=${1:-}
+  [ $# -gt 0 ] && shift
+  case $verb in
+    up) up_lab ;;
+    down) down_lab ;;
+    status) status_lab ;;
+    reload-fw4) reload_fw4 ;;
+    exec)
+      [ $# -ge 2 ] || die "usage: $0 exec <short-ns> <cmd...>"
+      local ns=$1
+      shift
+      exec ip netns exec "$LAB-$ns" "$@"
+      ;;
+    *) die "usage: $0 up|down|status|reload-fw4|exec <short-ns> <cmd...>" ;;
+  esac
+}
+
+main "$@"
