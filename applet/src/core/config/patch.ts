@@ -1,0 +1,129 @@
+// setConfig's edit: JSON values from the API → UCI strings in the one globals or mediastreamer
+// section, then the whole candidate is validated. All or nothing: on any problem the caller gets
+// the original document back, so a half-applied change can never be written.
+import { addSection, replaceSection, sectionLabel, setOption } from '../uci/doc'
+import type { UciDoc, UciSection, UciValue } from '../uci/doc'
+import type { ConfigProblem } from './types'
+import { singletonSection, validateConfig } from './validate'
+
+type Kind = 'bool' | 'int' | 'string' | 'list'
+
+const GLOBALS_OPTIONS = {
+  enabled: 'bool',
+  kill_switch: 'string',
+  auto_connect: 'bool',
+  default_mode: 'string',
+  ipv6: 'bool',
+  router_via_vpn: 'bool',
+  active_profile: 'string',
+  fallback: 'list',
+  health_target: 'string',
+  health_interval: 'int',
+  log_level: 'string',
+  lan_device: 'string',
+  wan_interface: 'string',
+} as const satisfies Record<string, Kind>
+
+const MEDIASTREAMER_OPTIONS = {
+  enabled: 'bool',
+  method: 'string',
+  url: 'string',
+  http_method: 'string',
+  body: 'string',
+  success_match: 'string',
+  server: 'string',
+  hostname: 'string',
+  username: 'string',
+  dns_server: 'list',
+  ip_echo_url: 'list',
+} as const satisfies Record<string, Kind>
+
+/** The JSON value an option takes: true/false, a whole number, text, or an array of text. */
+export type PatchValue = string | boolean | number | string[]
+
+/** A setConfig change: UCI option names of the globals and mediastreamer sections, values as JSON
+ * gives them. '' or [] removes the option, so its default applies. */
+export type ConfigPatch = {
+  globals?: Partial<Record<keyof typeof GLOBALS_OPTIONS, PatchValue>>
+  mediastreamer?: Partial<Record<keyof typeof MEDIASTREAMER_OPTIONS, PatchValue>>
+}
+
+const SCHEMA: Record<string, Record<string, Kind>> = {
+  globals: GLOBALS_OPTIONS,
+  mediastreamer: MEDIASTREAMER_OPTIONS,
+}
+
+// uhttpd adds the session id to every exec-plugin call (openwrt-contracts §10.15): not ours.
+const IGNORED_KEYS = ['ubus_rpc_session']
+
+const EXPECTED: Record<Kind, string> = {
+  bool: 'must be true or false',
+  int: 'must be a whole number',
+  string: 'must be text',
+  list: 'must be an array of text',
+}
+
+// JSON value → UCI value, or null when the JSON type is wrong for the option.
+function toUci(kind: Kind, value: unknown): UciValue | null {
+  if (kind === 'bool') return typeof value === 'boolean' ? (value ? '1' : '0') : null
+  if (kind === 'int') {
+    return typeof value === 'number' && Number.isInteger(value) ? String(value) : null
+  }
+  if (kind === 'string') return typeof value === 'string' ? value : null
+  const isTextList = Array.isArray(value) && value.every((v) => typeof v === 'string')
+  return isTextList ? (value as string[]).slice() : null
+}
+
+const key = (p: ConfigProblem): string => `${p.section}\n${p.option}\n${p.reason}`
+
+/** Applies `patch` to `doc` (creating a missing section, touching nothing else) and validates the
+ * result. Any problem → `doc` itself comes back unchanged with the problems; otherwise the new doc
+ * and []. Problems already in `doc` block only if the patch touches that option. */
+export function applyConfigPatch(
+  doc: UciDoc,
+  patch: ConfigPatch
+): { doc: UciDoc; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = []
+  const edited: Array<[UciSection, string[]]> = []
+  let next = doc
+  // The patch comes from JSON: its shape is checked here, not trusted from the type.
+  for (const [type, options] of Object.entries(patch as Record<string, unknown>)) {
+    if (IGNORED_KEYS.includes(type) || options === undefined) continue
+    const schema = Object.prototype.hasOwnProperty.call(SCHEMA, type) ? SCHEMA[type] : undefined
+    if (!schema) {
+      problems.push({ section: type, option: '', reason: 'unknown section' })
+      continue
+    }
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      problems.push({ section: type, option: '', reason: 'must be an object of options' })
+      continue
+    }
+    const existing = singletonSection(next, type)
+    let section: UciSection = existing ?? { type, name: type, options: [] }
+    for (const [name, value] of Object.entries(options as Record<string, unknown>)) {
+      const kind = Object.prototype.hasOwnProperty.call(schema, name) ? schema[name] : undefined
+      const uci = kind === undefined ? null : toUci(kind, value)
+      if (kind === undefined) {
+        problems.push({ section: type, option: name, reason: 'unknown option' })
+      } else if (uci === null) {
+        problems.push({ section: type, option: name, reason: EXPECTED[kind] })
+      } else {
+        section = setOption(section, name, uci)
+      }
+    }
+    edited.push([section, Object.keys(options)])
+    // globals goes first in a new file, as the shipped default has it; others at the end.
+    if (!existing) next = addSection(next, section, type === 'globals' ? 0 : undefined)
+    else next = replaceSection(next, existing, section)
+  }
+  if (problems.length > 0) return { doc, problems }
+  const touched = new Set<string>()
+  for (const [section, names] of edited) {
+    for (const name of names) touched.add(`${sectionLabel(next, section)}\n${name}`)
+  }
+  const before = new Set(validateConfig(doc).problems.map(key))
+  const blocking = validateConfig(next).problems.filter(
+    (p) => touched.has(`${p.section}\n${p.option}`) || !before.has(key(p))
+  )
+  return blocking.length > 0 ? { doc, problems: blocking } : { doc: next, problems: [] }
+}

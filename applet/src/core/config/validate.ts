@@ -1,0 +1,371 @@
+// /etc/config/lanvpn → Config, reporting every problem at once. A bad option falls back to its
+// default; a section that cannot be used at all is skipped and named; the rest still applies
+// (style.md, Errors). Unknown sections and options belong to other tools and are left alone.
+import { parseUci, UciSyntaxError } from '../uci/parse'
+import { getOption, sectionLabel, sectionsOfType } from '../uci/doc'
+import type { UciDoc, UciSection } from '../uci/doc'
+import { DEFAULT_GLOBALS, DEFAULT_MEDIASTREAMER, defaultConfig } from './defaults'
+import { DEVICE_MODES } from './types'
+import type { Config, ConfigProblem, Device, Globals, Mediastreamer, Profile } from './types'
+import type { WireguardPeer } from './types'
+import * as f from './formats'
+
+/** The value recognisers (isIp, isWgKey, normaliseMac, …), re-exported so the rpc layer can take
+ * every check from this one module. */
+export * from './formats'
+
+/** Option names that would hold a secret. /etc/config is world-readable, so they are refused. */
+export const SECRET_OPTIONS: readonly string[] = [
+  'private_key',
+  'preshared_key',
+  'password',
+  'token',
+]
+
+/** Device kinds the UI knows an icon for. */
+export const DEVICE_KINDS: readonly string[] = [
+  'phone',
+  'laptop',
+  'desktop',
+  'tablet',
+  'tv',
+  'console',
+  'speaker',
+  'camera',
+  'iot',
+  'other',
+]
+
+const LABEL_REASON = 'must be 1 to 64 characters without control characters'
+const isLabel = (s: string): boolean => s.length > 0 && s.length <= 64 && !f.hasControlChars(s)
+
+// Reads one section's options; each (option, reason) is reported once however often it is read.
+class SectionReader {
+  constructor(
+    readonly section: UciSection,
+    readonly label: string,
+    private readonly problems: ConfigProblem[]
+  ) {}
+
+  problem(option: string, reason: string): void {
+    const p = this.problems
+    if (!p.some((x) => x.section === this.label && x.option === option && x.reason === reason)) {
+      p.push({ section: this.label, option, reason })
+    }
+  }
+
+  text(name: string): string | undefined {
+    const value = getOption(this.section, name)
+    if (!Array.isArray(value)) return value
+    this.problem(name, 'must be a single option, not a list')
+    return undefined
+  }
+
+  // A plain `option` where a list is expected is read as a one-item list, as shell scripts do.
+  list(name: string): string[] | undefined {
+    const value = getOption(this.section, name)
+    return value === undefined ? undefined : Array.isArray(value) ? value : [value]
+  }
+
+  pick<T>(name: string, fallback: T, parse: (raw: string) => T | null, reason: string): T {
+    const raw = this.text(name)
+    if (raw === undefined) return fallback
+    const value = parse(raw)
+    if (value === null) this.problem(name, reason)
+    return value === null ? fallback : value
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const reason = 'must be 0 or 1 (or true/false, yes/no, on/off)'
+    return this.pick(name, fallback, f.parseUciBool, reason)
+  }
+
+  int(name: string, min: number, max: number, fallback: number): number {
+    const parse = (s: string): number | null => f.parseWholeNumber(s, min, max)
+    return this.pick(name, fallback, parse, `must be a whole number from ${min} to ${max}`)
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const parse = (s: string): T | null => values.find((v) => v === s) ?? null
+    return this.pick(name, fallback, parse, `must be one of ${values.join(', ')}`)
+  }
+
+  str(name: string, test: (s: string) => boolean, reason: string, fallback = ''): string {
+    return this.pick(name, fallback, (s) => (test(s) ? s : null), reason)
+  }
+
+  // Bad items are dropped and reported by position (not value: reasons may reach the log).
+  items(name: string, parse: (s: string) => string | null, reason: string): string[] {
+    const out: string[] = []
+    ;(this.list(name) ?? []).forEach((item, i) => {
+      const value = parse(item)
+      if (value === null) this.problem(name, `item ${i + 1} ${reason}`)
+      else out.push(value)
+    })
+    return out
+  }
+}
+
+const keep =
+  (test: (s: string) => boolean) =>
+  (s: string): string | null =>
+    test(s) ? s : null
+const IP_REASON = 'must be an IPv4 or IPv6 address'
+const IFNAME_REASON = 'must be a Linux interface name: 1 to 15 characters without /, : or spaces'
+const NETIFD_REASON = 'must be a network interface name: letters, digits and _'
+const LOG_LEVELS = ['err', 'warning', 'notice', 'info', 'debug'] as const
+
+/** The section lanvpn reads for a one-of-a-kind type: the one named like its type, else the
+ * first. applyConfigPatch edits the same one. */
+export function singletonSection(doc: UciDoc, type: string): UciSection | undefined {
+  const all = sectionsOfType(doc, type)
+  return all.find((s) => s.name === type) ?? all[0]
+}
+
+function readPeer(r: SectionReader, required: boolean): WireguardPeer | null {
+  const publicKey = r.text('public_key')
+  if (publicKey === undefined) {
+    if (required) r.problem('public_key', "required: the server's WireGuard public key")
+    return null
+  }
+  if (!f.isWgKey(publicKey)) {
+    r.problem('public_key', 'must be a WireGuard key: 44 characters of base64 ending in =')
+  }
+  const host = r.text('endpoint_host')
+  if (host === undefined) r.problem('endpoint_host', 'required: the server host name or address')
+  const hostOk = host !== undefined && (f.isHostname(host) || f.isIp(host))
+  if (host !== undefined && !hostOk) {
+    r.problem('endpoint_host', 'must be a host name or an IPv4 or IPv6 address without brackets')
+  }
+  const allowed = r.items('allowed_ips', keep(f.isCidr), 'must be an IP address with /prefix')
+  const peer: WireguardPeer = {
+    publicKey,
+    endpointHost: host ?? '',
+    endpointPort: r.int('endpoint_port', 1, 65535, 51820),
+    // A provider's peer without AllowedIPs would route nothing; everything is what they mean.
+    allowedIps: allowed.length > 0 ? allowed : ['0.0.0.0/0', '::/0'],
+    persistentKeepalive: r.int('persistent_keepalive', 0, 65535, 0),
+    hasPresharedKey: r.bool('preshared_key_set', false),
+  }
+  return f.isWgKey(publicKey) && hostOk ? peer : null
+}
+
+function readProfile(r: SectionReader, extraPeers: WireguardPeer[]): Profile | null {
+  const id = r.section.name
+  if (id === null || id.length > 32 || !f.isUciName(id)) {
+    r.problem('', 'a profile section needs a name of 1 to 32 letters, digits or _; skipped')
+    return null
+  }
+  const type = r.oneOf('type', ['wireguard', 'openvpn'] as const, 'wireguard')
+  const parseMtu = (s: string): number | null => {
+    const n = f.parseWholeNumber(s, 0, 9000)
+    return n === 0 || (n !== null && n >= 1280) ? n : null
+  }
+  const mtuReason = 'must be 0 (the default) or a whole number from 1280 to 9000'
+  const mtu = r.pick('mtu', 0, parseMtu, mtuReason)
+  const profile: Profile = {
+    id,
+    label: r.str('label', isLabel, LABEL_REASON, id),
+    type,
+    addresses: r.items('address', f.normaliseCidr, 'must be an IP address, optionally /prefix'),
+    dns: r.items('dns', keep(f.isIp), IP_REASON),
+    dnsSearch: r.items('dns_search', keep(f.isHostname), 'must be a domain name'),
+    mtu,
+    peers: [],
+  }
+  if (type === 'openvpn') return profile
+  const first = readPeer(r, false)
+  profile.peers = first ? [first, ...extraPeers] : extraPeers
+  if (profile.peers.length === 0) {
+    r.problem('', 'a wireguard profile needs a usable peer (public_key, endpoint_host); skipped')
+    return null
+  }
+  return profile
+}
+
+function readProfiles(doc: UciDoc, problems: ConfigProblem[]): Profile[] {
+  const reader = (s: UciSection) => new SectionReader(s, sectionLabel(doc, s), problems)
+  const profileSections = sectionsOfType(doc, 'profile')
+  const peersOf = new Map<string, WireguardPeer[]>()
+  for (const s of sectionsOfType(doc, 'peer')) {
+    const r = reader(s)
+    const owner = r.text('profile')
+    const target = profileSections.find((p) => p.name !== null && p.name === owner)
+    if (!target) {
+      r.problem('profile', 'must name a profile section; peer skipped')
+      continue
+    }
+    if (getOption(target, 'type') === 'openvpn') {
+      r.problem('', 'only wireguard profiles have peers; skipped')
+      continue
+    }
+    const peer = readPeer(r, true)
+    const owned = peersOf.get(target.name as string) ?? []
+    if (peer) peersOf.set(target.name as string, [...owned, peer])
+  }
+  const profiles: Profile[] = []
+  for (const s of profileSections) {
+    const profile = readProfile(reader(s), peersOf.get(s.name ?? '') ?? [])
+    if (profile && !profiles.some((p) => p.id === profile.id)) profiles.push(profile)
+  }
+  return profiles
+}
+
+function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
+  if (!r) return { ...DEFAULT_GLOBALS, fallback: [] }
+  const d = DEFAULT_GLOBALS
+  const isProfile = (s: string): boolean => profileIds.includes(s)
+  const activeReason = 'must be empty or name a usable profile section'
+  const active = r.str('active_profile', isProfile, activeReason)
+  const fallback: string[] = []
+  ;(r.list('fallback') ?? []).forEach((id, i) => {
+    const bad = !isProfile(id)
+      ? 'must name a usable profile section'
+      : fallback.includes(id)
+        ? 'repeats an earlier item'
+        : id === active
+          ? 'is the active profile already'
+          : ''
+    if (bad) r.problem('fallback', `item ${i + 1} ${bad}`)
+    else fallback.push(id)
+  })
+  return {
+    enabled: r.bool('enabled', d.enabled),
+    killSwitch: r.oneOf('kill_switch', ['always', 'auto'] as const, d.killSwitch),
+    autoConnect: r.bool('auto_connect', d.autoConnect),
+    defaultMode: r.oneOf('default_mode', DEVICE_MODES, d.defaultMode),
+    ipv6: r.bool('ipv6', d.ipv6),
+    routerViaVpn: r.bool('router_via_vpn', d.routerViaVpn),
+    activeProfile: active,
+    fallback,
+    healthTarget: r.str('health_target', f.isIp, 'must be empty or an IPv4 or IPv6 address'),
+    healthInterval: r.int('health_interval', 2, 60, d.healthInterval),
+    logLevel: r.oneOf('log_level', LOG_LEVELS, d.logLevel),
+    lanDevice: r.str('lan_device', f.isIfname, IFNAME_REASON, d.lanDevice),
+    wanInterface: r.str('wan_interface', f.isUciName, NETIFD_REASON, d.wanInterface),
+  }
+}
+
+function readDevices(
+  doc: UciDoc,
+  defaultMode: Globals['defaultMode'],
+  problems: ConfigProblem[]
+): Device[] {
+  const devices: Device[] = []
+  for (const s of sectionsOfType(doc, 'device')) {
+    const r = new SectionReader(s, sectionLabel(doc, s), problems)
+    const raw = r.text('mac')
+    const mac = raw === undefined ? null : f.normaliseMac(raw)
+    if (mac === null) {
+      r.problem('mac', 'must be a MAC address such as aa:bb:cc:dd:ee:ff; device skipped')
+      continue
+    }
+    const id = f.deviceSectionName(mac)
+    if (s.name !== id) {
+      r.problem('', `the section name must be ${id} for its MAC address; device skipped`)
+      continue
+    }
+    if (devices.some((d) => d.mac === mac)) {
+      r.problem('mac', 'another device section has the same MAC address; skipped')
+      continue
+    }
+    const mode = r.oneOf('mode', DEVICE_MODES, defaultMode)
+    const isDeviceLabel = (x: string): boolean => x.length <= 64 && !f.hasControlChars(x)
+    const labelReason = 'must be at most 64 characters without control characters'
+    const label = r.str('label', isDeviceLabel, labelReason)
+    devices.push({ id, mac, mode, label, kind: r.oneOf('kind', DEVICE_KINDS, 'other') })
+  }
+  return devices
+}
+
+function readMediastreamer(r: SectionReader | null): Mediastreamer {
+  const d = DEFAULT_MEDIASTREAMER
+  if (!r) return { ...d, dnsServers: [], ipEchoUrls: d.ipEchoUrls.slice() }
+  const isUrl = (s: string): boolean => f.isHttpsUrl(s) && s.includes('{ip}')
+  const dnsServers = r.items('dns_server', keep(f.isIp), IP_REASON)
+  if (dnsServers.length > 2) r.problem('dns_server', 'must list at most 2 servers')
+  const echo = r.items('ip_echo_url', keep(f.isHttpsUrl), 'must be an https:// URL')
+  const m: Mediastreamer = {
+    enabled: r.bool('enabled', d.enabled),
+    method: r.oneOf('method', ['http', 'dyndns2'] as const, d.method),
+    url: r.str('url', isUrl, 'must be an https:// URL containing {ip} (and optionally {token})'),
+    httpMethod: r.oneOf('http_method', ['GET', 'POST'] as const, d.httpMethod),
+    body: r.text('body') ?? '',
+    successMatch: r.text('success_match') ?? '',
+    server: r.str('server', f.isHostname, 'must be a host name'),
+    hostname: r.str('hostname', f.isFqdn, 'must be a full domain name such as tv.example.net'),
+    username: r.str('username', (s) => !f.hasControlChars(s), 'must be without control characters'),
+    dnsServers: dnsServers.slice(0, 2),
+    ipEchoUrls: echo.length > 0 ? echo : d.ipEchoUrls.slice(),
+  }
+  if (!m.enabled) return m
+  // Registration cannot work with these missing: report, and run as if it were switched off.
+  const need = (option: string, value: string | string[], what: string): void => {
+    if (value.length > 0) return
+    // A present but bad value has been reported already; only absence needs saying here.
+    if (getOption(r.section, option) === undefined) {
+      r.problem(option, `required when enabled: ${what}`)
+    }
+    m.enabled = false
+  }
+  need('dns_server', m.dnsServers, '1 or 2 IP addresses of the smart DNS servers')
+  if (m.method === 'http') need('url', m.url, 'an https:// URL containing {ip}')
+  if (m.method === 'dyndns2') {
+    need('server', m.server, 'the dyndns2 server host name')
+    need('hostname', m.hostname, 'the host name to register')
+    need('username', m.username, 'the dyndns2 user name')
+  }
+  return m
+}
+
+function readSingleton(doc: UciDoc, type: string, problems: ConfigProblem[]): SectionReader | null {
+  const chosen = singletonSection(doc, type)
+  for (const s of sectionsOfType(doc, type)) {
+    if (s !== chosen) {
+      const reason = `only one ${type} section is used; this one is ignored`
+      problems.push({ section: sectionLabel(doc, s), option: '', reason })
+    }
+  }
+  return chosen ? new SectionReader(chosen, sectionLabel(doc, chosen), problems) : null
+}
+
+/** Turns a parsed /etc/config/lanvpn into Config plus every problem found. Never throws; a missing
+ * section means its defaults. Secret-looking options anywhere are reported and never read. */
+export function validateConfig(doc: UciDoc): { config: Config; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = []
+  for (const s of doc.sections) {
+    for (const o of s.options) {
+      if (SECRET_OPTIONS.includes(o.name)) {
+        const reason = 'secrets do not belong in /etc/config/lanvpn; import the profile again'
+        problems.push({ section: sectionLabel(doc, s), option: o.name, reason })
+      }
+    }
+  }
+  const globalsReader = readSingleton(doc, 'globals', problems)
+  const profileProblems: ConfigProblem[] = []
+  const profiles = readProfiles(doc, profileProblems)
+  const globals = readGlobals(globalsReader, profiles.map((p) => p.id))
+  problems.push(...profileProblems)
+  const devices = readDevices(doc, globals.defaultMode, problems)
+  const mediastreamer = readMediastreamer(readSingleton(doc, 'mediastreamer', problems))
+  return { config: { globals, profiles, devices, mediastreamer }, problems }
+}
+
+/** Parses and validates config text. A syntax error gives one problem (section and option '',
+ * the line in the reason), an empty doc and the default config. */
+export function parseConfig(text: string): {
+  doc: UciDoc
+  config: Config
+  problems: ConfigProblem[]
+} {
+  let doc: UciDoc
+  try {
+    doc = parseUci(text)
+  } catch (e) {
+    if (!(e instanceof UciSyntaxError)) throw e
+    const reason = `the file cannot be read: ${e.message}`
+    const problems = [{ section: '', option: '', reason }]
+    return { doc: { sections: [] }, config: defaultConfig(), problems }
+  }
+  return { doc, ...validateConfig(doc) }
+}
