@@ -171,6 +171,8 @@ export class Lab {
     let output = ''
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    // A process that exits without reading its stdin must not crash the test run with EPIPE.
+    child.stdin?.on('error', () => {})
     child.stdin?.end(opts.input ?? '')
     const exited = new Promise<number | null>((resolve) => {
       child.once('error', () => resolve(-1))

@@ -1,7 +1,7 @@
 // The runtime port. Everything lanvpn does to the outside world goes through a Host, so the same
 // bundle runs under QuickJS on the router (host/quickjs.ts, over `std`/`os`) and under Node.js for
 // development and bigger boxes (host/node.ts, over `node:*`). One contract suite
-// (test/contract/host-contract.ts) proves both implementations behave the same.
+// (test/contract/host-cases.ts) proves both implementations behave the same.
 //
 // Design rules that follow from QuickJS (openwrt-contracts §8):
 // - Files are synchronous (std/os are), small, and UTF-8 text.

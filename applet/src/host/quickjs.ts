@@ -1,0 +1,371 @@
+// Host over QuickJS's `std` and `os` (openwrt-contracts §8). The only file that touches them.
+//
+// Facts of the runtime this file is shaped by (bellard/quickjs quickjs-libc.c):
+// - Everything in std/os is synchronous; the only concurrency is the event loop of os.setTimeout,
+//   os.setReadHandler/setWriteHandler and os.signal. exec therefore uses non-blocking children
+//   with pipes and read/write handlers, never a blocking os.exec, which would stall the loop.
+// - The loop ends when no timer and no read/write handler is left. Signal handlers do NOT keep it
+//   alive (js_os_poll checks only timers, fd handlers and worker ports): a daemon needs a timer.
+// - There is no fsync: durable writes run `sync FILE` (coreutils and busybox fsync that file; a
+//   busybox without FEATURE_SYNC_FANCY ignores the argument and syncs everything, which is also
+//   durable). It is a blocking exec, so callers pass durable:false for tmpfs files.
+// - Nothing ignores SIGPIPE: writing to a pipe whose reader died would kill qjs. We install a
+//   no-op handler (a caught signal, unlike SIG_IGN, is reset to default in exec'ed children), so
+//   os.write returns -EPIPE instead.
+import {
+  DEFAULT_EXEC_TIMEOUT_MS,
+  SIGNAL_NUMBERS,
+  type ExecOptions,
+  type ExecResult,
+  type FileStat,
+  type Host,
+  type LogLevel,
+  type TimerHandle,
+  type WriteOptions,
+} from './host'
+import type { QjsOs, QjsStd } from './quickjs-types'
+import { encodeUtf8, Utf8Decoder } from './utf8'
+
+// Same value on every Linux architecture (the first 34 errnos are shared, MIPS included).
+const EINTR = 4
+const EAGAIN = 11
+const ENOTDIR = 20
+const READ_CHUNK = 65536
+// One pipe buffer: a write of this size never blocks once select() reports the pipe writable
+// enough; smaller than the Linux default pipe capacity (64 KiB) would cost more wake-ups.
+const WRITE_CHUNK = 4096
+// After a timeout kill, how long to wait for EOF before giving up on a background grandchild
+// that still holds the pipes (openwrt-contracts §10.2).
+const KILL_GRACE_MS = 1000
+
+/** Creates the QuickJS host. Pass the `std`, `os` and `scriptArgs` globals of `qjs --std`.
+ * Installs a SIGPIPE handler so writes to dead pipes fail with -EPIPE instead of killing qjs. */
+export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]): Host {
+  const E = std.Error
+  os.signal(os.SIGPIPE, () => {})
+
+  let cachedPid = 0
+  function pid(): number {
+    if (cachedPid) return cachedPid
+    if (typeof os.getpid === 'function') cachedPid = os.getpid()
+    else {
+      // os.getpid arrived in QuickJS 2024-01-13; /proc/self/stat starts with "<pid> (".
+      const stat = std.loadFile('/proc/self/stat')
+      cachedPid = stat ? parseInt(stat, 10) : 0
+    }
+    return cachedPid
+  }
+
+  const fail = (what: string, path: string, errno: number): Error =>
+    new Error(`${what} ${path}: ${std.strerror(Math.abs(errno))}`)
+
+  function readFile(path: string): string | null {
+    const err: { errno?: number } = {}
+    const f = std.open(path, 'r', err)
+    if (!f) {
+      if (err.errno === E.ENOENT) return null
+      throw fail('reading', path, err.errno ?? E.EIO)
+    }
+    try {
+      const text = f.readAsString()
+      if (f.error()) throw fail('reading', path, E.EIO)
+      return text
+    } finally {
+      f.close()
+    }
+  }
+
+  function openExclusive(tmp: string, mode: number): number {
+    const flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC
+    let fd = os.open(tmp, flags, mode)
+    if (fd === -E.EEXIST) {
+      // Only a crashed earlier run with our pid can have left this name behind.
+      os.remove(tmp)
+      fd = os.open(tmp, flags, mode)
+    }
+    if (fd < 0) throw fail('creating', tmp, fd)
+    return fd
+  }
+
+  function writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
+    const tmp = `${path}.tmp-${pid()}`
+    let created = false
+    try {
+      const fd = openExclusive(tmp, opts.mode ?? 0o644)
+      created = true
+      const f = std.fdopen(fd, 'w')
+      if (!f) {
+        os.close(fd)
+        throw fail('opening', tmp, E.EIO)
+      }
+      f.puts(content)
+      const flushed = f.flush()
+      const hadError = f.error()
+      // fclose also closes the fd; a failure here (ENOSPC on NFS-like fs) is still a failure.
+      const closed = f.close()
+      if (flushed !== 0 || hadError || closed !== 0) throw fail('writing', tmp, E.EIO)
+      if (opts.durable !== false) {
+        const code = os.exec(['sync', tmp], { block: true, usePath: true })
+        if (code !== 0) throw new Error(`syncing ${tmp}: sync exited ${code}`)
+      }
+      const renamed = os.rename(tmp, path)
+      if (renamed < 0) throw fail('renaming', tmp, renamed)
+    } catch (e) {
+      if (created) os.remove(tmp)
+      throw new Error(`writing ${path}: ${(e as Error).message}`, { cause: e })
+    }
+  }
+
+  function mkdirp(path: string, mode = 0o755): void {
+    const parts = path.split('/')
+    let prefix = path.startsWith('/') ? '' : '.'
+    for (const part of parts) {
+      if (!part) continue
+      prefix += '/' + part
+      const ret = os.mkdir(prefix, mode)
+      if (ret < 0 && ret !== -E.EEXIST) throw fail('creating directory', prefix, ret)
+    }
+    const st = stat(path)
+    if (!st || !st.isDir) throw new Error(`creating directory ${path}: not a directory`)
+  }
+
+  function listDir(path: string): string[] | null {
+    const [names, err] = os.readdir(path)
+    if (err === E.ENOENT) return null
+    if (err) throw fail('listing', path, err)
+    return names.filter((n) => n !== '.' && n !== '..').sort()
+  }
+
+  function stat(path: string): FileStat | null {
+    const [st, err] = os.stat(path)
+    if (err === E.ENOENT || err === ENOTDIR) return null
+    if (err || !st) throw fail('stat', path, err || E.EIO)
+    const type = st.mode & os.S_IFMT
+    return {
+      isFile: type === os.S_IFREG,
+      isDir: type === os.S_IFDIR,
+      mode: st.mode & 0o7777,
+      size: st.size,
+      mtimeMs: st.mtime,
+    }
+  }
+
+  function environment(extra?: Record<string, string>): Record<string, string> | undefined {
+    // os.exec's env REPLACES the environment; the contract is "merged over the inherited one".
+    if (!extra) return undefined
+    return Object.assign({}, std.getenviron(), extra)
+  }
+
+  function exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return new Promise((resolve) => runChild(argv, opts, resolve))
+  }
+
+  function runChild(argv: string[], opts: ExecOptions, resolve: (r: ExecResult) => void): void {
+    const notStarted = (why: string): void =>
+      resolve({ code: 127, stdout: '', stderr: `${argv[0]}: ${why}\n`, timedOut: false })
+    const out = os.pipe()
+    const err = os.pipe()
+    const inp = opts.stdin !== undefined ? os.pipe() : null
+    const stdinFd = inp ? inp[0] : os.open('/dev/null', os.O_RDONLY)
+    const opened = [out, err, inp].filter((p): p is [number, number] => !!p).flat()
+    if (stdinFd >= 0 && !inp) opened.push(stdinFd)
+    if (!out || !err || (opts.stdin !== undefined && !inp) || stdinFd < 0) {
+      opened.forEach((fd) => os.close(fd))
+      return notStarted('cannot create pipes')
+    }
+    let child: number
+    try {
+      child = os.exec(argv, {
+        block: false,
+        usePath: true,
+        stdin: stdinFd,
+        stdout: out[1],
+        stderr: err[1],
+        env: environment(opts.env),
+      })
+    } catch (e) {
+      opened.forEach((fd) => os.close(fd))
+      return notStarted((e as Error).message)
+    }
+    // The child has its copies; ours must go or we would never see EOF.
+    os.close(out[1])
+    os.close(err[1])
+    os.close(stdinFd)
+
+    let timedOut = false
+    let open = 2
+    let finished = false
+    const text = { out: '', err: '' }
+    let graceTimer: unknown = null
+
+    const reader = (fd: number, key: 'out' | 'err'): void => {
+      const buf = new ArrayBuffer(READ_CHUNK)
+      const decoder = new Utf8Decoder()
+      os.setReadHandler(fd, () => {
+        const n = os.read(fd, buf, 0, READ_CHUNK)
+        if (n > 0) {
+          text[key] += decoder.decode(new Uint8Array(buf, 0, n), true)
+          return
+        }
+        if (n === -EAGAIN || n === -EINTR) return
+        text[key] += decoder.end()
+        os.setReadHandler(fd, null)
+        os.close(fd)
+        if (--open === 0) reap()
+      })
+    }
+    reader(out[0], 'out')
+    reader(err[0], 'err')
+
+    const stopWriter = inp ? writeStdin(inp[1], opts.stdin ?? '') : () => {}
+
+    const timer = os.setTimeout(() => {
+      timedOut = true
+      os.kill(child, SIGNAL_NUMBERS.KILL)
+      graceTimer = os.setTimeout(forceClose, KILL_GRACE_MS)
+    }, opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS)
+
+    function forceClose(): void {
+      graceTimer = null
+      for (const fd of [out![0], err![0]]) {
+        os.setReadHandler(fd, null)
+        os.close(fd)
+      }
+      open = 0
+      reap()
+    }
+
+    // Polls with WNOHANG instead of a blocking waitpid: a child that closed its output but keeps
+    // running would otherwise freeze the whole event loop (and its own timeout with it).
+    function reap(delay = 0): void {
+      if (finished) return
+      const [ret, status] = os.waitpid(child, os.WNOHANG)
+      if (ret === 0 || ret === -EINTR) {
+        const next = Math.min(100, delay * 2 || 2)
+        os.setTimeout(() => reap(next), next)
+        return
+      }
+      finished = true
+      os.clearTimeout(timer)
+      if (graceTimer !== null) os.clearTimeout(graceTimer)
+      stopWriter()
+      const signal = status & 0x7f
+      const base = { stdout: text.out, stderr: text.err, timedOut }
+      if (ret < 0) resolve({ ...base, code: -1 })
+      else if (signal === 0) resolve({ ...base, code: (status >> 8) & 0xff })
+      else resolve({ ...base, code: -1, signal })
+    }
+  }
+
+  /** Feeds stdin in chunks as the pipe drains, so a big input never blocks the loop. Returns a
+   * function that abandons the rest (the child exited without reading it). */
+  function writeStdin(fd: number, input: string): () => void {
+    const bytes = encodeUtf8(input)
+    let offset = 0
+    let done = false
+    const stop = (): void => {
+      if (done) return
+      done = true
+      os.setWriteHandler(fd, null)
+      os.close(fd)
+    }
+    if (bytes.length === 0) {
+      stop()
+      return stop
+    }
+    os.setWriteHandler(fd, () => {
+      const len = Math.min(WRITE_CHUNK, bytes.length - offset)
+      const n = os.write(fd, bytes.buffer as ArrayBuffer, bytes.byteOffset + offset, len)
+      if (n === -EAGAIN || n === -EINTR) return
+      if (n < 0) return stop() // -EPIPE: the reader is gone.
+      offset += n
+      if (offset >= bytes.length) stop()
+    })
+    return stop
+  }
+
+  // Logger children are started without waiting; one poll timer reaps them so no zombies pile up.
+  const loggers = new Set<number>()
+  let reaperArmed = false
+  function reapLoggers(): void {
+    reaperArmed = false
+    for (const child of loggers) {
+      const [ret] = os.waitpid(child, os.WNOHANG)
+      if (ret !== 0) loggers.delete(child)
+    }
+    if (loggers.size && !reaperArmed) {
+      reaperArmed = true
+      os.setTimeout(reapLoggers, 50)
+    }
+  }
+
+  function log(level: LogLevel, message: string): void {
+    const mode = std.getenv('LANVPN_LOG')
+    if (mode === 'off') return
+    if (mode === 'stderr') {
+      // procd forwards a daemon's stderr to syslog, so no logger process per line.
+      std.err.puts(`lanvpn[${pid()}]: ${level}: ${message}\n`)
+      std.err.flush()
+      return
+    }
+    try {
+      const devnull = os.open('/dev/null', os.O_RDONLY)
+      const argv = ['logger', '-t', 'lanvpn', '-p', `daemon.${level}`, '--', message]
+      const child = os.exec(argv, { block: false, usePath: true, stdin: devnull < 0 ? 0 : devnull })
+      if (devnull >= 0) os.close(devnull)
+      loggers.add(child)
+      if (!reaperArmed) {
+        reaperArmed = true
+        os.setTimeout(reapLoggers, 20)
+      }
+    } catch {
+      // Logging must never take the daemon down.
+    }
+  }
+
+  const signalNumber = (sig: 'HUP' | 'TERM' | 'INT' | 'USR1' | 'KILL'): number =>
+    sig === 'USR1' ? os.SIGUSR1 : SIGNAL_NUMBERS[sig]
+
+  return {
+    runtime: 'quickjs',
+    argv: () => scriptArgs.slice(1),
+    getEnv: (name) => std.getenv(name) ?? undefined,
+    readFile,
+    writeFileAtomic,
+    removeFile(path) {
+      const ret = os.remove(path)
+      if (ret < 0 && ret !== -E.ENOENT) throw fail('removing', path, ret)
+    },
+    mkdirp,
+    listDir,
+    stat,
+    exec,
+    setTimeout: (fn, ms): TimerHandle => ({ id: os.setTimeout(fn, ms) }),
+    clearTimeout: (handle) => os.clearTimeout(handle.id),
+    // os.signal keeps one handler per signal number: a new one replaces the old.
+    onSignal: (sig, fn) => os.signal(signalNumber(sig), fn),
+    kill: (target, sig) => os.kill(target, sig === 0 ? 0 : signalNumber(sig)) === 0,
+    pid,
+    monotonicMs() {
+      if (typeof os.now === 'function') return os.now()
+      const perf = (globalThis as { performance?: { now(): number } }).performance
+      return perf ? perf.now() : Date.now()
+    },
+    wallMs: () => Date.now(),
+    readStdin: (maxBytes) => std.in.readAsString(maxBytes + 1),
+    writeStdout(text) {
+      std.out.puts(text)
+      std.out.flush()
+    },
+    writeStderr(text) {
+      std.err.puts(text)
+      std.err.flush()
+    },
+    log,
+    exit(code): never {
+      std.out.flush()
+      std.exit(code)
+      throw new Error('std.exit returned')
+    },
+  }
+}

@@ -1,0 +1,244 @@
+// THE Host contract, as plain data: every Host implementation must pass every case. No test
+// framework imports, because this file is also bundled and run inside QuickJS (qjs-entry.ts).
+import type { Host } from '../../applet/src/host/host'
+
+/** What each case gets besides the host: a fresh directory of its own and assertion helpers. */
+export type HostCaseTools = {
+  tmpDir: string
+  assert: (cond: unknown, msg: string) => void
+  eq: (a: unknown, b: unknown, msg: string) => void
+}
+
+/** One contract case. It throws (through assert/eq) on failure. */
+export type HostCase = { name: string; run: (host: Host, t: HostCaseTools) => Promise<void> }
+
+const MULTI = 'emoji 🛡️🚀, 中文路由器, кириллица, ü\n'
+
+const sleep = (host: Host, ms: number): Promise<void> =>
+  new Promise((resolve) => host.setTimeout(resolve, ms))
+
+/** The contract suite, run against Node, the qjs emulator and (when present) native qjs. */
+export const hostCases: HostCase[] = [
+  {
+    name: 'readFile of a missing file is null',
+    async run(host, t) {
+      t.eq(host.readFile(`${t.tmpDir}/missing`), null, 'missing file')
+    },
+  },
+  {
+    name: 'writeFileAtomic and readFile round-trip multi-byte UTF-8',
+    async run(host, t) {
+      const path = `${t.tmpDir}/utf8.txt`
+      host.writeFileAtomic(path, MULTI)
+      t.eq(host.readFile(path), MULTI, 'content')
+      t.eq(host.stat(path)?.size, 59, 'size in UTF-8 bytes')
+    },
+  },
+  {
+    name: 'writeFileAtomic creates files with exactly the requested mode',
+    async run(host, t) {
+      host.writeFileAtomic(`${t.tmpDir}/secret`, 'k', { mode: 0o600 })
+      host.writeFileAtomic(`${t.tmpDir}/public`, 'p', { mode: 0o644, durable: false })
+      host.writeFileAtomic(`${t.tmpDir}/default`, 'd')
+      t.eq(host.stat(`${t.tmpDir}/secret`)?.mode, 0o600, 'secret mode')
+      t.eq(host.stat(`${t.tmpDir}/public`)?.mode, 0o644, 'public mode')
+      t.eq(host.stat(`${t.tmpDir}/default`)?.mode, 0o644, 'default mode')
+    },
+  },
+  {
+    name: 'writeFileAtomic replaces a file and leaves no temp file behind',
+    async run(host, t) {
+      const path = `${t.tmpDir}/state.json`
+      host.writeFileAtomic(path, 'old')
+      host.writeFileAtomic(path, 'new', { mode: 0o600 })
+      t.eq(host.readFile(path), 'new', 'content')
+      t.eq(host.stat(path)?.mode, 0o600, 'mode of the replacement')
+      t.eq(host.listDir(t.tmpDir), ['state.json'], 'directory')
+    },
+  },
+  {
+    name: 'writeFileAtomic into a missing directory throws naming the path',
+    async run(host, t) {
+      const path = `${t.tmpDir}/nope/file`
+      let message = ''
+      try {
+        host.writeFileAtomic(path, 'x')
+      } catch (e) {
+        message = (e as Error).message
+      }
+      t.assert(message.includes(path), `error names the path: ${message}`)
+    },
+  },
+  {
+    name: 'mkdirp creates nested directories and is idempotent',
+    async run(host, t) {
+      host.mkdirp(`${t.tmpDir}/a/b/c`)
+      host.mkdirp(`${t.tmpDir}/a/b/c`)
+      t.eq(host.stat(`${t.tmpDir}/a/b/c`)?.isDir, true, 'nested dir')
+      t.eq(host.listDir(`${t.tmpDir}/a`), ['b'], 'parent lists the child')
+    },
+  },
+  {
+    name: 'listDir is sorted, has no dot entries, and is null for a missing directory',
+    async run(host, t) {
+      for (const name of ['b', 'c', 'a']) host.writeFileAtomic(`${t.tmpDir}/${name}`, name)
+      host.mkdirp(`${t.tmpDir}/d`)
+      t.eq(host.listDir(t.tmpDir), ['a', 'b', 'c', 'd'], 'entries')
+      t.eq(host.listDir(`${t.tmpDir}/missing`), null, 'missing dir')
+    },
+  },
+  {
+    name: 'stat describes files and directories and is null for a missing path',
+    async run(host, t) {
+      host.writeFileAtomic(`${t.tmpDir}/f`, 'abc')
+      const f = host.stat(`${t.tmpDir}/f`)
+      t.eq(f && [f.isFile, f.isDir, f.size], [true, false, 3], 'file')
+      t.assert(f && Math.abs(f.mtimeMs - host.wallMs()) < 60_000, 'mtime is recent')
+      const d = host.stat(t.tmpDir)
+      t.eq(d && [d.isFile, d.isDir], [false, true], 'dir')
+      t.eq(host.stat(`${t.tmpDir}/missing`), null, 'missing')
+      t.eq(host.stat(`${t.tmpDir}/f/below-a-file`), null, 'below a file')
+    },
+  },
+  {
+    name: 'removeFile removes a file and ignores a missing one',
+    async run(host, t) {
+      host.writeFileAtomic(`${t.tmpDir}/f`, 'x')
+      host.removeFile(`${t.tmpDir}/f`)
+      host.removeFile(`${t.tmpDir}/f`)
+      t.eq(host.readFile(`${t.tmpDir}/f`), null, 'gone')
+    },
+  },
+  {
+    name: 'exec reports exit codes as values',
+    async run(host, t) {
+      const ok = await host.exec(['true'])
+      const bad = await host.exec(['false'])
+      t.eq([ok.code, ok.timedOut, ok.signal], [0, false, undefined], 'true')
+      t.eq(bad.code, 1, 'false')
+    },
+  },
+  {
+    name: 'exec passes stdin to the child',
+    async run(host, t) {
+      const r = await host.exec(['cat'], { stdin: MULTI })
+      t.eq(r.stdout, MULTI, 'echoed')
+    },
+  },
+  {
+    name: 'exec without stdin gives the child an empty stdin',
+    async run(host, t) {
+      const r = await host.exec(['cat'], { timeoutMs: 5000 })
+      t.eq([r.code, r.stdout, r.timedOut], [0, '', false], 'cat sees EOF')
+    },
+  },
+  {
+    name: 'exec moves 1 MB through cat without deadlock',
+    async run(host, t) {
+      const line = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdé\n'
+      let input = ''
+      while (input.length < 1_048_576) input += line
+      const r = await host.exec(['cat'], { stdin: input, timeoutMs: 20_000 })
+      t.eq(r.timedOut, false, 'not timed out')
+      t.eq(r.stdout.length, input.length, 'length')
+      t.assert(r.stdout === input, 'content identical')
+    },
+  },
+  {
+    name: 'exec keeps stdout and stderr apart',
+    async run(host, t) {
+      const r = await host.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'])
+      t.eq([r.code, r.stdout, r.stderr], [3, 'out\n', 'err\n'], 'result')
+    },
+  },
+  {
+    name: 'exec passes argv verbatim, without a shell',
+    async run(host, t) {
+      const args = ['a b', "it's", '"q"', '$(echo x)', '`id`', '*', '', 'ü🚀']
+      const r = await host.exec(['printf', '%s\\n', ...args])
+      t.eq(r.stdout, args.map((a) => a + '\n').join(''), 'printf output')
+    },
+  },
+  {
+    name: 'exec of a missing binary gives 127',
+    async run(host, t) {
+      const r = await host.exec(['lanvpn-no-such-binary-7f3a'])
+      t.eq([r.code, r.timedOut], [127, false], 'result')
+    },
+  },
+  {
+    name: 'exec kills a command that runs past its timeout',
+    async run(host, t) {
+      const start = host.monotonicMs()
+      const r = await host.exec(['sleep', '5'], { timeoutMs: 200 })
+      const took = host.monotonicMs() - start
+      t.eq([r.timedOut, r.signal, r.code], [true, 9, -1], 'killed')
+      t.assert(took < 3000, `returned after ${took} ms`)
+    },
+  },
+  {
+    name: 'exec env adds to the inherited environment',
+    async run(host, t) {
+      const r = await host.exec(['sh', '-c', 'echo "$LANVPN_T1:$PATH"'], {
+        env: { LANVPN_T1: 'v 1' },
+      })
+      const [value, path] = r.stdout.trim().split(':')
+      t.eq(value, 'v 1', 'added variable')
+      t.assert(path && path.length > 0, 'PATH still inherited')
+    },
+  },
+  {
+    name: 'execs run in parallel',
+    async run(host, t) {
+      const start = host.monotonicMs()
+      const run = (n: number) => host.exec(['sh', '-c', `sleep 0.3; echo ${n}`])
+      const rs = await Promise.all([1, 2, 3, 4].map(run))
+      const took = host.monotonicMs() - start
+      t.eq(rs.map((r) => r.stdout), ['1\n', '2\n', '3\n', '4\n'], 'outputs')
+      t.assert(took < 1000, `4 × 300 ms took ${took} ms`)
+    },
+  },
+  {
+    name: 'timers fire in order and clearTimeout cancels',
+    async run(host, t) {
+      const fired: string[] = []
+      host.setTimeout(() => fired.push('b'), 60)
+      host.setTimeout(() => fired.push('a'), 10)
+      const c = host.setTimeout(() => fired.push('c'), 30)
+      host.clearTimeout(c)
+      await sleep(host, 150)
+      t.eq(fired, ['a', 'b'], 'order')
+    },
+  },
+  {
+    name: 'the monotonic clock advances across a timer',
+    async run(host, t) {
+      const before = host.monotonicMs()
+      await sleep(host, 100)
+      const elapsed = host.monotonicMs() - before
+      t.assert(elapsed >= 95 && elapsed < 2000, `elapsed ${elapsed}`)
+    },
+  },
+  {
+    name: 'wallMs is the epoch clock',
+    async run(host, t) {
+      t.assert(Math.abs(host.wallMs() - Date.now()) < 1000, 'near Date.now')
+      t.assert(host.wallMs() > Date.UTC(2024, 0, 1), 'after 2024')
+    },
+  },
+  {
+    name: 'getEnv reads the environment',
+    async run(host, t) {
+      t.assert((host.getEnv('PATH') ?? '').length > 0, 'PATH')
+      t.eq(host.getEnv('LANVPN_SURELY_UNSET_X'), undefined, 'unset')
+    },
+  },
+  {
+    name: 'kill with signal 0 probes a process',
+    async run(host, t) {
+      t.assert(host.pid() > 1, 'pid')
+      t.eq(host.kill(host.pid(), 0), true, 'self exists')
+      t.eq(host.kill(4_194_305, 0), false, 'pid above pid_max')
+    },
+  },
+]
