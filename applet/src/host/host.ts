@@ -53,8 +53,7 @@ export type LogLevel = 'err' | 'warning' | 'notice' | 'info' | 'debug'
 
 export type TimerHandle = { readonly id: unknown }
 
-/** The runtime port. Implementations: NodeHost, QuickjsHost, FakeHost (tests). They are plain objects
- * whose methods never use `this`, so a wrapper may spread one and override a method. */
+/** The runtime port. Implementations: NodeHost, QuickjsHost, FakeHost (tests). */
 export interface Host {
   readonly runtime: 'node' | 'quickjs' | 'fake'
 

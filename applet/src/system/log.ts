@@ -9,17 +9,22 @@ export const DEFAULT_LOG_LEVEL: LogLevel = 'notice'
 
 export type LevelledHost = Host & { setLogLevel(level: LogLevel): void }
 
-/** A Host whose log drops messages less severe than the current level. Host implementations are
- * plain objects whose methods do not use `this`, so spreading one is safe. */
+/** A Host whose log drops messages less severe than the current level. Every other member is the
+ * wrapped host's own, called on it (a Proxy, so class-based hosts such as FakeHost keep `this`). */
 export function withLogLevel(host: Host, level: LogLevel = DEFAULT_LOG_LEVEL): LevelledHost {
   let current = level
-  return {
-    ...host,
-    log(l: LogLevel, message: string) {
-      if (RANK[l] <= RANK[current]) host.log(l, message)
-    },
-    setLogLevel(l: LogLevel) {
-      current = l
-    },
+  const log = (l: LogLevel, message: string) => {
+    if (RANK[l] <= RANK[current]) host.log(l, message)
   }
+  const setLogLevel = (l: LogLevel) => {
+    current = l
+  }
+  return new Proxy(host, {
+    get(target, prop) {
+      if (prop === 'log') return log
+      if (prop === 'setLogLevel') return setLogLevel
+      const value = Reflect.get(target, prop, target) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  }) as LevelledHost
 }
