@@ -1,0 +1,168 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import ts from 'typescript'
+import { afterEach, describe, expect, it } from 'vitest'
+import { catalogs, lang, langName, LANGS, matchLang, setLang, t } from '../../webui/src/i18n'
+import en from '../../webui/src/i18n/en'
+
+const ROOT = join(import.meta.dirname, '../..')
+
+afterEach(() => {
+  setLang('en')
+  localStorage.clear()
+})
+
+describe('catalogs', () => {
+  const enKeys = Object.keys(en).sort()
+
+  for (const l of LANGS) {
+    it(`${l} has exactly the keys of en, none empty`, () => {
+      const catalog: Record<string, string> = catalogs[l]
+      expect(Object.keys(catalog).sort()).toEqual(enKeys)
+      const empty = Object.entries(catalog).filter(([, v]) => typeof v !== 'string' || !v.trim())
+      expect(empty).toEqual([])
+    })
+
+    it(`${l} keeps every {parameter} of en`, () => {
+      const catalog: Record<string, string> = catalogs[l]
+      const params = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort()
+      const mismatched = enKeys.filter(
+        (k) => params(catalog[k]).join() !== params(en[k as keyof typeof en]).join()
+      )
+      expect(mismatched).toEqual([])
+    })
+  }
+
+  it('names every language in that language', () => {
+    expect(LANGS.map(langName)).toEqual(['English', '简体中文', 'Русский'])
+  })
+})
+
+describe('t', () => {
+  it('fills {name} parameters and leaves unknown ones visible', () => {
+    expect(t('login.expiredIntro', { user: 'root' })).toContain('root')
+    expect(t('error.other')).toContain('{message}')
+  })
+
+  it('follows the language switch and remembers it', () => {
+    setLang('ru')
+    expect(lang.value).toBe('ru')
+    expect(t('login.submit')).toBe('Войти')
+    expect(localStorage.getItem('lanvpn.lang')).toBe('ru')
+    expect(document.documentElement.lang).toBe('ru')
+    setLang('zh-CN')
+    expect(t('login.submit')).toBe('登录')
+  })
+})
+
+describe('matchLang', () => {
+  it('picks the first supported browser language', () => {
+    expect(matchLang(['ru-RU', 'en-US'])).toBe('ru')
+    expect(matchLang(['de-DE', 'zh-Hans-CN', 'en'])).toBe('zh-CN')
+    expect(matchLang(['zh-TW'])).toBe('zh-CN')
+    expect(matchLang(['fr', 'en-GB'])).toBe('en')
+    expect(matchLang(['fr'])).toBe('en')
+    expect(matchLang([])).toBe('en')
+  })
+})
+
+/** Attributes whose string value a user sees or hears. */
+const TEXT_ATTRIBUTES = new Set([
+  'placeholder',
+  'aria-label',
+  'aria-description',
+  'title',
+  'alt',
+  'label',
+])
+
+/** Every JSX text node with letters, string literal child, and user-facing string attribute, as
+ * `file:line: text`. Parsed with the TypeScript compiler, so comments and code are never mistaken
+ * for text. */
+function hardCodedText(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX)
+  const found: string[] = []
+  const where = (node: ts.Node) =>
+    `${relative(ROOT, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`
+  const hasLetters = (s: string) => /\p{L}/u.test(s)
+  const visit = (node: ts.Node) => {
+    if (ts.isJsxText(node) && hasLetters(node.text))
+      found.push(`${where(node)}: ${node.text.trim()}`)
+    const isChild = node.parent && (ts.isJsxElement(node.parent) || ts.isJsxFragment(node.parent))
+    if (ts.isJsxExpression(node) && isChild) {
+      const e = node.expression
+      const isLiteral = e && (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e))
+      if (isLiteral && hasLetters(e.text)) found.push(`${where(node)}: ${e.text}`)
+    }
+    if (ts.isJsxAttribute(node) && TEXT_ATTRIBUTES.has(node.name.getText(source))) {
+      const init = node.initializer
+      const literal =
+        init && ts.isStringLiteral(init)
+          ? init
+          : init && ts.isJsxExpression(init) && init.expression
+            ? ts.isStringLiteral(init.expression)
+              ? init.expression
+              : undefined
+            : undefined
+      if (literal && hasLetters(literal.text))
+        found.push(`${where(node)}: ${node.name.getText(source)}="${literal.text}"`)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return found
+}
+
+function tsxFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((d) => d.isFile() && d.name.endsWith('.tsx'))
+    .map((d) => join(d.parentPath, d.name))
+}
+
+describe('hard-coded text', () => {
+  const files = [
+    ...tsxFiles(join(ROOT, 'webui/src/pages')),
+    ...tsxFiles(join(ROOT, 'webui/src/ui')),
+    join(ROOT, 'webui/src/App.tsx'),
+  ]
+
+  it('finds the pages and components to scan', () => {
+    expect(files.length).toBeGreaterThan(3)
+  })
+
+  it('has none in pages/ and ui/: every visible string comes from the catalogs', () => {
+    expect(files.flatMap(hardCodedText)).toEqual([])
+  })
+
+  it('would catch text nodes and user-facing attributes (scanner self-test)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lanvpn-scan-'))
+    const probe = join(dir, 'Probe.tsx')
+    writeFileSync(
+      probe,
+      [
+        'export const A = () => (',
+        '  <div title="Help">',
+        '    Hello',
+        "    <input placeholder={'Name'} aria-label=\"Name\" id=\"x\" class=\"field\" />",
+        "    {'Bye'}",
+        '    {/* a comment */} {t("ok")}',
+        '  </div>',
+        ')',
+      ].join('\n')
+    )
+    try {
+      const hits = hardCodedText(probe).map((h) => h.replace(/^.*?:(\d+): /, '$1: '))
+      expect(hits).toEqual([
+        '2: title="Help"',
+        '3: Hello',
+        '4: placeholder="Name"',
+        '4: aria-label="Name"',
+        '5: Bye',
+      ])
+    } finally {
+      rmSync(dir, { recursive: true })
+    }
+  })
+})
