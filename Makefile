@@ -1,5 +1,5 @@
 # lanvpn — see README.md. `make demo` and `make test` do all their own set-up (as root on Debian).
-.PHONY: setup build test demo bench clean typecheck
+.PHONY: setup build test demo bench clean typecheck format-check
 
 setup:
 	@scripts/setup.sh
@@ -10,9 +10,12 @@ build: setup
 typecheck: setup
 	@npx tsc -p tsconfig.json --noEmit
 
+format-check: setup
+	@npm run --silent format:check
+
 # Every test: unit, golden, transitions, host contract (Node and the QuickJS engine), rpc contract,
 # the dev router, web UI, and the end-to-end lab and browser tests (root).
-test: build typecheck
+test: build typecheck format-check
 	@npx vitest run
 
 demo: build

@@ -8,13 +8,21 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/transitions/**/*.test.ts'],
+          include: [
+            'test/unit/**/*.test.ts',
+            'test/golden/**/*.test.ts',
+            'test/transitions/**/*.test.ts',
+          ],
         },
       },
       {
         test: {
           name: 'contract',
-          include: ['test/contract/**/*.test.ts', 'test/quickjs/**/*.test.ts', 'test/package/**/*.test.ts'],
+          include: [
+            'test/contract/**/*.test.ts',
+            'test/quickjs/**/*.test.ts',
+            'test/package/**/*.test.ts',
+          ],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -2,7 +2,16 @@
 // npm run bench: measures what exists against the budgets in product.md, prints each figure beside
 // its budget and writes bench/results.md. Never used as a pass/fail test (timings vary by machine).
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  cpSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,7 +24,9 @@ const rows = []
 
 function row(what, figure, budget, verdict = '') {
   rows.push({ what, figure, budget, verdict })
-  console.log(`${what.padEnd(44)} ${String(figure).padEnd(28)} budget: ${budget}${verdict ? `  [${verdict}]` : ''}`)
+  console.log(
+    `${what.padEnd(44)} ${String(figure).padEnd(28)} budget: ${budget}${verdict ? `  [${verdict}]` : ''}`
+  )
 }
 
 /** Median wall time in ms of `runs` executions of argv. */
@@ -37,7 +48,12 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`
 function benchBundle() {
   const bundle = readFileSync(join(DIST, 'lanvpn.js'))
   const gz = gzipSync(bundle, { level: 9 }).length
-  row('daemon bundle (dist/lanvpn.js)', `${kb(bundle.length)} raw, ${kb(gz)} gzip`, 'part of the .ipk ≤ ~90 KB compressed', gz < 90 * 1024 ? 'ok' : 'over')
+  row(
+    'daemon bundle (dist/lanvpn.js)',
+    `${kb(bundle.length)} raw, ${kb(gz)} gzip`,
+    'part of the .ipk ≤ ~90 KB compressed',
+    gz < 90 * 1024 ? 'ok' : 'over'
+  )
 }
 
 function benchQuickjsStart() {
@@ -47,14 +63,25 @@ function benchQuickjsStart() {
     const empty = join(tmp, 'empty.js')
     writeFileSync(empty, '')
     const base = timeIt([process.execPath, QJS_EMU, '--std', empty], 7)
-    const withBundle = timeIt([process.execPath, QJS_EMU, '--std', join(DIST, 'lanvpn.js'), 'version'], 7)
+    const withBundle = timeIt(
+      [process.execPath, QJS_EMU, '--std', join(DIST, 'lanvpn.js'), 'version'],
+      7
+    )
     row('QuickJS-engine start: empty script', `${base.toFixed(0)} ms`, '—')
-    row('QuickJS-engine start: bundle `version`', `${withBundle.toFixed(0)} ms (+${(withBundle - base).toFixed(0)} ms)`, '— (load cost of the bundle)')
+    row(
+      'QuickJS-engine start: bundle `version`',
+      `${withBundle.toFixed(0)} ms (+${(withBundle - base).toFixed(0)} ms)`,
+      '— (load cost of the bundle)'
+    )
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }
   const qjs = spawnSync('sh', ['-c', 'command -v qjs'], { encoding: 'utf8' }).stdout.trim()
-  row('daemon idle RSS under native qjs', qjs ? 'see below' : 'not measured: no native qjs on this machine', '≤ 2 × empty qjs with one timer')
+  row(
+    'daemon idle RSS under native qjs',
+    qjs ? 'see below' : 'not measured: no native qjs on this machine',
+    '≤ 2 × empty qjs with one timer'
+  )
 }
 
 function benchRpcCall() {
@@ -64,18 +91,44 @@ function benchRpcCall() {
   try {
     mkdirSync(join(prefix, 'etc/config'), { recursive: true })
     cpSync(join(DIST, 'root/etc/config/lanvpn'), join(prefix, 'etc/config/lanvpn'))
-    const env = { ...process.env, LANVPN_PREFIX: prefix, LANVPN_BUNDLE: join(DIST, 'lanvpn.js'), LANVPN_RUNTIME: 'node', LANVPN_LOG: 'off' }
+    const env = {
+      ...process.env,
+      LANVPN_PREFIX: prefix,
+      LANVPN_BUNDLE: join(DIST, 'lanvpn.js'),
+      LANVPN_RUNTIME: 'node',
+      LANVPN_LOG: 'off',
+    }
     const shTrue = timeIt(['sh', '-c', 'true'], 21)
-    const call = timeIt([plugin, 'call', 'status'], 11, { env, input: '{"ubus_rpc_session":"0123456789abcdef0123456789abcdef"}' })
+    const call = timeIt([plugin, 'call', 'status'], 11, {
+      env,
+      input: '{"ubus_rpc_session":"0123456789abcdef0123456789abcdef"}',
+    })
     const list = timeIt([plugin, 'list'], 21, { env })
-    row('rpc `call status` (node runtime)', `${call.toFixed(1)} ms = ${(call / shTrue).toFixed(0)} × sh -c true`, '— (changes only; polls cost no process)')
-    row('rpc `list` (static JSON)', `${list.toFixed(1)} ms = ${(list / shTrue).toFixed(1)} × sh -c true`, 'instant: rpcd blocks on it at boot')
+    row(
+      'rpc `call status` (node runtime)',
+      `${call.toFixed(1)} ms = ${(call / shTrue).toFixed(0)} × sh -c true`,
+      '— (changes only; polls cost no process)'
+    )
+    row(
+      'rpc `list` (static JSON)',
+      `${list.toFixed(1)} ms = ${(list / shTrue).toFixed(1)} × sh -c true`,
+      'instant: rpcd blocks on it at boot'
+    )
     if (existsSync(QJS_EMU)) {
       const envQ = { ...env, LANVPN_RUNTIME: `${process.execPath} ${QJS_EMU}` }
       const callQ = timeIt([plugin, 'call', 'status'], 7, { env: envQ, input: '{}' })
-      row('rpc `call status` (QuickJS engine, emulated)', `${callQ.toFixed(1)} ms = ${(callQ / shTrue).toFixed(0)} × sh -c true`, '—')
+      row(
+        'rpc `call status` (QuickJS engine, emulated)',
+        `${callQ.toFixed(1)} ms = ${(callQ / shTrue).toFixed(0)} × sh -c true`,
+        '—'
+      )
     }
-    row('status polling', '0 processes per poll (rpcd file.read)', '0 process spawns per poll', 'ok')
+    row(
+      'status polling',
+      '0 processes per poll (rpcd file.read)',
+      '0 process spawns per poll',
+      'ok'
+    )
   } finally {
     rmSync(prefix, { recursive: true, force: true })
   }
@@ -83,12 +136,20 @@ function benchRpcCall() {
 
 function benchWebui() {
   const www = join(DIST, 'www')
-  if (!existsSync(join(www, 'index.html'))) return row('web UI first view', 'n/a', '≤ 70 KB raw, ≤ 4 requests')
+  if (!existsSync(join(www, 'index.html')))
+    return row('web UI first view', 'n/a', '≤ 70 KB raw, ≤ 4 requests')
   const html = readFileSync(join(www, 'index.html'), 'utf8')
   const refs = [...html.matchAll(/(?:src|href)="\.?\/?([^"]+\.(?:js|css))"/g)].map((m) => m[1])
-  const bytes = statSync(join(www, 'index.html')).size + refs.reduce((n, r) => n + statSync(join(www, r)).size, 0)
+  const bytes =
+    statSync(join(www, 'index.html')).size +
+    refs.reduce((n, r) => n + statSync(join(www, r)).size, 0)
   const requests = 1 + refs.length
-  row('web UI first view', `${kb(bytes)} raw, ${requests} requests`, '≤ 70 KB raw, ≤ 4 requests', bytes <= 70 * 1024 && requests <= 4 ? 'ok' : 'over')
+  row(
+    'web UI first view',
+    `${kb(bytes)} raw, ${requests} requests`,
+    '≤ 70 KB raw, ≤ 4 requests',
+    bytes <= 70 * 1024 && requests <= 4 ? 'ok' : 'over'
+  )
 }
 
 benchBundle()

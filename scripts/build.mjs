@@ -6,6 +6,7 @@
 //                           (bundle, web UI, rpcd plugin with its static `list` JSON)
 // Usage: node scripts/build.mjs [applet|webui|root]...   (no argument: all of them)
 import { build } from 'esbuild'
+import { BUNDLE_OPTIONS } from './bundle-options.mjs'
 import { execFileSync } from 'node:child_process'
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -20,19 +21,10 @@ async function buildApplet() {
   await build({
     entryPoints: [join(ROOT, 'applet/src/main.ts')],
     outfile: join(DIST, 'lanvpn.js'),
-    bundle: true,
-    // A classic script, not a module: qjs runs it with `--std` (std/os as globals), node as CommonJS.
-    format: 'iife',
-    platform: 'neutral',
-    target: 'es2020',
-    // Only host/node.ts reaches for node:* and only when running under Node (require is there).
-    external: ['node:*'],
-    mainFields: ['module', 'main'],
+    ...BUNDLE_OPTIONS,
     minify: true,
     legalComments: 'none',
-    charset: 'utf8',
     define: { __LANVPN_VERSION__: JSON.stringify(pkg.version) },
-    logLevel: 'warning',
   })
   // dist/ sits under a "type": "module" package.json; make node read the bundle as CommonJS, as it
   // will on a router where no package.json is around.

@@ -39,7 +39,9 @@ main().catch((e: unknown) => {
     g.std.err.puts(text)
     g.std.exit(1)
   } else {
-    ;(globalThis as { process?: { stderr: { write(s: string): void }; exit(n: number): void } }).process?.stderr.write(text)
+    ;(
+      globalThis as { process?: { stderr: { write(s: string): void }; exit(n: number): void } }
+    ).process?.stderr.write(text)
     ;(globalThis as { process?: { exit(n: number): void } }).process?.exit(1)
   }
 })

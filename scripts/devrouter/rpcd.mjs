@@ -217,7 +217,8 @@ export function createRpcd({
 
   function sweep() {
     const now = Date.now()
-    for (const [id, ses] of sessions) if (ses.expiresAt !== null && now >= ses.expiresAt) sessions.delete(id)
+    for (const [id, ses] of sessions)
+      if (ses.expiresAt !== null && now >= ses.expiresAt) sessions.delete(id)
   }
 
   const aclKey = (object) => {
@@ -240,7 +241,8 @@ export function createRpcd({
     const list = ses.acls.get(scope)
     if (!list) return false
     return list.some(
-      (a) => fnmatch(a.object, object, { noescape: true }) && fnmatch(a.function, fn, { noescape: true }),
+      (a) =>
+        fnmatch(a.object, object, { noescape: true }) && fnmatch(a.function, fn, { noescape: true })
     )
   }
 
@@ -255,7 +257,7 @@ export function createRpcd({
           else groups.push([a.object, array([str(a.function)])])
         }
         return [scope, table(groups)]
-      }),
+      })
     )
   }
 
@@ -332,7 +334,8 @@ export function createRpcd({
                 for (const fn of objNode.v) if (fn.t === 'string') grant(ses, scope, object, fn.v)
               }
             } else if (scopeNode.t === 'array') {
-              for (const object of scopeNode.v) if (object.t === 'string') grant(ses, scope, object.v, perm)
+              for (const object of scopeNode.v)
+                if (object.t === 'string') grant(ses, scope, object.v, perm)
             }
             grant(ses, 'access-group', group, perm)
           }
@@ -420,7 +423,9 @@ export function createRpcd({
         const scope = typedField(args, 'scope', 'string')
         return {
           status: S.OK,
-          reply: table([['access', bool(aclAllowed(ses, scope ? scope.v : 'ubus', object.v, fn.v))]]),
+          reply: table([
+            ['access', bool(aclAllowed(ses, scope ? scope.v : 'ubus', object.v, fn.v))],
+          ]),
         }
       }
       return { status: S.OK, reply: dumpAcls(ses) }
@@ -525,7 +530,10 @@ export function createRpcd({
         }
         if (len <= 0) return { status: S.NO_DATA }
         const b64 = typedField(args, 'base64', 'bool')
-        const data = b64 && b64.v ? buf.subarray(0, len).toString('base64') : buf.subarray(0, len).toString('utf8')
+        const data =
+          b64 && b64.v
+            ? buf.subarray(0, len).toString('base64')
+            : buf.subarray(0, len).toString('utf8')
         return { status: S.OK, reply: table([['data', str(data)]]) }
       } finally {
         closeSync(fd)
@@ -564,7 +572,10 @@ export function createRpcd({
       } catch (e) {
         return { status: errnoStatus(e) }
       }
-      return { status: S.OK, reply: table([['md5', str(createHash('md5').update(data).digest('hex'))]]) }
+      return {
+        status: S.OK,
+        reply: table([['md5', str(createHash('md5').update(data).digest('hex'))]]),
+      }
     }
     if (method === 'write' || method === 'remove') {
       const c = checkPath(args, 'write', false)
@@ -576,7 +587,8 @@ export function createRpcd({
       if (!cmd) return { status: S.INVALID_ARGUMENT }
       const sid = typedField(args, 'ubus_rpc_session', 'string')
       const canon = canonicalizePath(cmd.v)
-      if (sid && !sessionAccess(sid.v, 'file', canon, 'exec')) return { status: S.PERMISSION_DENIED }
+      if (sid && !sessionAccess(sid.v, 'file', canon, 'exec'))
+        return { status: S.PERMISSION_DENIED }
       return { status: S.NOT_SUPPORTED } // not emulated
     }
     return { status: S.METHOD_NOT_FOUND }
@@ -611,7 +623,9 @@ export function createRpcd({
       const problem = execvProblem(path, st)
       if (problem)
         return reject(
-          new Error(`${path} cannot be exec'd (${problem.why}): rpcd would block forever reading its 'list' output`),
+          new Error(
+            `${path} cannot be exec'd (${problem.why}): rpcd would block forever reading its 'list' output`
+          )
         )
       const child = spawn(path, ['list'], { stdio: ['ignore', 'pipe', 'ignore'], env: childEnv })
       running.add(child)
@@ -625,8 +639,11 @@ export function createRpcd({
         reject(new Error(`${path} list: ${msg}`))
       }
       const timer = setTimeout(
-        () => fail('no complete JSON value within 10 s (rpcd reads `list` with no timeout: the router would hang at boot)'),
-        10000,
+        () =>
+          fail(
+            'no complete JSON value within 10 s (rpcd reads `list` with no timeout: the router would hang at boot)'
+          ),
+        10000
       )
       child.on('error', (e) => fail(`cannot run: ${e.message}`))
       child.stdout.on('data', (d) => {
@@ -640,7 +657,11 @@ export function createRpcd({
         // rpcd now closes the pipe and waitpid()s: a `list` that keeps running blocks rpcd.
         const wait = setTimeout(() => {
           child.kill('SIGKILL')
-          reject(new Error(`${path} list: still running 10 s after printing its JSON (rpcd waitpid()s for it)`))
+          reject(
+            new Error(
+              `${path} list: still running 10 s after printing its JSON (rpcd waitpid()s for it)`
+            )
+          )
         }, 10000)
         const finish = () => {
           clearTimeout(wait)
@@ -655,8 +676,8 @@ export function createRpcd({
         fail(
           chunks.length
             ? 'output ended before one complete JSON value (rpcd would block forever at boot)'
-            : 'printed nothing (rpcd would block forever at boot)',
-        ),
+            : 'printed nothing (rpcd would block forever at boot)'
+        )
       )
     })
   }
@@ -695,7 +716,7 @@ export function createRpcd({
         if (sig.t !== 'table') continue
         methods.set(
           method,
-          sig.v.map(([arg, sample]) => [arg, sampleType(sample)]),
+          sig.v.map(([arg, sample]) => [arg, sampleType(sample)])
         )
       }
       objects.set(name, {
@@ -719,14 +740,21 @@ export function createRpcd({
     }
     const problem = execvProblem(path, st)
     if (problem) {
-      warn(`${path}: execv() would fail (${problem.why}); the status a router returns here is [inferred]`)
-      return Promise.resolve({ status: problem.code === 'EACCES' ? S.PERMISSION_DENIED : S.UNKNOWN_ERROR })
+      warn(
+        `${path}: execv() would fail (${problem.why}); the status a router returns here is [inferred]`
+      )
+      return Promise.resolve({
+        status: problem.code === 'EACCES' ? S.PERMISSION_DENIED : S.UNKNOWN_ERROR,
+      })
     }
     return new Promise((resolve) => {
       // rpcd writes the input once into a non-blocking pipe and frees the rest: at most one pipe's worth.
       let input = Buffer.from(formatBlob(args), 'utf8')
       if (input.length > PIPE_CAPACITY) input = input.subarray(0, PIPE_CAPACITY)
-      const child = spawn(path, ['call', method], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv })
+      const child = spawn(path, ['call', method], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: childEnv,
+      })
       running.add(child)
       const out = []
       let outDone = false

@@ -67,7 +67,18 @@ import { createServer } from 'node:http'
 import { readdirSync, realpathSync, statSync, createReadStream } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { NULL, array, field, formatBlob, i32, parseFirst, str, table, typedField, u32 } from './blobjson.mjs'
+import {
+  NULL,
+  array,
+  field,
+  formatBlob,
+  i32,
+  parseFirst,
+  str,
+  table,
+  typedField,
+  u32,
+} from './blobjson.mjs'
 import { NULL_SID, S, STATUS_TEXT, canonicalizePath, createRpcd, listTypeName } from './rpcd.mjs'
 
 export const MAX_POST_SIZE = 65536
@@ -147,7 +158,10 @@ const INDEX_FILES = ['index.html', 'index.htm', 'default.html', 'default.htm']
 export function mimeType(path) {
   for (const [ext, mime] of MIME_TYPES) {
     for (let e = path.length - 1; e >= 0; e--) {
-      if ((path[e] === '.' || path[e] === '/') && path.slice(e + 1).toLowerCase() === ext.toLowerCase())
+      if (
+        (path[e] === '.' || path[e] === '/') &&
+        path.slice(e + 1).toLowerCase() === ext.toLowerCase()
+      )
         return mime
     }
   }
@@ -230,7 +244,8 @@ export async function startDevRouter({
   log = (line) => process.stderr.write(line + '\n'),
 } = {}) {
   if (!root) throw new Error('startDevRouter: `root` (the router tree, e.g. dist/root) is required')
-  if (!isLoopback(host)) throw new Error(`startDevRouter: refusing to listen on non-loopback host ${host}`)
+  if (!isLoopback(host))
+    throw new Error(`startDevRouter: refusing to listen on non-loopback host ${host}`)
   const rpcd = createRpcd({
     root,
     prefix,
@@ -267,7 +282,7 @@ export async function startDevRouter({
           if (done) return
           clearTimeout(t)
           resolve({ status: S.UNKNOWN_ERROR })
-        },
+        }
       )
     })
   }
@@ -291,7 +306,10 @@ export async function startDevRouter({
   function signatureTable(objName) {
     const obj = rpcd.objects.get(objName)
     return table(
-      [...obj.methods].map(([m, sig]) => [m, table(sig.map(([arg, type]) => [arg, str(listTypeName(type))]))]),
+      [...obj.methods].map(([m, sig]) => [
+        m,
+        table(sig.map(([arg, type]) => [arg, str(listTypeName(type))])),
+      ])
     )
   }
 
@@ -391,7 +409,8 @@ export async function startDevRouter({
     const method = typedField(top, 'method', 'string')
     if (!jsonrpc || jsonrpc.v !== '2.0' || !method) return formatBlob(rpcError(id, E.PARSE))
     if (!rpcd.objects.has(objName)) return formatBlob(rpcError(id, E.OBJECT))
-    if (!rpcd.sessionAccess(sid, 'ubus', objName, method.v)) return formatBlob(rpcError(id, E.ACCESS))
+    if (!rpcd.sessionAccess(sid, 'ubus', objName, method.v))
+      return formatBlob(rpcError(id, E.ACCESS))
     let params = field(top, 'params') ?? table([])
     if (params.t !== 'table') return formatBlob(rpcError(id, E.PARSE))
     if (params.v.some(([k]) => k === 'ubus_rpc_session')) return formatBlob(rpcError(id, E.PARAMS))
@@ -409,7 +428,7 @@ export async function startDevRouter({
               ['message', str(STATUS_TEXT[r.status] ?? 'Unknown error')],
             ]),
           ],
-        ]),
+        ])
       )
     return formatBlob(rpcResult(id, r.reply && r.reply.v.length ? r.reply : NULL))
   }
@@ -426,8 +445,8 @@ export async function startDevRouter({
             table([
               ['code', i32(S.NOT_FOUND)],
               ['message', str(STATUS_TEXT[S.NOT_FOUND])],
-            ]),
-          ),
+            ])
+          )
         )
       }
       const body =
@@ -449,8 +468,8 @@ export async function startDevRouter({
             table([
               ['code', i32(-13)],
               ['message', str('Permission denied')],
-            ]),
-          ),
+            ])
+          )
         )
       if (!rpcd.objects.has(objName))
         return sendJson(
@@ -460,8 +479,8 @@ export async function startDevRouter({
             table([
               ['code', i32(S.NOT_FOUND)],
               ['message', str(STATUS_TEXT[S.NOT_FOUND])],
-            ]),
-          ),
+            ])
+          )
         )
       res.writeHead(200, { 'Content-Type': 'text/event-stream' })
       res.flushHeaders()
@@ -488,7 +507,13 @@ export async function startDevRouter({
   }
 
   function notFound(req, res) {
-    clientError(res, req, 404, 'Not Found', `The requested URL ${req.url} was not found on this server.`)
+    clientError(
+      res,
+      req,
+      404,
+      'Not Found',
+      `The requested URL ${req.url} was not found on this server.`
+    )
   }
 
   function serveStatic(req, res) {
@@ -509,7 +534,9 @@ export async function startDevRouter({
     let file = phys
     if (st.isDirectory()) {
       if (!slash) {
-        res.writeHead(302, 'Found', { Location: phys.slice(docroot.length) + '/' + (query ? '?' + query : '') })
+        res.writeHead(302, 'Found', {
+          Location: phys.slice(docroot.length) + '/' + (query ? '?' + query : ''),
+        })
         return res.end()
       }
       for (const idx of INDEX_FILES) {
@@ -524,11 +551,21 @@ export async function startDevRouter({
       }
     } else if (!st.isFile()) return notFound(req, res)
     if (!(st.mode & 0o004))
-      return clientError(res, req, 403, 'Forbidden', `You don't have permission to access ${url} on this server.`)
+      return clientError(
+        res,
+        req,
+        403,
+        'Forbidden',
+        `You don't have permission to access ${url} on this server.`
+      )
     if (st.isDirectory()) return dirList(res, phys)
     const tag = `"${(st.ino >>> 0).toString(16)}-${(st.size >>> 0).toString(16)}-${(Math.floor(st.mtimeMs / 1000) >>> 0).toString(16)}"`
     const mtime = Math.floor(st.mtimeMs / 1000)
-    const okHeaders = { ETag: tag, 'Last-Modified': httpDate(st.mtimeMs), Date: httpDate(Date.now()) }
+    const okHeaders = {
+      ETag: tag,
+      'Last-Modified': httpDate(st.mtimeMs),
+      Date: httpDate(Date.now()),
+    }
     const h = req.headers
     const dateOf = (s) => {
       const t = Date.parse(s)
@@ -542,7 +579,8 @@ export async function startDevRouter({
     }
     if (h['if-match'] && !tagListHas(h['if-match'])) return precondFailed(res)
     if (h['if-range']) return precondFailed(res)
-    if (h['if-unmodified-since'] && dateOf(h['if-unmodified-since']) <= mtime) return precondFailed(res)
+    if (h['if-unmodified-since'] && dateOf(h['if-unmodified-since']) <= mtime)
+      return precondFailed(res)
     if (h['if-none-match'] && tagListHas(h['if-none-match'])) {
       if (req.method === 'GET' || req.method === 'HEAD') {
         res.writeHead(304, okHeaders)
@@ -575,14 +613,18 @@ export async function startDevRouter({
       .map((e) => {
         try {
           const s = statSync(join(phys, e))
-          return s.isDirectory() ? `<li><a href='${rel}${e}/'>${e}</a>/</li>` : `<li><a href='${rel}${e}'>${e}</a></li>`
+          return s.isDirectory()
+            ? `<li><a href='${rel}${e}/'>${e}</a>/</li>`
+            : `<li><a href='${rel}${e}'>${e}</a></li>`
         } catch {
           return ''
         }
       })
       .join('')
     res.writeHead(200, { 'Content-Type': 'text/html' })
-    res.end(`<html><head><title>Index of ${rel}</title></head><body><h1>Index of ${rel}</h1><hr /><ol>${items}</ol><hr /></body></html>`)
+    res.end(
+      `<html><head><title>Index of ${rel}</title></head><body><h1>Index of ${rel}</h1><hr /><ol>${items}</ol><hr /></body></html>`
+    )
   }
 
   // ---- HTTP -------------------------------------------------------------------------------------
@@ -685,7 +727,7 @@ async function main() {
   if (opts.help) {
     process.stdout.write(
       'usage: server.mjs --root DIR [--prefix DIR] [--port N] [--host 127.0.0.1] [--user root]\n' +
-        '                  [--password PW] [--plugin-timeout S] [--script-timeout S] [--verbose]\n',
+        '                  [--password PW] [--plugin-timeout S] [--script-timeout S] [--verbose]\n'
     )
     return
   }

@@ -35,7 +35,7 @@ function parseListen(spec) {
 
 /** Strips the IPv4-mapped prefix so a v4 caller reads as 198.51.100.2, not ::ffff:198.51.100.2. */
 function plainAddress(addr) {
-  return addr?.startsWith('::ffff:') ? addr.slice(7) : addr ?? ''
+  return addr?.startsWith('::ffff:') ? addr.slice(7) : (addr ?? '')
 }
 
 function record(entry) {

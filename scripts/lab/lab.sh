@@ -288,7 +288,13 @@ lease_device() {
     -s "$LAB_DIR/udhcpc-script.sh" >>"$LAB_STATE/logs/udhcpc-$dev.log" 2>&1
 }
 
-has_slaac() { ip -n "$LAB-$1" -6 addr show dev eth0 scope global | grep -q 'inet6 fd50::'; }
+# Ready for IPv6: a SLAAC address past duplicate address detection, the default route from the RA,
+# and the router answering. Checking only the address let a first connection time out under load.
+has_slaac() {
+  ip -n "$LAB-$1" -6 addr show dev eth0 scope global | grep -v tentative | grep -q 'inet6 fd50::' &&
+    ip -n "$LAB-$1" -6 route show default | grep -q via &&
+    ip netns exec "$LAB-$1" ping -6 -c 1 -W 1 -q fd50::1 >/dev/null 2>&1
+}
 
 up_lab() {
   check_names

@@ -194,7 +194,11 @@ export const hostCases: HostCase[] = [
       const run = (n: number) => host.exec(['sh', '-c', `sleep 0.3; echo ${n}`])
       const rs = await Promise.all([1, 2, 3, 4].map(run))
       const took = host.monotonicMs() - start
-      t.eq(rs.map((r) => r.stdout), ['1\n', '2\n', '3\n', '4\n'], 'outputs')
+      t.eq(
+        rs.map((r) => r.stdout),
+        ['1\n', '2\n', '3\n', '4\n'],
+        'outputs'
+      )
       t.assert(took < 1000, `4 × 300 ms took ${took} ms`)
     },
   },

@@ -1,7 +1,15 @@
 // The rpc methods against real files (Node host, a temporary LANVPN_PREFIX): what a caller of
 // `ubus call lanvpn …` sees, and what ends up on disk.
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
@@ -16,9 +24,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'lanvpn-rpc-'))
 const paths = resolvePaths(tmp)
 const host = createNodeHost()
 const call = (method: string, args: object) =>
-  handleCall(methods, { host, paths }, method, JSON.stringify({ ...args, ubus_rpc_session: 'f'.repeat(32) })) as Promise<
-    Record<string, any>
-  >
+  handleCall(
+    methods,
+    { host, paths },
+    method,
+    JSON.stringify({ ...args, ubus_rpc_session: 'f'.repeat(32) })
+  ) as Promise<Record<string, any>>
 
 beforeEach(() => {
   rmSync(tmp, { recursive: true, force: true })
@@ -29,12 +40,19 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 describe('status', () => {
   it('reads as stopped when no daemon has written a status file', async () => {
-    expect(await call('status', {})).toMatchObject({ version: 1, generation: 0, daemon: { state: 'stopped' } })
+    expect(await call('status', {})).toMatchObject({
+      version: 1,
+      generation: 0,
+      daemon: { state: 'stopped' },
+    })
   })
 
   it('returns what the daemon wrote', async () => {
     mkdirSync(paths.runDir, { recursive: true })
-    writeFileSync(paths.status, JSON.stringify({ version: 1, generation: 4, daemon: { state: 'running' } }))
+    writeFileSync(
+      paths.status,
+      JSON.stringify({ version: 1, generation: 4, daemon: { state: 'running' } })
+    )
     expect(await call('status', {})).toMatchObject({ generation: 4, daemon: { state: 'running' } })
   })
 })
@@ -55,7 +73,10 @@ describe('getConfig', () => {
 
 describe('setConfig', () => {
   it('changes only the named options and keeps everything else in the file', async () => {
-    writeFileSync(paths.config, DEFAULT_CONFIG_TEXT + "\nconfig custom 'mine'\n\toption keep 'me'\n")
+    writeFileSync(
+      paths.config,
+      DEFAULT_CONFIG_TEXT + "\nconfig custom 'mine'\n\toption keep 'me'\n"
+    )
     const r = await call('setConfig', { globals: { kill_switch: 'auto', health_interval: 10 } })
     expect(r).toMatchObject({ ok: true, daemonNotified: false })
     const text = readFileSync(paths.config, 'utf8')
@@ -65,7 +86,10 @@ describe('setConfig', () => {
     expect(text).toContain("option keep 'me'")
     expect(r.configHash).toBe(fnv1a(text))
     expect(statSync(paths.config).mode & 0o777).toBe(0o600)
-    expect((await call('getConfig', {})).globals).toMatchObject({ killSwitch: 'auto', healthInterval: 10 })
+    expect((await call('getConfig', {})).globals).toMatchObject({
+      killSwitch: 'auto',
+      healthInterval: 10,
+    })
   })
 
   it('reports every problem at once and changes nothing', async () => {
@@ -76,7 +100,9 @@ describe('setConfig', () => {
     })
     expect(r.error.code).toBe('invalid_config')
     const fields = r.error.problems.map((p: any) => `${p.section}.${p.option}`)
-    expect(fields).toEqual(expect.arrayContaining(['globals.kill_switch', 'globals.health_interval']))
+    expect(fields).toEqual(
+      expect.arrayContaining(['globals.kill_switch', 'globals.health_interval'])
+    )
     expect(r.error.message).toMatch(/kill_switch|health_interval/)
     expect(readFileSync(paths.config, 'utf8')).toBe(before)
     expect(existsSync(join(paths.secretsDir, 'ms_token'))).toBe(false)
@@ -121,9 +147,13 @@ describe('setConfig', () => {
 
   it('signals a running daemon found through its pid file, and no other process', async () => {
     // A stand-in daemon whose command line names lanvpn, as the real one's does.
-    const child = spawn('sh', ['-c', 'trap "echo HUP; exit 0" HUP; while :; do sleep 0.05; done', 'lanvpn-daemon'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
+    const child = spawn(
+      'sh',
+      ['-c', 'trap "echo HUP; exit 0" HUP; while :; do sleep 0.05; done', 'lanvpn-daemon'],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }
+    )
     try {
       let out = ''
       child.stdout.on('data', (d) => (out += d))
@@ -141,4 +171,3 @@ describe('setConfig', () => {
     }
   })
 })
-

@@ -73,7 +73,9 @@ function firstValue(stdout: string): unknown {
       return JSON.parse(s.slice(0, end))
     } catch {}
   }
-  throw new Error(`no complete JSON value at the start of stdout: ${JSON.stringify(stdout.slice(0, 200))}`)
+  throw new Error(
+    `no complete JSON value at the start of stdout: ${JSON.stringify(stdout.slice(0, 200))}`
+  )
 }
 
 function call(method: string, stdin: string | Buffer) {
@@ -135,7 +137,9 @@ describe('rpcd exec-plugin protocol, real plugin', () => {
     expectErrorObject(firstValue((await call('getConfig', '[1,2,3]')).stdout))
   })
   it('unknown method → an error object', async () => {
-    expectErrorObject(firstValue((await call('noSuchMethod', `{"ubus_rpc_session":"${SID}"}`)).stdout))
+    expectErrorObject(
+      firstValue((await call('noSuchMethod', `{"ubus_rpc_session":"${SID}"}`)).stdout)
+    )
   })
   it('70 KB of stdin → an error object, and the plugin still ends', async () => {
     const big = Buffer.from(`{"pad":"${'x'.repeat(70 * 1024)}","ubus_rpc_session":"${SID}"}`)
@@ -172,10 +176,20 @@ describe('the real plugin behind the devrouter (/ubus as the web UI meets it)', 
     (await fetch(dr.url + '/ubus', { method: 'POST', body: JSON.stringify(body) })).json()
 
   it('login, then status and getConfig answer [0, {...}]', async () => {
-    const login = await rpc({ jsonrpc: '2.0', id: 1, method: 'call', params: [NULL_SID, 'session', 'login', { username: 'root', password: 'pw' }] })
+    const login = await rpc({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'call',
+      params: [NULL_SID, 'session', 'login', { username: 'root', password: 'pw' }],
+    })
     const sid = login.result[1].ubus_rpc_session
     for (const method of ['status', 'getConfig']) {
-      const r = await rpc({ jsonrpc: '2.0', id: 2, method: 'call', params: [sid, 'lanvpn', method, {}] })
+      const r = await rpc({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'call',
+        params: [sid, 'lanvpn', method, {}],
+      })
       expect(r.result[0], method).toBe(0)
       expect(r.result[1], method).toBeTypeOf('object')
       expect(r.result[1], method).not.toHaveProperty('error')
@@ -183,7 +197,9 @@ describe('the real plugin behind the devrouter (/ubus as the web UI meets it)', 
   })
   it('list shows the plugin’s methods', async () => {
     const r = await rpc({ jsonrpc: '2.0', id: 1, method: 'list', params: ['lanvpn'] })
-    expect(Object.keys(r.result.lanvpn)).toEqual(expect.arrayContaining(['status', 'getConfig', 'setConfig']))
+    expect(Object.keys(r.result.lanvpn)).toEqual(
+      expect.arrayContaining(['status', 'getConfig', 'setConfig'])
+    )
   })
   it('the web UI entry point is served as text/html', async () => {
     const res = await fetch(dr.url + '/lanvpn/')

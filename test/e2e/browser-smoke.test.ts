@@ -17,13 +17,13 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from './browser'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const ROOT = process.env.LANVPN_DEVROUTER_ROOT ?? join(REPO, 'dist/root')
-const DEVROUTER =
-  process.env.LANVPN_DEVROUTER_MODULE ?? join(REPO, 'scripts/devrouter/server.mjs')
+const DEVROUTER = process.env.LANVPN_DEVROUTER_MODULE ?? join(REPO, 'scripts/devrouter/server.mjs')
 const STATUS_PATH = '/var/run/lanvpn/status.json'
 /** The UI polls every 2 s; allow one interval plus the request and render. */
 const POLL_WINDOW_MS = 2000 + 1500
@@ -85,22 +85,7 @@ beforeAll(async () => {
     prefix,
     logins: [{ username: 'root', password: 'pw', read: ['*'], write: ['*'] }],
   })
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-    viewport: { width: 360, height: 740 },
-    locale: 'en-US',
-  })
+  context = await launchChromium(profile)
   page = context.pages()[0] ?? (await context.newPage())
   context.on('request', (r) => requests.push(r.url()))
   page.on('pageerror', (e) => pageErrors.push(e.message))

@@ -43,7 +43,8 @@ describe.runIf(labOrFail())('the daemon in the lab router', () => {
   let lab: Lab
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE) || !existsSync(PLUGIN)) throw new Error('run `npm run build` first (dist/ is missing)')
+    if (!existsSync(BUNDLE) || !existsSync(PLUGIN))
+      throw new Error('run `npm run build` first (dist/ is missing)')
     lab = await Lab.up({ devices: ['laptop'] })
   })
   afterAll(async () => {
@@ -61,11 +62,18 @@ describe.runIf(labOrFail())('the daemon in the lab router', () => {
       }
     }
     const env = () => ['env', `LANVPN_PREFIX=${prefix}`, 'LANVPN_LOG=stderr']
-    const nftTable = async () => (await lab.exec('router', ['nft', 'list', 'table', 'inet', 'lanvpn'])).stdout
+    const nftTable = async () =>
+      (await lab.exec('router', ['nft', 'list', 'table', 'inet', 'lanvpn'])).stdout
     const plugin = (method: string, args: object) =>
       execFileSync(PLUGIN, ['call', method], {
         input: JSON.stringify({ ...args, ubus_rpc_session: 'a'.repeat(32) }),
-        env: { ...process.env, LANVPN_PREFIX: prefix, LANVPN_BUNDLE: BUNDLE, LANVPN_RUNTIME: argv.join(' '), LANVPN_LOG: 'off' },
+        env: {
+          ...process.env,
+          LANVPN_PREFIX: prefix,
+          LANVPN_BUNDLE: BUNDLE,
+          LANVPN_RUNTIME: argv.join(' '),
+          LANVPN_LOG: 'off',
+        },
         encoding: 'utf8',
       })
 
@@ -82,41 +90,70 @@ describe.runIf(labOrFail())('the daemon in the lab router', () => {
     })
 
     it(`starts, applies the owned nft table and publishes its status (${name})`, async () => {
-      const status = await waitFor('the first status', () => statusOf()?.daemon?.state === 'running' && statusOf(), 20_000)
+      const status = await waitFor(
+        'the first status',
+        () => statusOf()?.daemon?.state === 'running' && statusOf(),
+        20_000
+      )
       expect(status.generation).toBeGreaterThanOrEqual(1)
       expect(status.apply).toEqual({ ok: true, errors: [] })
       expect(status.devices).toEqual({ vpn: 1, direct: 0, mediastreamer: 0, blocked: 0 })
-      expect(await nftTable()).toMatch(new RegExp(`set vpn_devices \\{[^}]*elements = \\{ ${LAPTOP_MAC} \\}`))
-      expect(readFileSync(join(prefix, 'var/run/lanvpn/lanvpnd.pid'), 'utf8').trim()).toMatch(/^\d+$/)
+      expect(await nftTable()).toMatch(
+        new RegExp(`set vpn_devices \\{[^}]*elements = \\{ ${LAPTOP_MAC} \\}`)
+      )
+      expect(readFileSync(join(prefix, 'var/run/lanvpn/lanvpnd.pid'), 'utf8').trim()).toMatch(
+        /^\d+$/
+      )
     })
 
     it('applies a change made through the rpcd plugin, and the status says which config it reflects', async () => {
       const off = JSON.parse(plugin('setConfig', { globals: { enabled: false } }))
       expect(off).toMatchObject({ ok: true, daemonNotified: true })
-      await waitFor('the table to go', async () => statusOf()?.configHash === off.configHash && !(await nftTable()))
+      await waitFor(
+        'the table to go',
+        async () => statusOf()?.configHash === off.configHash && !(await nftTable())
+      )
       const on = JSON.parse(plugin('setConfig', { globals: { enabled: true } }))
-      await waitFor('the table to come back', async () => statusOf()?.configHash === on.configHash && (await nftTable()).includes(LAPTOP_MAC))
+      await waitFor(
+        'the table to come back',
+        async () =>
+          statusOf()?.configHash === on.configHash && (await nftTable()).includes(LAPTOP_MAC)
+      )
       expect(JSON.parse(plugin('status', {})).configHash).toBe(on.configHash)
     })
 
     it('puts its table back when something deleted it', async () => {
       const before = statusOf().generation
       await lab.exec('router', ['nft', 'delete', 'table', 'inet', 'lanvpn'], { check: true })
-      await lab.exec('router', ['kill', '-HUP', String(readFileSync(join(prefix, 'var/run/lanvpn/lanvpnd.pid'), 'utf8').trim())])
-      await waitFor('the table to be repaired', async () => statusOf().generation > before && (await nftTable()).includes(LAPTOP_MAC))
+      await lab.exec('router', [
+        'kill',
+        '-HUP',
+        String(readFileSync(join(prefix, 'var/run/lanvpn/lanvpnd.pid'), 'utf8').trim()),
+      ])
+      await waitFor(
+        'the table to be repaired',
+        async () => statusOf().generation > before && (await nftTable()).includes(LAPTOP_MAC)
+      )
     })
 
     it('reports config problems in the status without stopping', async () => {
       writeFileSync(join(prefix, 'etc/config/lanvpn'), CONFIG.replace("'always'", "'sometimes'"))
       const pid = readFileSync(join(prefix, 'var/run/lanvpn/lanvpnd.pid'), 'utf8').trim()
       await lab.exec('router', ['kill', '-HUP', pid])
-      const s = await waitFor('the problem in the status', () => statusOf()?.problems?.length > 0 && statusOf())
+      const s = await waitFor(
+        'the problem in the status',
+        () => statusOf()?.problems?.length > 0 && statusOf()
+      )
       expect(s.problems[0]).toMatchObject({ section: 'globals', option: 'kill_switch' })
       expect(s.daemon.state).toBe('running')
     })
 
     it('stops cleanly on SIGTERM and leaves its rules in force (fail closed)', async () => {
-      await lab.exec('router', ['kill', '-TERM', String(readFileSync(join(prefix, 'var/run/lanvpn/lanvpnd.pid'), 'utf8').trim())])
+      await lab.exec('router', [
+        'kill',
+        '-TERM',
+        String(readFileSync(join(prefix, 'var/run/lanvpn/lanvpnd.pid'), 'utf8').trim()),
+      ])
       expect(await daemon.exited).toBe(0)
       expect(statusOf().daemon.state).toBe('stopped')
       expect(existsSync(join(prefix, 'var/run/lanvpn/lanvpnd.pid'))).toBe(false)

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hostCases } from '../contract/host-cases'
+// @ts-expect-error: a plain .mjs module without type declarations
+import { BUNDLE_OPTIONS } from '../../scripts/bundle-options.mjs'
 import type { HostCaseResult } from '../contract/host-runner'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -20,18 +22,11 @@ const hasNativeQjs = spawnSync('sh', ['-c', 'command -v qjs'], { encoding: 'utf8
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 beforeAll(async () => {
-  // The same options as scripts/build.mjs uses for dist/lanvpn.js.
+  // Built like dist/lanvpn.js (scripts/bundle-options.mjs).
   await build({
     entryPoints: [join(here, '../contract/qjs-entry.ts')],
     outfile: bundle,
-    bundle: true,
-    format: 'iife',
-    platform: 'neutral',
-    target: 'es2020',
-    external: ['node:*'],
-    mainFields: ['module', 'main'],
-    charset: 'utf8',
-    logLevel: 'warning',
+    ...BUNDLE_OPTIONS,
   })
 })
 
@@ -79,7 +74,9 @@ function emu(
   const file = join(root, `script-${Math.random().toString(36).slice(2)}.js`)
   writeFileSync(file, source)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [EMU, '--std', file], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [EMU, '--std', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
@@ -98,8 +95,19 @@ function emu(
 
 describe('qjs-emu behaves like qjs', () => {
   it('offers only the globals qjs offers', async () => {
-    const names = ['setTimeout', 'setInterval', 'fetch', 'TextEncoder', 'TextDecoder', 'Buffer',
-      'require', 'process', 'module', 'queueMicrotask', 'structuredClone']
+    const names = [
+      'setTimeout',
+      'setInterval',
+      'fetch',
+      'TextEncoder',
+      'TextDecoder',
+      'Buffer',
+      'require',
+      'process',
+      'module',
+      'queueMicrotask',
+      'structuredClone',
+    ]
     const r = await emu(
       `print(JSON.stringify([${names.map((n) => `typeof ${n}`).join(', ')}, typeof console.error,
         typeof console.log, typeof print, typeof std, typeof os, Array.isArray(scriptArgs),
@@ -121,7 +129,9 @@ describe('qjs-emu behaves like qjs', () => {
   })
 
   it('exits 1 on an unhandled rejection', async () => {
-    const r = await emu(`os.setTimeout(() => print('never'), 500)\nPromise.reject(new Error('boom'))`)
+    const r = await emu(
+      `os.setTimeout(() => print('never'), 500)\nPromise.reject(new Error('boom'))`
+    )
     expect(r.code).toBe(1)
     expect(r.stdout).toBe('')
     expect(r.stderr).toContain('Possibly unhandled promise rejection: Error: boom')
@@ -145,7 +155,9 @@ describe('qjs-emu behaves like qjs', () => {
   })
 
   it('keeps running while an os.setTimeout is pending', async () => {
-    const r = await emu(`const t0 = os.now()\nos.setTimeout(() => print('fired', os.now() - t0 >= 290), 300)`)
+    const r = await emu(
+      `const t0 = os.now()\nos.setTimeout(() => print('fired', os.now() - t0 >= 290), 300)`
+    )
     expect([r.code, r.stdout]).toEqual([0, 'fired true\n'])
   })
 
@@ -199,7 +211,8 @@ describe('qjs-emu behaves like qjs', () => {
   })
 
   it('reports data calls as [value, positive errno] and plain calls as -errno', async () => {
-    const r = await emu(`print(JSON.stringify([os.stat('/nonexistent-x'), os.readdir('/nonexistent-x'),
+    const r =
+      await emu(`print(JSON.stringify([os.stat('/nonexistent-x'), os.readdir('/nonexistent-x'),
       os.remove('/nonexistent-x'), os.open('/nonexistent-x', os.O_RDONLY), std.Error.ENOENT,
       os.exec(['false']), os.exec(['no-such-binary-x']), os.waitpid(12345678, os.WNOHANG)[0] < 0]))`)
     expect(JSON.parse(r.stdout)).toEqual([[null, 2], [[], 2], -2, -2, 2, 1, 127, true])

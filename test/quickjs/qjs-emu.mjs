@@ -234,10 +234,12 @@ function exec(args, opts) {
     gid: opts.gid,
   }
   if (block) {
-    const input = entries[0].kind === 'r' ? Buffer.concat(entries[0].pipe.chunks.splice(0)) : undefined
+    const input =
+      entries[0].kind === 'r' ? Buffer.concat(entries[0].pipe.chunks.splice(0)) : undefined
     const r = spawnSync(path, args.slice(1), { ...options, input })
     if (r.error && r.pid === 0) return 127
-    for (const i of [1, 2]) if (entries[i].kind === 'w' && r.output[i]) pushToPipe(entries[i].pipe, r.output[i])
+    for (const i of [1, 2])
+      if (entries[i].kind === 'w' && r.output[i]) pushToPipe(entries[i].pipe, r.output[i])
     return r.signal ? -SIGNALS[r.signal] : r.status
   }
   let child
@@ -710,7 +712,9 @@ const vm = rt.newContext()
 // readAsString of /proc/<pid>/cmdline, say) keep them. Join the NUL-free pieces inside the VM.
 let nulJoiner
 function newStringWithNul(v) {
-  nulJoiner ??= vm.unwrapResult(vm.evalCode('(function (parts) { return parts.join(String.fromCharCode(0)) })'))
+  nulJoiner ??= vm.unwrapResult(
+    vm.evalCode('(function (parts) { return parts.join(String.fromCharCode(0)) })')
+  )
   const parts = toVm(v.split('\0'))
   const out = vm.unwrapResult(vm.callFunction(nulJoiner, vm.undefined, parts))
   parts.dispose()
@@ -734,7 +738,8 @@ function toVm(v) {
     v.forEach((x, i) => {
       const h = toVm(x)
       vm.setProp(a, i, h)
-      if (h.alive && h !== vm.undefined && h !== vm.null && h !== vm.true && h !== vm.false) h.dispose()
+      if (h.alive && h !== vm.undefined && h !== vm.null && h !== vm.true && h !== vm.false)
+        h.dispose()
     })
     return a
   }
@@ -742,7 +747,8 @@ function toVm(v) {
   for (const [k, x] of Object.entries(v)) {
     const h = toVm(x)
     vm.setProp(o, k, h)
-    if (h.alive && h !== vm.undefined && h !== vm.null && h !== vm.true && h !== vm.false) h.dispose()
+    if (h.alive && h !== vm.undefined && h !== vm.null && h !== vm.true && h !== vm.false)
+      h.dispose()
   }
   return o
 }
@@ -797,14 +803,40 @@ const config = toVm({
   },
   // No SIGHUP: qjs exports exactly these (quickjs-libc.c js_os_funcs).
   SIG: Object.fromEntries(
-    ['SIGINT', 'SIGABRT', 'SIGFPE', 'SIGILL', 'SIGSEGV', 'SIGTERM', 'SIGQUIT', 'SIGPIPE', 'SIGALRM',
-      'SIGUSR1', 'SIGUSR2', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'].map(
-      (n) => [n, SIGNALS[n]]
-    )
+    [
+      'SIGINT',
+      'SIGABRT',
+      'SIGFPE',
+      'SIGILL',
+      'SIGSEGV',
+      'SIGTERM',
+      'SIGQUIT',
+      'SIGPIPE',
+      'SIGALRM',
+      'SIGUSR1',
+      'SIGUSR2',
+      'SIGCHLD',
+      'SIGCONT',
+      'SIGSTOP',
+      'SIGTSTP',
+      'SIGTTIN',
+      'SIGTTOU',
+    ].map((n) => [n, SIGNALS[n]])
   ),
   E: Object.fromEntries(
-    ['EINVAL', 'EIO', 'EACCES', 'EEXIST', 'ENOSPC', 'ENOSYS', 'EBUSY', 'ENOENT', 'EPERM', 'EPIPE',
-      'EBADF'].map((n) => [n, ERRNO[n]])
+    [
+      'EINVAL',
+      'EIO',
+      'EACCES',
+      'EEXIST',
+      'ENOSPC',
+      'ENOSYS',
+      'EBUSY',
+      'ENOENT',
+      'EPERM',
+      'EPIPE',
+      'EBADF',
+    ].map((n) => [n, ERRNO[n]])
   ),
   files: { in: STDIN_FILE, out: STDOUT_FILE, err: STDERR_FILE },
 })
@@ -943,7 +975,12 @@ function prelude(h, cfg) {
   'use strict'
   const g = globalThis
   const define = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false })
+    Object.defineProperty(obj, name, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    })
 
   // ---- unhandled rejection tracking (difference 1 in the header)
   const NativePromise = Promise
@@ -1026,7 +1063,8 @@ function prelude(h, cfg) {
 
   // ---- os
   const os = {
-    open: (path, flags, mode) => h.open(String(path), toInt(flags), mode === undefined ? 0o666 : toInt(mode)),
+    open: (path, flags, mode) =>
+      h.open(String(path), toInt(flags), mode === undefined ? 0o666 : toInt(mode)),
     close: (fd) => h.close(toInt(fd)),
     seek: (fd, pos, whence) => h.seek(toInt(fd), Number(pos), toInt(whence)),
     read(fd, ab, pos, len) {

@@ -21,7 +21,9 @@ class FakeRouter {
     host.onExec(['nft', 'list', 'tables'], () => ({
       stdout: [...this.tables].map((t) => `table ${t}\n`).join(''),
     }))
-    host.onExec(['nft', '-c', '-f', '-'], () => (this.nftFails ? { code: 1, stderr: this.nftFails } : {}))
+    host.onExec(['nft', '-c', '-f', '-'], () =>
+      this.nftFails ? { code: 1, stderr: this.nftFails } : {}
+    )
     host.onExec(['nft', '-f', '-'], (_argv, opts) => {
       if (this.nftFails) return { code: 1, stderr: this.nftFails }
       if (opts.stdin?.includes('table inet lanvpn {')) this.tables.add('inet lanvpn')
@@ -68,7 +70,10 @@ describe('daemon transitions', () => {
     expect(host.transcript[2].stdin).toContain('elements = { 02:00:00:00:50:01 }')
     expect(host.transcript[1].stdin).toBe(host.transcript[2].stdin)
     const s = status()
-    expect(s).toMatchObject({ generation: 1, daemon: { state: 'running', pid: 4242, runtime: 'fake' } })
+    expect(s).toMatchObject({
+      generation: 1,
+      daemon: { state: 'running', pid: 4242, runtime: 'fake' },
+    })
     expect(s.configHash).toBe(fnv1a(GLOBALS + device(1, 'vpn')))
     expect(s.devices.vpn).toBe(1)
     expect(host.readFile(paths.pidFile)).toBe('4242\n')
@@ -77,7 +82,9 @@ describe('daemon transitions', () => {
   it('device added: one new transaction with both devices', async () => {
     await step(GLOBALS + device(1, 'vpn') + device(2, 'direct'))
     expect(commands()).toEqual(['nft list tables', 'nft -c -f -', 'nft -f -'])
-    expect(host.transcript[2].stdin).toMatch(/direct_devices \{\n\t\ttype ether_addr\n\t\telements = \{ 02:00:00:00:50:02 \}/)
+    expect(host.transcript[2].stdin).toMatch(
+      /direct_devices \{\n\t\ttype ether_addr\n\t\telements = \{ 02:00:00:00:50:02 \}/
+    )
     expect(status()).toMatchObject({ generation: 2, devices: { vpn: 1, direct: 1 } })
   })
 
@@ -118,8 +125,12 @@ describe('daemon transitions', () => {
     expect(commands()).toEqual(['nft list tables', 'nft -c -f -'])
     const s = status()
     expect(s.apply.ok).toBe(false)
-    expect(s.apply.errors[0]).toBe('applying nft-apply: nft exited 1: Error: Could not process rule: No such file or directory')
-    expect(host.logs.some((l) => l.level === 'err' && l.message.startsWith('reconciling: applying'))).toBe(true)
+    expect(s.apply.errors[0]).toBe(
+      'applying nft-apply: nft exited 1: Error: Could not process rule: No such file or directory'
+    )
+    expect(
+      host.logs.some((l) => l.level === 'err' && l.message.startsWith('reconciling: applying'))
+    ).toBe(true)
     router.nftFails = ''
     await step(null)
     expect(commands()).toEqual(['nft list tables', 'nft -c -f -', 'nft -f -'])
@@ -135,7 +146,11 @@ describe('daemon transitions', () => {
     r2.tables = router.tables
     void runDaemon(withLogLevel(second), paths)
     await settle()
-    expect(second.transcript.map((c) => c.argv.join(' '))).toEqual(['nft list tables', 'nft -c -f -', 'nft -f -'])
+    expect(second.transcript.map((c) => c.argv.join(' '))).toEqual([
+      'nft list tables',
+      'nft -c -f -',
+      'nft -f -',
+    ])
   })
 
   it('reports config problems in the status and still applies the rest', async () => {
@@ -144,7 +159,9 @@ describe('daemon transitions', () => {
       { section: 'globals', option: 'kill_switch', reason: 'must be one of always, auto' },
     ])
     expect(status().apply.ok).toBe(true)
-    expect(host.logs.some((l) => l.level === 'warning' && l.message.includes('kill_switch'))).toBe(true)
+    expect(host.logs.some((l) => l.level === 'warning' && l.message.includes('kill_switch'))).toBe(
+      true
+    )
   })
 
   it('SIGTERM: clean exit with status stopped, pid file gone, rules left in force', async () => {

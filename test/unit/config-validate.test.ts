@@ -329,12 +329,9 @@ describe('formats', () => {
   )
 
   const badIpv6 = ['1::2::3', '12345::', '1:2:3:4:5:6:7:8:9', '[::1]', 'fe80::1%eth0']
-  it.each([...badIpv6, '1:2:3:4:5:6:7', ':', '1.2.3.4::'])(
-    'rejects IPv6 %s',
-    (s) => {
-      expect(isIpv6(s)).toBe(false)
-    }
-  )
+  it.each([...badIpv6, '1:2:3:4:5:6:7', ':', '1.2.3.4::'])('rejects IPv6 %s', (s) => {
+    expect(isIpv6(s)).toBe(false)
+  })
 
   it('takes either family as an IP address, and nothing else', () => {
     expect([isIp('10.0.0.1'), isIp('::1'), isIp('host')]).toEqual([true, true, false])

@@ -11,7 +11,13 @@ function withDevices(): Config {
   const c = defaultConfig()
   c.devices = [
     { id: 'd_020000005002', mac: '02:00:00:00:50:02', mode: 'direct', label: 'TV', kind: 'tv' },
-    { id: 'd_020000005001', mac: '02:00:00:00:50:01', mode: 'vpn', label: 'Laptop', kind: 'laptop' },
+    {
+      id: 'd_020000005001',
+      mac: '02:00:00:00:50:01',
+      mode: 'vpn',
+      label: 'Laptop',
+      kind: 'laptop',
+    },
     { id: 'd_020000005003', mac: '02:00:00:00:50:03', mode: 'vpn', label: 'Phone', kind: 'phone' },
   ]
   return c
@@ -19,8 +25,16 @@ function withDevices(): Config {
 
 describe('the nft table', () => {
   it('renders one transaction that creates, deletes and declares the table', () => {
-    expect(renderNftTable({ devices: { vpn: ['02:00:00:00:50:03', '02:00:00:00:50:01'], direct: [], mediastreamer: [], blocked: [] } }))
-      .toBe(`table inet lanvpn
+    expect(
+      renderNftTable({
+        devices: {
+          vpn: ['02:00:00:00:50:03', '02:00:00:00:50:01'],
+          direct: [],
+          mediastreamer: [],
+          blocked: [],
+        },
+      })
+    ).toBe(`table inet lanvpn
 delete table inet lanvpn
 table inet lanvpn {
 \tset vpn_devices {
@@ -50,7 +64,12 @@ table inet lanvpn {
 
 describe('desired and diff', () => {
   it('counts devices per mode', () => {
-    expect(desiredState(withDevices()).devices).toEqual({ vpn: 2, direct: 1, mediastreamer: 0, blocked: 0 })
+    expect(desiredState(withDevices()).devices).toEqual({
+      vpn: 2,
+      direct: 1,
+      mediastreamer: 0,
+      blocked: 0,
+    })
   })
 
   it('applies the table on first start', () => {
@@ -61,7 +80,12 @@ describe('desired and diff', () => {
 
   it('does nothing when the table it applied is still there', () => {
     const d = desiredState(withDevices())
-    expect(diffState(d, { nftTables: [{ family: 'inet', name: 'lanvpn' }], appliedNftHash: fnv1a(d.nft!) })).toEqual([])
+    expect(
+      diffState(d, {
+        nftTables: [{ family: 'inet', name: 'lanvpn' }],
+        appliedNftHash: fnv1a(d.nft!),
+      })
+    ).toEqual([])
   })
 
   it('re-applies when someone deleted the table (firewall stop flushes every table)', () => {
@@ -74,9 +98,9 @@ describe('desired and diff', () => {
     c.globals.enabled = false
     const d = desiredState(c)
     expect(d.nft).toBeNull()
-    expect(diffState(d, { nftTables: [{ family: 'inet', name: 'lanvpn' }], appliedNftHash: 'x' })).toEqual([
-      { kind: 'nft-delete', script: 'delete table inet lanvpn\n' },
-    ])
+    expect(
+      diffState(d, { nftTables: [{ family: 'inet', name: 'lanvpn' }], appliedNftHash: 'x' })
+    ).toEqual([{ kind: 'nft-delete', script: 'delete table inet lanvpn\n' }])
     expect(diffState(d, { nftTables: [], appliedNftHash: '' })).toEqual([])
   })
 })
@@ -90,6 +114,10 @@ describe('observe parsers', () => {
   })
 
   it('reads ip rule priorities', () => {
-    expect(parseRulePriorities('0:\tfrom all lookup local\n5200:\tfrom all fwmark 0x1000000/0xf000000 lookup 5201\n32766:\tfrom all lookup main\n')).toEqual([0, 5200, 32766])
+    expect(
+      parseRulePriorities(
+        '0:\tfrom all lookup local\n5200:\tfrom all fwmark 0x1000000/0xf000000 lookup 5201\n32766:\tfrom all lookup main\n'
+      )
+    ).toEqual([0, 5200, 32766])
   })
 })

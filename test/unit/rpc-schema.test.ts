@@ -22,13 +22,18 @@ describe('rpc argument schemas', () => {
   })
 
   it('accepts the ubus_rpc_session key uhttpd adds and drops it from the arguments', () => {
-    const r = validateArgs({ a: { type: 'boolean' } }, { a: true, ubus_rpc_session: 'x'.repeat(32) })
+    const r = validateArgs(
+      { a: { type: 'boolean' } },
+      { a: true, ubus_rpc_session: 'x'.repeat(32) }
+    )
     expect(r).toEqual({ args: { a: true } })
   })
 
   it('rejects unknown fields, naming them', () => {
     const r = validateArgs({ a: { type: 'boolean' } }, { b: 1 })
-    expect(r).toEqual({ error: { code: 'invalid_argument', message: 'b: unknown argument', field: 'b' } })
+    expect(r).toEqual({
+      error: { code: 'invalid_argument', message: 'b: unknown argument', field: 'b' },
+    })
   })
 
   it('rejects wrong types and out-of-range values with the field named', () => {
@@ -37,15 +42,23 @@ describe('rpc argument schemas', () => {
       s: { type: 'string', maxLength: 3 },
       o: { type: 'object', maxKeys: 1 },
     } as const
-    expect(validateArgs(specs, { n: 1.5 })).toMatchObject({ error: { field: 'n', message: 'n: must be a whole number' } })
-    expect(validateArgs(specs, { n: 9 })).toMatchObject({ error: { field: 'n', message: 'n: must be from 1 to 5' } })
+    expect(validateArgs(specs, { n: 1.5 })).toMatchObject({
+      error: { field: 'n', message: 'n: must be a whole number' },
+    })
+    expect(validateArgs(specs, { n: 9 })).toMatchObject({
+      error: { field: 'n', message: 'n: must be from 1 to 5' },
+    })
     expect(validateArgs(specs, { s: 'abcd' })).toMatchObject({ error: { field: 's' } })
-    expect(validateArgs(specs, { o: [] })).toMatchObject({ error: { field: 'o', message: 'o: must be an object' } })
+    expect(validateArgs(specs, { o: [] })).toMatchObject({
+      error: { field: 'o', message: 'o: must be an object' },
+    })
     expect(validateArgs(specs, { o: { a: 1, b: 2 } })).toMatchObject({ error: { field: 'o' } })
   })
 
   it('reports a missing required argument', () => {
-    expect(validateArgs({ mac: { type: 'string', maxLength: 17, required: true } }, {})).toMatchObject({
+    expect(
+      validateArgs({ mac: { type: 'string', maxLength: 17, required: true } }, {})
+    ).toMatchObject({
       error: { field: 'mac', message: 'mac: is required' },
     })
   })
@@ -56,19 +69,29 @@ describe('rpc call protocol', () => {
     expect(await handleCall(methods, ctx, 'status', '{not json')).toEqual({
       error: { code: 'invalid_json', message: 'input is not valid JSON' },
     })
-    expect(await handleCall(methods, ctx, 'status', '[1,2]')).toMatchObject({ error: { code: 'invalid_json' } })
-    expect(await handleCall(methods, ctx, 'status', '"x"')).toMatchObject({ error: { code: 'invalid_json' } })
+    expect(await handleCall(methods, ctx, 'status', '[1,2]')).toMatchObject({
+      error: { code: 'invalid_json' },
+    })
+    expect(await handleCall(methods, ctx, 'status', '"x"')).toMatchObject({
+      error: { code: 'invalid_json' },
+    })
   })
 
   it('refuses input over 64 KiB, counting bytes not characters', async () => {
     const big = `{"globals":{"x":"${'é'.repeat(MAX_INPUT_BYTES / 2)}"}}`
     expect(big.length).toBeLessThan(MAX_INPUT_BYTES + 100)
-    expect(await handleCall(methods, ctx, 'setConfig', big)).toMatchObject({ error: { code: 'too_large' } })
+    expect(await handleCall(methods, ctx, 'setConfig', big)).toMatchObject({
+      error: { code: 'too_large' },
+    })
   })
 
   it('answers an unknown method with an error object', async () => {
-    expect(await handleCall(methods, ctx, 'rm -rf', '{}')).toMatchObject({ error: { code: 'unknown_method' } })
-    expect(await handleCall(methods, ctx, 'toString', '{}')).toMatchObject({ error: { code: 'unknown_method' } })
+    expect(await handleCall(methods, ctx, 'rm -rf', '{}')).toMatchObject({
+      error: { code: 'unknown_method' },
+    })
+    expect(await handleCall(methods, ctx, 'toString', '{}')).toMatchObject({
+      error: { code: 'unknown_method' },
+    })
   })
 
   it('counts UTF-8 bytes like the wire does', () => {

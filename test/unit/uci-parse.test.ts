@@ -112,7 +112,7 @@ describe('parseUci', () => {
   })
 
   it('takes everything literally inside single quotes, backslashes and newlines included', () => {
-    expect(valueOf("option v 'a\\b \"c\"\nd'")).toBe('a\\b "c"\nd')
+    expect(valueOf('option v \'a\\b "c"\nd\'')).toBe('a\\b "c"\nd')
   })
 
   it("concatenates adjacent pieces, so 'it'\\''s' reads as one word", () => {
@@ -222,9 +222,7 @@ describe('parseUci errors', () => {
 
   it('rejects config without a type and option without a name', () => {
     expect(syntaxError('config\n').message).toBe('line 1: config needs a section type')
-    expect(syntaxError(lines("config t 's'", 'option')).message).toBe(
-      'line 2: option needs a name'
-    )
+    expect(syntaxError(lines("config t 's'", 'option')).message).toBe('line 2: option needs a name')
   })
 
   it('rejects a named section redeclared with another type', () => {

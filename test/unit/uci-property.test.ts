@@ -40,9 +40,12 @@ const doc: fc.Arbitrary<UciDoc> = fc
 
 describe('UCI round trip', () => {
   it('reads back exactly the document it rendered, whatever the values contain', () => {
-    fc.assert(fc.property(doc, (d) => {
+    fc.assert(
+      fc.property(doc, (d) => {
         expect(parseUci(renderUci(d))).toEqual(d)
-      }), { numRuns: 500 })
+      }),
+      { numRuns: 500 }
+    )
   })
 
   it('renders a parsed rendering byte for byte the same', () => {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeUtf8, encodeUtf8, Utf8Decoder } from '../../applet/src/host/utf8'
 
-const samples = [
-  '',
-  'plain ascii',
-  'ü é ß',
-  'кириллица',
-  '中文路由器',
-  '🛡️🚀 emoji',
-  'mix: a€𝄞b\n',
-]
+const samples = ['', 'plain ascii', 'ü é ß', 'кириллица', '中文路由器', '🛡️🚀 emoji', 'mix: a€𝄞b\n']
 
 describe('utf8', () => {
   it('encodes exactly like TextEncoder', () => {
@@ -27,7 +19,8 @@ describe('utf8', () => {
     const bytes = encodeUtf8(text)
     for (let cut = 0; cut <= bytes.length; cut++) {
       const d = new Utf8Decoder()
-      const out = d.decode(bytes.subarray(0, cut), true) + d.decode(bytes.subarray(cut), true) + d.end()
+      const out =
+        d.decode(bytes.subarray(0, cut), true) + d.decode(bytes.subarray(cut), true) + d.end()
       expect(out, `cut at ${cut}`).toBe(text)
     }
   })

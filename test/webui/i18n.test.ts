@@ -145,7 +145,7 @@ describe('hard-coded text', () => {
         'export const A = () => (',
         '  <div title="Help">',
         '    Hello',
-        "    <input placeholder={'Name'} aria-label=\"Name\" id=\"x\" class=\"field\" />",
+        '    <input placeholder={\'Name\'} aria-label="Name" id="x" class="field" />',
         "    {'Bye'}",
         '    {/* a comment */} {t("ok")}',
         '  </div>',

@@ -33,7 +33,12 @@ The web UI is at http://<router>/lanvpn/. Settings live in /etc/config/lanvpn.
 `
 
 function fmtTime(ms: number): string {
-  return ms > 0 ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '-'
+  return ms > 0
+    ? new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+    : '-'
 }
 
 /** The status in a few lines for a person on SSH. No addresses: status holds none. */
@@ -45,7 +50,8 @@ export function renderStatusText(s: Status): string {
     `applied: ${s.apply.ok ? 'ok' : 'FAILED'} (generation ${s.generation}, ${fmtTime(s.updatedAt)})`,
   ]
   for (const e of s.apply.errors) lines.push(`  ${e}`)
-  if (s.problems.length) lines.push(`config:  ${s.problems.length} problem(s); run \`lanvpn check\``)
+  if (s.problems.length)
+    lines.push(`config:  ${s.problems.length} problem(s); run \`lanvpn check\``)
   return lines.join('\n') + '\n'
 }
 
@@ -69,7 +75,8 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
     }
     case 'check': {
       const { problems } = parseConfig(readConfigText(host, paths))
-      for (const p of problems) host.writeStdout(`${p.section || '-'}.${p.option || '-'}: ${p.reason}\n`)
+      for (const p of problems)
+        host.writeStdout(`${p.section || '-'}.${p.option || '-'}: ${p.reason}\n`)
       if (!problems.length) host.writeStdout(`${paths.config}: ok\n`)
       return problems.length ? 1 : 0
     }
@@ -77,7 +84,8 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
       const report = await cleanup(host, paths)
       for (const r of report.removed) host.writeStdout(`removed ${r}\n`)
       for (const e of report.errors) host.writeStderr(`lanvpn cleanup: ${e}\n`)
-      if (!report.removed.length && !report.errors.length) host.writeStdout('nothing of lanvpn is left\n')
+      if (!report.removed.length && !report.errors.length)
+        host.writeStdout('nothing of lanvpn is left\n')
       return report.errors.length ? 1 : 0
     }
     case 'daemon':

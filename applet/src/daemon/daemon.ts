@@ -23,7 +23,11 @@ export type DaemonOptions = { intervalMs?: number }
 
 /** Runs until SIGTERM/SIGINT; resolves with the exit code after a clean shutdown. The rules stay in
  * place on exit: the kill switch must hold while the daemon is down (fail closed). */
-export function runDaemon(host: LevelledHost, paths: Paths, opts: DaemonOptions = {}): Promise<number> {
+export function runDaemon(
+  host: LevelledHost,
+  paths: Paths,
+  opts: DaemonOptions = {}
+): Promise<number> {
   const intervalMs = opts.intervalMs ?? RECONCILE_INTERVAL_MS
   const startedAt = host.wallMs()
   const status: Status = {
@@ -58,7 +62,8 @@ export function runDaemon(host: LevelledHost, paths: Paths, opts: DaemonOptions 
     const text = readConfigText(host, paths)
     const { config, problems } = parseConfig(text)
     host.setLogLevel(config.globals.logLevel)
-    for (const p of problems) host.log('warning', `config ${p.section || '-'}.${p.option || '-'}: ${p.reason}`)
+    for (const p of problems)
+      host.log('warning', `config ${p.section || '-'}.${p.option || '-'}: ${p.reason}`)
     status.problems = problems
     return { config, hash: fnv1a(text) }
   }

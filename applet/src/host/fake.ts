@@ -20,14 +20,11 @@ export class FakeExit extends Error {
 }
 
 /** Matches an exec: a prefix of argv (each element a string or RegExp), or a predicate. */
-export type ExecMatcher =
-  | Array<string | RegExp>
-  | ((argv: string[], opts: ExecOptions) => boolean)
+export type ExecMatcher = Array<string | RegExp> | ((argv: string[], opts: ExecOptions) => boolean)
 
 /** A scripted answer: a result (missing fields default to success) or a function producing one. */
 export type ExecReply =
-  | Partial<ExecResult>
-  | ((argv: string[], opts: ExecOptions) => Partial<ExecResult>)
+  Partial<ExecResult> | ((argv: string[], opts: ExecOptions) => Partial<ExecResult>)
 
 /** One recorded exec call, in call order. */
 export type ExecCall = { argv: string[]; stdin?: string; env?: Record<string, string> }

@@ -74,9 +74,7 @@ export function createNodeHost(): Host {
         }
       })
       child.on('close', (code, signal) => {
-        finish(
-          signal ? { code: -1, signal: osConstants.signals[signal] } : { code: code ?? -1 }
-        )
+        finish(signal ? { code: -1, signal: osConstants.signals[signal] } : { code: code ?? -1 })
       })
       if (child.stdin) {
         // The child may exit without reading its input (EPIPE): that is its business.

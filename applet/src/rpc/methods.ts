@@ -85,7 +85,10 @@ function isSecretValue(v: unknown): v is string {
 /** `setConfig`: a partial change of globals and mediastreamer options, validated as a whole. Either
  * everything is saved or nothing is: a problem anywhere leaves the file (and the secrets) as they
  * were. */
-async function setConfig(ctx: RpcContext, args: Record<string, unknown>): Promise<SetConfigResult | RpcError> {
+async function setConfig(
+  ctx: RpcContext,
+  args: Record<string, unknown>
+): Promise<SetConfigResult | RpcError> {
   const { host, paths } = ctx
   const patch: Record<string, unknown> = { ...args }
   const secrets: Array<[keyof typeof MS_SECRETS, string]> = []

@@ -49,7 +49,8 @@ export async function handleCall(
 ): Promise<object> {
   if (!Object.prototype.hasOwnProperty.call(table, method))
     return err('unknown_method', `unknown method ${JSON.stringify(method.slice(0, 64))}`)
-  if (utf8Length(input) > MAX_INPUT_BYTES) return err('too_large', `input is larger than ${MAX_INPUT_BYTES} bytes`)
+  if (utf8Length(input) > MAX_INPUT_BYTES)
+    return err('too_large', `input is larger than ${MAX_INPUT_BYTES} bytes`)
   let parsed: unknown
   try {
     parsed = input.trim() === '' ? {} : JSON.parse(input)

@@ -40,23 +40,28 @@ function checkOne(field: string, spec: ArgSpec, value: unknown): RpcError | null
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string') return fail(field, 'must be a string')
-      if (value.length > spec.maxLength) return fail(field, `must be at most ${spec.maxLength} characters`)
+      if (value.length > spec.maxLength)
+        return fail(field, `must be at most ${spec.maxLength} characters`)
       if (spec.pattern && !spec.pattern.test(value)) return fail(field, 'has an invalid format')
       return null
     case 'boolean':
       return typeof value === 'boolean' ? null : fail(field, 'must be true or false')
     case 'int':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return fail(field, 'must be a whole number')
-      if (value < spec.min || value > spec.max) return fail(field, `must be from ${spec.min} to ${spec.max}`)
+      if (typeof value !== 'number' || !Number.isInteger(value))
+        return fail(field, 'must be a whole number')
+      if (value < spec.min || value > spec.max)
+        return fail(field, `must be from ${spec.min} to ${spec.max}`)
       return null
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value))
         return fail(field, 'must be an object')
-      if (Object.keys(value).length > spec.maxKeys) return fail(field, `must have at most ${spec.maxKeys} keys`)
+      if (Object.keys(value).length > spec.maxKeys)
+        return fail(field, `must have at most ${spec.maxKeys} keys`)
       return null
     case 'array':
       if (!Array.isArray(value)) return fail(field, 'must be an array')
-      if (value.length > spec.maxItems) return fail(field, `must have at most ${spec.maxItems} items`)
+      if (value.length > spec.maxItems)
+        return fail(field, `must have at most ${spec.maxItems} items`)
       return null
   }
 }

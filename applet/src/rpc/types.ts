@@ -1,6 +1,12 @@
 // The API the web UI and the `ubus call lanvpn …` user see. Types only: the web UI imports them with
 // `import type`, so nothing of the applet ends up in its bundle.
-import type { ConfigProblem, DeviceMode, Globals, Mediastreamer, Profile } from '../core/config/types'
+import type {
+  ConfigProblem,
+  DeviceMode,
+  Globals,
+  Mediastreamer,
+  Profile,
+} from '../core/config/types'
 
 /** An error as data (style.md: never a stack trace). `field` names the argument or config option at
  * fault, when there is one. Sample:

@@ -22,20 +22,43 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
 
   const tables = await observeNftTables(host)
   if (tables.some((t) => t.family === NFT_FAMILY && t.name === NFT_TABLE))
-    await attempt(`nft table ${NFT_FAMILY} ${NFT_TABLE}`, ['nft', 'delete', 'table', NFT_FAMILY, NFT_TABLE])
+    await attempt(`nft table ${NFT_FAMILY} ${NFT_TABLE}`, [
+      'nft',
+      'delete',
+      'table',
+      NFT_FAMILY,
+      NFT_TABLE,
+    ])
 
   for (const family of ['-4', '-6']) {
     const rules = await run(host, ['ip', family, 'rule', 'show'])
-    const ours = parseRulePriorities(rules.stdout).filter((p) => p >= PRIO_BASE && p < PRIO_BASE + PRIO_SPAN)
+    const ours = parseRulePriorities(rules.stdout).filter(
+      (p) => p >= PRIO_BASE && p < PRIO_BASE + PRIO_SPAN
+    )
     for (const prio of ours)
-      await attempt(`ip ${family} rule ${prio}`, ['ip', family, 'rule', 'del', 'priority', String(prio)])
+      await attempt(`ip ${family} rule ${prio}`, [
+        'ip',
+        family,
+        'rule',
+        'del',
+        'priority',
+        String(prio),
+      ])
     const routes = await run(host, ['ip', family, 'route', 'show', 'table', String(VPN_TABLE)])
     if (routes.code === 0 && routes.stdout.trim() !== '')
-      await attempt(`ip ${family} route table ${VPN_TABLE}`, ['ip', family, 'route', 'flush', 'table', String(VPN_TABLE)])
+      await attempt(`ip ${family} route table ${VPN_TABLE}`, [
+        'ip',
+        family,
+        'route',
+        'flush',
+        'table',
+        String(VPN_TABLE),
+      ])
   }
 
   const link = await run(host, ['ip', 'link', 'show', 'dev', TUNNEL_IFACE])
-  if (link.code === 0) await attempt(`interface ${TUNNEL_IFACE}`, ['ip', 'link', 'del', 'dev', TUNNEL_IFACE])
+  if (link.code === 0)
+    await attempt(`interface ${TUNNEL_IFACE}`, ['ip', 'link', 'del', 'dev', TUNNEL_IFACE])
 
   for (const file of [paths.fw4Include, paths.status, paths.pidFile]) {
     if (host.stat(file) === null) continue

@@ -344,7 +344,10 @@ export function validateConfig(doc: UciDoc): { config: Config; problems: ConfigP
   const globalsReader = readSingleton(doc, 'globals', problems)
   const profileProblems: ConfigProblem[] = []
   const profiles = readProfiles(doc, profileProblems)
-  const globals = readGlobals(globalsReader, profiles.map((p) => p.id))
+  const globals = readGlobals(
+    globalsReader,
+    profiles.map((p) => p.id)
+  )
   problems.push(...profileProblems)
   const devices = readDevices(doc, globals.defaultMode, problems)
   const mediastreamer = readMediastreamer(readSingleton(doc, 'mediastreamer', problems))

@@ -17,12 +17,16 @@ export type Desired = {
 }
 
 export type PlanStep =
-  | { kind: 'nft-apply'; script: string; hash: string }
-  | { kind: 'nft-delete'; script: string }
+  { kind: 'nft-apply'; script: string; hash: string } | { kind: 'nft-delete'; script: string }
 
 /** The desired state for a config. Same input, same output. */
 export function desiredState(config: Config): Desired {
-  const devices: Record<DeviceMode, string[]> = { vpn: [], direct: [], mediastreamer: [], blocked: [] }
+  const devices: Record<DeviceMode, string[]> = {
+    vpn: [],
+    direct: [],
+    mediastreamer: [],
+    blocked: [],
+  }
   for (const d of config.devices) devices[d.mode].push(d.mac)
   const counts = {
     vpn: devices.vpn.length,
@@ -36,7 +40,8 @@ export function desiredState(config: Config): Desired {
 /** The steps from observed to desired; empty when the router already matches. */
 export function diffState(desired: Desired, observed: Observed): PlanStep[] {
   const present = observed.nftTables.some((t) => t.family === NFT_FAMILY && t.name === NFT_TABLE)
-  if (desired.nft === null) return present ? [{ kind: 'nft-delete', script: renderNftDelete() }] : []
+  if (desired.nft === null)
+    return present ? [{ kind: 'nft-delete', script: renderNftDelete() }] : []
   const hash = fnv1a(desired.nft)
   if (present && hash === observed.appliedNftHash) return []
   return [{ kind: 'nft-apply', script: desired.nft, hash }]
