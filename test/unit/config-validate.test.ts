@@ -146,13 +146,28 @@ describe('parseConfig', () => {
   })
 
   it('reports secret options anywhere and never reads them', () => {
-    const extra = lines("\toption private_key 'c2VjcmV0'", '', 'config other', "\toption token 'x'")
+    const extra = lines(
+      "\toption private_key 'c2VjcmV0'",
+      '',
+      'config other',
+      "\toption token 'x'",
+      '',
+      "config mediastreamer 'mediastreamer'",
+      "\toption password 'y'"
+    )
     const text = PROFILE + extra
     const { config, problems } = parseConfig(text)
-    const reason = 'secrets do not belong in /etc/config/lanvpn; import the profile again'
+    const reason =
+      'secrets do not belong in /etc/config/lanvpn; import the profile again (lanvpn stores keys root-only)'
     expect(problems).toEqual([
       { section: 'ams', option: 'private_key', reason },
       { section: '@other[0]', option: 'token', reason },
+      {
+        section: 'mediastreamer',
+        option: 'password',
+        reason:
+          'secrets do not belong in /etc/config/lanvpn; enter it in the MediaStreamer settings (lanvpn stores it root-only)',
+      },
     ])
     expect(JSON.stringify(config)).not.toContain('c2VjcmV0')
   })

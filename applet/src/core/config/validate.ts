@@ -336,7 +336,12 @@ export function validateConfig(doc: UciDoc): { config: Config; problems: ConfigP
   for (const s of doc.sections) {
     for (const o of s.options) {
       if (SECRET_OPTIONS.includes(o.name)) {
-        const reason = 'secrets do not belong in /etc/config/lanvpn; import the profile again'
+        // /etc/config is world-readable on OpenWrt: say where the secret belongs instead.
+        const how =
+          s.type === 'mediastreamer'
+            ? 'enter it in the MediaStreamer settings (lanvpn stores it root-only)'
+            : 'import the profile again (lanvpn stores keys root-only)'
+        const reason = `secrets do not belong in /etc/config/lanvpn; ${how}`
         problems.push({ section: sectionLabel(doc, s), option: o.name, reason })
       }
     }
