@@ -335,6 +335,8 @@ function runCommand(
         resolve({ code: code ?? 128, stdout, stderr })
       }
     })
+    // A command that exits without reading stdin (kill, nft list) must not fail the run with EPIPE.
+    child.stdin.on('error', () => {})
     child.stdin.end(opts.input ?? '')
   })
 }
