@@ -4,6 +4,7 @@ import type { Paths } from '../core/paths'
 import { runDaemon } from '../daemon/daemon'
 import type { Host } from '../host/host'
 import type { LevelledHost } from '../system/log'
+import type { CliCommand } from './command'
 import { methods } from '../rpc/methods'
 import { MAX_INPUT_BYTES, handleCall, renderList } from '../rpc/protocol'
 import type { Status } from '../rpc/types'
@@ -13,6 +14,9 @@ import { readStatus } from '../system/status'
 
 declare const __LANVPN_VERSION__: string
 const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'dev'
+
+/** Feature commands (profiles, devices, MediaStreamer …), each defined in its own cli/ file. */
+const FEATURE_COMMANDS: Record<string, CliCommand> = {}
 
 export const HELP = `lanvpn ${VERSION} — VPN sharing for OpenWrt routers
 
