@@ -18,12 +18,18 @@ const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'd
 /** Feature commands (profiles, devices, MediaStreamer …), each defined in its own cli/ file. */
 const FEATURE_COMMANDS: Record<string, CliCommand> = {}
 
+function featureHelp(): string {
+  return Object.values(FEATURE_COMMANDS)
+    .map((c) => `  ${c.usage.padEnd(18)}${c.summary}\n`)
+    .join('')
+}
+
 export const HELP = `lanvpn ${VERSION} — VPN sharing for OpenWrt routers
 
 Usage: lanvpn <command> [options]
 
 Commands:
-  status [--json]   Show the daemon, tunnel and device state (from the status file).
+${featureHelp()}  status [--json]   Show the daemon, tunnel and device state (from the status file).
   check             Validate /etc/config/lanvpn and list every problem (exit 1 if any).
   cleanup           Remove every rule, route, interface and runtime file lanvpn made.
                     Safe to run at any time; your config and secrets are kept.
@@ -97,6 +103,8 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
     case 'rpc':
       return runRpc(host, paths, rest)
     default:
+      if (Object.prototype.hasOwnProperty.call(FEATURE_COMMANDS, cmd))
+        return FEATURE_COMMANDS[cmd].run(host, paths, rest)
       host.writeStderr(`lanvpn: unknown command ${JSON.stringify(cmd)}; see lanvpn --help\n`)
       return 2
   }
