@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # The lab (lab.md), the browser tests (Debian's chromium: no browser download) and OpenVPN's server.
 DEBIAN_PACKAGES=(
   wireguard-go wireguard-tools nftables iproute2 dnsmasq-base busybox curl ca-certificates
-  conntrack tcpdump iputils-ping openvpn chromium procps
+  conntrack tcpdump iputils-ping openvpn chromium procps openssl
 )
 
 install_debian_packages() {
