@@ -1,0 +1,263 @@
+#!/usr/bin/env node
+// Builds dist/lanvpn_<version>-r<release>_all.ipk from dist/root (see scripts/build.mjs) and
+// openwrt-package/control, exactly as OpenWrt's scripts/ipkg-build does (openwrt-contracts §7.1):
+//   outer file   gzip(tar: ./debian-binary, ./data.tar.gz, ./control.tar.gz) — a tar, never `ar`
+//   each tar     GNU format, names sorted, uid/gid 0 with empty user/group names (--numeric-owner),
+//                mtime = SOURCE_DATE_EPOCH, padded to 10240-byte records as GNU tar does
+//   each gzip    no name, mtime 0, OS byte 3 (what `gzip -n` writes)
+// Reproducible: the same tree and epoch give the same bytes. No dependencies beyond Node.
+// Usage: node scripts/ipk.mjs [--out DIR]   (env: SOURCE_DATE_EPOCH, LANVPN_RELEASE)
+import { execFileSync } from 'node:child_process'
+import { lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** What `opkg` and OpenWrt tooling read from the control file, apart from the computed fields.
+ * The runtime dependency is an alternative (opkg-lede's parseDepends splits on `|`): OpenWrt 25.12
+ * has quickjs, 24.10 has only node (x86 and ARM), so the first one the feeds carry is installed. */
+export const PACKAGE = {
+  name: 'lanvpn',
+  depends: [
+    'kmod-wireguard',
+    'wireguard-tools',
+    'nftables',
+    'ip-full',
+    'curl',
+    'ca-bundle',
+    'rpcd',
+    'uhttpd-mod-ubus',
+    'quickjs | node',
+  ],
+  source: 'feeds/lanvpn/lanvpn',
+  license: 'MIT',
+  section: 'net',
+  maintainer: 'lanvpn developers',
+  description: [
+    'VPN sharing for a whole household, device by device',
+    'WireGuard tunnel with a fail-closed kill switch, per-device modes (vpn, direct, MediaStreamer',
+    'smart DNS, blocked) and a web UI at http://<router>/lanvpn/.',
+  ],
+}
+
+/** Files installed executable (0755); everything else is 0644 and directories 0755. Modes come from
+ * this list, not from the checkout, so a umask or a lost git exec bit cannot change the package. */
+export const EXECUTABLES = [
+  'etc/init.d/lanvpn',
+  'usr/bin/lanvpn',
+  'usr/sbin/lanvpnd',
+  'usr/libexec/rpcd/lanvpn',
+]
+
+/** Control scripts shipped beside `control` and `conffiles`; all 0755. */
+const CONTROL_SCRIPTS = ['postinst', 'prerm', 'postrm']
+
+const RECORD = 10240 // GNU tar's default record (blocking factor 20): archives are padded to it.
+
+function octal(value, width) {
+  const digits = value.toString(8)
+  if (digits.length > width - 1) throw new Error(`tar field overflow: ${value} in ${width} bytes`)
+  return digits.padStart(width - 1, '0') + '\0'
+}
+
+/** One 512-byte GNU tar header (magic "ustar  \0"). Names must fit the 100-byte field: the package
+ * tree has no long paths, so GNU long-name records are refused rather than written. */
+function tarHeader({ name, mode, size, mtime, type }) {
+  const nameBytes = Buffer.from(name, 'utf8')
+  if (nameBytes.length > 100) throw new Error(`tar entry name longer than 100 bytes: ${name}`)
+  const h = Buffer.alloc(512)
+  nameBytes.copy(h, 0)
+  h.write(octal(mode, 8), 100, 'latin1')
+  h.write(octal(0, 8), 108, 'latin1') // uid 0
+  h.write(octal(0, 8), 116, 'latin1') // gid 0
+  h.write(octal(size, 12), 124, 'latin1')
+  h.write(octal(mtime, 12), 136, 'latin1')
+  h.write('        ', 148, 'latin1') // checksum is computed over spaces here
+  h.write(type, 156, 'latin1')
+  h.write('ustar  \0', 257, 'latin1') // GNU magic + version; uname/gname stay empty (numeric owner)
+  let sum = 0
+  for (const byte of h) sum += byte
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1')
+  return h
+}
+
+/** A tar stream of entries in the given order. Entry: { name, mode, data? } (no data = directory).
+ * Pure: the same entries and mtime give the same bytes. */
+export function writeTar(entries, mtime) {
+  const parts = []
+  for (const e of entries) {
+    const isDir = e.data === undefined
+    const size = isDir ? 0 : e.data.length
+    parts.push(tarHeader({ name: e.name, mode: e.mode, size, mtime, type: isDir ? '5' : '0' }))
+    if (!isDir) {
+      parts.push(e.data)
+      if (size % 512) parts.push(Buffer.alloc(512 - (size % 512)))
+    }
+  }
+  parts.push(Buffer.alloc(1024))
+  const length = parts.reduce((n, p) => n + p.length, 0)
+  if (length % RECORD) parts.push(Buffer.alloc(RECORD - (length % RECORD)))
+  return Buffer.concat(parts)
+}
+
+/** gzip with the fixed header `gzip -n` writes: no name, mtime 0, OS 3 (Unix). Node's zlib writes
+ * OS 3 on Linux only, so the byte is set explicitly to keep builds identical across hosts. */
+export function gzipFixed(data) {
+  const gz = gzipSync(data, { level: 9 })
+  gz.writeUInt32LE(0, 4)
+  gz[9] = 3
+  return gz
+}
+
+/** Entries of a directory tree as `tar --sort=name` lists them: `./` first, then depth first with
+ * names in byte order. Modes from `modeOf(relativePath, isDir)`. Regular files and directories
+ * only: a symlink or device in the tree is an error, not something to package silently. */
+export function treeEntries(dir, modeOf) {
+  const entries = [{ name: './', mode: 0o755 }]
+  const walk = (rel) => {
+    const names = readdirSync(join(dir, rel)).sort((a, b) =>
+      Buffer.compare(Buffer.from(a), Buffer.from(b))
+    )
+    for (const n of names) {
+      const path = rel ? `${rel}/${n}` : n
+      const st = lstatSync(join(dir, path))
+      if (st.isDirectory()) {
+        entries.push({ name: `./${path}/`, mode: modeOf(path, true) })
+        walk(path)
+      } else if (st.isFile()) {
+        entries.push({
+          name: `./${path}`,
+          mode: modeOf(path, false),
+          data: readFileSync(join(dir, path)),
+        })
+      } else {
+        throw new Error(`packaging ${join(dir, path)}: only files and directories are supported`)
+      }
+    }
+  }
+  walk('')
+  return entries
+}
+
+/** The data tree's mode rule: directories 0755, EXECUTABLES 0755, the rest 0644. */
+export function dataMode(path, isDir) {
+  return isDir || EXECUTABLES.includes(path) ? 0o755 : 0o644
+}
+
+/** The control file text: fields in the order OpenWrt's package-pack.mk writes them, none empty. */
+export function renderControl({ version, epoch, installedSize, pkg = PACKAGE }) {
+  const fields = [
+    ['Package', pkg.name],
+    ['Version', version],
+    ['Depends', pkg.depends.join(', ')],
+    ['Source', pkg.source],
+    ['SourceName', pkg.name],
+    ['License', pkg.license],
+    ['Section', pkg.section],
+    ['SourceDateEpoch', String(epoch)],
+    ['Maintainer', pkg.maintainer],
+    ['Architecture', 'all'],
+    ['Installed-Size', String(installedSize)],
+  ]
+  for (const [name, value] of fields)
+    if (!value || !value.trim()) throw new Error(`control field ${name} is empty`)
+  const [summary, ...more] = pkg.description
+  // ipkg-build's sed puts one space before every description line: "Description:  summary".
+  const description = [`Description:  ${summary}`, ...more.map((l) => ` ${l}`)]
+  return fields.map(([k, v]) => `${k}: ${v}`).join('\n') + '\n' + description.join('\n') + '\n'
+}
+
+/** SOURCE_DATE_EPOCH from the environment, else the last commit's time. Throws when neither is
+ * there: a build-time clock would make the package irreproducible. */
+export function sourceDateEpoch(env = process.env, cwd = ROOT) {
+  if (env.SOURCE_DATE_EPOCH) {
+    const n = Number(env.SOURCE_DATE_EPOCH)
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(
+        `SOURCE_DATE_EPOCH must be a non-negative integer, got ${JSON.stringify(env.SOURCE_DATE_EPOCH)}`
+      )
+    return n
+  }
+  try {
+    return Number(
+      execFileSync('git', ['log', '-1', '--format=%ct'], { cwd, encoding: 'utf8' }).trim()
+    )
+  } catch (e) {
+    throw new Error(
+      'reading the source date: set SOURCE_DATE_EPOCH or build inside the git checkout',
+      { cause: e }
+    )
+  }
+}
+
+/** Builds the .ipk bytes from a router tree and a control directory. Pure over its inputs: returns
+ * { fileName, ipk, data (uncompressed data tar), control (control file text) }. */
+export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE }) {
+  const dataTar = writeTar(treeEntries(rootDir, dataMode), epoch)
+  const control = renderControl({ version, epoch, installedSize: dataTar.length, pkg })
+  const controlFiles = [
+    { name: 'conffiles', mode: 0o644, data: readFileSync(join(controlDir, 'conffiles')) },
+    { name: 'control', mode: 0o644, data: Buffer.from(control) },
+    ...CONTROL_SCRIPTS.map((s) => ({
+      name: s,
+      mode: 0o755,
+      data: readFileSync(join(controlDir, s)),
+    })),
+  ].sort((a, b) => (a.name < b.name ? -1 : 1))
+  const controlTar = writeTar(
+    [{ name: './', mode: 0o755 }, ...controlFiles.map((f) => ({ ...f, name: `./${f.name}` }))],
+    epoch
+  )
+  // Outer members in ipkg-build's command-line order (tar keeps it even with --sort=name).
+  const outer = writeTar(
+    [
+      { name: './debian-binary', mode: 0o644, data: Buffer.from('2.0\n') },
+      { name: './data.tar.gz', mode: 0o644, data: gzipFixed(dataTar) },
+      { name: './control.tar.gz', mode: 0o644, data: gzipFixed(controlTar) },
+    ],
+    epoch
+  )
+  return {
+    fileName: `${pkg.name}_${version}_all.ipk`,
+    ipk: gzipFixed(outer),
+    data: dataTar,
+    control,
+  }
+}
+
+/** The package version `<package.json version>-r<release>` (OpenWrt's PKG_VERSION-rPKG_RELEASE). */
+export function packageVersion(env = process.env) {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+  const release = env.LANVPN_RELEASE ?? '1'
+  if (!/^\d+$/.test(release))
+    throw new Error(`LANVPN_RELEASE must be a number, got ${JSON.stringify(release)}`)
+  return `${version}-r${release}`
+}
+
+/** Writes the .ipk into outDir (default dist/) and returns its path. Needs `npm run build` first. */
+export function writeIpk({ outDir = join(ROOT, 'dist'), env = process.env } = {}) {
+  const rootDir = join(ROOT, 'dist/root')
+  try {
+    lstatSync(join(rootDir, 'usr/share/lanvpn/lanvpn.js'))
+  } catch {
+    throw new Error('dist/root is missing or incomplete: run `npm run build` first')
+  }
+  const { fileName, ipk } = buildIpk({
+    rootDir,
+    controlDir: join(ROOT, 'openwrt-package/control'),
+    version: packageVersion(env),
+    epoch: sourceDateEpoch(env),
+  })
+  mkdirSync(outDir, { recursive: true })
+  const path = join(outDir, fileName)
+  writeFileSync(path, ipk)
+  return path
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--out')
+  const path = writeIpk(i > 0 ? { outDir: process.argv[i + 1] } : {})
+  console.log(`${path} (${readFileSync(path).length} bytes)`)
+}
