@@ -15,11 +15,14 @@ export function writeConfigText(host: Host, paths: Paths, text: string): void {
   host.writeFileAtomic(paths.config, text, { mode: 0o600, durable: true })
 }
 
-/** Secret names are ours (never user input), so they are safe file names. */
+/** Secret names are ours (never user input), so they are safe file names. A profile's secrets are
+ * `profile_<id>` plus `.ovpn`, `.auth` or `.psk<n>` (a dot cannot occur in an id, so two profiles'
+ * names never collide). */
 export type SecretName = 'ms_token' | 'ms_password' | `profile_${string}`
 
 function secretPath(paths: Paths, name: SecretName): string {
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`invalid secret name ${JSON.stringify(name)}`)
+  if (!/^[A-Za-z0-9_]+(\.(ovpn|auth|psk[0-9]{1,2}))?$/.test(name))
+    throw new Error(`invalid secret name ${JSON.stringify(name)}`)
   return `${paths.secretsDir}/${name}`
 }
 

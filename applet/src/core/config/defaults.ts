@@ -20,6 +20,7 @@ export const DEFAULT_GLOBALS: Readonly<Globals> = {
   routerViaVpn: false,
   activeProfile: '',
   fallback: [],
+  connect: false,
   healthTarget: '',
   healthInterval: 5,
   logLevel: 'notice',

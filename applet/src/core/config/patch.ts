@@ -1,9 +1,11 @@
 // setConfig's edit: JSON values from the API → UCI strings in the one globals or mediastreamer
 // section, then the whole candidate is validated. All or nothing: on any problem the caller gets
 // the original document back, so a half-applied change can never be written.
-import { addSection, replaceSection, sectionLabel, setOption } from '../uci/doc'
+import { addSection, findSection, removeSection, replaceSection } from '../uci/doc'
+import { sectionLabel, setOption } from '../uci/doc'
 import type { UciDoc, UciSection, UciValue } from '../uci/doc'
-import type { ConfigProblem } from './types'
+import type { ConfigProblem, DeviceMode } from './types'
+import { deviceSectionName } from './formats'
 import { singletonSection, validateConfig } from './validate'
 
 type Kind = 'bool' | 'int' | 'string' | 'list'
@@ -17,6 +19,7 @@ const GLOBALS_OPTIONS = {
   router_via_vpn: 'bool',
   active_profile: 'string',
   fallback: 'list',
+  connect: 'bool',
   health_target: 'string',
   health_interval: 'int',
   log_level: 'string',
@@ -126,4 +129,51 @@ export function applyConfigPatch(
     (p) => touched.has(`${p.section}\n${p.option}`) || !before.has(key(p))
   )
   return blocking.length > 0 ? { doc, problems: blocking } : { doc: next, problems: [] }
+}
+
+/** One change to a configured device, by normalised MAC. `forget` removes its section (it falls
+ * back to the default mode); otherwise the given fields are set and a missing section is created.
+ * `label: ''` removes the label. */
+export type DeviceEdit =
+  | { mac: string; mode?: DeviceMode; label?: string; kind?: string; forget?: false }
+  | { mac: string; forget: true }
+
+/** Applies device edits to `doc` (named sections `d_<12 hex>`, contracts §4) and validates the
+ * result. All or nothing: on any problem `doc` itself comes back with the problems. `changed`
+ * counts the sections actually created, changed or removed. */
+export function applyDeviceEdits(
+  doc: UciDoc,
+  edits: DeviceEdit[]
+): { doc: UciDoc; problems: ConfigProblem[]; changed: number } {
+  let next = doc
+  let changed = 0
+  const touched = new Set<string>()
+  for (const edit of edits) {
+    const name = deviceSectionName(edit.mac)
+    const existing = findSection(next, name)
+    touched.add(name)
+    if (edit.forget) {
+      if (existing) {
+        next = removeSection(next, existing)
+        changed += 1
+      }
+      continue
+    }
+    let section: UciSection = existing ?? { type: 'device', name, options: [] }
+    section = setOption(section, 'mac', edit.mac)
+    if (edit.mode !== undefined) section = setOption(section, 'mode', edit.mode)
+    if (edit.label !== undefined) section = setOption(section, 'label', edit.label)
+    if (edit.kind !== undefined) section = setOption(section, 'kind', edit.kind)
+    if (existing && JSON.stringify(existing) === JSON.stringify(section)) continue
+    next = existing ? replaceSection(next, existing, section) : addSection(next, section)
+    changed += 1
+  }
+  if (changed === 0) return { doc, problems: [], changed }
+  const before = new Set(validateConfig(doc).problems.map(key))
+  const blocking = validateConfig(next).problems.filter(
+    (p) => touched.has(p.section) || !before.has(key(p))
+  )
+  return blocking.length > 0
+    ? { doc, problems: blocking, changed: 0 }
+    : { doc: next, problems: [], changed }
 }

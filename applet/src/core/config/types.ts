@@ -25,6 +25,9 @@ export type Globals = {
   activeProfile: string
   /** Ordered fallback profile section names. */
   fallback: string[]
+  /** The user's wish to be connected (rpc connect/disconnect): the daemon brings the tunnel up when
+   * this is set and activeProfile names a usable profile. */
+  connect: boolean
   /** Health probe target (IP address); '' means the tunnel's DNS server. */
   healthTarget: string
   /** Seconds between health probes, 2–60. */
@@ -55,7 +58,15 @@ export type Profile = {
   mtu: number
   /** WireGuard peer; empty for OpenVPN. */
   peers: WireguardPeer[]
+  /** WireGuard ListenPort from the imported file; absent means a random port. */
+  listenPort?: number
+  /** OpenVPN servers in the file's order (kept for the latency test and display); set only for
+   * OpenVPN profiles. The runnable config itself is a secret file. */
+  remotes?: OvpnRemote[]
 }
+
+/** One `remote host port proto` of an OpenVPN profile, stored as `list remote 'host port proto'`. */
+export type OvpnRemote = { host: string; port: number; proto: 'udp' | 'tcp' }
 
 export type WireguardPeer = {
   publicKey: string

@@ -7,7 +7,7 @@ import type { UciDoc, UciSection } from '../uci/doc'
 import { DEFAULT_GLOBALS, DEFAULT_MEDIASTREAMER, defaultConfig } from './defaults'
 import { DEVICE_MODES } from './types'
 import type { Config, ConfigProblem, Device, Globals, Mediastreamer, Profile } from './types'
-import type { WireguardPeer } from './types'
+import type { OvpnRemote, WireguardPeer } from './types'
 import * as f from './formats'
 
 /** The value recognisers (isIp, isWgKey, normaliseMac, …), re-exported so the rpc layer can take
@@ -150,6 +150,22 @@ function readPeer(r: SectionReader, required: boolean): WireguardPeer | null {
   return f.isWgKey(publicKey) && hostOk ? peer : null
 }
 
+const REMOTE_REASON =
+  'must be "host port udp|tcp" with a host name or IP address and a port 1-65535'
+
+// `list remote 'host port proto'`: an OpenVPN server as the import stored it.
+function isRemoteText(s: string): boolean {
+  const [host = '', port = '', proto = '', ...rest] = s.split(' ')
+  const hostOk = f.isHostname(host) || f.isIp(host)
+  const portOk = f.parseWholeNumber(port, 1, 65535) !== null
+  return hostOk && portOk && (proto === 'udp' || proto === 'tcp') && rest.length === 0
+}
+
+function parseRemoteText(s: string): OvpnRemote {
+  const [host, port, proto] = s.split(' ')
+  return { host, port: Number(port), proto: proto as OvpnRemote['proto'] }
+}
+
 function readProfile(r: SectionReader, extraPeers: WireguardPeer[]): Profile | null {
   const id = r.section.name
   if (id === null || id.length > 32 || !f.isUciName(id)) {
@@ -173,7 +189,12 @@ function readProfile(r: SectionReader, extraPeers: WireguardPeer[]): Profile | n
     mtu,
     peers: [],
   }
-  if (type === 'openvpn') return profile
+  if (type === 'openvpn') {
+    profile.remotes = r.items('remote', keep(isRemoteText), REMOTE_REASON).map(parseRemoteText)
+    return profile
+  }
+  const listenPort = r.int('listen_port', 0, 65535, 0)
+  if (listenPort > 0) profile.listenPort = listenPort
   const first = readPeer(r, false)
   profile.peers = first ? [first, ...extraPeers] : extraPeers
   if (profile.peers.length === 0) {
@@ -238,6 +259,7 @@ function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
     routerViaVpn: r.bool('router_via_vpn', d.routerViaVpn),
     activeProfile: active,
     fallback,
+    connect: r.bool('connect', d.connect),
     healthTarget: r.str('health_target', f.isIp, 'must be empty or an IPv4 or IPv6 address'),
     healthInterval: r.int('health_interval', 2, 60, d.healthInterval),
     logLevel: r.oneOf('log_level', LOG_LEVELS, d.logLevel),

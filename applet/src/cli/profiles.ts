@@ -1,0 +1,195 @@
+// `lanvpn import | profiles | connect | disconnect | rename | delete | fallback | latency`: the same
+// functions the rpc methods call (system/profiles.ts), with output for a person on SSH. A password
+// is read from stdin, never taken from argv, where any local user could read it in /proc.
+import { parseConfig } from '../core/config/validate'
+import { latencyTargets, rankLatency } from '../core/tunnel/latency'
+import type { ImportNote } from '../core/tunnel/wireguard-conf'
+import type { Host } from '../host/host'
+import { readConfigText } from '../system/files'
+import { measureLatency } from '../system/latency'
+import {
+  connectProfile,
+  deleteProfile,
+  disconnectProfile,
+  importProfile,
+  listProfiles,
+  renameProfile,
+  setFallback,
+  type ImportInput,
+  type ProfileChange,
+  type ProfileError,
+} from '../system/profiles'
+import type { CliCommand } from './command'
+
+const renderNote = (n: ImportNote): string =>
+  `  ${n.line > 0 ? `line ${n.line}` : 'file'}: ${n.level}: ${n.message}\n`
+
+// Prints a change's outcome; 0 on success, 1 on a refused change.
+function report(host: Host, what: string, r: ProfileChange | ProfileError): number {
+  if ('error' in r) {
+    host.writeStderr(`lanvpn ${what}: ${r.error.message}\n`)
+    for (const n of r.error.notes ?? []) host.writeStderr(renderNote(n))
+    return 1
+  }
+  const applied = r.daemonNotified ? 'the daemon is applying it' : 'applies when the daemon starts'
+  host.writeStdout(`saved; ${applied}\n`)
+  return 0
+}
+
+function usage(host: Host, cmd: CliCommand): number {
+  host.writeStderr(`usage: lanvpn ${cmd.usage}\n`)
+  return 2
+}
+
+// `--flag value` pairs out of args; the rest stays positional. Unknown flags are errors.
+function options(
+  args: string[],
+  known: string[]
+): { flags: Record<string, string>; rest: string[] } | null {
+  const flags: Record<string, string> = {}
+  const rest: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]
+    if (!a.startsWith('--')) rest.push(a)
+    else if (known.includes(a) && i + 1 < args.length) flags[a.slice(2)] = args[++i]
+    else return null
+  }
+  return { flags, rest }
+}
+
+const importCommand: CliCommand = {
+  usage: 'import FILE [--name NAME] [--user USER] [--type T]',
+  summary: 'Import a WireGuard .conf or OpenVPN .ovpn file (with --user: password on stdin).',
+  async run(host, paths, args) {
+    const parsed = options(args, ['--name', '--type', '--user'])
+    if (!parsed || parsed.rest.length !== 1) return usage(host, this)
+    const [file] = parsed.rest
+    const text = host.readFile(file)
+    if (text === null) {
+      host.writeStderr(`lanvpn import: ${file}: no such file\n`)
+      return 1
+    }
+    const base = file.replace(/^.*\//, '').replace(/\.(conf|ovpn)$/i, '')
+    const input: ImportInput = { name: parsed.flags.name ?? base, text }
+    const type = parsed.flags.type
+    if (type !== undefined) {
+      if (type !== 'auto' && type !== 'wireguard' && type !== 'openvpn') return usage(host, this)
+      input.type = type
+    }
+    if (parsed.flags.user !== undefined) {
+      input.username = parsed.flags.user
+      // First line of stdin: `echo "$PASS" | lanvpn import …` or a here-doc; never argv.
+      input.password = host.readStdin(1024).split(/\r?\n/)[0]
+    }
+    const r = importProfile(host, paths, input)
+    if ('error' in r) return report(host, 'import', r)
+    host.writeStdout(`imported as ${r.id}\n`)
+    for (const n of r.notes) host.writeStdout(renderNote(n))
+    return report(host, 'import', r)
+  },
+}
+
+const profilesCommand: CliCommand = {
+  usage: 'profiles [--json]',
+  summary: 'List the imported profiles, the active one and the fallback order.',
+  async run(host, paths, args) {
+    const list = listProfiles(host, paths)
+    if (args.includes('--json')) {
+      host.writeStdout(`${JSON.stringify(list)}\n`)
+      return 0
+    }
+    if (list.profiles.length === 0) host.writeStdout('no profiles; import one with lanvpn import\n')
+    for (const p of list.profiles) {
+      const mark = p.id === list.active ? '*' : list.fallback.includes(p.id) ? '+' : ' '
+      const keys = p.privateKey.set ? '' : ' (keys missing: import again)'
+      host.writeStdout(`${mark} ${p.id.padEnd(20)} ${p.type.padEnd(9)} ${p.label}${keys}\n`)
+    }
+    const order = list.fallback.length > 0 ? list.fallback.join(', ') : '-'
+    host.writeStdout(
+      `active: ${list.active || '-'}  connect: ${list.connect ? 'yes' : 'no'}  fallback: ${order}\n`
+    )
+    return 0
+  },
+}
+
+const connectCommand: CliCommand = {
+  usage: 'connect [ID]',
+  summary: 'Connect (to profile ID, which becomes the active one).',
+  async run(host, paths, args) {
+    if (args.length > 1) return usage(host, this)
+    return report(host, 'connect', connectProfile(host, paths, args[0]))
+  },
+}
+
+const disconnectCommand: CliCommand = {
+  usage: 'disconnect',
+  summary: 'Disconnect; the active profile is kept for the next connect.',
+  async run(host, paths, args) {
+    if (args.length > 0) return usage(host, this)
+    return report(host, 'disconnect', disconnectProfile(host, paths))
+  },
+}
+
+const renameCommand: CliCommand = {
+  usage: 'rename ID LABEL',
+  summary: 'Change the label of a profile (its id stays).',
+  async run(host, paths, args) {
+    if (args.length < 2) return usage(host, this)
+    return report(host, 'rename', renameProfile(host, paths, args[0], args.slice(1).join(' ')))
+  },
+}
+
+const deleteCommand: CliCommand = {
+  usage: 'delete ID',
+  summary: 'Delete a profile and its keys.',
+  async run(host, paths, args) {
+    if (args.length !== 1) return usage(host, this)
+    return report(host, 'delete', deleteProfile(host, paths, args[0]))
+  },
+}
+
+const fallbackCommand: CliCommand = {
+  usage: 'fallback [ID...]',
+  summary: 'Set the ordered fallback profiles (none: clear the list).',
+  async run(host, paths, args) {
+    return report(host, 'fallback', setFallback(host, paths, args))
+  },
+}
+
+const latencyCommand: CliCommand = {
+  usage: 'latency [--json]',
+  summary: "Ping every profile's server over the WAN and list them fastest first.",
+  async run(host, paths, args) {
+    const { config } = parseConfig(readConfigText(host, paths))
+    if (config.globals.routerViaVpn) {
+      host.writeStderr(
+        'lanvpn latency: router_via_vpn is on; with a tunnel up, pings may take it\n'
+      )
+    }
+    const results = await measureLatency(host, latencyTargets(config.profiles))
+    const { ranked, fastest } = rankLatency(results)
+    if (args.includes('--json')) {
+      host.writeStdout(`${JSON.stringify({ results: ranked, fastest })}\n`)
+      return 0
+    }
+    for (const r of ranked) {
+      const label = config.profiles.find((p) => p.id === r.id)?.label ?? r.id
+      const time = r.ms === null ? `- (${r.error ?? 'no reply'})` : `${r.ms.toFixed(1)} ms`
+      host.writeStdout(`${r.id.padEnd(20)} ${time.padEnd(12)} ${label}\n`)
+    }
+    if (ranked.length === 0) host.writeStdout('no profiles to test\n')
+    return 0
+  },
+}
+
+/** The profile commands, by name, for cli.ts's FEATURE_COMMANDS. */
+export const profileCommands: Record<string, CliCommand> = {
+  import: importCommand,
+  profiles: profilesCommand,
+  connect: connectCommand,
+  disconnect: disconnectCommand,
+  rename: renameCommand,
+  delete: deleteCommand,
+  fallback: fallbackCommand,
+  latency: latencyCommand,
+}

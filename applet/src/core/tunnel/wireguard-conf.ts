@@ -1,0 +1,321 @@
+// WireGuard `.conf` import: the text providers hand out (wg-quick format) → a Profile plus its
+// secrets. Read the way wg-quick reads it (keys and section headers case-insensitive, `#` starts a
+// comment anywhere, DNS entries that are not IP addresses are search domains), but nothing in the
+// file is ever executed: PreUp/PostUp/PreDown/PostDown are refused, and lanvpn does its own routing
+// and kill switch. Notes never quote a key, so they can be shown and logged safely.
+import {
+  isHostname,
+  isIpv4,
+  isIpv6,
+  isWgKey,
+  normaliseCidr,
+  parseWholeNumber,
+} from '../config/formats'
+import type { Profile, WireguardPeer } from '../config/types'
+
+/** One finding of an import, tied to a line of the file (0: the file as a whole). `warning`: imported
+ * with something ignored; `refused`: a line lanvpn will not run, dropped; `error`: the named part was
+ * not imported. */
+export type ImportNote = { line: number; level: 'warning' | 'refused' | 'error'; message: string }
+
+/** A usable import. `presharedKeys` maps a peer's index in `profile.peers` to its key. The keys are
+ * secrets: the caller stores them root-only and never returns them. */
+export type WireguardImport = {
+  ok: true
+  profile: Profile
+  privateKey: string
+  presharedKeys: Record<number, string>
+  notes: ImportNote[]
+}
+
+/** Nothing usable (no valid private key or no usable peer); the notes say why. */
+export type ImportFailure = { ok: false; notes: ImportNote[] }
+
+/** Orders notes by line, whole-file notes (line 0) last: the first note is the most specific one. */
+export const byLine = (a: ImportNote, b: ImportNote): number =>
+  (a.line || Number.MAX_SAFE_INTEGER) - (b.line || Number.MAX_SAFE_INTEGER)
+
+/** Larger files are refused before parsing: a provider's profile is a few hundred bytes. */
+export const MAX_PROFILE_TEXT = 65536
+
+/** Why hook lines are refused; shown with every refused line. */
+export const HOOK_REFUSAL =
+  'lanvpn has its own kill switch and routing; commands from profile files are never run'
+
+const HOOKS = ['preup', 'postup', 'predown', 'postdown']
+const IGNORED = ['table', 'fwmark', 'saveconfig']
+
+type Entry = { key: string; value: string; line: number }
+type Section = { kind: 'interface' | 'peer'; line: number; entries: Entry[] }
+
+/** `host:port`, `1.2.3.4:port` or `[2001:db8::1]:port` → host and port; a reason when not. */
+export function parseEndpoint(text: string): { host: string; port: number } | { reason: string } {
+  const m = /^\[([^\]]+)\]:([0-9]+)$/.exec(text) ?? /^([^:[\]]+):([0-9]+)$/.exec(text)
+  if (!m) {
+    const hint = isIpv6(text.replace(/:[0-9]+$/, ''))
+      ? ' (write an IPv6 address as [addr]:port)'
+      : ''
+    return { reason: `Endpoint must be host:port${hint}` }
+  }
+  const [, host, portText] = m
+  const port = parseWholeNumber(portText, 1, 65535)
+  if (port === null) return { reason: 'Endpoint port must be from 1 to 65535' }
+  const bracketed = text.startsWith('[')
+  const hostOk = bracketed ? isIpv6(host) : isIpv4(host) || isHostname(host)
+  if (!hostOk) return { reason: 'Endpoint host must be a host name, an IPv4 address or [IPv6]' }
+  return { host, port }
+}
+
+const splitList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+
+// Lines → sections. Lines before the first header, unknown headers and lines without '=' are noted.
+function readSections(text: string, notes: ImportNote[]): Section[] {
+  const sections: Section[] = []
+  let current: Section | null = null
+  let skipping = false
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\r|\n/)
+    .forEach((raw, i) => {
+      const line = i + 1
+      const stripped = raw.replace(/#.*$/, '').trim()
+      if (stripped === '') return
+      if (stripped.startsWith('[')) {
+        const name = stripped.toLowerCase()
+        skipping = name !== '[interface]' && name !== '[peer]'
+        current = skipping
+          ? null
+          : { kind: name === '[peer]' ? 'peer' : 'interface', line, entries: [] }
+        if (current) sections.push(current)
+        else
+          notes.push({ line, level: 'warning', message: 'unknown section ignored, with its lines' })
+        return
+      }
+      if (skipping) return
+      const eq = stripped.indexOf('=')
+      if (eq <= 0) {
+        notes.push({ line, level: 'error', message: 'not a "Key = value" line; ignored' })
+        return
+      }
+      const entry = {
+        key: stripped.slice(0, eq).trim().toLowerCase(),
+        value: stripped.slice(eq + 1).trim(),
+        line,
+      }
+      if (!current) {
+        notes.push({
+          line,
+          level: 'error',
+          message: 'a setting before [Interface] or [Peer]; ignored',
+        })
+        return
+      }
+      current.entries.push(entry)
+    })
+  return sections
+}
+
+// Single-valued keys may appear once (which one would win is a guess we refuse to make); lists
+// (Address, DNS, AllowedIPs) may repeat, as wg-quick allows.
+function firstDuplicate(entries: Entry[], singles: string[]): Entry | null {
+  const seen = new Set<string>()
+  for (const e of entries) {
+    if (!singles.includes(e.key)) continue
+    if (seen.has(e.key)) return e
+    seen.add(e.key)
+  }
+  return null
+}
+
+type InterfacePart = Omit<Profile, 'id' | 'label' | 'type' | 'peers'> & { privateKey: string }
+
+function readInterface(s: Section, notes: ImportNote[]): InterfacePart | null {
+  const note = (line: number, level: ImportNote['level'], message: string) =>
+    notes.push({ line, level, message })
+  const out: InterfacePart = { privateKey: '', addresses: [], dns: [], dnsSearch: [], mtu: 0 }
+  let usable = true
+  const dup = firstDuplicate(s.entries, ['privatekey', 'mtu', 'listenport'])
+  if (dup) {
+    note(dup.line, 'error', `${dup.key} is given twice in [Interface]; say it once`)
+    usable = false
+  }
+  for (const { key, value, line } of s.entries) {
+    if (HOOKS.includes(key)) note(line, 'refused', `${key} refused: ${HOOK_REFUSAL}`)
+    else if (IGNORED.includes(key)) {
+      note(line, 'warning', `${key} ignored: lanvpn chooses the routing table and marks itself`)
+    } else if (key === 'privatekey') {
+      if (isWgKey(value)) out.privateKey = value
+      else note(line, 'error', 'PrivateKey must be a WireGuard key (base64 of 32 bytes)')
+    } else if (key === 'address') {
+      for (const a of splitList(value)) {
+        const cidr = normaliseCidr(a)
+        if (cidr) out.addresses.push(cidr)
+        else
+          note(
+            line,
+            'error',
+            `Address item "${a.slice(0, 50)}" is not an IP address or CIDR; skipped`
+          )
+      }
+    } else if (key === 'dns') {
+      for (const d of splitList(value)) {
+        // wg-quick's rule: digits and dots, or anything with ':', is a server; the rest a domain.
+        if (/^[0-9.]+$/.test(d) || d.includes(':')) {
+          if (isIpv4(d) || isIpv6(d)) out.dns.push(d)
+          else note(line, 'error', `DNS server "${d.slice(0, 50)}" is not an IP address; skipped`)
+        } else if (isHostname(d)) out.dnsSearch.push(d)
+        else
+          note(
+            line,
+            'error',
+            `DNS entry "${d.slice(0, 50)}" is neither an IP address nor a domain; skipped`
+          )
+      }
+    } else if (key === 'mtu') {
+      const mtu = parseWholeNumber(value, 1280, 9000)
+      if (mtu === null) note(line, 'error', 'MTU must be from 1280 to 9000; the default is used')
+      else out.mtu = mtu
+    } else if (key === 'listenport') {
+      const port = parseWholeNumber(value, 1, 65535)
+      if (port === null)
+        note(line, 'error', 'ListenPort must be from 1 to 65535; a random port is used')
+      else out.listenPort = port
+    } else note(line, 'warning', `unknown setting "${key.slice(0, 40)}" in [Interface] ignored`)
+  }
+  if (!out.privateKey && !s.entries.some((e) => e.key === 'privatekey')) {
+    note(s.line, 'error', '[Interface] has no PrivateKey')
+  }
+  if (out.addresses.length === 0) note(s.line, 'error', '[Interface] has no usable Address')
+  return usable && out.privateKey && out.addresses.length > 0 ? out : null
+}
+
+function readPeer(
+  s: Section,
+  n: number,
+  notes: ImportNote[]
+): { peer: WireguardPeer; psk: string } | null {
+  const where = `peer ${n} (line ${s.line})`
+  const errors: ImportNote[] = []
+  const fail = (line: number, message: string) =>
+    errors.push({ line, level: 'error', message: `${message}; ${where} not imported` })
+  const peer: WireguardPeer = {
+    publicKey: '',
+    endpointHost: '',
+    endpointPort: 0,
+    allowedIps: [],
+    persistentKeepalive: 0,
+    hasPresharedKey: false,
+  }
+  let psk = ''
+  const dup = firstDuplicate(s.entries, [
+    'publickey',
+    'presharedkey',
+    'endpoint',
+    'persistentkeepalive',
+  ])
+  if (dup) fail(dup.line, `${dup.key} is given twice`)
+  for (const { key, value, line } of s.entries) {
+    if (key === 'publickey') {
+      if (isWgKey(value)) peer.publicKey = value
+      else fail(line, 'PublicKey must be a WireGuard key (base64 of 32 bytes)')
+    } else if (key === 'presharedkey') {
+      if (isWgKey(value)) psk = value
+      else fail(line, 'PresharedKey must be a WireGuard key (base64 of 32 bytes)')
+    } else if (key === 'endpoint') {
+      const ep = parseEndpoint(value)
+      if ('reason' in ep) fail(line, ep.reason)
+      else [peer.endpointHost, peer.endpointPort] = [ep.host, ep.port]
+    } else if (key === 'allowedips') {
+      for (const a of splitList(value)) {
+        const cidr = normaliseCidr(a)
+        if (cidr) peer.allowedIps.push(cidr)
+        else fail(line, `AllowedIPs item "${a.slice(0, 50)}" is not an IP address or CIDR`)
+      }
+    } else if (key === 'persistentkeepalive') {
+      const k = value.toLowerCase() === 'off' ? 0 : parseWholeNumber(value, 0, 65535)
+      if (k === null) fail(line, 'PersistentKeepalive must be off or from 0 to 65535 seconds')
+      else peer.persistentKeepalive = k
+    } else if (HOOKS.includes(key)) {
+      notes.push({ line, level: 'refused', message: `${key} refused: ${HOOK_REFUSAL}` })
+    } else {
+      notes.push({
+        line,
+        level: 'warning',
+        message: `unknown setting "${key.slice(0, 40)}" in [Peer] ignored`,
+      })
+    }
+  }
+  if (!peer.publicKey && !s.entries.some((e) => e.key === 'publickey')) fail(s.line, 'no PublicKey')
+  if (!peer.endpointHost && !s.entries.some((e) => e.key === 'endpoint')) {
+    fail(s.line, 'no Endpoint (lanvpn connects out, so the server address is needed)')
+  }
+  notes.push(...errors)
+  if (errors.length > 0) return null
+  if (peer.allowedIps.length === 0) {
+    notes.push({
+      line: s.line,
+      level: 'warning',
+      message: `${where} has no AllowedIPs; everything is routed through it`,
+    })
+    peer.allowedIps = ['0.0.0.0/0', '::/0']
+  }
+  peer.hasPresharedKey = psk !== ''
+  return { peer, psk }
+}
+
+/** Parses WireGuard config text for a profile called `label` with section name `id`. Never throws;
+ * every problem becomes a note with its line. Usable peers are kept when others are broken. */
+export function parseWireguardConf(
+  text: string,
+  ident: { id: string; label: string }
+): WireguardImport | ImportFailure {
+  if (text.length > MAX_PROFILE_TEXT) {
+    return {
+      ok: false,
+      notes: [{ line: 0, level: 'error', message: 'the file is larger than 64 KiB' }],
+    }
+  }
+  const notes: ImportNote[] = []
+  const sections = readSections(text, notes)
+  const ifaces = sections.filter((s) => s.kind === 'interface')
+  for (const extra of ifaces.slice(1)) {
+    notes.push({
+      line: extra.line,
+      level: 'error',
+      message: 'a second [Interface] section; ignored',
+    })
+  }
+  if (ifaces.length === 0)
+    notes.push({ line: 0, level: 'error', message: 'no [Interface] section' })
+  const iface = ifaces[0] ? readInterface(ifaces[0], notes) : null
+  const peers: WireguardPeer[] = []
+  const presharedKeys: Record<number, string> = {}
+  sections
+    .filter((s) => s.kind === 'peer')
+    .forEach((s, i) => {
+      const read = readPeer(s, i + 1, notes)
+      if (!read) return
+      if (peers.some((p) => p.publicKey === read.peer.publicKey)) {
+        notes.push({
+          line: s.line,
+          level: 'error',
+          message: `peer ${i + 1} repeats an earlier PublicKey; not imported`,
+        })
+        return
+      }
+      if (read.psk) presharedKeys[peers.length] = read.psk
+      peers.push(read.peer)
+    })
+  if (sections.every((s) => s.kind !== 'peer')) {
+    notes.push({ line: 0, level: 'error', message: 'no [Peer] section' })
+  }
+  notes.sort(byLine)
+  if (!iface || peers.length === 0) return { ok: false, notes }
+  const { privateKey, ...rest } = iface
+  const profile: Profile = { id: ident.id, label: ident.label, type: 'wireguard', ...rest, peers }
+  return { ok: true, profile, privateKey, presharedKeys, notes }
+}

@@ -1,0 +1,212 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import {
+  parseOvpn,
+  renderOvpnRunConfig,
+  splitOvpnLine,
+  type OvpnImport,
+} from '../../applet/src/core/tunnel/ovpn'
+
+const fixture = (name: string): string => readFileSync(`test/fixtures/profiles/${name}`, 'utf8')
+
+function ok(text: string): OvpnImport {
+  const r = parseOvpn(text)
+  if (!r.ok) throw new Error(`expected a usable import: ${JSON.stringify(r.notes)}`)
+  return r
+}
+
+const CA = fixture('cert-inline.ovpn').match(/<ca>[\s\S]*?<\/ca>/)![0]
+const base = (...lines: string[]): string =>
+  ['client', 'remote vpn.example.net 1194', 'auth-user-pass', ...lines, CA, ''].join('\n')
+
+// Directive lines of a sanitised config (no inline block content).
+const directives = (text: string): string[] => {
+  const out: string[] = []
+  let inBlock = false
+  for (const line of text.split('\n')) {
+    if (/^<[a-z-]+>$/.test(line)) inBlock = true
+    else if (/^<\/[a-z-]+>$/.test(line)) inBlock = false
+    else if (!inBlock && line && !line.startsWith('#')) out.push(line)
+  }
+  return out
+}
+
+describe('parseOvpn', () => {
+  it('keeps the connection settings and inline blocks of a provider file and drops every hostile line', () => {
+    const r = ok(fixture('provider-hostile-crlf.ovpn'))
+    expect(directives(r.sanitised)).toEqual([
+      'client',
+      'proto udp',
+      'remote se-sto.example-vpn.net 1194',
+      'remote 198.51.100.7 443 tcp',
+      'remote-random',
+      'resolv-retry infinite',
+      'nobind',
+      'persist-key',
+      'persist-tun',
+      'remote-cert-tls server',
+      'cipher AES-256-GCM',
+      'data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305',
+      'auth SHA512',
+      'verb 3',
+      'comp-lzo no',
+      'key-direction 1',
+    ])
+    expect(r.sanitised).toContain('<ca>\n-----BEGIN CERTIFICATE-----')
+    expect(r.sanitised).toContain('<tls-auth>\n#\n# 2048 bit OpenVPN static key')
+    expect(r.sanitised).not.toMatch(/\r|update-resolv-conf|wget|script-security|management|setenv/)
+  })
+
+  it('lists each refused directive with its line and the reason, including one written --route-up', () => {
+    const r = ok(fixture('provider-hostile-crlf.ovpn'))
+    const refused = r.notes
+      .filter((n) => n.level === 'refused')
+      .map((n) => [n.line, n.message.split(' ')[0]])
+    expect(refused).toEqual([
+      [20, 'script-security'],
+      [21, 'up'],
+      [22, 'down'],
+      [23, 'route-up'],
+      [24, 'redirect-gateway'],
+      [25, 'route'],
+      [29, 'log'],
+      [30, 'setenv'],
+      [31, 'management'],
+    ])
+    expect(r.notes.find((n) => n.line === 21)?.message).toContain('never runs')
+  })
+
+  it('takes pushed-style dhcp-option DNS and DOMAIN as the profile DNS instead of running them', () => {
+    const r = ok(fixture('provider-hostile-crlf.ovpn'))
+    expect(r.dns).toEqual(['10.8.0.1'])
+    expect(r.dnsSearch).toEqual(['example-vpn.internal'])
+    expect(r.sanitised).not.toContain('dhcp-option')
+  })
+
+  it('lists the servers with the default port and protocol filled in', () => {
+    const r = ok(fixture('provider-hostile-crlf.ovpn'))
+    expect(r.remotes).toEqual([
+      { host: 'se-sto.example-vpn.net', port: 1194, proto: 'udp' },
+      { host: '198.51.100.7', port: 443, proto: 'tcp' },
+    ])
+  })
+
+  it('needs credentials for auth-user-pass and ignores the file it names', () => {
+    const r = ok(fixture('provider-hostile-crlf.ovpn'))
+    expect(r.needsCredentials).toBe(true)
+    expect(r.notes.find((n) => n.line === 18)?.level).toBe('warning')
+    expect(r.sanitised).not.toContain('credentials.txt')
+  })
+
+  it('clamps verb to 3 and warns about compression', () => {
+    const r = ok(fixture('provider-hostile-crlf.ovpn'))
+    expect(r.notes.find((n) => n.line === 16)?.message).toContain('verb lowered to 3')
+    expect(r.notes.find((n) => n.line === 17)?.message).toContain('VORACLE')
+  })
+
+  it('accepts a certificate profile with inline cert, key and tls-crypt without credentials', () => {
+    const r = ok(fixture('cert-inline.ovpn'))
+    expect(r.needsCredentials).toBe(false)
+    expect(r.notes).toEqual([])
+    for (const tag of ['ca', 'cert', 'key', 'tls-crypt']) expect(r.sanitised).toContain(`<${tag}>`)
+  })
+
+  it('refuses file references and says how to embed each, by line', () => {
+    const r = parseOvpn(fixture('file-references.ovpn'))
+    expect(r.ok).toBe(false)
+    expect(r.notes[0]).toEqual({
+      line: 5,
+      level: 'error',
+      message:
+        'ca names a file, which lanvpn cannot read: embed it — paste the file between <ca> and </ca>',
+    })
+    expect(r.notes.map((n) => n.line)).toEqual([5, 6, 7, 8, 0, 0])
+  })
+
+  it('refuses dev tap, static-key mode, connection blocks and unclosed blocks', () => {
+    expect(parseOvpn(base('dev tap0')).ok).toBe(false)
+    expect(parseOvpn(base('secret static.key')).ok).toBe(false)
+    expect(parseOvpn(base('<connection>', 'remote a.example 1', '</connection>')).ok).toBe(false)
+    expect(parseOvpn(base('<key>', '-----BEGIN PRIVATE KEY-----')).ok).toBe(false)
+  })
+
+  it('refuses a file without a server or without a CA', () => {
+    expect(parseOvpn(base().replace('remote vpn.example.net 1194\n', '')).ok).toBe(false)
+    expect(parseOvpn(base().replace(CA, '')).ok).toBe(false)
+  })
+
+  it('takes user and password from an inline <auth-user-pass> block and keeps them out of the config', () => {
+    const r = ok(base('<auth-user-pass>', 'alice', 's3cret pass', '</auth-user-pass>'))
+    expect(r.credentials).toEqual({ username: 'alice', password: 's3cret pass' })
+    expect(r.sanitised).not.toContain('s3cret')
+  })
+
+  it('removes unknown directives with a warning and keeps importing', () => {
+    const r = ok(base('frobnicate 1'))
+    expect(r.notes).toEqual([
+      {
+        line: 4,
+        level: 'warning',
+        message: "frobnicate removed: not on lanvpn's list of safe directives",
+      },
+    ])
+  })
+
+  it('classifies directives case-insensitively, so UP is refused too', () => {
+    const r = ok(base('UP /bin/true'))
+    expect(r.notes[0]).toMatchObject({ line: 4, level: 'refused' })
+  })
+})
+
+describe('splitOvpnLine', () => {
+  it('splits on whitespace, honours quotes and stops at a comment', () => {
+    expect(splitOvpnLine('remote  vpn.example.net 1194 # main')).toEqual([
+      'remote',
+      'vpn.example.net',
+      '1194',
+    ])
+    expect(splitOvpnLine('verify-x509-name "C=SE, CN=se-sto" subject')).toEqual([
+      'verify-x509-name',
+      'C=SE, CN=se-sto',
+      'subject',
+    ])
+    expect(splitOvpnLine("up '/bin/sh -c x'")).toEqual(['up', '/bin/sh -c x'])
+  })
+})
+
+describe('renderOvpnRunConfig', () => {
+  it('adds lanvpn device, route-noexec, pull filters and the credentials file after the profile', () => {
+    const r = ok(fixture('provider-hostile-crlf.ovpn'))
+    const run = renderOvpnRunConfig(r.sanitised, {
+      dev: 'lanvpn_ovpn',
+      authFile: '/etc/lanvpn/secrets/profile_se.auth',
+    })
+    expect(run.startsWith(r.sanitised)).toBe(true)
+    expect(directives(run).slice(-9)).toEqual([
+      'client',
+      'dev lanvpn_ovpn',
+      'dev-type tun',
+      'persist-tun',
+      'route-noexec',
+      'pull-filter ignore "redirect-gateway"',
+      'pull-filter ignore "block-ipv6"',
+      'auth-retry nointeract',
+      'auth-user-pass /etc/lanvpn/secrets/profile_se.auth',
+    ])
+  })
+
+  it("adds lanvpn's own up hook only when asked, with script-security 2", () => {
+    const run = renderOvpnRunConfig('client\n', {
+      dev: 'tun9',
+      upScript: '/usr/libexec/lanvpn/ovpn-up',
+    })
+    expect(run).toContain('script-security 2\nup /usr/libexec/lanvpn/ovpn-up\n')
+    expect(renderOvpnRunConfig('client\n', { dev: 'tun9' })).not.toContain('script-security')
+  })
+
+  it('refuses a device name that is not a Linux interface name', () => {
+    expect(() => renderOvpnRunConfig('client\n', { dev: 'tun0\nup /bin/sh' })).toThrow(
+      /device name/
+    )
+  })
+})
