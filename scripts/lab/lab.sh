@@ -6,7 +6,7 @@
 #   [ br-lan 192.168.50.1/24 fd50::1/64 ]  router: dnsmasq (DHCP/RA/DNS), table inet fw4 (NAT on wan)
 #            | wan 198.51.100.2/24 2001:db8:100::2/64
 #            | to-router 198.51.100.1/24 2001:db8:100::1/64
-#          inet  lo: 192.0.2.1 (echo) 192.0.2.2 (API) 192.0.2.53 (DNS) 2001:db8:2::1 (echo v6)
+#          inet  lo: 192.0.2.1 (echo) 192.0.2.2 (API, HTTPS) 192.0.2.53 (DNS) 192.0.2.54 (smart DNS) 2001:db8:2::1 (echo v6)
 #            | br-inet 203.0.113.1/24 2001:db8:113::1/64
 #       +----+-----------------------+
 #      vpn 203.0.113.10            vpn2 203.0.113.20
@@ -116,7 +116,7 @@ make_inet() {
   in_ns inet sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
   # The service addresses live on lo: this kernel has no dummy driver ("Unknown device type").
   local addr
-  for addr in 192.0.2.1/32 192.0.2.2/32 192.0.2.53/32; do ip_ns inet addr add "$addr" dev lo; done
+  for addr in 192.0.2.1/32 192.0.2.2/32 192.0.2.53/32 192.0.2.54/32; do ip_ns inet addr add "$addr" dev lo; done
   ip_ns inet addr add 2001:db8:2::1/128 dev lo nodad
   ip_ns inet link add br-inet type bridge forward_delay 0
   ip_ns inet link set br-inet up
@@ -255,6 +255,20 @@ start_echo() {
   wait_for 100 test -e "$LAB_STATE/echo.ready" || die "echo server did not start: $(log_tail echo)"
 }
 
+# The MediaStreamer provider on 192.0.2.2:443 (HTTPS with a lab CA: $LAB_STATE/provider/ca.pem,
+# for CURL_CA_BUNDLE; requests in provider/requests.jsonl) and its smart DNS on 192.0.2.54, which
+# answers stream.lab.test (see provider-fixture.mjs).
+start_provider() {
+  mkdir -p "$LAB_STATE/provider"
+  start_daemon provider inet node "$LAB_DIR/provider-fixture.mjs" --dir "$LAB_STATE/provider" \
+    --listen 192.0.2.2:443 --san 192.0.2.2 --ready "$LAB_STATE/provider.ready"
+  wait_for 200 test -e "$LAB_STATE/provider.ready" || die "provider fixture did not start: $(log_tail provider)"
+  in_ns inet dnsmasq --conf-file=/dev/null --no-hosts --no-resolv --bind-interfaces \
+    --listen-address=192.0.2.54 --user=root --group=root \
+    --pid-file="$LAB_STATE/pids/dnsmasq-smartdns" --log-facility="$LAB_STATE/logs/dnsmasq-smartdns.log" \
+    --address=/stream.lab.test/192.0.2.80 </dev/null
+}
+
 make_devices() {
   local n=0 dev mac
   for dev in $LAB_DEVICES; do
@@ -311,6 +325,7 @@ up_lab() {
   make_vpn vpn 203.0.113.10 10.64.0 fd64 "${LAB}srv"
   make_vpn vpn2 203.0.113.20 10.65.0 fd65 "${LAB}srv2"
   start_echo
+  start_provider
   make_devices
   trap - ERR EXIT
   log "[+] lab $LAB up in $((SECONDS - started))s, state in $LAB_STATE"
