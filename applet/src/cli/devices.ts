@@ -1,0 +1,155 @@
+// `lanvpn devices | mode | name | kind | forget | default-mode | explain`: the sharing features
+// for SSH users. Every command goes through the same rpc methods the web UI calls (handleCall on
+// rpc/devices.ts), so arguments are checked by the same rules and give the same messages.
+import type { Paths } from '../core/paths'
+import type { InventoryDevice } from '../core/devices/inventory'
+import type { Explanation } from '../core/devices/explain'
+import { deviceMethods, type ListDevicesResult } from '../rpc/devices'
+import { handleCall } from '../rpc/protocol'
+import type { RpcError, SetConfigResult } from '../rpc/types'
+import type { LevelledHost } from '../system/log'
+import type { CliCommand } from './command'
+
+type Call = { ok: true; result: object } | { ok: false; code: number }
+
+async function call(
+  host: LevelledHost,
+  paths: Paths,
+  name: string,
+  method: keyof typeof deviceMethods,
+  args: object
+): Promise<Call> {
+  const result = await handleCall(deviceMethods, { host, paths }, method, JSON.stringify(args))
+  if ('error' in result) {
+    host.writeStderr(`lanvpn ${name}: ${(result as RpcError).error.message}\n`)
+    return { ok: false, code: 1 }
+  }
+  return { ok: true, result }
+}
+
+function usage(host: LevelledHost, cmd: CliCommand): number {
+  host.writeStderr(`usage: lanvpn ${cmd.usage}\n`)
+  return 2
+}
+
+function saved(host: LevelledHost, r: SetConfigResult): number {
+  host.writeStdout(
+    r.daemonNotified
+      ? 'saved; lanvpn applies it now\n'
+      : 'saved; lanvpn is not running, so it applies at its next start\n'
+  )
+  return 0
+}
+
+/** The device list as a table for a terminal. */
+export function renderDeviceTable(list: ListDevicesResult): string {
+  const rows = list.devices.map((d: InventoryDevice) => [
+    d.label || d.hostname || '-',
+    d.mac,
+    d.modeIsDefault ? `${d.mode}*` : d.mode,
+    d.online ? 'online' : 'offline',
+    [...d.ipv4, ...d.ipv6].join(' ') || '-',
+  ])
+  const head = ['NAME', 'MAC', 'MODE', 'STATE', 'ADDRESSES']
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c))
+      .join('  ')
+      .trimEnd()
+  const c = list.counts
+  return [
+    line(head),
+    ...rows.map(line),
+    '',
+    `${list.devices.length} devices: vpn ${c.vpn}, direct ${c.direct}, mediastreamer ${c.mediastreamer}, blocked ${c.blocked}`,
+    `* no mode of its own: uses the default mode (${list.defaultMode})`,
+    '',
+  ].join('\n')
+}
+
+function simple(
+  usageText: string,
+  summary: string,
+  method: keyof typeof deviceMethods,
+  toArgs: (args: string[]) => object | null
+): CliCommand {
+  const cmd: CliCommand = {
+    usage: usageText,
+    summary,
+    async run(host, paths, args) {
+      const a = toArgs(args)
+      if (a === null) return usage(host, cmd)
+      const r = await call(host, paths, usageText.split(' ')[0], method, a)
+      return r.ok ? saved(host, r.result as SetConfigResult) : r.code
+    },
+  }
+  return cmd
+}
+
+const devices: CliCommand = {
+  usage: 'devices [--json]',
+  summary: 'List the devices on the LAN with their mode.',
+  async run(host, paths, args) {
+    if (args.some((a) => a !== '--json')) return usage(host, devices)
+    const r = await call(host, paths, 'devices', 'listDevices', {})
+    if (!r.ok) return r.code
+    const list = r.result as ListDevicesResult
+    host.writeStdout(
+      args.includes('--json') ? `${JSON.stringify(list)}\n` : renderDeviceTable(list)
+    )
+    return 0
+  },
+}
+
+const explain: CliCommand = {
+  usage: 'explain MAC [--json]',
+  summary: 'Say how traffic of a device is routed now, and why.',
+  async run(host, paths, args) {
+    const rest = args.filter((a) => a !== '--json')
+    if (rest.length !== 1) return usage(host, explain)
+    const r = await call(host, paths, 'explain', 'explainDevice', { mac: rest[0] })
+    if (!r.ok) return r.code
+    const e = r.result as Explanation
+    if (args.includes('--json')) host.writeStdout(`${JSON.stringify(e)}\n`)
+    else host.writeStdout([e.summary, ...e.reasons.map((x) => `  - ${x}`), ''].join('\n'))
+    return 0
+  },
+}
+
+/** The sharing commands, to spread into cli.ts FEATURE_COMMANDS. */
+export const DEVICE_COMMANDS: Record<string, CliCommand> = {
+  devices,
+  mode: simple('mode MODE MAC...', 'Set the mode of one or more devices.', 'setDeviceMode', (a) =>
+    a.length < 2
+      ? null
+      : a.length === 2
+        ? { mode: a[0], mac: a[1] }
+        : { mode: a[0], macs: a.slice(1) }
+  ),
+  name: simple(
+    'name MAC LABEL',
+    'Name a device (an empty LABEL removes the name).',
+    'renameDevice',
+    (a) => (a.length < 2 ? null : { mac: a[0], label: a.slice(1).join(' ') })
+  ),
+  kind: simple(
+    'kind MAC KIND',
+    'Set the type of a device (phone, laptop, tv …).',
+    'setDeviceKind',
+    (a) => (a.length !== 2 ? null : { mac: a[0], kind: a[1] })
+  ),
+  forget: simple(
+    'forget MAC',
+    'Forget a device: it falls back to the default mode.',
+    'forgetDevice',
+    (a) => (a.length !== 1 ? null : { mac: a[0] })
+  ),
+  'default-mode': simple(
+    'default-mode MODE',
+    'Set the mode of devices without one.',
+    'setDefaultMode',
+    (a) => (a.length !== 1 ? null : { mode: a[0] })
+  ),
+  explain,
+}

@@ -1,0 +1,264 @@
+// The sharing part of the `lanvpn` ubus object: the device list, per-device modes, names, kinds,
+// the default mode and the explanation. Changes go to UCI (config device 'd_<12 hex>', contracts
+// §4) all or nothing, then the daemon is asked to reload; the daemon turns the new membership into
+// one nft transaction. Like every rpc method these never run nft or ip (architecture.md).
+import { applyConfigPatch, applyDeviceEdits, type DeviceEdit } from '../core/config/patch'
+import { DEVICE_MODES, type ConfigProblem, type DeviceMode } from '../core/config/types'
+import { DEVICE_KINDS, hasControlChars, normaliseMac, parseConfig } from '../core/config/validate'
+import { explainDevice as explain, type Explanation } from '../core/devices/explain'
+import {
+  countModes,
+  isPrivateMac,
+  macsFollowingDefault,
+  mergeInventory,
+  type InventoryDevice,
+} from '../core/devices/inventory'
+import { fnv1a } from '../core/hash'
+import type { UciDoc } from '../core/uci/doc'
+import { renderUci } from '../core/uci/render'
+import { readDevicesFile } from '../system/devices-file'
+import { notifyDaemon, readConfigText, writeConfigText } from '../system/files'
+import { readStatus } from '../system/status'
+import type { MethodTable, RpcContext } from './methods'
+import type { RpcError, SetConfigResult } from './types'
+
+/** Most MACs one setDeviceMode call takes: a /24 LAN's worth twice over, and far below the 64 KiB
+ * input limit. */
+export const MAX_BULK_MACS = 500
+
+/** `listDevices` result: observed and configured devices joined, offline configured ones too.
+ * Sample: `{ "devices": [ { "mac": "02:00:00:00:50:01", "label": "Laptop", "kind": "laptop",
+ *   "hostname": "laptop", "ipv4": ["192.168.50.183"], "ipv6": [], "online": true,
+ *   "lastSeenWallMs": 1763800000000, "configured": true, "mode": "vpn", "modeIsDefault": false,
+ *   "privateMac": true, "wireless": false } ], "defaultMode": "vpn",
+ *   "counts": { "vpn": 1, "direct": 0, "mediastreamer": 0, "blocked": 0 },
+ *   "generation": 12, "updatedAt": 1763800000000 }` */
+export type ListDevicesResult = {
+  devices: InventoryDevice[]
+  defaultMode: DeviceMode
+  counts: Record<DeviceMode, number>
+  /** devices.json generation (0: the daemon has observed nothing yet). */
+  generation: number
+  updatedAt: number
+}
+
+/** `explainDevice` result: see core/devices/explain.ts Explanation for the sample. */
+export type ExplainDeviceResult = Explanation
+
+function argError(field: string, reason: string): RpcError {
+  return { error: { code: 'invalid_argument', message: `${field}: ${reason}`, field } }
+}
+
+function configError(problems: ConfigProblem[]): RpcError {
+  const first = problems[0]
+  const where = [first.section, first.option].filter(Boolean).join('.')
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
+  return {
+    error: {
+      code: 'invalid_config',
+      message: `${where}: ${first.reason}${more}`,
+      field: where || undefined,
+      problems,
+    },
+  }
+}
+
+const MAC_REASON = 'must be a device MAC address such as aa:bb:cc:dd:ee:ff'
+
+/** The normalised MAC, or the error naming `field`. Multicast and all-zero addresses are no
+ * device's, so they are refused too. */
+function checkMac(field: string, value: unknown): string | RpcError {
+  const mac = typeof value === 'string' ? normaliseMac(value) : null
+  if (mac === null || (parseInt(mac.slice(0, 2), 16) & 1) === 1 || mac === '00:00:00:00:00:00')
+    return argError(field, MAC_REASON)
+  return mac
+}
+
+function checkMode(field: string, value: unknown): DeviceMode | RpcError {
+  const mode = DEVICE_MODES.find((m) => m === value)
+  return mode ?? argError(field, `must be one of ${DEVICE_MODES.join(', ')}`)
+}
+
+const isError = (x: unknown): x is RpcError => typeof x === 'object' && x !== null && 'error' in x
+
+/** The current config file, parsed; a file that is not UCI at all is an error (nothing saved). */
+function loadDoc(ctx: RpcContext): { text: string; doc: UciDoc } | RpcError {
+  const text = readConfigText(ctx.host, ctx.paths)
+  const parsed = parseConfig(text)
+  const syntax = parsed.problems.find((p) => p.section === '' && p.option === '')
+  return syntax ? configError([syntax]) : { text, doc: parsed.doc }
+}
+
+/** Writes `doc` when it differs from `before` (or no file exists yet), then wakes the daemon. */
+function save(ctx: RpcContext, before: string, doc: UciDoc): SetConfigResult {
+  const after = renderUci(doc)
+  if (after !== before || ctx.host.readFile(ctx.paths.config) === null)
+    writeConfigText(ctx.host, ctx.paths, after)
+  return { ok: true, configHash: fnv1a(after), daemonNotified: notifyDaemon(ctx.host, ctx.paths) }
+}
+
+/** Applies device edits all or nothing. Shared by every change method and the CLI. */
+async function editDevices(
+  ctx: RpcContext,
+  edits: DeviceEdit[]
+): Promise<SetConfigResult | RpcError> {
+  const loaded = loadDoc(ctx)
+  if (isError(loaded)) return loaded
+  const result = applyDeviceEdits(loaded.doc, edits)
+  if (result.problems.length > 0) return configError(result.problems)
+  return save(ctx, loaded.text, result.doc)
+}
+
+/** `listDevices {}`: every device the router knows, with its mode. Reads files only. */
+async function listDevices(ctx: RpcContext): Promise<ListDevicesResult> {
+  const { config, doc } = parseConfig(readConfigText(ctx.host, ctx.paths))
+  const snapshot = readDevicesFile(ctx.host, ctx.paths)
+  const devices = mergeInventory(snapshot.devices, config, macsFollowingDefault(doc))
+  return {
+    devices,
+    defaultMode: config.globals.defaultMode,
+    counts: countModes(devices),
+    generation: snapshot.generation,
+    updatedAt: snapshot.updatedAt,
+  }
+}
+
+/** `setDeviceMode { mac | macs, mode }`: one device or up to 500 at once. Every MAC is checked
+ * before anything is written; a bad one names its index (`macs[3]`) and nothing changes. */
+async function setDeviceMode(
+  ctx: RpcContext,
+  args: Record<string, unknown>
+): Promise<SetConfigResult | RpcError> {
+  const mode = checkMode('mode', args.mode)
+  if (isError(mode)) return mode
+  if ((args.mac === undefined) === (args.macs === undefined))
+    return argError('mac', 'give either mac (one device) or macs (several), not both or neither')
+  const raw = args.macs === undefined ? [args.mac] : (args.macs as unknown[])
+  if (args.macs !== undefined && raw.length === 0) return argError('macs', 'must not be empty')
+  const macs: string[] = []
+  for (let i = 0; i < raw.length; i++) {
+    const mac = checkMac(args.macs === undefined ? 'mac' : `macs[${i}]`, raw[i])
+    if (isError(mac)) return mac
+    if (!macs.includes(mac)) macs.push(mac)
+  }
+  return editDevices(
+    ctx,
+    macs.map((mac) => ({ mac, mode }))
+  )
+}
+
+const LABEL_REASON = 'must be at most 64 characters without control characters'
+
+/** `renameDevice { mac, label }`: the name people see; '' removes it (the host name shows). */
+async function renameDevice(
+  ctx: RpcContext,
+  args: Record<string, unknown>
+): Promise<SetConfigResult | RpcError> {
+  const mac = checkMac('mac', args.mac)
+  if (isError(mac)) return mac
+  const label = args.label
+  if (typeof label !== 'string' || label.length > 64 || hasControlChars(label))
+    return argError('label', LABEL_REASON)
+  return editDevices(ctx, [{ mac, label: label.trim() }])
+}
+
+/** `setDeviceKind { mac, kind }`: phone, laptop, tv … (the UI's icon). */
+async function setDeviceKind(
+  ctx: RpcContext,
+  args: Record<string, unknown>
+): Promise<SetConfigResult | RpcError> {
+  const mac = checkMac('mac', args.mac)
+  if (isError(mac)) return mac
+  const kind = DEVICE_KINDS.find((k) => k === args.kind)
+  if (kind === undefined) return argError('kind', `must be one of ${DEVICE_KINDS.join(', ')}`)
+  return editDevices(ctx, [{ mac, kind }])
+}
+
+/** `forgetDevice { mac }`: removes the device's section; it falls back to the default mode. Safe
+ * to repeat: forgetting an unknown device changes nothing. */
+async function forgetDevice(
+  ctx: RpcContext,
+  args: Record<string, unknown>
+): Promise<SetConfigResult | RpcError> {
+  const mac = checkMac('mac', args.mac)
+  if (isError(mac)) return mac
+  return editDevices(ctx, [{ mac, forget: true }])
+}
+
+/** `setDefaultMode { mode }`: the mode of devices without one of their own. */
+async function setDefaultMode(
+  ctx: RpcContext,
+  args: Record<string, unknown>
+): Promise<SetConfigResult | RpcError> {
+  const mode = checkMode('mode', args.mode)
+  if (isError(mode)) return mode
+  const loaded = loadDoc(ctx)
+  if (isError(loaded)) return loaded
+  const result = applyConfigPatch(loaded.doc, { globals: { default_mode: mode } })
+  if (result.problems.length > 0) return configError(result.problems)
+  return save(ctx, loaded.text, result.doc)
+}
+
+/** `explainDevice { mac }`: how a packet from this device is routed now, and why, from the config,
+ * the status file and devices.json. Works for devices never seen too (they get the default). */
+async function explainDevice(
+  ctx: RpcContext,
+  args: Record<string, unknown>
+): Promise<ExplainDeviceResult | RpcError> {
+  const mac = checkMac('mac', args.mac)
+  if (isError(mac)) return mac
+  const { config, doc } = parseConfig(readConfigText(ctx.host, ctx.paths))
+  const status = readStatus(ctx.host, ctx.paths)
+  const seen = readDevicesFile(ctx.host, ctx.paths).devices.filter((d) => d.mac === mac)
+  const merged = mergeInventory(seen, config, macsFollowingDefault(doc))
+  const device = merged.find((d) => d.mac === mac) ?? {
+    mac,
+    mode: config.globals.defaultMode,
+    modeIsDefault: true,
+    privateMac: isPrivateMac(mac),
+    online: false,
+  }
+  const profile = config.profiles.find((p) => p.id === status.tunnel.profile)
+  const ms = config.mediastreamer
+  return explain({
+    device,
+    globals: config.globals,
+    tunnel: { state: status.tunnel.state, profileLabel: profile?.label ?? status.tunnel.profile },
+    hasProfiles: config.profiles.length > 0,
+    hasSmartDns: ms.enabled && ms.dnsServers.length > 0,
+  })
+}
+
+const MAC_ARG = { type: 'string', maxLength: 17, sample: 'aa:bb:cc:dd:ee:ff' } as const
+const MODE_ARG = { type: 'string', maxLength: 16, sample: 'vpn' } as const
+
+/** The sharing methods, to spread into rpc/methods.ts `methods`. `listDevices` and
+ * `explainDevice` are reads (the ACL's read block); the others need write access. */
+export const deviceMethods = {
+  listDevices: { args: {}, call: listDevices },
+  setDeviceMode: {
+    args: {
+      mac: MAC_ARG,
+      macs: { type: 'array', maxItems: MAX_BULK_MACS },
+      mode: { ...MODE_ARG, required: true },
+    },
+    call: setDeviceMode,
+  },
+  renameDevice: {
+    args: {
+      mac: { ...MAC_ARG, required: true },
+      label: { type: 'string', maxLength: 64, required: true, sample: 'Laptop' },
+    },
+    call: renameDevice,
+  },
+  setDeviceKind: {
+    args: {
+      mac: { ...MAC_ARG, required: true },
+      kind: { type: 'string', maxLength: 16, required: true, sample: 'laptop' },
+    },
+    call: setDeviceKind,
+  },
+  forgetDevice: { args: { mac: { ...MAC_ARG, required: true } }, call: forgetDevice },
+  setDefaultMode: { args: { mode: { ...MODE_ARG, required: true } }, call: setDefaultMode },
+  explainDevice: { args: { mac: { ...MAC_ARG, required: true } }, call: explainDevice },
+} satisfies MethodTable

@@ -1,0 +1,59 @@
+// Observes the LAN for the device list: dnsmasq's lease file, the static leases in
+// /etc/config/dhcp, the neighbour tables of the LAN bridge, and hostapd's clients when hostapd and
+// ubus are there. Runs at most 2 + (number of APs) processes; parsing lives in core/observe/.
+import type { Observation } from '../core/devices/inventory'
+import { parseDhcpHosts, type StaticLease } from '../core/observe/dhcp-hosts'
+import { parseHostapdClients, parseHostapdObjects } from '../core/observe/hostapd'
+import { parseLeases } from '../core/observe/leases'
+import { parseNeighbours } from '../core/observe/neigh'
+import type { Paths } from '../core/paths'
+import type { Host } from '../host/host'
+import { run } from './run'
+
+/** dnsmasq's lease file on OpenWrt (its init script passes --dhcp-leasefile=/tmp/dhcp.leases). */
+export const OPENWRT_LEASE_FILE = '/tmp/dhcp.leases'
+
+/** Where to look. The lab passes `$LAB_STATE/dhcp.leases`. */
+export type InventorySources = { leaseFile: string; lanDevice: string }
+
+/** /etc/config/dhcp under the same prefix as lanvpn's own config. */
+export function dhcpConfigPath(paths: Paths): string {
+  return paths.config.replace(/[^/]+$/, 'dhcp')
+}
+
+/** One observation plus what could not be read, in plain words without addresses. A missing
+ * source gives nothing from it, never a failure: a router without wireless has no hostapd. */
+export async function observeInventory(
+  host: Host,
+  paths: Paths,
+  sources: InventorySources
+): Promise<Observation & { errors: string[] }> {
+  const errors: string[] = []
+  const leases = parseLeases(host.readFile(sources.leaseFile) ?? '')
+
+  let staticLeases: StaticLease[] = []
+  const dhcp = host.readFile(dhcpConfigPath(paths))
+  if (dhcp !== null) {
+    try {
+      staticLeases = parseDhcpHosts(dhcp)
+    } catch (e) {
+      errors.push(`reading static leases: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+
+  // No -4/-6: iproute2 lists both families when none is given, one process for both tables.
+  const neigh = await run(host, ['ip', '-j', 'neigh', 'show', 'dev', sources.lanDevice])
+  if (neigh.code !== 0) errors.push(`reading neighbours: ip exited ${neigh.code}`)
+  const neighbours = neigh.code === 0 ? parseNeighbours(neigh.stdout) : []
+
+  const wireless: string[] = []
+  const list = await run(host, ['ubus', 'list', 'hostapd.*'])
+  // 127: no ubus (not OpenWrt); non-zero: no hostapd object. Neither is an error.
+  const objects = list.code === 0 ? parseHostapdObjects(list.stdout) : []
+  for (const obj of objects) {
+    const r = await run(host, ['ubus', 'call', obj, 'get_clients'])
+    if (r.code === 0) for (const mac of parseHostapdClients(r.stdout)) wireless.push(mac)
+    else errors.push(`reading wireless clients of ${obj}: ubus exited ${r.code}`)
+  }
+  return { leases, staticLeases, neighbours, wireless, errors }
+}

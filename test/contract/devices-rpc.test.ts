@@ -1,0 +1,249 @@
+// The sharing rpc methods against real files (Node host, a temporary LANVPN_PREFIX): what a caller
+// of `ubus call lanvpn …` and of the `lanvpn` command sees, and what ends up on disk.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { DEVICE_COMMANDS } from '../../applet/src/cli/devices'
+import { DEFAULT_CONFIG_TEXT } from '../../applet/src/core/config/defaults'
+import { parseConfig } from '../../applet/src/core/config/validate'
+import { fnv1a } from '../../applet/src/core/hash'
+import { resolvePaths } from '../../applet/src/core/paths'
+import { createNodeHost } from '../../applet/src/host/node'
+import { deviceMethods } from '../../applet/src/rpc/devices'
+import { handleCall, renderList } from '../../applet/src/rpc/protocol'
+import { devicesFilePath, writeDevicesFile } from '../../applet/src/system/devices-file'
+import { withLogLevel } from '../../applet/src/system/log'
+
+const tmp = mkdtempSync(join(tmpdir(), 'lanvpn-devices-rpc-'))
+const paths = resolvePaths(tmp)
+const host = createNodeHost()
+const call = (method: string, args: object) =>
+  handleCall(
+    deviceMethods,
+    { host, paths },
+    method,
+    JSON.stringify({ ...args, ubus_rpc_session: 'f'.repeat(32) })
+  ) as Promise<Record<string, any>>
+const configText = () => readFileSync(paths.config, 'utf8')
+const devicesOf = () => parseConfig(configText()).config.devices
+
+/** 500 distinct unicast MACs, in upper case with dashes to check normalisation too. */
+const MANY = Array.from({ length: 500 }, (_, i) => {
+  const hex = (n: number) => n.toString(16).padStart(2, '0').toUpperCase()
+  return `00-16-3E-00-${hex(i >> 8)}-${hex(i & 255)}`
+})
+const LAPTOP = '02:00:00:00:50:01'
+
+beforeEach(() => {
+  rmSync(tmp, { recursive: true, force: true })
+  mkdirSync(join(tmp, 'etc/config'), { recursive: true })
+  writeFileSync(paths.config, DEFAULT_CONFIG_TEXT)
+})
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+describe('setDeviceMode', () => {
+  it('changes 500 devices in one call and returns the new config hash', async () => {
+    const r = await call('setDeviceMode', { macs: MANY, mode: 'direct' })
+    expect(r).toEqual({ ok: true, configHash: fnv1a(configText()), daemonNotified: false })
+    const devices = devicesOf()
+    expect(devices).toHaveLength(500)
+    expect(devices.every((d) => d.mode === 'direct')).toBe(true)
+    expect(devices[0]).toMatchObject({ id: 'd_00163e000000', mac: '00:16:3e:00:00:00' })
+    expect(parseConfig(configText()).problems).toEqual([])
+    expect(statSync(paths.config).mode & 0o777).toBe(0o600)
+  })
+
+  it('changes nothing when one MAC is bad, and names it by index', async () => {
+    await call('setDeviceMode', { mac: LAPTOP, mode: 'vpn' })
+    const before = readFileSync(paths.config)
+    const macs = [...MANY.slice(0, 3), 'aa:bb:cc:dd:ee', ...MANY.slice(3, 10)]
+    const r = await call('setDeviceMode', { macs, mode: 'blocked' })
+    expect(r.error).toMatchObject({ code: 'invalid_argument', field: 'macs[3]' })
+    expect(r.error.message).toMatch(/^macs\[3\]: must be a device MAC address/)
+    expect(readFileSync(paths.config).equals(before)).toBe(true)
+  })
+
+  it('refuses multicast MACs, a bad mode, more than 500 MACs and both mac and macs', async () => {
+    const multicast = await call('setDeviceMode', { mac: '01:00:5e:00:00:01', mode: 'vpn' })
+    expect(multicast.error.field).toBe('mac')
+    const mode = await call('setDeviceMode', { mac: LAPTOP, mode: 'tunnel' })
+    expect(mode.error).toMatchObject({
+      field: 'mode',
+      message: expect.stringMatching(/vpn, direct/),
+    })
+    const tooMany = await call('setDeviceMode', { macs: [...MANY, LAPTOP], mode: 'vpn' })
+    expect(tooMany.error).toMatchObject({
+      field: 'macs',
+      message: 'macs: must have at most 500 items',
+    })
+    const both = await call('setDeviceMode', { mac: LAPTOP, macs: [LAPTOP], mode: 'vpn' })
+    expect(both.error.field).toBe('mac')
+    const neither = await call('setDeviceMode', { mode: 'vpn' })
+    expect(neither.error.field).toBe('mac')
+    expect(configText()).toBe(DEFAULT_CONFIG_TEXT)
+  })
+
+  it('rejects unknown arguments by name', async () => {
+    const r = await call('setDeviceMode', { mac: LAPTOP, mode: 'vpn', colour: 'red' })
+    expect(r.error).toMatchObject({ code: 'invalid_argument', field: 'colour' })
+    expect(configText()).toBe(DEFAULT_CONFIG_TEXT)
+  })
+
+  it('keeps the label and kind of a device whose mode changes', async () => {
+    await call('renameDevice', { mac: LAPTOP, label: 'Work laptop' })
+    await call('setDeviceKind', { mac: LAPTOP, kind: 'laptop' })
+    await call('setDeviceMode', { mac: LAPTOP, mode: 'mediastreamer' })
+    expect(devicesOf()).toEqual([
+      {
+        id: 'd_020000005001',
+        mac: LAPTOP,
+        mode: 'mediastreamer',
+        label: 'Work laptop',
+        kind: 'laptop',
+      },
+    ])
+  })
+})
+
+describe('names, kinds and forgetting', () => {
+  it('names a device never configured without giving it a mode of its own', async () => {
+    await call('renameDevice', { mac: LAPTOP, label: 'Laptop' })
+    const list = await call('listDevices', {})
+    expect(list.devices).toEqual([
+      expect.objectContaining({
+        mac: LAPTOP,
+        label: 'Laptop',
+        configured: true,
+        modeIsDefault: true,
+      }),
+    ])
+  })
+
+  it('refuses a label with a control character and an unknown kind', async () => {
+    const label = await call('renameDevice', { mac: LAPTOP, label: 'a\nb' })
+    expect(label.error.field).toBe('label')
+    const kind = await call('setDeviceKind', { mac: LAPTOP, kind: 'toaster' })
+    expect(kind.error).toMatchObject({
+      field: 'kind',
+      message: expect.stringMatching(/phone, laptop/),
+    })
+    expect(configText()).toBe(DEFAULT_CONFIG_TEXT)
+  })
+
+  it('forgets a device: its section goes and it falls back to the default mode', async () => {
+    await call('setDeviceMode', { mac: LAPTOP, mode: 'blocked' })
+    expect(configText()).toContain("config device 'd_020000005001'")
+    const r = await call('forgetDevice', { mac: LAPTOP.toUpperCase() })
+    expect(r.ok).toBe(true)
+    expect(configText()).toBe(DEFAULT_CONFIG_TEXT)
+    expect(await call('forgetDevice', { mac: LAPTOP })).toMatchObject({ ok: true })
+  })
+})
+
+describe('the default mode', () => {
+  it('sets the default mode, which every device without its own follows', async () => {
+    await call('renameDevice', { mac: LAPTOP, label: 'Laptop' })
+    const r = await call('setDefaultMode', { mode: 'direct' })
+    expect(r.ok).toBe(true)
+    expect(configText()).toContain("option default_mode 'direct'")
+    const list = await call('listDevices', {})
+    expect(list.defaultMode).toBe('direct')
+    expect(list.devices[0]).toMatchObject({ mode: 'direct', modeIsDefault: true })
+    expect(list.counts).toEqual({ vpn: 0, direct: 1, mediastreamer: 0, blocked: 0 })
+  })
+
+  it('refuses a mode that does not exist', async () => {
+    expect((await call('setDefaultMode', { mode: 'fast' })).error.field).toBe('mode')
+  })
+})
+
+describe('listDevices and explainDevice', () => {
+  it('joins what the daemon observed with the config, offline configured devices too', async () => {
+    await call('setDeviceMode', { mac: '00:16:3e:00:00:01', mode: 'blocked' })
+    const seen = {
+      mac: LAPTOP,
+      hostname: 'laptop',
+      ipv4: ['192.168.50.183'],
+      ipv6: [],
+      online: true,
+      lastSeenWallMs: 1,
+      privateMac: true,
+      wireless: false,
+    }
+    writeDevicesFile(host, paths, [seen])
+    expect(statSync(devicesFilePath(paths)).mode & 0o777).toBe(0o600)
+    const list = await call('listDevices', {})
+    expect(list.generation).toBe(1)
+    expect(list.devices.map((d: any) => [d.mac, d.mode, d.online])).toEqual([
+      ['00:16:3e:00:00:01', 'blocked', false],
+      [LAPTOP, 'vpn', true],
+    ])
+  })
+
+  it('explains a device with codes for each sentence, from config and status', async () => {
+    await call('setDeviceMode', { mac: LAPTOP, mode: 'direct' })
+    const e = await call('explainDevice', { mac: LAPTOP })
+    expect(e).toMatchObject({ mac: LAPTOP, mode: 'direct', summaryCode: 'direct_wan' })
+    expect(e.reasonCodes).toEqual(['mode_chosen', 'private_mac', 'offline', 'tunnel_irrelevant'])
+    const unknown = await call('explainDevice', { mac: '00:16:3e:00:00:09' })
+    // No profile imported yet: vpn devices use the WAN until one is.
+    expect(unknown).toMatchObject({
+      mode: 'vpn',
+      modeIsDefault: true,
+      summaryCode: 'vpn_no_profile',
+    })
+  })
+
+  it('lists its methods for rpcd with type samples', () => {
+    expect(renderList(deviceMethods)).toMatchObject({
+      listDevices: {},
+      setDeviceMode: { mac: 'aa:bb:cc:dd:ee:ff', macs: [], mode: 'vpn' },
+      explainDevice: { mac: 'aa:bb:cc:dd:ee:ff' },
+    })
+  })
+})
+
+describe('the lanvpn commands', () => {
+  const out: string[] = []
+  const err: string[] = []
+  const cli = withLogLevel(
+    new Proxy(host, {
+      get(target, prop) {
+        if (prop === 'writeStdout') return (s: string) => out.push(s)
+        if (prop === 'writeStderr') return (s: string) => err.push(s)
+        const value = Reflect.get(target, prop, target) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+  )
+  const run = (cmd: string, args: string[]) => {
+    out.length = 0
+    err.length = 0
+    return DEVICE_COMMANDS[cmd].run(cli, paths, args)
+  }
+
+  it('sets the mode of several devices and shows them in the list', async () => {
+    expect(await run('mode', ['blocked', LAPTOP, '00:16:3e:00:00:01'])).toBe(0)
+    expect(out.join('')).toMatch(/saved/)
+    expect(await run('name', [LAPTOP, 'Work', 'laptop'])).toBe(0)
+    expect(await run('devices', [])).toBe(0)
+    expect(out.join('')).toMatch(/Work laptop\s+02:00:00:00:50:01\s+blocked\s+offline/)
+  })
+
+  it('reports a bad argument on stderr with exit 1 and wrong usage with exit 2', async () => {
+    expect(await run('mode', ['vpn', LAPTOP, 'nope'])).toBe(1)
+    expect(err.join('')).toBe(
+      'lanvpn mode: macs[1]: must be a device MAC address such as aa:bb:cc:dd:ee:ff\n'
+    )
+    expect(await run('kind', [LAPTOP])).toBe(2)
+    expect(err.join('')).toMatch(/^usage: lanvpn kind MAC KIND/)
+    expect(configText()).toBe(DEFAULT_CONFIG_TEXT)
+  })
+
+  it('explains a device in sentences', async () => {
+    await run('default-mode', ['direct'])
+    expect(await run('explain', [LAPTOP])).toBe(0)
+    expect(out.join('')).toMatch(/^Its traffic goes straight out through the WAN/)
+  })
+})

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest'
+import { explainDevice, type ExplainInput } from '../../applet/src/core/devices/explain'
+
+const input = (over: Partial<ExplainInput> = {}, device: Partial<ExplainInput['device']> = {}) =>
+  ({
+    device: {
+      mac: '00:11:22:33:44:55',
+      mode: 'vpn',
+      modeIsDefault: false,
+      privateMac: false,
+      online: true,
+      ...device,
+    },
+    globals: { enabled: true, defaultMode: 'vpn', killSwitch: 'always', ipv6: true, connect: true },
+    tunnel: { state: 'connected', profileLabel: 'Amsterdam' },
+    hasProfiles: true,
+    hasSmartDns: true,
+    ...over,
+  }) as ExplainInput
+
+describe('explaining how a device is routed', () => {
+  it('says a vpn device goes through the tunnel, naming the location and that the user chose it', () => {
+    const e = explainDevice(input())
+    expect(e.summaryCode).toBe('vpn_tunnel_up')
+    expect(e.summary).toContain('Amsterdam')
+    expect(e.reasonCodes).toEqual(['mode_chosen'])
+    expect(e.reasons).toHaveLength(e.reasonCodes.length)
+    expect(e.params).toMatchObject({ mode: 'vpn', profile: 'Amsterdam', tunnelState: 'connected' })
+  })
+
+  it('says the kill switch blocks a vpn device while the tunnel is down', () => {
+    const e = explainDevice(input({ tunnel: { state: 'reconnecting', profileLabel: 'Amsterdam' } }))
+    expect(e.summaryCode).toBe('vpn_killswitch_blocks')
+    expect(e.summary).toMatch(/kill switch blocks/)
+  })
+
+  it('says a vpn device uses the WAN after a manual disconnect under kill switch auto', () => {
+    const globals = {
+      enabled: true,
+      defaultMode: 'vpn',
+      killSwitch: 'auto',
+      ipv6: true,
+      connect: false,
+    } as const
+    const e = explainDevice(input({ globals, tunnel: { state: 'disconnected', profileLabel: '' } }))
+    expect(e.summaryCode).toBe('vpn_auto_wan')
+  })
+
+  it('still blocks after a manual disconnect when the kill switch is always', () => {
+    const globals = {
+      enabled: true,
+      defaultMode: 'vpn',
+      killSwitch: 'always',
+      ipv6: true,
+      connect: false,
+    } as const
+    const e = explainDevice(input({ globals, tunnel: { state: 'disconnected', profileLabel: '' } }))
+    expect(e.summaryCode).toBe('vpn_killswitch_blocks')
+  })
+
+  it('says vpn devices use the WAN while no location is set up', () => {
+    expect(explainDevice(input({ hasProfiles: false })).summaryCode).toBe('vpn_no_profile')
+  })
+
+  it('says a device without a mode of its own follows the default, and why a private MAC matters', () => {
+    const e = explainDevice(input({}, { modeIsDefault: true, privateMac: true, online: false }))
+    expect(e.reasonCodes).toEqual(['mode_default', 'private_mac', 'offline'])
+    expect(e.reasons[0]).toContain('default mode')
+  })
+
+  it('explains direct, mediastreamer and blocked without regard to the tunnel', () => {
+    const down = { tunnel: { state: 'failed', profileLabel: '' } }
+    expect(explainDevice(input(down, { mode: 'direct' })).summaryCode).toBe('direct_wan')
+    expect(explainDevice(input(down, { mode: 'mediastreamer' })).summaryCode).toBe('ms_smart_dns')
+    expect(
+      explainDevice(input({ ...down, hasSmartDns: false }, { mode: 'mediastreamer' })).summaryCode
+    ).toBe('ms_no_servers')
+    const blocked = explainDevice(input(down, { mode: 'blocked' }))
+    expect(blocked.summaryCode).toBe('blocked')
+    expect(blocked.reasonCodes).toContain('tunnel_irrelevant')
+  })
+
+  it('mentions dropped IPv6 for a vpn device when IPv6 through the tunnel is off', () => {
+    const globals = {
+      enabled: true,
+      defaultMode: 'vpn',
+      killSwitch: 'always',
+      ipv6: false,
+      connect: true,
+    } as const
+    expect(explainDevice(input({ globals })).reasonCodes).toContain('vpn_ipv6_dropped')
+  })
+
+  it('says everything uses the WAN when lanvpn is switched off', () => {
+    const globals = {
+      enabled: false,
+      defaultMode: 'vpn',
+      killSwitch: 'always',
+      ipv6: true,
+      connect: true,
+    } as const
+    const e = explainDevice(input({ globals }))
+    expect(e.summaryCode).toBe('disabled')
+    expect(e.reasons).toEqual([])
+  })
+})
