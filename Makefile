@@ -1,5 +1,5 @@
 # lanvpn — see README.md. `make demo` and `make test` do all their own set-up (as root on Debian).
-.PHONY: setup build test demo bench clean typecheck format-check
+.PHONY: setup build test demo bench clean typecheck format-check ipk
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +20,10 @@ test: build typecheck format-check
 
 demo: build
 	@scripts/demo.sh
+
+# dist/lanvpn_<version>-<release>_all.ipk (openwrt-package/README.md)
+ipk: build
+	@node scripts/ipk.mjs
 
 bench: build
 	@npm run --silent bench

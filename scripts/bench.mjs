@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
+import { reportPackageSize } from './bench-ipk.mjs'
+import { benchSharing } from './bench-sharing.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = join(ROOT, 'dist')
@@ -152,10 +154,22 @@ function benchWebui() {
   )
 }
 
+function benchIpk() {
+  const ipk = reportPackageSize()
+  row(
+    '.ipk size',
+    `${kb(ipk.bytes)}`,
+    `≤ ${kb(ipk.budget)} (pbr + luci-app-pbr + ddns-scripts)`,
+    ipk.ok ? 'ok' : 'over'
+  )
+}
+
 benchBundle()
 benchQuickjsStart()
 benchRpcCall()
 benchWebui()
+benchIpk()
+for (const r of await benchSharing()) rows.push(r)
 
 mkdirSync(join(ROOT, 'bench'), { recursive: true })
 const md = [

@@ -25,6 +25,7 @@ export const PACKAGE = {
     'wireguard-tools',
     'nftables',
     'ip-full',
+    'conntrack',
     'curl',
     'ca-bundle',
     'rpcd',

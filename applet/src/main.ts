@@ -20,7 +20,10 @@ async function createHost(): Promise<Host> {
 async function main(): Promise<void> {
   const host = withLogLevel(await createHost())
   // LANVPN_PREFIX moves every path under a directory: for the lab and tests, never on a router.
-  const paths = resolvePaths(host.getEnv('LANVPN_PREFIX') ?? '')
+  const paths = resolvePaths(
+    host.getEnv('LANVPN_PREFIX') ?? '',
+    host.getEnv('LANVPN_TUNNEL_IFACE') || undefined
+  )
   let code: number
   try {
     code = await runCli(host, paths, host.argv())

@@ -1,11 +1,11 @@
 // Golden cases: test/golden/<case>/config (a /etc/config/lanvpn) in; expected.nft (the script the
-// daemon applies, or "(no table)") and expected.problems (one line per config problem) out, compared
-// exactly. Regenerate with `npm run golden:update` and review the diff.
+// daemon applies with the tunnel down, or "(no table)"), expected.rules (the ip commands of a first
+// start) and expected.problems (one line per config problem) out, compared exactly. Regenerate with `npm run golden:update` and review the diff.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../applet/src/core/config/validate'
-import { desiredState } from '../../applet/src/core/plan/plan'
+import { desiredState, diffState } from '../../applet/src/core/plan/plan'
 
 const DIR = __dirname
 const update = process.env.UPDATE_GOLDEN === '1'
@@ -21,7 +21,15 @@ describe('golden', () => {
 
   it.each(cases)('%s', (name) => {
     const { config, problems } = parseConfig(readFileSync(join(DIR, name, 'config'), 'utf8'))
-    check(join(DIR, name, 'expected.nft'), desiredState(config).nft ?? '(no table)\n')
+    const desired = desiredState(config, { profile: null, up: false }, 'lanvpn0')
+    check(join(DIR, name, 'expected.nft'), desired.nft ?? '(no table)\n')
+    // What a first start runs for routing, from a router with nothing of lanvpn on it.
+    const empty = { rules: [], routes: [] }
+    const steps = diffState(desired, { nftHash: '', fw4Include: null, ip4: empty, ip6: empty })
+    const rules = steps.flatMap((s) =>
+      s.kind === 'ip-batch' ? s.lines.map((l) => `ip -${s.family} ${l}\n`) : []
+    )
+    check(join(DIR, name, 'expected.rules'), rules.join(''))
     check(
       join(DIR, name, 'expected.problems'),
       problems.map((p) => `${p.section}.${p.option}: ${p.reason}\n`).join('')

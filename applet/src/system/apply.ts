@@ -1,24 +1,43 @@
 // Carries out plan steps. Independent steps all run; their errors are collected and reported
 // together (style.md, Errors).
+import type { Paths } from '../core/paths'
 import type { PlanStep } from '../core/plan/plan'
 import type { Host } from '../host/host'
-import { applyNftScript } from './nft'
+import { applyNftScript, checkNftScript } from './nft'
 import { runChecked } from './run'
 
-export type ApplyResult = { ok: boolean; errors: string[]; appliedNftHash?: string }
+export type ApplyResult = { ok: boolean; errors: string[] }
 
-/** Runs each step; a failed step is reported in plain words and the rest still run. */
-export async function applyPlan(host: Host, steps: PlanStep[]): Promise<ApplyResult> {
+async function applyStep(host: Host, paths: Paths, step: PlanStep): Promise<void> {
+  switch (step.kind) {
+    case 'nft-apply':
+      return applyNftScript(host, step.script)
+    case 'nft-delete':
+      await runChecked(host, ['nft', '-f', '-'], { stdin: step.script })
+      return
+    case 'ip-batch':
+      await runChecked(host, ['ip', `-${step.family}`, '-batch', '-'], {
+        stdin: step.lines.join('\n') + '\n',
+      })
+      return
+    case 'persist-include':
+      // fw4 loads this file on every start and reload; a broken one would stop the whole firewall
+      // from loading, so only text nft has checked is written.
+      if (step.text === '') return host.removeFile(paths.fw4Include)
+      await checkNftScript(host, step.text)
+      host.mkdirp(paths.fw4Include.replace(/\/[^/]+$/, ''), 0o755)
+      host.writeFileAtomic(paths.fw4Include, step.text, { mode: 0o644, durable: true })
+  }
+}
+
+/** Runs each step; a failed step is reported in plain words and the rest still run, except that
+ * the include is only persisted when every nft step succeeded. */
+export async function applyPlan(host: Host, paths: Paths, steps: PlanStep[]): Promise<ApplyResult> {
   const result: ApplyResult = { ok: true, errors: [] }
   for (const step of steps) {
+    if (step.kind === 'persist-include' && !result.ok) continue
     try {
-      if (step.kind === 'nft-apply') {
-        await applyNftScript(host, step.script)
-        result.appliedNftHash = step.hash
-      } else {
-        await runChecked(host, ['nft', '-f', '-'], { stdin: step.script })
-        result.appliedNftHash = ''
-      }
+      await applyStep(host, paths, step)
     } catch (e) {
       result.ok = false
       result.errors.push(`applying ${step.kind}: ${e instanceof Error ? e.message : String(e)}`)

@@ -1,7 +1,7 @@
 // `lanvpn cleanup`: removes exactly what lanvpn owns (core/ids.ts) and nothing else. Safe at any
 // time, and idempotent: a second run finds nothing and says so. The config and secrets are the
 // user's and stay (opkg keeps the conffile; removal of secrets is a separate, explicit action).
-import { NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN, TUNNEL_IFACE, VPN_TABLE } from '../core/ids'
+import { NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN, VPN_TABLE } from '../core/ids'
 import { parseRulePriorities } from '../core/observe/ip'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
@@ -56,9 +56,9 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
       ])
   }
 
-  const link = await run(host, ['ip', 'link', 'show', 'dev', TUNNEL_IFACE])
+  const link = await run(host, ['ip', 'link', 'show', 'dev', paths.tunnelIface])
   if (link.code === 0)
-    await attempt(`interface ${TUNNEL_IFACE}`, ['ip', 'link', 'del', 'dev', TUNNEL_IFACE])
+    await attempt(`interface ${paths.tunnelIface}`, ['ip', 'link', 'del', 'dev', paths.tunnelIface])
 
   for (const file of [paths.fw4Include, paths.status, paths.pidFile]) {
     if (host.stat(file) === null) continue

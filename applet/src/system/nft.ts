@@ -1,17 +1,30 @@
 // nft through Host.exec. One `nft -f` is one kernel transaction.
+import { NFT_FAMILY, NFT_TABLE } from '../core/ids'
 import { parseNftTables, type NftTableRef } from '../core/observe/nft'
+import { parseAppliedHash } from '../core/render/nft'
 import type { Host } from '../host/host'
 import { run, runChecked } from './run'
 
-/** The tables present, or [] when nft cannot list them (reported by apply). */
+/** The tables present, or [] when nft cannot list them. */
 export async function observeNftTables(host: Host): Promise<NftTableRef[]> {
   const r = await run(host, ['nft', 'list', 'tables'])
   return r.code === 0 ? parseNftTables(r.stdout) : []
 }
 
-/** Checks the script (`nft -c`) and then applies it as one transaction; throws ExecError on failure,
- * leaving the rules that were in force before untouched. */
+/** The content hash our table carries, '' when the table (or its marker) is missing. */
+export async function observeNftHash(host: Host): Promise<string> {
+  const r = await run(host, ['nft', 'list', 'set', NFT_FAMILY, NFT_TABLE, 'applied'])
+  return r.code === 0 ? parseAppliedHash(r.stdout) : ''
+}
+
+/** Applies the script as one transaction; throws ExecError on failure, leaving the rules that were
+ * in force before untouched (nft commits all or nothing, so a separate `nft -c` check would only
+ * cost a process: the apply budget is 1.3 × a raw `nft -f`). */
 export async function applyNftScript(host: Host, script: string): Promise<void> {
-  await runChecked(host, ['nft', '-c', '-f', '-'], { stdin: script })
   await runChecked(host, ['nft', '-f', '-'], { stdin: script })
+}
+
+/** Checks a script without applying it (for text that is persisted, not loaded now). */
+export async function checkNftScript(host: Host, script: string): Promise<void> {
+  await runChecked(host, ['nft', '-c', '-f', '-'], { stdin: script })
 }

@@ -7,9 +7,7 @@ import { notifyDaemon } from './files'
 
 /** What can be asked of the daemon. Extend with new kinds; unknown kinds are dropped with a log. */
 export type DaemonRequest =
-  | { kind: 'latency-test' }
-  | { kind: 'register-now' }
-  | { kind: 'reconnect' }
+  { kind: 'latency-test' } | { kind: 'register-now' } | { kind: 'reconnect' }
 
 const KINDS: ReadonlyArray<DaemonRequest['kind']> = ['latency-test', 'register-now', 'reconnect']
 

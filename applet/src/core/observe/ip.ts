@@ -1,3 +1,6 @@
+// Parsers of `ip` output. JSON (`ip -j`) needs the full ip (ip-full on OpenWrt), which lanvpn
+// depends on anyway for `rule` support.
+
 /** Priorities of `ip rule show` lines ("5200:\tfrom all fwmark … lookup 5201"). */
 export function parseRulePriorities(text: string): number[] {
   const out: number[] = []
@@ -6,4 +9,38 @@ export function parseRulePriorities(text: string): number[] {
     if (m) out.push(Number(m[1]))
   }
   return out
+}
+
+/** One policy rule as lanvpn compares them. */
+export type IpRule = { priority: number; fwmark: string; table: string }
+
+/** One route of a table as lanvpn compares them: `unreachable default` or `default dev X`. */
+export type IpRoute = { dst: string; type: 'unicast' | 'unreachable'; dev: string; metric: number }
+
+function parseJsonArray(text: string): Array<Record<string, unknown>> {
+  try {
+    const v = JSON.parse(text.trim() || '[]') as unknown
+    return Array.isArray(v) ? (v as Array<Record<string, unknown>>) : []
+  } catch {
+    return []
+  }
+}
+
+/** `ip -j rule show` → rules (fwmark as "0x1000000/0xf000000", or '' without one). */
+export function parseIpRules(text: string): IpRule[] {
+  return parseJsonArray(text).map((r) => ({
+    priority: Number(r.priority ?? 0),
+    fwmark: r.fwmark ? `${String(r.fwmark)}${r.fwmask ? `/${String(r.fwmask)}` : ''}` : '',
+    table: String(r.table ?? ''),
+  }))
+}
+
+/** `ip -j route show table N` → routes. Kernel-added fields (flags, pref, protocol) are ignored. */
+export function parseIpRoutes(text: string): IpRoute[] {
+  return parseJsonArray(text).map((r) => ({
+    dst: String(r.dst ?? ''),
+    type: r.type === 'unreachable' ? 'unreachable' : 'unicast',
+    dev: r.type === 'unreachable' ? '' : String(r.dev ?? ''),
+    metric: Number(r.metric ?? 0),
+  }))
 }

@@ -1,26 +1,62 @@
-// desired (pure) and diff (pure): what the router should look like for a config, and which steps
-// get it there from what was observed. Apply (system/apply.ts) only carries the steps out.
-import type { Config, DeviceMode } from '../config/types'
-import { fnv1a } from '../hash'
-import { NFT_FAMILY, NFT_TABLE } from '../ids'
-import type { NftTableRef } from '../observe/nft'
-import { renderNftDelete, renderNftTable } from '../render/nft'
+// desired (pure) and diff (pure): what the router should look like for a config and the tunnel's
+// state, and which steps get it there from what was observed. Apply (system/apply.ts) only carries
+// the steps out.
+import type { Config, DeviceMode, Profile } from '../config/types'
+import { isIpv4, isIpv6 } from '../config/formats'
+import {
+  closedModel,
+  parseAppliedHash,
+  renderNftDelete,
+  renderNftTable,
+  type NftModel,
+} from '../render/nft'
+import { desiredIp, diffIp, type IpState } from './ip'
 
-/** What lanvpn found on the router. `appliedNftHash` is what this daemon last applied ('' after a
- * start): the table's content is ours alone, so a matching hash means nothing to do. */
-export type Observed = { nftTables: NftTableRef[]; appliedNftHash: string }
+/** The tunnel as routing and the firewall see it. */
+export type TunnelView = {
+  /** The profile in use now (after failover), or null. */
+  profile: Profile | null
+  /** The interface exists and is configured. */
+  up: boolean
+}
+
+/** What lanvpn found on the router. */
+export type Observed = {
+  /** Hash carried by our table's `applied` set, '' when the table is missing. */
+  nftHash: string
+  /** The persisted fail-closed include as it is on disk, or null. */
+  fw4Include: string | null
+  ip4: IpState
+  ip6: IpState
+}
 
 export type Desired = {
-  /** The nft script for our table, or null when lanvpn is disabled (no table at all). */
+  /** The live nft script, or null when lanvpn is disabled (no table at all). */
   nft: string | null
+  nftHash: string
+  /** The fail-closed script the firewall loads at boot and on reload ('' when disabled). */
+  fw4Include: string
+  ip4: IpState
+  ip6: IpState
   devices: Record<DeviceMode, number>
 }
 
 export type PlanStep =
-  { kind: 'nft-apply'; script: string; hash: string } | { kind: 'nft-delete'; script: string }
+  | { kind: 'nft-apply'; script: string }
+  | { kind: 'nft-delete'; script: string }
+  | { kind: 'persist-include'; text: string }
+  | { kind: 'ip-batch'; family: 4 | 6; lines: string[] }
 
-/** The desired state for a config. Same input, same output. */
-export function desiredState(config: Config): Desired {
+const hasV6 = (p: Profile | null) => !!p && p.addresses.some((a) => a.includes(':'))
+
+function dnsOf(servers: string[]): { v4: string[]; v6: string[] } {
+  return { v4: servers.filter(isIpv4), v6: servers.filter(isIpv6) }
+}
+
+/** The nft model for a config and tunnel. With no location set up at all, vpn devices use the WAN:
+ * a fresh install must not take the household offline before the user has imported a profile. */
+export function nftModel(config: Config, tunnel: TunnelView, tunnelIface: string): NftModel {
+  const g = config.globals
   const devices: Record<DeviceMode, string[]> = {
     vpn: [],
     direct: [],
@@ -28,21 +64,75 @@ export function desiredState(config: Config): Desired {
     blocked: [],
   }
   for (const d of config.devices) devices[d.mode].push(d.mac)
-  const counts = {
-    vpn: devices.vpn.length,
-    direct: devices.direct.length,
-    mediastreamer: devices.mediastreamer.length,
-    blocked: devices.blocked.length,
+  const active = config.profiles.find((p) => p.id === g.activeProfile) ?? null
+  const profile = tunnel.profile ?? active
+  const ms = config.mediastreamer
+  return {
+    devices,
+    defaultMode: g.defaultMode,
+    lanDevice: g.lanDevice,
+    tunnelIface,
+    vpnBypassed: config.profiles.length === 0 || (g.killSwitch === 'auto' && !g.connect),
+    tunnelV6: g.ipv6 && hasV6(profile),
+    tunnelDns: dnsOf(profile?.dns ?? []),
+    smartDns: ms.enabled ? dnsOf(ms.dnsServers) : { v4: [], v6: [] },
   }
-  return { nft: config.globals.enabled ? renderNftTable({ devices }) : null, devices: counts }
 }
 
-/** The steps from observed to desired; empty when the router already matches. */
+/** The desired state. Same input, same output. */
+export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: string): Desired {
+  const model = nftModel(config, tunnel, tunnelIface)
+  const counts = Object.fromEntries(
+    Object.entries(model.devices).map(([mode, macs]) => [mode, macs.length])
+  ) as Record<DeviceMode, number>
+  const enabled = config.globals.enabled
+  const ipInput = { enabled, tunnelIface, tunnelUp: tunnel.up, tunnelV6: model.tunnelV6 }
+  if (!enabled) {
+    return {
+      nft: null,
+      nftHash: '',
+      fw4Include: '',
+      ip4: desiredIp(ipInput, 4),
+      ip6: desiredIp(ipInput, 6),
+      devices: counts,
+    }
+  }
+  // The persisted version is closed and uses the configured location (not a failover one), so it
+  // changes only when the user changes something: no flash writes while idling or failing over.
+  const active = config.profiles.find((p) => p.id === config.globals.activeProfile) ?? null
+  const closed = nftModel(config, { profile: active, up: false }, tunnelIface)
+  const nft = renderNftTable(model)
+  return {
+    nft,
+    nftHash: tableHash(nft),
+    fw4Include: renderNftTable(
+      closedModel({ ...closed, tunnelV6: model.tunnelV6 && hasV6(active) })
+    ),
+    ip4: desiredIp(ipInput, 4),
+    ip6: desiredIp(ipInput, 6),
+    devices: counts,
+  }
+}
+
+/** The hash our table carries in its `applied` set (see render/nft.ts). */
+export function tableHash(script: string): string {
+  return parseAppliedHash(script)
+}
+
+/** The steps from observed to desired; empty when the router already matches. Routing is set up
+ * after the firewall rules (guards before steering), and the include is persisted last. */
 export function diffState(desired: Desired, observed: Observed): PlanStep[] {
-  const present = observed.nftTables.some((t) => t.family === NFT_FAMILY && t.name === NFT_TABLE)
-  if (desired.nft === null)
-    return present ? [{ kind: 'nft-delete', script: renderNftDelete() }] : []
-  const hash = fnv1a(desired.nft)
-  if (present && hash === observed.appliedNftHash) return []
-  return [{ kind: 'nft-apply', script: desired.nft, hash }]
+  const steps: PlanStep[] = []
+  if (desired.nft === null) {
+    if (observed.nftHash !== '') steps.push({ kind: 'nft-delete', script: renderNftDelete() })
+  } else if (observed.nftHash !== desired.nftHash) {
+    steps.push({ kind: 'nft-apply', script: desired.nft })
+  }
+  const ip4 = diffIp(desired.ip4, observed.ip4)
+  if (ip4.length) steps.push({ kind: 'ip-batch', family: 4, lines: ip4 })
+  const ip6 = diffIp(desired.ip6, observed.ip6)
+  if (ip6.length) steps.push({ kind: 'ip-batch', family: 6, lines: ip6 })
+  if ((observed.fw4Include ?? '') !== desired.fw4Include)
+    steps.push({ kind: 'persist-include', text: desired.fw4Include })
+  return steps
 }

@@ -1,14 +1,49 @@
 // Renders the whole `inet lanvpn` table as one nft script. Applied with `nft -f`, it is one
 // transaction: the table is created if missing, deleted and declared anew, so the result is exactly
 // this text whatever was there before, with no moment in between where rules are missing.
-import { NFT_FAMILY, NFT_TABLE } from '../ids'
+//
+// How a packet from a LAN device is handled:
+//   prerouting/mangle  mark_devices: the device's mode (by MAC, so IPv4 and IPv6 follow the device)
+//                      becomes a mark under MARK_MASK; devices in no set get the default mode.
+//   prerouting/dstnat  dns_redirect: DNS (UDP and TCP 53) of vpn devices goes to the tunnel's DNS,
+//                      of mediastreamer devices to the smart-DNS servers; otherwise dropped.
+//   routing            ip rule: MARK_VPN → the VPN table (tunnel default, else unreachable).
+//   forward            killswitch: a vpn packet leaving by anything but the tunnel is dropped; so
+//                      is every packet of a blocked device, and IPv6 of vpn devices when the
+//                      profile has none.
+//   input              blocked_input: blocked devices get DHCP (and IPv6 neighbour discovery) only.
+//   postrouting        nat_tunnel: masquerade into the tunnel. MSS clamped on the way in.
+// None of the fail-closed rules depends on the tunnel being up, so the same script is persisted for
+// the firewall to load at boot and on every reload (see `closed`).
+import {
+  MARK_BLOCKED,
+  MARK_MASK,
+  MARK_MEDIASTREAMER,
+  MARK_VPN,
+  NFT_FAMILY,
+  NFT_TABLE,
+} from '../ids'
 import type { DeviceMode } from '../config/types'
+import { fnv1a } from '../hash'
 
-/** What the table holds. The tunnel and sharing issues add chains; the sets exist from day one so
- * every later rule matches devices by MAC (IPv4 and IPv6 follow the device). */
+/** What the table holds. */
 export type NftModel = {
-  /** MACs per mode (lower-case colon form), each list sorted for a stable rendering. */
+  /** MACs per mode (lower-case colon form). */
   devices: Record<DeviceMode, string[]>
+  /** Mode of devices in no set (never seen before). */
+  defaultMode: DeviceMode
+  /** Linux device of the LAN bridge. */
+  lanDevice: string
+  tunnelIface: string
+  /** True only while the kill switch is `auto` and the user disconnected on purpose: vpn devices
+   * then use the WAN. Never true in the persisted (boot-time) version. */
+  vpnBypassed: boolean
+  /** Whether the tunnel carries IPv6 (the profile has a v6 address). */
+  tunnelV6: boolean
+  /** The tunnel's DNS servers; vpn devices' DNS goes there, or is dropped when a family has none. */
+  tunnelDns: { v4: string[]; v6: string[] }
+  /** The MediaStreamer smart-DNS servers (empty: mediastreamer devices use the router's DNS). */
+  smartDns: { v4: string[]; v6: string[] }
 }
 
 /** nft set name per device mode. */
@@ -19,18 +54,139 @@ export const DEVICE_SETS: Record<DeviceMode, string> = {
   blocked: 'blocked_devices',
 }
 
-function renderSet(name: string, macs: string[]): string {
-  const elements = macs.length ? `\n\t\telements = { ${macs.join(', ')} }` : ''
-  return `\tset ${name} {\n\t\ttype ether_addr${elements}\n\t}`
+const MODE_MARK: Record<DeviceMode, number> = {
+  vpn: MARK_VPN,
+  direct: 0,
+  mediastreamer: MARK_MEDIASTREAMER,
+  blocked: MARK_BLOCKED,
 }
 
-/** The full script for `nft -f`. Deterministic: the same model gives the same bytes. */
-export function renderNftTable(model: NftModel): string {
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`
+const quote = (s: string) => JSON.stringify(s)
+const isMarked = (mark: number) => `meta mark & ${hex(MARK_MASK)} == ${hex(mark)}`
+
+function renderSet(name: string, macs: string[]): string[] {
+  const elements = macs.length ? [`\t\telements = { ${[...macs].sort().join(', ')} }`] : []
+  return [`\tset ${name} {`, '\t\ttype ether_addr', ...elements, '\t}']
+}
+
+function setMark(mark: number): string {
+  // Keep every bit outside our mask (pbr, mwan3 and others use their own).
+  return `meta mark set meta mark & ${hex(~MARK_MASK >>> 0)} | ${hex(mark)}`
+}
+
+/** The mark a mode gets, or 0 (no mark: direct; and vpn while bypassed). */
+function markOf(mode: DeviceMode, m: NftModel): number {
+  return mode === 'vpn' && m.vpnBypassed ? 0 : MODE_MARK[mode]
+}
+
+function markChain(m: NftModel): string[] {
+  const lines = [
+    '\tchain mark_devices {',
+    '\t\ttype filter hook prerouting priority mangle; policy accept;',
+    `\t\tiifname != ${quote(m.lanDevice)} return`,
+  ]
+  for (const mode of ['direct', 'blocked', 'mediastreamer', 'vpn'] as DeviceMode[]) {
+    const mark = markOf(mode, m)
+    lines.push(`\t\tether saddr @${DEVICE_SETS[mode]} ${mark ? `${setMark(mark)} ` : ''}return`)
+  }
+  const fallback = markOf(m.defaultMode, m)
+  if (fallback) lines.push(`\t\t${setMark(fallback)}`)
+  return [...lines, '\t}']
+}
+
+function dnatRules(dns: { v4: string[]; v6: string[] }, dropMissing: boolean): string[] {
+  // One server per family: nft's dnat takes one address (a map could balance, not worth it here).
+  const out: string[] = []
+  if (dns.v4[0]) out.push(`\t\tmeta nfproto ipv4 dnat ip to ${dns.v4[0]}`)
+  else if (dropMissing) out.push('\t\tmeta nfproto ipv4 drop')
+  if (dns.v6[0]) out.push(`\t\tmeta nfproto ipv6 dnat ip6 to ${dns.v6[0]}`)
+  else if (dropMissing) out.push('\t\tmeta nfproto ipv6 drop')
+  return out
+}
+
+function dnsChains(m: NftModel): string[] {
+  const dns53 = 'meta l4proto { tcp, udp } th dport 53'
+  const lines = [
+    '\tchain dns_redirect {',
+    '\t\ttype nat hook prerouting priority dstnat - 5; policy accept;',
+    `\t\tiifname != ${quote(m.lanDevice)} return`,
+  ]
+  if (!m.vpnBypassed) lines.push(`\t\t${isMarked(MARK_VPN)} ${dns53} jump dns_vpn`)
+  const smart = m.smartDns.v4.length + m.smartDns.v6.length > 0
+  if (smart) lines.push(`\t\t${isMarked(MARK_MEDIASTREAMER)} ${dns53} jump dns_smart`)
+  lines.push('\t}')
+  // vpn devices: the tunnel's resolver through the tunnel, and nowhere else.
+  lines.push('\tchain dns_vpn {', ...dnatRules(m.tunnelDns, true), '\t}')
+  if (smart) lines.push('\tchain dns_smart {', ...dnatRules(m.smartDns, false), '\t}')
+  return lines
+}
+
+function filterChains(m: NftModel): string[] {
+  const tun = quote(m.tunnelIface)
+  const ks = [
+    '\tchain killswitch {',
+    '\t\ttype filter hook forward priority filter - 10; policy accept;',
+    `\t\t${isMarked(MARK_BLOCKED)} drop`,
+    `\t\t${isMarked(MARK_VPN)} oifname != ${tun} drop`,
+  ]
+  if (!m.tunnelV6) ks.push(`\t\t${isMarked(MARK_VPN)} meta nfproto ipv6 drop`)
+  ks.push('\t}')
+  return [
+    ...ks,
+    '\tchain blocked_input {',
+    '\t\ttype filter hook input priority filter - 10; policy accept;',
+    `\t\tmeta mark & ${hex(MARK_MASK)} != ${hex(MARK_BLOCKED)} return`,
+    '\t\tudp dport { 67, 547 } accept',
+    '\t\tmeta l4proto ipv6-icmp accept',
+    '\t\tdrop',
+    '\t}',
+    '\tchain mss_clamp {',
+    '\t\ttype filter hook forward priority mangle; policy accept;',
+    `\t\toifname ${tun} tcp flags syn tcp option maxseg size set rt mtu`,
+    '\t}',
+    '\tchain nat_tunnel {',
+    '\t\ttype nat hook postrouting priority srcnat; policy accept;',
+    `\t\toifname ${tun} masquerade`,
+    '\t}',
+  ]
+}
+
+/** The full script for `nft -f`. Deterministic: the same model gives the same bytes.
+ * The table carries the hash of its own content in the set `applied`, so the daemon can tell with
+ * one cheap command whether what is loaded is what it wants, whoever loaded it (itself, before a
+ * crash, or the firewall from the persisted include). */
+export function renderNftTable(m: NftModel): string {
   const t = `${NFT_FAMILY} ${NFT_TABLE}`
-  const sets = (Object.keys(DEVICE_SETS) as DeviceMode[]).map((mode) =>
-    renderSet(DEVICE_SETS[mode], [...model.devices[mode]].sort())
+  const body = [
+    ...(Object.keys(DEVICE_SETS) as DeviceMode[]).flatMap((mode) =>
+      renderSet(DEVICE_SETS[mode], m.devices[mode])
+    ),
+    ...markChain(m),
+    ...dnsChains(m),
+    ...filterChains(m),
+  ]
+  const applied = [
+    '\tset applied {',
+    '\t\ttype mark',
+    `\t\telements = { 0x${fnv1a(body.join('\n'))} }`,
+    '\t}',
+  ]
+  return [`table ${t}`, `delete table ${t}`, `table ${t} {`, ...applied, ...body, '}', ''].join(
+    '\n'
   )
-  return [`table ${t}`, `delete table ${t}`, `table ${t} {`, sets.join('\n'), '}', ''].join('\n')
+}
+
+/** The hash in `nft list set inet lanvpn applied` output, normalised ('' when there is none). */
+export function parseAppliedHash(text: string): string {
+  const m = /elements = \{ (0x[0-9a-fA-F]+)/.exec(text)
+  return m ? `0x${parseInt(m[1], 16).toString(16).padStart(8, '0')}` : ''
+}
+
+/** The version the firewall loads at boot and on every reload: the same table with the kill switch
+ * closed, whatever the tunnel and the user are doing now. */
+export function closedModel(m: NftModel): NftModel {
+  return { ...m, vpnBypassed: false }
 }
 
 /** Removes the table; for `enabled 0` and cleanup. */

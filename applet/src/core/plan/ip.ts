@@ -1,0 +1,75 @@
+// The policy routing lanvpn owns, as data, and the `ip -batch` lines that get the router there.
+// Add before delete, `route replace` for routes (style.md, Apply).
+import { MARK_MASK, MARK_VPN, PRIO_BASE, PRIO_SPAN, UNREACHABLE_METRIC, VPN_TABLE } from '../ids'
+import type { IpRoute, IpRule } from '../observe/ip'
+
+export type Family = 4 | 6
+
+/** Rules and VPN-table routes for one address family. */
+export type IpState = { rules: IpRule[]; routes: IpRoute[] }
+
+export type IpDesiredInput = {
+  enabled: boolean
+  tunnelIface: string
+  /** The tunnel interface exists and is up. */
+  tunnelUp: boolean
+  tunnelV6: boolean
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`
+export const VPN_RULE: IpRule = {
+  priority: PRIO_BASE,
+  fwmark: `${hex(MARK_VPN)}/${hex(MARK_MASK)}`,
+  table: String(VPN_TABLE),
+}
+
+/** Desired rules and routes of a family. The `unreachable default` is there whenever lanvpn is
+ * enabled, so marked traffic fails closed in routing too, not only in the firewall. */
+export function desiredIp(input: IpDesiredInput, family: Family): IpState {
+  if (!input.enabled) return { rules: [], routes: [] }
+  const routes: IpRoute[] = [
+    { dst: 'default', type: 'unreachable', dev: '', metric: UNREACHABLE_METRIC },
+  ]
+  // IPv6 stores metric 0 as 1024 (its default); desire what the kernel will report back.
+  if (input.tunnelUp && (family === 4 || input.tunnelV6))
+    routes.unshift({
+      dst: 'default',
+      type: 'unicast',
+      dev: input.tunnelIface,
+      metric: family === 6 ? 1024 : 0,
+    })
+  return { rules: [VPN_RULE], routes }
+}
+
+/** Only rules in our priority window are ours. */
+export function ownedRules(rules: IpRule[]): IpRule[] {
+  return rules.filter((r) => r.priority >= PRIO_BASE && r.priority < PRIO_BASE + PRIO_SPAN)
+}
+
+const sameRule = (a: IpRule, b: IpRule) =>
+  a.priority === b.priority && a.fwmark === b.fwmark && a.table === b.table
+const sameRoute = (a: IpRoute, b: IpRoute) =>
+  a.dst === b.dst && a.type === b.type && a.dev === b.dev && a.metric === b.metric
+
+function routeSpec(r: IpRoute): string {
+  const what = r.type === 'unreachable' ? `unreachable ${r.dst}` : `${r.dst} dev ${r.dev}`
+  return `${what} table ${VPN_TABLE} metric ${r.metric}`
+}
+
+/** `ip -batch` lines (run with `ip -4`/`ip -6`) from observed to desired; [] when equal. */
+export function diffIp(desired: IpState, observed: IpState): string[] {
+  const add: string[] = []
+  const del: string[] = []
+  const owned = ownedRules(observed.rules)
+  for (const r of desired.rules)
+    if (!owned.some((o) => sameRule(o, r)))
+      add.push(`rule add fwmark ${r.fwmark} lookup ${r.table} priority ${r.priority}`)
+  for (const o of owned)
+    if (!desired.rules.some((r) => sameRule(o, r)))
+      del.push(`rule del priority ${o.priority}${o.fwmark ? ` fwmark ${o.fwmark}` : ''}`)
+  for (const r of desired.routes)
+    if (!observed.routes.some((o) => sameRoute(o, r))) add.push(`route replace ${routeSpec(r)}`)
+  for (const o of observed.routes)
+    if (!desired.routes.some((r) => sameRoute(o, r))) del.push(`route del ${routeSpec(o)}`)
+  return [...add, ...del]
+}

@@ -1,0 +1,190 @@
+// The tunnel's life as a pure state machine: connect, probe, declare an outage, recover, fail over
+// down the ordered list. Time is the monotonic clock, passed in (the wall clock jumps at NTP sync).
+// The kill switch does not live here: it holds whatever state this is in.
+import type { TunnelState } from '../../rpc/types'
+
+export type HealthState = {
+  phase: TunnelState
+  /** Profile ids to try, in order: the active one, then the fallback list. */
+  candidates: string[]
+  /** Index into candidates of the profile in use. */
+  index: number
+  /** When the phase began (monotonic ms). */
+  sinceMs: number
+  /** Consecutive failed probes. */
+  failures: number
+  /** Why the tunnel is not connected, in plain words ('' when it is). */
+  reason: string
+  /** Bring-up attempts of the current candidate that failed in a row (for backoff). */
+  attempts: number
+  /** When a probe last succeeded (monotonic ms). */
+  lastOkMs: number
+}
+
+export type HealthEvent =
+  | { kind: 'want'; candidates: string[] }
+  | { kind: 'up-result'; ok: boolean; reason?: string }
+  | { kind: 'probe'; ok: boolean }
+  /** The interface vanished underneath us (deleted, module unloaded, wireguard-go killed). */
+  | { kind: 'lost' }
+
+export type HealthAction =
+  | { kind: 'bring-up'; profile: string }
+  | { kind: 'tear-down' }
+  | { kind: 'reresolve'; profile: string }
+
+/** Tuning, from the health interval the user chose (2–60 s). */
+export type HealthTuning = {
+  intervalMs: number
+  /** Silence after the last good probe that makes an outage. A probe takes up to its 2 s timeout
+   * plus the interval, so 10 s keeps detection within the 15 s budget (product.md) for the
+   * default 5 s interval. */
+  outageAfterMs: number
+  /** Failed probes in a row needed as well, so one lost packet is no outage. */
+  minFailures: number
+  /** How long an outage may last before the next location is tried. */
+  failoverAfterMs: number
+  /** How long a connection attempt may take before it counts as failed. */
+  connectTimeoutMs: number
+}
+
+/** Detection within 15 s, and failover once WireGuard has had a few handshake retries (every 5 s
+ * on its own) without us fighting them. */
+export function tuning(intervalSeconds: number): HealthTuning {
+  return {
+    intervalMs: intervalSeconds * 1000,
+    outageAfterMs: 10_000,
+    minFailures: 2,
+    failoverAfterMs: 30_000,
+    connectTimeoutMs: 20_000,
+  }
+}
+
+/** A tunnel that is not wanted. */
+export function initialHealth(nowMs: number): HealthState {
+  return {
+    phase: 'disconnected',
+    candidates: [],
+    index: 0,
+    sinceMs: nowMs,
+    failures: 0,
+    reason: '',
+    attempts: 0,
+    lastOkMs: nowMs,
+  }
+}
+
+/** The profile in use, or null. */
+export function currentProfile(s: HealthState): string | null {
+  return s.phase === 'disconnected' ? null : (s.candidates[s.index] ?? null)
+}
+
+function enter(s: HealthState, phase: TunnelState, nowMs: number, reason = ''): HealthState {
+  return { ...s, phase, sinceMs: phase === s.phase ? s.sinceMs : nowMs, reason }
+}
+
+function next(
+  s: HealthState,
+  nowMs: number,
+  reason: string
+): { state: HealthState; actions: HealthAction[] } {
+  // Move down the list (wrapping) while the kill switch holds; with one location, retry it.
+  const index = s.candidates.length > 1 ? (s.index + 1) % s.candidates.length : s.index
+  const moved = index !== s.index
+  const state = {
+    ...enter(s, 'reconnecting', nowMs, reason),
+    index,
+    failures: 0,
+    attempts: moved ? 0 : s.attempts + 1,
+  }
+  state.sinceMs = nowMs
+  return { state, actions: [{ kind: 'bring-up', profile: state.candidates[index] }] }
+}
+
+/** One step. Same input, same output. */
+export function stepHealth(
+  s: HealthState,
+  e: HealthEvent,
+  nowMs: number,
+  t: HealthTuning
+): { state: HealthState; actions: HealthAction[] } {
+  switch (e.kind) {
+    case 'want': {
+      if (e.candidates.length === 0) {
+        if (s.phase === 'disconnected') return { state: { ...s, candidates: [] }, actions: [] }
+        return { state: { ...initialHealth(nowMs), reason: '' }, actions: [{ kind: 'tear-down' }] }
+      }
+      const sameFirst = s.candidates[0] === e.candidates[0]
+      if (sameFirst && s.phase !== 'disconnected') {
+        // Fallback list edits do not interrupt a working tunnel; keep using the current profile.
+        const keep = e.candidates.indexOf(s.candidates[s.index])
+        return {
+          state: { ...s, candidates: e.candidates, index: keep >= 0 ? keep : 0 },
+          actions: [],
+        }
+      }
+      const state: HealthState = {
+        ...initialHealth(nowMs),
+        phase: 'connecting',
+        candidates: e.candidates,
+      }
+      return { state, actions: [{ kind: 'bring-up', profile: e.candidates[0] }] }
+    }
+    case 'up-result': {
+      if (s.phase === 'disconnected') return { state: s, actions: [] }
+      if (e.ok) return { state: { ...s, failures: 0 }, actions: [] }
+      if (s.candidates.length > 1)
+        return next(s, nowMs, e.reason ?? 'the tunnel could not be set up')
+      return {
+        state: {
+          ...enter(s, 'failed', nowMs, e.reason ?? 'the tunnel could not be set up'),
+          attempts: s.attempts + 1,
+        },
+        actions: [],
+      }
+    }
+    case 'lost': {
+      if (s.phase === 'disconnected') return { state: s, actions: [] }
+      // Build the same location again at once; failover stays for servers that do not answer.
+      const state = {
+        ...enter(s, 'reconnecting', nowMs, 'the tunnel interface disappeared'),
+        failures: 0,
+      }
+      return { state, actions: [{ kind: 'bring-up', profile: s.candidates[s.index] }] }
+    }
+    case 'probe': {
+      if (s.phase === 'disconnected') return { state: s, actions: [] }
+      if (e.ok) {
+        // Recovery adds no delay: the first answer means connected.
+        return {
+          state: { ...enter(s, 'connected', nowMs), failures: 0, attempts: 0, lastOkMs: nowMs },
+          actions: [],
+        }
+      }
+      const failures = s.failures + 1
+      const base = { ...s, failures }
+      if (s.phase === 'connected') {
+        if (failures < t.minFailures || nowMs - s.lastOkMs < t.outageAfterMs)
+          return { state: base, actions: [] }
+        const state = enter(base, 'reconnecting', nowMs, 'the VPN server stopped answering')
+        return { state, actions: [{ kind: 'reresolve', profile: s.candidates[s.index] }] }
+      }
+      const limit = s.phase === 'connecting' ? t.connectTimeoutMs : t.failoverAfterMs
+      if (nowMs - s.sinceMs >= limit) {
+        const why =
+          s.phase === 'connecting'
+            ? 'the VPN server did not answer'
+            : 'the VPN server has not answered for a while'
+        if (s.candidates.length > 1) return next(base, nowMs, why)
+        // One location: keep trying it (WireGuard retries by itself); re-resolve now and then.
+        const state = {
+          ...enter(base, 'failed', nowMs, why),
+          sinceMs: nowMs,
+          attempts: s.attempts + 1,
+        }
+        return { state, actions: [{ kind: 'reresolve', profile: s.candidates[s.index] }] }
+      }
+      return { state: base, actions: [] }
+    }
+  }
+}

@@ -1,0 +1,236 @@
+// The tunnel driver: runs the health state machine (core/tunnel/health.ts) with Host timers, brings
+// the WireGuard interface up and down, probes through it, and tells the daemon when routing must
+// follow. Actions run one at a time, in order.
+import type { Config, Profile } from '../core/config/types'
+import { isIpv4 } from '../core/config/formats'
+import type { Paths } from '../core/paths'
+import { renderWgConfig, type WgPeerSetup } from '../core/render/wg'
+import {
+  currentProfile,
+  initialHealth,
+  stepHealth,
+  tuning,
+  type HealthAction,
+  type HealthEvent,
+  type HealthState,
+} from '../core/tunnel/health'
+import type { TimerHandle } from '../host/host'
+import type { Status } from '../rpc/types'
+import { readSecret } from '../system/files'
+import { pskSecret, wgKeySecret } from '../system/profiles'
+import type { LevelledHost } from '../system/log'
+import { runChecked } from '../system/run'
+import {
+  createWgInterface,
+  deleteWgInterface,
+  observeWgPeers,
+  probeThroughTunnel,
+  setWgConfig,
+  setWgEndpoint,
+  wgInterfaceExists,
+  type WgKind,
+} from '../system/wireguard'
+import type { WgPeerState } from '../core/observe/wg'
+
+/** What routing and the firewall need to know of the tunnel. */
+export type TunnelContext = {
+  /** The profile in use now (after failover), or null. */
+  profile: Profile | null
+  /** The interface exists and is configured. */
+  up: boolean
+}
+
+export type TunnelDriver = {
+  /** Feeds the current config; starts, switches or stops the tunnel as it asks. */
+  setConfig(config: Config): void
+  context(): TunnelContext
+  status(): Status['tunnel']
+  /** Builds the current location again (a user's "reconnect"). */
+  reconnect(): void
+  /** Stops probing. The interface stays: traffic keeps flowing while the daemon restarts. */
+  stop(): void
+}
+
+export type TunnelHooks = {
+  /** Routing or the status must follow (phase or interface changed). */
+  onChange: () => void
+  /** A probe finished: handshake age and counters may have moved. */
+  onProbe?: () => void
+}
+
+/** Profile ids to try in order, or [] when the tunnel should be down. */
+export function wantedCandidates(config: Config): string[] {
+  const g = config.globals
+  if (!g.enabled || !g.connect || !g.activeProfile) return []
+  const known = new Set(config.profiles.map((p) => p.id))
+  return [g.activeProfile, ...g.fallback.filter((id) => id !== g.activeProfile)].filter((id) =>
+    known.has(id)
+  )
+}
+
+function probeTarget(config: Config, profile: Profile): string {
+  return config.globals.healthTarget || profile.dns.find((d) => isIpv4(d)) || profile.dns[0] || ''
+}
+
+/** Creates the driver; `onChange` is called whenever routing or the status should follow. */
+export function createTunnelDriver(
+  host: LevelledHost,
+  paths: Paths,
+  hooks: TunnelHooks
+): TunnelDriver {
+  const onChange = hooks.onChange
+  const iface = paths.tunnelIface
+  let health: HealthState = initialHealth(host.monotonicMs())
+  let config: Config | null = null
+  let up = false
+  let kind: WgKind | null = null
+  let peers: WgPeerState[] = []
+  let queue: Promise<void> = Promise.resolve()
+  let probeTimer: TimerHandle | null = null
+  let stopped = false
+
+  const tune = () => tuning(config?.globals.healthInterval ?? 5)
+  const profileById = (id: string | null) => config?.profiles.find((p) => p.id === id) ?? null
+
+  const dispatch = (event: HealthEvent) => {
+    const before = health.phase
+    const r = stepHealth(health, event, host.monotonicMs(), tune())
+    health = r.state
+    if (health.phase !== before) {
+      host.log('notice', `tunnel ${health.phase}${health.reason ? `: ${health.reason}` : ''}`)
+      onChange()
+    }
+    for (const action of r.actions) enqueue(action)
+    scheduleProbe()
+  }
+
+  const enqueue = (action: HealthAction) => {
+    queue = queue
+      .then(() => perform(action))
+      .catch((e: unknown) => {
+        host.log('err', `tunnel: ${e instanceof Error ? e.message : String(e)}`)
+      })
+  }
+
+  async function perform(action: HealthAction): Promise<void> {
+    if (stopped) return
+    if (action.kind === 'tear-down') {
+      up = false
+      peers = []
+      await deleteWgInterface(host, iface)
+      onChange()
+      return
+    }
+    const profile = profileById(action.profile)
+    if (!profile)
+      return dispatch({ kind: 'up-result', ok: false, reason: 'this location was deleted' })
+    if (action.kind === 'reresolve') return reresolve(profile)
+    const reason = await bringUp(profile)
+    up = reason === ''
+    onChange()
+    dispatch(up ? { kind: 'up-result', ok: true } : { kind: 'up-result', ok: false, reason })
+  }
+
+  /** Returns '' on success, else why not, in plain words. */
+  async function bringUp(profile: Profile): Promise<string> {
+    if (profile.type !== 'wireguard') return 'OpenVPN locations cannot be connected yet'
+    const key = readSecret(host, paths, wgKeySecret(profile.id))
+    if (!key) return 'the private key of this location is missing: import it again'
+    const setups: WgPeerSetup[] = profile.peers.map((p, i) => ({
+      ...p,
+      presharedKey: p.hasPresharedKey
+        ? (readSecret(host, paths, pskSecret(profile.id, i)) ?? '').trim() || null
+        : null,
+    }))
+    try {
+      // Keep an existing interface (a daemon restart must not cut a working tunnel); else create.
+      if (!(await wgInterfaceExists(host, iface))) kind = await createWgInterface(host, iface)
+      await setWgConfig(host, paths.runDir, iface, renderWgConfig(key.trim(), setups))
+      const lines = [`address flush dev ${iface}`]
+      for (const a of profile.addresses) lines.push(`address add ${a} dev ${iface}`)
+      lines.push(`link set dev ${iface} mtu ${profile.mtu || 1420} up`)
+      await runChecked(host, ['ip', '-batch', '-'], { stdin: lines.join('\n') + '\n' })
+      return ''
+    } catch (e) {
+      await deleteWgInterface(host, iface)
+      return `setting up the tunnel failed (${e instanceof Error ? e.message : String(e)})`
+    }
+  }
+
+  async function reresolve(profile: Profile): Promise<void> {
+    // wg resolves host names once, at setconf; ask again so a moved endpoint is found.
+    for (const p of profile.peers) {
+      if (/^[0-9.]+$/.test(p.endpointHost) || p.endpointHost.includes(':')) continue
+      await setWgEndpoint(host, iface, p.publicKey, `${p.endpointHost}:${p.endpointPort}`).catch(
+        () => host.log('warning', 'tunnel: the VPN server name could not be resolved')
+      )
+    }
+  }
+
+  async function probe(): Promise<void> {
+    probeTimer = null
+    const profile = profileById(currentProfile(health))
+    if (stopped || !profile || !up) return scheduleProbe()
+    if (!(await wgInterfaceExists(host, iface))) {
+      up = false
+      onChange()
+      return dispatch({ kind: 'lost' })
+    }
+    peers = await observeWgPeers(host, iface)
+    const target = probeTarget(config!, profile)
+    const nowS = host.wallMs() / 1000
+    const ok = target
+      ? await probeThroughTunnel(host, iface, target)
+      : peers.some((p) => p.latestHandshake > 0 && nowS - p.latestHandshake < 180)
+    dispatch({ kind: 'probe', ok })
+    hooks.onProbe?.()
+  }
+
+  function scheduleProbe() {
+    if (stopped || probeTimer || health.phase === 'disconnected') return
+    probeTimer = host.setTimeout(() => {
+      queue = queue.then(probe).catch(() => undefined)
+    }, tune().intervalMs)
+  }
+
+  return {
+    setConfig(next: Config) {
+      config = next
+      const candidates = wantedCandidates(next)
+      const same =
+        candidates.length === health.candidates.length &&
+        candidates.every((c, i) => c === health.candidates[i])
+      if (!same || (candidates.length > 0 && health.phase === 'disconnected'))
+        dispatch({ kind: 'want', candidates })
+    },
+    context() {
+      return { profile: profileById(currentProfile(health)), up }
+    },
+    status() {
+      const nowMono = host.monotonicMs()
+      const since = health.phase === 'disconnected' ? 0 : host.wallMs() - (nowMono - health.sinceMs)
+      const hs = Math.max(0, ...peers.map((p) => p.latestHandshake))
+      const out: Status['tunnel'] = {
+        state: health.phase,
+        profile: currentProfile(health) ?? '',
+        since: Math.round(since),
+      }
+      if (health.reason) out.reason = health.reason
+      if (up && hs > 0) out.handshakeAgeS = Math.max(0, Math.round(host.wallMs() / 1000 - hs))
+      if (up) {
+        out.rxBytes = peers.reduce((n, p) => n + p.rxBytes, 0)
+        out.txBytes = peers.reduce((n, p) => n + p.txBytes, 0)
+        if (kind) out.implementation = kind
+      }
+      return out
+    },
+    reconnect() {
+      if (health.phase !== 'disconnected') dispatch({ kind: 'lost' })
+    },
+    stop() {
+      stopped = true
+      if (probeTimer) host.clearTimeout(probeTimer)
+      probeTimer = null
+    },
+  }
+}

@@ -1,0 +1,37 @@
+// Observe: what lanvpn owns, as it is on the router now. Raw reads only; parsing is in core/observe.
+import { VPN_TABLE } from '../core/ids'
+import { parseIpRoutes, parseIpRules } from '../core/observe/ip'
+import type { Paths } from '../core/paths'
+import type { Observed } from '../core/plan/plan'
+import type { IpState } from '../core/plan/ip'
+import type { Host } from '../host/host'
+import { observeNftHash } from './nft'
+import { run } from './run'
+
+async function observeIp(host: Host, family: 4 | 6): Promise<IpState> {
+  const rules = await run(host, ['ip', `-${family}`, '-j', 'rule', 'show'])
+  // A table that was never used does not exist yet: that reads as no routes.
+  const routes = await run(host, [
+    'ip',
+    `-${family}`,
+    '-j',
+    'route',
+    'show',
+    'table',
+    String(VPN_TABLE),
+  ])
+  return {
+    rules: rules.code === 0 ? parseIpRules(rules.stdout) : [],
+    routes: routes.code === 0 ? parseIpRoutes(routes.stdout) : [],
+  }
+}
+
+/** Everything the diff needs: five short commands, none per device. */
+export async function observeRouter(host: Host, paths: Paths): Promise<Observed> {
+  return {
+    nftHash: await observeNftHash(host),
+    fw4Include: host.readFile(paths.fw4Include),
+    ip4: await observeIp(host, 4),
+    ip6: await observeIp(host, 6),
+  }
+}
