@@ -1,0 +1,262 @@
+// Per-device sharing with the real daemon in the lab: four DHCP devices in four modes, what the
+// internet sees of each, a live mode change while traffic flows (with a capture on the WAN), a new
+// device getting the default mode, and 500 configured devices.
+//
+//   [lv…-laptop]  (not configured → default mode vpn) ─┐
+//   [lv…-tv]      mediastreamer ──────────────────────┤ br-lan [lv…-router] wan ── [lv…-inet] ── [lv…-vpn]
+//   [lv…-console] direct → vpn (live) ────────────────┤   lanvpn daemon          echo 192.0.2.1
+//   [lv…-guest]   blocked ────────────────────────────┘   capture on wan         smart DNS 192.0.2.54
+//
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
+
+const REPO = resolve(import.meta.dirname, '../..')
+const BUNDLE = join(REPO, 'dist/root/usr/share/lanvpn/lanvpn.js')
+const PLUGIN = join(REPO, 'dist/root/usr/libexec/rpcd/lanvpn')
+
+function wgProfile(id: string, conf: string): { section: string; key: string } {
+  const get = (k: string) => new RegExp(`^${k}\\s*=\\s*(.+)$`, 'm').exec(conf)?.[1].trim() ?? ''
+  const [host, port] = get('Endpoint').split(':')
+  const section = [
+    `config profile '${id}'`,
+    `\toption label '${id}'`,
+    "\toption type 'wireguard'",
+    ...get('Address')
+      .split(/,\s*/)
+      .map((a) => `\tlist address '${a}'`),
+    `\tlist dns '${get('DNS')}'`,
+    `\toption public_key '${get('PublicKey')}'`,
+    `\toption endpoint_host '${host}'`,
+    `\toption endpoint_port '${port}'`,
+    "\tlist allowed_ips '0.0.0.0/0'",
+    "\tlist allowed_ips '::/0'",
+    '',
+  ].join('\n')
+  return { section, key: get('PrivateKey') }
+}
+
+const deviceSection = (mac: string, mode: string) =>
+  `config device 'd_${mac.replace(/:/g, '')}'\n\toption mac '${mac}'\n\toption mode '${mode}'\n`
+
+describe.runIf(labOrFail())('sharing: every device in its mode, changed live', () => {
+  let lab: Lab
+  let prefix: string
+  let iface: string
+  let daemon: LabProcess
+  const status = () => JSON.parse(readFileSync(join(prefix, 'var/run/lanvpn/status.json'), 'utf8'))
+  const echo = async (device: string) =>
+    (await lab.exec(device, ['curl', '-sS', '-m', '4', 'http://192.0.2.1/'])).stdout
+  const rpc = (method: string, args: object) =>
+    JSON.parse(
+      execFileSync(PLUGIN, ['call', method], {
+        input: JSON.stringify(args),
+        env: {
+          ...process.env,
+          LANVPN_PREFIX: prefix,
+          LANVPN_BUNDLE: BUNDLE,
+          LANVPN_RUNTIME: process.execPath,
+          LANVPN_LOG: 'off',
+        },
+        encoding: 'utf8',
+      })
+    )
+  const applied = (hash: string) =>
+    waitFor(
+      'the daemon to apply the change',
+      () => {
+        try {
+          return status().configHash === hash
+        } catch {
+          return false
+        }
+      },
+      20_000
+    )
+
+  beforeAll(async () => {
+    if (!existsSync(BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    lab = await Lab.up({ devices: ['laptop', 'tv', 'console', 'guest'] })
+    iface = `${lab.name}tun`
+    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-sharing-'))
+    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
+    mkdirSync(join(prefix, 'etc/lanvpn/secrets'), { recursive: true, mode: 0o700 })
+    const home = wgProfile('home', lab.clientConf('vpn'))
+    writeFileSync(join(prefix, 'etc/lanvpn/secrets/profile_home'), home.key, { mode: 0o600 })
+    writeFileSync(
+      join(prefix, 'etc/config/lanvpn'),
+      [
+        '',
+        "config globals 'globals'",
+        "\toption connect '1'",
+        "\toption active_profile 'home'",
+        "\toption health_interval '2'",
+        '',
+        home.section,
+        deviceSection(lab.deviceMac('tv'), 'mediastreamer'),
+        deviceSection(lab.deviceMac('console'), 'direct'),
+        deviceSection(lab.deviceMac('guest'), 'blocked'),
+        "config mediastreamer 'mediastreamer'",
+        "\toption enabled '1'",
+        "\toption url 'https://192.0.2.2/activate?ip={ip}&token={token}'",
+        "\tlist dns_server '192.0.2.54'",
+        '',
+      ].join('\n')
+    )
+    daemon = lab.spawn('router', [
+      'env',
+      `LANVPN_PREFIX=${prefix}`,
+      `LANVPN_TUNNEL_IFACE=${iface}`,
+      `LANVPN_LEASE_FILE=${lab.stateDir}/dhcp.leases`,
+      `CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`,
+      'LANVPN_LOG=stderr',
+      process.execPath,
+      BUNDLE,
+      'daemon',
+    ])
+    await waitFor(
+      'the tunnel',
+      () =>
+        existsSync(join(prefix, 'var/run/lanvpn/status.json')) &&
+        status().tunnel.state === 'connected',
+      60_000
+    )
+  })
+
+  afterAll(async () => {
+    await daemon?.kill()
+    if (lab && prefix)
+      await lab.exec('router', [
+        'env',
+        `LANVPN_PREFIX=${prefix}`,
+        `LANVPN_TUNNEL_IFACE=${iface}`,
+        process.execPath,
+        BUNDLE,
+        'cleanup',
+      ])
+    await lab?.down()
+    if (prefix) rmSync(prefix, { recursive: true, force: true })
+  })
+
+  it('shows each device to the internet as its mode says', async () => {
+    expect(await echo('laptop')).toBe('203.0.113.10') // never configured: the default mode, vpn
+    expect(await echo('tv')).toBe('198.51.100.2')
+    expect(await echo('console')).toBe('198.51.100.2')
+    expect(
+      (await lab.exec('guest', ['curl', '-sS', '-m', '3', 'http://192.0.2.1/'])).code
+    ).not.toBe(0)
+  })
+
+  it("answers the mediastreamer device's DNS from the smart DNS, whatever server it asks", async () => {
+    for (const server of ['192.168.50.1', '192.0.2.53']) {
+      const r = await lab.exec('tv', ['busybox', 'nslookup', 'stream.lab.test', server])
+      expect(r.stdout).toContain('192.0.2.80')
+    }
+    // A direct device asks the router's resolver, which asks the normal DNS.
+    expect(
+      (await lab.exec('console', ['busybox', 'nslookup', 'stream.lab.test', '192.168.50.1'])).stdout
+    ).toContain('192.0.2.1')
+  })
+
+  it('gives a blocked device DHCP and nothing past the router', async () => {
+    const renew = await lab.exec('guest', [
+      'busybox',
+      'udhcpc',
+      '-i',
+      'eth0',
+      '-q',
+      '-n',
+      '-t',
+      '3',
+      '-s',
+      '/bin/true',
+    ])
+    expect(renew.code).toBe(0)
+    expect((await lab.exec('guest', ['ping', '-c', '1', '-W', '1', '192.0.2.1'])).code).not.toBe(0)
+    expect(
+      (await lab.exec('guest', ['busybox', 'nslookup', 'lab.test', '192.168.50.1'])).code
+    ).not.toBe(0)
+  })
+
+  it('moves a device from direct to vpn while it sends, and none of its packets take the WAN after', async () => {
+    const before = lab.echoLog().length
+    const load = lab.spawn('console', [
+      'bash',
+      '-c',
+      'while :; do echo x >/dev/udp/192.0.2.1/9000; sleep 0.02; done',
+    ])
+    await waitFor(
+      'the console on the WAN',
+      () =>
+        lab
+          .echoLog()
+          .slice(before)
+          .some((e) => e.proto === 'udp' && e.src === '198.51.100.2'),
+      10_000
+    )
+    const result = rpc('setDeviceMode', { mac: lab.deviceMac('console'), mode: 'vpn' })
+    expect(result).toMatchObject({ ok: true, daemonNotified: true })
+    await applied(result.configHash)
+    const capture = `/tmp/${lab.name}-sharing.pcap`
+    const tcpdump = lab.spawn('router', [
+      'tcpdump',
+      '-i',
+      'wan',
+      '-n',
+      '-U',
+      '-w',
+      capture,
+      'udp port 9000',
+    ])
+    const switched = lab.echoLog().length
+    await waitFor(
+      'the console through the tunnel',
+      () =>
+        lab
+          .echoLog()
+          .slice(switched)
+          .some((e) => e.proto === 'udp' && e.src === '203.0.113.10'),
+      10_000
+    )
+    await new Promise((r) => setTimeout(r, 3000))
+    await load.kill()
+    await tcpdump.kill()
+    const seen = await lab.exec('router', ['tcpdump', '-n', '-r', capture])
+    rmSync(capture, { force: true })
+    expect(seen.stdout.trim()).toBe('')
+    expect(await echo('console')).toBe('203.0.113.10')
+    expect(
+      lab
+        .echoLog()
+        .slice(switched)
+        .filter((e) => e.src === '198.51.100.2' && e.proto === 'udp')
+    ).toEqual([])
+  })
+
+  it('applies 500 configured devices and a change among them', async () => {
+    const cfg = join(prefix, 'etc/config/lanvpn')
+    const macs = Array.from(
+      { length: 500 },
+      (_, i) =>
+        `02:aa:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`
+    )
+    writeFileSync(
+      cfg,
+      readFileSync(cfg, 'utf8') +
+        macs.map((m, i) => deviceSection(m, i % 2 ? 'direct' : 'vpn')).join('')
+    )
+    await lab.exec('router', ['kill', '-HUP', String(status().daemon.pid)])
+    await waitFor('500 devices', () => status().devices.vpn >= 250, 20_000)
+    const set = async (name: string) =>
+      (await lab.exec('router', ['nft', 'list', 'set', 'inet', 'lanvpn', name])).stdout
+    expect((await set('vpn_devices')).match(/02:aa:/g)?.length).toBe(250)
+    expect((await set('direct_devices')).match(/02:aa:/g)?.length).toBe(250)
+    const r = rpc('setDeviceMode', { macs: macs.slice(0, 10), mode: 'blocked' })
+    await applied(r.configHash)
+    expect((await set('blocked_devices')).match(/02:aa:/g)?.length).toBe(10)
+    expect(status().apply).toEqual({ ok: true, errors: [] })
+  })
+})
