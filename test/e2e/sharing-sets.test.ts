@@ -48,6 +48,7 @@ function model(devices: DeviceSets): NftModel {
     tunnelV6: false,
     tunnelDns: { v4: ['10.64.0.1'], v6: [] },
     smartDns: { v4: [], v6: [] },
+    routerViaWan: '',
   }
 }
 

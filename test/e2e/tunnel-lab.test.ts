@@ -291,6 +291,35 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     expect(tvSeen()).toBeGreaterThan(tvBefore)
   })
 
+  it("sends the router's own traffic through the tunnel when asked, but WAN-bound sockets by the WAN", async () => {
+    const cfg = join(prefix, 'etc/config/lanvpn')
+    const routerCurl = (extra: string[] = []) =>
+      lab.exec('router', ['curl', '-sS', '-m', '4', ...extra, 'http://192.0.2.1/'])
+    expect((await routerCurl()).stdout).toBe('198.51.100.2')
+    writeFileSync(
+      cfg,
+      readFileSync(cfg, 'utf8').replace(
+        "option enabled '1'",
+        "option enabled '1'\n\toption router_via_vpn '1'"
+      )
+    )
+    await lab.exec('router', ['kill', '-HUP', String(statusFile().daemon.pid)])
+    await waitFor(
+      'the router through the tunnel',
+      async () => (await routerCurl()).stdout === '203.0.113.20',
+      20_000
+    )
+    // What MediaStreamer does: bound to the WAN device, it must leave by the WAN.
+    expect((await routerCurl(['--interface', 'wan'])).stdout).toBe('198.51.100.2')
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace("\n\toption router_via_vpn '1'", ''))
+    await lab.exec('router', ['kill', '-HUP', String(statusFile().daemon.pid)])
+    await waitFor(
+      'the router on the WAN again',
+      async () => (await routerCurl()).stdout === '198.51.100.2',
+      20_000
+    )
+  })
+
   it('drops vpn devices and keeps direct ones online after a manual disconnect (kill switch always)', async () => {
     const cfg = join(prefix, 'etc/config/lanvpn')
     writeFileSync(

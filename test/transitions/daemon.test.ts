@@ -112,7 +112,7 @@ describe('daemon transitions', () => {
     expect(host.transcript.find((c) => c.argv.join(' ') === 'nft -f -')?.stdin).toContain(
       'set vpn_devices {\n\t\ttype ether_addr\n\t\telements = { 02:00:00:00:50:01 }'
     )
-    expect([...router.rules]).toEqual([[5200, '0x1000000/0xf000000 5201']])
+    expect([...router.rules]).toEqual([[5210, '0x1000000/0xf000000 5201']])
     expect(router.routes).toEqual(['unreachable default metric 4278198272'])
     expect(host.readFile(paths.fw4Include)).toContain('table inet lanvpn {')
     const s = status()

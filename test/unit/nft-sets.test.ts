@@ -86,6 +86,7 @@ describe('set membership changes', () => {
     tunnelV6: true,
     tunnelDns: { v4: ['10.64.0.1'], v6: [] },
     smartDns: { v4: [], v6: [] },
+    routerViaWan: '',
   }
 
   it('tells a membership-only change from one that changes chains', () => {

@@ -102,6 +102,38 @@ describe('the nft model', () => {
   })
 })
 
+describe("the router's own traffic", () => {
+  it('uses the WAN by default: no output marking, no WAN-bound rule', () => {
+    const d = desiredState(config(), { ...up, wanDevice: 'wan' }, 'lanvpn0')
+    expect(d.nft).not.toContain('router_output')
+    expect(d.ip4.rules).toEqual([VPN_RULE])
+  })
+
+  it('goes through the tunnel when asked, except sockets bound to the WAN and the router DNS', () => {
+    const c = config()
+    c.globals.routerViaVpn = true
+    const d = desiredState(c, { ...up, wanDevice: 'eth1' }, 'lanvpn0')
+    expect(d.nft).toContain(
+      '\tchain router_output {\n\t\ttype route hook output priority mangle; policy accept;\n\t\tmeta mark & 0x0f000000 != 0x00000000 return\n\t\toifname != "eth1" return\n\t\tmeta l4proto { tcp, udp } th dport 53 return\n\t\tmeta mark set meta mark & 0xf0ffffff | 0x01000000\n\t}'
+    )
+    expect(d.ip4.rules).toEqual([
+      { priority: 5200, fwmark: '', table: 'main', oif: 'eth1' },
+      VPN_RULE,
+    ])
+    expect(diffIp(d.ip4, empty)[0]).toBe('rule add oif eth1 lookup main priority 5200')
+  })
+
+  it('uses the WAN again while vpn devices do (kill switch auto, disconnected on purpose)', () => {
+    const c = config()
+    c.globals.routerViaVpn = true
+    c.globals.killSwitch = 'auto'
+    c.globals.connect = false
+    const d = desiredState(c, { ...down, wanDevice: 'eth1' }, 'lanvpn0')
+    expect(d.nft).not.toContain('router_output')
+    expect(d.ip4.rules).toEqual([VPN_RULE])
+  })
+})
+
 describe('desired and diff', () => {
   it('first start: the table, the rules and routes, then the persisted include', () => {
     const d = desiredState(config(), down, 'lanvpn0')
@@ -155,7 +187,7 @@ describe('desired and diff', () => {
         kind: 'ip-batch',
         family: 4,
         lines: [
-          'rule del priority 5200 fwmark 0x1000000/0xf000000',
+          'rule del priority 5210 fwmark 0x1000000/0xf000000',
           'route del default dev lanvpn0 table 5201 metric 0',
           'route del unreachable default table 5201 metric 4278198272',
         ],
@@ -164,7 +196,7 @@ describe('desired and diff', () => {
         kind: 'ip-batch',
         family: 6,
         lines: [
-          'rule del priority 5200 fwmark 0x1000000/0xf000000',
+          'rule del priority 5210 fwmark 0x1000000/0xf000000',
           'route del default dev lanvpn0 table 5201 metric 1024',
           'route del unreachable default table 5201 metric 4278198272',
         ],
@@ -175,7 +207,13 @@ describe('desired and diff', () => {
 })
 
 describe('policy routing', () => {
-  const input = { enabled: true, tunnelIface: 'lanvpn0', tunnelUp: true, tunnelV6: true }
+  const input = {
+    enabled: true,
+    tunnelIface: 'lanvpn0',
+    tunnelUp: true,
+    tunnelV6: true,
+    keepOnWan: '',
+  }
 
   it('routes marked traffic to the tunnel with an unreachable default behind it', () => {
     expect(desiredIp(input, 4)).toEqual({
@@ -202,7 +240,7 @@ describe('policy routing', () => {
       routes: [],
     }
     expect(diffIp(desiredIp({ ...input, tunnelUp: false }, 4), observed)).toEqual([
-      'rule add fwmark 0x1000000/0xf000000 lookup 5201 priority 5200',
+      'rule add fwmark 0x1000000/0xf000000 lookup 5201 priority 5210',
       'route replace unreachable default table 5201 metric 4278198272',
       'rule del priority 5210 fwmark 0x5/0xf',
     ])
@@ -211,7 +249,7 @@ describe('policy routing', () => {
   it('reads ip -j rule and route output', () => {
     expect(
       parseIpRules(
-        '[{"priority":5200,"src":"all","fwmark":"0x1000000","fwmask":"0xf000000","table":"5201"}]'
+        '[{"priority":5210,"src":"all","fwmark":"0x1000000","fwmask":"0xf000000","table":"5201"}]'
       )
     ).toEqual([VPN_RULE])
     expect(

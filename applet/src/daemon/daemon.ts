@@ -23,8 +23,10 @@ import { measureLatency } from '../system/latency'
 import type { LevelledHost } from '../system/log'
 import { observeRouter } from '../system/observe'
 import { takeRequests } from '../system/requests'
+import { observeWan } from '../system/wan'
 import { runChecked } from '../system/run'
 import { writeStatus } from '../system/status'
+import { createHistoryRecorder } from './history'
 import { createMediastreamer } from './mediastreamer'
 import { createTunnelDriver } from './tunnel'
 
@@ -33,6 +35,9 @@ import { createTunnelDriver } from './tunnel'
 export const RECONCILE_INTERVAL_MS = 30_000
 
 export type DaemonOptions = { intervalMs?: number }
+
+declare const __LANVPN_VERSION__: string
+const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'dev'
 
 function initialStatus(host: LevelledHost): Status {
   const startedAt = host.wallMs()
@@ -113,7 +118,11 @@ export function runDaemon(
     config = loaded.config
     tunnel.setConfig(config)
     mediastreamer.onConfig(config)
-    const view = tunnel.context()
+    // The WAN device matters only when the router's own traffic uses the tunnel (one ubus call).
+    const wan = config.globals.routerViaVpn
+      ? await observeWan(host, config.globals.wanInterface)
+      : null
+    const view = { ...tunnel.context(), wanDevice: wan?.device || config.globals.wanInterface }
     const model = nftModel(config, view, paths.tunnelIface)
     const desired = desiredState(config, view, paths.tunnelIface)
     let steps = diffState(desired, await observeRouter(host, paths))
@@ -147,6 +156,7 @@ export function runDaemon(
     status.apply = { ok: errors.length === 0, errors }
     status.devices = desired.devices
     status.configHash = loaded.hash
+    history.tick()
     await serveRequests()
     // A stop that came in while this ran has already published the final status.
     if (stopping) return
@@ -202,8 +212,13 @@ export function runDaemon(
     }
   }
 
+  const history = createHistoryRecorder(host, paths, VERSION)
   const tunnel = createTunnelDriver(host, paths, {
-    onChange: () => void reconcile('tunnel'),
+    onChange: () => {
+      // Sessions begin and end with tunnel phases (daemon/history.ts); flash is written only then.
+      history.observe(tunnel.status().state, tunnel.context().profile)
+      void reconcile('tunnel')
+    },
     onProbe: () => {
       // Handshake age and counters for the UI, without a reconcile (RAM only).
       if (stopping || running) return
@@ -225,6 +240,7 @@ export function runDaemon(
       host.log('notice', `stopping on SIG${sig}`)
       if (timer) host.clearTimeout(timer)
       tunnel.stop()
+      void history.stop()
       mediastreamer.stop()
       status.daemon.state = 'stopped'
       publish()

@@ -11,8 +11,8 @@ export function parseRulePriorities(text: string): number[] {
   return out
 }
 
-/** One policy rule as lanvpn compares them. */
-export type IpRule = { priority: number; fwmark: string; table: string }
+/** One policy rule as lanvpn compares them (`oif` only for the WAN-bound exception). */
+export type IpRule = { priority: number; fwmark: string; table: string; oif?: string }
 
 /** One route of a table as lanvpn compares them: `unreachable default` or `default dev X`. */
 export type IpRoute = { dst: string; type: 'unicast' | 'unreachable'; dev: string; metric: number }
@@ -28,11 +28,15 @@ function parseJsonArray(text: string): Array<Record<string, unknown>> {
 
 /** `ip -j rule show` → rules (fwmark as "0x1000000/0xf000000", or '' without one). */
 export function parseIpRules(text: string): IpRule[] {
-  return parseJsonArray(text).map((r) => ({
-    priority: Number(r.priority ?? 0),
-    fwmark: r.fwmark ? `${String(r.fwmark)}${r.fwmask ? `/${String(r.fwmask)}` : ''}` : '',
-    table: String(r.table ?? ''),
-  }))
+  return parseJsonArray(text).map((r) => {
+    const rule: IpRule = {
+      priority: Number(r.priority ?? 0),
+      fwmark: r.fwmark ? `${String(r.fwmark)}${r.fwmask ? `/${String(r.fwmask)}` : ''}` : '',
+      table: String(r.table ?? ''),
+    }
+    if (r.oif) rule.oif = String(r.oif)
+    return rule
+  })
 }
 
 /** `ip -j route show table N` → routes. Kernel-added fields (flags, pref, protocol) are ignored. */

@@ -14,11 +14,15 @@ export type IpDesiredInput = {
   /** The tunnel interface exists and is up. */
   tunnelUp: boolean
   tunnelV6: boolean
+  /** When the router's own traffic uses the tunnel: the WAN device whose bound sockets (the
+   * MediaStreamer registration, latency pings) must still use main. '' otherwise. */
+  keepOnWan: string
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`
+/** Marked traffic → the VPN table. After the WAN-bound exception (PRIO_BASE), before main. */
 export const VPN_RULE: IpRule = {
-  priority: PRIO_BASE,
+  priority: PRIO_BASE + 10,
   fwmark: `${hex(MARK_VPN)}/${hex(MARK_MASK)}`,
   table: String(VPN_TABLE),
 }
@@ -38,7 +42,10 @@ export function desiredIp(input: IpDesiredInput, family: Family): IpState {
       dev: input.tunnelIface,
       metric: family === 6 ? 1024 : 0,
     })
-  return { rules: [VPN_RULE], routes }
+  const rules = input.keepOnWan
+    ? [{ priority: PRIO_BASE, fwmark: '', table: 'main', oif: input.keepOnWan }, VPN_RULE]
+    : [VPN_RULE]
+  return { rules, routes }
 }
 
 /** Only rules in our priority window are ours. */
@@ -47,7 +54,15 @@ export function ownedRules(rules: IpRule[]): IpRule[] {
 }
 
 const sameRule = (a: IpRule, b: IpRule) =>
-  a.priority === b.priority && a.fwmark === b.fwmark && a.table === b.table
+  a.priority === b.priority &&
+  a.fwmark === b.fwmark &&
+  a.table === b.table &&
+  (a.oif ?? '') === (b.oif ?? '')
+
+function ruleSpec(r: IpRule): string {
+  const match = r.oif ? `oif ${r.oif}` : `fwmark ${r.fwmark}`
+  return `${match} lookup ${r.table} priority ${r.priority}`
+}
 const sameRoute = (a: IpRoute, b: IpRoute) =>
   a.dst === b.dst && a.type === b.type && a.dev === b.dev && a.metric === b.metric
 
@@ -62,8 +77,7 @@ export function diffIp(desired: IpState, observed: IpState): string[] {
   const del: string[] = []
   const owned = ownedRules(observed.rules)
   for (const r of desired.rules)
-    if (!owned.some((o) => sameRule(o, r)))
-      add.push(`rule add fwmark ${r.fwmark} lookup ${r.table} priority ${r.priority}`)
+    if (!owned.some((o) => sameRule(o, r))) add.push(`rule add ${ruleSpec(r)}`)
   for (const o of owned)
     if (!desired.rules.some((r) => sameRule(o, r)))
       del.push(`rule del priority ${o.priority}${o.fwmark ? ` fwmark ${o.fwmark}` : ''}`)

@@ -18,6 +18,8 @@ export type TunnelView = {
   profile: Profile | null
   /** The interface exists and is configured. */
   up: boolean
+  /** The WAN's Linux device; needed only when the router's own traffic uses the tunnel. */
+  wanDevice?: string
 }
 
 /** What lanvpn found on the router. */
@@ -76,6 +78,7 @@ export function nftModel(config: Config, tunnel: TunnelView, tunnelIface: string
     tunnelV6: g.ipv6 && hasV6(profile),
     tunnelDns: dnsOf(profile?.dns ?? []),
     smartDns: ms.enabled ? dnsOf(ms.dnsServers) : { v4: [], v6: [] },
+    routerViaWan: g.routerViaVpn ? (tunnel.wanDevice ?? '') : '',
   }
 }
 
@@ -86,7 +89,13 @@ export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: st
     Object.entries(model.devices).map(([mode, macs]) => [mode, macs.length])
   ) as Record<DeviceMode, number>
   const enabled = config.globals.enabled
-  const ipInput = { enabled, tunnelIface, tunnelUp: tunnel.up, tunnelV6: model.tunnelV6 }
+  const ipInput = {
+    enabled,
+    tunnelIface,
+    tunnelUp: tunnel.up,
+    tunnelV6: model.tunnelV6,
+    keepOnWan: model.vpnBypassed ? '' : model.routerViaWan,
+  }
   if (!enabled) {
     return {
       nft: null,
@@ -100,7 +109,7 @@ export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: st
   // The persisted version is closed and uses the configured location (not a failover one), so it
   // changes only when the user changes something: no flash writes while idling or failing over.
   const active = config.profiles.find((p) => p.id === config.globals.activeProfile) ?? null
-  const closed = nftModel(config, { profile: active, up: false }, tunnelIface)
+  const closed = nftModel(config, { ...tunnel, profile: active, up: false }, tunnelIface)
   const nft = renderNftTable(model)
   return {
     nft,

@@ -44,6 +44,8 @@ export type NftModel = {
   tunnelDns: { v4: string[]; v6: string[] }
   /** The MediaStreamer smart-DNS servers (empty: mediastreamer devices use the router's DNS). */
   smartDns: { v4: string[]; v6: string[] }
+  /** The WAN device when the router's own traffic goes through the tunnel, else ''. */
+  routerViaWan: string
 }
 
 /** nft set name per device mode. */
@@ -122,6 +124,24 @@ function dnsChains(m: NftModel): string[] {
   return lines
 }
 
+/** The router's own traffic through the tunnel (setting router_via_vpn): what the main table would
+ * send out of the WAN gets the vpn mark and is routed again, into the VPN table. Not: the tunnel's
+ * own packets (they carry MARK_TUNNEL), traffic to the LAN or loopback, sockets bound to the WAN
+ * (an `ip rule oif` sends those to main: MediaStreamer's registration must leave by the WAN), and
+ * the router's DNS (it resolves the VPN server's name before the tunnel is up). */
+function routerChain(m: NftModel): string[] {
+  if (!m.routerViaWan || m.vpnBypassed) return []
+  return [
+    '\tchain router_output {',
+    '\t\ttype route hook output priority mangle; policy accept;',
+    `\t\tmeta mark & ${hex(MARK_MASK)} != 0x00000000 return`,
+    `\t\toifname != ${quote(m.routerViaWan)} return`,
+    '\t\tmeta l4proto { tcp, udp } th dport 53 return',
+    `\t\t${setMark(MARK_VPN)}`,
+    '\t}',
+  ]
+}
+
 function filterChains(m: NftModel): string[] {
   const tun = quote(m.tunnelIface)
   const ks = [
@@ -165,6 +185,7 @@ export function renderNftTable(m: NftModel): string {
     ...markChain(m),
     ...dnsChains(m),
     ...filterChains(m),
+    ...routerChain(m),
   ]
   const applied = [
     '\tset applied {',
