@@ -18,6 +18,8 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { reportPackageSize } from './bench-ipk.mjs'
 import { benchSharing } from './bench-sharing.mjs'
+import { benchLab } from './bench-lab.mjs'
+import { build } from 'esbuild'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = join(ROOT, 'dist')
@@ -164,12 +166,85 @@ function benchIpk() {
   )
 }
 
+/** IP-echo queries per hour at steady state, from the real scheduler on a simulated clock: behind a
+ * private WAN (the echo is the only way to learn the public address) and behind a public one. */
+async function benchEchoRate() {
+  const out = await build({
+    stdin: {
+      resolveDir: ROOT,
+      contents: `export * from './applet/src/core/mediastreamer/scheduler.ts'`,
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    logLevel: 'error',
+  })
+  const m = await import(`data:text/javascript,${encodeURIComponent(out.outputFiles[0].text)}`)
+  for (const [kind, wan] of [
+    ['private', '192.168.1.2'],
+    ['public', '81.2.69.160'],
+  ]) {
+    let state = m.initialState()
+    let now = 0
+    let timerAt = Infinity
+    let echoes = 0
+    const queue = [
+      {
+        kind: 'start',
+        settings: { enabled: true, fingerprint: 'x', echoUrls: ['https://echo.example/'] },
+      },
+    ]
+    const run = () => {
+      while (queue.length) {
+        const r = m.step(state, queue.shift(), now)
+        state = r.state
+        for (const a of r.actions) {
+          if (a.kind === 'readWan') queue.push({ kind: 'wanChanged', address: wan })
+          if (a.kind === 'echo') {
+            echoes++
+            queue.push({ kind: 'echoResult', seq: a.seq, address: '81.2.69.160', message: '' })
+          }
+          if (a.kind === 'register')
+            queue.push({
+              kind: 'registerResult',
+              seq: a.seq,
+              outcome: { next: 'ok', message: 'ok' },
+            })
+          if (a.kind === 'timer') timerAt = a.atMs
+          if (a.kind === 'cancelTimer') timerAt = Infinity
+        }
+      }
+    }
+    run()
+    const firstHourEnd = 2 * 3600_000
+    let counted = 0
+    while (timerAt <= firstHourEnd) {
+      now = timerAt
+      timerAt = Infinity
+      const before = echoes
+      queue.push({ kind: 'timer' })
+      run()
+      if (now > 3600_000) counted += echoes - before
+    }
+    row(
+      `IP-echo queries per hour, ${kind} WAN`,
+      `${counted}`,
+      'at most 6 (one per 10 min)',
+      counted <= 6 ? 'ok' : 'over'
+    )
+  }
+}
+
 benchBundle()
 benchQuickjsStart()
 benchRpcCall()
 benchWebui()
 benchIpk()
 for (const r of await benchSharing()) rows.push(r)
+await benchEchoRate()
+for (const r of await benchLab()) rows.push(r)
 
 mkdirSync(join(ROOT, 'bench'), { recursive: true })
 const md = [
