@@ -135,7 +135,12 @@ start_daemon() {
   log "[+] demo: starting lanvpnd in $LAB-router (log: $DEMO_STATE/logs/daemon.log)"
   # setsid: Ctrl-C reaches only this script, which then stops everything in order. setsid, ip
   # netns exec and env all exec (none is a process-group leader here), so $! is node's pid.
+  # The lab's dnsmasq keeps its leases in the lab state, and the lab's MediaStreamer provider
+  # speaks HTTPS with the lab's own CA.
+  local lab_state=/run/lanvpn-lab/$LAB
   setsid ip netns exec "$LAB-router" env LANVPN_PREFIX="$PREFIX" LANVPN_LOG=stderr \
+    LANVPN_TUNNEL_IFACE="${LAB}tun" LANVPN_LEASE_FILE="$lab_state/dhcp.leases" \
+    CURL_CA_BUNDLE="$lab_state/provider/ca.pem" \
     node "$BUNDLE" daemon </dev/null >>"$DEMO_STATE/logs/daemon.log" 2>&1 &
   echo $! >"$DEMO_STATE/pids/daemon"
 }
