@@ -8,9 +8,10 @@
 #            | to-router 198.51.100.1/24 2001:db8:100::1/64
 #          inet  lo: 192.0.2.1 (echo) 192.0.2.2 (API, HTTPS) 192.0.2.53 (DNS) 192.0.2.54 (smart DNS) 2001:db8:2::1 (echo v6)
 #            | br-inet 203.0.113.1/24 2001:db8:113::1/64
-#       +----+-----------------------+
-#      vpn 203.0.113.10            vpn2 203.0.113.20
-#      ${LAB}srv 10.64.0.1/24      ${LAB}srv2 10.65.0.1/24   (wireguard-go, :51820, NAT out, DNS)
+#       +----+-----------------------+---------------------------+
+#      vpn 203.0.113.10            vpn2 203.0.113.20            ovpn 203.0.113.30
+#      ${LAB}srv 10.64.0.1/24      ${LAB}srv2 10.65.0.1/24      ovpnsrv 10.66.0.1/24 (openvpn, udp 1194,
+#      (wireguard-go, :51820, NAT out, DNS)                      user/password, NAT out, DNS)
 #
 # Usage: lab.sh up|down|status|reload-fw4|exec <short-ns> <cmd...>
 # Env:   LAB (name prefix, default lv), LAB_STATE (default /run/lanvpn-lab/$LAB),
@@ -23,7 +24,7 @@ LAB_DEVICES=${LAB_DEVICES:-laptop tv console}
 LAB_WAIT_S=${LAB_WAIT_S:-15}
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Fixed namespaces besides the devices; vpn2 is the failover server.
-INFRA_NS="router inet vpn vpn2"
+INFRA_NS="router inet vpn vpn2 ovpn"
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "[!] $*"; exit 1; }
@@ -59,9 +60,9 @@ check_names() {
 
 check_tools() {
   local tool
-  for tool in ip nft wg wireguard-go dnsmasq busybox node; do
+  for tool in ip nft wg wireguard-go dnsmasq busybox node openvpn openssl; do
     command -v "$tool" >/dev/null ||
-      die "missing $tool (apt-get install -y wireguard-go wireguard-tools nftables iproute2 dnsmasq-base busybox)"
+      die "missing $tool (apt-get install -y wireguard-go wireguard-tools nftables iproute2 dnsmasq-base busybox openvpn openssl)"
   done
   [ "$(id -u)" = 0 ] || die "the lab needs root"
 }
@@ -249,6 +250,117 @@ PersistentKeepalive = 25
 EOF
 }
 
+# The OpenVPN server a provider would run: 203.0.113.30, UDP 1194, tun ovpnsrv 10.66.0.1/24, NAT
+# out, a resolver on 10.66.0.1 (TXT whoami.lab.test = ovpn). Certificates from a lab CA, a
+# tls-crypt key, and a user name and password the server checks with a script (the SERVER's
+# config runs it; a client profile must never). Writes the provider-style client-ovpn.ovpn.
+make_ovpn() {
+  local ns=ovpn addr=203.0.113.30 dir=$LAB_STATE/ovpn
+  in_ns "$ns" sysctl -qw net.ipv4.ip_forward=1
+  ip_ns inet link add "to-$ns" type veth peer name eth0 netns "$LAB-$ns"
+  ip_ns inet link set "to-$ns" master br-inet up
+  ip_ns "$ns" addr add "$addr/24" dev eth0
+  ip_ns "$ns" link set eth0 up
+  ip_ns "$ns" route add default via 203.0.113.1
+  make_ovpn_pki "$dir"
+  render_ovpn_server "$dir" "$addr" >"$dir/server.conf"
+  start_daemon ovpn-server "$ns" openvpn --config "$dir/server.conf"
+  wait_for 100 ovpn_ready || die "openvpn server did not start: $(log_tail ovpn-server)"
+  render_vpn_nat 10.66.0 fd66 | in_ns "$ns" nft -f -
+  dnsmasq_simple "$ns" 10.66.0.1 "$ns"
+  render_ovpn_client "$dir" "$addr" >"$LAB_STATE/client-ovpn.ovpn"
+  chmod 600 "$LAB_STATE/client-ovpn.ovpn"
+}
+
+ovpn_ready() { ip -n "$LAB-ovpn" -4 addr show dev ovpnsrv 2>/dev/null | grep -q 'inet 10.66.0.1/'; }
+
+# A lab CA, server and client certificates (EC P-256: fast), a tls-crypt key, the credentials
+# (labuser and a random password, in $1/credentials) and the server's check script.
+make_ovpn_pki() {
+  local dir=$1 who eku
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3)
+  mkdir -p "$dir/tmp"
+  chmod 700 "$dir"
+  log "[+] NS host: openssl: lab CA, server and client certificates in $dir"
+  openssl req -x509 "${ec[@]}" -keyout "$dir/ca.key" -out "$dir/ca.pem" -subj "/CN=lanvpn lab CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  for who in server client; do
+    if [ $who = server ]; then eku=serverAuth; else eku=clientAuth; fi
+    openssl req "${ec[@]}" -keyout "$dir/$who.key" -out "$dir/$who.csr" -subj "/CN=lab-$who" 2>/dev/null
+    openssl x509 -req -in "$dir/$who.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+      -days 3 -out "$dir/$who.pem" -extfile <(printf '%s\n' basicConstraints=CA:FALSE \
+        keyUsage=critical,digitalSignature,keyAgreement "extendedKeyUsage=$eku") 2>/dev/null
+  done
+  in_ns host openvpn --genkey secret "$dir/tls-crypt.key"
+  (umask 077 && printf 'labuser\n%s\n' "$(openssl rand -hex 12)" >"$dir/credentials")
+  # auth-user-pass-verify via-file: $1 holds "user\npassword\n", exactly as credentials does.
+  printf '#!/bin/sh\nexec cmp -s "$1" %s\n' "$dir/credentials" >"$dir/verify.sh"
+  chmod 700 "$dir/verify.sh"
+}
+
+render_ovpn_server() {
+  local dir=$1 addr=$2
+  cat <<EOF
+local $addr
+port 1194
+proto udp
+dev ovpnsrv
+dev-type tun
+topology subnet
+server 10.66.0.0 255.255.255.0
+ca $dir/ca.pem
+cert $dir/server.pem
+key $dir/server.key
+dh none
+tls-crypt $dir/tls-crypt.key
+keepalive 2 10
+persist-key
+persist-tun
+push "dhcp-option DNS 10.66.0.1"
+script-security 2
+auth-user-pass-verify $dir/verify.sh via-file
+tmp-dir $dir/tmp
+verb 3
+EOF
+}
+
+# What a provider hands out: inline certificates and keys, auth-user-pass, and the lines lanvpn's
+# import must refuse or neutralise (scripts, script-security, redirect-gateway).
+render_ovpn_client() {
+  local dir=$1 addr=$2
+  cat <<EOF
+# lanvpn lab provider profile
+client
+dev tun
+proto udp
+remote $addr 1194
+resolv-retry infinite
+nobind
+persist-key
+persist-tun
+remote-cert-tls server
+auth-user-pass
+dhcp-option DNS 10.66.0.1
+redirect-gateway def1
+script-security 2
+up /etc/openvpn/update-resolv-conf
+down /etc/openvpn/update-resolv-conf
+verb 3
+<ca>
+$(cat "$dir/ca.pem")
+</ca>
+<cert>
+$(cat "$dir/client.pem")
+</cert>
+<key>
+$(cat "$dir/client.key")
+</key>
+<tls-crypt>
+$(cat "$dir/tls-crypt.key")
+</tls-crypt>
+EOF
+}
+
 start_echo() {
   start_daemon echo inet node "$LAB_DIR/echo-server.mjs" --log "$LAB_STATE/echo.log" \
     --ready "$LAB_STATE/echo.ready" --tcp 192.0.2.1:80 --tcp '[2001:db8:2::1]:80' --udp 192.0.2.1:9000
@@ -324,6 +436,7 @@ up_lab() {
   make_router
   make_vpn vpn 203.0.113.10 10.64.0 fd64 "${LAB}srv"
   make_vpn vpn2 203.0.113.20 10.65.0 fd65 "${LAB}srv2"
+  make_ovpn
   start_echo
   start_provider
   make_devices

@@ -7,7 +7,17 @@ import { fileURLToPath } from 'node:url'
 
 const LAB_SH = fileURLToPath(new URL('../../scripts/lab/lab.sh', import.meta.url))
 const DEFAULT_DEVICES = ['laptop', 'tv', 'console']
-const TOOLS = ['ip', 'nft', 'wg', 'wireguard-go', 'dnsmasq', 'busybox', 'curl']
+const TOOLS = [
+  'ip',
+  'nft',
+  'wg',
+  'wireguard-go',
+  'dnsmasq',
+  'busybox',
+  'curl',
+  'openvpn',
+  'openssl',
+]
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
 /** Result of a command: a non-zero exit is a value, not an exception (unless `check` is set). */
@@ -147,7 +157,7 @@ export class Lab {
     return lab
   }
 
-  /** Runs argv in namespace `<name>-<ns>` (ns: router, inet, vpn, vpn2 or a device) and logs
+  /** Runs argv in namespace `<name>-<ns>` (ns: router, inet, vpn, vpn2, ovpn or a device) and logs
    * `[+] NS <ns>: <cmd>`. Default timeout 30 s (code 124 on timeout); `check` throws on
    * non-zero. */
   async exec(ns: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -231,6 +241,17 @@ export class Lab {
    * with Address and DNS). */
   clientConf(server: 'vpn' | 'vpn2'): string {
     return readFileSync(`${this.stateDir}/client-${server}.conf`, 'utf8')
+  }
+
+  /** The OpenVPN profile the `ovpn` server's provider issues (inline <ca>, <cert>, <key>,
+   * <tls-crypt>, `auth-user-pass`, and hostile lines an import must refuse: `up`, `script-security`,
+   * `redirect-gateway`), with the user name and password the server accepts. Secret. */
+  clientOvpn(): { text: string; username: string; password: string } {
+    const [username = '', password = ''] = readFileSync(
+      `${this.stateDir}/ovpn/credentials`,
+      'utf8'
+    ).split('\n')
+    return { text: readFileSync(`${this.stateDir}/client-ovpn.ovpn`, 'utf8'), username, password }
   }
 
   /** The full namespace name of a short one: `router` → `<name>-router`. */

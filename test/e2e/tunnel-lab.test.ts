@@ -11,6 +11,7 @@
 //   [lv…-tv] direct ──┘   lanvpn daemon, <lab>tun (wg)      └─ [lv…-vpn2] 203.0.113.20 wg 10.65.0.1
 //                          capture: tcpdump -i wan            echo 192.0.2.1, dns 192.0.2.53
 //
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -289,6 +290,34 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     expect(leaked.stdout.trim().split('\n').filter(Boolean)).toEqual([])
     // Positive control: the direct device was seen throughout.
     expect(tvSeen()).toBeGreaterThan(tvBefore)
+  })
+
+  it('measures the latency to every location over the WAN when asked through rpc', async () => {
+    const plugin = join(REPO, 'dist/root/usr/libexec/rpcd/lanvpn')
+    const reply = JSON.parse(
+      execFileSync(plugin, ['call', 'testLatency'], {
+        input: '{}',
+        env: {
+          ...process.env,
+          LANVPN_PREFIX: prefix,
+          LANVPN_BUNDLE: BUNDLE,
+          LANVPN_RUNTIME: process.execPath,
+          LANVPN_LOG: 'off',
+        },
+        encoding: 'utf8',
+      })
+    )
+    expect(reply).toMatchObject({ daemonNotified: true })
+    const done = await waitFor(
+      'the latency results',
+      () => {
+        const l = statusFile()?.latency
+        return l && !l.running && l.results.length === 2 && l
+      },
+      30_000
+    )
+    expect(done.results.map((r: { id: string }) => r.id).sort()).toEqual(['backup', 'home'])
+    for (const r of done.results) expect(r.ms).toBeGreaterThan(0)
   })
 
   it("sends the router's own traffic through the tunnel when asked, but WAN-bound sockets by the WAN", async () => {

@@ -18,6 +18,8 @@ import type { TimerHandle } from '../host/host'
 import type { Status } from '../rpc/types'
 import { readSecret } from '../system/files'
 import { pskSecret, wgKeySecret } from '../system/profiles'
+import { readOpenvpnCounters, stopOpenvpn, tunDeviceUp } from '../system/openvpn'
+import { bringUpOpenvpn, checkOpenvpn } from './tunnel-openvpn'
 import type { LevelledHost } from '../system/log'
 import { runChecked } from '../system/run'
 import {
@@ -84,6 +86,8 @@ export function createTunnelDriver(
   let config: Config | null = null
   let up = false
   let kind: WgKind | null = null
+  /** openvpn was started (or found running) for the current location. */
+  let ovpnRunning = false
   let peers: WgPeerState[] = []
   let queue: Promise<void> = Promise.resolve()
   let probeTimer: TimerHandle | null = null
@@ -117,6 +121,8 @@ export function createTunnelDriver(
     if (action.kind === 'tear-down') {
       up = false
       peers = []
+      ovpnRunning = false
+      await stopOpenvpn(host, paths.runDir)
       await deleteWgInterface(host, iface)
       onChange()
       return
@@ -126,14 +132,28 @@ export function createTunnelDriver(
       return dispatch({ kind: 'up-result', ok: false, reason: 'this location was deleted' })
     if (action.kind === 'reresolve') return reresolve(profile)
     const reason = await bringUp(profile)
-    up = reason === ''
+    // openvpn's device appears only once the server accepted us; until then routing must not
+    // point at it (the probe below notices when it comes).
+    up = reason === '' && (profile.type === 'wireguard' || tunDeviceUp(host, iface))
     onChange()
     dispatch(up ? { kind: 'up-result', ok: true } : { kind: 'up-result', ok: false, reason })
+    // Probe at once rather than after a whole interval: "connected" shows as soon as the server
+    // answers (the ping's own 2 s timeout covers the first handshake).
+    if (up) probeNow()
   }
 
   /** Returns '' on success, else why not, in plain words. */
   async function bringUp(profile: Profile): Promise<string> {
-    if (profile.type !== 'wireguard') return 'OpenVPN locations cannot be connected yet'
+    if (profile.type === 'openvpn') {
+      // A WireGuard interface of the same name would stop openvpn from creating its device.
+      if (kind) await deleteWgInterface(host, iface)
+      kind = null
+      peers = []
+      const why = await bringUpOpenvpn(host, paths, profile)
+      ovpnRunning = why === ''
+      return why
+    }
+    await stopOpenvpn(host, paths.runDir)
     const key = readSecret(host, paths, wgKeySecret(profile.id))
     if (!key) return 'the private key of this location is missing: import it again'
     const setups: WgPeerSetup[] = profile.peers.map((p, i) => ({
@@ -170,13 +190,31 @@ export function createTunnelDriver(
   async function probe(): Promise<void> {
     probeTimer = null
     const profile = profileById(currentProfile(health))
-    if (stopped || !profile || !up) return scheduleProbe()
-    if (!(await wgInterfaceExists(host, iface))) {
+    if (stopped || !profile) return scheduleProbe()
+    if (profile.type === 'openvpn') {
+      const seen = checkOpenvpn(host, paths)
+      if (seen === 'gone') {
+        // Only an openvpn that ran and died is lost; one that never started stays failed.
+        if (!ovpnRunning) return scheduleProbe()
+        ovpnRunning = false
+        up = false
+        onChange()
+        return dispatch({ kind: 'lost' })
+      }
+      if ((seen === 'up') !== up) {
+        up = seen === 'up'
+        onChange()
+      }
+      if (!up) return dispatch({ kind: 'probe', ok: false })
+    }
+    if (!up) return scheduleProbe()
+    const isWg = profile.type === 'wireguard'
+    if (isWg && !(await wgInterfaceExists(host, iface))) {
       up = false
       onChange()
       return dispatch({ kind: 'lost' })
     }
-    peers = await observeWgPeers(host, iface)
+    if (isWg) peers = await observeWgPeers(host, iface)
     const target = probeTarget(config!, profile)
     const nowS = host.wallMs() / 1000
     const ok = target
@@ -184,6 +222,12 @@ export function createTunnelDriver(
       : peers.some((p) => p.latestHandshake > 0 && nowS - p.latestHandshake < 180)
     dispatch({ kind: 'probe', ok })
     hooks.onProbe?.()
+  }
+
+  function probeNow() {
+    if (probeTimer) host.clearTimeout(probeTimer)
+    probeTimer = null
+    queue = queue.then(probe).catch(() => undefined)
   }
 
   function scheduleProbe() {
@@ -221,6 +265,8 @@ export function createTunnelDriver(
         out.rxBytes = peers.reduce((n, p) => n + p.rxBytes, 0)
         out.txBytes = peers.reduce((n, p) => n + p.txBytes, 0)
         if (kind) out.implementation = kind
+        const ovpn = ovpnRunning ? readOpenvpnCounters(host, paths.runDir) : null
+        if (ovpn) Object.assign(out, ovpn, { implementation: 'openvpn' })
       }
       return out
     },

@@ -6,12 +6,13 @@ import { parseRulePriorities } from '../core/observe/ip'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import { observeNftTables } from './nft'
+import { stopOpenvpn } from './openvpn'
 import { run } from './run'
 
 export type CleanupReport = { removed: string[]; errors: string[] }
 
-/** Removes our nft table, ip rules in our priority window, our route table, the tunnel interface and
- * our runtime files. Each step runs even when an earlier one failed. */
+/** Removes our nft table, ip rules in our priority window, our route table, the openvpn we
+ * started, the tunnel interface and our runtime files. Each step runs even when an earlier one failed. */
 export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> {
   const report: CleanupReport = { removed: [], errors: [] }
   const attempt = async (what: string, argv: string[]) => {
@@ -54,6 +55,14 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
         'table',
         String(VPN_TABLE),
       ])
+  }
+
+  // openvpn (found by its pid file, checked against /proc) takes its tun device with it; its run
+  // config, pid and status files go too.
+  try {
+    if (await stopOpenvpn(host, paths.runDir)) report.removed.push('openvpn')
+  } catch (e) {
+    report.errors.push(`openvpn: ${e instanceof Error ? e.message : String(e)}`)
   }
 
   const link = await run(host, ['ip', 'link', 'show', 'dev', paths.tunnelIface])

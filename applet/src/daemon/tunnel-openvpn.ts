@@ -1,0 +1,75 @@
+// The OpenVPN half of the tunnel driver (daemon/tunnel.ts): bring a location up by running openvpn
+// with lanvpn's run config, and tell the probe whether it still runs and its device is up.
+//
+// Addresses: openvpn sets the pushed address and MTU on lanvpn's tun device itself. Routes: none
+// (`route-noexec`); the VPN table's `default dev <tunnel>` is lanvpn's. DNS: the profile's DNS
+// (the file's `dhcp-option DNS` lines, read at import) is what the nft redirect uses; a DNS the
+// server pushes is not read: that needs an --up script, and lanvpn runs no script. A profile whose
+// file names no DNS therefore drops its devices' DNS (fail closed, never a leak to the WAN).
+import type { Paths } from '../core/paths'
+import type { Profile } from '../core/config/types'
+import { renderOvpnRunConfig } from '../core/tunnel/ovpn'
+import type { Host } from '../host/host'
+import { hasSecret, readSecret } from '../system/files'
+import {
+  openvpnPid,
+  runningOpenvpnConfig,
+  startOpenvpn,
+  stopOpenvpn,
+  tunDeviceUp,
+} from '../system/openvpn'
+import { ovpnAuthSecret, ovpnConfigSecret } from '../system/profiles'
+import { run } from '../system/run'
+
+const sleep = (host: Host, ms: number) =>
+  new Promise<void>((resolve) => host.setTimeout(resolve, ms))
+
+/** How long bring-up waits for the device before leaving the rest to the probe: a usual connect
+ * takes a second or two, and routing then follows at once instead of one probe later. */
+const DEVICE_WAIT_MS = 10_000
+const DEVICE_POLL_MS = 250
+
+/** The run config for a profile, or why there is none. The password file is the root-only secret
+ * itself (auth-user-pass reads it): no copy, never argv. */
+export function openvpnRunConfig(host: Host, paths: Paths, profile: Profile): string | Error {
+  const sanitised = readSecret(host, paths, ovpnConfigSecret(profile.id))
+  if (!sanitised) return new Error('the settings of this location are missing: import it again')
+  // files.ts names secrets `<secretsDir>/<name>`; openvpn needs the path, not the content.
+  const auth = ovpnAuthSecret(profile.id)
+  const authFile = hasSecret(host, paths, auth) ? `${paths.secretsDir}/${auth}` : undefined
+  return renderOvpnRunConfig(sanitised, { dev: paths.tunnelIface, authFile })
+}
+
+/** Starts openvpn for `profile`, or keeps the one already running with the same run config (a
+ * daemon restart must not cut a working tunnel). Returns '' when openvpn runs — its device may
+ * still be coming — else why not, in plain words. */
+export async function bringUpOpenvpn(host: Host, paths: Paths, profile: Profile): Promise<string> {
+  const iface = paths.tunnelIface
+  const runConfig = openvpnRunConfig(host, paths, profile)
+  if (runConfig instanceof Error) return runConfig.message
+  if (runningOpenvpnConfig(host, paths.runDir) === runConfig) return ''
+  await stopOpenvpn(host, paths.runDir)
+  // A device of that name left from before (a WireGuard location, a crash) would stop openvpn.
+  if (host.stat(`/sys/class/net/${iface}`)) await run(host, ['ip', 'link', 'del', 'dev', iface])
+  try {
+    await startOpenvpn(host, paths.runDir, runConfig)
+  } catch (e) {
+    return `openvpn could not be started (${e instanceof Error ? e.message : String(e)})`
+  }
+  for (let waited = 0; waited < DEVICE_WAIT_MS; waited += DEVICE_POLL_MS) {
+    if (tunDeviceUp(host, iface)) return ''
+    if (!openvpnPid(host, paths.runDir)) {
+      await stopOpenvpn(host, paths.runDir)
+      return 'openvpn stopped at once: the profile may not suit this openvpn version'
+    }
+    await sleep(host, DEVICE_POLL_MS)
+  }
+  return ''
+}
+
+/** What the probe needs to know before pinging: openvpn is `gone` (died or was killed), still
+ * `connecting` (runs, no device yet: the server has not accepted us), or `up`. No process. */
+export function checkOpenvpn(host: Host, paths: Paths): 'gone' | 'connecting' | 'up' {
+  if (!openvpnPid(host, paths.runDir)) return 'gone'
+  return tunDeviceUp(host, paths.tunnelIface) ? 'up' : 'connecting'
+}

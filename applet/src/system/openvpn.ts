@@ -1,0 +1,97 @@
+// The openvpn process of the active location: start it as a daemon of its own with lanvpn's run
+// config, find it again (also after lanvpnd restarted), read its counters, stop it. Runs commands
+// and reads files; the decisions live in daemon/tunnel.ts, the parsing in core/observe/openvpn.ts.
+import {
+  isLiveProcStat,
+  isOurOpenvpn,
+  isUpFlags,
+  parseOpenvpnStatus,
+  parsePidFile,
+  type OpenvpnCounters,
+} from '../core/observe/openvpn'
+import { openvpnArgv, openvpnFiles } from '../core/tunnel/openvpn-run'
+import type { Host } from '../host/host'
+import { runChecked } from './run'
+
+const sleep = (host: Host, ms: number) =>
+  new Promise<void>((resolve) => host.setTimeout(resolve, ms))
+
+// /proc and /sys entries vanish when the process or device does, sometimes between open and read.
+function readOrNull(host: Host, path: string): string | null {
+  try {
+    return host.readFile(path)
+  } catch {
+    return null
+  }
+}
+
+/** The pid of the openvpn lanvpn started for `runDir`, or 0 when none runs (no pid file, a stale
+ * one, a pid now used by another program, or a zombie). Reads /proc only: no process. */
+export function openvpnPid(host: Host, runDir: string): number {
+  const files = openvpnFiles(runDir)
+  const pid = parsePidFile(host.readFile(files.pid))
+  if (pid === 0) return 0
+  if (!isOurOpenvpn(readOrNull(host, `/proc/${pid}/cmdline`), files.config)) return 0
+  return isLiveProcStat(readOrNull(host, `/proc/${pid}/stat`)) ? pid : 0
+}
+
+/** The run config the running openvpn was started with, or null. A daemon restart compares it
+ * with the one it would render, to keep a working tunnel instead of cutting it. */
+export function runningOpenvpnConfig(host: Host, runDir: string): string | null {
+  return openvpnPid(host, runDir) ? host.readFile(openvpnFiles(runDir).config) : null
+}
+
+/** Starts openvpn with `runConfig` (a secret: written 0600 to the RAM run dir, never argv) and
+ * returns its pid once it has written its pid file. Throws when openvpn refuses to start (bad
+ * option, not installed) or writes no pid within 5 s; then nothing of it is left behind. */
+export async function startOpenvpn(host: Host, runDir: string, runConfig: string): Promise<number> {
+  const files = openvpnFiles(runDir)
+  host.mkdirp(runDir, 0o755)
+  host.removeFile(files.pid)
+  host.removeFile(files.status)
+  host.writeFileAtomic(files.config, runConfig, { mode: 0o600, durable: false })
+  try {
+    // The parent returns once openvpn has forked; the child writes the pid file a moment later.
+    await runChecked(host, openvpnArgv(files), { timeoutMs: 10_000 })
+    for (let i = 0; i < 50; i++) {
+      const pid = openvpnPid(host, runDir)
+      if (pid) return pid
+      await sleep(host, 100)
+    }
+    throw new Error('openvpn wrote no pid file')
+  } catch (e) {
+    await stopOpenvpn(host, runDir)
+    throw new Error(`starting openvpn: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    })
+  }
+}
+
+/** Stops the openvpn lanvpn started (SIGTERM, SIGKILL after 3 s) and removes its run config, pid
+ * and status files. The tun device goes with the process. Returns whether a process was running.
+ * Safe to call when none runs: then it only removes leftover files, and starts no process. */
+export async function stopOpenvpn(host: Host, runDir: string): Promise<boolean> {
+  const files = openvpnFiles(runDir)
+  const pid = openvpnPid(host, runDir)
+  if (pid) {
+    host.kill(pid, 'TERM')
+    for (let i = 0; i < 30 && openvpnPid(host, runDir) === pid; i++) await sleep(host, 100)
+    if (openvpnPid(host, runDir) === pid) {
+      host.kill(pid, 'KILL')
+      for (let i = 0; i < 20 && openvpnPid(host, runDir) === pid; i++) await sleep(host, 100)
+    }
+  }
+  for (const f of [files.config, files.pid, files.status]) host.removeFile(f)
+  return pid !== 0
+}
+
+/** Whether the tun device exists and is up (openvpn sets it up once the server accepted us). Reads
+ * sysfs: no process, so it can be asked often while a connection is being made. */
+export function tunDeviceUp(host: Host, iface: string): boolean {
+  return isUpFlags(readOrNull(host, `/sys/class/net/${iface}/flags`))
+}
+
+/** Traffic counters from openvpn's status file, or null before the first write. */
+export function readOpenvpnCounters(host: Host, runDir: string): OpenvpnCounters | null {
+  return parseOpenvpnStatus(host.readFile(openvpnFiles(runDir).status))
+}

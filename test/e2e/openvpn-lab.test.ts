@@ -1,0 +1,297 @@
+// An OpenVPN location in the lab: the provider's .ovpn (inline certificates, tls-crypt, user and
+// password, plus hostile `up`/`script-security`/`redirect-gateway` lines) is imported through the
+// real rpc, connected, and then: a `vpn` device leaves from the OpenVPN server's address and its
+// DNS is answered by the server's resolver; openvpn's argv holds no secret and the secret files
+// are root-only; while the device sends TCP, UDP and ICMP at ≥ 50 packets a second, openvpn is
+// killed with -9 (the daemon starts it again) and the daemon is killed and restarted (it keeps the
+// running openvpn) — and a capture on the router's WAN sees ZERO packets of that device. A
+// disconnect leaves no openvpn process, pid file or run config behind.
+//
+//   [lv…-laptop] vpn ─┐                                      ┌─ [lv…-ovpn] 203.0.113.30 udp 1194
+//                     ├ br-lan [lv…-router] wan ── [lv…-inet] ┤   ovpnsrv 10.66.0.1 (dnsmasq: ovpn)
+//   [lv…-tv] direct ──┘   lanvpn daemon, openvpn on <lab>tun  └─ echo 192.0.2.1, dns 192.0.2.53
+//                          capture: tcpdump -i wan
+//
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { resolvePaths, type Paths } from '../../applet/src/core/paths'
+import { createNodeHost } from '../../applet/src/host/node'
+import { methods } from '../../applet/src/rpc/methods'
+import { handleCall } from '../../applet/src/rpc/protocol'
+import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
+
+const REPO = resolve(import.meta.dirname, '../..')
+const BUNDLE = join(REPO, 'dist/lanvpn.js')
+const TV_MAC = '02:00:00:00:50:02'
+const SERVER = '203.0.113.30'
+
+describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
+  let lab: Lab
+  let prefix: string
+  let paths: Paths
+  let daemon: LabProcess
+  let id: string
+  let creds: { text: string; username: string; password: string }
+  let importNotes: Array<{ line: number; level: string; message: string }> = []
+  const background: LabProcess[] = []
+  const host = createNodeHost()
+
+  const call = (method: string, args: object = {}) =>
+    handleCall(
+      methods,
+      { host, paths },
+      method,
+      JSON.stringify({ ...args, ubus_rpc_session: 'f'.repeat(32) })
+    ) as Promise<Record<string, any>>
+  const statusFile = () => {
+    try {
+      return JSON.parse(readFileSync(paths.status, 'utf8'))
+    } catch {
+      return null
+    }
+  }
+  const startDaemon = () =>
+    lab.spawn('router', [
+      'env',
+      `LANVPN_PREFIX=${prefix}`,
+      `LANVPN_TUNNEL_IFACE=${paths.tunnelIface}`,
+      'LANVPN_LOG=stderr',
+      process.execPath,
+      BUNDLE,
+      'daemon',
+    ])
+  const echoFrom = async (device: string) =>
+    (await lab.exec(device, ['curl', '-sS', '-m', '4', 'http://192.0.2.1/'])).stdout
+  const connected = () =>
+    waitFor(
+      'the OpenVPN location connected',
+      () => statusFile()?.tunnel?.state === 'connected' && statusFile().tunnel.profile === id,
+      90_000
+    )
+  const runFile = (name: string) => join(paths.runDir, name)
+  const openvpnPid = () => Number(readFileSync(runFile('openvpn.pid'), 'utf8').trim())
+  const isAlive = (pid: number) => {
+    try {
+      return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    } catch {
+      return false
+    }
+  }
+  // Every process whose argv names our run config: openvpns lanvpn started for this prefix.
+  const openvpnProcesses = () =>
+    readdirSync('/proc')
+      .filter((d) => /^[0-9]+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(runFile('openvpn.conf'))
+        } catch {
+          return false
+        }
+      })
+      .map(Number)
+      .filter(isAlive)
+
+  beforeAll(async () => {
+    if (!existsSync(BUNDLE))
+      throw new Error('run `npm run build` first (dist/lanvpn.js is missing)')
+    lab = await Lab.up({ devices: ['laptop', 'tv'] })
+    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-openvpn-'))
+    paths = resolvePaths(prefix, `${lab.name}tun`)
+    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
+    writeFileSync(
+      paths.config,
+      [
+        '',
+        "config globals 'globals'",
+        "\toption enabled '1'",
+        "\toption health_interval '2'",
+        '',
+        `config device 'd_020000005002'`,
+        `\toption mac '${TV_MAC}'`,
+        "\toption mode 'direct'",
+        '',
+      ].join('\n')
+    )
+    daemon = startDaemon()
+    await waitFor('the daemon', () => statusFile()?.daemon?.state === 'running', 20_000)
+    creds = lab.clientOvpn()
+    const imported = await call('importProfile', {
+      name: 'Lab OpenVPN',
+      text: creds.text,
+      username: creds.username,
+      password: creds.password,
+    })
+    if (!imported.ok) throw new Error(`import failed: ${JSON.stringify(imported)}`)
+    id = imported.id
+    importNotes = imported.notes
+    expect(await call('connect', { id })).toMatchObject({ ok: true, daemonNotified: true })
+    await connected()
+  }, 150_000)
+
+  afterAll(async () => {
+    for (const p of background) await p.kill()
+    await daemon?.kill()
+    if (lab && prefix)
+      await lab.exec('router', [
+        'env',
+        `LANVPN_PREFIX=${prefix}`,
+        `LANVPN_TUNNEL_IFACE=${paths.tunnelIface}`,
+        process.execPath,
+        BUNDLE,
+        'cleanup',
+      ])
+    await lab?.down()
+    if (prefix) rmSync(prefix, { recursive: true, force: true })
+  })
+
+  it("refused the provider file's scripts and redirect-gateway at import", () => {
+    const refused = importNotes.filter((n) => n.level === 'refused').map((n) => n.message)
+    for (const d of ['up', 'down', 'script-security', 'redirect-gateway'])
+      expect(refused.some((m) => m.startsWith(`${d} refused`))).toBe(true)
+    const sanitised = readFileSync(join(paths.secretsDir, `profile_${id}.ovpn`), 'utf8')
+    expect(sanitised).not.toMatch(/^(up|down|script-security|redirect-gateway)\b/m)
+  })
+
+  it('sends a vpn device out from the OpenVPN server and a direct one from the WAN', async () => {
+    expect(await echoFrom('laptop')).toBe(SERVER)
+    expect(await echoFrom('tv')).toBe('198.51.100.2')
+    expect(statusFile().tunnel).toMatchObject({ state: 'connected', profile: id })
+  })
+
+  it("answers a vpn device's DNS from the OpenVPN server's resolver, whatever server it asks", async () => {
+    for (const server of ['192.168.50.1', '192.0.2.53']) {
+      const r = await lab.exec('laptop', [
+        'busybox',
+        'nslookup',
+        '-type=TXT',
+        'whoami.lab.test',
+        server,
+      ])
+      expect(r.stdout).toContain('ovpn')
+      expect(r.stdout).not.toContain('inet')
+    }
+  })
+
+  it('keeps the password and keys out of openvpn’s argv and in root-only files', () => {
+    const pid = openvpnPid()
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    expect(argv.split('\0')[0]).toBe('openvpn')
+    const keyLine = /<key>\n-----BEGIN [A-Z ]+-----\n(.+)\n/.exec(creds.text)![1]
+    const tlsLine = /<tls-crypt>[\s\S]*?-----BEGIN OpenVPN Static key V1-----\n(.+)\n/.exec(
+      creds.text
+    )![1]
+    for (const secret of [creds.password, creds.username, keyLine, tlsLine])
+      expect(argv).not.toContain(secret)
+    const mode = (f: string) => statSync(f).mode & 0o777
+    expect(mode(join(paths.secretsDir, `profile_${id}.ovpn`))).toBe(0o600)
+    expect(mode(join(paths.secretsDir, `profile_${id}.auth`))).toBe(0o600)
+    expect(mode(runFile('openvpn.conf'))).toBe(0o600)
+    // The run config points at the password file; it does not carry the password.
+    expect(readFileSync(runFile('openvpn.conf'), 'utf8')).not.toContain(creds.password)
+  })
+
+  it('lets not one packet of the vpn device reach the WAN while openvpn or the daemon dies', async () => {
+    const capture = `/tmp/${lab.name}-ovpn-wan.pcap`
+    const tcpdump = lab.spawn('router', ['tcpdump', '-i', 'wan', '-n', '-U', '-w', capture])
+    background.push(tcpdump)
+    await new Promise((r) => setTimeout(r, 1000))
+    // The vpn device, ≥ 50 packets a second: ICMP, UDP to 53 and 9000, TCP to 53, IPv6 (which
+    // this v4-only location must drop).
+    const load = [
+      ['ping', '-q', '-i', '0.02', '192.0.2.1'],
+      ['ping', '-6', '-q', '-i', '0.05', '2001:db8:2::1'],
+      [
+        'bash',
+        '-c',
+        'while :; do echo q >/dev/udp/192.0.2.53/53; echo x >/dev/udp/192.0.2.1/9000; sleep 0.02; done',
+      ],
+      [
+        'bash',
+        '-c',
+        'while :; do timeout 0.5 bash -c "exec 3<>/dev/tcp/192.0.2.53/53" 2>/dev/null; sleep 0.1; done',
+      ],
+    ].map((argv) => lab.spawn('laptop', argv))
+    background.push(...load)
+    const tvSeen = () =>
+      lab.echoLog().filter((e) => e.src === '198.51.100.2' && e.proto === 'tcp').length
+    const tvBefore = tvSeen()
+
+    // 1. openvpn is killed with -9: the daemon notices and starts it again.
+    const first = openvpnPid()
+    await lab.exec('router', ['kill', '-9', String(first)], { check: true })
+    await waitFor(
+      'the outage to be noticed',
+      () => statusFile()?.tunnel?.state !== 'connected',
+      20_000
+    )
+    await connected()
+    const second = openvpnPid()
+    expect(second).not.toBe(first)
+    expect(await echoFrom('laptop')).toBe(SERVER)
+    expect(await echoFrom('tv')).toBe('198.51.100.2')
+
+    // 2. The daemon is killed with -9 and restarted (procd respawn): it keeps the running openvpn.
+    await lab.exec('router', ['kill', '-9', String(daemon.pid)])
+    await daemon.exited
+    daemon = startDaemon()
+    await waitFor(
+      'the restarted daemon',
+      () => statusFile()?.daemon?.state === 'running' && statusFile().daemon.pid === daemon.pid,
+      20_000
+    )
+    await connected()
+    expect(openvpnPid()).toBe(second)
+    expect(openvpnProcesses()).toEqual([second])
+    expect(await echoFrom('laptop')).toBe(SERVER)
+
+    for (const p of load) await p.kill()
+    await new Promise((r) => setTimeout(r, 500))
+    await tcpdump.kill()
+    // Every packet on the WAN counts, except: OpenVPN's own UDP to the server, the router's ICMP
+    // errors about it (the server still sending to a client port that just died), the tv's HTTP
+    // (the positive control), ARP, and the router's own link-local IPv6.
+    const filter = [
+      `not (udp and host ${SERVER} and port 1194)`,
+      'not (icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 1194)',
+      'not (tcp port 80 and host 192.0.2.1)',
+      'not arp',
+      'not (ip6 and src net fe80::/10)',
+    ].join(' and ')
+    const leaked = await lab.exec('router', ['tcpdump', '-n', '-r', capture, filter])
+    rmSync(capture, { force: true })
+    expect(leaked.stdout.trim().split('\n').filter(Boolean)).toEqual([])
+    expect(tvSeen()).toBeGreaterThan(tvBefore)
+  })
+
+  it('stops openvpn on disconnect and leaves no process, pid file or run config behind', async () => {
+    const pid = openvpnPid()
+    expect(await call('disconnect')).toMatchObject({ ok: true, daemonNotified: true })
+    await waitFor('disconnected', () => statusFile()?.tunnel?.state === 'disconnected', 20_000)
+    // The status turns `disconnected` first; the tear-down (TERM, wait, remove files) follows.
+    const files = ['openvpn.pid', 'openvpn.conf', 'openvpn.status'].map(runFile)
+    await waitFor(
+      'openvpn to stop and its files to go',
+      () => !isAlive(pid) && !files.some((f) => existsSync(f)),
+      10_000
+    )
+    expect(openvpnProcesses()).toEqual([])
+    const link = await lab.exec('router', ['ip', 'link', 'show', 'dev', paths.tunnelIface])
+    expect(link.code).not.toBe(0)
+    // Kill switch `always`: the vpn device stays offline, the direct one does not.
+    expect(
+      (await lab.exec('laptop', ['curl', '-sS', '-m', '3', 'http://192.0.2.1/'])).code
+    ).not.toBe(0)
+    expect(await echoFrom('tv')).toBe('198.51.100.2')
+  })
+})
