@@ -362,4 +362,21 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     ).not.toBe(0)
     expect(await echoFrom('tv')).toBe('198.51.100.2')
   })
+
+  it('lets vpn devices use the WAN after a manual disconnect with the kill switch auto', async () => {
+    const cfg = join(prefix, 'etc/config/lanvpn')
+    writeFileSync(
+      cfg,
+      readFileSync(cfg, 'utf8').replace(
+        "option connect '0'",
+        "option connect '0'\n\toption kill_switch 'auto'"
+      )
+    )
+    await lab.exec('router', ['kill', '-HUP', String(statusFile().daemon.pid)])
+    await waitFor(
+      'the laptop on the WAN',
+      async () => (await echoFrom('laptop')) === '198.51.100.2',
+      20_000
+    )
+  })
 })
