@@ -70,6 +70,25 @@ export const hostCases: HostCase[] = [
     },
   },
   {
+    name: 'createExclusive creates a file once and refuses when it exists',
+    async run(host, t) {
+      const path = `${t.tmpDir}/config.lock`
+      t.eq(host.createExclusive(path, '123\n', 0o600), true, 'first create')
+      t.eq(host.createExclusive(path, '456\n', 0o600), false, 'second create')
+      t.eq(host.readFile(path), '123\n', 'content of the first')
+      t.eq(host.stat(path)?.mode, 0o600, 'mode')
+      host.removeFile(path)
+      t.eq(host.createExclusive(path, '789\n'), true, 'create after removal')
+      let message = ''
+      try {
+        host.createExclusive(`${t.tmpDir}/nope/lock`, 'x')
+      } catch (e) {
+        message = (e as Error).message
+      }
+      t.assert(message.includes(`${t.tmpDir}/nope/lock`), `error names the path: ${message}`)
+    },
+  },
+  {
     name: 'mkdirp creates nested directories and is idempotent',
     async run(host, t) {
       host.mkdirp(`${t.tmpDir}/a/b/c`)

@@ -6,6 +6,8 @@ import type { Host } from '../host/host'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
 import { DEVICE_COMMANDS } from './devices'
+import { diagnosticsCommand } from './diagnostics'
+import { historyCommand } from './history'
 import { mediastreamerCommand } from './mediastreamer'
 import { profileCommands } from './profiles'
 import { methods } from '../rpc/methods'
@@ -25,6 +27,8 @@ const FEATURE_COMMANDS: Record<string, CliCommand> = {
   mediastreamer: mediastreamerCommand((ctx, args) =>
     handleCall(methods, ctx, 'setConfig', JSON.stringify(args))
   ),
+  history: historyCommand,
+  diagnostics: diagnosticsCommand,
 }
 
 function featureHelp(): string {

@@ -4,7 +4,8 @@
 import type { Paths } from '../core/paths'
 import type { InventoryDevice } from '../core/devices/inventory'
 import type { Explanation } from '../core/devices/explain'
-import { deviceMethods, type ListDevicesResult } from '../rpc/devices'
+import type { deviceMethods, ListDevicesResult } from '../rpc/devices'
+import { methods } from '../rpc/methods'
 import { handleCall } from '../rpc/protocol'
 import type { RpcError, SetConfigResult } from '../rpc/types'
 import type { LevelledHost } from '../system/log'
@@ -19,7 +20,7 @@ async function call(
   method: keyof typeof deviceMethods,
   args: object
 ): Promise<Call> {
-  const result = await handleCall(deviceMethods, { host, paths }, method, JSON.stringify(args))
+  const result = await handleCall(methods, { host, paths }, method, JSON.stringify(args))
   if ('error' in result) {
     host.writeStderr(`lanvpn ${name}: ${(result as RpcError).error.message}\n`)
     return { ok: false, code: 1 }

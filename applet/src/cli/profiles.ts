@@ -4,8 +4,9 @@
 import { parseConfig } from '../core/config/validate'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { ImportNote } from '../core/tunnel/wireguard-conf'
+import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
-import { readConfigText } from '../system/files'
+import { readConfigText, withConfigLock } from '../system/files'
 import { measureLatency } from '../system/latency'
 import {
   connectProfile,
@@ -57,6 +58,11 @@ function options(
   return { flags, rest }
 }
 
+/** Every change runs under the config lock, as the rpc methods do (rpc/locked.ts): an SSH user and
+ * the web UI changing things at the same time must not lose each other's changes. */
+const locked = <T>(host: Host, paths: Paths, fn: () => T): Promise<T> =>
+  withConfigLock(host, paths, fn)
+
 const importCommand: CliCommand = {
   usage: 'import FILE [--name NAME] [--user USER] [--type T]',
   summary: 'Import a WireGuard .conf or OpenVPN .ovpn file (with --user: password on stdin).',
@@ -81,7 +87,7 @@ const importCommand: CliCommand = {
       // First line of stdin: `echo "$PASS" | lanvpn import …` or a here-doc; never argv.
       input.password = host.readStdin(1024).split(/\r?\n/)[0]
     }
-    const r = importProfile(host, paths, input)
+    const r = await locked(host, paths, () => importProfile(host, paths, input))
     if ('error' in r) return report(host, 'import', r)
     host.writeStdout(`imported as ${r.id}\n`)
     for (const n of r.notes) host.writeStdout(renderNote(n))
@@ -117,7 +123,11 @@ const connectCommand: CliCommand = {
   summary: 'Connect (to profile ID, which becomes the active one).',
   async run(host, paths, args) {
     if (args.length > 1) return usage(host, this)
-    return report(host, 'connect', connectProfile(host, paths, args[0]))
+    return report(
+      host,
+      'connect',
+      await locked(host, paths, () => connectProfile(host, paths, args[0]))
+    )
   },
 }
 
@@ -126,7 +136,11 @@ const disconnectCommand: CliCommand = {
   summary: 'Disconnect; the active profile is kept for the next connect.',
   async run(host, paths, args) {
     if (args.length > 0) return usage(host, this)
-    return report(host, 'disconnect', disconnectProfile(host, paths))
+    return report(
+      host,
+      'disconnect',
+      await locked(host, paths, () => disconnectProfile(host, paths))
+    )
   },
 }
 
@@ -135,7 +149,11 @@ const renameCommand: CliCommand = {
   summary: 'Change the label of a profile (its id stays).',
   async run(host, paths, args) {
     if (args.length < 2) return usage(host, this)
-    return report(host, 'rename', renameProfile(host, paths, args[0], args.slice(1).join(' ')))
+    return report(
+      host,
+      'rename',
+      await locked(host, paths, () => renameProfile(host, paths, args[0], args.slice(1).join(' ')))
+    )
   },
 }
 
@@ -144,7 +162,11 @@ const deleteCommand: CliCommand = {
   summary: 'Delete a profile and its keys.',
   async run(host, paths, args) {
     if (args.length !== 1) return usage(host, this)
-    return report(host, 'delete', deleteProfile(host, paths, args[0]))
+    return report(
+      host,
+      'delete',
+      await locked(host, paths, () => deleteProfile(host, paths, args[0]))
+    )
   },
 }
 
@@ -152,7 +174,7 @@ const fallbackCommand: CliCommand = {
   usage: 'fallback [ID...]',
   summary: 'Set the ordered fallback profiles (none: clear the list).',
   async run(host, paths, args) {
-    return report(host, 'fallback', setFallback(host, paths, args))
+    return report(host, 'fallback', await locked(host, paths, () => setFallback(host, paths, args)))
   },
 }
 

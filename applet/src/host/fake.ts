@@ -49,6 +49,9 @@ export class FakeHost implements Host {
   stderr = ''
   logs: Array<{ level: LogLevel; message: string }> = []
   transcript: ExecCall[] = []
+  /** Every file write, in order (writeFileAtomic and createExclusive), e.g. to prove that idling
+   * writes nothing to flash. */
+  writes: Array<{ path: string; durable: boolean }> = []
   /** When true, an exec nothing matches resolves with code 127 instead of success. */
   strictExec = false
   pidValue = 4242
@@ -125,7 +128,13 @@ export class FakeHost implements Host {
   writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
     const dir = path.slice(0, path.lastIndexOf('/')) || '/'
     if (!this.dirs.has(dir)) throw new Error(`writing ${path}: No such file or directory`)
+    this.writes.push({ path, durable: opts.durable !== false })
     this.files.set(path, { content, mode: opts.mode ?? 0o644, mtimeMs: this.wall })
+  }
+  createExclusive(path: string, content: string, mode = 0o644): boolean {
+    if (this.files.has(path) || this.dirs.has(path)) return false
+    this.writeFileAtomic(path, content, { mode, durable: false })
+    return true
   }
   removeFile(path: string): void {
     this.files.delete(path)

@@ -67,6 +67,10 @@ export interface Host {
   /** Writes via `<path>.tmp-<pid>`: write, fsync (unless durable=false), rename. Readers see the old
    * or the new content, never a mix. The temp file is created with `mode` (never wider). */
   writeFileAtomic(path: string, content: string, opts?: WriteOptions): void
+  /** Creates `path` with `content` only if it does not exist (O_CREAT|O_EXCL, atomic even between
+   * processes): true when this call created it, false when it already existed. Not fsynced (meant
+   * for lock files in /var/run). Throws on other errors (missing directory, read-only fs). */
+  createExclusive(path: string, content: string, mode?: number): boolean
   /** Removes a file; no error when it is already gone. */
   removeFile(path: string): void
   /** Creates a directory and its parents; no error when it exists. */

@@ -125,6 +125,22 @@ export function createNodeHost(): Host {
       }
     },
     writeFileAtomic,
+    createExclusive(path, content, mode = 0o644) {
+      const flags = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY
+      let fd: number
+      try {
+        fd = fs.openSync(path, flags, mode)
+      } catch (e) {
+        if (codeOf(e) === 'EEXIST') return false
+        throw new Error(`creating ${path}: ${(e as Error).message}`, { cause: e })
+      }
+      try {
+        fs.writeFileSync(fd, content, 'utf8')
+      } finally {
+        fs.closeSync(fd)
+      }
+      return true
+    },
     removeFile(path) {
       try {
         fs.unlinkSync(path)

@@ -116,6 +116,22 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     }
   }
 
+  function createExclusive(path: string, content: string, mode = 0o644): boolean {
+    const fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    if (fd === -E.EEXIST) return false
+    if (fd < 0) throw fail('creating', path, fd)
+    const f = std.fdopen(fd, 'w')
+    if (!f) {
+      os.close(fd)
+      throw fail('opening', path, E.EIO)
+    }
+    f.puts(content)
+    const flushed = f.flush()
+    const closed = f.close()
+    if (flushed !== 0 || closed !== 0) throw fail('writing', path, E.EIO)
+    return true
+  }
+
   function mkdirp(path: string, mode = 0o755): void {
     const parts = path.split('/')
     let prefix = path.startsWith('/') ? '' : '.'
@@ -332,6 +348,7 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     getEnv: (name) => std.getenv(name) ?? undefined,
     readFile,
     writeFileAtomic,
+    createExclusive,
     removeFile(path) {
       const ret = os.remove(path)
       if (ret < 0 && ret !== -E.ENOENT) throw fail('removing', path, ret)

@@ -19,6 +19,9 @@ import {
 } from '../system/files'
 import { readStatus } from '../system/status'
 import { deviceMethods } from './devices'
+import { diagnosticsMethods } from './diagnostics'
+import { historyMethods } from './history'
+import { lockWrites } from './locked'
 import { mediastreamerMethods } from './mediastreamer'
 import { profileMethods } from './profiles'
 import type { ArgSpecs } from './schema'
@@ -128,8 +131,9 @@ async function setConfig(
 }
 
 /** The API. Read methods (`status`, `get*`, `list*`, `explain*`) are what the ACL's read block
- * grants; everything else needs write access. */
-export const methods = {
+ * grants; everything else needs write access, and runs under the config lock (rpc/locked.ts) so
+ * concurrent calls never lose each other's changes. */
+export const methods = lockWrites({
   status: { args: {}, call: status },
   getConfig: { args: {}, call: getConfig },
   setConfig: {
@@ -142,6 +146,8 @@ export const methods = {
   ...profileMethods,
   ...deviceMethods,
   ...mediastreamerMethods,
-} satisfies MethodTable
+  ...historyMethods,
+  ...diagnosticsMethods,
+} satisfies MethodTable)
 
 export type MethodName = keyof typeof methods

@@ -60,3 +60,93 @@ export function notifyDaemon(host: Host, paths: Paths): boolean {
   const pid = readDaemonPid(host, paths)
   return pid > 0 && host.kill(pid, 'HUP')
 }
+
+/** How long a writer waits for another one before giving up with a clear error. Critical sections
+ * are a read, a parse and a write of a small file: milliseconds even on a slow router. */
+export const LOCK_WAIT_MS = 10_000
+
+/** The config lock: in the RAM run dir, so a reboot clears a lock left by a crash and taking it
+ * costs no flash write. */
+export function configLockPath(paths: Paths): string {
+  return `${paths.runDir}/config.lock`
+}
+
+const sleep = (host: Host, ms: number) =>
+  new Promise<void>((resolve) => host.setTimeout(resolve, ms))
+
+function lockOwner(host: Host, lockPath: string): number {
+  const pid = Number((host.readFile(lockPath) ?? '').trim())
+  return Number.isInteger(pid) && pid > 0 ? pid : 0
+}
+
+/** An empty lock file is one being written right now, or one whose writer died between the create
+ * and the write; after a couple of seconds it can only be the latter. */
+function isAbandoned(host: Host, lockPath: string): boolean {
+  const st = host.stat(lockPath)
+  return st !== null && Math.abs(host.wallMs() - st.mtimeMs) > 2000
+}
+
+/** Removes `lockPath` when the process named in it is gone. The removal itself runs under a second,
+ * short-lived lock so two waiters that both saw the dead owner cannot remove each other's fresh
+ * lock (the second re-reads the owner under that lock and finds the first one alive). */
+function breakStaleLock(host: Host, lockPath: string): void {
+  const takeover = `${lockPath}.takeover`
+  if (!host.createExclusive(takeover, `${host.pid()}\n`, 0o600)) {
+    const holder = lockOwner(host, takeover)
+    if (holder > 0 ? !host.kill(holder, 0) : isAbandoned(host, takeover)) host.removeFile(takeover)
+    return
+  }
+  try {
+    const owner = lockOwner(host, lockPath)
+    if (owner > 0 ? owner !== host.pid() && !host.kill(owner, 0) : isAbandoned(host, lockPath))
+      host.removeFile(lockPath)
+  } finally {
+    host.removeFile(takeover)
+  }
+}
+
+/** Runs `fn` holding an exclusive lock file (O_EXCL create holding our pid), so read-modify-write
+ * cycles of several processes (concurrent rpc calls) never lose an update. A lock whose process is
+ * dead (kill -9 mid-change) is taken over; a live holder is waited for up to `waitMs`, then this
+ * throws. No flock: QuickJS has none. Not re-entrant. */
+export async function withFileLock<T>(
+  host: Host,
+  lockPath: string,
+  fn: () => T | Promise<T>,
+  waitMs = LOCK_WAIT_MS
+): Promise<T> {
+  host.mkdirp(lockPath.replace(/\/[^/]+$/, ''), 0o755)
+  const start = host.monotonicMs()
+  // Spread the retries of processes started at the same moment.
+  const step = 5 + (host.pid() % 16)
+  for (;;) {
+    if (host.createExclusive(lockPath, `${host.pid()}\n`, 0o600)) break
+    const owner = lockOwner(host, lockPath)
+    // A dead owner (or a writer that died before writing its pid) left the lock behind.
+    if (owner > 0 ? !host.kill(owner, 0) : isAbandoned(host, lockPath)) {
+      breakStaleLock(host, lockPath)
+      continue
+    }
+    if (host.monotonicMs() - start >= waitMs)
+      throw new Error(
+        `another change is in progress${owner ? ` (process ${owner})` : ''}; try again in a moment`
+      )
+    await sleep(host, step)
+  }
+  try {
+    return await fn()
+  } finally {
+    if (lockOwner(host, lockPath) === host.pid()) host.removeFile(lockPath)
+  }
+}
+
+/** `withFileLock` on the config lock: every read-modify-write of /etc/config/lanvpn goes through
+ * this one helper (rpc methods, profile import, CLI). */
+export function withConfigLock<T>(
+  host: Host,
+  paths: Paths,
+  fn: () => T | Promise<T>,
+  waitMs = LOCK_WAIT_MS
+): Promise<T> {
+  return withFileLock(host, configLockPath(paths), fn, waitMs)
+}
