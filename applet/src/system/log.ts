@@ -1,5 +1,7 @@
-// Log-level filtering over Host.log. The default level (notice) writes no address, MAC, host name or
-// domain: those only ever appear at debug (the `[#] argv` lines), which a user turns on knowingly.
+// Log-level filtering over Host.log, and the privacy rule of the log: below debug, no address, MAC,
+// key, host name or domain reaches syslog, whatever a message carries (a command's stderr quoted in
+// an error, say). Debug (the `[#] argv` lines) is left whole; a user turns it on knowingly.
+import { redactText } from '../core/diagnostics'
 import type { Host, LogLevel } from '../host/host'
 
 const RANK: Record<LogLevel, number> = { err: 0, warning: 1, notice: 2, info: 3, debug: 4 }
@@ -14,7 +16,8 @@ export type LevelledHost = Host & { setLogLevel(level: LogLevel): void }
 export function withLogLevel(host: Host, level: LogLevel = DEFAULT_LOG_LEVEL): LevelledHost {
   let current = level
   const log = (l: LogLevel, message: string) => {
-    if (RANK[l] <= RANK[current]) host.log(l, message)
+    if (RANK[l] > RANK[current]) return
+    host.log(l, l === 'debug' ? message : redactText(message, { secrets: [], names: [] }))
   }
   const setLogLevel = (l: LogLevel) => {
     current = l
