@@ -1,0 +1,216 @@
+// The tunnel driver on a FakeHost: the commands it runs to bring a WireGuard location up (kernel
+// first, wireguard-go when the kernel has none), where the keys go (never argv), how it notices an
+// outage, fails over and recovers, all on the monotonic clock.
+import { beforeEach, describe, expect, it } from 'vitest'
+import { defaultConfig } from '../../applet/src/core/config/defaults'
+import type { Config, Profile } from '../../applet/src/core/config/types'
+import { resolvePaths } from '../../applet/src/core/paths'
+import { createTunnelDriver, type TunnelDriver } from '../../applet/src/daemon/tunnel'
+import { FakeHost } from '../../applet/src/host/fake'
+import { withLogLevel } from '../../applet/src/system/log'
+
+const paths = resolvePaths('')
+const KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk='
+const PSK = 'FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE='
+
+function profile(id: string, host: string): Profile {
+  return {
+    id,
+    label: id,
+    type: 'wireguard',
+    addresses: ['10.64.0.2/32', 'fd64::2/128'],
+    dns: ['10.64.0.1'],
+    dnsSearch: [],
+    mtu: 0,
+    peers: [
+      {
+        publicKey: 'o3+LdGXKA4fu5I1xAIJ/SJ/pQ9nPt/ukL0lND9Wigkk=',
+        endpointHost: host,
+        endpointPort: 51820,
+        allowedIps: ['0.0.0.0/0', '::/0'],
+        persistentKeepalive: 25,
+        hasPresharedKey: id === 'home',
+      },
+    ],
+  }
+}
+
+function config(): Config {
+  const c = defaultConfig()
+  c.profiles = [profile('home', 'vpn.example'), profile('backup', '203.0.113.20')]
+  c.globals.activeProfile = 'home'
+  c.globals.fallback = ['backup']
+  c.globals.connect = true
+  return c
+}
+
+let host: FakeHost
+let driver: TunnelDriver
+let linkExists: boolean
+let serverAnswers: boolean
+let setconfFile: { path: string; content: string; mode: number } | null
+let changes: number
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+const argvs = () => host.transcript.map((c) => c.argv.join(' '))
+
+beforeEach(() => {
+  host = new FakeHost()
+  host.strictExec = true
+  for (const d of [
+    '/etc',
+    '/etc/lanvpn',
+    '/etc/lanvpn/secrets',
+    '/var',
+    '/var/run',
+    '/var/run/lanvpn',
+  ])
+    host.dirs.add(d)
+  host.files.set('/etc/lanvpn/secrets/profile_home', { content: KEY, mode: 0o600, mtimeMs: 0 })
+  host.files.set('/etc/lanvpn/secrets/profile_home.psk0', { content: PSK, mode: 0o600, mtimeMs: 0 })
+  host.files.set('/etc/lanvpn/secrets/profile_backup', { content: KEY, mode: 0o600, mtimeMs: 0 })
+  linkExists = false
+  serverAnswers = true
+  setconfFile = null
+  changes = 0
+  host.onExec(['ip', 'link', 'show'], () =>
+    linkExists ? {} : { code: 1, stderr: 'Device "lanvpn0" does not exist.' }
+  )
+  host.onExec(['ip', 'link', 'add'], { code: 2, stderr: 'Error: Unknown device type.' })
+  host.onExec(['wireguard-go'], () => {
+    linkExists = true
+    return {}
+  })
+  host.onExec(['wg', 'setconf'], (argv) => {
+    const f = host.files.get(argv[3])!
+    setconfFile = { path: argv[3], content: f.content, mode: f.mode }
+    return {}
+  })
+  host.onExec(['wg', 'set'], {})
+  host.onExec(['wg', 'show'], {
+    stdout:
+      'priv\tpub\t0\toff\npeer\t(none)\t203.0.113.10:51820\t0.0.0.0/0\t1763800000\t100\t200\t25\n',
+  })
+  host.onExec(['ip', '-batch', '-'], {})
+  host.onExec(['ip', 'link', 'del'], () => {
+    linkExists = false
+    return {}
+  })
+  host.onExec(['ping'], () => (serverAnswers ? {} : { code: 1 }))
+  host.setWallMs(1_763_800_000_000)
+  driver = createTunnelDriver(withLogLevel(host), paths, { onChange: () => changes++ })
+})
+
+describe('the tunnel driver', () => {
+  it('falls back to wireguard-go when the kernel has no WireGuard, and keys never reach argv', async () => {
+    driver.setConfig(config())
+    await settle()
+    expect(argvs()).toEqual([
+      'ip link show dev lanvpn0',
+      'ip link add dev lanvpn0 type wireguard',
+      'wireguard-go lanvpn0',
+      'wg setconf lanvpn0 /var/run/lanvpn/wg-lanvpn0.conf',
+      'ip -batch -',
+      'ip link show dev lanvpn0',
+      'wg show lanvpn0 dump',
+      'ping -c 1 -W 2 -I lanvpn0 10.64.0.1',
+    ])
+    expect(
+      host.transcript.every(
+        (c) => !c.argv.join(' ').includes(KEY) && !c.argv.join(' ').includes(PSK)
+      )
+    ).toBe(true)
+    // The keys went through a root-only file in RAM that is gone afterwards.
+    expect(setconfFile).toMatchObject({ mode: 0o600 })
+    expect(setconfFile!.content).toContain(`PrivateKey = ${KEY}`)
+    expect(setconfFile!.content).toContain(`PresharedKey = ${PSK}`)
+    expect(setconfFile!.content).toContain('FwMark = 0x2000000')
+    expect(setconfFile!.content).toContain('Endpoint = vpn.example:51820')
+    expect(host.readFile(setconfFile!.path)).toBeNull()
+    expect(host.transcript[4].stdin).toBe(
+      'address flush dev lanvpn0\naddress add 10.64.0.2/32 dev lanvpn0\naddress add fd64::2/128 dev lanvpn0\nlink set dev lanvpn0 mtu 1420 up\n'
+    )
+    expect(driver.status()).toMatchObject({
+      state: 'connected',
+      profile: 'home',
+      implementation: 'userspace',
+      rxBytes: 100,
+      txBytes: 200,
+    })
+    expect(driver.context()).toMatchObject({ up: true, profile: { id: 'home' } })
+  })
+
+  it('declares an outage within 15 s of silence, then fails over to the next location', async () => {
+    driver.setConfig(config())
+    await settle()
+    serverAnswers = false
+    let outageAt = -1
+    for (let t = 0; t < 60_000 && driver.status().profile !== 'backup'; t += 1000) {
+      host.advance(1000)
+      await settle()
+      if (outageAt < 0 && driver.status().state === 'reconnecting') outageAt = t + 1000
+    }
+    expect(outageAt).toBeGreaterThan(0)
+    expect(outageAt).toBeLessThanOrEqual(15_000)
+    // WireGuard retried on its own; lanvpn asked the name again rather than tearing things down.
+    expect(argvs()).toContain(
+      'wg set lanvpn0 peer o3+LdGXKA4fu5I1xAIJ/SJ/pQ9nPt/ukL0lND9Wigkk= endpoint vpn.example:51820'
+    )
+    expect(driver.status().profile).toBe('backup')
+    serverAnswers = true
+    host.advance(5000)
+    await settle()
+    expect(driver.status()).toMatchObject({ state: 'connected', profile: 'backup' })
+  })
+
+  it('recovers at the first answer, adding no delay', async () => {
+    driver.setConfig(config())
+    await settle()
+    serverAnswers = false
+    for (let i = 0; i < 12; i++) {
+      host.advance(1000)
+      await settle()
+    }
+    expect(driver.status().state).toBe('reconnecting')
+    serverAnswers = true
+    host.advance(5000)
+    await settle()
+    expect(driver.status()).toMatchObject({ state: 'connected', profile: 'home' })
+  })
+
+  it('builds the interface again at once when it disappears', async () => {
+    driver.setConfig(config())
+    await settle()
+    linkExists = false
+    host.transcript = []
+    host.advance(5000)
+    await settle()
+    expect(argvs()).toContain('wireguard-go lanvpn0')
+    expect(driver.status()).toMatchObject({ state: 'connected', profile: 'home' })
+  })
+
+  it('tears down on disconnect and says so', async () => {
+    driver.setConfig(config())
+    await settle()
+    const c = config()
+    c.globals.connect = false
+    host.transcript = []
+    driver.setConfig(c)
+    await settle()
+    expect(argvs()).toEqual(['ip link del dev lanvpn0'])
+    expect(driver.status()).toMatchObject({ state: 'disconnected', profile: '' })
+    expect(driver.context().up).toBe(false)
+  })
+
+  it('says in plain words why a location cannot connect', async () => {
+    host.files.delete('/etc/lanvpn/secrets/profile_home')
+    host.files.delete('/etc/lanvpn/secrets/profile_backup')
+    const c = config()
+    c.globals.fallback = []
+    driver.setConfig(c)
+    await settle()
+    expect(driver.status()).toMatchObject({
+      state: 'failed',
+      reason: 'the private key of this location is missing: import it again',
+    })
+  })
+})
