@@ -97,6 +97,12 @@ export function createFakeRouter(password = 'pw'): FakeRouter {
     if (url !== '/ubus' || init?.method !== 'POST')
       return new Response('not found', { status: 404 })
     const body = JSON.parse(String(init.body))
+    if (body.method === 'list') {
+      // uhttpd's `list`: no session, no ACL; `{ object: { method: {} } }` for what exists.
+      const methods = Object.fromEntries(Object.keys(router.lanvpn).map((m) => [m, {}]))
+      const found = body.params.includes('lanvpn') ? { lanvpn: methods } : {}
+      return Response.json({ jsonrpc: '2.0', id: body.id, result: found })
+    }
     const [sid, object, method, args] = body.params
     calls.push({ sid, object, method, args })
     return Response.json(answer(body.id, sid, object, method, args))

@@ -3,18 +3,31 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import ts from 'typescript'
 import { afterEach, describe, expect, it } from 'vitest'
-import { catalogs, lang, langName, LANGS, matchLang, setLang, t } from '../../webui/src/i18n'
+import { lang, langName, LANGS, loadCatalog, matchLang, setLang, t } from '../../webui/src/i18n'
 import en from '../../webui/src/i18n/en'
+import enPages from '../../webui/src/i18n/en-pages'
+import ru from '../../webui/src/i18n/ru'
+import ruPages from '../../webui/src/i18n/ru-pages'
+import zhCN from '../../webui/src/i18n/zh-CN'
+import zhCNPages from '../../webui/src/i18n/zh-CN-pages'
+
+// Each language's core and pages parts, joined: together they must match English exactly.
+const catalogs = {
+  en: { ...en, ...enPages },
+  'zh-CN': { ...zhCN, ...zhCNPages },
+  ru: { ...ru, ...ruPages },
+}
+const english: Record<string, string> = catalogs.en
 
 const ROOT = join(import.meta.dirname, '../..')
 
-afterEach(() => {
-  setLang('en')
+afterEach(async () => {
+  await setLang('en')
   localStorage.clear()
 })
 
 describe('catalogs', () => {
-  const enKeys = Object.keys(en).sort()
+  const enKeys = Object.keys(english).sort()
 
   for (const l of LANGS) {
     it(`${l} has exactly the keys of en, none empty`, () => {
@@ -28,7 +41,7 @@ describe('catalogs', () => {
       const catalog: Record<string, string> = catalogs[l]
       const params = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort()
       const mismatched = enKeys.filter(
-        (k) => params(catalog[k]).join() !== params(en[k as keyof typeof en]).join()
+        (k) => params(catalog[k]).join() !== params(english[k]).join()
       )
       expect(mismatched).toEqual([])
     })
@@ -45,14 +58,20 @@ describe('t', () => {
     expect(t('error.other')).toContain('{message}')
   })
 
-  it('follows the language switch and remembers it', () => {
-    setLang('ru')
+  it('follows the language switch and remembers it', async () => {
+    await setLang('ru')
     expect(lang.value).toBe('ru')
     expect(t('login.submit')).toBe('Войти')
     expect(localStorage.getItem('lanvpn.lang')).toBe('ru')
     expect(document.documentElement.lang).toBe('ru')
-    setLang('zh-CN')
+    await setLang('zh-CN')
     expect(t('login.submit')).toBe('登录')
+  })
+
+  it('loads each language from its own module, the same catalog as the file', async () => {
+    expect(await loadCatalog('ru')).toBe(ru)
+    expect(await loadCatalog('zh-CN')).toBe(zhCN)
+    expect(await loadCatalog('en')).toBe(en)
   })
 })
 

@@ -11,12 +11,12 @@ import { createFakeRouter, fakeDocument, STATUS_PATH, statusText } from './fake-
 
 let container: HTMLElement
 
-beforeEach(() => {
+beforeEach(async () => {
   // Timers and clock only: preact schedules renders with queueMicrotask, which must stay real.
   vi.useFakeTimers({
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
   })
-  setLang('en')
+  await setLang('en')
   container = document.createElement('div')
   document.body.append(container)
 })
@@ -201,7 +201,8 @@ describe('app', () => {
       select.value = 'ru'
       select.dispatchEvent(new Event('change', { bubbles: true }))
     })
-    expect($('button[type=submit]')!.textContent).toBe('Войти')
+    // The Russian catalog is its own chunk: wait for it to arrive.
+    await vi.waitFor(() => expect($('button[type=submit]')!.textContent).toBe('Войти'))
     expect(document.documentElement.lang).toBe('ru')
   })
 })

@@ -1,16 +1,23 @@
-// Entry point: creates the models once, wires them to the router's /ubus and renders the app.
+// Entry point: creates the models once, wires them to the router's /ubus and renders the app in
+// the reader's language (its catalog is fetched first, so the page never flashes in English).
 import { effect } from '@preact/signals'
 import { render } from 'preact'
 import { createLanvpnApi } from './api/lanvpn'
 import { App, route, routeOf } from './App'
-import { lang, t } from './i18n'
+import { createAppDeps } from './deps'
+import { lang, preferredLang, setLang, t } from './i18n'
 import { createSession } from './models/session'
 import { createStatusModel } from './models/status'
 import './styles.css'
 
 const session = createSession()
-const api = createLanvpnApi(session)
-const status = createStatusModel({ read: api.readStatusFile, loginState: session.loginState })
+// The status model starts polling at once when a session was restored, so its reader must exist
+// before the shared models are built.
+const reader = createLanvpnApi(session)
+const deps = createAppDeps(
+  session,
+  createStatusModel({ read: reader.readStatusFile, loginState: session.loginState })
+)
 
 addEventListener('hashchange', () => (route.value = routeOf(location.hash)))
 effect(() => {
@@ -18,5 +25,10 @@ effect(() => {
   document.title = t('app.name')
 })
 
-const root = document.getElementById('app')
-if (root) render(<App session={session} status={status} />, root)
+async function start(): Promise<void> {
+  // A catalog that cannot be fetched leaves the page in English rather than blank.
+  await setLang(preferredLang()).catch(() => {})
+  const root = document.getElementById('app')
+  if (root) render(<App session={session} status={deps.status} deps={deps} />, root)
+}
+void start()

@@ -1,7 +1,20 @@
 // One function per rpc method of the `lanvpn` ubus object, typed from the applet's API types. The
 // `import type` keeps every byte of the applet out of the bundle.
+import type { MediastreamerView, RegisterNowResult } from '../../../applet/src/rpc/mediastreamer'
+import type {
+  ImportResult,
+  LatencyRequestResult,
+  ProfileChange,
+  ProfileList,
+  ProfileSummary,
+} from '../../../applet/src/rpc/profiles'
 import type {
   ConfigView,
+  ExplainDeviceResult,
+  InventoryDevice,
+  LatencyStatus,
+  ListDevicesResult,
+  MediastreamerStatus,
   RpcError,
   RpcErrorCode,
   SetConfigArgs,
@@ -9,16 +22,52 @@ import type {
   Status,
 } from '../../../applet/src/rpc/types'
 
-export type { ConfigView, SetConfigArgs, SetConfigResult, Status }
+export type {
+  ConfigView,
+  ExplainDeviceResult,
+  ImportResult,
+  InventoryDevice,
+  LatencyStatus,
+  ListDevicesResult,
+  MediastreamerStatus,
+  MediastreamerView,
+  ProfileList,
+  ProfileSummary,
+  SetConfigArgs,
+  SetConfigResult,
+  Status,
+}
+
+/** The device modes, in the order the UI offers them (product.md, The four device modes). */
+export const DEVICE_MODES = ['vpn', 'direct', 'mediastreamer', 'blocked'] as const
+/** A device mode. */
+export type DeviceMode = (typeof DEVICE_MODES)[number]
+/** Device kinds the daemon accepts (core/config/validate.ts DEVICE_KINDS), icon order. */
+export const DEVICE_KINDS = [
+  'phone',
+  'laptop',
+  'desktop',
+  'tablet',
+  'tv',
+  'console',
+  'speaker',
+  'camera',
+  'iot',
+  'other',
+] as const
 
 /** Where the daemon writes its status (tmpfs). Read with rpcd's `file.read`: no process spawned. */
 export const STATUS_FILE = '/var/run/lanvpn/status.json'
 
-/** What the api layer needs from a client: an authenticated ubus call and file.read. */
+/** What the api layer needs from a client: an authenticated ubus call, file.read and `list`. */
 export type Caller = {
   call<T>(object: string, method: string, args?: Record<string, unknown>): Promise<T>
   readFile(path: string): Promise<string>
+  listMethods?(object: string): Promise<string[]>
 }
+
+/** An import note by line, as importProfile reports it. */
+export type ImportNote = { line: number; level: string; message: string }
 
 /** An error the lanvpn rpc face returned as data (`{ error: { code, message, field } }`). */
 export class LanvpnError extends Error {
@@ -27,33 +76,91 @@ export class LanvpnError extends Error {
   readonly code: RpcErrorCode
   /** The argument or config option at fault, when there is one. */
   readonly field?: string
+  /** Import notes by line (`invalid_profile`), [] otherwise. */
+  readonly notes: ImportNote[]
   constructor(error: RpcError['error']) {
     super(error.message)
     this.code = error.code
     this.field = error.field
+    this.notes = Array.isArray(error.notes) ? error.notes : []
   }
 }
 
-/** A status as read from the file: every field may be missing or of the wrong type while the
- * daemon's format evolves, so the UI renders what is there. */
-export type StatusSnapshot = {
-  [K in keyof Status]?: Status[K] extends unknown[]
-    ? Status[K]
-    : Status[K] extends object
-      ? Partial<Status[K]>
-      : Status[K]
+/** A saved change: what every change method answers, the hash the "applying…" state waits for. */
+export type Change = { configHash: string; daemonNotified: boolean }
+
+/** One connection record (product.md Privacy rules: no IP address in it). Sample:
+ * `{ "start": 1763800000000, "durationS": 3600, "location": "Amsterdam", "protocol": "wireguard",
+ *    "version": "0.1.0", "result": "ok" }` */
+export type HistoryRecord = {
+  start: number
+  durationS: number
+  location: string
+  protocol: string
+  version: string
+  result: string
 }
 
-/** The `lanvpn` object's methods plus the status file read. */
+/** A status as read from the file: every field may be missing or of the wrong type while the
+ * daemon's format evolves, so the UI renders what is there. `tunnel.exitIp` and `wan.ip` are read
+ * when the daemon writes them (RAM only, product.md Privacy rules). */
+export type StatusSnapshot = {
+  [K in Exclude<keyof Status, 'tunnel'>]?: Status[K] extends unknown[]
+    ? Status[K]
+    : Status[K] extends object | undefined
+      ? Partial<NonNullable<Status[K]>>
+      : Status[K]
+} & {
+  tunnel?: Partial<Status['tunnel']> & { exitIp?: string }
+  wan?: { ip?: string }
+}
+
+/** The `lanvpn` object's methods plus the status file read. Every change method resolves with the
+ * new config hash, or rejects with LanvpnError naming the field at fault. */
 export type LanvpnApi = {
   /** `lanvpn.status`: the status through the exec plugin (spawns the runtime; do not poll). */
   status(): Promise<Status>
   /** `lanvpn.getConfig`: the validated config; secrets only as `{ set }`. */
   getConfig(): Promise<ConfigView>
-  /** `lanvpn.setConfig`: saves a partial change or nothing; rejects with LanvpnError. */
+  /** `lanvpn.setConfig`: saves a partial change or nothing. */
   setConfig(patch: SetConfigArgs): Promise<SetConfigResult>
   /** The status file through `file.read` (zero process spawns): what the UI polls. */
   readStatusFile(): Promise<StatusSnapshot>
+  listProfiles(): Promise<ProfileList>
+  /** Imports a WireGuard or OpenVPN file; errors carry `notes` by line. */
+  importProfile(args: {
+    name: string
+    text: string
+    type?: 'auto' | 'wireguard' | 'openvpn'
+    username?: string
+    password?: string
+  }): Promise<ImportResult>
+  renameProfile(id: string, label: string): Promise<Change>
+  deleteProfile(id: string): Promise<Change>
+  setFallback(ids: string[]): Promise<Change>
+  /** Connects to `id`, or to the chosen location when omitted. */
+  connect(id?: string): Promise<Change>
+  disconnect(): Promise<Change>
+  /** Queues a latency test; results appear in status.latency. */
+  testLatency(): Promise<LatencyRequestResult>
+  listDevices(): Promise<ListDevicesResult>
+  /** One device or many at once (all or nothing). */
+  setDeviceMode(macs: string[], mode: DeviceMode): Promise<Change>
+  renameDevice(mac: string, label: string): Promise<Change>
+  setDeviceKind(mac: string, kind: string): Promise<Change>
+  forgetDevice(mac: string): Promise<Change>
+  setDefaultMode(mode: DeviceMode): Promise<Change>
+  explainDevice(mac: string): Promise<ExplainDeviceResult>
+  getMediastreamer(): Promise<MediastreamerView>
+  registerNow(): Promise<RegisterNowResult>
+  /** The last ≤ 20 connection records (method `getHistory`, feature-detected). */
+  getHistory(): Promise<HistoryRecord[]>
+  /** Deletes every connection record (method `clearHistory`). */
+  clearHistory(): Promise<void>
+  /** The redacted diagnostics bundle as text to download (method `getDiagnostics`). */
+  getDiagnostics(): Promise<string>
+  /** The method names the router's `lanvpn` object offers now (ubus `list`); [] when unknown. */
+  listMethods(): Promise<string[]>
 }
 
 /** Binds the methods to a caller (normally the session model, which handles expiry). */
@@ -63,19 +170,78 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
     if (isRpcError(reply)) throw new LanvpnError(reply.error)
     return reply as T
   }
+  const change = (method: string, args: Record<string, unknown> = {}) =>
+    invoke<ProfileChange>(method, args).then(asChange)
   return {
     status: () => invoke<Status>('status'),
     getConfig: () => invoke<ConfigView>('getConfig'),
     setConfig: (patch) => invoke<SetConfigResult>('setConfig', patch as Record<string, unknown>),
     readStatusFile: async () => parseStatus(await caller.readFile(STATUS_FILE)),
+    listProfiles: () => invoke<ProfileList>('listProfiles'),
+    importProfile: (args) => invoke<ImportResult>('importProfile', args),
+    renameProfile: (id, label) => change('renameProfile', { id, label }),
+    deleteProfile: (id) => change('deleteProfile', { id }),
+    setFallback: (ids) => change('setFallback', { ids }),
+    connect: (id) => change('connect', id ? { id } : {}),
+    disconnect: () => change('disconnect'),
+    testLatency: () => invoke<LatencyRequestResult>('testLatency'),
+    listDevices: () => invoke<ListDevicesResult>('listDevices'),
+    setDeviceMode: (macs, mode) =>
+      change('setDeviceMode', macs.length === 1 ? { mac: macs[0], mode } : { macs, mode }),
+    renameDevice: (mac, label) => change('renameDevice', { mac, label }),
+    setDeviceKind: (mac, kind) => change('setDeviceKind', { mac, kind }),
+    forgetDevice: (mac) => change('forgetDevice', { mac }),
+    setDefaultMode: (mode) => change('setDefaultMode', { mode }),
+    explainDevice: (mac) => invoke<ExplainDeviceResult>('explainDevice', { mac }),
+    getMediastreamer: () => invoke<MediastreamerView>('getMediastreamer'),
+    registerNow: () => invoke<RegisterNowResult>('registerNow'),
+    getHistory: async () => parseHistory(await invoke<unknown>('getHistory')),
+    clearHistory: async () => void (await invoke<unknown>('clearHistory')),
+    getDiagnostics: async () => diagnosticsText(await invoke<unknown>('getDiagnostics')),
+    listMethods: async () => (caller.listMethods ? caller.listMethods('lanvpn') : []),
   }
 }
 
+function asChange(r: { configHash: string; daemonNotified: boolean }): Change {
+  return { configHash: r.configHash, daemonNotified: r.daemonNotified }
+}
+
+/** `getHistory`'s records (`{ records: [...] }` or a bare array), keeping only well-formed ones. */
+export function parseHistory(reply: unknown): HistoryRecord[] {
+  const list = Array.isArray(reply) ? reply : isObject(reply) ? reply.records : undefined
+  if (!Array.isArray(list)) return []
+  return list.filter(isObject).map((r) => ({
+    start: typeof r.start === 'number' ? r.start : 0,
+    durationS: typeof r.durationS === 'number' ? r.durationS : 0,
+    location: typeof r.location === 'string' ? r.location : '',
+    protocol: typeof r.protocol === 'string' ? r.protocol : '',
+    version: typeof r.version === 'string' ? r.version : '',
+    result: typeof r.result === 'string' ? r.result : '',
+  }))
+}
+
+/** The bundle's text: `{ text }` as it is, any other reply as indented JSON. */
+function diagnosticsText(reply: unknown): string {
+  if (isObject(reply) && typeof reply.text === 'string') return reply.text
+  return JSON.stringify(reply, null, 2)
+}
+
 /** The expected type of each field of the status file's sub-objects. */
-const SHAPES: Record<'daemon' | 'tunnel' | 'apply', Record<string, string>> = {
+const SHAPES: Record<'daemon' | 'tunnel' | 'apply' | 'wan', Record<string, string>> = {
   daemon: { state: 'string', pid: 'number', startedAt: 'number', runtime: 'string' },
-  tunnel: { state: 'string', profile: 'string', since: 'number', reason: 'string' },
+  tunnel: {
+    state: 'string',
+    profile: 'string',
+    since: 'number',
+    reason: 'string',
+    handshakeAgeS: 'number',
+    rxBytes: 'number',
+    txBytes: 'number',
+    implementation: 'string',
+    exitIp: 'string',
+  },
   apply: { ok: 'boolean' },
+  wan: { ip: 'string' },
 }
 
 /** Parses the status file. Throws on text that is not a JSON object; keeps only fields of the
@@ -106,6 +272,9 @@ export function parseStatus(text: string): StatusSnapshot {
     (out.apply as Record<string, unknown>).errors = raw.apply.errors.filter(
       (e): e is string => typeof e === 'string'
     )
+  if (isObject(raw.mediastreamer) && typeof raw.mediastreamer.state === 'string')
+    out.mediastreamer = raw.mediastreamer
+  if (isObject(raw.latency) && Array.isArray(raw.latency.results)) out.latency = raw.latency
   return out as StatusSnapshot
 }
 

@@ -103,6 +103,9 @@ export interface UbusClient {
   logout(): Promise<void>
   /** `file.read {path}`: the file's text. A missing file rejects with UbusError(4). */
   readFile(path: string): Promise<string>
+  /** JSON-RPC `list` of one object: its method names (no ACL check, no session needed; §3.1).
+   * An object that is not registered gives []. */
+  listMethods(object: string): Promise<string[]>
 }
 
 /** How to reach `/ubus`. Everything is optional; tests pass `fetch`. */
@@ -132,13 +135,17 @@ export function createUbusClient(options: UbusClientOptions = {}): UbusClient {
   const getSid = options.sid ?? (() => NULL_SID)
 
   async function rpc(sid: string, object: string, method: string, args: object): Promise<unknown> {
+    const reply = await post(`${object}.${method}`, 'call', [sid, object, method, args])
+    return unwrap(reply, `${object}.${method}`)
+  }
+
+  async function post(
+    what: string,
+    method: 'call' | 'list',
+    params: unknown[]
+  ): Promise<JsonRpcReply> {
     const id = nextId++
-    const body = JSON.stringify({
-      jsonrpc: '2.0',
-      id,
-      method: 'call',
-      params: [sid, object, method, args],
-    })
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params })
     const doFetch = options.fetch ?? globalThis.fetch
     const abort = new AbortController()
     const timer = setTimeout(() => abort.abort(), timeoutMs)
@@ -153,7 +160,7 @@ export function createUbusClient(options: UbusClientOptions = {}): UbusClient {
         cache: 'no-store',
       })
       if (!res.ok)
-        throw new NetworkError(`calling ${object}.${method}: HTTP ${res.status}`, {
+        throw new NetworkError(`calling ${what}: HTTP ${res.status}`, {
           httpStatus: res.status,
         })
       reply = (await res.json()) as JsonRpcReply
@@ -161,11 +168,11 @@ export function createUbusClient(options: UbusClientOptions = {}): UbusClient {
       if (e instanceof NetworkError) throw e
       const isTimeout = abort.signal.aborted
       const why = isTimeout ? `no answer within ${timeoutMs / 1000} s` : errorText(e)
-      throw new NetworkError(`calling ${object}.${method}: ${why}`, { cause: e, isTimeout })
+      throw new NetworkError(`calling ${what}: ${why}`, { cause: e, isTimeout })
     } finally {
       clearTimeout(timer)
     }
-    return unwrap(reply, `${object}.${method}`)
+    return reply
   }
 
   return {
@@ -194,6 +201,15 @@ export function createUbusClient(options: UbusClientOptions = {}): UbusClient {
       const reply = (await rpc(getSid(), 'file', 'read', { path })) as { data?: unknown }
       if (typeof reply.data !== 'string') throw new UbusError(5, `reading ${path}: no data`)
       return reply.data
+    },
+    async listMethods(object) {
+      // `list` answers `result: { <object>: { <method>: { <arg>: <type> } } }`, not [status, reply].
+      const reply = await post(`list ${object}`, 'list', [object])
+      if (reply === null || typeof reply !== 'object' || reply.error)
+        unwrap(reply, `list ${object}`)
+      const result = reply.result as Record<string, unknown> | undefined
+      const methods = result && typeof result === 'object' ? result[object] : undefined
+      return methods && typeof methods === 'object' ? Object.keys(methods) : []
     },
   }
 }

@@ -1,24 +1,45 @@
-// Translations: every user-visible string comes from these catalogs. All three are bundled (a few
-// KB together), which costs less than the extra request a lazy-loaded catalog would.
-import { signal } from '@preact/signals'
+// Translations: every user-visible string comes from these catalogs. Each language has two parts:
+// the core (shell, login, overview) and the pages loaded on demand. Only the English core is in the
+// first bundle (it is also the fallback); every other part is its own hashed chunk, fetched when the
+// language is chosen or the first on-demand page opens, so the first view stays within its budget
+// (product.md Budgets) however many languages and pages there are.
+import { computed, signal } from '@preact/signals'
 import en from './en'
-import ru from './ru'
-import zhCN from './zh-CN'
+import type enPages from './en-pages'
 
-/** A message id; the English catalog defines the set. */
-export type MessageKey = keyof typeof en
+/** A message id of the core catalog (shell, login, overview). */
+export type CoreKey = keyof typeof en
+/** A message id of the pages catalog. */
+export type PageKey = keyof typeof enPages
+/** A message id; the English catalogs define the set. */
+export type MessageKey = CoreKey | PageKey
 
-/** The catalogs by BCP 47 tag, in the order the language switcher lists them. */
-export const catalogs = { en, 'zh-CN': zhCN, ru } satisfies Record<
-  string,
-  Record<MessageKey, string>
->
+/** A core catalog: every message of en, translated. */
+export type Catalog = Record<CoreKey, string>
+/** A pages catalog: every message of en-pages, translated. */
+export type PagesCatalog = Record<PageKey, string>
+
+/** The other core catalogs, loaded on demand (each a separate chunk). */
+const LOADERS = {
+  'zh-CN': () => import('./zh-CN'),
+  ru: () => import('./ru'),
+} satisfies Record<string, () => Promise<{ default: Catalog }>>
+
+/** The pages catalogs, one chunk each. */
+const PAGE_LOADERS: Record<Lang, () => Promise<{ default: PagesCatalog }>> = {
+  en: () => import('./en-pages'),
+  'zh-CN': () => import('./zh-CN-pages'),
+  ru: () => import('./ru-pages'),
+}
 
 /** A supported language. */
-export type Lang = keyof typeof catalogs
+export type Lang = 'en' | keyof typeof LOADERS
 
 /** Supported languages, switcher order. */
-export const LANGS = Object.keys(catalogs) as Lang[]
+export const LANGS: Lang[] = ['en', 'zh-CN', 'ru']
+
+/** Each language's name in that language, for the switcher (known before its catalog loads). */
+const NAMES: Record<Lang, string> = { en: 'English', 'zh-CN': '简体中文', ru: 'Русский' }
 
 const STORAGE_KEY = 'lanvpn.lang'
 
@@ -35,10 +56,11 @@ export function matchLang(preferences: readonly string[]): Lang {
   return 'en'
 }
 
-function initialLang(): Lang {
+/** The language the page should start in: the saved choice, else the browser's preference. */
+export function preferredLang(): Lang {
   try {
     const saved = globalThis.localStorage?.getItem(STORAGE_KEY)
-    if (saved && saved in catalogs) return saved as Lang
+    if (saved && (LANGS as string[]).includes(saved)) return saved as Lang
   } catch {
     // storage disabled: fall through to the browser's preference
   }
@@ -46,11 +68,52 @@ function initialLang(): Lang {
   return matchLang(nav?.languages?.length ? nav.languages : [nav?.language ?? 'en'])
 }
 
-/** The current language. Components that call t() re-render when it changes. */
-export const lang = signal<Lang>(initialLang())
+const loaded: Partial<Record<Lang, Catalog>> = { en }
+const loadedPages: Partial<Record<Lang, PagesCatalog>> = {}
+/** Whether a page that needs the pages catalog has been opened (then a switch loads it too). */
+let isPagesWanted = false
+const current = signal<Partial<Record<MessageKey, string>>>(en)
+const fallbackPages = signal<Partial<PagesCatalog>>({})
 
-/** Switches the language, remembers it in localStorage and updates `<html lang>`. */
-export function setLang(next: Lang): void {
+/** The current language. Components that call t() re-render when it changes. */
+export const lang = signal<Lang>('en')
+
+/** A language's catalog (fetched once, then cached). */
+export async function loadCatalog(l: Lang): Promise<Catalog> {
+  const have = loaded[l]
+  if (have) return have
+  const catalog = (await LOADERS[l as keyof typeof LOADERS]()).default
+  loaded[l] = catalog
+  return catalog
+}
+
+/** A language's pages catalog (fetched once, then cached). */
+export async function loadPagesCatalog(l: Lang): Promise<PagesCatalog> {
+  const have = loadedPages[l]
+  if (have) return have
+  const catalog = (await PAGE_LOADERS[l]()).default
+  loadedPages[l] = catalog
+  return catalog
+}
+
+/** Makes the pages messages of the current language (and English, the fallback) available;
+ * the on-demand pages wait for this before they render. Safe to call repeatedly. */
+export async function ensurePagesCatalog(): Promise<void> {
+  isPagesWanted = true
+  const l = lang.peek()
+  const [mine, english] = await Promise.all([loadPagesCatalog(l), loadPagesCatalog('en')])
+  fallbackPages.value = english
+  if (lang.peek() === l) current.value = { ...current.peek(), ...mine }
+}
+
+/** Switches the language once its catalogs are here, remembers it in localStorage and updates
+ * `<html lang>`. A failed fetch keeps the current language (and rejects). */
+export async function setLang(next: Lang): Promise<void> {
+  const [catalog, pages] = await Promise.all([
+    loadCatalog(next),
+    isPagesWanted ? loadPagesCatalog(next) : Promise.resolve({}),
+  ])
+  current.value = { ...catalog, ...pages }
   lang.value = next
   try {
     globalThis.localStorage?.setItem(STORAGE_KEY, next)
@@ -63,7 +126,11 @@ export function setLang(next: Lang): void {
 /** The message `key` in the current language, with `{name}` replaced by `params.name`. A missing
  * parameter leaves its `{name}` visible rather than hiding the gap. */
 export function t(key: MessageKey, params?: Record<string, string | number>): string {
-  const text = catalogs[lang.value][key] ?? en[key]
+  const text =
+    current.value[key] ??
+    (en as Partial<Record<MessageKey, string>>)[key] ??
+    fallbackPages.value[key as PageKey] ??
+    key
   if (!params) return text
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole
@@ -72,12 +139,51 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 
 /** A language's own name for itself (for the switcher, whatever the current language). */
 export function langName(l: Lang): string {
-  return catalogs[l]['lang.name']
+  return NAMES[l]
 }
+
+const dateFormat = computed(
+  () => new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeStyle: 'medium' })
+)
 
 /** A wall-clock time in ms as a date and time in the current language; '—' for 0 or missing. */
 export function formatTime(ms: number | undefined): string {
   if (!ms) return t('value.none')
-  const format = new Intl.DateTimeFormat(lang.value, { dateStyle: 'medium', timeStyle: 'medium' })
-  return format.format(ms)
+  return dateFormat.value.format(ms)
+}
+
+/** A number in the current language's digits and separators, with at most `digits` decimals. */
+export function formatNumber(n: number, digits = 0): string {
+  return new Intl.NumberFormat(lang.value, { maximumFractionDigits: digits }).format(n)
+}
+
+/** A duration in seconds as its two largest units ("2 h 5 min"); '—' for a negative one. */
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !(seconds >= 0)) return t('value.none')
+  const s = Math.floor(seconds)
+  const parts: Array<[MessageKey, number]> = [
+    ['unit.d', Math.floor(s / 86400)],
+    ['unit.h', Math.floor(s / 3600) % 24],
+    ['unit.min', Math.floor(s / 60) % 60],
+    ['unit.s', s % 60],
+  ]
+  const first = parts.findIndex(([, n]) => n > 0)
+  if (first < 0) return t('unit.s', { n: 0 })
+  return parts
+    .slice(first, first + 2)
+    .filter(([, n]) => n > 0)
+    .map(([key, n]) => t(key, { n: formatNumber(n) }))
+    .join(' ')
+}
+
+/** Bytes per second in the largest unit that keeps the number ≥ 1 ("1.2 MB/s"). */
+export function formatRate(bytesPerSecond: number): string {
+  const units: MessageKey[] = ['unit.Bps', 'unit.kBps', 'unit.MBps', 'unit.GBps']
+  let n = Math.max(0, bytesPerSecond)
+  let i = 0
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000
+    i++
+  }
+  return t(units[i], { n: formatNumber(n, n < 10 && i > 0 ? 1 : 0) })
 }

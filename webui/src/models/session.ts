@@ -40,6 +40,8 @@ export type Session = {
   call<T>(object: string, method: string, args?: Record<string, unknown>): Promise<T>
   /** An authenticated `file.read`, with the same expiry handling as `call`. */
   readFile(path: string): Promise<string>
+  /** The method names of a ubus object (`list` needs no session; [] when it is not there). */
+  listMethods(object: string): Promise<string[]>
 }
 
 /** Options for tests; the app uses the defaults. */
@@ -148,6 +150,7 @@ export function createSession(options: SessionOptions = {}): Session {
     logout,
     call: (object, method, args) => authed(() => client.call(object, method, args)),
     readFile: (path) => authed(() => client.readFile(path)),
+    listMethods: (object) => client.listMethods(object),
   }
 }
 

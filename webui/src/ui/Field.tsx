@@ -7,8 +7,14 @@ export type FieldProps = {
   label: string
   value: string | ReadonlySignal<string>
   onInput: (value: string) => void
-  type?: 'text' | 'password'
+  type?: 'text' | 'password' | 'url'
   autocomplete?: string
+  inputMode?: 'numeric' | 'decimal' | 'url' | 'text'
+  placeholder?: string
+  /** A short help line under the label, tied with aria-describedby. */
+  hint?: string
+  /** The error about this field ('' for none): shown under it and announced. */
+  error?: string
   isRequired?: boolean
   isDisabled?: boolean | ReadonlySignal<boolean>
   inputRef?: Ref<HTMLInputElement>
@@ -16,22 +22,39 @@ export type FieldProps = {
 
 /** A visible label above its input, tied by id so screen readers and taps on the label work. */
 export function Field(props: FieldProps) {
+  const hintId = props.hint ? `${props.id}-hint` : undefined
+  const errorId = props.error ? `${props.id}-error` : undefined
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
+      {props.hint && (
+        <p class="hint" id={hintId}>
+          {props.hint}
+        </p>
+      )}
       <input
         id={props.id}
         ref={props.inputRef}
-        // preact's input types are a union keyed by `type`; both variants take the same props here.
+        // preact's input types are a union keyed by `type`; the variants take the same props here.
         type={(props.type ?? 'text') as 'text'}
         value={props.value}
         autocomplete={props.autocomplete}
+        inputMode={props.inputMode}
+        placeholder={props.placeholder}
         autocapitalize="none"
         spellcheck={false}
         required={props.isRequired}
         disabled={props.isDisabled}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={describedBy}
         onInput={(e) => props.onInput(e.currentTarget.value)}
       />
+      {props.error && (
+        <p class="field-error" id={errorId} role="alert">
+          {props.error}
+        </p>
+      )}
     </div>
   )
 }

@@ -1,0 +1,291 @@
+// The web UI as a household uses it, against the real daemon in the lab (the `make demo` stack):
+// log in, import the lab's WireGuard file by pasting it, connect and see the laptop's traffic leave
+// from the VPN server, move the TV to `direct` and see it applied, set up MediaStreamer against the
+// lab's provider fixture, and check every page at 360 px for overflow and for the accessibility
+// rules below (labels, names, roles, ids). Screenshots of each page go to /tmp/lanvpn-ui-*.png.
+//
+//   Chromium 360×740 ──HTTP 127.0.0.1──> dev router ──exec──> rpcd plugin ──> lanvpn.js rpc
+//                                            │ file.read (status poll)        │ UCI + SIGHUP
+//                                            ▼                                ▼
+//   [lv…-laptop] vpn ──┐        <prefix>/var/run/lanvpn/status.json <── lanvpn daemon
+//                      ├─ br-lan [lv…-router] wan ── [lv…-inet] ── [lv…-vpn] 203.0.113.10
+//   [lv…-tv] direct ───┘          <lab>tun (wireguard-go)    echo 192.0.2.1, provider 192.0.2.2,
+//                                                            smart DNS 192.0.2.54
+//
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from './browser'
+import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
+
+const REPO = resolve(import.meta.dirname, '../..')
+const ROOT = join(REPO, 'dist/root')
+const BUNDLE = join(ROOT, 'usr/share/lanvpn/lanvpn.js')
+const PASSWORD = 'ui-test-pw'
+const TOKEN = 'ui-lab-token'
+const PAGES = ['overview', 'locations', 'devices', 'mediastreamer', 'settings', 'privacy']
+
+type DevRouter = { url: string; close(): Promise<void> }
+
+/** Accessibility rules checked in the page (axe-core is not installed yet): every form control has
+ * a name, every button and link has a name, ids are unique, aria references resolve, images have a
+ * name, and there is one h1 and a main landmark. Returns the violations as readable strings. */
+function auditAccessibility(): string[] {
+  const problems: string[] = []
+  const describe = (el: Element) =>
+    `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).split(' ')[0]}` : ''}`
+  const nameOf = (el: Element): string => {
+    const aria = el.getAttribute('aria-label')
+    if (aria?.trim()) return aria
+    const by = el.getAttribute('aria-labelledby')
+    if (by)
+      return by
+        .split(' ')
+        .map((id) => document.getElementById(id)?.textContent ?? '')
+        .join(' ')
+    const labels = (el as HTMLInputElement).labels
+    if (labels && labels.length > 0) return Array.from(labels, (l) => l.textContent ?? '').join(' ')
+    if (el.tagName === 'svg') return el.querySelector('title')?.textContent ?? ''
+    return el.textContent ?? ''
+  }
+  for (const el of Array.from(
+    document.querySelectorAll('input:not([type=hidden]), select, textarea')
+  ))
+    if (!nameOf(el).trim()) problems.push(`form control without a label: ${describe(el)}`)
+  for (const el of Array.from(document.querySelectorAll('button, a[href], summary')))
+    if (!nameOf(el).trim())
+      problems.push(`${el.tagName.toLowerCase()} without a name: ${describe(el)}`)
+  for (const el of Array.from(document.querySelectorAll('[role=img], svg')))
+    if (!nameOf(el).trim()) problems.push(`image without a name: ${describe(el)}`)
+  const ids = new Map<string, number>()
+  for (const el of Array.from(document.querySelectorAll('[id]')))
+    ids.set(el.id, (ids.get(el.id) ?? 0) + 1)
+  for (const [id, n] of ids) if (n > 1) problems.push(`duplicate id: ${id}`)
+  for (const attr of ['aria-describedby', 'aria-labelledby', 'for'])
+    for (const el of Array.from(document.querySelectorAll(`[${attr}]`)))
+      for (const id of (el.getAttribute(attr) ?? '').split(' ').filter(Boolean))
+        if (!document.getElementById(id))
+          problems.push(`${attr} points nowhere: ${describe(el)} → ${id}`)
+  if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1')
+  if (!document.querySelector('main')) problems.push('no main landmark')
+  if (!document.documentElement.lang) problems.push('no lang on <html>')
+  return problems
+}
+
+describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () => {
+  let lab: Lab
+  let daemon: LabProcess
+  let router: DevRouter
+  let browser: BrowserContext
+  let page: Page
+  let prefix: string
+  let profile: string
+  const pageErrors: string[] = []
+  const foreign: string[] = []
+
+  const statusFile = () => {
+    try {
+      return JSON.parse(readFileSync(join(prefix, 'var/run/lanvpn/status.json'), 'utf8'))
+    } catch {
+      return null
+    }
+  }
+  const echoFrom = async (device: string) =>
+    (await lab.exec(device, ['curl', '-sS', '-m', '4', 'http://192.0.2.1/'])).stdout
+  const goTo = async (name: string) => {
+    await page.goto(`${router.url}/lanvpn/#/${name}`)
+    await expect.poll(() => page.locator('h1').count(), { timeout: 10_000 }).toBe(1)
+    await expect.poll(() => page.locator('.page-loading').count()).toBe(0)
+  }
+  const locationsList = () => page.locator('section[aria-labelledby=locations-list]')
+  const applied = () =>
+    expect.poll(() => page.locator('.apply-bar').innerText(), { timeout: 30_000 }).toBe('Applied.')
+
+  beforeAll(async () => {
+    if (!existsSync(BUNDLE) || !existsSync(join(ROOT, 'www/lanvpn/index.html')))
+      throw new Error('run `npm run build` first (dist/root is missing)')
+    lab = await Lab.up({ devices: ['laptop', 'tv'] })
+    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-ui-'))
+    profile = mkdtempSync(join(tmpdir(), 'lanvpn-ui-profile-'))
+    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
+    writeFileSync(join(prefix, 'etc/config/lanvpn'), readFileSync(join(ROOT, 'etc/config/lanvpn')))
+    daemon = lab.spawn('router', [
+      'env',
+      `LANVPN_PREFIX=${prefix}`,
+      `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
+      `LANVPN_LEASE_FILE=${lab.stateDir}/dhcp.leases`,
+      `CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`,
+      'LANVPN_LOG=stderr',
+      process.execPath,
+      BUNDLE,
+      'daemon',
+    ])
+    await waitFor('the daemon status', () => statusFile() !== null, 20_000)
+    const { startDevRouter } = (await import(
+      pathToFileURL(join(REPO, 'scripts/devrouter/server.mjs')).href
+    )) as { startDevRouter(o: object): Promise<DevRouter> }
+    router = await startDevRouter({
+      port: 0,
+      root: ROOT,
+      prefix,
+      env: { LANVPN_BUNDLE: BUNDLE, LANVPN_RUNTIME: process.execPath, LANVPN_LOG: 'off' },
+      logins: [{ username: 'root', password: PASSWORD, read: ['*'], write: ['*'] }],
+    })
+    browser = await launchChromium(profile)
+    page = await browser.newPage()
+    const origin = new URL(router.url).origin
+    browser.on('request', (r) => {
+      const url = r.url()
+      if (!url.startsWith('data:') && !url.startsWith('blob:') && new URL(url).origin !== origin)
+        foreign.push(url)
+    })
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text())
+    })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await router?.close()
+    await daemon?.kill()
+    if (lab && prefix)
+      await lab.exec('router', [
+        'env',
+        `LANVPN_PREFIX=${prefix}`,
+        `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
+        process.execPath,
+        BUNDLE,
+        'cleanup',
+      ])
+    await lab?.down()
+    for (const dir of [prefix, profile]) if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('logs in with the router credentials and shows the overview', async () => {
+    await page.goto(`${router.url}/lanvpn/`)
+    await page.getByLabel('Username').fill('root')
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await expect
+      .poll(() => page.locator('main').innerText(), { timeout: 10_000 })
+      .toContain('Running')
+  })
+
+  it('imports the lab’s WireGuard file pasted into the import box', async () => {
+    await goTo('locations')
+    await page.getByLabel('Or paste the file’s text').fill(lab.clientConf('vpn'))
+    await page.getByLabel('Name of the location').fill('Lab VPN')
+    await page.getByRole('button', { name: 'Import', exact: true }).click()
+    await expect.poll(() => locationsList().innerText(), { timeout: 15_000 }).toContain('Lab VPN')
+  })
+
+  it('shows an import error at the line it is about', async () => {
+    const bad = lab.clientConf('vpn').replace(/^PrivateKey\s*=.*$/m, 'PrivateKey = not-a-key')
+    await page.getByLabel('Or paste the file’s text').fill(bad)
+    await page.getByLabel('Name of the location').fill('Broken')
+    await page.getByRole('button', { name: 'Import', exact: true }).click()
+    const line = bad.split('\n').findIndex((l) => l.startsWith('PrivateKey')) + 1
+    await expect
+      .poll(() => page.locator('section[aria-labelledby=import-title]').innerText(), {
+        timeout: 10_000,
+      })
+      .toMatch(new RegExp(`Line ${line}:\\s*PrivateKey`))
+    expect(await locationsList().innerText()).not.toContain('Broken')
+  })
+
+  it('connects, and the laptop’s traffic leaves from the VPN server', async () => {
+    expect(await echoFrom('laptop')).not.toContain('203.0.113.10')
+    await page.getByRole('button', { name: 'Connect to Lab VPN' }).click()
+    await applied()
+    await waitFor('the tunnel up', () => statusFile()?.tunnel?.state === 'connected', 60_000)
+    await expect.poll(() => echoFrom('laptop'), { timeout: 30_000 }).toContain('203.0.113.10')
+    await goTo('overview')
+    await expect
+      .poll(() => page.locator('.badge').innerText(), { timeout: 10_000 })
+      .toBe('Protected')
+    await expect
+      .poll(() => page.locator('.hero').innerText(), { timeout: 10_000 })
+      .toContain('Lab VPN')
+  })
+
+  it('moves the TV to direct and shows it applied; the TV then leaves from the WAN', async () => {
+    await expect.poll(() => echoFrom('tv'), { timeout: 30_000 }).toContain('203.0.113.10')
+    await goTo('devices')
+    const tvIp = lab.deviceIp('tv')
+    const row = page.locator('li.device', { hasText: tvIp })
+    await expect.poll(() => row.count(), { timeout: 30_000 }).toBe(1)
+    await row.getByLabel(/^Mode for /).selectOption('direct')
+    await expect.poll(() => page.locator('.apply-bar').innerText()).toMatch(/Applying…|Applied\./)
+    await applied()
+    await expect.poll(() => echoFrom('tv'), { timeout: 15_000 }).toContain('198.51.100.2')
+    expect(await echoFrom('laptop')).toContain('203.0.113.10')
+    await row.getByText('More about').click()
+    await row.getByRole('button', { name: 'Why is it routed like this?' }).click()
+    await expect
+      .poll(() => page.locator('.explain').innerText())
+      .toContain('You chose the mode Direct for this device.')
+  })
+
+  it('sets up MediaStreamer against the lab provider and registers', async () => {
+    await goTo('mediastreamer')
+    await page.getByLabel('Use MediaStreamer').check()
+    await page.getByLabel('Activation link with a token').check()
+    await page
+      .getByLabel('Activation link', { exact: true })
+      .fill('https://192.0.2.2/activate?ip={ip}&token={token}')
+    await page.getByLabel('Token', { exact: true }).fill(TOKEN)
+    await page.getByLabel('Smart DNS server', { exact: true }).fill('192.0.2.54')
+    await page.getByText('Advanced').click()
+    await page.getByLabel('Text the answer must contain').fill('OK')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await applied()
+    expect(readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')).not.toContain(TOKEN)
+    await expect
+      .poll(() => page.locator('.ms-state').innerText(), { timeout: 60_000 })
+      .toContain('Registered')
+    await page.getByRole('button', { name: 'Register now' }).click()
+    await expect
+      .poll(() => page.locator('.ms-state').innerText(), { timeout: 60_000 })
+      .toContain('Registered')
+    const requests = readFileSync(`${lab.stateDir}/provider/requests.jsonl`, 'utf8')
+    expect(requests).toContain('/activate')
+    expect(requests).toContain('198.51.100.2')
+  })
+
+  it('rejects a bad setting at its field and saves nothing', async () => {
+    await goTo('settings')
+    const before = readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')
+    await page.getByLabel('Seconds between checks').fill('0')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await expect
+      .poll(() => page.locator('#health-interval-error').innerText(), { timeout: 10_000 })
+      .toMatch(/2.*60/)
+    expect(readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')).toBe(before)
+  })
+
+  for (const name of PAGES) {
+    it(`renders ${name} at 360 px without overflow and passes the accessibility rules`, async () => {
+      await goTo(name)
+      await page.waitForTimeout(300)
+      await page.screenshot({ path: `/tmp/lanvpn-ui-${name}.png`, fullPage: true })
+      expect(await page.evaluate(auditAccessibility)).toEqual([])
+      const overflow = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth
+        return Array.from(document.querySelectorAll('body *'))
+          .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+          .filter((el) => !el.closest('.visually-hidden'))
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className}`)
+      })
+      expect(overflow).toEqual([])
+    })
+  }
+
+  it('logged no errors and asked no host but the router', () => {
+    expect(pageErrors).toEqual([])
+    expect(foreign).toEqual([])
+  })
+})

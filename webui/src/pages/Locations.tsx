@@ -1,0 +1,347 @@
+// Locations: import (file picker, drag and drop, paste), the list with connect, rename and delete,
+// the fallback order, and the latency test with its progress.
+import { useSignal } from '@preact/signals'
+import { useEffect } from 'preact/hooks'
+import type { ProfileSummary } from '../api/lanvpn'
+import { memoModel, type AppDeps } from '../deps'
+import { formatNumber, t } from '../i18n'
+import {
+  createLocationsModel,
+  looksLikeOpenvpn,
+  move,
+  nameFromFile,
+  type LocationsModel,
+} from '../models/locations'
+import { Card, TextArea } from '../ui/Controls'
+import { Field } from '../ui/Field'
+import { Progress } from '../ui/Progress'
+import { ErrorLine, PageFrame } from './shared'
+
+const modelFor = memoModel((deps) =>
+  createLocationsModel({ api: deps.api, tracker: deps.tracker, status: deps.status.status })
+)
+
+/** The Locations page. */
+export default function Locations({ deps }: { deps: AppDeps }) {
+  const m = modelFor(deps)
+  useEffect(() => void m.load(), [m])
+  const list = m.list.value
+  return (
+    <PageFrame id="locations-title" title={t('locations.title')} intro={t('locations.intro')}>
+      <ErrorLine error={m.actions.failed.value === 'import' ? null : m.actions.error.value} />
+      <Card id="locations-list" title={t('locations.list')}>
+        {!list ? (
+          <Progress label={t('page.loading')} />
+        ) : list.profiles.length === 0 ? (
+          <p class="muted">{t('locations.none')}</p>
+        ) : (
+          <ul class="rows">
+            {list.profiles.map((p) => (
+              <ProfileRow key={p.id} m={m} p={p} />
+            ))}
+          </ul>
+        )}
+        <LatencyTest m={m} />
+      </Card>
+      {list && list.profiles.length > 1 && <Fallback m={m} />}
+      <Import m={m} />
+    </PageFrame>
+  )
+}
+
+function ProfileRow({ m, p }: { m: LocationsModel; p: ProfileSummary }) {
+  const list = m.list.value!
+  const isActive = list.active === p.id
+  const isUp = isActive && list.connect
+  const busy = m.actions.busy.value
+  const mode = useSignal<'view' | 'rename' | 'delete'>('view')
+  const label = useSignal(p.label)
+  const ms = m.latency.value?.results.find((r) => r.id === p.id)
+  return (
+    <li class="row">
+      <div class="row-main">
+        <strong>{p.label}</strong>
+        {isActive && (
+          <span class="tag">{isUp ? t('locations.connected') : t('locations.chosen')}</span>
+        )}
+        <span class="muted small">
+          {p.type === 'wireguard' ? t('locations.wireguard') : t('locations.openvpn')}
+          {ms &&
+            ` · ${ms.ms === null ? t('locations.noAnswer') : t('locations.ms', { n: formatNumber(ms.ms, 0) })}`}
+        </span>
+      </div>
+      {mode.value === 'rename' ? (
+        <form
+          class="inline"
+          onSubmit={async (e) => {
+            e.preventDefault()
+            if (await m.rename(p.id, label.peek().trim())) mode.value = 'view'
+          }}
+        >
+          <Field
+            id={`rename-${p.id}`}
+            label={t('locations.newName')}
+            value={label}
+            onInput={(v) => (label.value = v)}
+            isRequired
+          />
+          <button type="submit" disabled={busy !== null}>
+            {t('action.save')}
+          </button>
+          <button type="button" class="link" onClick={() => (mode.value = 'view')}>
+            {t('action.cancel')}
+          </button>
+        </form>
+      ) : mode.value === 'delete' ? (
+        <div
+          class="inline"
+          role="group"
+          aria-label={t('locations.confirmDelete', { name: p.label })}
+        >
+          <p>{t('locations.confirmDelete', { name: p.label })}</p>
+          <button
+            type="button"
+            class="danger"
+            disabled={busy !== null}
+            onClick={() => void m.remove(p.id)}
+          >
+            {t('action.delete')}
+          </button>
+          <button type="button" class="link" onClick={() => (mode.value = 'view')}>
+            {t('action.cancel')}
+          </button>
+        </div>
+      ) : (
+        <div class="row-actions">
+          {isUp ? (
+            <button type="button" disabled={busy !== null} onClick={() => void m.disconnect()}>
+              {busy === 'disconnect' ? t('action.working') : t('action.disconnect')}
+            </button>
+          ) : (
+            <button
+              type="button"
+              class="primary"
+              disabled={busy !== null}
+              aria-label={t('locations.connectTo', { name: p.label })}
+              onClick={() => void m.connect(p.id)}
+            >
+              {busy === `connect:${p.id}` ? t('action.working') : t('action.connect')}
+            </button>
+          )}
+          <button
+            type="button"
+            aria-label={t('locations.renameNamed', { name: p.label })}
+            onClick={() => (mode.value = 'rename')}
+          >
+            {t('action.rename')}
+          </button>
+          <button
+            type="button"
+            aria-label={t('locations.deleteNamed', { name: p.label })}
+            onClick={() => (mode.value = 'delete')}
+          >
+            {t('action.delete')}
+          </button>
+        </div>
+      )}
+    </li>
+  )
+}
+
+function LatencyTest({ m }: { m: LocationsModel }) {
+  const list = m.list.value
+  if (!list || list.profiles.length === 0) return null
+  return (
+    <div class="latency">
+      {m.isTesting.value ? (
+        <Progress label={t('locations.testing')} />
+      ) : (
+        <button
+          type="button"
+          disabled={m.actions.busy.value !== null}
+          onClick={() => void m.testLatency()}
+        >
+          {t('locations.testLatency')}
+        </button>
+      )}
+    </div>
+  )
+}
+
+function Fallback({ m }: { m: LocationsModel }) {
+  const list = m.list.value!
+  const names = new Map(list.profiles.map((p) => [p.id, p.label]))
+  const order = list.fallback.filter((id) => names.has(id))
+  const others = list.profiles.filter((p) => p.id !== list.active && !order.includes(p.id))
+  const isBusy = m.actions.busy.value !== null
+  return (
+    <Card id="fallback-title" title={t('locations.fallback')}>
+      <p class="muted">{t('locations.fallbackIntro')}</p>
+      {order.length === 0 ? (
+        <p class="muted">{t('locations.fallbackNone')}</p>
+      ) : (
+        <ol class="rows">
+          {order.map((id, i) => (
+            <li class="row" key={id}>
+              <span class="row-main">{names.get(id)}</span>
+              <span class="row-actions">
+                <button
+                  type="button"
+                  disabled={isBusy || i === 0}
+                  aria-label={t('locations.up', { name: names.get(id)! })}
+                  onClick={() => void m.setFallback(move(order, id, -1))}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  disabled={isBusy || i === order.length - 1}
+                  aria-label={t('locations.down', { name: names.get(id)! })}
+                  onClick={() => void m.setFallback(move(order, id, 1))}
+                >
+                  ↓
+                </button>
+                <button
+                  type="button"
+                  disabled={isBusy}
+                  aria-label={t('locations.removeFallback', { name: names.get(id)! })}
+                  onClick={() => void m.setFallback(order.filter((x) => x !== id))}
+                >
+                  ✕
+                </button>
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+      {others.length > 0 && (
+        <div class="row-actions wrap">
+          {others.map((p) => (
+            <button
+              type="button"
+              key={p.id}
+              disabled={isBusy}
+              onClick={() => void m.setFallback([...order, p.id])}
+            >
+              {t('locations.addFallback', { name: p.label })}
+            </button>
+          ))}
+        </div>
+      )}
+    </Card>
+  )
+}
+
+function Import({ m }: { m: LocationsModel }) {
+  const d = m.draft.value
+  const isDragging = useSignal(false)
+  const busy = m.actions.busy.value === 'import'
+  const error = m.actions.error.value
+  const notes = m.notes.value
+  const lines = d.text.split('\n')
+  async function takeFile(file: File | undefined) {
+    if (!file) return
+    const text = await file.text()
+    m.editDraft({ text, name: d.name || nameFromFile(file.name) })
+  }
+  return (
+    <Card id="import-title" title={t('locations.import')}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault()
+          void m.importDraft()
+        }}
+      >
+        <div
+          class={isDragging.value ? 'drop dragging' : 'drop'}
+          onDragOver={(e) => {
+            e.preventDefault()
+            isDragging.value = true
+          }}
+          onDragLeave={() => (isDragging.value = false)}
+          onDrop={(e) => {
+            e.preventDefault()
+            isDragging.value = false
+            void takeFile(e.dataTransfer?.files[0])
+          }}
+        >
+          <p>{t('locations.dropHint')}</p>
+          <label class="file-button">
+            {t('locations.chooseFile')}
+            <input
+              type="file"
+              class="visually-hidden"
+              accept=".conf,.ovpn,text/plain"
+              onChange={(e) => void takeFile(e.currentTarget.files?.[0])}
+            />
+          </label>
+        </div>
+        <TextArea
+          id="import-text"
+          label={t('locations.paste')}
+          hint={t('locations.pasteHint')}
+          value={d.text}
+          rows={8}
+          onInput={(text) => m.editDraft({ text })}
+        />
+        <Field
+          id="import-name"
+          label={t('locations.name')}
+          hint={t('locations.nameHint')}
+          value={d.name}
+          onInput={(name) => m.editDraft({ name })}
+          isRequired
+        />
+        {looksLikeOpenvpn(d.text) && (
+          <>
+            <Field
+              id="import-user"
+              label={t('locations.username')}
+              value={d.username}
+              onInput={(username) => m.editDraft({ username })}
+              autocomplete="off"
+            />
+            <Field
+              id="import-password"
+              type="password"
+              label={t('locations.password')}
+              value={d.password}
+              onInput={(password) => m.editDraft({ password })}
+              autocomplete="new-password"
+            />
+          </>
+        )}
+        {notes.length > 0 && (
+          <ul class="notes" aria-label={t('locations.notes')}>
+            {notes.map((n, i) => (
+              <li key={i} class={`note note-${n.level}`}>
+                <strong>{t('locations.line', { n: n.line })}</strong>{' '}
+                {lineKey(lines[n.line - 1]) && <code>{lineKey(lines[n.line - 1])}</code>}{' '}
+                {n.message}
+              </li>
+            ))}
+          </ul>
+        )}
+        {m.actions.failed.value === 'import' && notes.length === 0 && <ErrorLine error={error} />}
+        {busy ? (
+          <Progress label={t('locations.importing')} />
+        ) : (
+          <button
+            type="submit"
+            class="primary"
+            disabled={!d.text.trim() || !d.name.trim() || m.actions.busy.value !== null}
+          >
+            {t('locations.importButton')}
+          </button>
+        )}
+      </form>
+    </Card>
+  )
+}
+
+/** The option name of a config line (`PrivateKey = …` → `PrivateKey`), never its value: the line
+ * may hold a key. */
+function lineKey(line: string | undefined): string {
+  const m = /^\s*([A-Za-z][\w-]*)/.exec(line ?? '')
+  return m ? m[1] : ''
+}

@@ -1,0 +1,233 @@
+// MediaStreamer: a short setup (method, token or credentials, DNS servers), "register now" with
+// progress, the registration status in plain words, the CGNAT explanation when it applies, and the
+// devices that use it.
+import { useEffect } from 'preact/hooks'
+import { memoModel, type AppDeps } from '../deps'
+import { formatTime, t, type MessageKey } from '../i18n'
+import {
+  createMediastreamerModel,
+  type MediastreamerModel,
+  type MsForm,
+} from '../models/mediastreamer'
+import { Card, Check, Radios, TextArea } from '../ui/Controls'
+import { Field } from '../ui/Field'
+import { Progress } from '../ui/Progress'
+import { deviceName } from '../models/devices'
+import { ErrorLine, PageFrame } from './shared'
+
+const modelFor = memoModel((deps) =>
+  createMediastreamerModel({ api: deps.api, tracker: deps.tracker, status: deps.status.status })
+)
+
+/** The MediaStreamer page. */
+export default function Mediastreamer({ deps }: { deps: AppDeps }) {
+  const m = modelFor(deps)
+  useEffect(() => void m.load(), [m])
+  return (
+    <PageFrame id="ms-title" title={t('ms.title')} intro={t('ms.intro')}>
+      <StatusCard m={m} />
+      {m.form.value ? <Setup m={m} form={m.form.value} /> : <Progress label={t('page.loading')} />}
+      <Card id="ms-devices" title={t('ms.devices')}>
+        {m.devices.value.length === 0 ? (
+          <p class="muted">
+            {t('ms.devicesNone')} <a href="#/devices">{t('overview.toDevices')}</a>
+          </p>
+        ) : (
+          <ul>
+            {m.devices.value.map((d) => (
+              <li key={d.mac}>{deviceName(d)}</li>
+            ))}
+          </ul>
+        )}
+      </Card>
+    </PageFrame>
+  )
+}
+
+const STATES = [
+  'off',
+  'checking',
+  'registering',
+  'registered',
+  'backoff',
+  'stopped',
+  'cgnat',
+  'error',
+]
+
+function StatusCard({ m }: { m: MediastreamerModel }) {
+  const s = m.status.value
+  const state = s && STATES.includes(s.state) ? s.state : 'off'
+  const isBusy = m.actions.busy.value !== null
+  return (
+    <Card id="ms-status" title={t('ms.status')}>
+      <p class={`ms-state ms-${state}`} aria-live="polite">
+        {t(`ms.state.${state}` as MessageKey)}
+      </p>
+      {(s?.wanKind === 'cgnat' || s?.wanKind === 'double-nat' || s?.wanKind === 'private') && (
+        <p class="explain-wan">{t(`ms.wan.${s.wanKind}` as MessageKey)}</p>
+      )}
+      {s?.lastAttempt && (
+        <p class="small muted">
+          {t('ms.lastAttempt', {
+            time: formatTime(s.lastAttempt.atWallMs),
+            result: t(`ms.result.${s.lastAttempt.result}` as MessageKey),
+          })}
+          {s.lastAttempt.message && ` — ${s.lastAttempt.message}`}
+        </p>
+      )}
+      {s && s.nextCheckWallMs > 0 && (
+        <p class="small muted">{t('ms.nextCheck', { time: formatTime(s.nextCheckWallMs) })}</p>
+      )}
+      {m.isRegistering.value ? (
+        <Progress label={t('ms.registering')} />
+      ) : (
+        <button type="button" disabled={isBusy || !s?.enabled} onClick={() => void m.registerNow()}>
+          {t('ms.registerNow')}
+        </button>
+      )}
+      {m.isServiceDown.value && <p class="muted">{t('ms.serviceDown')}</p>}
+    </Card>
+  )
+}
+
+function Setup({ m, form: f }: { m: MediastreamerModel; form: MsForm }) {
+  const settings = m.view.value!.settings
+  const err = (field: string) =>
+    m.errorField.value === field && m.actions.error.value ? m.actions.error.value.message : ''
+  const errDns = err('dns_server')
+  const isBusy = m.actions.busy.value !== null
+  const edit = (patch: Partial<MsForm>) => m.edit(patch)
+  return (
+    <Card id="ms-setup" title={t('ms.setup')}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault()
+          void m.save()
+        }}
+      >
+        <Check
+          id="ms-enabled"
+          label={t('ms.enabled')}
+          hint={t('ms.enabledHint')}
+          isChecked={f.enabled}
+          onChange={(enabled) => edit({ enabled })}
+        />
+        <Radios
+          name="ms-method"
+          legend={t('ms.method')}
+          value={f.method}
+          onChange={(method) => edit({ method })}
+          options={[
+            { value: 'http', label: t('ms.methodHttp'), hint: t('ms.methodHttpHint') },
+            { value: 'dyndns2', label: t('ms.methodDyndns'), hint: t('ms.methodDyndnsHint') },
+          ]}
+        />
+        {f.method === 'http' ? (
+          <>
+            <Field
+              id="ms-url"
+              type="url"
+              label={t('ms.url')}
+              hint={t('ms.urlHint')}
+              value={f.url}
+              error={err('url')}
+              onInput={(url) => edit({ url })}
+            />
+            <Field
+              id="ms-token"
+              type="password"
+              label={t('ms.token')}
+              hint={settings.token.set ? t('secret.set') : t('secret.notSet')}
+              value={f.token}
+              autocomplete="new-password"
+              error={err('token')}
+              onInput={(token) => edit({ token })}
+            />
+          </>
+        ) : (
+          <>
+            <Field
+              id="ms-server"
+              label={t('ms.server')}
+              value={f.server}
+              error={err('server')}
+              onInput={(server) => edit({ server })}
+            />
+            <Field
+              id="ms-hostname"
+              label={t('ms.hostname')}
+              value={f.hostname}
+              error={err('hostname')}
+              onInput={(hostname) => edit({ hostname })}
+            />
+            <Field
+              id="ms-username"
+              label={t('ms.username')}
+              value={f.username}
+              autocomplete="off"
+              error={err('username')}
+              onInput={(username) => edit({ username })}
+            />
+            <Field
+              id="ms-password"
+              type="password"
+              label={t('ms.password')}
+              hint={settings.password.set ? t('secret.set') : t('secret.notSet')}
+              value={f.password}
+              autocomplete="new-password"
+              error={err('password')}
+              onInput={(password) => edit({ password })}
+            />
+          </>
+        )}
+        <Field
+          id="ms-dns1"
+          label={t('ms.dns1')}
+          inputMode="decimal"
+          value={f.dns1}
+          error={errDns}
+          onInput={(dns1) => edit({ dns1 })}
+        />
+        <Field
+          id="ms-dns2"
+          label={t('ms.dns2')}
+          inputMode="decimal"
+          value={f.dns2}
+          onInput={(dns2) => edit({ dns2 })}
+        />
+        <details class="advanced">
+          <summary>{t('ms.advanced')}</summary>
+          {f.method === 'http' && (
+            <Field
+              id="ms-match"
+              label={t('ms.successMatch')}
+              hint={t('ms.successMatchHint')}
+              value={f.success_match}
+              error={err('success_match')}
+              onInput={(success_match) => edit({ success_match })}
+            />
+          )}
+          <TextArea
+            id="ms-echo"
+            label={t('ms.echo')}
+            hint={t('ms.echoHint')}
+            rows={3}
+            value={f.ip_echo_url}
+            error={err('ip_echo_url')}
+            onInput={(ip_echo_url) => edit({ ip_echo_url })}
+          />
+        </details>
+        {m.actions.failed.value === 'save' && !m.errorField.value && (
+          <ErrorLine error={m.actions.error.value} />
+        )}
+        {m.actions.failed.value === 'register' || m.actions.failed.value === 'load' ? (
+          <ErrorLine error={m.actions.error.value} />
+        ) : null}
+        <button type="submit" class="primary" disabled={isBusy}>
+          {m.actions.busy.value === 'save' ? t('action.saving') : t('action.save')}
+        </button>
+      </form>
+    </Card>
+  )
+}

@@ -1,0 +1,172 @@
+// Privacy: what lanvpn stores, rendered from the real config (secrets only as "set"); the last
+// connection records and the diagnostics bundle when the router offers those methods.
+import { useSignal } from '@preact/signals'
+import { useEffect } from 'preact/hooks'
+import type { ConfigView } from '../api/lanvpn'
+import { memoModel, type AppDeps } from '../deps'
+import { formatDuration, formatTime, t } from '../i18n'
+import { createPrivacyModel, type PrivacyModel } from '../models/privacy'
+import { Card } from '../ui/Controls'
+import { Progress } from '../ui/Progress'
+import { ErrorLine, PageFrame } from './shared'
+
+/** Paths on the router (not translated: they are what `ls` shows). */
+const CONFIG_PATH = '/etc/config/lanvpn'
+const SECRETS_PATH = '/etc/lanvpn/secrets'
+
+const modelFor = memoModel((deps) => createPrivacyModel({ api: deps.api, tracker: deps.tracker }))
+
+/** The Privacy page. */
+export default function Privacy({ deps }: { deps: AppDeps }) {
+  const m = modelFor(deps)
+  useEffect(() => void m.load(), [m])
+  const config = deps.config.config.value
+  return (
+    <PageFrame id="privacy-title" title={t('privacy.title')} intro={t('privacy.intro')}>
+      <ErrorLine error={m.actions.error.value} />
+      <Card id="privacy-stored" title={t('privacy.stored')}>
+        {config ? <Stored config={config} /> : <Progress label={t('page.loading')} />}
+      </Card>
+      <Card id="privacy-ram" title={t('privacy.ram')}>
+        <p>{t('privacy.ramText')}</p>
+        <p class="muted">{t('privacy.never')}</p>
+      </Card>
+      <History m={m} />
+      <Diagnostics m={m} />
+    </PageFrame>
+  )
+}
+
+function Stored({ config }: { config: ConfigView }) {
+  const ms = config.mediastreamer
+  const secret = (isSet: boolean) => (isSet ? t('privacy.isSet') : t('privacy.isNotSet'))
+  return (
+    <dl class="facts">
+      <div class="fact">
+        <dt>{t('privacy.configFile')}</dt>
+        <dd>
+          <code>{CONFIG_PATH}</code>
+        </dd>
+      </div>
+      <div class="fact">
+        <dt>{t('privacy.locations', { n: config.profiles.length })}</dt>
+        <dd>
+          {config.profiles.length === 0 ? (
+            t('value.none')
+          ) : (
+            <ul class="plain">
+              {config.profiles.map((p) => (
+                <li key={p.id}>
+                  {p.label} — {t('privacy.privateKey', { state: secret(p.privateKey.set) })}
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+      </div>
+      <div class="fact">
+        <dt>{t('privacy.devices', { n: config.devices.length })}</dt>
+        <dd>{t('privacy.devicesText')}</dd>
+      </div>
+      <div class="fact">
+        <dt>{t('privacy.ms')}</dt>
+        <dd>
+          {ms.enabled ? t('privacy.msOn') : t('privacy.msOff')} ·{' '}
+          {t('privacy.msToken', { state: secret(ms.token.set) })} ·{' '}
+          {t('privacy.msPassword', { state: secret(ms.password.set) })}
+        </dd>
+      </div>
+      <div class="fact">
+        <dt>{t('privacy.secretsDir')}</dt>
+        <dd>
+          <code>{SECRETS_PATH}</code> {t('privacy.secretsText')}
+        </dd>
+      </div>
+    </dl>
+  )
+}
+
+function History({ m }: { m: PrivacyModel }) {
+  const features = m.features.value
+  const records = m.history.value
+  const confirm = useSignal(false)
+  return (
+    <Card id="privacy-history" title={t('privacy.history')}>
+      <p class="muted">{t('privacy.historyIntro')}</p>
+      {!features ? (
+        <Progress label={t('page.loading')} />
+      ) : !features.history ? (
+        <p class="unavailable">{t('privacy.notAvailable')}</p>
+      ) : !records ? (
+        <Progress label={t('page.loading')} />
+      ) : records.length === 0 ? (
+        <p>{t('privacy.historyNone')}</p>
+      ) : (
+        <ul class="rows">
+          {records.map((r, i) => (
+            <li class="row" key={i}>
+              <span class="row-main">
+                <strong>{r.location || t('value.none')}</strong>
+                <span class="small muted">
+                  {formatTime(r.start)} · {formatDuration(r.durationS)} · {r.protocol} {r.version} ·{' '}
+                  {r.result}
+                </span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {features?.clearHistory &&
+        (confirm.value ? (
+          <div class="row-actions">
+            <button
+              type="button"
+              class="danger"
+              disabled={m.actions.busy.value !== null}
+              onClick={async () => {
+                if (await m.clearHistory()) confirm.value = false
+              }}
+            >
+              {t('privacy.clearConfirm')}
+            </button>
+            <button type="button" class="link" onClick={() => (confirm.value = false)}>
+              {t('action.cancel')}
+            </button>
+          </div>
+        ) : (
+          <button type="button" onClick={() => (confirm.value = true)}>
+            {t('privacy.clear')}
+          </button>
+        ))}
+    </Card>
+  )
+}
+
+function Diagnostics({ m }: { m: PrivacyModel }) {
+  const features = m.features.value
+  async function download() {
+    const text = await m.diagnostics()
+    if (text === undefined) return
+    // A blob URL stays on this page: nothing leaves the router but the file the user saves.
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }))
+    const a = document.createElement('a')
+    a.href = url
+    a.download = 'lanvpn-diagnostics.txt'
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  }
+  return (
+    <Card id="privacy-diagnostics" title={t('privacy.diagnostics')}>
+      <p class="muted">{t('privacy.diagnosticsIntro')}</p>
+      {features && !features.diagnostics ? (
+        <p class="unavailable">{t('privacy.notAvailable')}</p>
+      ) : m.actions.busy.value === 'diagnostics' ? (
+        <Progress label={t('privacy.preparing')} />
+      ) : (
+        <button type="button" disabled={!features} onClick={() => void download()}>
+          {t('privacy.download')}
+        </button>
+      )}
+    </Card>
+  )
+}

@@ -1,0 +1,29 @@
+// Pieces the lazily loaded pages share: the focused page title and an error line in the user's
+// words. Kept out of the first bundle (only lazy pages import this file).
+import type { ComponentChildren } from 'preact'
+import { useEffect, useRef } from 'preact/hooks'
+import { describeError } from '../i18n/errors'
+import { Alert } from '../ui/Alert'
+
+/** Props of a page. */
+export type PageProps = { id: string; title: string; intro?: string; children: ComponentChildren }
+
+/** A page: its h1 takes the focus on arrival (screen readers announce the new page). */
+export function PageFrame({ id, title, intro, children }: PageProps) {
+  const ref = useRef<HTMLHeadingElement>(null)
+  useEffect(() => ref.current?.focus(), [])
+  return (
+    <section class="page" aria-labelledby={id}>
+      <h1 id={id} tabIndex={-1} ref={ref}>
+        {title}
+      </h1>
+      {intro && <p class="muted">{intro}</p>}
+      {children}
+    </section>
+  )
+}
+
+/** An action's error, translated; nothing when there is none. */
+export function ErrorLine({ error }: { error: Error | null }) {
+  return <Alert message={error ? describeError(error) : ''} />
+}

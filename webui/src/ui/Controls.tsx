@@ -1,0 +1,167 @@
+// Form controls besides the text field: a checkbox with its label, a labelled select, a labelled
+// textarea, and a group of radio buttons. Props only; native elements for keyboard and readers.
+import type { ComponentChildren } from 'preact'
+
+/** Props of a checkbox row. */
+export type CheckProps = {
+  id: string
+  label: string
+  hint?: string
+  isChecked: boolean
+  isDisabled?: boolean
+  onChange: (isChecked: boolean) => void
+}
+
+/** A checkbox with its label beside it and an optional help line under both. */
+export function Check({ id, label, hint, isChecked, isDisabled, onChange }: CheckProps) {
+  return (
+    <div class="check">
+      <input
+        id={id}
+        type="checkbox"
+        checked={isChecked}
+        disabled={isDisabled}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+        onChange={(e) => onChange(e.currentTarget.checked)}
+      />
+      <label for={id}>{label}</label>
+      {hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+    </div>
+  )
+}
+
+/** Props of a labelled select. */
+export type SelectProps<V extends string> = {
+  id: string
+  label: string
+  value: V
+  options: Array<{ value: V; label: string }>
+  onChange: (value: V) => void
+  isDisabled?: boolean
+  /** Hide the label visually (it is still the control's name). */
+  isLabelHidden?: boolean
+}
+
+/** A native select with its label. */
+export function Select<V extends string>(props: SelectProps<V>) {
+  return (
+    <div class={props.isLabelHidden ? 'select' : 'field select'}>
+      <label for={props.id} class={props.isLabelHidden ? 'visually-hidden' : undefined}>
+        {props.label}
+      </label>
+      <select
+        id={props.id}
+        value={props.value}
+        disabled={props.isDisabled}
+        onChange={(e) => props.onChange(e.currentTarget.value as V)}
+      >
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+}
+
+/** Props of a labelled textarea. */
+export type TextAreaProps = {
+  id: string
+  label: string
+  value: string
+  onInput: (value: string) => void
+  hint?: string
+  error?: string
+  rows?: number
+  isDisabled?: boolean
+}
+
+/** A multi-line text box with its label, help line and error. */
+export function TextArea(props: TextAreaProps) {
+  const ids = [props.hint && `${props.id}-hint`, props.error && `${props.id}-error`]
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      {props.hint && (
+        <p class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      <textarea
+        id={props.id}
+        rows={props.rows ?? 6}
+        value={props.value}
+        disabled={props.isDisabled}
+        spellcheck={false}
+        autocapitalize="none"
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={ids.filter(Boolean).join(' ') || undefined}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+      {props.error && (
+        <p class="field-error" id={`${props.id}-error`} role="alert">
+          {props.error}
+        </p>
+      )}
+    </div>
+  )
+}
+
+/** Props of a radio group. */
+export type RadiosProps<V extends string> = {
+  name: string
+  legend: string
+  value: V
+  options: Array<{ value: V; label: string; hint?: string }>
+  onChange: (value: V) => void
+  isDisabled?: boolean
+}
+
+/** A fieldset of radio buttons, each with its label and an optional help line. */
+export function Radios<V extends string>(props: RadiosProps<V>) {
+  return (
+    <fieldset class="radios" disabled={props.isDisabled}>
+      <legend>{props.legend}</legend>
+      {props.options.map((o) => {
+        const id = `${props.name}-${o.value}`
+        return (
+          <div class="check" key={o.value}>
+            <input
+              id={id}
+              type="radio"
+              name={props.name}
+              value={o.value}
+              checked={props.value === o.value}
+              aria-describedby={o.hint ? `${id}-hint` : undefined}
+              onChange={() => props.onChange(o.value)}
+            />
+            <label for={id}>{o.label}</label>
+            {o.hint && (
+              <p class="hint" id={`${id}-hint`}>
+                {o.hint}
+              </p>
+            )}
+          </div>
+        )
+      })}
+    </fieldset>
+  )
+}
+
+/** Props of a card section with a heading. */
+export type CardProps = { title: string; id: string; children: ComponentChildren }
+
+/** A card that is a labelled region, so screen-reader users can jump between sections. */
+export function Card({ title, id, children }: CardProps) {
+  return (
+    <section class="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  )
+}
