@@ -205,7 +205,7 @@ describe('privacy and the status file', () => {
   })
 
   it('keeps well-formed history records and the new status fields', () => {
-    expect(parseHistory({ records: [{ start: 1, location: 'Ams' }, 'junk'] })).toEqual([
+    expect(parseHistory({ records: [{ startWallMs: 1, location: 'Ams' }, 'junk'] })).toEqual([
       { start: 1, durationS: 0, location: 'Ams', protocol: '', version: '', result: '' },
     ])
     const s = parseStatus(

@@ -118,10 +118,10 @@ export function runDaemon(
     config = loaded.config
     tunnel.setConfig(config)
     mediastreamer.onConfig(config)
-    // The WAN device matters only when the router's own traffic uses the tunnel (one ubus call).
-    const wan = config.globals.routerViaVpn
-      ? await observeWan(host, config.globals.wanInterface)
-      : null
+    // The WAN as netifd sees it (one ubus call): its device for the router's own traffic, its
+    // address for the UI (RAM only, like everything in the status file).
+    const wan = await observeWan(host, config.globals.wanInterface).catch(() => null)
+    status.wan = { ip: wan?.address ?? '', up: wan?.up ?? false }
     const view = { ...tunnel.context(), wanDevice: wan?.device || config.globals.wanInterface }
     const model = nftModel(config, view, paths.tunnelIface)
     const desired = desiredState(config, view, paths.tunnelIface)

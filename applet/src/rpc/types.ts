@@ -79,6 +79,8 @@ export type Status = {
   problems: ConfigProblem[]
   /** Outcome of the last apply, in plain words. Earlier rules stay in force when it failed. */
   apply: { ok: boolean; errors: string[] }
+  /** The WAN as netifd reports it: its address is shown on the Overview (RAM only). */
+  wan?: { ip: string; up: boolean }
   /** Smart-DNS registration (RAM only, no address in it). */
   mediastreamer?: MediastreamerStatus
   /** The last latency test: running, or its results fastest first. */

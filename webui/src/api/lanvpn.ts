@@ -211,7 +211,8 @@ export function parseHistory(reply: unknown): HistoryRecord[] {
   const list = Array.isArray(reply) ? reply : isObject(reply) ? reply.records : undefined
   if (!Array.isArray(list)) return []
   return list.filter(isObject).map((r) => ({
-    start: typeof r.start === 'number' ? r.start : 0,
+    // The API's name is startWallMs (0: the start could not be dated, the clock was not set yet).
+    start: typeof r.startWallMs === 'number' ? r.startWallMs : 0,
     durationS: typeof r.durationS === 'number' ? r.durationS : 0,
     location: typeof r.location === 'string' ? r.location : '',
     protocol: typeof r.protocol === 'string' ? r.protocol : '',

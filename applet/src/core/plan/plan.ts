@@ -51,7 +51,8 @@ export type PlanStep =
 
 const hasV6 = (p: Profile | null) => !!p && p.addresses.some((a) => a.includes(':'))
 
-function dnsOf(servers: string[]): { v4: string[]; v6: string[] } {
+/** Addresses split by family. */
+function byFamily(servers: string[]): { v4: string[]; v6: string[] } {
   return { v4: servers.filter(isIpv4), v6: servers.filter(isIpv6) }
 }
 
@@ -76,9 +77,10 @@ export function nftModel(config: Config, tunnel: TunnelView, tunnelIface: string
     tunnelIface,
     vpnBypassed: config.profiles.length === 0 || (g.killSwitch === 'auto' && !g.connect),
     tunnelV6: g.ipv6 && hasV6(profile),
-    tunnelDns: dnsOf(profile?.dns ?? []),
-    smartDns: ms.enabled ? dnsOf(ms.dnsServers) : { v4: [], v6: [] },
+    tunnelDns: byFamily(profile?.dns ?? []),
+    smartDns: ms.enabled ? byFamily(ms.dnsServers) : { v4: [], v6: [] },
     routerViaWan: g.routerViaVpn ? (tunnel.wanDevice ?? '') : '',
+    tunnelAddrs: byFamily((profile?.addresses ?? []).map((a) => a.replace(/\/\d+$/, ''))),
   }
 }
 

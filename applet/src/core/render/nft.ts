@@ -46,6 +46,8 @@ export type NftModel = {
   smartDns: { v4: string[]; v6: string[] }
   /** The WAN device when the router's own traffic goes through the tunnel, else ''. */
   routerViaWan: string
+  /** The tunnel's own addresses (no prefix length). */
+  tunnelAddrs?: { v4: string[]; v6: string[] }
 }
 
 /** nft set name per device mode. */
@@ -124,6 +126,23 @@ function dnsChains(m: NftModel): string[] {
   return lines
 }
 
+/** Nothing with the tunnel's own address as its source leaves by another interface. The router's
+ * kernel answers tunnel-side packets it has no connection for (a server retransmitting to a flow
+ * whose conntrack entry went with the old interface) with a reset from that address, and main,
+ * which has no route into the tunnel, would send it out of the WAN. */
+function tunnelSourceChain(m: NftModel): string[] {
+  const a = m.tunnelAddrs
+  if (!a || a.v4.length + a.v6.length === 0) return []
+  const tun = quote(m.tunnelIface)
+  const lines = [
+    '\tchain tunnel_source {',
+    '\t\ttype filter hook output priority filter - 10; policy accept;',
+  ]
+  if (a.v4.length) lines.push(`\t\toifname != ${tun} ip saddr { ${a.v4.join(', ')} } drop`)
+  if (a.v6.length) lines.push(`\t\toifname != ${tun} ip6 saddr { ${a.v6.join(', ')} } drop`)
+  return [...lines, '\t}']
+}
+
 /** The router's own traffic through the tunnel (setting router_via_vpn): what the main table would
  * send out of the WAN gets the vpn mark and is routed again, into the VPN table. Not: the tunnel's
  * own packets (they carry MARK_TUNNEL), traffic to the LAN or loopback, sockets bound to the WAN
@@ -185,6 +204,7 @@ export function renderNftTable(m: NftModel): string {
     ...markChain(m),
     ...dnsChains(m),
     ...filterChains(m),
+    ...tunnelSourceChain(m),
     ...routerChain(m),
   ]
   const applied = [
