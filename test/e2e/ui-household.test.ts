@@ -30,7 +30,27 @@ const PAGES = ['overview', 'locations', 'devices', 'mediastreamer', 'settings', 
 
 type DevRouter = { url: string; close(): Promise<void> }
 
-/** Accessibility rules checked in the page (axe-core is not installed yet): every form control has
+const AXE = readFileSync(join(REPO, 'node_modules/axe-core/axe.min.js'), 'utf8')
+
+/** axe-core in the page (injected through the debugging protocol, which the page's CSP does not
+ * govern): its serious and critical violations, as readable strings. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE)
+  return page.evaluate(async () => {
+    type Result = {
+      violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>
+    }
+    const axe = (
+      globalThis as unknown as { axe: { run(ctx: Document, o: object): Promise<Result> } }
+    ).axe
+    const r = await axe.run(document, { resultTypes: ['violations'] })
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  })
+}
+
+/** Accessibility rules checked in the page besides axe's: every form control has
  * a name, every button and link has a name, ids are unique, aria references resolve, images have a
  * name, and there is one h1 and a main landmark. Returns the violations as readable strings. */
 function auditAccessibility(): string[] {
@@ -273,6 +293,7 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
       await page.waitForTimeout(300)
       await page.screenshot({ path: `/tmp/lanvpn-ui-${name}.png`, fullPage: true })
       expect(await page.evaluate(auditAccessibility)).toEqual([])
+      expect(await axeViolations(page)).toEqual([])
       const overflow = await page.evaluate(() => {
         const width = document.documentElement.clientWidth
         return Array.from(document.querySelectorAll('body *'))
