@@ -54,6 +54,19 @@ function initialStatus(host: LevelledHost): Status {
   }
 }
 
+/** Devices per mode for the Overview: the configured ones, plus every device seen on the LAN that
+ * has no mode of its own and so follows the default. */
+function countByMode(
+  config: Config,
+  configured: Status['devices'],
+  seen: Array<{ mac: string }>
+): Status['devices'] {
+  const counts = { ...configured }
+  const known = new Set(config.devices.map((d) => d.mac))
+  for (const d of seen) if (!known.has(d.mac)) counts[config.globals.defaultMode] += 1
+  return counts
+}
+
 /** Runs until SIGTERM/SIGINT; resolves with the exit code after a clean shutdown. The rules stay in
  * place on exit, and so does the tunnel: the kill switch holds while the daemon is down. */
 export function runDaemon(
@@ -154,7 +167,7 @@ export function runDaemon(
     for (const e of errors) host.log('err', `reconciling: ${e}`)
     status.tunnel = tunnel.status()
     status.apply = { ok: errors.length === 0, errors }
-    status.devices = desired.devices
+    status.devices = countByMode(config, desired.devices, devices)
     status.configHash = loaded.hash
     history.tick()
     await serveRequests()
