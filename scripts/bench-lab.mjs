@@ -149,12 +149,27 @@ export async function benchLab() {
     const raw = await rawColdStart(p)
     const t0 = Date.now()
     daemon = startDaemon()
+    const handshake = () => {
+      try {
+        return /\t[1-9]\d*$/m.test(
+          inNs('router', ['wg', 'show', IFACE, 'latest-handshakes'], { stdio: 'pipe' })
+        )
+      } catch {
+        return false
+      }
+    }
+    const hs = await until('the first handshake', handshake, 30_000)
     await until('connected', () => status()?.tunnel?.state === 'connected', 30_000)
     const cold = Date.now() - t0
     rows.push({
       what: 'cold start to first handshake (daemon, node)',
-      figure: `${cold} ms vs ${raw} ms raw ip+wg (${(cold / raw).toFixed(1)}×)`,
-      budget: '— (node start included)',
+      figure: `${hs} ms vs ${raw} ms raw ip+wg`,
+      budget: '— (runtime start included)',
+    })
+    rows.push({
+      what: 'cold start to "connected" (probe answered)',
+      figure: `${cold} ms`,
+      budget: '—',
     })
 
     // Processes per apply: one idle reconcile, counted from the debug log.
@@ -178,9 +193,9 @@ export async function benchLab() {
       .slice(start, end < 0 ? undefined : end)
       .filter((l) => l.includes('[#]') && !/ ping | wg show /.test(l)).length
     rows.push({
-      what: 'processes per idle reconcile (observe + apply)',
+      what: 'processes per idle reconcile (observe only, every 30 s)',
       figure: `${procs}`,
-      budget: '≤ 3 per apply, 0 per device',
+      budget: '— (the apply itself: 2 processes, see above)',
       verdict: '',
     })
 
