@@ -124,6 +124,12 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
         status().tunnel.state === 'connected',
       60_000
     )
+    // "connected" is published as the routing follows; give the first packet a moment.
+    await waitFor(
+      'the laptop through the tunnel',
+      async () => (await echo('laptop')) === '203.0.113.10',
+      10_000
+    )
   })
 
   afterAll(async () => {

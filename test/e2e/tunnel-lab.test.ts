@@ -120,6 +120,12 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     )
     daemon = startDaemon()
     await connectedTo('home')
+    // "connected" is published as the routing follows; give the first packet a moment.
+    await waitFor(
+      'the laptop through the tunnel',
+      async () => (await echoFrom('laptop')) === '203.0.113.10',
+      10_000
+    )
   })
 
   afterAll(async () => {
