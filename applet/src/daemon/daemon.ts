@@ -136,6 +136,9 @@ export function runDaemon(
     const wan = await observeWan(host, config.globals.wanInterface).catch(() => null)
     status.wan = { ip: wan?.address ?? '', up: wan?.up ?? false }
     const view = { ...tunnel.context(), wanDevice: wan?.device || config.globals.wanInterface }
+    // The tunnel as this reconcile routes it: the status must not say "connected" before the
+    // routing does (a later change is picked up by the reconcile its onChange queued).
+    const tunnelStatus = tunnel.status()
     const model = nftModel(config, view, paths.tunnelIface)
     const desired = desiredState(config, view, paths.tunnelIface)
     let steps = diffState(desired, await observeRouter(host, paths))
@@ -165,7 +168,7 @@ export function runDaemon(
       for (const e of ct.errors) host.log('warning', `dropping connections: ${e}`)
     }
     for (const e of errors) host.log('err', `reconciling: ${e}`)
-    status.tunnel = tunnel.status()
+    status.tunnel = tunnelStatus
     status.apply = { ok: errors.length === 0, errors }
     status.devices = countByMode(config, desired.devices, devices)
     status.configHash = loaded.hash
