@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './browser'
+import { cleanupLabDaemon, startLabDaemon } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const REPO = resolve(import.meta.dirname, '../..')
@@ -60,14 +61,7 @@ describe.runIf(labOrFail())(
         join(prefix, 'etc/config/lanvpn'),
         readFileSync(join(ROOT, 'etc/config/lanvpn'))
       )
-      daemon = lab.spawn('router', [
-        'env',
-        `LANVPN_PREFIX=${prefix}`,
-        'LANVPN_LOG=stderr',
-        process.execPath,
-        BUNDLE,
-        'daemon',
-      ])
+      daemon = startLabDaemon(lab, prefix, { bundle: BUNDLE })
       await waitFor(
         'the daemon status',
         () => existsSync(join(prefix, 'var/run/lanvpn/status.json')),
@@ -97,14 +91,7 @@ describe.runIf(labOrFail())(
       await browser?.close()
       await router?.close()
       await daemon?.kill()
-      if (lab && prefix)
-        await lab.exec('router', [
-          'env',
-          `LANVPN_PREFIX=${prefix}`,
-          process.execPath,
-          BUNDLE,
-          'cleanup',
-        ])
+      if (lab && prefix) await cleanupLabDaemon(lab, prefix, { bundle: BUNDLE })
       await lab?.down()
       for (const dir of [prefix, profile]) if (dir) rmSync(dir, { recursive: true, force: true })
     })

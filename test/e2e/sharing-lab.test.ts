@@ -12,32 +12,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cleanupLabDaemon, startLabDaemon, writeLabProfile } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const BUNDLE = join(REPO, 'dist/root/usr/share/lanvpn/lanvpn.js')
 const PLUGIN = join(REPO, 'dist/root/usr/libexec/rpcd/lanvpn')
-
-function wgProfile(id: string, conf: string): { section: string; key: string } {
-  const get = (k: string) => new RegExp(`^${k}\\s*=\\s*(.+)$`, 'm').exec(conf)?.[1].trim() ?? ''
-  const [host, port] = get('Endpoint').split(':')
-  const section = [
-    `config profile '${id}'`,
-    `\toption label '${id}'`,
-    "\toption type 'wireguard'",
-    ...get('Address')
-      .split(/,\s*/)
-      .map((a) => `\tlist address '${a}'`),
-    `\tlist dns '${get('DNS')}'`,
-    `\toption public_key '${get('PublicKey')}'`,
-    `\toption endpoint_host '${host}'`,
-    `\toption endpoint_port '${port}'`,
-    "\tlist allowed_ips '0.0.0.0/0'",
-    "\tlist allowed_ips '::/0'",
-    '',
-  ].join('\n')
-  return { section, key: get('PrivateKey') }
-}
 
 const deviceSection = (mac: string, mode: string) =>
   `config device 'd_${mac.replace(/:/g, '')}'\n\toption mac '${mac}'\n\toption mode '${mode}'\n`
@@ -83,9 +63,7 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
     iface = `${lab.name}tun`
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-sharing-'))
     mkdirSync(join(prefix, 'etc/config'), { recursive: true })
-    mkdirSync(join(prefix, 'etc/lanvpn/secrets'), { recursive: true, mode: 0o700 })
-    const home = wgProfile('home', lab.clientConf('vpn'))
-    writeFileSync(join(prefix, 'etc/lanvpn/secrets/profile_home'), home.key, { mode: 0o600 })
+    const home = writeLabProfile(prefix, 'home', lab.clientConf('vpn'))
     writeFileSync(
       join(prefix, 'etc/config/lanvpn'),
       [
@@ -95,7 +73,7 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
         "\toption active_profile 'home'",
         "\toption health_interval '2'",
         '',
-        home.section,
+        home,
         deviceSection(lab.deviceMac('tv'), 'mediastreamer'),
         deviceSection(lab.deviceMac('console'), 'direct'),
         deviceSection(lab.deviceMac('guest'), 'blocked'),
@@ -106,17 +84,7 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
         '',
       ].join('\n')
     )
-    daemon = lab.spawn('router', [
-      'env',
-      `LANVPN_PREFIX=${prefix}`,
-      `LANVPN_TUNNEL_IFACE=${iface}`,
-      `LANVPN_LEASE_FILE=${lab.stateDir}/dhcp.leases`,
-      `CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`,
-      'LANVPN_LOG=stderr',
-      process.execPath,
-      BUNDLE,
-      'daemon',
-    ])
+    daemon = startLabDaemon(lab, prefix, { iface, labServices: true, bundle: BUNDLE })
     await waitFor(
       'the tunnel',
       () =>
@@ -134,15 +102,7 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
 
   afterAll(async () => {
     await daemon?.kill()
-    if (lab && prefix)
-      await lab.exec('router', [
-        'env',
-        `LANVPN_PREFIX=${prefix}`,
-        `LANVPN_TUNNEL_IFACE=${iface}`,
-        process.execPath,
-        BUNDLE,
-        'cleanup',
-      ])
+    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface, bundle: BUNDLE })
     await lab?.down()
     if (prefix) rmSync(prefix, { recursive: true, force: true })
   })

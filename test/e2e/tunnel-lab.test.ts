@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cleanupLabDaemon, startLabDaemon } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const REPO = resolve(import.meta.dirname, '../..')
@@ -66,16 +67,7 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
       return null
     }
   }
-  const startDaemon = () =>
-    lab.spawn('router', [
-      'env',
-      `LANVPN_PREFIX=${prefix}`,
-      `LANVPN_TUNNEL_IFACE=${iface}`,
-      'LANVPN_LOG=stderr',
-      process.execPath,
-      BUNDLE,
-      'daemon',
-    ])
+  const startDaemon = () => startLabDaemon(lab, prefix, { iface, bundle: BUNDLE })
   const echoFrom = async (device: string, url = 'http://192.0.2.1/') =>
     (await lab.exec(device, ['curl', '-sS', '-m', '4', url])).stdout
   const connectedTo = (profile: string) =>
@@ -131,15 +123,7 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
   afterAll(async () => {
     for (const p of background) await p.kill()
     await daemon?.kill()
-    if (lab && prefix)
-      await lab.exec('router', [
-        'env',
-        `LANVPN_PREFIX=${prefix}`,
-        `LANVPN_TUNNEL_IFACE=${iface}`,
-        process.execPath,
-        BUNDLE,
-        'cleanup',
-      ])
+    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface, bundle: BUNDLE })
     await lab?.down()
     if (prefix) rmSync(prefix, { recursive: true, force: true })
   })

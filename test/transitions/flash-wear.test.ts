@@ -3,12 +3,12 @@
 // config, and the firewall include when the rules change. FakeHost records every write.
 import { describe, expect, it } from 'vitest'
 import { resolvePaths } from '../../applet/src/core/paths'
-import { parseAppliedHash } from '../../applet/src/core/render/nft'
 import { runDaemon } from '../../applet/src/daemon/daemon'
 import { FakeHost } from '../../applet/src/host/fake'
 import { methods } from '../../applet/src/rpc/methods'
 import { handleCall } from '../../applet/src/rpc/protocol'
 import { withLogLevel } from '../../applet/src/system/log'
+import { FakeRouter } from './fake-router'
 
 const paths = resolvePaths('')
 const LEASES = '/tmp/dhcp.leases'
@@ -32,66 +32,6 @@ config device 'd_020000005001'
 \toption mac '02:00:00:00:50:01'
 \toption mode 'vpn'
 `
-
-/** A router as far as lanvpn's nft table and policy routing go, changed by the commands it runs. */
-class FakeRouter {
-  table = '' // the applied hash, '' when there is no table
-  rules = new Map<number, string>() // priority → "fwmark/mask table"
-  routes: string[] = []
-  nftFails = ''
-  constructor(readonly host: FakeHost) {
-    host.onExec(['nft', 'list', 'set'], () =>
-      this.table
-        ? {
-            stdout: `table inet lanvpn {\n\tset applied {\n\t\telements = { ${this.table} }\n\t}\n}\n`,
-          }
-        : { code: 1, stderr: 'Error: No such file or directory' }
-    )
-    host.onExec(['nft', '-c', '-f', '-'], () =>
-      this.nftFails ? { code: 1, stderr: this.nftFails } : {}
-    )
-    host.onExec(['nft', '-f', '-'], (_argv, opts) => {
-      if (this.nftFails) return { code: 1, stderr: this.nftFails }
-      const script = opts.stdin ?? ''
-      if (script.includes('table inet lanvpn {')) this.table = parseAppliedHash(script)
-      else if (script.startsWith('delete table inet lanvpn')) this.table = ''
-      else if (script.includes('flush set inet lanvpn'))
-        this.table = /add element inet lanvpn applied \{ (0x[0-9a-f]+) \}/.exec(script)?.[1] ?? ''
-      return {}
-    })
-    host.onExec(['ip', /^-[46]$/, '-j', 'rule', 'show'], () => ({
-      stdout: JSON.stringify(
-        [...this.rules].map(([priority, r]) => {
-          const [fw, mask, table] = r.split(/[/ ]/)
-          return { priority, fwmark: fw, fwmask: mask, table }
-        })
-      ),
-    }))
-    host.onExec(['ip', /^-[46]$/, '-j', 'route', 'show'], () => ({
-      stdout: JSON.stringify(
-        this.routes.map((r) =>
-          r.startsWith('unreachable')
-            ? { type: 'unreachable', dst: 'default', metric: Number(r.split(' ').pop()) }
-            : { dst: 'default', dev: r.split(' ')[2], metric: Number(r.split(' ').pop()) }
-        )
-      ),
-    }))
-    host.onExec(['ip', /^-[46]$/, '-batch', '-'], (argv, opts) => {
-      if (argv[1] === '-6') return {} // one family is enough to follow here
-      for (const line of (opts.stdin ?? '').trim().split('\n')) {
-        const w = line.split(' ')
-        if (w[0] === 'rule' && w[1] === 'add') this.rules.set(Number(w[7]), `${w[3]} ${w[5]}`)
-        if (w[0] === 'rule' && w[1] === 'del') this.rules.delete(Number(w[3]))
-        const spec = line.replace(/^route (replace|del) /, '').replace(' table 5201', '')
-        if (w[0] === 'route' && w[1] === 'replace')
-          this.routes = [...this.routes.filter((r) => r !== spec), spec]
-        if (w[0] === 'route' && w[1] === 'del') this.routes = this.routes.filter((r) => r !== spec)
-      }
-      return {}
-    })
-    host.onExec(['ip', '-j', 'neigh', 'show'], { stdout: '[]' })
-  }
-}
 
 /** A WireGuard interface that comes up and answers probes. */
 function fakeTunnel(host: FakeHost) {
