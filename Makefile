@@ -1,5 +1,5 @@
 # lanvpn — see README.md. `make demo` and `make test` do all their own set-up (as root on Debian).
-.PHONY: setup build test demo bench clean typecheck format-check ipk
+.PHONY: setup build test demo bench clean typecheck format-check ipk soak
 
 setup:
 	@scripts/setup.sh
@@ -16,7 +16,11 @@ format-check: setup
 # Every test: unit, golden, transitions, host contract (Node and the QuickJS engine), rpc contract,
 # the dev router, web UI, and the end-to-end lab and browser tests (root).
 test: build typecheck format-check
-	@npx vitest run
+	@npx vitest run --project unit --project contract --project webui --project e2e
+
+# The ten-minute load test in the lab (issue 8): five UI pollers, a hundred devices a second.
+soak: build
+	@npx vitest run --project soak
 
 demo: build
 	@scripts/demo.sh

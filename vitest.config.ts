@@ -36,6 +36,16 @@ export default defineConfig({
         oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
       },
       {
+        // Long lab runs (the ten-minute load test): `make soak`, not part of `make test`.
+        test: {
+          name: 'soak',
+          include: ['test/soak/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 1_800_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

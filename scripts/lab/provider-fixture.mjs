@@ -5,6 +5,7 @@
 //   GET /nic/update?hostname=…&myip=… dyndns2 with basic auth: the next scripted answer, else
 //                                     "good <myip>"
 //   GET /ip                           an IP echo: the caller's source address as plain text
+//   DIR/activate-mode (optional)      garbage | huge (8 MB) | hang: how /activate misbehaves
 //
 //   node provider-fixture.mjs --dir DIR --listen 192.0.2.2:443 [--san 192.0.2.2] [--ready FILE]
 //
@@ -124,6 +125,13 @@ const server = createServer(tls, (req, res) => {
       const ip = url.searchParams.get('ip') ?? form.get('ip') ?? ''
       const token = url.searchParams.get('token') ?? form.get('token') ?? ''
       record({ path: '/activate', src, ip, token, method: req.method, body: body || undefined })
+      // Fault injection for tests: DIR/activate-mode holds garbage | huge | hang.
+      const mode = existsSync(`${dir}/activate-mode`)
+        ? readFileSync(`${dir}/activate-mode`, 'utf8').trim()
+        : ''
+      if (mode === 'garbage') return send(200, '\u0000\u00ff<html>%%%{"unexpected"')
+      if (mode === 'huge') return send(200, 'x'.repeat(8 * 1024 * 1024))
+      if (mode === 'hang') return // never answers: the client's timeout must end it
       return send(200, 'OK activated')
     }
     if (url.pathname === '/nic/update') {

@@ -207,7 +207,8 @@ export function createTunnelDriver(
       }
       if (!up) return dispatch({ kind: 'probe', ok: false })
     }
-    if (!up) return scheduleProbe()
+    // A failed set-up is retried from here (the health machine decides when).
+    if (!up) return dispatch({ kind: 'probe', ok: false, isDown: true })
     const isWg = profile.type === 'wireguard'
     if (isWg && !(await wgInterfaceExists(host, iface))) {
       up = false

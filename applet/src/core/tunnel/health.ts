@@ -17,6 +17,11 @@ export type HealthState = {
   reason: string
   /** Bring-up attempts of the current candidate that failed in a row (for backoff). */
   attempts: number
+  /** Set-ups that failed in a row over every location (a missing tool fails them all): once
+   * each location has failed, the list is tried again only after `setupRetryMs(setupRounds)`. */
+  setupFailures: number
+  /** Rounds of the whole list that failed to set up in a row: the retry pause grows with them. */
+  setupRounds: number
   /** When a probe last succeeded (monotonic ms). */
   lastOkMs: number
 }
@@ -24,7 +29,9 @@ export type HealthState = {
 export type HealthEvent =
   | { kind: 'want'; candidates: string[] }
   | { kind: 'up-result'; ok: boolean; reason?: string }
-  | { kind: 'probe'; ok: boolean }
+  /** `isDown`: the tunnel is not set up at all (its last set-up failed), so there was nothing to
+   * probe. */
+  | { kind: 'probe'; ok: boolean; isDown?: boolean }
   /** The interface vanished underneath us (deleted, module unloaded, wireguard-go killed). */
   | { kind: 'lost' }
 
@@ -60,6 +67,14 @@ export function tuning(intervalSeconds: number): HealthTuning {
   }
 }
 
+/** The pause before the locations are set up again after every one of them failed to (a tool
+ * missing during an upgrade, a module still loading), by rounds failed in a row: 5 s, doubling to
+ * at most 2 minutes, so a lasting fault costs a failed spawn now and then and a passing one is
+ * over within seconds. */
+export function setupRetryMs(rounds: number): number {
+  return Math.min(5_000 * 2 ** Math.max(0, rounds - 1), 120_000)
+}
+
 /** A tunnel that is not wanted. */
 export function initialHealth(nowMs: number): HealthState {
   return {
@@ -70,6 +85,8 @@ export function initialHealth(nowMs: number): HealthState {
     failures: 0,
     reason: '',
     attempts: 0,
+    setupFailures: 0,
+    setupRounds: 0,
     lastOkMs: nowMs,
   }
 }
@@ -132,13 +149,21 @@ export function stepHealth(
     }
     case 'up-result': {
       if (s.phase === 'disconnected') return { state: s, actions: [] }
-      if (e.ok) return { state: { ...s, failures: 0 }, actions: [] }
-      if (s.candidates.length > 1)
-        return next(s, nowMs, e.reason ?? 'the tunnel could not be set up')
+      if (e.ok)
+        return { state: { ...s, failures: 0, setupFailures: 0, setupRounds: 0 }, actions: [] }
+      const setupFailures = s.setupFailures + 1
+      const rounds = Math.floor(setupFailures / Math.max(1, s.candidates.length))
+      if (setupFailures % Math.max(1, s.candidates.length) !== 0)
+        return next({ ...s, setupFailures }, nowMs, e.reason ?? 'the tunnel could not be set up')
+      // Every location failed to set up: wait before the next round (see `isDown` below), on
+      // the next location, instead of spinning through the list.
       return {
         state: {
           ...enter(s, 'failed', nowMs, e.reason ?? 'the tunnel could not be set up'),
+          index: (s.index + 1) % Math.max(1, s.candidates.length),
           attempts: s.attempts + 1,
+          setupFailures,
+          setupRounds: rounds,
         },
         actions: [],
       }
@@ -154,6 +179,15 @@ export function stepHealth(
     }
     case 'probe': {
       if (s.phase === 'disconnected') return { state: s, actions: [] }
+      if (e.isDown) {
+        // Nothing was set up: only a failed set-up is tried again, after its pause.
+        if (s.phase !== 'failed' || nowMs - s.sinceMs < setupRetryMs(s.setupRounds))
+          return { state: s, actions: [] }
+        return {
+          state: { ...s, sinceMs: nowMs },
+          actions: [{ kind: 'bring-up', profile: s.candidates[s.index] }],
+        }
+      }
       if (e.ok) {
         // Recovery adds no delay: the first answer means connected.
         return {

@@ -1,0 +1,306 @@
+// Privacy over a whole workload in the lab: the real daemon and the real rpc plugin import two
+// profiles, connect, change devices, turn MediaStreamer on with a token, register, fail over and
+// disconnect, while tcpdump watches the router's WAN. Then every file lanvpn keeps, the status
+// file after the disconnect and every line the daemon logged at the default level are scanned for
+// the lab's addresses, MACs, host names, keys and the token, and the capture for any request the
+// user did not configure.
+//
+//   [lv…-laptop] vpn ─┐                                      ┌─ [lv…-vpn]  203.0.113.10 wg 10.64.0.1
+//   [lv…-tv]     vpn ─┼ br-lan [lv…-router] wan ── [lv…-inet]┤
+//   [lv…-console]vpn ─┘   lanvpn daemon, <lab>tun (wg)       └─ [lv…-vpn2] 203.0.113.20 wg 10.65.0.1
+//                         rpc plugin; capture: tcpdump -i wan    provider https://192.0.2.2
+//                                                                smart DNS 192.0.2.54
+//
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
+
+const REPO = resolve(import.meta.dirname, '../..')
+const BUNDLE = join(REPO, 'dist/root/usr/share/lanvpn/lanvpn.js')
+const PLUGIN = join(REPO, 'dist/root/usr/libexec/rpcd/lanvpn')
+const TOKEN = 'privacy-T0ken-9f3e'
+const HOSTNAMES = ['laptop', 'tv', 'console']
+
+/** What must never appear outside a device's section and the secrets: the lab's addresses. */
+const ADDRESS_PATTERNS: Array<[string, RegExp]> = [
+  ['a LAN address', /192\.168\.50\.\d/],
+  ['the WAN address', /198\.51\.100\.\d/],
+  ['a VPN server address', /203\.0\.113\.\d/],
+  ['a tunnel address', /\b10\.6[45]\.\d/],
+  ['an IPv6 address of the lab', /\b(fd50|fd64|fd65|2001:db8):/i],
+  ['a device MAC', /02:00:00:00:50:0\d/i],
+]
+
+/** Every file under `dir`, recursively, as paths relative to it. */
+function walk(dir: string, base = dir): string[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? walk(path, base) : [relative(base, path)]
+  })
+}
+
+/** The UCI text without its `config device` sections (a configured device's own section is the
+ * one place product.md allows its MAC and the label the user gave it). */
+function withoutDeviceSections(uci: string): string {
+  return uci
+    .split(/\n(?=config )/)
+    .filter((s) => !s.trimStart().startsWith('config device'))
+    .join('\n')
+}
+
+/** The UCI text without its `config profile` sections: an imported profile's endpoint, tunnel
+ * addresses and the server's public key are the configuration the user imported, not a session
+ * detail; they are checked separately (no private key, no token). */
+function withoutProfileSections(uci: string): string {
+  return uci
+    .split(/\n(?=config )/)
+    .filter((s) => !s.trimStart().startsWith('config profile'))
+    .join('\n')
+}
+
+describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
+  let lab: Lab
+  let prefix: string
+  let daemon: LabProcess
+  let tcpdump: LabProcess
+  let capture: string
+  const keys: string[] = []
+  const publicKeys: string[] = []
+  const statusFile = () => {
+    try {
+      return JSON.parse(readFileSync(join(prefix, 'var/run/lanvpn/status.json'), 'utf8'))
+    } catch {
+      return null
+    }
+  }
+  const rpc = (method: string, args: object = {}) => {
+    const reply = JSON.parse(
+      execFileSync(PLUGIN, ['call', method], {
+        input: JSON.stringify(args),
+        env: {
+          ...process.env,
+          LANVPN_PREFIX: prefix,
+          LANVPN_BUNDLE: BUNDLE,
+          LANVPN_RUNTIME: process.execPath,
+          LANVPN_LOG: 'off',
+        },
+        encoding: 'utf8',
+      })
+    )
+    if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`)
+    return reply
+  }
+  const connectedTo = (profile: string) =>
+    waitFor(
+      `the tunnel connected to ${profile}`,
+      () => statusFile()?.tunnel?.state === 'connected' && statusFile().tunnel.profile === profile,
+      90_000
+    )
+  const providerRequests = () => {
+    const file = `${lab.stateDir}/provider/requests.jsonl`
+    return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []
+  }
+  /** Every secret-ish string that must not leave the secrets dir, with what it is. */
+  const secrets = (): Array<[string, string]> => [
+    ...keys.map((k): [string, string] => ['a private key', k]),
+    ['the MediaStreamer token', TOKEN],
+  ]
+  /** What a text holds of what must stay private, as readable findings. */
+  const findings = (where: string, text: string, opts: { publicKeys?: boolean } = {}) => {
+    const found: string[] = []
+    for (const [what, re] of ADDRESS_PATTERNS) {
+      const m = re.exec(text)
+      if (m) found.push(`${where}: ${what} (${m[0]})`)
+    }
+    for (const name of HOSTNAMES) {
+      if (new RegExp(`\\b${name}\\b`).test(text)) found.push(`${where}: the host name ${name}`)
+    }
+    for (const [what, value] of secrets()) if (text.includes(value)) found.push(`${where}: ${what}`)
+    if (opts.publicKeys !== false)
+      for (const k of publicKeys)
+        if (text.includes(k)) found.push(`${where}: a server's public key`)
+    return found
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    lab = await Lab.up({ devices: HOSTNAMES })
+    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-privacy-'))
+    capture = `/tmp/${lab.name}-privacy-wan.pcap`
+    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
+    mkdirSync(join(prefix, 'etc/lanvpn/secrets'), { recursive: true, mode: 0o700 })
+    for (const server of ['vpn', 'vpn2'] as const) {
+      const conf = lab.clientConf(server)
+      for (const k of ['PrivateKey', 'PresharedKey']) {
+        const v = new RegExp(`^${k}\\s*=\\s*(.+)$`, 'm').exec(conf)?.[1].trim()
+        if (v) keys.push(v)
+      }
+      const pub = /^PublicKey\s*=\s*(.+)$/m.exec(conf)?.[1].trim()
+      if (pub) publicKeys.push(pub)
+    }
+    // Nothing configured yet but the basics: everything else comes through the rpc plugin.
+    writeFileSync(
+      join(prefix, 'etc/config/lanvpn'),
+      "\nconfig globals 'globals'\n\toption health_interval '2'\n"
+    )
+    tcpdump = lab.spawn('router', ['tcpdump', '-i', 'wan', '-n', '-U', '-w', capture])
+    await new Promise((r) => setTimeout(r, 1000))
+    daemon = lab.spawn('router', [
+      'env',
+      `LANVPN_PREFIX=${prefix}`,
+      `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
+      `LANVPN_LEASE_FILE=${lab.stateDir}/dhcp.leases`,
+      `CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`,
+      'LANVPN_LOG=stderr',
+      process.execPath,
+      BUNDLE,
+      'daemon',
+    ])
+    await waitFor('the daemon running', () => statusFile()?.daemon?.state === 'running', 20_000)
+  })
+
+  afterAll(async () => {
+    await tcpdump?.kill()
+    await daemon?.kill()
+    if (lab && prefix)
+      await lab.exec('router', [
+        'env',
+        `LANVPN_PREFIX=${prefix}`,
+        `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
+        process.execPath,
+        BUNDLE,
+        'cleanup',
+      ])
+    await lab?.down()
+    if (prefix) rmSync(prefix, { recursive: true, force: true })
+    if (capture) rmSync(capture, { force: true })
+  })
+
+  it('runs imports, a connect, device changes, a registration, a failover and a disconnect', async () => {
+    const home = rpc('importProfile', { name: 'Home', text: lab.clientConf('vpn') })
+    const backup = rpc('importProfile', { name: 'Backup', text: lab.clientConf('vpn2') })
+    rpc('setFallback', { ids: [backup.id] })
+    rpc('connect', { id: home.id })
+    await connectedTo(home.id)
+
+    // Device changes: every device stays in vpn mode (or blocked) so that none of them sends
+    // anything out of the WAN by itself; what the capture sees is the router's own doing.
+    const laptop = lab.deviceMac('laptop')
+    rpc('setDeviceMode', { mac: laptop, mode: 'blocked' })
+    rpc('renameDevice', { mac: laptop, label: 'Work machine' })
+    rpc('setDeviceMode', { macs: [lab.deviceMac('tv'), lab.deviceMac('console')], mode: 'vpn' })
+    rpc('setDeviceMode', { mac: laptop, mode: 'vpn' })
+    rpc('renameDevice', { mac: lab.deviceMac('tv'), label: 'Living room' })
+
+    // MediaStreamer on, with a token, and a registration asked for now.
+    rpc('setConfig', {
+      mediastreamer: {
+        enabled: true,
+        url: 'https://192.0.2.2/activate?ip={ip}&token={token}',
+        dns_server: ['192.0.2.54'],
+        token: TOKEN,
+      },
+    })
+    rpc('registerNow')
+    await waitFor(
+      'a registration',
+      () => providerRequests().some((l) => l.includes('/activate')),
+      30_000
+    )
+    await waitFor(
+      'status registered',
+      () => statusFile()?.mediastreamer?.state === 'registered',
+      20_000
+    )
+
+    // Failover: the first server stops answering (its UDP 51820 is dropped).
+    await lab.exec('vpn', ['nft', '-f', '-'], {
+      check: true,
+      input:
+        'table inet blackhole {\n  chain input {\n    type filter hook input priority -300; policy accept;\n    udp dport 51820 drop\n  }\n}\n',
+    })
+    await connectedTo(backup.id)
+
+    rpc('disconnect')
+    await waitFor('disconnected', () => statusFile()?.tunnel?.state === 'disconnected', 30_000)
+    // One more health interval, so that anything the disconnect would trigger is captured too.
+    await new Promise((r) => setTimeout(r, 3000))
+    await tcpdump.kill()
+    expect(statusFile().tunnel.state).toBe('disconnected')
+  })
+
+  it('keeps no address, MAC, host name, key or token in any file but device sections and secrets', () => {
+    const found: string[] = []
+    const files = walk(prefix)
+    expect(files).toContain('etc/config/lanvpn')
+    console.log(`[+] files under the prefix: ${files.join(', ')}`)
+    for (const file of files) {
+      if (file.startsWith('etc/lanvpn/secrets/')) continue
+      // The LAN device list the UI shows lives in RAM and is the device's own current entry.
+      if (file.startsWith('var/run/lanvpn/devices')) continue
+      const text = readFileSync(join(prefix, file), 'utf8')
+      if (file === 'var/run/lanvpn/status.json') continue // scanned on its own below
+      if (file.endsWith('90-lanvpn.nft')) {
+        // The firewall include is the config rendered as rules for the boot-time kill switch: it
+        // may hold the configured devices' MACs and the configured location's addresses, exactly
+        // what the config holds, and nothing else (no session detail, no name, no secret).
+        const configText = readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')
+        for (const [what, re] of ADDRESS_PATTERNS)
+          for (const m of text.matchAll(new RegExp(`${re.source}[0-9a-f:.]*`, 'gi')))
+            if (!configText.toLowerCase().includes(m[0].toLowerCase()))
+              found.push(`${file}: ${what} the config does not hold (${m[0]})`)
+        found.push(...findings(file, text.replace(/[0-9a-f]*[.:][0-9a-f.:]+/gi, '')))
+        continue
+      }
+      if (file === 'etc/config/lanvpn') {
+        found.push(...findings(file, withoutProfileSections(withoutDeviceSections(text))))
+        // Profile sections: the imported endpoint is configuration, but never a secret.
+        for (const [what, value] of secrets())
+          if (text.includes(value)) found.push(`${file}: ${what}`)
+        continue
+      }
+      found.push(...findings(file, text))
+    }
+    expect(found).toEqual([])
+  })
+
+  it('holds no endpoint, exit or tunnel address in the status file after the disconnect', () => {
+    // The WAN address (`wan.ip`) is allowed there: RAM only, it is the router's own current
+    // address the UI shows, not a session detail (product decision).
+    const status = statusFile()
+    const rest = JSON.stringify({ ...status, wan: { ...status.wan, ip: undefined } })
+    expect(findings('status.json', rest)).toEqual([])
+  })
+
+  it('logs no address, MAC, host name, key or token at the default level', () => {
+    const lines = daemon.output().split('\n').filter(Boolean)
+    expect(lines.length).toBeGreaterThan(0)
+    const found = lines.flatMap((line) => findings('log', line).map((f) => `${f}: ${line}`))
+    expect(found).toEqual([])
+  })
+
+  it('sends nothing out of the WAN but the tunnel, its ICMP errors and the provider', async () => {
+    // Allowed: WireGuard to the two servers, the router's ICMP errors about it (a server still
+    // sending to a tunnel that was just torn down), the provider's registration and IP echo,
+    // and the link's own chatter (ARP, IPv6 link-local neighbour discovery).
+    const filter = [
+      'not (udp port 51820 and (host 203.0.113.10 or host 203.0.113.20))',
+      'not (icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820)',
+      'not (tcp port 443 and host 192.0.2.2)',
+      'not arp',
+      'not (ip6 and src net fe80::/10)',
+      'not (ip6 and dst net ff02::/16)',
+    ].join(' and ')
+    const r = await lab.exec('router', ['tcpdump', '-n', '-r', capture, filter])
+    const lines = r.stdout.trim().split('\n').filter(Boolean)
+    expect(lines).toEqual([])
+    // Positive control: the capture saw the tunnel and the provider.
+    const all = await lab.exec('router', ['tcpdump', '-n', '-r', capture, 'tcp port 443'])
+    expect(all.stdout).toContain('192.0.2.2.443')
+  })
+})
