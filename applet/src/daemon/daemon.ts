@@ -8,7 +8,7 @@ import { parseConfig } from '../core/config/validate'
 import { observeDevices, type PresenceBook } from '../core/devices/inventory'
 import { fnv1a } from '../core/hash'
 import type { Paths } from '../core/paths'
-import { desiredState, diffState, nftModel, type PlanStep } from '../core/plan/plan'
+import { desiredState, diffState, type PlanStep } from '../core/plan/plan'
 import type { NftModel } from '../core/render/nft'
 import { diffDeviceSets, renderMembershipUpdate } from '../core/render/nft-sets'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
@@ -139,8 +139,8 @@ export function runDaemon(
     // The tunnel as this reconcile routes it: the status must not say "connected" before the
     // routing does (a later change is picked up by the reconcile its onChange queued).
     const tunnelStatus = tunnel.status()
-    const model = nftModel(config, view, paths.tunnelIface)
     const desired = desiredState(config, view, paths.tunnelIface)
+    const model = desired.model
     let steps = diffState(desired, await observeRouter(host, paths))
     const devices = await refreshInventory(config).catch((e: unknown) => {
       host.log('warning', `reading the device list: ${e instanceof Error ? e.message : String(e)}`)

@@ -33,6 +33,8 @@ export type Observed = {
 }
 
 export type Desired = {
+  /** The live table's model (the daemon diffs device sets against the last one it applied). */
+  model: NftModel
   /** The live nft script, or null when lanvpn is disabled (no table at all). */
   nft: string | null
   nftHash: string
@@ -100,6 +102,7 @@ export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: st
   }
   if (!enabled) {
     return {
+      model,
       nft: null,
       nftHash: '',
       fw4Include: '',
@@ -114,8 +117,9 @@ export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: st
   const closed = nftModel(config, { ...tunnel, profile: active, up: false }, tunnelIface)
   const nft = renderNftTable(model)
   return {
+    model,
     nft,
-    nftHash: tableHash(nft),
+    nftHash: parseAppliedHash(nft),
     fw4Include: renderNftTable(
       closedModel({ ...closed, tunnelV6: model.tunnelV6 && hasV6(active) })
     ),
@@ -123,11 +127,6 @@ export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: st
     ip6: desiredIp(ipInput, 6),
     devices: counts,
   }
-}
-
-/** The hash our table carries in its `applied` set (see render/nft.ts). */
-export function tableHash(script: string): string {
-  return parseAppliedHash(script)
 }
 
 /** The steps from observed to desired; empty when the router already matches. Routing is set up
