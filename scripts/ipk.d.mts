@@ -1,6 +1,6 @@
 // Types for scripts/ipk.mjs (a plain Node script), for the package tests.
 
-/** The package's control metadata. */
+/** A package's control metadata; `lang` makes it the language package of that catalog directory. */
 export type PackageMeta = {
   name: string
   depends: string[]
@@ -9,12 +9,17 @@ export type PackageMeta = {
   section: string
   maintainer: string
   description: string[]
+  lang?: string
 }
 /** A tar entry; no data means a directory. */
 export type TarInput = { name: string; mode: number; data?: Buffer }
 
 export const PACKAGE: PackageMeta
 export const EXECUTABLES: string[]
+export const I18N_DIR: string
+export const LANGUAGES: Record<string, string>
+export function i18nPackage(lang: string, version: string): PackageMeta
+export function holdsPath(pkg: PackageMeta, path: string): boolean
 export function writeTar(entries: TarInput[], mtime: number): Buffer
 export function gzipFixed(data: Buffer): Buffer
 export function treeEntries(
@@ -29,6 +34,7 @@ export function renderControl(opts: {
   pkg?: PackageMeta
 }): string
 export function sourceDateEpoch(env?: Record<string, string | undefined>, cwd?: string): number
+/** `controlDir` is read for the main package only (a language package has no scripts). */
 export function buildIpk(opts: {
   rootDir: string
   controlDir: string
@@ -37,7 +43,8 @@ export function buildIpk(opts: {
   pkg?: PackageMeta
 }): { fileName: string; ipk: Buffer; data: Buffer; control: string }
 export function packageVersion(env?: Record<string, string | undefined>): string
-export function writeIpk(opts?: {
+export function packagesOf(rootDir: string, version: string): PackageMeta[]
+export function writeIpks(opts?: {
   outDir?: string
   env?: Record<string, string | undefined>
-}): string
+}): Array<{ pkg: PackageMeta; path: string; bytes: number }>

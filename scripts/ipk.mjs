@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Builds dist/lanvpn_<version>-r<release>_all.ipk from dist/root (see scripts/build.mjs) and
-// openwrt-package/control, exactly as OpenWrt's scripts/ipkg-build does (openwrt-contracts §7.1):
+// Builds the packages from dist/root (see scripts/build.mjs) and openwrt-package/control:
+//   dist/lanvpn_<v>-r<release>_all.ipk            everything but the other languages' catalogs
+//   dist/lanvpn-i18n-<lang>_<v>-r<release>_all.ipk  exactly the directory www/lanvpn/i18n/<lang>/
+// The web UI is English only without a language package, as LuCI ships luci-app-x without its
+// translations (luci-i18n-x-<lang>); that also keeps the main package within its size budget
+// (product.md Budgets). Each is made exactly as OpenWrt's scripts/ipkg-build does
+// (openwrt-contracts §7.1):
 //   outer file   gzip(tar: ./debian-binary, ./data.tar.gz, ./control.tar.gz) — a tar, never `ar`
 //   each tar     GNU format, names sorted, uid/gid 0 with empty user/group names (--numeric-owner),
 //                mtime = SOURCE_DATE_EPOCH, padded to 10240-byte records as GNU tar does
@@ -41,6 +46,39 @@ export const PACKAGE = {
     'WireGuard tunnel with a fail-closed kill switch, per-device modes (vpn, direct, MediaStreamer',
     'smart DNS, blocked) and a web UI at http://<router>/lanvpn/.',
   ],
+}
+
+/** Where the web UI's catalogs of the languages other than English are in the router tree: one
+ * directory per language (webui/vite.config.ts), each the whole of one language package. */
+export const I18N_DIR = 'www/lanvpn/i18n'
+
+/** The language packages, by catalog directory (the UI's language tag), with the language's English
+ * name for the description. A directory missing here, or an entry without its directory, is an
+ * error: each language package is also defined in openwrt-package/Makefile. */
+export const LANGUAGES = { ru: 'Russian', 'zh-CN': 'Simplified Chinese' }
+
+/** The control metadata of one language's package, named in lowercase as LuCI names its
+ * luci-i18n-* packages. Section, License, Maintainer and Source as the main package; it depends on
+ * exactly the main package of the same version, since the catalogs' chunk names are hashes from
+ * the same Vite build as the UI that imports them. */
+export function i18nPackage(lang, version) {
+  const name = LANGUAGES[lang]
+  if (!name) throw new Error(`no language package is defined for ${I18N_DIR}/${lang}`)
+  return {
+    ...PACKAGE,
+    name: `${PACKAGE.name}-i18n-${lang.toLowerCase()}`,
+    depends: [`${PACKAGE.name} (= ${version})`],
+    description: [`${name} translation of the lanvpn web UI`],
+    lang,
+  }
+}
+
+/** Whether a package holds `path` (relative to the router tree, no `./`): a language package its
+ * catalog directory and the directories leading to it, the main package everything else. */
+export function holdsPath(pkg, path) {
+  const dir = pkg.lang ? `${I18N_DIR}/${pkg.lang}` : I18N_DIR
+  const isInDir = path === dir || path.startsWith(`${dir}/`)
+  return pkg.lang ? isInDir || dir.startsWith(`${path}/`) : !isInDir
 }
 
 /** Files installed executable (0755); everything else is 0644 and directories 0755. Modes come from
@@ -147,14 +185,15 @@ export function dataMode(path, isDir) {
   return isDir || EXECUTABLES.includes(path) ? 0o755 : 0o644
 }
 
-/** The control file text: fields in the order OpenWrt's package-pack.mk writes them, none empty. */
+/** The control file text: fields in the order OpenWrt's package-pack.mk writes them, none empty.
+ * SourceName is the feed Makefile's PKG_NAME, the same for every package it builds. */
 export function renderControl({ version, epoch, installedSize, pkg = PACKAGE }) {
   const fields = [
     ['Package', pkg.name],
     ['Version', version],
     ['Depends', pkg.depends.join(', ')],
     ['Source', pkg.source],
-    ['SourceName', pkg.name],
+    ['SourceName', PACKAGE.name],
     ['License', pkg.license],
     ['Section', pkg.section],
     ['SourceDateEpoch', String(epoch)],
@@ -193,19 +232,28 @@ export function sourceDateEpoch(env = process.env, cwd = ROOT) {
   }
 }
 
-/** Builds the .ipk bytes from a router tree and a control directory. Pure over its inputs: returns
+/** Builds one package's .ipk bytes from a router tree: the main package (default) with the
+ * conffiles and maintainer scripts of `controlDir`, a language package (i18nPackage) with its
+ * control file alone (static files need no script). Pure over its inputs: returns
  * { fileName, ipk, data (uncompressed data tar), control (control file text) }. */
 export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE }) {
-  const dataTar = writeTar(treeEntries(rootDir, dataMode), epoch)
+  const entries = treeEntries(rootDir, dataMode).filter(
+    (e) => e.name === './' || holdsPath(pkg, e.name.slice(2).replace(/\/$/, ''))
+  )
+  const dataTar = writeTar(entries, epoch)
   const control = renderControl({ version, epoch, installedSize: dataTar.length, pkg })
   const controlFiles = [
-    { name: 'conffiles', mode: 0o644, data: readFileSync(join(controlDir, 'conffiles')) },
     { name: 'control', mode: 0o644, data: Buffer.from(control) },
-    ...CONTROL_SCRIPTS.map((s) => ({
-      name: s,
-      mode: 0o755,
-      data: readFileSync(join(controlDir, s)),
-    })),
+    ...(pkg.lang
+      ? []
+      : [
+          { name: 'conffiles', mode: 0o644, data: readFileSync(join(controlDir, 'conffiles')) },
+          ...CONTROL_SCRIPTS.map((s) => ({
+            name: s,
+            mode: 0o755,
+            data: readFileSync(join(controlDir, s)),
+          })),
+        ]),
   ].sort((a, b) => (a.name < b.name ? -1 : 1))
   const controlTar = writeTar(
     [{ name: './', mode: 0o755 }, ...controlFiles.map((f) => ({ ...f, name: `./${f.name}` }))],
@@ -237,28 +285,46 @@ export function packageVersion(env = process.env) {
   return `${version}-r${release}`
 }
 
-/** Writes the .ipk into outDir (default dist/) and returns its path. Needs `npm run build` first. */
-export function writeIpk({ outDir = join(ROOT, 'dist'), env = process.env } = {}) {
+/** The packages of a router tree: the main one, then one per language directory (sorted), each
+ * checked against LANGUAGES. */
+export function packagesOf(rootDir, version) {
+  let langs = []
+  try {
+    langs = readdirSync(join(rootDir, I18N_DIR)).sort()
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e
+  }
+  const missing = Object.keys(LANGUAGES).filter((l) => !langs.includes(l))
+  if (missing.length)
+    throw new Error(
+      `${rootDir} has no ${I18N_DIR}/ for ${missing.join(', ')}: run \`npm run build\``
+    )
+  return [PACKAGE, ...langs.map((l) => i18nPackage(l, version))]
+}
+
+/** Writes every package into outDir (default dist/) and returns [{ pkg, path, bytes }], the main
+ * package first. Needs `npm run build` first. */
+export function writeIpks({ outDir = join(ROOT, 'dist'), env = process.env } = {}) {
   const rootDir = join(ROOT, 'dist/root')
   try {
     lstatSync(join(rootDir, 'usr/share/lanvpn/lanvpn.js'))
   } catch {
     throw new Error('dist/root is missing or incomplete: run `npm run build` first')
   }
-  const { fileName, ipk } = buildIpk({
-    rootDir,
-    controlDir: join(ROOT, 'openwrt-package/control'),
-    version: packageVersion(env),
-    epoch: sourceDateEpoch(env),
-  })
+  const version = packageVersion(env)
+  const epoch = sourceDateEpoch(env)
+  const controlDir = join(ROOT, 'openwrt-package/control')
   mkdirSync(outDir, { recursive: true })
-  const path = join(outDir, fileName)
-  writeFileSync(path, ipk)
-  return path
+  return packagesOf(rootDir, version).map((pkg) => {
+    const { fileName, ipk } = buildIpk({ rootDir, controlDir, version, epoch, pkg })
+    const path = join(outDir, fileName)
+    writeFileSync(path, ipk)
+    return { pkg, path, bytes: ipk.length }
+  })
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--out')
-  const path = writeIpk(i > 0 ? { outDir: process.argv[i + 1] } : {})
-  console.log(`${path} (${readFileSync(path).length} bytes)`)
+  for (const { path, bytes } of writeIpks(i > 0 ? { outDir: process.argv[i + 1] } : {}))
+    console.log(`${path} (${bytes} bytes)`)
 }

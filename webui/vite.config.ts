@@ -2,8 +2,25 @@
 // `.js` only (uhttpd serves .mjs as application/octet-stream and browsers then refuse the module),
 // no source maps on the router, and as few files as possible (uhttpd does not compress; the first
 // view's budget is 70 KB and 4 requests, product.md Budgets).
+//
+// File layout (what scripts/ipk.mjs splits into packages):
+//   index.html, assets/[name]-[hash].{js,css}   the app and English: the package `lanvpn`
+//   i18n/<lang>/<lang>-[hash].js                 a language's core catalog  } the package
+//   i18n/<lang>/<lang>-pages-[hash].js           and its pages catalog      } lanvpn-i18n-<lang>
+// One directory per language, so each language package owns exactly one directory and the UI
+// learns which languages are installed by listing i18n/ (see src/i18n/index.ts).
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
+
+/** A catalog module other than English's: src/i18n/<BCP 47 tag>.ts or <tag>-pages.ts, the tag
+ * being a language with an optional region or script (ru, zh-CN, zh-Hant). */
+const CATALOG = /\/src\/i18n\/([a-z]{2,3}(?:-(?:[A-Z]{2}|[A-Z][a-z]{3}))?)(?:-pages)?\.ts$/
+
+/** The language directory of a chunk, or null for the app's own chunks (English included). */
+function catalogLang(facadeModuleId: string | null): string | null {
+  const lang = facadeModuleId?.match(CATALOG)?.[1]
+  return lang && lang !== 'en' ? lang : null
+}
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -21,7 +38,10 @@ export default defineConfig({
     rolldownOptions: {
       output: {
         entryFileNames: 'assets/[name]-[hash].js',
-        chunkFileNames: 'assets/[name]-[hash].js',
+        chunkFileNames: (chunk) => {
+          const lang = catalogLang(chunk.facadeModuleId)
+          return lang ? `i18n/${lang}/[name]-[hash].js` : 'assets/[name]-[hash].js'
+        },
         assetFileNames: 'assets/[name]-[hash][extname]',
       },
     },

@@ -483,8 +483,13 @@ export function createRpcd({
     ],
   }
 
-  /** Router path → host path (the only reason file.* differs from rpcd). */
-  const hostPath = (canon) => (prefix ? join(prefix, canon) : canon)
+  /** Router path → host path (the only reason file.* differs from rpcd): the prefix holds what
+   * lanvpn writes, the router tree what the packages install (server.mjs, difference 4). */
+  const hostPath = (canon) => {
+    if (!prefix) return canon
+    const mine = join(prefix, canon)
+    return existsSync(mine) || !existsSync(join(root, canon)) ? mine : join(root, canon)
+  }
 
   /** __rpc_check_path(): path present, canonicalized, ACL-checked, then stat()ed if asked. */
   function checkPath(args, perm, wantStat) {

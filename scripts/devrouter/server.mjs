@@ -21,7 +21,8 @@
 //  3. Every exec plugin gets LANVPN_PREFIX=<prefix> (plus the `env` option) on top of this process's
 //     environment; rpcd passes only its own (procd's) environment.
 //  4. file.* maps each router path (after rpcd's canonicalization and ACL check, which use the
-//     router path) to <prefix>/<path>. file.write, file.remove and file.exec do the ACL check and
+//     router path) to <prefix>/<path>, or to <root>/<path> when the prefix does not have it (the
+//     web UI's files, e.g. the language catalogs file.list sees). file.write, file.remove and file.exec do the ACL check and
 //     then answer 8 (NOT_SUPPORTED): not emulated. session.create/list/grant/revoke/get/set/unset
 //     also answer 8.
 //  5. Only the objects `session`, `file` and the exec plugins of <root> exist. A router also has

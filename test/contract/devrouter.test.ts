@@ -67,6 +67,8 @@ function makeTree(base: string) {
     'x.tar.gz',
   ])
     writeFileSync(join(www, 'assets', f), `/* ${f} */`)
+  mkdirSync(join(www, 'i18n/ru'), { recursive: true })
+  writeFileSync(join(www, 'i18n/ru/ru-1a2b.js'), '/* ru */')
   writeFileSync(join(root, 'www/secret.txt'), 'mode 600')
   chmodSync(join(root, 'www/secret.txt'), 0o600)
   mkdirSync(join(root, 'usr/share/rpcd/acl.d'), { recursive: true })
@@ -269,7 +271,10 @@ describe('session.login, access, destroy (rpcd session.c)', () => {
       unauthenticated: ['read'],
     })
     expect(s.acls.ubus.lanvpn).toEqual(['status', 'get*', 'list*', 'explain*', '*'])
-    expect(s.acls.file).toEqual({ '/var/run/lanvpn/status.json': ['read'] })
+    expect(s.acls.file).toEqual({
+      '/var/run/lanvpn/status.json': ['read'],
+      '/www/lanvpn/i18n': ['list'],
+    })
   })
   it('bad password or unknown user → [6]; missing password → [2]', async () => {
     expect(
@@ -352,6 +357,15 @@ describe('ACLs (rpcd session.c, the package acl.d file)', () => {
     expect(
       (await call(sid, 'file', 'read', { path: '/var/run/lanvpn/status.json' })).result
     ).toEqual([0, { data: '{"generation":7,"state":"connected"}\n' }])
+  })
+  it('read-only login: file.list of the language catalogs (from the router tree) works, of / is [6]', async () => {
+    const sid = (await login('viewer', 'look')).ubus_rpc_session
+    const r = (await call(sid, 'file', 'list', { path: '/www/lanvpn/i18n' })).result
+    expect(r[0]).toBe(0)
+    expect(r[1].entries.map((e: { name: string; type: string }) => [e.name, e.type])).toEqual([
+      ['ru', 'directory'],
+    ])
+    expect((await call(sid, 'file', 'list', { path: '/www/lanvpn' })).result).toEqual([6])
   })
   it('read-only login: setConfig is -32002 (uhttpd ubus check); file.read of /etc/shadow is [6] (rpcd file check)', async () => {
     const sid = (await login('viewer', 'look')).ubus_rpc_session

@@ -12,13 +12,26 @@
 //                     <prefix>/var/run/lanvpn/status.json   (written by this test; the real
 //                                                             daemon writes it in the lab version)
 //
+// The second part installs packages: the tree is what `lanvpn` and `lanvpn-i18n-zh-cn` unpack
+// (scripts/ipk.mjs, Russian not installed), served by a second dev router the same way.
+//
 // LANVPN_DEVROUTER_MODULE and LANVPN_DEVROUTER_ROOT override the dev router module and the root.
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildIpk, i18nPackage } from '../../scripts/ipk.mjs'
 import { launchChromium } from './browser'
 
 const REPO = resolve(import.meta.dirname, '../..')
@@ -41,8 +54,8 @@ const requests: string[] = []
 /** Console errors and uncaught exceptions, CSP violations included. */
 const pageErrors: string[] = []
 
-function writeStatus(overrides: Record<string, unknown> = {}): void {
-  const file = join(prefix, STATUS_PATH)
+function writeStatus(overrides: Record<string, unknown> = {}, into = prefix): void {
+  const file = join(into, STATUS_PATH)
   mkdirSync(join(file, '..'), { recursive: true })
   const status = {
     version: 1,
@@ -180,5 +193,95 @@ describe('web UI in a browser', () => {
     const foreign = requests.filter((u) => !u.startsWith('data:') && new URL(u).origin !== origin)
     expect(requests.length).toBeGreaterThan(3)
     expect(foreign).toEqual([])
+  })
+})
+
+describe('web UI in a browser, on a router with lanvpn and lanvpn-i18n-zh-cn (no Russian)', () => {
+  let installed: string
+  let router2: DevRouter
+  let page2: Page
+  /** Console errors with the URL they are about (a failed fetch names none in its text). */
+  const errors: Array<{ text: string; url: string }> = []
+  const requests2: string[] = []
+
+  beforeAll(async () => {
+    installed = mkdtempSync(join(tmpdir(), 'lanvpn-smoke-installed-'))
+    const root = join(installed, 'root')
+    const prefix2 = join(installed, 'prefix')
+    mkdirSync(root)
+    mkdirSync(prefix2)
+    const version = '0.0.0-r1'
+    for (const pkg of [undefined, i18nPackage('zh-CN', version)]) {
+      const { ipk } = buildIpk({
+        rootDir: ROOT,
+        controlDir: join(REPO, 'openwrt-package/control'),
+        version,
+        epoch: 1_700_000_000,
+        pkg,
+      })
+      const outer = mkdtempSync(join(installed, 'outer-'))
+      writeFileSync(join(outer, 'p.ipk'), ipk)
+      execFileSync('tar', ['-xzf', join(outer, 'p.ipk'), '-C', outer])
+      execFileSync('tar', ['-xzf', join(outer, 'data.tar.gz'), '-C', root])
+    }
+    writeStatus({}, prefix2)
+    // One filesystem, as on a router: rpcd's file.list (under the prefix here) sees the installed UI.
+    symlinkSync(join(root, 'www'), join(prefix2, 'www'))
+    const { startDevRouter } = (await import(pathToFileURL(DEVROUTER).href)) as {
+      startDevRouter(options: object): Promise<DevRouter>
+    }
+    router2 = await startDevRouter({
+      port: 0,
+      root,
+      prefix: prefix2,
+      logins: [{ username: 'root', password: 'pw', read: ['*'], write: ['*'] }],
+    })
+    page2 = await context.newPage()
+    page2.on('request', (r) => requests2.push(r.url()))
+    page2.on('pageerror', (e) => errors.push({ text: e.message, url: '' }))
+    page2.on('console', (m) => {
+      if (m.type() === 'error') errors.push({ text: m.text(), url: m.location().url })
+    })
+  })
+
+  afterAll(async () => {
+    await page2?.close()
+    await router2?.close()
+    if (installed) rmSync(installed, { recursive: true, force: true })
+  })
+
+  it('stays English, quietly, when the remembered language was removed, and forgets it', async () => {
+    await page2.goto(`${router2.url}/lanvpn/`, { waitUntil: 'networkidle' })
+    await page2.evaluate(() => localStorage.setItem('lanvpn.lang', 'ru'))
+    await page2.reload({ waitUntil: 'networkidle' })
+    await expect.poll(() => page2.getByLabel('Password').isVisible()).toBe(true)
+    expect(await page2.getByRole('button', { name: 'Log in' }).isVisible()).toBe(true)
+    expect(await page2.locator('html').getAttribute('lang')).toBe('en')
+    expect(await page2.getByRole('alert').count()).toBe(0)
+    expect(await page2.locator('select').count()).toBe(0)
+    expect(await page2.evaluate(() => localStorage.getItem('lanvpn.lang'))).toBeNull()
+    const ru = requests2.filter((u) => u.includes('/i18n/ru/'))
+    expect(ru).toHaveLength(1)
+    // The next visit does not ask for it again.
+    await page2.reload({ waitUntil: 'networkidle' })
+    expect(requests2.filter((u) => u.includes('/i18n/ru/'))).toEqual(ru)
+  })
+
+  it('offers English and the installed Chinese after login, not Russian, and switches', async () => {
+    await page2.getByLabel('Username').fill('root')
+    await page2.getByLabel('Password').fill('pw')
+    await page2.getByRole('button', { name: 'Log in' }).click()
+    await expect.poll(() => page2.locator('.badge').textContent()).toBe('Not protected')
+    const select = page2.getByLabel('Language')
+    await expect.poll(() => select.isVisible()).toBe(true)
+    expect(await select.locator('option').allTextContents()).toEqual(['English', '简体中文'])
+    await select.selectOption('zh-CN')
+    await expect.poll(() => page2.locator('html').getAttribute('lang')).toBe('zh-CN')
+    expect(await page2.getByRole('button', { name: '退出登录' }).isVisible()).toBe(true)
+  })
+
+  it('logged no error but the one missing catalog (a 404 the browser reports itself)', () => {
+    expect(errors.filter((e) => !/\/i18n\/ru\/ru-[\w-]+\.js$/.test(e.url))).toEqual([])
+    expect(errors.every((e) => /404/.test(e.text))).toBe(true)
   })
 })

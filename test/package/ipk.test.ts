@@ -1,4 +1,5 @@
-// The .ipk as opkg and OpenWrt tooling read it (openwrt-contracts §7.1), read back with GNU tar, and
+// The packages as opkg and OpenWrt tooling read them (openwrt-contracts §7.1), read back with GNU
+// tar: `lanvpn` (English web UI) and one lanvpn-i18n-<lang> per other language of the web UI; and
 // the maintainer scripts run against an unpacked root with IPKG_INSTROOT set (an image build).
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -18,15 +19,21 @@ import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   EXECUTABLES,
+  I18N_DIR,
+  LANGUAGES,
+  PACKAGE,
   buildIpk,
   packageVersion,
   sourceDateEpoch,
-  writeIpk,
+  writeIpks,
 } from '../../scripts/ipk.mjs'
 
 const ROOT = join(__dirname, '../..')
 const FIXTURES = join(__dirname, 'fixtures')
 const DIST_ROOT = join(ROOT, 'dist/root')
+const VERSION = `${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}-r1`
+/** The web UI's languages besides English, as the UI names them (its catalog directories). */
+const LANGS = ['ru', 'zh-CN']
 
 type TarEntry = { mode: string; owner: string; size: number; name: string }
 
@@ -71,51 +78,198 @@ function snapshot(dir: string): Record<string, string> {
   return out
 }
 
+/** The entries of a tree as `tar -t` names them (`./dir/`, `./file`), without `./` itself. */
+function treeNames(dir: string): string[] {
+  return Object.keys(snapshot(dir)).map((p) =>
+    statSync(join(dir, p)).isDirectory() ? `./${p}/` : `./${p}`
+  )
+}
+
+/** The fields of a control file by name. */
+function controlFields(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => /^[A-Za-z-]+:/.test(l))
+      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()])
+  )
+}
+
+/** The files a package installs, from the `define Package/<name>/install` block of the feed
+ * Makefile: installed path → the install macro (INSTALL_BIN, INSTALL_DATA, INSTALL_CONF, CP). Each
+ * is copied from the same path of the router tree. */
+function makefileInstalls(makefile: string, name: string): Record<string, string> {
+  const block = makefile.match(new RegExp(`^define Package/${name}/install\\n([^]*?)^endef`, 'm'))
+  expect(block, `define Package/${name}/install`).toBeTruthy()
+  const installed: Record<string, string> = {}
+  for (const m of block![1].matchAll(
+    /\$\((INSTALL_BIN|INSTALL_DATA|INSTALL_CONF|CP)\) \$\(PKG_BUILD_DIR\)\/root\/(\S+) \$\(1\)\/(\S+)/g
+  )) {
+    const [from, to] = [m[2], m[3]].map((p) => p.replace(/\/\.?\/?$/, ''))
+    expect(from, `${name} installs ${to}`).toBe(to)
+    installed[to] = m[1]
+  }
+  return installed
+}
+
+/** Checks the outer container: what `gzip -n` writes, a tar (not ar) of the three members in
+ * ipkg-build's order, and gzip-compressed inner archives. */
+function expectIpkContainer(ipkPath: string, unpacked: string) {
+  const bytes = readFileSync(ipkPath)
+  // gzip magic, deflate, no flags (no name), mtime 0, OS Unix: what `gzip -n` writes.
+  expect([...bytes.subarray(0, 8)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0])
+  expect(bytes[9]).toBe(3)
+  expect(bytes.subarray(0, 7).toString('latin1')).not.toBe('!<arch>')
+  const outer = listTar(ipkPath)
+  expect(outer.map((e) => e.name)).toEqual(['./debian-binary', './data.tar.gz', './control.tar.gz'])
+  for (const e of outer) expect([e.owner, e.mode]).toEqual(['0/0', '-rw-r--r--'])
+  expect(readFileSync(join(unpacked, 'debian-binary'), 'utf8')).toBe('2.0\n')
+  for (const inner of ['data.tar.gz', 'control.tar.gz']) {
+    const b = readFileSync(join(unpacked, inner))
+    expect([...b.subarray(0, 8)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0])
+  }
+}
+
+/** Checks that a data tar is byte-identical to what GNU tar makes of its unpacked tree with
+ * ipkg-build's flags. */
+function expectGnuTarIdentical(dataTarGz: string, work: string) {
+  const mine = gunzipSync(readFileSync(dataTarGz))
+  const tree = mkdtempSync(join(work, 'tree-'))
+  run('tar', ['-xzf', dataTarGz, '-C', tree])
+  const gnu = execFileSync(
+    'tar',
+    [
+      '--format=gnu',
+      '--numeric-owner',
+      '--owner=0',
+      '--group=0',
+      '--sort=name',
+      `--mtime=@${sourceDateEpoch()}`,
+      '-cpf',
+      '-',
+      '.',
+    ],
+    { cwd: tree, maxBuffer: 64 << 20 }
+  )
+  expect(Buffer.compare(mine, gnu)).toBe(0)
+}
+
+/** Every package `make ipk` writes, built once into a temporary dist and unpacked. */
+let work: string
+let built: Array<{ name: string; path: string; unpacked: string }>
+const pkgOf = (name: string) => built.find((b) => b.name === name)!
+
+beforeAll(() => {
+  if (!existsSync(join(DIST_ROOT, 'usr/share/lanvpn/lanvpn.js')))
+    throw new Error('run `npm run build` first (dist/root is missing)')
+  work = mkdtempSync(join(tmpdir(), 'lanvpn-ipk-'))
+  built = writeIpks({ outDir: join(work, 'a') }).map(({ pkg, path }) => {
+    const unpacked = join(work, `outer-${pkg.name}`)
+    mkdirSync(unpacked)
+    run('tar', ['-xzf', path, '-C', unpacked])
+    return { name: pkg.name, path, unpacked }
+  })
+})
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true })
+})
+
+describe('make ipk', () => {
+  it('writes lanvpn and one lanvpn-i18n-<lang> per language, named after package.json', () => {
+    expect(packageVersion({})).toBe(VERSION)
+    expect(built.map((b) => b.path.slice(b.path.lastIndexOf('/') + 1))).toEqual([
+      `lanvpn_${VERSION}_all.ipk`,
+      `lanvpn-i18n-ru_${VERSION}_all.ipk`,
+      `lanvpn-i18n-zh-cn_${VERSION}_all.ipk`,
+    ])
+    expect(Object.keys(LANGUAGES).sort()).toEqual(LANGS)
+  })
+
+  it('splits the router tree: together the packages hold each of its files exactly once', () => {
+    const files = built.flatMap((b) =>
+      listTar(join(b.unpacked, 'data.tar.gz'))
+        .map((e) => e.name)
+        .filter((n) => !n.endsWith('/'))
+    )
+    expect(new Set(files).size).toBe(files.length)
+    expect(files.sort()).toEqual(
+      treeNames(DIST_ROOT)
+        .filter((n) => !n.endsWith('/'))
+        .sort()
+    )
+  })
+
+  it('comes out byte-identical from a second build, every package', () => {
+    const again = writeIpks({ outDir: join(work, 'b') })
+    expect(again.map((b) => b.pkg.name)).toEqual(built.map((b) => b.name))
+    for (const [i, b] of again.entries())
+      expect(Buffer.compare(readFileSync(built[i].path), readFileSync(b.path)), b.path).toBe(0)
+  })
+
+  it('installs the same files as the feed Makefile, package by package', () => {
+    const makefile = readFileSync(join(ROOT, 'openwrt-package/Makefile'), 'utf8')
+    const defined = [...makefile.matchAll(/^\$\(eval \$\(call BuildPackage,(\S+)\)\)$/gm)]
+    expect(defined.map((m) => m[1])).toEqual(built.map((b) => b.name))
+    for (const b of built) {
+      const expected: Record<string, string> = {}
+      for (const e of listTar(join(b.unpacked, 'data.tar.gz'))) {
+        if (e.name.endsWith('/')) continue
+        const rel = e.name.replace(/^\.\//, '')
+        // The web UI's file names carry content hashes: the Makefile copies their directories.
+        const hashed = rel.match(/^(www\/lanvpn\/(?:assets|i18n\/[^/]+))\//)
+        if (hashed) expected[hashed[1]] = 'CP'
+        else
+          expected[rel] =
+            e.mode === '-rwxr-xr-x'
+              ? 'INSTALL_BIN'
+              : rel === 'etc/config/lanvpn'
+                ? 'INSTALL_CONF'
+                : 'INSTALL_DATA'
+      }
+      expect(makefileInstalls(makefile, b.name), b.name).toEqual(expected)
+    }
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+    expect(makefile).toContain(`PKG_VERSION:=${version}\n`)
+    expect(makefile).toMatch(/PKG_RELEASE:=1\n/)
+    expect(makefile).toMatch(/conffiles\n\/etc\/config\/lanvpn\nendef/)
+    for (const b of built) {
+      const def = makefile.match(new RegExp(`^define Package/${b.name}\\n([^]*?)^endef`, 'm'))
+      expect(def, `define Package/${b.name}`).toBeTruthy()
+      expect(def![1]).toMatch(/PKGARCH:=all/)
+      if (b.name === 'lanvpn') continue
+      // The exact version, as the hand-built package says it (`=` and PKG_VERSION-rPKG_RELEASE).
+      expect(def![1]).toContain('EXTRA_DEPENDS:=lanvpn (=$(PKG_VERSION)-r$(PKG_RELEASE))\n')
+      expect(makefile).not.toMatch(
+        new RegExp(`Package/${b.name}/(conffiles|postinst|prerm|postrm)`)
+      )
+    }
+  })
+})
+
 describe('the .ipk', () => {
-  let work: string
   let ipkPath: string
   let unpacked: string
 
   beforeAll(() => {
-    if (!existsSync(join(DIST_ROOT, 'usr/share/lanvpn/lanvpn.js')))
-      throw new Error('run `npm run build` first (dist/root is missing)')
-    work = mkdtempSync(join(tmpdir(), 'lanvpn-ipk-'))
-    ipkPath = writeIpk({ outDir: join(work, 'a') })
-    unpacked = join(work, 'outer')
-    mkdirSync(unpacked)
-    run('tar', ['-xzf', ipkPath, '-C', unpacked])
-  })
-  afterAll(() => {
-    if (work) rmSync(work, { recursive: true, force: true })
+    ;({ path: ipkPath, unpacked } = pkgOf('lanvpn'))
   })
 
   it('is named lanvpn_<version>-r<release>_all.ipk after package.json', () => {
-    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
-    expect(packageVersion({})).toBe(`${version}-r1`)
-    expect(ipkPath.endsWith(`/lanvpn_${version}-r1_all.ipk`)).toBe(true)
+    expect(ipkPath.endsWith(`/lanvpn_${VERSION}_all.ipk`)).toBe(true)
   })
 
   it('is a gzip-compressed tar (not ar) with debian-binary, data.tar.gz, control.tar.gz in that order', () => {
-    const bytes = readFileSync(ipkPath)
-    // gzip magic, deflate, no flags (no name), mtime 0, OS Unix: what `gzip -n` writes.
-    expect([...bytes.subarray(0, 8)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0])
-    expect(bytes[9]).toBe(3)
-    expect(bytes.subarray(0, 7).toString('latin1')).not.toBe('!<arch>')
-    const outer = listTar(ipkPath)
-    expect(outer.map((e) => e.name)).toEqual([
-      './debian-binary',
-      './data.tar.gz',
-      './control.tar.gz',
-    ])
-    for (const e of outer) expect([e.owner, e.mode]).toEqual(['0/0', '-rw-r--r--'])
-    expect(readFileSync(join(unpacked, 'debian-binary'), 'utf8')).toBe('2.0\n')
-    for (const inner of ['data.tar.gz', 'control.tar.gz']) {
-      const b = readFileSync(join(unpacked, inner))
-      expect([...b.subarray(0, 8)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0])
-    }
+    expectIpkContainer(ipkPath, unpacked)
   })
 
-  it('holds every file of the router tree, owned by root, with the right modes', () => {
+  it('holds no catalog of another language than English', () => {
+    const names = listTar(join(unpacked, 'data.tar.gz')).map((e) => e.name)
+    expect(names.filter((n) => n.startsWith(`./${I18N_DIR}`))).toEqual([])
+    expect(names.filter((n) => /\/(ru|zh-CN)(-pages)?-[\w-]+\.js$/.test(n))).toEqual([])
+    expect(names.some((n) => /^\.\/www\/lanvpn\/assets\/en-pages-[\w-]+\.js$/.test(n))).toBe(true)
+  })
+
+  it('holds every file of the router tree but the other languages, owned by root, with the right modes', () => {
     const data = listTar(join(unpacked, 'data.tar.gz'))
     const names = data.map((e) => e.name)
     expect(names[0]).toBe('./')
@@ -136,10 +290,9 @@ describe('the .ipk', () => {
     ])
       expect(names).toContain(path)
     expect(names.some((n) => /^\.\/www\/lanvpn\/assets\/.+\.js$/.test(n))).toBe(true)
-    // Nothing else may land on the router: exactly the files of dist/root.
-    const tree = Object.keys(snapshot(DIST_ROOT)).map((p) =>
-      statSync(join(DIST_ROOT, p)).isDirectory() ? `./${p}/` : `./${p}`
-    )
+    // Nothing else may land on the router: exactly the files of dist/root, but the catalogs of the
+    // other languages and their directory.
+    const tree = treeNames(DIST_ROOT).filter((n) => !n.startsWith(`./${I18N_DIR}/`))
     expect(names.slice(1).sort()).toEqual(tree.sort())
     for (const e of data) {
       expect(e.owner, e.name).toBe('0/0')
@@ -154,26 +307,7 @@ describe('the .ipk', () => {
   })
 
   it('has a data tar byte-identical to what GNU tar makes with ipkg-build flags', () => {
-    const mine = gunzipSync(readFileSync(join(unpacked, 'data.tar.gz')))
-    const tree = join(work, 'tree')
-    mkdirSync(tree)
-    run('tar', ['-xzf', join(unpacked, 'data.tar.gz'), '-C', tree])
-    const gnu = execFileSync(
-      'tar',
-      [
-        '--format=gnu',
-        '--numeric-owner',
-        '--owner=0',
-        '--group=0',
-        '--sort=name',
-        `--mtime=@${sourceDateEpoch()}`,
-        '-cpf',
-        '-',
-        '.',
-      ],
-      { cwd: tree, maxBuffer: 64 << 20 }
-    )
-    expect(Buffer.compare(mine, gnu)).toBe(0)
+    expectGnuTarIdentical(join(unpacked, 'data.tar.gz'), work)
   })
 
   it('has a control file with every field opkg reads, none empty, and the computed Installed-Size', () => {
@@ -187,12 +321,7 @@ describe('the .ipk', () => {
       ['./prerm', '-rwxr-xr-x', '0/0'],
     ])
     const text = run('tar', ['-xzOf', join(unpacked, 'control.tar.gz'), './control'])
-    const fields = Object.fromEntries(
-      text
-        .split('\n')
-        .filter((l) => /^[A-Za-z-]+:/.test(l))
-        .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()])
-    )
+    const fields = controlFields(text)
     for (const f of [
       'Package',
       'Version',
@@ -222,11 +351,6 @@ describe('the .ipk', () => {
     )
   })
 
-  it('comes out byte-identical from a second build', () => {
-    const again = writeIpk({ outDir: join(work, 'b') })
-    expect(Buffer.compare(readFileSync(ipkPath), readFileSync(again))).toBe(0)
-  })
-
   it('takes its timestamps from SOURCE_DATE_EPOCH, not the clock', () => {
     const a = buildIpk({
       rootDir: DIST_ROOT,
@@ -243,35 +367,93 @@ describe('the .ipk', () => {
     expect(out).toContain('2023-11-14 22:13:20')
     expect(() => sourceDateEpoch({ SOURCE_DATE_EPOCH: 'yesterday' })).toThrow(/SOURCE_DATE_EPOCH/)
   })
+})
 
-  it('installs the same files as the feed Makefile', () => {
-    const makefile = readFileSync(join(ROOT, 'openwrt-package/Makefile'), 'utf8')
-    const installed = new Map<string, string>()
-    for (const m of makefile.matchAll(
-      /\$\((INSTALL_BIN|INSTALL_DATA|INSTALL_CONF|CP)\) \$\(PKG_BUILD_DIR\)\/root\/(\S+) \$\(1\)\/(\S+)/g
-    ))
-      installed.set(m[3].replace(/\/\.?\/?$/, ''), m[1])
-    const data = listTar(join(unpacked, 'data.tar.gz')).filter((e) => !e.name.endsWith('/'))
-    const expected = new Map<string, string>()
-    for (const e of data) {
-      const rel = e.name.replace(/^\.\//, '')
-      // The web UI's file names carry content hashes: the Makefile copies the directory.
-      if (rel.startsWith('www/lanvpn/')) expected.set('www/lanvpn', 'CP')
-      else
-        expected.set(
-          rel,
-          e.mode === '-rwxr-xr-x'
-            ? 'INSTALL_BIN'
-            : rel === 'etc/config/lanvpn'
-              ? 'INSTALL_CONF'
-              : 'INSTALL_DATA'
-        )
-    }
-    expect(Object.fromEntries(installed)).toEqual(Object.fromEntries(expected))
-    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
-    expect(makefile).toContain(`PKG_VERSION:=${version}\n`)
-    expect(makefile).toMatch(/PKGARCH:=all/)
-    expect(makefile).toMatch(/conffiles\n\/etc\/config\/lanvpn\nendef/)
+describe.each(LANGS)('the language package of %s', (lang) => {
+  const name = `lanvpn-i18n-${lang.toLowerCase()}`
+  let ipkPath: string
+  let unpacked: string
+
+  beforeAll(() => {
+    ;({ path: ipkPath, unpacked } = pkgOf(name))
+  })
+
+  it('is named lanvpn-i18n-<lang>_<version>-r<release>_all.ipk, the language in lowercase', () => {
+    expect(ipkPath.endsWith(`/${name}_${VERSION}_all.ipk`)).toBe(true)
+  })
+
+  it('is a gzip-compressed tar (not ar) with debian-binary, data.tar.gz, control.tar.gz in that order', () => {
+    expectIpkContainer(ipkPath, unpacked)
+  })
+
+  it("holds exactly its language's two catalogs and the directories to them, owned by root", () => {
+    const data = listTar(join(unpacked, 'data.tar.gz'))
+    const dirs = [
+      './',
+      './www/',
+      './www/lanvpn/',
+      './www/lanvpn/i18n/',
+      `./www/lanvpn/i18n/${lang}/`,
+    ]
+    expect(data.slice(0, dirs.length).map((e) => [e.name, e.mode, e.owner])).toEqual(
+      dirs.map((d) => [d, 'drwxr-xr-x', '0/0'])
+    )
+    const files = data.slice(dirs.length)
+    // Named by Vite as <lang>-<hash>.js (core) and <lang>-pages-<hash>.js (webui/vite.config.ts).
+    const dir = `\\./www/lanvpn/i18n/${lang}/`
+    const core = new RegExp(`^${dir}${lang}-(?!pages-)[\\w-]+\\.js$`)
+    const pages = new RegExp(`^${dir}${lang}-pages-[\\w-]+\\.js$`)
+    const names = files.map((e) => e.name)
+    expect(names).toHaveLength(2)
+    expect(names.filter((n) => core.test(n))).toHaveLength(1)
+    expect(names.filter((n) => pages.test(n))).toHaveLength(1)
+    for (const e of files) expect([e.name, e.mode, e.owner]).toEqual([e.name, '-rw-r--r--', '0/0'])
+    // The same bytes as the router tree (what the dev router and the demo serve).
+    for (const e of files)
+      expect(run('tar', ['-xzOf', join(unpacked, 'data.tar.gz'), e.name]), e.name).toBe(
+        readFileSync(join(DIST_ROOT, e.name), 'utf8')
+      )
+    expect(readdirSync(join(DIST_ROOT, I18N_DIR, lang)).sort()).toEqual(
+      files.map((e) => e.name.slice(e.name.lastIndexOf('/') + 1)).sort()
+    )
+  })
+
+  it('has a data tar byte-identical to what GNU tar makes with ipkg-build flags', () => {
+    expectGnuTarIdentical(join(unpacked, 'data.tar.gz'), work)
+  })
+
+  it('has a control file alone (no conffiles, no scripts), depending on exactly this lanvpn', () => {
+    const control = listTar(join(unpacked, 'control.tar.gz'))
+    expect(control.map((e) => [e.name, e.mode, e.owner])).toEqual([
+      ['./', 'drwxr-xr-x', '0/0'],
+      ['./control', '-rw-r--r--', '0/0'],
+    ])
+    const text = run('tar', ['-xzOf', join(unpacked, 'control.tar.gz'), './control'])
+    expect(text).not.toMatch(/^[A-Za-z-]+:\s*$/m)
+    const fields = controlFields(text)
+    const main = controlFields(
+      run('tar', ['-xzOf', join(pkgOf('lanvpn').unpacked, 'control.tar.gz'), './control'])
+    )
+    const dataTar = gunzipSync(readFileSync(join(unpacked, 'data.tar.gz')))
+    expect(fields).toEqual({
+      Package: name,
+      Version: VERSION,
+      Depends: `lanvpn (= ${VERSION})`,
+      Source: main.Source,
+      SourceName: 'lanvpn',
+      License: main.License,
+      Section: main.Section,
+      SourceDateEpoch: main.SourceDateEpoch,
+      Maintainer: main.Maintainer,
+      Architecture: 'all',
+      'Installed-Size': String(dataTar.length),
+      Description: `${LANGUAGES[lang]} translation of the lanvpn web UI`,
+    })
+    expect([main.Source, main.License, main.Section]).toEqual([
+      PACKAGE.source,
+      PACKAGE.license,
+      PACKAGE.section,
+    ])
   })
 })
 

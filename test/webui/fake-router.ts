@@ -1,6 +1,7 @@
 // A fake uhttpd /ubus for the web UI tests: answers legacy JSON-RPC bodies exactly as
 // openwrt-contracts §3.1 describes (status in result[0], −32002 for an unknown session), keeps the
-// files `file.read` serves, and records every call so tests can assert what the page asked for.
+// files `file.read` serves and `file.list` lists, and records every call so tests can assert what
+// the page asked for.
 import { vi } from 'vitest'
 
 /** One recorded ubus call. */
@@ -15,6 +16,7 @@ export type RecordedCall = {
 export type FakeRouter = {
   fetch: ReturnType<typeof vi.fn<typeof fetch>>
   calls: RecordedCall[]
+  /** Files by path, for file.read; file.list lists the directories they make up. */
   files: Map<string, string>
   sessions: Set<string>
   /** Replies for `lanvpn.<method>`; a returned object is the ubus reply. */
@@ -88,6 +90,17 @@ export function createFakeRouter(password = 'pw'): FakeRouter {
     if (object === 'file' && method === 'read') {
       const text = files.get(args.path)
       return text === undefined ? status(4) : ok({ data: text })
+    }
+    if (object === 'file' && method === 'list') {
+      // rpcd's reply: one entry per name in the directory; a missing directory is status 4.
+      const names = new Map<string, string>()
+      for (const path of files.keys()) {
+        if (!path.startsWith(`${args.path}/`)) continue
+        const [name, ...rest] = path.slice(args.path.length + 1).split('/')
+        names.set(name, rest.length ? 'directory' : 'file')
+      }
+      if (!names.size) return status(4)
+      return ok({ entries: [...names].map(([name, type]) => ({ name, type })) })
     }
     if (object === 'lanvpn' && router.lanvpn[method]) return ok(router.lanvpn[method](args))
     return { jsonrpc: '2.0', id, error: { code: -32000, message: 'Object not found' } }

@@ -2,8 +2,21 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import ts from 'typescript'
-import { afterEach, describe, expect, it } from 'vitest'
-import { lang, langName, LANGS, loadCatalog, matchLang, setLang, t } from '../../webui/src/i18n'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { UbusError } from '../../webui/src/api/ubus'
+import {
+  CATALOG_DIR,
+  findInstalledLangs,
+  installedLangs,
+  lang,
+  langName,
+  LANGS,
+  loadCatalog,
+  matchLang,
+  setLang,
+  startLang,
+  t,
+} from '../../webui/src/i18n'
 import en from '../../webui/src/i18n/en'
 import enPages from '../../webui/src/i18n/en-pages'
 import ru from '../../webui/src/i18n/ru'
@@ -21,9 +34,16 @@ const english: Record<string, string> = catalogs.en
 
 const ROOT = join(import.meta.dirname, '../..')
 
+/** rpcd's file.list reply for the catalog directory holding these language directories. */
+const listing = (...names: string[]) => ({
+  entries: names.map((name) => ({ name, type: 'directory' })),
+})
+
 afterEach(async () => {
   await setLang('en')
   localStorage.clear()
+  await findInstalledLangs(async () => listing())
+  vi.restoreAllMocks()
 })
 
 describe('catalogs', () => {
@@ -72,6 +92,61 @@ describe('t', () => {
     expect(await loadCatalog('ru')).toBe(ru)
     expect(await loadCatalog('zh-CN')).toBe(zhCN)
     expect(await loadCatalog('en')).toBe(en)
+  })
+})
+
+describe('installed languages', () => {
+  it('offers English and the languages whose directories the router lists, in switcher order', async () => {
+    const list = vi.fn(async (_path: string) => listing('ru', 'zh-CN'))
+    await findInstalledLangs(list)
+    expect(list.mock.calls).toEqual([[CATALOG_DIR]])
+    expect(installedLangs.value).toEqual(['en', 'zh-CN', 'ru'])
+    await findInstalledLangs(async () => listing('ru', 'de'))
+    expect(installedLangs.value).toEqual(['en', 'ru'])
+  })
+
+  it('offers English alone when the catalog directory does not exist (rpcd status 4)', async () => {
+    await findInstalledLangs(async () => listing('ru'))
+    await findInstalledLangs(async () => {
+      throw new UbusError(4)
+    })
+    expect(installedLangs.value).toEqual(['en'])
+  })
+
+  it('keeps the offer when the router cannot say (no ACL grant, no network)', async () => {
+    await findInstalledLangs(async () => listing('ru'))
+    await findInstalledLangs(async () => {
+      throw new UbusError(6)
+    })
+    await findInstalledLangs(async () => {
+      throw new TypeError('Failed to fetch')
+    })
+    expect(installedLangs.value).toEqual(['en', 'ru'])
+  })
+
+  it('offers a language once its catalog has loaded, and the one on screen in any case', async () => {
+    await setLang('zh-CN')
+    expect(installedLangs.value).toEqual(['en', 'zh-CN'])
+    await findInstalledLangs(async () => listing('ru'))
+    expect(installedLangs.value).toEqual(['en', 'zh-CN', 'ru'])
+  })
+})
+
+describe('startLang', () => {
+  it("starts in the browser's language without saving it as a choice", async () => {
+    vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['ru-RU', 'en'])
+    await startLang()
+    expect(lang.value).toBe('ru')
+    expect(document.documentElement.lang).toBe('ru')
+    expect(localStorage.getItem('lanvpn.lang')).toBeNull()
+  })
+
+  it("prefers the reader's saved choice to the browser's language", async () => {
+    vi.spyOn(navigator, 'languages', 'get').mockReturnValue(['ru-RU'])
+    localStorage.setItem('lanvpn.lang', 'zh-CN')
+    await startLang()
+    expect(lang.value).toBe('zh-CN')
+    expect(localStorage.getItem('lanvpn.lang')).toBe('zh-CN')
   })
 })
 

@@ -3,7 +3,7 @@ import { act } from 'preact/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createLanvpnApi } from '../../webui/src/api/lanvpn'
 import { App } from '../../webui/src/App'
-import { setLang } from '../../webui/src/i18n'
+import { CATALOG_DIR, findInstalledLangs, setLang } from '../../webui/src/i18n'
 import { createSession } from '../../webui/src/models/session'
 import { createStatusModel, MIN_POLL_MS } from '../../webui/src/models/status'
 import { Login } from '../../webui/src/pages/Login'
@@ -17,6 +17,8 @@ beforeEach(async () => {
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
   })
   await setLang('en')
+  // As on a router without language packages, until a test installs one.
+  await findInstalledLangs(async () => ({ entries: [] }))
   container = document.createElement('div')
   document.body.append(container)
 })
@@ -192,17 +194,46 @@ describe('app', () => {
     expect(inputLabelled('Password')).toBeTruthy()
   })
 
-  it('switches language from the header', async () => {
+  it('offers no language switch before login while English is the only language known', async () => {
     const { session, status } = setup()
     await act(() => render(<App session={session} status={status} />, container))
-    const select = container.querySelector('select')!
+    expect(inputLabelled('Password')).toBeTruthy()
+    expect($('select')).toBeNull()
+  })
+
+  it('offers the languages installed on the router after login, and switches to one', async () => {
+    const { router, session, status } = setup()
+    // The files of lanvpn-i18n-ru, as rpcd's file.list sees them on the router.
+    router.files.set(`${CATALOG_DIR}/ru/ru-DK8eFcxj.js`, '')
+    router.files.set(`${CATALOG_DIR}/ru/ru-pages-BHA7x7IJ.js`, '')
+    await act(() => render(<App session={session} status={status} />, container))
+    type(inputLabelled('Password'), 'pw')
+    await submit()
+    await settle()
+    expect(router.callsOf('file', 'list').map((c) => c.args)).toEqual([{ path: CATALOG_DIR }])
+    const select = $<HTMLSelectElement>('select')!
     expect(select.closest('label')!.textContent).toContain('Language')
+    expect(Array.from(select.options).map((o) => o.textContent)).toEqual(['English', 'Русский'])
     await act(async () => {
       select.value = 'ru'
       select.dispatchEvent(new Event('change', { bubbles: true }))
     })
     // The Russian catalog is its own chunk: wait for it to arrive.
-    await vi.waitFor(() => expect($('button[type=submit]')!.textContent).toBe('Войти'))
+    const logout = () => Array.from(container.querySelectorAll('button')).map((b) => b.textContent)
+    await vi.waitFor(() => expect(logout()).toContain('Выйти'))
     expect(document.documentElement.lang).toBe('ru')
+  })
+
+  it('stays English without a switch when no language package is installed', async () => {
+    const { router, session, status } = setup()
+    await act(() => render(<App session={session} status={status} />, container))
+    type(inputLabelled('Password'), 'pw')
+    await submit()
+    await settle()
+    // rpcd answers 4 (not found) for the missing directory: nothing to offer, nothing to report.
+    expect(router.callsOf('file', 'list')).toHaveLength(1)
+    expect($('.overview')).toBeTruthy()
+    expect($('select')).toBeNull()
+    expect($('[role=alert]')).toBeNull()
   })
 })

@@ -5,7 +5,17 @@ import { signal } from '@preact/signals'
 import type { FunctionComponent } from 'preact'
 import { useEffect, useMemo } from 'preact/hooks'
 import { createAppDeps, type AppDeps } from './deps'
-import { ensurePagesCatalog, lang, langName, LANGS, setLang, t, type MessageKey } from './i18n'
+import {
+  ensurePagesCatalog,
+  findInstalledLangs,
+  installedLangs,
+  lang,
+  langName,
+  setLang,
+  t,
+  type DirListing,
+  type MessageKey,
+} from './i18n'
 import { describeError } from './i18n/errors'
 import type { Session } from './models/session'
 import type { StatusModel } from './models/status'
@@ -60,6 +70,13 @@ export function App({ session, status, deps: given }: AppModels) {
   const deps = useMemo(() => given ?? createAppDeps(session, status), [given, session, status])
   const state = session.loginState.value
   const isInside = state === 'loggedIn' || state === 'expired'
+  const isLoggedIn = state === 'loggedIn'
+  useEffect(() => {
+    // rpcd lists the installed languages only for a session: once per login (i18n/index.ts).
+    if (isLoggedIn)
+      void findInstalledLangs((path) => session.call<DirListing>('file', 'list', { path }))
+  }, [isLoggedIn, session])
+  const langs = installedLangs.value
   return (
     <>
       <a class="skip" href="#main" onClick={skipToMain}>
@@ -68,12 +85,15 @@ export function App({ session, status, deps: given }: AppModels) {
       <header class="top">
         <span class="brand">{t('app.name')}</span>
         <span class="spacer" />
-        <LangSelect
-          label={t('lang.label')}
-          value={lang.value}
-          options={LANGS.map((l) => ({ value: l, label: langName(l) }))}
-          onChange={(l) => void setLang(l).catch(() => {})}
-        />
+        {langs.length > 1 && (
+          <LangSelect
+            label={t('lang.label')}
+            value={lang.value}
+            options={langs.map((l) => ({ value: l, label: langName(l) }))}
+            // A catalog that cannot be fetched keeps the page as it is (and drops the language).
+            onChange={(l) => void setLang(l).catch(() => {})}
+          />
+        )}
         {isInside && (
           <button type="button" class="link" onClick={() => void session.logout()}>
             {t('nav.logout')}

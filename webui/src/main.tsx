@@ -1,11 +1,12 @@
 // Entry point: creates the models once, wires them to the router's /ubus and renders the app in
-// the reader's language (its catalog is fetched first, so the page never flashes in English).
+// the reader's language (its catalog is fetched first, so the page never flashes in English; when
+// that language is not installed on the router, the page is English).
 import { effect } from '@preact/signals'
 import { render } from 'preact'
 import { createLanvpnApi } from './api/lanvpn'
 import { App, route, routeOf } from './App'
 import { createAppDeps } from './deps'
-import { lang, preferredLang, setLang, t } from './i18n'
+import { lang, startLang, t } from './i18n'
 import { createSession } from './models/session'
 import { createStatusModel } from './models/status'
 import './styles.css'
@@ -26,8 +27,7 @@ effect(() => {
 })
 
 async function start(): Promise<void> {
-  // A catalog that cannot be fetched leaves the page in English rather than blank.
-  await setLang(preferredLang()).catch(() => {})
+  await startLang()
   const root = document.getElementById('app')
   if (root) render(<App session={session} status={deps.status} deps={deps} />, root)
 }

@@ -3,7 +3,21 @@
 // first bundle (it is also the fallback); every other part is its own hashed chunk, fetched when the
 // language is chosen or the first on-demand page opens, so the first view stays within its budget
 // (product.md Budgets) however many languages and pages there are.
+//
+// Which languages a router has: English always (package `lanvpn`); each other language is its own
+// package, lanvpn-i18n-<lang>, holding the UI's directory i18n/<lang>/ (webui/vite.config.ts), as
+// LuCI ships luci-i18n-<app>-<lang>. The UI is built with every language and learns which of those
+// directories are there:
+// - after login, by rpcd's `file.list` of CATALOG_DIR (the lanvpn ACL grants `list` on it alone):
+//   one small request per login, after the first view, and no process on the router;
+// - before login (the null session may list nothing), only by loading a catalog. The page starts
+//   in the saved choice, else the browser's preference, else English: the first that loads. A
+//   catalog that cannot be loaded (its package is not installed: a 404) is skipped without a word.
+// A language that fails to load is no longer offered, nor the saved choice, so a removed language
+// is not fetched again on every visit. The switcher offers the languages known to be there and is
+// hidden while that is English alone.
 import { computed, signal } from '@preact/signals'
+import { UBUS_STATUS, UbusError } from '../api/ubus'
 import en from './en'
 import type enPages from './en-pages'
 
@@ -35,13 +49,37 @@ const PAGE_LOADERS: Record<Lang, () => Promise<{ default: PagesCatalog }>> = {
 /** A supported language. */
 export type Lang = 'en' | keyof typeof LOADERS
 
-/** Supported languages, switcher order. */
+/** The languages the UI is built with, switcher order. Each but English needs its package. */
 export const LANGS: Lang[] = ['en', 'zh-CN', 'ru']
+
+/** Where the language packages put the catalogs on the router: one directory per language. */
+export const CATALOG_DIR = '/www/lanvpn/i18n'
 
 /** Each language's name in that language, for the switcher (known before its catalog loads). */
 const NAMES: Record<Lang, string> = { en: 'English', 'zh-CN': '简体中文', ru: 'Русский' }
 
 const STORAGE_KEY = 'lanvpn.lang'
+
+/** The explicitly chosen language saved in localStorage, if it is one we know. */
+function savedLang(): Lang | null {
+  try {
+    const saved = globalThis.localStorage?.getItem(STORAGE_KEY)
+    if (saved && (LANGS as string[]).includes(saved)) return saved as Lang
+  } catch {
+    // storage disabled: nothing saved
+  }
+  return null
+}
+
+/** Forgets the saved choice if it is `l` (its catalog is gone from the router). */
+function forgetSaved(l: Lang): void {
+  try {
+    if (globalThis.localStorage?.getItem(STORAGE_KEY) === l)
+      globalThis.localStorage.removeItem(STORAGE_KEY)
+  } catch {
+    // storage disabled: nothing to forget
+  }
+}
 
 /** The best supported language for a browser preference list (`navigator.languages`): the first
  * entry whose primary subtag we have wins; English when none matches. */
@@ -56,18 +94,6 @@ export function matchLang(preferences: readonly string[]): Lang {
   return 'en'
 }
 
-/** The language the page should start in: the saved choice, else the browser's preference. */
-export function preferredLang(): Lang {
-  try {
-    const saved = globalThis.localStorage?.getItem(STORAGE_KEY)
-    if (saved && (LANGS as string[]).includes(saved)) return saved as Lang
-  } catch {
-    // storage disabled: fall through to the browser's preference
-  }
-  const nav = globalThis.navigator
-  return matchLang(nav?.languages?.length ? nav.languages : [nav?.language ?? 'en'])
-}
-
 const loaded: Partial<Record<Lang, Catalog>> = { en }
 const loadedPages: Partial<Record<Lang, PagesCatalog>> = {}
 /** Whether a page that needs the pages catalog has been opened (then a switch loads it too). */
@@ -77,6 +103,14 @@ const fallbackPages = signal<Partial<PagesCatalog>>({})
 
 /** The current language. Components that call t() re-render when it changes. */
 export const lang = signal<Lang>('en')
+
+/** The languages known to be installed on the router, in switcher order: the switcher's offer. */
+export const installedLangs = signal<Lang[]>(['en'])
+
+/** Offers the languages `isInstalled` accepts, and always English and the one on screen. */
+function offerLangs(isInstalled: (l: Lang) => boolean): void {
+  installedLangs.value = LANGS.filter((l) => l === 'en' || l === lang.peek() || isInstalled(l))
+}
 
 /** A language's catalog (fetched once, then cached). */
 export async function loadCatalog(l: Lang): Promise<Catalog> {
@@ -106,21 +140,71 @@ export async function ensurePagesCatalog(): Promise<void> {
   if (lang.peek() === l) current.value = { ...current.peek(), ...mine }
 }
 
-/** Switches the language once its catalogs are here, remembers it in localStorage and updates
- * `<html lang>`. A failed fetch keeps the current language (and rejects). */
-export async function setLang(next: Lang): Promise<void> {
-  const [catalog, pages] = await Promise.all([
-    loadCatalog(next),
-    isPagesWanted ? loadPagesCatalog(next) : Promise.resolve({}),
-  ])
-  current.value = { ...catalog, ...pages }
+/** Shows the page in `next` once its catalogs are here and updates `<html lang>`. A catalog that
+ * cannot be loaded keeps the current language (and rejects); that language is then no longer
+ * offered and no longer the saved choice. */
+async function showLang(next: Lang): Promise<void> {
+  let catalogs: [Catalog, Partial<PagesCatalog>]
+  try {
+    catalogs = await Promise.all([
+      loadCatalog(next),
+      isPagesWanted ? loadPagesCatalog(next) : Promise.resolve({}),
+    ])
+  } catch (e) {
+    forgetSaved(next)
+    offerLangs((l) => l !== next && installedLangs.peek().includes(l))
+    throw e
+  }
+  current.value = { ...catalogs[0], ...catalogs[1] }
   lang.value = next
+  offerLangs((l) => installedLangs.peek().includes(l))
+  if (typeof document !== 'undefined') document.documentElement.lang = next
+}
+
+/** Switches the language (the reader's choice) and remembers it in localStorage. A failed fetch
+ * keeps the current language (and rejects). */
+export async function setLang(next: Lang): Promise<void> {
+  await showLang(next)
   try {
     globalThis.localStorage?.setItem(STORAGE_KEY, next)
   } catch {
     // not remembered across reloads; the switch itself still works
   }
-  if (typeof document !== 'undefined') document.documentElement.lang = next
+}
+
+/** Starts the page in the saved choice, else the browser's preference, else English: the first
+ * whose catalog loads. Only an explicit choice (setLang) is saved. Never rejects. */
+export async function startLang(): Promise<void> {
+  const nav = globalThis.navigator
+  const browser = matchLang(nav?.languages?.length ? nav.languages : [nav?.language ?? 'en'])
+  for (const l of new Set([savedLang(), browser, 'en' as const])) {
+    if (!l) continue
+    try {
+      await showLang(l)
+      return
+    } catch {
+      // not installed on this router: try the next one, English at the latest
+    }
+  }
+}
+
+/** A directory as rpcd's `file.list` answers: `{ entries: [{ name, type, size, … }] }` (file.c). */
+export type DirListing = { entries?: Array<{ name?: unknown }> }
+
+/** Learns the installed languages from the router: `list` is rpcd's `file.list` on a path. A
+ * missing directory (ubus status 4) means no language package is installed; any other failure
+ * leaves the offer as it is. Never rejects. */
+export async function findInstalledLangs(
+  list: (path: string) => Promise<DirListing>
+): Promise<void> {
+  let names: unknown[]
+  try {
+    names = ((await list(CATALOG_DIR)).entries ?? []).map((e) => e.name)
+  } catch (e) {
+    if (!(e instanceof UbusError && e.status === UBUS_STATUS.NOT_FOUND)) return
+    names = []
+  }
+  offerLangs((l) => names.includes(l))
 }
 
 /** The message `key` in the current language, with `{name}` replaced by `params.name`. A missing
