@@ -17,15 +17,7 @@
 //
 // LANVPN_DEVROUTER_MODULE and LANVPN_DEVROUTER_ROOT override the dev router module and the root.
 import { execFileSync } from 'node:child_process'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -225,8 +217,6 @@ describe('web UI in a browser, on a router with lanvpn and lanvpn-i18n-zh-cn (no
       execFileSync('tar', ['-xzf', join(outer, 'data.tar.gz'), '-C', root])
     }
     writeStatus({}, prefix2)
-    // One filesystem, as on a router: rpcd's file.list (under the prefix here) sees the installed UI.
-    symlinkSync(join(root, 'www'), join(prefix2, 'www'))
     const { startDevRouter } = (await import(pathToFileURL(DEVROUTER).href)) as {
       startDevRouter(options: object): Promise<DevRouter>
     }
