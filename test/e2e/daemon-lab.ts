@@ -1,12 +1,17 @@
 // Setup shared by the lab specs that run the real daemon on the lab's router: a WireGuard profile
-// from the lab's provider, the daemon started with the lab's paths, and lanvpn's cleanup after it.
-// Not a spec itself (no .test.ts): the specs import it.
-import { mkdirSync, writeFileSync } from 'node:fs'
+// from the lab's provider, the daemon started with the lab's paths, its status file, the rpcd plugin
+// called as rpcd calls it, the capture on the router's WAN that must see no packet of a vpn device,
+// and lanvpn's cleanup after it all. Not a spec itself (no .test.ts): the specs import it.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { Lab, LabProcess } from './lab'
+import { waitFor, type Lab, type LabProcess } from './lab'
 
 /** The bundle as it lands on a router (needs `npm run build`). */
 export const LAB_BUNDLE = resolve(import.meta.dirname, '../../dist/root/usr/share/lanvpn/lanvpn.js')
+
+/** The rpcd exec plugin as it lands on a router, /usr/libexec/rpcd/lanvpn (needs `npm run build`). */
+export const LAB_PLUGIN = resolve(import.meta.dirname, '../../dist/root/usr/libexec/rpcd/lanvpn')
 
 /** The `config profile` section of a wg-quick file from `lab.clientConf(...)`, label = id, routing
  * everything (0.0.0.0/0 and ::/0); its private key is returned apart, never in the section. */
@@ -49,6 +54,11 @@ export interface LabDaemonOptions {
   labServices?: boolean
   /** The bundle to run; LAB_BUNDLE when left out. */
   bundle?: string
+  /** More `NAME=value` entries for the daemon's environment (e.g. a PATH with fakes first, or
+   * LANVPN_LEASE_FILE of a spec's own lease file); they come last, so they win over the above. */
+  env?: string[]
+  /** Flags for the runtime, before the bundle (e.g. `--max-old-space-size=32`, a router's heap). */
+  nodeFlags?: string[]
 }
 
 function labEnv(lab: Lab, prefix: string, opts: LabDaemonOptions): string[] {
@@ -68,7 +78,9 @@ export function startLabDaemon(lab: Lab, prefix: string, opts: LabDaemonOptions 
     'env',
     ...labEnv(lab, prefix, opts),
     'LANVPN_LOG=stderr',
+    ...(opts.env ?? []),
     process.execPath,
+    ...(opts.nodeFlags ?? []),
     opts.bundle ?? LAB_BUNDLE,
     'daemon',
   ])
@@ -89,4 +101,113 @@ export async function cleanupLabDaemon(
     bundle ?? LAB_BUNDLE,
     'cleanup',
   ])
+}
+
+/** The daemon's status file under `prefix`, parsed; null while there is none yet. (`any`: each
+ * spec reads the fields it asserts on, as a user reads the file.) */
+export function labStatus(prefix: string): any {
+  try {
+    return JSON.parse(readFileSync(join(prefix, 'var/run/lanvpn/status.json'), 'utf8'))
+  } catch {
+    return null
+  }
+}
+
+/** The environment rpcd's exec of the plugin gets in a spec: the spec's prefix, the built bundle
+ * run by this Node, and no log (the reply is the one JSON object on stdout). */
+export function labPluginEnv(prefix: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    LANVPN_PREFIX: prefix,
+    LANVPN_BUNDLE: LAB_BUNDLE,
+    LANVPN_RUNTIME: process.execPath,
+    LANVPN_LOG: 'off',
+  }
+}
+
+/** Calls `method` through the rpcd plugin as rpcd does (`lanvpn call <method>`, the args as one
+ * JSON object on stdin) and returns the parsed reply. An error reply (`{ error }`) is returned,
+ * not thrown: some specs assert it. */
+export function labPlugin(prefix: string, method: string, args: object = {}): Record<string, any> {
+  return JSON.parse(
+    execFileSync(LAB_PLUGIN, ['call', method], {
+      input: JSON.stringify(args),
+      env: labPluginEnv(prefix),
+      encoding: 'utf8',
+    })
+  )
+}
+
+/** A capture of everything on the router's WAN, started by leakCapture; `lab.down()` ends it and
+ * deletes its file (in the lab's state dir) at the latest. */
+export type LeakCapture = {
+  /** Ends the capture, after half a second for packets already crossing the router (a load that
+   * was just stopped). Safe to call twice. */
+  stop(): Promise<void>
+  /** Stops the capture; the captured packets that match the tcpdump `filter` (all of them when
+   * left out), one line each as `tcpdump -n` prints them. */
+  packets(filter?: string): Promise<string[]>
+  /** Stops the capture; every captured packet that is none of `allowed` (tcpdump expressions,
+   * e.g. the tunnel's own UDP to its server) nor the link's own chatter: what leaked. */
+  leaks(allowed: string[]): Promise<string[]>
+  /** Stops the capture and deletes its file now rather than with the lab. Safe to call twice. */
+  close(): Promise<void>
+}
+
+let captures = 0
+
+/** What the router sends on the WAN link of its own that can never be a LAN device's packet: ARP,
+ * and IPv6 from a link-local address or to link-scope multicast (the router forwards neither). */
+const LINK_CHATTER = ['arp', 'ip6 and src net fe80::/10', 'ip6 and dst net ff02::/16']
+
+/** Starts `tcpdump -i wan` in the router namespace and resolves once it listens, so that nothing
+ * sent afterwards is missed. */
+export async function leakCapture(lab: Lab): Promise<LeakCapture> {
+  // In the lab's state dir, so that it goes with the lab whatever the spec did. (tcpdump opens it
+  // before it drops root; AppArmor's tcpdump profile allows any *.pcap.)
+  const file = `${lab.stateDir}/wan${++captures}.pcap`
+  // -U: each packet is written as it is captured, so the file is whole when tcpdump is stopped.
+  const tcpdump = lab.spawn('router', ['tcpdump', '-i', 'wan', '-n', '-U', '-w', file])
+  await waitFor('tcpdump listening on the WAN', () => /listening on wan/.test(tcpdump.output()))
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise((r) => setTimeout(r, 500))
+      await tcpdump.kill()
+    })())
+  const packets = async (filter?: string) => {
+    await stop()
+    const argv = ['tcpdump', '-n', '-r', file, ...(filter ? [filter] : [])]
+    const read = await lab.exec('router', argv, { check: true })
+    return read.stdout.split('\n').filter((line) => line.trim() !== '')
+  }
+  return {
+    stop,
+    packets,
+    leaks: (allowed) =>
+      packets([...allowed, ...LINK_CHATTER].map((a) => `not (${a})`).join(' and ')),
+    close: async () => {
+      await stop()
+      rmSync(file, { force: true })
+    },
+  }
+}
+
+/** Makes `device` send ≥ 50 packets a second of every kind a leak could take: ICMP, UDP to 53 and
+ * 9000, TCP to 53, and IPv6. The processes are the lab's (killed by `lab.down()` at the latest). */
+export function startLeakLoad(lab: Lab, device: string): LabProcess[] {
+  return [
+    ['ping', '-q', '-i', '0.02', '192.0.2.1'],
+    ['ping', '-6', '-q', '-i', '0.05', '2001:db8:2::1'],
+    [
+      'bash',
+      '-c',
+      'while :; do echo q >/dev/udp/192.0.2.53/53; echo x >/dev/udp/192.0.2.1/9000; sleep 0.02; done',
+    ],
+    [
+      'bash',
+      '-c',
+      'while :; do timeout 0.5 bash -c "exec 3<>/dev/tcp/192.0.2.53/53" 2>/dev/null; sleep 0.1; done',
+    ],
+  ].map((argv) => lab.spawn(device, argv))
 }

@@ -17,6 +17,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  cleanupLabDaemon,
+  LAB_BUNDLE,
+  labStatus,
+  startLabDaemon,
+  writeLabProfile,
+} from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 type ProviderRequest = { t: number; path: string; src: string; ip?: string; token?: string }
@@ -26,7 +33,6 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
   let lab: Lab
   let work: string
   let daemon: LabProcess
-  const BUNDLE = new URL('../../dist/lanvpn.js', import.meta.url).pathname
 
   const requests = (): ProviderRequest[] => {
     const file = `${lab.stateDir}/provider/requests.jsonl`
@@ -38,10 +44,7 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
       .map((l) => JSON.parse(l) as ProviderRequest)
   }
   const activations = () => requests().filter((r) => r.path === '/activate')
-  const daemonStatus = () => {
-    const file = `${work}/var/run/lanvpn/status.json`
-    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}
-  }
+  const daemonStatus = () => labStatus(work) ?? {}
   const status = (): Record<string, unknown> => daemonStatus().mediastreamer ?? {}
   /** What the interface hotplug hook does: /etc/init.d/lanvpn reload → SIGHUP. */
   const hotplug = () => process.kill(daemonStatus().daemon.pid, 'SIGHUP')
@@ -51,14 +54,10 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
   beforeAll(async () => {
     lab = await Lab.up()
     work = mkdtempSync(join(tmpdir(), 'lanvpn-ms-lab-'))
-    if (!existsSync(BUNDLE))
-      throw new Error('run `npm run build` first (dist/lanvpn.js is missing)')
+    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
     mkdirSync(`${work}/etc/config`, { recursive: true })
-    mkdirSync(`${work}/etc/lanvpn/secrets`, { recursive: true, mode: 0o700 })
+    const home = writeLabProfile(work, 'home', lab.clientConf('vpn'))
     writeFileSync(`${work}/etc/lanvpn/secrets/ms_token`, TOKEN, { mode: 0o600 })
-    const conf = lab.clientConf('vpn')
-    const get = (k: string) => new RegExp(`^${k}\\s*=\\s*(.+)$`, 'm').exec(conf)?.[1].trim() ?? ''
-    writeFileSync(`${work}/etc/lanvpn/secrets/profile_home`, get('PrivateKey'), { mode: 0o600 })
     writeFileSync(
       `${work}/etc/config/lanvpn`,
       `
@@ -69,16 +68,7 @@ config globals 'globals'
 \toption router_via_vpn '1'
 \toption health_interval '2'
 
-config profile 'home'
-\toption label 'home'
-\toption type 'wireguard'
-\tlist address '10.64.0.2/32'
-\tlist dns '10.64.0.1'
-\toption public_key '${get('PublicKey')}'
-\toption endpoint_host '203.0.113.10'
-\toption endpoint_port '51820'
-\tlist allowed_ips '0.0.0.0/0'
-
+${home}
 config mediastreamer 'mediastreamer'
 \toption enabled '1'
 \toption method 'http'
@@ -92,30 +82,13 @@ config mediastreamer 'mediastreamer'
 
   afterAll(async () => {
     await daemon?.kill()
-    if (lab && work)
-      await lab.exec('router', [
-        'env',
-        `LANVPN_PREFIX=${work}`,
-        `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
-        process.execPath,
-        BUNDLE,
-        'cleanup',
-      ])
+    if (lab && work) await cleanupLabDaemon(lab, work, { iface: `${lab.name}tun` })
     await lab?.down()
     if (work) rmSync(work, { recursive: true, force: true })
   })
 
   it('registers the WAN address, not the VPN exit, while the router itself uses the tunnel', async () => {
-    daemon = lab.spawn('router', [
-      'env',
-      `CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`,
-      `LANVPN_PREFIX=${work}`,
-      `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
-      'LANVPN_LOG=stderr',
-      process.execPath,
-      BUNDLE,
-      'daemon',
-    ])
+    daemon = startLabDaemon(lab, work, { iface: `${lab.name}tun`, labServices: true })
     await waitFor('the tunnel', () => daemonStatus().tunnel?.state === 'connected', 60_000)
     // The router's own traffic now leaves through the tunnel…
     await waitFor(

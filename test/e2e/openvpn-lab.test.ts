@@ -23,16 +23,20 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolvePaths, type Paths } from '../../applet/src/core/paths'
-import { createNodeHost } from '../../applet/src/host/node'
-import { methods } from '../../applet/src/rpc/methods'
-import { handleCall } from '../../applet/src/rpc/protocol'
+import {
+  cleanupLabDaemon,
+  LAB_BUNDLE,
+  labPlugin,
+  labStatus,
+  leakCapture,
+  startLabDaemon,
+  startLeakLoad,
+} from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
-const REPO = resolve(import.meta.dirname, '../..')
-const BUNDLE = join(REPO, 'dist/lanvpn.js')
 const TV_MAC = '02:00:00:00:50:02'
 const SERVER = '203.0.113.30'
 
@@ -45,32 +49,10 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
   let creds: { text: string; username: string; password: string }
   let importNotes: Array<{ line: number; level: string; message: string }> = []
   const background: LabProcess[] = []
-  const host = createNodeHost()
 
-  const call = (method: string, args: object = {}) =>
-    handleCall(
-      methods,
-      { host, paths },
-      method,
-      JSON.stringify({ ...args, ubus_rpc_session: 'f'.repeat(32) })
-    ) as Promise<Record<string, any>>
-  const statusFile = () => {
-    try {
-      return JSON.parse(readFileSync(paths.status, 'utf8'))
-    } catch {
-      return null
-    }
-  }
-  const startDaemon = () =>
-    lab.spawn('router', [
-      'env',
-      `LANVPN_PREFIX=${prefix}`,
-      `LANVPN_TUNNEL_IFACE=${paths.tunnelIface}`,
-      'LANVPN_LOG=stderr',
-      process.execPath,
-      BUNDLE,
-      'daemon',
-    ])
+  const call = (method: string, args: object = {}) => labPlugin(prefix, method, args)
+  const statusFile = () => labStatus(prefix)
+  const startDaemon = () => startLabDaemon(lab, prefix, { iface: paths.tunnelIface })
   const echoFrom = async (device: string) =>
     (await lab.exec(device, ['curl', '-sS', '-m', '4', 'http://192.0.2.1/'])).stdout
   const connected = () =>
@@ -103,8 +85,7 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
       .filter(isAlive)
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE))
-      throw new Error('run `npm run build` first (dist/lanvpn.js is missing)')
+    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
     lab = await Lab.up({ devices: ['laptop', 'tv'] })
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-openvpn-'))
     paths = resolvePaths(prefix, `${lab.name}tun`)
@@ -126,7 +107,7 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     daemon = startDaemon()
     await waitFor('the daemon', () => statusFile()?.daemon?.state === 'running', 20_000)
     creds = lab.clientOvpn()
-    const imported = await call('importProfile', {
+    const imported = call('importProfile', {
       name: 'Lab OpenVPN',
       text: creds.text,
       username: creds.username,
@@ -135,22 +116,14 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     if (!imported.ok) throw new Error(`import failed: ${JSON.stringify(imported)}`)
     id = imported.id
     importNotes = imported.notes
-    expect(await call('connect', { id })).toMatchObject({ ok: true, daemonNotified: true })
+    expect(call('connect', { id })).toMatchObject({ ok: true, daemonNotified: true })
     await connected()
   }, 150_000)
 
   afterAll(async () => {
     for (const p of background) await p.kill()
     await daemon?.kill()
-    if (lab && prefix)
-      await lab.exec('router', [
-        'env',
-        `LANVPN_PREFIX=${prefix}`,
-        `LANVPN_TUNNEL_IFACE=${paths.tunnelIface}`,
-        process.execPath,
-        BUNDLE,
-        'cleanup',
-      ])
+    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface: paths.tunnelIface })
     await lab?.down()
     if (prefix) rmSync(prefix, { recursive: true, force: true })
   })
@@ -202,26 +175,9 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
   })
 
   it('lets not one packet of the vpn device reach the WAN while openvpn or the daemon dies', async () => {
-    const capture = `/tmp/${lab.name}-ovpn-wan.pcap`
-    const tcpdump = lab.spawn('router', ['tcpdump', '-i', 'wan', '-n', '-U', '-w', capture])
-    background.push(tcpdump)
-    await new Promise((r) => setTimeout(r, 1000))
-    // The vpn device, ≥ 50 packets a second: ICMP, UDP to 53 and 9000, TCP to 53, IPv6 (which
-    // this v4-only location must drop).
-    const load = [
-      ['ping', '-q', '-i', '0.02', '192.0.2.1'],
-      ['ping', '-6', '-q', '-i', '0.05', '2001:db8:2::1'],
-      [
-        'bash',
-        '-c',
-        'while :; do echo q >/dev/udp/192.0.2.53/53; echo x >/dev/udp/192.0.2.1/9000; sleep 0.02; done',
-      ],
-      [
-        'bash',
-        '-c',
-        'while :; do timeout 0.5 bash -c "exec 3<>/dev/tcp/192.0.2.53/53" 2>/dev/null; sleep 0.1; done',
-      ],
-    ].map((argv) => lab.spawn('laptop', argv))
+    const wan = await leakCapture(lab)
+    // The vpn device's every kind of packet, IPv6 included (which this v4-only location must drop).
+    const load = startLeakLoad(lab, 'laptop')
     background.push(...load)
     const tvSeen = () =>
       lab.echoLog().filter((e) => e.src === '198.51.100.2' && e.proto === 'tcp').length
@@ -256,27 +212,21 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     expect(await echoFrom('laptop')).toBe(SERVER)
 
     for (const p of load) await p.kill()
-    await new Promise((r) => setTimeout(r, 500))
-    await tcpdump.kill()
     // Every packet on the WAN counts, except: OpenVPN's own UDP to the server, the router's ICMP
     // errors about it (the server still sending to a client port that just died), the tv's HTTP
-    // (the positive control), ARP, and the router's own link-local IPv6.
-    const filter = [
-      `not (udp and host ${SERVER} and port 1194)`,
-      'not (icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 1194)',
-      'not (tcp port 80 and host 192.0.2.1)',
-      'not arp',
-      'not (ip6 and src net fe80::/10)',
-    ].join(' and ')
-    const leaked = await lab.exec('router', ['tcpdump', '-n', '-r', capture, filter])
-    rmSync(capture, { force: true })
-    expect(leaked.stdout.trim().split('\n').filter(Boolean)).toEqual([])
+    // (the positive control), and the link's own chatter (ARP, the router's link-local IPv6).
+    const leaked = await wan.leaks([
+      `udp and host ${SERVER} and port 1194`,
+      'icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 1194',
+      'tcp port 80 and host 192.0.2.1',
+    ])
+    expect(leaked).toEqual([])
     expect(tvSeen()).toBeGreaterThan(tvBefore)
   })
 
   it('stops openvpn on disconnect and leaves no process, pid file or run config behind', async () => {
     const pid = openvpnPid()
-    expect(await call('disconnect')).toMatchObject({ ok: true, daemonNotified: true })
+    expect(call('disconnect')).toMatchObject({ ok: true, daemonNotified: true })
     await waitFor('disconnected', () => statusFile()?.tunnel?.state === 'disconnected', 20_000)
     // The status turns `disconnected` first; the tear-down (TERM, wait, remove files) follows.
     const files = ['openvpn.pid', 'openvpn.conf', 'openvpn.status'].map(runFile)

@@ -11,17 +11,22 @@
 //                         rpc plugin; capture: tcpdump -i wan    provider https://192.0.2.2
 //                                                                smart DNS 192.0.2.54
 //
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative, resolve } from 'node:path'
+import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  cleanupLabDaemon,
+  LAB_BUNDLE,
+  labPlugin,
+  labStatus,
+  leakCapture,
+  startLabDaemon,
+  type LeakCapture,
+} from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
-const REPO = resolve(import.meta.dirname, '../..')
-const BUNDLE = join(REPO, 'dist/root/usr/share/lanvpn/lanvpn.js')
-const PLUGIN = join(REPO, 'dist/root/usr/libexec/rpcd/lanvpn')
 const TOKEN = 'privacy-T0ken-9f3e'
 const HOSTNAMES = ['laptop', 'tv', 'console']
 
@@ -67,31 +72,12 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
   let lab: Lab
   let prefix: string
   let daemon: LabProcess
-  let tcpdump: LabProcess
-  let capture: string
+  let wan: LeakCapture
   const keys: string[] = []
   const publicKeys: string[] = []
-  const statusFile = () => {
-    try {
-      return JSON.parse(readFileSync(join(prefix, 'var/run/lanvpn/status.json'), 'utf8'))
-    } catch {
-      return null
-    }
-  }
+  const statusFile = () => labStatus(prefix)
   const rpc = (method: string, args: object = {}) => {
-    const reply = JSON.parse(
-      execFileSync(PLUGIN, ['call', method], {
-        input: JSON.stringify(args),
-        env: {
-          ...process.env,
-          LANVPN_PREFIX: prefix,
-          LANVPN_BUNDLE: BUNDLE,
-          LANVPN_RUNTIME: process.execPath,
-          LANVPN_LOG: 'off',
-        },
-        encoding: 'utf8',
-      })
-    )
+    const reply = labPlugin(prefix, method, args)
     if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`)
     return reply
   }
@@ -128,10 +114,9 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
     lab = await Lab.up({ devices: HOSTNAMES })
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-privacy-'))
-    capture = `/tmp/${lab.name}-privacy-wan.pcap`
     mkdirSync(join(prefix, 'etc/config'), { recursive: true })
     mkdirSync(join(prefix, 'etc/lanvpn/secrets'), { recursive: true, mode: 0o700 })
     for (const server of ['vpn', 'vpn2'] as const) {
@@ -148,37 +133,16 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
       join(prefix, 'etc/config/lanvpn'),
       "\nconfig globals 'globals'\n\toption health_interval '2'\n"
     )
-    tcpdump = lab.spawn('router', ['tcpdump', '-i', 'wan', '-n', '-U', '-w', capture])
-    await new Promise((r) => setTimeout(r, 1000))
-    daemon = lab.spawn('router', [
-      'env',
-      `LANVPN_PREFIX=${prefix}`,
-      `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
-      `LANVPN_LEASE_FILE=${lab.stateDir}/dhcp.leases`,
-      `CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`,
-      'LANVPN_LOG=stderr',
-      process.execPath,
-      BUNDLE,
-      'daemon',
-    ])
+    wan = await leakCapture(lab)
+    daemon = startLabDaemon(lab, prefix, { iface: `${lab.name}tun`, labServices: true })
     await waitFor('the daemon running', () => statusFile()?.daemon?.state === 'running', 20_000)
   })
 
   afterAll(async () => {
-    await tcpdump?.kill()
     await daemon?.kill()
-    if (lab && prefix)
-      await lab.exec('router', [
-        'env',
-        `LANVPN_PREFIX=${prefix}`,
-        `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
-        process.execPath,
-        BUNDLE,
-        'cleanup',
-      ])
+    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface: `${lab.name}tun` })
     await lab?.down()
     if (prefix) rmSync(prefix, { recursive: true, force: true })
-    if (capture) rmSync(capture, { force: true })
   })
 
   it('runs imports, a connect, device changes, a registration, a failover and a disconnect', async () => {
@@ -230,7 +194,7 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
     await waitFor('disconnected', () => statusFile()?.tunnel?.state === 'disconnected', 30_000)
     // One more health interval, so that anything the disconnect would trigger is captured too.
     await new Promise((r) => setTimeout(r, 3000))
-    await tcpdump.kill()
+    await wan.stop()
     expect(statusFile().tunnel.state).toBe('disconnected')
   })
 
@@ -288,19 +252,14 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
     // Allowed: WireGuard to the two servers, the router's ICMP errors about it (a server still
     // sending to a tunnel that was just torn down), the provider's registration and IP echo,
     // and the link's own chatter (ARP, IPv6 link-local neighbour discovery).
-    const filter = [
-      'not (udp port 51820 and (host 203.0.113.10 or host 203.0.113.20))',
-      'not (icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820)',
-      'not (tcp port 443 and host 192.0.2.2)',
-      'not arp',
-      'not (ip6 and src net fe80::/10)',
-      'not (ip6 and dst net ff02::/16)',
-    ].join(' and ')
-    const r = await lab.exec('router', ['tcpdump', '-n', '-r', capture, filter])
-    const lines = r.stdout.trim().split('\n').filter(Boolean)
-    expect(lines).toEqual([])
+    const leaked = await wan.leaks([
+      'udp port 51820 and (host 203.0.113.10 or host 203.0.113.20)',
+      'icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820',
+      'tcp port 443 and host 192.0.2.2',
+    ])
+    expect(leaked).toEqual([])
     // Positive control: the capture saw the tunnel and the provider.
-    const all = await lab.exec('router', ['tcpdump', '-n', '-r', capture, 'tcp port 443'])
-    expect(all.stdout).toContain('192.0.2.2.443')
+    const provider = await wan.packets('tcp port 443')
+    expect(provider.join('\n')).toContain('192.0.2.2.443')
   })
 })

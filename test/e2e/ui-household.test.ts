@@ -19,11 +19,11 @@ import { pathToFileURL } from 'node:url'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './browser'
+import { cleanupLabDaemon, LAB_BUNDLE, labStatus, startLabDaemon } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const ROOT = join(REPO, 'dist/root')
-const BUNDLE = join(ROOT, 'usr/share/lanvpn/lanvpn.js')
 const PASSWORD = 'ui-test-pw'
 const TOKEN = 'ui-lab-token'
 const PAGES = ['overview', 'locations', 'devices', 'mediastreamer', 'settings', 'privacy']
@@ -106,13 +106,7 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
   const pageErrors: string[] = []
   const foreign: string[] = []
 
-  const statusFile = () => {
-    try {
-      return JSON.parse(readFileSync(join(prefix, 'var/run/lanvpn/status.json'), 'utf8'))
-    } catch {
-      return null
-    }
-  }
+  const statusFile = () => labStatus(prefix)
   const echoFrom = async (device: string) =>
     (await lab.exec(device, ['curl', '-sS', '-m', '4', 'http://192.0.2.1/'])).stdout
   const goTo = async (name: string) => {
@@ -125,24 +119,14 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
     expect.poll(() => page.locator('.apply-bar').innerText(), { timeout: 30_000 }).toBe('Applied.')
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE) || !existsSync(join(ROOT, 'www/lanvpn/index.html')))
+    if (!existsSync(LAB_BUNDLE) || !existsSync(join(ROOT, 'www/lanvpn/index.html')))
       throw new Error('run `npm run build` first (dist/root is missing)')
     lab = await Lab.up({ devices: ['laptop', 'tv'] })
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-ui-'))
     profile = mkdtempSync(join(tmpdir(), 'lanvpn-ui-profile-'))
     mkdirSync(join(prefix, 'etc/config'), { recursive: true })
     writeFileSync(join(prefix, 'etc/config/lanvpn'), readFileSync(join(ROOT, 'etc/config/lanvpn')))
-    daemon = lab.spawn('router', [
-      'env',
-      `LANVPN_PREFIX=${prefix}`,
-      `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
-      `LANVPN_LEASE_FILE=${lab.stateDir}/dhcp.leases`,
-      `CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`,
-      'LANVPN_LOG=stderr',
-      process.execPath,
-      BUNDLE,
-      'daemon',
-    ])
+    daemon = startLabDaemon(lab, prefix, { iface: `${lab.name}tun`, labServices: true })
     await waitFor('the daemon status', () => statusFile() !== null, 20_000)
     const { startDevRouter } = (await import(
       pathToFileURL(join(REPO, 'scripts/devrouter/server.mjs')).href
@@ -151,7 +135,7 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
       port: 0,
       root: ROOT,
       prefix,
-      env: { LANVPN_BUNDLE: BUNDLE, LANVPN_RUNTIME: process.execPath, LANVPN_LOG: 'off' },
+      env: { LANVPN_BUNDLE: LAB_BUNDLE, LANVPN_RUNTIME: process.execPath, LANVPN_LOG: 'off' },
       logins: [{ username: 'root', password: PASSWORD, read: ['*'], write: ['*'] }],
     })
     browser = await launchChromium(profile)
@@ -172,15 +156,7 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
     await browser?.close()
     await router?.close()
     await daemon?.kill()
-    if (lab && prefix)
-      await lab.exec('router', [
-        'env',
-        `LANVPN_PREFIX=${prefix}`,
-        `LANVPN_TUNNEL_IFACE=${lab.name}tun`,
-        process.execPath,
-        BUNDLE,
-        'cleanup',
-      ])
+    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface: `${lab.name}tun` })
     await lab?.down()
     for (const dir of [prefix, profile]) if (dir) rmSync(dir, { recursive: true, force: true })
   })
