@@ -11,39 +11,29 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from './browser'
-import { cleanupLabDaemon, startLabDaemon } from './daemon-lab'
+import { logIn, openRouterUi, type RouterUi } from './browser'
+import { cleanupLabDaemon, LAB_BUNDLE, labPluginEnv, labStatus, startLabDaemon } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
-const REPO = resolve(import.meta.dirname, '../..')
-const ROOT = join(REPO, 'dist/root')
-const BUNDLE = join(ROOT, 'usr/share/lanvpn/lanvpn.js')
+const DEFAULT_CONFIG = resolve(import.meta.dirname, '../../dist/root/etc/config/lanvpn')
 const PASSWORD = 'chain-test-pw'
-
-type DevRouter = { url: string; close(): Promise<void> }
 
 describe.runIf(labOrFail())(
   'the foundation chain: browser → /ubus → rpcd plugin → daemon → status',
   () => {
     let lab: Lab
     let daemon: LabProcess
-    let router: DevRouter
-    let browser: BrowserContext
-    let page: Page
+    let ui: RouterUi
     let prefix: string
-    let profile: string
     let sid = ''
 
-    const statusFile = () =>
-      JSON.parse(readFileSync(join(prefix, 'var/run/lanvpn/status.json'), 'utf8'))
+    const statusFile = () => labStatus(prefix)
 
     async function ubus(
       params: unknown[]
     ): Promise<{ result?: unknown[]; error?: { code: number } }> {
-      const res = await fetch(`${router.url}/ubus`, {
+      const res = await fetch(`${ui.url}/ubus`, {
         method: 'POST',
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'call', params }),
       })
@@ -51,61 +41,39 @@ describe.runIf(labOrFail())(
     }
 
     beforeAll(async () => {
-      if (!existsSync(BUNDLE) || !existsSync(join(ROOT, 'www/lanvpn/index.html')))
+      if (!existsSync(LAB_BUNDLE))
         throw new Error('run `npm run build` first (dist/root is missing)')
       lab = await Lab.up({ devices: ['laptop'] })
       prefix = mkdtempSync(join(tmpdir(), 'lanvpn-chain-'))
-      profile = mkdtempSync(join(tmpdir(), 'lanvpn-chain-profile-'))
       mkdirSync(join(prefix, 'etc/config'), { recursive: true })
-      writeFileSync(
-        join(prefix, 'etc/config/lanvpn'),
-        readFileSync(join(ROOT, 'etc/config/lanvpn'))
-      )
-      daemon = startLabDaemon(lab, prefix, { bundle: BUNDLE })
-      await waitFor(
-        'the daemon status',
-        () => existsSync(join(prefix, 'var/run/lanvpn/status.json')),
-        20_000
-      )
-
-      const { startDevRouter } = (await import(
-        pathToFileURL(join(REPO, 'scripts/devrouter/server.mjs')).href
-      )) as {
-        startDevRouter(o: object): Promise<DevRouter>
-      }
-      router = await startDevRouter({
-        port: 0,
-        root: ROOT,
+      writeFileSync(join(prefix, 'etc/config/lanvpn'), readFileSync(DEFAULT_CONFIG))
+      daemon = startLabDaemon(lab, prefix)
+      await waitFor('the daemon status', () => statusFile() !== null, 20_000)
+      ui = await openRouterUi({
         prefix,
-        env: { LANVPN_BUNDLE: BUNDLE, LANVPN_RUNTIME: process.execPath, LANVPN_LOG: 'off' },
+        env: labPluginEnv(prefix),
         logins: [
           { username: 'root', password: PASSWORD, read: ['*'], write: ['*'] },
           { username: 'viewer', password: PASSWORD, read: ['lanvpn'], write: [] },
         ],
       })
-      browser = await launchChromium(profile)
-      page = await browser.newPage()
     })
 
     afterAll(async () => {
-      await browser?.close()
-      await router?.close()
+      await ui?.close()
       await daemon?.kill()
-      if (lab && prefix) await cleanupLabDaemon(lab, prefix, { bundle: BUNDLE })
+      if (lab && prefix) await cleanupLabDaemon(lab, prefix)
       await lab?.down()
-      for (const dir of [prefix, profile]) if (dir) rmSync(dir, { recursive: true, force: true })
+      if (prefix) rmSync(prefix, { recursive: true, force: true })
     })
 
     it('logs in with the router credentials and shows the status the daemon wrote', async () => {
-      await page.goto(`${router.url}/lanvpn/`)
-      await page.getByLabel('Username').fill('root')
-      await page.getByLabel('Password').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Log in' }).click()
+      await logIn(ui, 'root', PASSWORD)
       await expect
-        .poll(() => page.locator('main').innerText(), { timeout: 10_000 })
+        .poll(() => ui.page.locator('main').innerText(), { timeout: 10_000 })
         .toContain('Running')
       const generation = String(statusFile().generation)
-      await expect.poll(() => page.locator('main').innerText()).toContain(generation)
+      await expect.poll(() => ui.page.locator('main').innerText()).toContain(generation)
     })
 
     it('applies a change made through /ubus, and the page sees the new generation', async () => {
@@ -129,7 +97,7 @@ describe.runIf(labOrFail())(
         "option kill_switch 'auto'"
       )
       await expect
-        .poll(() => page.locator('main').innerText(), { timeout: 6_000 })
+        .poll(() => ui.page.locator('main').innerText(), { timeout: 6_000 })
         .toContain(String(applied.generation))
     })
 

@@ -13,24 +13,38 @@ export const LAB_BUNDLE = resolve(import.meta.dirname, '../../dist/root/usr/shar
 /** The rpcd exec plugin as it lands on a router, /usr/libexec/rpcd/lanvpn (needs `npm run build`). */
 export const LAB_PLUGIN = resolve(import.meta.dirname, '../../dist/root/usr/libexec/rpcd/lanvpn')
 
+/** What a lab profile sets beyond the provider's file. */
+export type LabProfileOptions = {
+  /** persistent_keepalive in seconds, as some providers set it: WireGuard then sends to the
+   * server that often even while no device does. Left out, the section has none (lanvpn's 0). */
+  keepalive?: number
+}
+
 /** The `config profile` section of a wg-quick file from `lab.clientConf(...)`, label = id, routing
  * everything (0.0.0.0/0 and ::/0); its private key is returned apart, never in the section. */
-export function wgProfileSection(id: string, conf: string): { section: string; key: string } {
+export function wgProfileSection(
+  id: string,
+  conf: string,
+  opts: LabProfileOptions = {}
+): { section: string; key: string } {
   const get = (k: string) => new RegExp(`^${k}\\s*=\\s*(.+)$`, 'm').exec(conf)?.[1].trim() ?? ''
+  const list = (k: string, option: string) =>
+    get(k)
+      .split(/,\s*/)
+      .map((v) => `\tlist ${option} '${v}'`)
   const [host, port] = get('Endpoint').split(':')
   const section = [
     `config profile '${id}'`,
     `\toption label '${id}'`,
     "\toption type 'wireguard'",
-    ...get('Address')
-      .split(/,\s*/)
-      .map((a) => `\tlist address '${a}'`),
-    `\tlist dns '${get('DNS')}'`,
+    ...list('Address', 'address'),
+    ...list('DNS', 'dns'),
     `\toption public_key '${get('PublicKey')}'`,
     `\toption endpoint_host '${host}'`,
     `\toption endpoint_port '${port}'`,
     "\tlist allowed_ips '0.0.0.0/0'",
     "\tlist allowed_ips '::/0'",
+    ...(opts.keepalive === undefined ? [] : [`\toption persistent_keepalive '${opts.keepalive}'`]),
     '',
   ].join('\n')
   return { section, key: get('PrivateKey') }
@@ -38,8 +52,13 @@ export function wgProfileSection(id: string, conf: string): { section: string; k
 
 /** Writes profile `id`'s private key where lanvpn reads it (<prefix>/etc/lanvpn/secrets/profile_<id>,
  * 0600 in a 0700 directory) and returns the profile's config section (see wgProfileSection). */
-export function writeLabProfile(prefix: string, id: string, conf: string): string {
-  const { section, key } = wgProfileSection(id, conf)
+export function writeLabProfile(
+  prefix: string,
+  id: string,
+  conf: string,
+  opts: LabProfileOptions = {}
+): string {
+  const { section, key } = wgProfileSection(id, conf, opts)
   const dir = join(prefix, 'etc/lanvpn/secrets')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   writeFileSync(join(dir, `profile_${id}`), key, { mode: 0o600 })

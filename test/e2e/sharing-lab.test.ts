@@ -7,17 +7,20 @@
 //   [lv…-console] direct → vpn (live) ────────────────┤   lanvpn daemon          echo 192.0.2.1
 //   [lv…-guest]   blocked ────────────────────────────┘   capture on wan         smart DNS 192.0.2.54
 //
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanupLabDaemon, startLabDaemon, writeLabProfile } from './daemon-lab'
+import {
+  cleanupLabDaemon,
+  LAB_BUNDLE,
+  labPlugin,
+  labStatus,
+  leakCapture,
+  startLabDaemon,
+  writeLabProfile,
+} from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
-
-const REPO = resolve(import.meta.dirname, '../..')
-const BUNDLE = join(REPO, 'dist/root/usr/share/lanvpn/lanvpn.js')
-const PLUGIN = join(REPO, 'dist/root/usr/libexec/rpcd/lanvpn')
 
 const deviceSection = (mac: string, mode: string) =>
   `config device 'd_${mac.replace(/:/g, '')}'\n\toption mac '${mac}'\n\toption mode '${mode}'\n`
@@ -27,38 +30,14 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
   let prefix: string
   let iface: string
   let daemon: LabProcess
-  const status = () => JSON.parse(readFileSync(join(prefix, 'var/run/lanvpn/status.json'), 'utf8'))
+  const status = () => labStatus(prefix)
   const echo = async (device: string) =>
     (await lab.exec(device, ['curl', '-sS', '-m', '4', 'http://192.0.2.1/'])).stdout
-  const rpc = (method: string, args: object) =>
-    JSON.parse(
-      execFileSync(PLUGIN, ['call', method], {
-        input: JSON.stringify(args),
-        env: {
-          ...process.env,
-          LANVPN_PREFIX: prefix,
-          LANVPN_BUNDLE: BUNDLE,
-          LANVPN_RUNTIME: process.execPath,
-          LANVPN_LOG: 'off',
-        },
-        encoding: 'utf8',
-      })
-    )
   const applied = (hash: string) =>
-    waitFor(
-      'the daemon to apply the change',
-      () => {
-        try {
-          return status().configHash === hash
-        } catch {
-          return false
-        }
-      },
-      20_000
-    )
+    waitFor('the daemon to apply the change', () => status()?.configHash === hash, 20_000)
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
     lab = await Lab.up({ devices: ['laptop', 'tv', 'console', 'guest'] })
     iface = `${lab.name}tun`
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-sharing-'))
@@ -84,14 +63,8 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
         '',
       ].join('\n')
     )
-    daemon = startLabDaemon(lab, prefix, { iface, labServices: true, bundle: BUNDLE })
-    await waitFor(
-      'the tunnel',
-      () =>
-        existsSync(join(prefix, 'var/run/lanvpn/status.json')) &&
-        status().tunnel.state === 'connected',
-      60_000
-    )
+    daemon = startLabDaemon(lab, prefix, { iface, labServices: true })
+    await waitFor('the tunnel', () => status()?.tunnel.state === 'connected', 60_000)
     // "connected" is published as the routing follows; give the first packet a moment.
     await waitFor(
       'the laptop through the tunnel',
@@ -102,7 +75,7 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
 
   afterAll(async () => {
     await daemon?.kill()
-    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface, bundle: BUNDLE })
+    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
     await lab?.down()
     if (prefix) rmSync(prefix, { recursive: true, force: true })
   })
@@ -163,20 +136,13 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
           .some((e) => e.proto === 'udp' && e.src === '198.51.100.2'),
       10_000
     )
-    const result = rpc('setDeviceMode', { mac: lab.deviceMac('console'), mode: 'vpn' })
+    const result = labPlugin(prefix, 'setDeviceMode', {
+      mac: lab.deviceMac('console'),
+      mode: 'vpn',
+    })
     expect(result).toMatchObject({ ok: true, daemonNotified: true })
     await applied(result.configHash)
-    const capture = `/tmp/${lab.name}-sharing.pcap`
-    const tcpdump = lab.spawn('router', [
-      'tcpdump',
-      '-i',
-      'wan',
-      '-n',
-      '-U',
-      '-w',
-      capture,
-      'udp port 9000',
-    ])
+    const wan = await leakCapture(lab)
     const switched = lab.echoLog().length
     await waitFor(
       'the console through the tunnel',
@@ -189,10 +155,7 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
     )
     await new Promise((r) => setTimeout(r, 3000))
     await load.kill()
-    await tcpdump.kill()
-    const seen = await lab.exec('router', ['tcpdump', '-n', '-r', capture])
-    rmSync(capture, { force: true })
-    expect(seen.stdout.trim()).toBe('')
+    expect(await wan.packets('udp port 9000')).toEqual([])
     expect(await echo('console')).toBe('203.0.113.10')
     expect(
       lab
@@ -220,7 +183,7 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
       (await lab.exec('router', ['nft', 'list', 'set', 'inet', 'lanvpn', name])).stdout
     expect((await set('vpn_devices')).match(/02:aa:/g)?.length).toBe(250)
     expect((await set('direct_devices')).match(/02:aa:/g)?.length).toBe(250)
-    const r = rpc('setDeviceMode', { macs: macs.slice(0, 10), mode: 'blocked' })
+    const r = labPlugin(prefix, 'setDeviceMode', { macs: macs.slice(0, 10), mode: 'blocked' })
     await applied(r.configHash)
     expect((await set('blocked_devices')).match(/02:aa:/g)?.length).toBe(10)
     expect(status().apply).toEqual({ ok: true, errors: [] })

@@ -11,48 +11,23 @@
 //   [lv…-tv] direct ──┘   lanvpn daemon, <lab>tun (wg)      └─ [lv…-vpn2] 203.0.113.20 wg 10.65.0.1
 //                          capture: tcpdump -i wan            echo 192.0.2.1, dns 192.0.2.53
 //
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanupLabDaemon, startLabDaemon } from './daemon-lab'
+import {
+  cleanupLabDaemon,
+  LAB_BUNDLE,
+  labPlugin,
+  labStatus,
+  leakCapture,
+  startLabDaemon,
+  startLeakLoad,
+  writeLabProfile,
+} from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
-const REPO = resolve(import.meta.dirname, '../..')
-const BUNDLE = join(REPO, 'dist/lanvpn.js')
 const TV_MAC = '02:00:00:00:50:02'
-
-/** The parts of a provider's wg-quick file the profile keeps (the import does this for users). */
-function profileFrom(conf: string) {
-  const get = (k: string) => new RegExp(`^${k}\\s*=\\s*(.+)$`, 'm').exec(conf)?.[1].trim() ?? ''
-  const [host, port] = get('Endpoint').split(':')
-  return {
-    privateKey: get('PrivateKey'),
-    addresses: get('Address').split(/,\s*/),
-    dns: get('DNS').split(/,\s*/),
-    publicKey: get('PublicKey'),
-    host,
-    port,
-  }
-}
-
-function profileSection(id: string, p: ReturnType<typeof profileFrom>): string {
-  return [
-    `config profile '${id}'`,
-    `\toption label '${id}'`,
-    "\toption type 'wireguard'",
-    ...p.addresses.map((a) => `\tlist address '${a}'`),
-    ...p.dns.map((d) => `\tlist dns '${d}'`),
-    `\toption public_key '${p.publicKey}'`,
-    `\toption endpoint_host '${p.host}'`,
-    `\toption endpoint_port '${p.port}'`,
-    "\tlist allowed_ips '0.0.0.0/0'",
-    "\tlist allowed_ips '::/0'",
-    "\toption persistent_keepalive '5'",
-    '',
-  ].join('\n')
-}
 
 describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
   let lab: Lab
@@ -60,14 +35,8 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
   let iface: string
   let daemon: LabProcess
   const background: LabProcess[] = []
-  const statusFile = () => {
-    try {
-      return JSON.parse(readFileSync(join(prefix, 'var/run/lanvpn/status.json'), 'utf8'))
-    } catch {
-      return null
-    }
-  }
-  const startDaemon = () => startLabDaemon(lab, prefix, { iface, bundle: BUNDLE })
+  const statusFile = () => labStatus(prefix)
+  const startDaemon = () => startLabDaemon(lab, prefix, { iface })
   const echoFrom = async (device: string, url = 'http://192.0.2.1/') =>
     (await lab.exec(device, ['curl', '-sS', '-m', '4', url])).stdout
   const connectedTo = (profile: string) =>
@@ -76,21 +45,20 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
       () => statusFile()?.tunnel?.state === 'connected' && statusFile().tunnel.profile === profile,
       90_000
     )
+  /** Edits the config in place and has the daemon reload it, as `/etc/init.d/lanvpn reload` does
+   * (SIGHUP). */
+  const reconfigure = async (from: string, to: string) => {
+    const cfg = join(prefix, 'etc/config/lanvpn')
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(from, to))
+    await lab.exec('router', ['kill', '-HUP', String(statusFile().daemon.pid)])
+  }
 
   beforeAll(async () => {
-    if (!existsSync(BUNDLE))
-      throw new Error('run `npm run build` first (dist/lanvpn.js is missing)')
+    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
     lab = await Lab.up({ devices: ['laptop', 'tv'] })
     iface = `${lab.name}tun`
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-tunnel-'))
     mkdirSync(join(prefix, 'etc/config'), { recursive: true })
-    mkdirSync(join(prefix, 'etc/lanvpn/secrets'), { recursive: true, mode: 0o700 })
-    const home = profileFrom(lab.clientConf('vpn'))
-    const backup = profileFrom(lab.clientConf('vpn2'))
-    writeFileSync(join(prefix, 'etc/lanvpn/secrets/profile_home'), home.privateKey, { mode: 0o600 })
-    writeFileSync(join(prefix, 'etc/lanvpn/secrets/profile_backup'), backup.privateKey, {
-      mode: 0o600,
-    })
     writeFileSync(
       join(prefix, 'etc/config/lanvpn'),
       [
@@ -102,8 +70,8 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
         "\tlist fallback 'backup'",
         "\toption health_interval '2'",
         '',
-        profileSection('home', home),
-        profileSection('backup', backup),
+        writeLabProfile(prefix, 'home', lab.clientConf('vpn'), { keepalive: 5 }),
+        writeLabProfile(prefix, 'backup', lab.clientConf('vpn2'), { keepalive: 5 }),
         `config device 'd_020000005002'`,
         `\toption mac '${TV_MAC}'`,
         "\toption mode 'direct'",
@@ -123,7 +91,7 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
   afterAll(async () => {
     for (const p of background) await p.kill()
     await daemon?.kill()
-    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface, bundle: BUNDLE })
+    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
     await lab?.down()
     if (prefix) rmSync(prefix, { recursive: true, force: true })
   })
@@ -156,25 +124,9 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
   })
 
   it('lets not one packet of the vpn device reach the WAN through every failure', async () => {
-    const capture = `/tmp/${lab.name}-wan.pcap`
-    const tcpdump = lab.spawn('router', ['tcpdump', '-i', 'wan', '-n', '-U', '-w', capture])
-    background.push(tcpdump)
-    await new Promise((r) => setTimeout(r, 1000))
+    const wan = await leakCapture(lab)
     // The vpn device, ≥ 50 packets a second: ICMP, UDP to 53 and 9000, TCP to 53, IPv6.
-    const load = [
-      ['ping', '-q', '-i', '0.02', '192.0.2.1'],
-      ['ping', '-6', '-q', '-i', '0.05', '2001:db8:2::1'],
-      [
-        'bash',
-        '-c',
-        'while :; do echo q >/dev/udp/192.0.2.53/53; echo x >/dev/udp/192.0.2.1/9000; sleep 0.02; done',
-      ],
-      [
-        'bash',
-        '-c',
-        'while :; do timeout 0.5 bash -c "exec 3<>/dev/tcp/192.0.2.53/53" 2>/dev/null; sleep 0.1; done',
-      ],
-    ].map((argv) => lab.spawn('laptop', argv))
+    const load = startLeakLoad(lab, 'laptop')
     background.push(...load)
     // Wall-clock marks of each phase, printed with the capture when it finds a leak.
     const phases: string[] = []
@@ -278,44 +230,22 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     expect(await echoFrom('laptop')).toBe('203.0.113.20')
 
     for (const p of load) await p.kill()
-    await new Promise((r) => setTimeout(r, 500))
-    await tcpdump.kill()
     // Every packet on the WAN counts, except: WireGuard's own UDP to the servers, the router's ICMP
     // errors about that UDP (a server still sending to a tunnel that was just deleted), the tv's
-    // HTTP (the positive control), ARP, and the router's own link-local IPv6 (neighbour discovery,
-    // MLD: link-local is never forwarded, so it cannot come from a LAN device).
-    const filter = [
-      'not (udp port 51820)',
-      'not (icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820)',
-      'not (tcp port 80 and host 192.0.2.1)',
-      'not arp',
-      'not (ip6 and src net fe80::/10)',
-    ].join(' and ')
-    const leaked = await lab.exec('router', ['tcpdump', '-n', '-r', capture, filter])
-    rmSync(capture, { force: true })
-    const lines = leaked.stdout.trim().split('\n').filter(Boolean)
-    if (lines.length) console.log([...phases, ...lines].join('\n'))
-    expect(lines).toEqual([])
+    // HTTP (the positive control) and the link's own chatter (ARP, the router's link-local IPv6).
+    const leaked = await wan.leaks([
+      'udp port 51820',
+      'icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820',
+      'tcp port 80 and host 192.0.2.1',
+    ])
+    if (leaked.length) console.log([...phases, ...leaked].join('\n'))
+    expect(leaked).toEqual([])
     // Positive control: the direct device was seen throughout.
     expect(tvSeen()).toBeGreaterThan(tvBefore)
   })
 
   it('measures the latency to every location over the WAN when asked through rpc', async () => {
-    const plugin = join(REPO, 'dist/root/usr/libexec/rpcd/lanvpn')
-    const reply = JSON.parse(
-      execFileSync(plugin, ['call', 'testLatency'], {
-        input: '{}',
-        env: {
-          ...process.env,
-          LANVPN_PREFIX: prefix,
-          LANVPN_BUNDLE: BUNDLE,
-          LANVPN_RUNTIME: process.execPath,
-          LANVPN_LOG: 'off',
-        },
-        encoding: 'utf8',
-      })
-    )
-    expect(reply).toMatchObject({ daemonNotified: true })
+    expect(labPlugin(prefix, 'testLatency')).toMatchObject({ daemonNotified: true })
     const done = await waitFor(
       'the latency results',
       () => {
@@ -329,18 +259,10 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
   })
 
   it("sends the router's own traffic through the tunnel when asked, but WAN-bound sockets by the WAN", async () => {
-    const cfg = join(prefix, 'etc/config/lanvpn')
     const routerCurl = (extra: string[] = []) =>
       lab.exec('router', ['curl', '-sS', '-m', '4', ...extra, 'http://192.0.2.1/'])
     expect((await routerCurl()).stdout).toBe('198.51.100.2')
-    writeFileSync(
-      cfg,
-      readFileSync(cfg, 'utf8').replace(
-        "option enabled '1'",
-        "option enabled '1'\n\toption router_via_vpn '1'"
-      )
-    )
-    await lab.exec('router', ['kill', '-HUP', String(statusFile().daemon.pid)])
+    await reconfigure("option enabled '1'", "option enabled '1'\n\toption router_via_vpn '1'")
     await waitFor(
       'the router through the tunnel',
       async () => (await routerCurl()).stdout === '203.0.113.20',
@@ -348,8 +270,7 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     )
     // What MediaStreamer does: bound to the WAN device, it must leave by the WAN.
     expect((await routerCurl(['--interface', 'wan'])).stdout).toBe('198.51.100.2')
-    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace("\n\toption router_via_vpn '1'", ''))
-    await lab.exec('router', ['kill', '-HUP', String(statusFile().daemon.pid)])
+    await reconfigure("\n\toption router_via_vpn '1'", '')
     await waitFor(
       'the router on the WAN again',
       async () => (await routerCurl()).stdout === '198.51.100.2',
@@ -358,12 +279,7 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
   })
 
   it('drops vpn devices and keeps direct ones online after a manual disconnect (kill switch always)', async () => {
-    const cfg = join(prefix, 'etc/config/lanvpn')
-    writeFileSync(
-      cfg,
-      readFileSync(cfg, 'utf8').replace("option connect '1'", "option connect '0'")
-    )
-    await lab.exec('router', ['kill', '-HUP', String(statusFile().daemon.pid)])
+    await reconfigure("option connect '1'", "option connect '0'")
     await waitFor('disconnected', () => statusFile()?.tunnel?.state === 'disconnected', 20_000)
     expect(
       (await lab.exec('laptop', ['curl', '-sS', '-m', '3', 'http://192.0.2.1/'])).code
@@ -372,15 +288,7 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
   })
 
   it('lets vpn devices use the WAN after a manual disconnect with the kill switch auto', async () => {
-    const cfg = join(prefix, 'etc/config/lanvpn')
-    writeFileSync(
-      cfg,
-      readFileSync(cfg, 'utf8').replace(
-        "option connect '0'",
-        "option connect '0'\n\toption kill_switch 'auto'"
-      )
-    )
-    await lab.exec('router', ['kill', '-HUP', String(statusFile().daemon.pid)])
+    await reconfigure("option connect '0'", "option connect '0'\n\toption kill_switch 'auto'")
     await waitFor(
       'the laptop on the WAN',
       async () => (await echoFrom('laptop')) === '198.51.100.2',

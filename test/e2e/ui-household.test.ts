@@ -15,20 +15,16 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from './browser'
-import { cleanupLabDaemon, LAB_BUNDLE, labStatus, startLabDaemon } from './daemon-lab'
+import { logIn, openRouterUi, type RouterUi } from './browser'
+import { cleanupLabDaemon, LAB_BUNDLE, labPluginEnv, labStatus, startLabDaemon } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const REPO = resolve(import.meta.dirname, '../..')
-const ROOT = join(REPO, 'dist/root')
 const PASSWORD = 'ui-test-pw'
 const TOKEN = 'ui-lab-token'
 const PAGES = ['overview', 'locations', 'devices', 'mediastreamer', 'settings', 'privacy']
-
-type DevRouter = { url: string; close(): Promise<void> }
 
 const AXE = readFileSync(join(REPO, 'node_modules/axe-core/axe.min.js'), 'utf8')
 
@@ -98,11 +94,9 @@ function auditAccessibility(): string[] {
 describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () => {
   let lab: Lab
   let daemon: LabProcess
-  let router: DevRouter
-  let browser: BrowserContext
+  let ui: RouterUi
   let page: Page
   let prefix: string
-  let profile: string
   const pageErrors: string[] = []
   const foreign: string[] = []
 
@@ -110,7 +104,7 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
   const echoFrom = async (device: string) =>
     (await lab.exec(device, ['curl', '-sS', '-m', '4', 'http://192.0.2.1/'])).stdout
   const goTo = async (name: string) => {
-    await page.goto(`${router.url}/lanvpn/#/${name}`)
+    await page.goto(`${ui.url}/lanvpn/#/${name}`)
     await expect.poll(() => page.locator('h1').count(), { timeout: 10_000 }).toBe(1)
     await expect.poll(() => page.locator('.page-loading').count()).toBe(0)
   }
@@ -119,29 +113,24 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
     expect.poll(() => page.locator('.apply-bar').innerText(), { timeout: 30_000 }).toBe('Applied.')
 
   beforeAll(async () => {
-    if (!existsSync(LAB_BUNDLE) || !existsSync(join(ROOT, 'www/lanvpn/index.html')))
-      throw new Error('run `npm run build` first (dist/root is missing)')
+    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
     lab = await Lab.up({ devices: ['laptop', 'tv'] })
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-ui-'))
-    profile = mkdtempSync(join(tmpdir(), 'lanvpn-ui-profile-'))
     mkdirSync(join(prefix, 'etc/config'), { recursive: true })
-    writeFileSync(join(prefix, 'etc/config/lanvpn'), readFileSync(join(ROOT, 'etc/config/lanvpn')))
+    writeFileSync(
+      join(prefix, 'etc/config/lanvpn'),
+      readFileSync(join(REPO, 'dist/root/etc/config/lanvpn'))
+    )
     daemon = startLabDaemon(lab, prefix, { iface: `${lab.name}tun`, labServices: true })
     await waitFor('the daemon status', () => statusFile() !== null, 20_000)
-    const { startDevRouter } = (await import(
-      pathToFileURL(join(REPO, 'scripts/devrouter/server.mjs')).href
-    )) as { startDevRouter(o: object): Promise<DevRouter> }
-    router = await startDevRouter({
-      port: 0,
-      root: ROOT,
+    ui = await openRouterUi({
       prefix,
-      env: { LANVPN_BUNDLE: LAB_BUNDLE, LANVPN_RUNTIME: process.execPath, LANVPN_LOG: 'off' },
+      env: labPluginEnv(prefix),
       logins: [{ username: 'root', password: PASSWORD, read: ['*'], write: ['*'] }],
     })
-    browser = await launchChromium(profile)
-    page = await browser.newPage()
-    const origin = new URL(router.url).origin
-    browser.on('request', (r) => {
+    page = ui.page
+    const origin = new URL(ui.url).origin
+    ui.browser.on('request', (r) => {
       const url = r.url()
       if (!url.startsWith('data:') && !url.startsWith('blob:') && new URL(url).origin !== origin)
         foreign.push(url)
@@ -153,19 +142,15 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await router?.close()
+    await ui?.close()
     await daemon?.kill()
     if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface: `${lab.name}tun` })
     await lab?.down()
-    for (const dir of [prefix, profile]) if (dir) rmSync(dir, { recursive: true, force: true })
+    if (prefix) rmSync(prefix, { recursive: true, force: true })
   })
 
   it('logs in with the router credentials and shows the overview', async () => {
-    await page.goto(`${router.url}/lanvpn/`)
-    await page.getByLabel('Username').fill('root')
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Log in' }).click()
+    await logIn(ui, 'root', PASSWORD)
     await expect
       .poll(() => page.locator('main').innerText(), { timeout: 10_000 })
       .toContain('Running')
