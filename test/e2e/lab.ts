@@ -23,7 +23,13 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 /** Result of a command: a non-zero exit is a value, not an exception (unless `check` is set). */
 export type ExecResult = { code: number; stdout: string; stderr: string }
 
-export type ExecOptions = { input?: string; timeoutMs?: number; check?: boolean }
+export type ExecOptions = {
+  input?: string
+  timeoutMs?: number
+  check?: boolean
+  /** Do not log the command (for a command repeated every second, e.g. by a load test). */
+  quiet?: boolean
+}
 
 /** One request the inet echo server saw; `port` is the service port that was hit, `sport` the
  * caller's. Sample:
@@ -158,10 +164,10 @@ export class Lab {
   }
 
   /** Runs argv in namespace `<name>-<ns>` (ns: router, inet, vpn, vpn2, ovpn or a device) and logs
-   * `[+] NS <ns>: <cmd>`. Default timeout 30 s (code 124 on timeout); `check` throws on
+   * `[+] NS <ns>: <cmd>` (unless `quiet`). Default timeout 30 s (code 124 on timeout); `check` throws on
    * non-zero. */
   async exec(ns: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    console.log(`[+] NS ${ns}: ${quoteArgv(argv)}`)
+    if (!opts.quiet) console.log(`[+] NS ${ns}: ${quoteArgv(argv)}`)
     const result = await runCommand('ip', ['netns', 'exec', this.nsName(ns), ...argv], opts)
     if (opts.check && result.code !== 0) {
       throw new Error(
