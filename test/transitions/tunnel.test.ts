@@ -1,6 +1,7 @@
 // The tunnel driver on a FakeHost: the commands it runs to bring a WireGuard location up (kernel
 // first, wireguard-go when the kernel has none), where the keys go (never argv), how it notices an
-// outage, fails over and recovers, all on the monotonic clock.
+// outage, fails over and recovers, all on the monotonic clock; and what it says when the VPN
+// server's name cannot be looked up or the router's WAN is down.
 import { beforeEach, describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../applet/src/core/config/defaults'
 import type { Config, Profile } from '../../applet/src/core/config/types'
@@ -48,6 +49,8 @@ let host: FakeHost
 let driver: TunnelDriver
 let linkExists: boolean
 let serverAnswers: boolean
+let wanUp: boolean
+let dnsAnswers: boolean
 let setconfFile: { path: string; content: string; mode: number } | null
 let changes: number
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
@@ -70,6 +73,8 @@ beforeEach(() => {
   host.files.set('/etc/lanvpn/secrets/profile_backup', { content: KEY, mode: 0o600, mtimeMs: 0 })
   linkExists = false
   serverAnswers = true
+  wanUp = true
+  dnsAnswers = true
   setconfFile = null
   changes = 0
   host.onExec(['ip', 'link', 'show'], () =>
@@ -83,8 +88,19 @@ beforeEach(() => {
   host.onExec(['wg', 'setconf'], (argv) => {
     const f = host.files.get(argv[3])!
     setconfFile = { path: argv[3], content: f.content, mode: f.mode }
+    if (!dnsAnswers && f.content.includes('Endpoint = vpn.example:'))
+      return {
+        code: 1,
+        stderr:
+          "Temporary failure in name resolution: `vpn.example:51820'\nConfiguration parsing error\n",
+      }
     return {}
   })
+  host.onExec(['ip', 'route', 'get'], () =>
+    wanUp
+      ? { stdout: '203.0.113.10 via 198.51.100.1 dev wan src 198.51.100.2 mark 0x2000000\n' }
+      : { code: 2, stderr: 'RTNETLINK answers: Network is unreachable\n' }
+  )
   host.onExec(['wg', 'set'], {})
   host.onExec(['wg', 'show'], {
     stdout:
@@ -95,7 +111,7 @@ beforeEach(() => {
     linkExists = false
     return {}
   })
-  host.onExec(['ping'], () => (serverAnswers ? {} : { code: 1 }))
+  host.onExec(['ping'], () => (serverAnswers && wanUp ? {} : { code: 1 }))
   host.setWallMs(1_763_800_000_000)
   driver = createTunnelDriver(withLogLevel(host), paths, { onChange: () => changes++ })
 })
@@ -212,5 +228,59 @@ describe('the tunnel driver', () => {
       state: 'failed',
       reason: 'the private key of this location is missing: import it again',
     })
+  })
+
+  it('says in plain words that the server name could not be looked up, and tries again after 5 s', async () => {
+    dnsAnswers = false
+    const c = config()
+    c.globals.fallback = []
+    driver.setConfig(c)
+    await settle()
+    expect(driver.status()).toMatchObject({
+      state: 'failed',
+      reason: "the VPN server's name could not be looked up: DNS is not answering",
+    })
+    // The status holds no endpoint; the half-made interface is gone, so routing fails closed.
+    expect(JSON.stringify(driver.status())).not.toContain('vpn.example')
+    expect(argvs()).toContain('ip link del dev lanvpn0')
+    expect(driver.context().up).toBe(false)
+    host.transcript = []
+    host.advance(4_999)
+    await settle()
+    expect(argvs()).not.toContain('wg setconf lanvpn0 /var/run/lanvpn/wg-lanvpn0.conf')
+    dnsAnswers = true
+    host.advance(1)
+    await settle()
+    expect(argvs()).toContain('wg setconf lanvpn0 /var/run/lanvpn/wg-lanvpn0.conf')
+    expect(driver.status()).toMatchObject({ state: 'connected', profile: 'home' })
+  })
+
+  it('says the WAN is down, and neither fails over nor looks names up, while the router has no route out', async () => {
+    driver.setConfig(config())
+    await settle()
+    wanUp = false
+    for (let i = 0; i < 15; i++) {
+      host.advance(1000)
+      await settle()
+    }
+    expect(driver.status()).toMatchObject({
+      state: 'reconnecting',
+      profile: 'home',
+      reason: "the router's internet connection (WAN) is down",
+    })
+    expect(argvs()).toContain('ip route get 203.0.113.10 mark 0x2000000')
+    host.transcript = []
+    for (let i = 0; i < 120; i++) {
+      host.advance(1000)
+      await settle()
+    }
+    expect(argvs().filter((a) => a.startsWith('wg set') || a.startsWith('wg setconf'))).toEqual([])
+    expect(driver.status()).toMatchObject({ state: 'reconnecting', profile: 'home' })
+    // The WAN is back (its route with it): the same location answers again.
+    wanUp = true
+    host.advance(5000)
+    await settle()
+    expect(driver.status()).toMatchObject({ state: 'connected', profile: 'home' })
+    expect(driver.status().reason).toBeUndefined()
   })
 })

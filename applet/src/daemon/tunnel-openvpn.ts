@@ -52,19 +52,25 @@ export async function bringUpOpenvpn(host: Host, paths: Paths, profile: Profile)
   // A device of that name left from before (a WireGuard location, a crash) would stop openvpn.
   if (host.stat(`/sys/class/net/${iface}`)) await run(host, ['ip', 'link', 'del', 'dev', iface])
   try {
-    await startOpenvpn(host, paths.runDir, runConfig)
+    if (!(await startOpenvpn(host, paths.runDir, runConfig))) return openvpnExited(host, paths)
   } catch (e) {
     return `openvpn could not be started (${e instanceof Error ? e.message : String(e)})`
   }
   for (let waited = 0; waited < DEVICE_WAIT_MS; waited += DEVICE_POLL_MS) {
     if (tunDeviceUp(host, iface)) return ''
-    if (!openvpnPid(host, paths.runDir)) {
-      await stopOpenvpn(host, paths.runDir)
-      return 'openvpn stopped at once: the profile may not suit this openvpn version'
-    }
+    if (!openvpnPid(host, paths.runDir)) return openvpnExited(host, paths)
     await sleep(host, DEVICE_POLL_MS)
   }
   return ''
+}
+
+/** For an openvpn that went away before its device came up (a failed set-up, retried like any
+ * other): removes what it left behind and says so, in plain words. openvpn logs nowhere (no server
+ * or tunnel address in any file), so the cause is not known here; a refused password is not one
+ * (`auth-retry nointeract` keeps it trying). */
+export async function openvpnExited(host: Host, paths: Paths): Promise<string> {
+  await stopOpenvpn(host, paths.runDir)
+  return 'openvpn exited before the VPN server accepted the connection'
 }
 
 /** What the probe needs to know before pinging: openvpn is `gone` (died or was killed), still

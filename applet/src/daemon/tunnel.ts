@@ -2,7 +2,8 @@
 // the WireGuard interface up and down, probes through it, and tells the daemon when routing must
 // follow. Actions run one at a time, in order.
 import type { Config, Profile } from '../core/config/types'
-import { isIpv4 } from '../core/config/formats'
+import { isIpv4, isIpv6 } from '../core/config/formats'
+import { MARK_TUNNEL } from '../core/ids'
 import type { Paths } from '../core/paths'
 import { renderWgConfig, type WgPeerSetup } from '../core/render/wg'
 import {
@@ -19,9 +20,9 @@ import type { Status } from '../rpc/types'
 import { readSecret } from '../system/files'
 import { pskSecret, wgKeySecret } from '../system/profiles'
 import { readOpenvpnCounters, stopOpenvpn, tunDeviceUp } from '../system/openvpn'
-import { bringUpOpenvpn, checkOpenvpn } from './tunnel-openvpn'
+import { bringUpOpenvpn, checkOpenvpn, openvpnExited } from './tunnel-openvpn'
 import type { LevelledHost } from '../system/log'
-import { runChecked } from '../system/run'
+import { run, runChecked } from '../system/run'
 import {
   createWgInterface,
   deleteWgInterface,
@@ -33,6 +34,7 @@ import {
   type WgKind,
 } from '../system/wireguard'
 import type { WgPeerState } from '../core/observe/wg'
+import { nameLookupFailure } from '../core/tunnel/setup-reason'
 
 /** What routing and the firewall need to know of the tunnel. */
 export type TunnelContext = {
@@ -86,8 +88,9 @@ export function createTunnelDriver(
   let config: Config | null = null
   let up = false
   let kind: WgKind | null = null
-  /** openvpn was started (or found running) for the current location. */
-  let ovpnRunning = false
+  /** The openvpn of the current location: `starting` until its device first comes up (the server
+   * accepted us: only then is its set-up over), then `running`; `none` when none runs. */
+  let ovpn: 'none' | 'starting' | 'running' = 'none'
   let peers: WgPeerState[] = []
   let queue: Promise<void> = Promise.resolve()
   let probeTimer: TimerHandle | null = null
@@ -121,7 +124,7 @@ export function createTunnelDriver(
     if (action.kind === 'tear-down') {
       up = false
       peers = []
-      ovpnRunning = false
+      ovpn = 'none'
       await stopOpenvpn(host, paths.runDir)
       await deleteWgInterface(host, iface)
       onChange()
@@ -133,9 +136,12 @@ export function createTunnelDriver(
     if (action.kind === 'reresolve') return reresolve(profile)
     const reason = await bringUp(profile)
     // openvpn's device appears only once the server accepted us; until then routing must not
-    // point at it (the probe below notices when it comes).
+    // point at it, and the set-up is not over: the probe follows it to its end (the device comes,
+    // or openvpn exits: a failed set-up like WireGuard's).
     up = reason === '' && (profile.type === 'wireguard' || tunDeviceUp(host, iface))
+    if (profile.type === 'openvpn') ovpn = reason ? 'none' : up ? 'running' : 'starting'
     onChange()
+    if (ovpn === 'starting') return scheduleProbe()
     dispatch(up ? { kind: 'up-result', ok: true } : { kind: 'up-result', ok: false, reason })
     // Probe at once rather than after a whole interval: "connected" shows as soon as the server
     // answers (the ping's own 2 s timeout covers the first handshake).
@@ -149,10 +155,9 @@ export function createTunnelDriver(
       if (kind) await deleteWgInterface(host, iface)
       kind = null
       peers = []
-      const why = await bringUpOpenvpn(host, paths, profile)
-      ovpnRunning = why === ''
-      return why
+      return bringUpOpenvpn(host, paths, profile)
     }
+    ovpn = 'none'
     await stopOpenvpn(host, paths.runDir)
     const key = readSecret(host, paths, wgKeySecret(profile.id))
     if (!key) return 'the private key of this location is missing: import it again'
@@ -173,7 +178,8 @@ export function createTunnelDriver(
       return ''
     } catch (e) {
       await deleteWgInterface(host, iface)
-      return `setting up the tunnel failed (${e instanceof Error ? e.message : String(e)})`
+      const message = e instanceof Error ? e.message : String(e)
+      return nameLookupFailure(message) || `setting up the tunnel failed (${message})`
     }
   }
 
@@ -187,28 +193,54 @@ export function createTunnelDriver(
     }
   }
 
+  /** Whether the router has no route at all to the VPN server for the tunnel's own packets (its
+   * WAN is down): asked only after a failed probe, one process per known server address. An
+   * error of `ip` itself never reads as offline. */
+  async function isOffline(profile: Profile): Promise<boolean> {
+    const addresses = [
+      ...peers.map((p) => p.endpoint.replace(/:[0-9]+$/, '').replace(/^\[(.*)\]$/, '$1')),
+      ...profile.peers.map((p) => p.endpointHost),
+      ...(profile.remotes ?? []).map((r) => r.host),
+    ].filter((a) => isIpv4(a) || isIpv6(a))
+    if (addresses.length === 0) return false
+    for (const a of new Set(addresses)) {
+      const r = await run(host, ['ip', 'route', 'get', a, 'mark', `0x${MARK_TUNNEL.toString(16)}`])
+      if (r.code === 0 || !/unreachable/i.test(r.stderr)) return false
+    }
+    return true
+  }
+
   async function probe(): Promise<void> {
     probeTimer = null
     const profile = profileById(currentProfile(health))
     if (stopped || !profile) return scheduleProbe()
     if (profile.type === 'openvpn') {
       const seen = checkOpenvpn(host, paths)
-      if (seen === 'gone') {
-        // Only an openvpn that ran and died is lost; one that never started stays failed.
-        if (!ovpnRunning) return scheduleProbe()
-        ovpnRunning = false
+      if (seen === 'gone' && ovpn === 'running') {
+        // It ran and died: lost, built again at once.
+        ovpn = 'none'
         up = false
         onChange()
         return dispatch({ kind: 'lost' })
+      }
+      if (seen === 'gone' && ovpn === 'starting') {
+        ovpn = 'none'
+        const reason = await openvpnExited(host, paths)
+        return dispatch({ kind: 'up-result', ok: false, reason })
+      }
+      if (seen === 'up' && ovpn === 'starting') {
+        ovpn = 'running'
+        dispatch({ kind: 'up-result', ok: true })
       }
       if ((seen === 'up') !== up) {
         up = seen === 'up'
         onChange()
       }
-      if (!up) return dispatch({ kind: 'probe', ok: false })
     }
     // A failed set-up is retried from here (the health machine decides when).
-    if (!up) return dispatch({ kind: 'probe', ok: false, isDown: true })
+    if (profile.type === 'openvpn' ? ovpn === 'none' : !up)
+      return dispatch({ kind: 'probe', ok: false, isDown: true })
+    if (!up) return dispatch({ kind: 'probe', ok: false, isOffline: await isOffline(profile) })
     const isWg = profile.type === 'wireguard'
     if (isWg && !(await wgInterfaceExists(host, iface))) {
       up = false
@@ -221,7 +253,7 @@ export function createTunnelDriver(
     const ok = target
       ? await probeThroughTunnel(host, iface, target)
       : peers.some((p) => p.latestHandshake > 0 && nowS - p.latestHandshake < 180)
-    dispatch({ kind: 'probe', ok })
+    dispatch({ kind: 'probe', ok, isOffline: !ok && (await isOffline(profile)) })
     hooks.onProbe?.()
   }
 
@@ -266,8 +298,8 @@ export function createTunnelDriver(
         out.rxBytes = peers.reduce((n, p) => n + p.rxBytes, 0)
         out.txBytes = peers.reduce((n, p) => n + p.txBytes, 0)
         if (kind) out.implementation = kind
-        const ovpn = ovpnRunning ? readOpenvpnCounters(host, paths.runDir) : null
-        if (ovpn) Object.assign(out, ovpn, { implementation: 'openvpn' })
+        const counters = ovpn !== 'none' ? readOpenvpnCounters(host, paths.runDir) : null
+        if (counters) Object.assign(out, counters, { implementation: 'openvpn' })
       }
       return out
     },

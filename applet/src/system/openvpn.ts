@@ -42,8 +42,9 @@ export function runningOpenvpnConfig(host: Host, runDir: string): string | null 
 }
 
 /** Starts openvpn with `runConfig` (a secret: written 0600 to the RAM run dir, never argv) and
- * returns its pid once it has written its pid file. Throws when openvpn refuses to start (bad
- * option, not installed) or writes no pid within 5 s; then nothing of it is left behind. */
+ * returns its pid once it has written its pid file, or 0 when it is gone before that (it exited
+ * at once: a key it cannot load, say). Throws when openvpn refuses to start (bad option, not
+ * installed). Unless a pid is returned, nothing of it is left behind. */
 export async function startOpenvpn(host: Host, runDir: string, runConfig: string): Promise<number> {
   const files = openvpnFiles(runDir)
   host.mkdirp(runDir, 0o755)
@@ -51,20 +52,22 @@ export async function startOpenvpn(host: Host, runDir: string, runConfig: string
   host.removeFile(files.status)
   host.writeFileAtomic(files.config, runConfig, { mode: 0o600, durable: false })
   try {
-    // The parent returns once openvpn has forked; the child writes the pid file a moment later.
+    // The parent checks the options and returns once openvpn has forked.
     await runChecked(host, openvpnArgv(files), { timeoutMs: 10_000 })
-    for (let i = 0; i < 50; i++) {
-      const pid = openvpnPid(host, runDir)
-      if (pid) return pid
-      await sleep(host, 100)
-    }
-    throw new Error('openvpn wrote no pid file')
   } catch (e) {
     await stopOpenvpn(host, runDir)
     throw new Error(`starting openvpn: ${e instanceof Error ? e.message : String(e)}`, {
       cause: e,
     })
   }
+  // The child writes the pid file a moment later, and removes it when it exits.
+  for (let i = 0; i < 50; i++) {
+    const pid = openvpnPid(host, runDir)
+    if (pid) return pid
+    await sleep(host, 100)
+  }
+  await stopOpenvpn(host, runDir)
+  return 0
 }
 
 /** Stops the openvpn lanvpn started (SIGTERM, SIGKILL after 3 s) and removes its run config, pid

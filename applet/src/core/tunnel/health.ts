@@ -24,14 +24,17 @@ export type HealthState = {
   setupRounds: number
   /** When a probe last succeeded (monotonic ms). */
   lastOkMs: number
+  /** When a probe last found the router offline (monotonic ms): the failover clock starts again
+   * from there, since no location could have answered before. */
+  offlineAtMs: number
 }
 
 export type HealthEvent =
   | { kind: 'want'; candidates: string[] }
   | { kind: 'up-result'; ok: boolean; reason?: string }
   /** `isDown`: the tunnel is not set up at all (its last set-up failed), so there was nothing to
-   * probe. */
-  | { kind: 'probe'; ok: boolean; isDown?: boolean }
+   * probe. `isOffline`: the router has no route to the VPN server (its WAN is down). */
+  | { kind: 'probe'; ok: boolean; isDown?: boolean; isOffline?: boolean }
   /** The interface vanished underneath us (deleted, module unloaded, wireguard-go killed). */
   | { kind: 'lost' }
 
@@ -67,6 +70,10 @@ export function tuning(intervalSeconds: number): HealthTuning {
   }
 }
 
+/** The reason while the router itself has no way out: said apart from a silent server, so that a
+ * household looks at its internet connection rather than at the VPN provider. */
+export const OFFLINE_REASON = "the router's internet connection (WAN) is down"
+
 /** The pause before the locations are set up again after every one of them failed to (a tool
  * missing during an upgrade, a module still loading), by rounds failed in a row: 5 s, doubling to
  * at most 2 minutes, so a lasting fault costs a failed spawn now and then and a passing one is
@@ -88,6 +95,7 @@ export function initialHealth(nowMs: number): HealthState {
     setupFailures: 0,
     setupRounds: 0,
     lastOkMs: nowMs,
+    offlineAtMs: nowMs,
   }
 }
 
@@ -156,10 +164,12 @@ export function stepHealth(
       if (setupFailures % Math.max(1, s.candidates.length) !== 0)
         return next({ ...s, setupFailures }, nowMs, e.reason ?? 'the tunnel could not be set up')
       // Every location failed to set up: wait before the next round (see `isDown` below), on
-      // the next location, instead of spinning through the list.
+      // the next location, instead of spinning through the list. The pause counts from now, not
+      // from when the set-up began (a name lookup may take its time to fail).
       return {
         state: {
           ...enter(s, 'failed', nowMs, e.reason ?? 'the tunnel could not be set up'),
+          sinceMs: nowMs,
           index: (s.index + 1) % Math.max(1, s.candidates.length),
           attempts: s.attempts + 1,
           setupFailures,
@@ -200,11 +210,21 @@ export function stepHealth(
       if (s.phase === 'connected') {
         if (failures < t.minFailures || nowMs - s.lastOkMs < t.outageAfterMs)
           return { state: base, actions: [] }
+        if (e.isOffline)
+          return { state: enter(base, 'reconnecting', nowMs, OFFLINE_REASON), actions: [] }
         const state = enter(base, 'reconnecting', nowMs, 'the VPN server stopped answering')
         return { state, actions: [{ kind: 'reresolve', profile: s.candidates[s.index] }] }
       }
+      // Offline, no location can answer and no name can be looked up: neither failover nor
+      // re-resolving helps, and the tunnel sends again by itself once the WAN is back.
+      if (e.isOffline)
+        return {
+          state: { ...enter(base, s.phase, nowMs, OFFLINE_REASON), offlineAtMs: nowMs },
+          actions: [],
+        }
+      if (s.reason === OFFLINE_REASON) base.reason = 'the VPN server is not answering'
       const limit = s.phase === 'connecting' ? t.connectTimeoutMs : t.failoverAfterMs
-      if (nowMs - s.sinceMs >= limit) {
+      if (nowMs - Math.max(s.sinceMs, s.offlineAtMs) >= limit) {
         const why =
           s.phase === 'connecting'
             ? 'the VPN server did not answer'
