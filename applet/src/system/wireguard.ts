@@ -28,6 +28,10 @@ export async function createWgInterface(host: Host, iface: string): Promise<WgKi
   return 'userspace'
 }
 
+/** wg retries a host name that does not resolve for more than a minute by itself; lanvpn retries
+ * set-ups with its own backoff and must not stall its tunnel queue meanwhile, so wg fails at once. */
+const WG_ENV = { WG_ENDPOINT_RESOLUTION_RETRIES: '0' }
+
 /** Loads keys and peers from `config` through a root-only file in the RAM run directory, removed
  * at once: never in argv. (Not /dev/stdin: Node hands children a socket, which wg cannot fopen.) */
 export async function setWgConfig(
@@ -40,7 +44,7 @@ export async function setWgConfig(
   host.mkdirp(runDir, 0o755)
   host.writeFileAtomic(file, config, { mode: 0o600, durable: false })
   try {
-    await runChecked(host, ['wg', 'setconf', iface, file])
+    await runChecked(host, ['wg', 'setconf', iface, file], { env: WG_ENV })
   } finally {
     host.removeFile(file)
   }
@@ -53,7 +57,9 @@ export async function setWgEndpoint(
   publicKey: string,
   endpoint: string
 ): Promise<void> {
-  await runChecked(host, ['wg', 'set', iface, 'peer', publicKey, 'endpoint', endpoint])
+  await runChecked(host, ['wg', 'set', iface, 'peer', publicKey, 'endpoint', endpoint], {
+    env: WG_ENV,
+  })
 }
 
 /** Removes the interface (a userspace one goes with its socket). No error when it is gone. */
