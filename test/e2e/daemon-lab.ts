@@ -185,8 +185,19 @@ export async function leakCapture(lab: Lab): Promise<LeakCapture> {
   // In the lab's state dir, so that it goes with the lab whatever the spec did. (tcpdump opens it
   // before it drops root; AppArmor's tcpdump profile allows any *.pcap.)
   const file = `${lab.stateDir}/wan${++captures}.pcap`
-  // -U: each packet is written as it is captured, so the file is whole when tcpdump is stopped.
-  const tcpdump = lab.spawn('router', ['tcpdump', '-i', 'wan', '-n', '-U', '-w', file])
+  // -U: each packet is written as it is captured, so the file is whole when tcpdump is stopped;
+  // --immediate-mode: packets are not held in the kernel's buffer for up to a second, so the last
+  // ones before the stop are in the file too.
+  const tcpdump = lab.spawn('router', [
+    'tcpdump',
+    '-i',
+    'wan',
+    '-n',
+    '-U',
+    '--immediate-mode',
+    '-w',
+    file,
+  ])
   await waitFor('tcpdump listening on the WAN', () => /listening on wan/.test(tcpdump.output()))
   let stopping: Promise<void> | undefined
   const stop = () =>
