@@ -255,6 +255,21 @@ describe('the tunnel driver', () => {
     expect(driver.status()).toMatchObject({ state: 'connected', profile: 'home' })
   })
 
+  it('keeps the tunnel it finds after a restart when the server name cannot be looked up', async () => {
+    linkExists = true
+    dnsAnswers = false
+    host.onExec(['wg', 'show'], {
+      stdout:
+        'priv\tpub\t0\toff\no3+LdGXKA4fu5I1xAIJ/SJ/pQ9nPt/ukL0lND9Wigkk=\t(none)\t203.0.113.10:51820\t0.0.0.0/0\t1763800000\t100\t200\t25\n',
+    })
+    driver.setConfig(config())
+    await settle()
+    expect(argvs()).toContain('wg setconf lanvpn0 /var/run/lanvpn/wg-lanvpn0.conf')
+    expect(argvs()).not.toContain('ip link del dev lanvpn0')
+    expect(driver.context().up).toBe(true)
+    expect(driver.status()).toMatchObject({ state: 'connected', profile: 'home' })
+  })
+
   it('says the WAN is down, and neither fails over nor looks names up, while the router has no route out', async () => {
     driver.setConfig(config())
     await settle()

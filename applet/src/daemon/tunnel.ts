@@ -167,9 +167,11 @@ export function createTunnelDriver(
         ? (readSecret(host, paths, pskSecret(profile.id, i)) ?? '').trim() || null
         : null,
     }))
+    let existed = false
     try {
       // Keep an existing interface (a daemon restart must not cut a working tunnel); else create.
-      if (!(await wgInterfaceExists(host, iface))) kind = await createWgInterface(host, iface)
+      existed = await wgInterfaceExists(host, iface)
+      if (!existed) kind = await createWgInterface(host, iface)
       await setWgConfig(host, paths.runDir, iface, renderWgConfig(key.trim(), setups))
       const lines = [`address flush dev ${iface}`]
       for (const a of profile.addresses) lines.push(`address add ${a} dev ${iface}`)
@@ -177,10 +179,23 @@ export function createTunnelDriver(
       await runChecked(host, ['ip', '-batch', '-'], { stdin: lines.join('\n') + '\n' })
       return ''
     } catch (e) {
-      await deleteWgInterface(host, iface)
       const message = e instanceof Error ? e.message : String(e)
-      return nameLookupFailure(message) || `setting up the tunnel failed (${message})`
+      const lookup = nameLookupFailure(message)
+      // A restart while DNS fails: wg changed nothing (it resolves before it applies), and an
+      // interface that already carries this location's peers, with the addresses looked up when
+      // DNS worked, goes on carrying it; the next re-resolve tries the name again.
+      if (existed && lookup && (await carries(profile))) return ''
+      await deleteWgInterface(host, iface)
+      return lookup || `setting up the tunnel failed (${message})`
     }
+  }
+
+  /** Whether the interface has every peer of `profile`, each with an endpoint. */
+  async function carries(profile: Profile): Promise<boolean> {
+    const present = await observeWgPeers(host, iface).catch(() => [])
+    return profile.peers.every((p) =>
+      present.some((q) => q.publicKey === p.publicKey && q.endpoint !== '')
+    )
   }
 
   async function reresolve(profile: Profile): Promise<void> {
