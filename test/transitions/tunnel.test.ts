@@ -54,6 +54,13 @@ let dnsAnswers: boolean
 let setconfFile: { path: string; content: string; mode: number } | null
 let changes: number
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+/** Lets `n` seconds pass one at a time, the driver's work settling after each. */
+async function seconds(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    host.advance(1000)
+    await settle()
+  }
+}
 const argvs = () => host.transcript.map((c) => c.argv.join(' '))
 
 beforeEach(() => {
@@ -182,10 +189,7 @@ describe('the tunnel driver', () => {
     driver.setConfig(config())
     await settle()
     serverAnswers = false
-    for (let i = 0; i < 12; i++) {
-      host.advance(1000)
-      await settle()
-    }
+    await seconds(12)
     expect(driver.status().state).toBe('reconnecting')
     serverAnswers = true
     host.advance(5000)
@@ -274,10 +278,7 @@ describe('the tunnel driver', () => {
     driver.setConfig(config())
     await settle()
     wanUp = false
-    for (let i = 0; i < 15; i++) {
-      host.advance(1000)
-      await settle()
-    }
+    await seconds(15)
     expect(driver.status()).toMatchObject({
       state: 'reconnecting',
       profile: 'home',
@@ -285,10 +286,7 @@ describe('the tunnel driver', () => {
     })
     expect(argvs()).toContain('ip route get 203.0.113.10 mark 0x2000000')
     host.transcript = []
-    for (let i = 0; i < 120; i++) {
-      host.advance(1000)
-      await settle()
-    }
+    await seconds(120)
     expect(argvs().filter((a) => a.startsWith('wg set') || a.startsWith('wg setconf'))).toEqual([])
     expect(driver.status()).toMatchObject({ state: 'reconnecting', profile: 'home' })
     // The WAN is back (its route with it): the same location answers again.
