@@ -83,7 +83,9 @@ function benchQuickjsStart() {
   const qjs = spawnSync('sh', ['-c', 'command -v qjs'], { encoding: 'utf8' }).stdout.trim()
   row(
     'daemon idle RSS under native qjs',
-    qjs ? 'see below' : 'not measured: no native qjs on this machine',
+    qjs
+      ? 'see below'
+      : 'not measured: no native qjs on this machine (engine heap: see the lab rows)',
     '≤ 2 × empty qjs with one timer'
   )
 }
@@ -245,7 +247,7 @@ benchWebui()
 benchIpk()
 for (const r of await benchSharing()) rows.push(r)
 await benchEchoRate()
-for (const r of await benchLab()) rows.push(r)
+for (const r of await benchLab()) rows.push({ verdict: '', ...r })
 
 mkdirSync(join(ROOT, 'bench'), { recursive: true })
 const md = [

@@ -53,6 +53,11 @@
 //     read by loadFile/readAsString decodes to U+FFFD.
 //  9. Only classic scripts (--std globals); `-m`/ES modules and `import 'std'` are not supported.
 //     Other qjs options (-I, -e, --memory-limit, --stack-size, -q, --strict) are ignored.
+//
+// One addition qjs does not have: with QJS_EMU_MEMORY_FILE=<path>, whenever the loop goes idle (at
+// most once a second) the engine's own figures (JS_ComputeMemoryUsage: memory_used_size,
+// malloc_size, …) are written there as JSON. The bench reads the QuickJS heap of a script from it;
+// the engine is 32-bit wasm, so pointers are 4 bytes, as on most routers.
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import { constants as osc } from 'node:os'
@@ -891,6 +896,18 @@ function dispatch(kind, key) {
 }
 
 // ---------------------------------------------------------------- event loop (js_os_poll)
+const memoryFile = process.env.QJS_EMU_MEMORY_FILE
+let memoryReportedAt = 0
+
+/** QJS_EMU_MEMORY_FILE (see the header): the engine's memory figures, at most once a second. */
+function reportMemory() {
+  if (!memoryFile || Date.now() - memoryReportedAt < 1000) return
+  memoryReportedAt = Date.now()
+  const usage = rt.computeMemoryUsage()
+  fs.writeFileSync(memoryFile, JSON.stringify(vm.dump(usage)))
+  usage.dispose()
+}
+
 let scheduled = false
 let nodeTimer = null
 const keepAlive = setInterval(() => {}, 1 << 30)
@@ -954,6 +971,7 @@ function loop() {
     if (state === 'idle') break
     if (Date.now() > until) return wake()
   }
+  reportMemory()
   if (timers.size) {
     const next = Math.min(...timers.values()) - Math.floor(monoMs())
     nodeTimer = setTimeout(wake, Math.max(0, Math.min(next, 10_000)))
