@@ -2,7 +2,7 @@
 // under qjs-emu (always) and under a native `qjs` when one is on PATH. Also checks that qjs-emu
 // itself behaves like qjs where the product depends on it.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -69,13 +69,17 @@ describe.runIf(hasNativeQjs)('native qjs', () => {
 /** Runs a small script under qjs-emu; resolves with exit code, signal and output. */
 function emu(
   source: string,
-  opts: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}
+  opts: {
+    onStdout?: (text: string, child: ReturnType<typeof spawn>) => void
+    env?: Record<string, string>
+  } = {}
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const file = join(root, `script-${Math.random().toString(36).slice(2)}.js`)
   writeFileSync(file, source)
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [EMU, '--std', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
     })
     let stdout = ''
     let stderr = ''
@@ -159,6 +163,20 @@ describe('qjs-emu behaves like qjs', () => {
       `const t0 = os.now()\nos.setTimeout(() => print('fired', os.now() - t0 >= 290), 300)`
     )
     expect([r.code, r.stdout]).toEqual([0, 'fired true\n'])
+  })
+
+  it("writes the engine's memory figures to QJS_EMU_MEMORY_FILE (the bench's QuickJS heap)", async () => {
+    const used = async (source: string) => {
+      const file = join(root, `memory-${Math.random().toString(36).slice(2)}.json`)
+      expect((await emu(source, { env: { QJS_EMU_MEMORY_FILE: file } })).code).toBe(0)
+      return JSON.parse(readFileSync(file, 'utf8')).memory_used_size as number
+    }
+    const idle = await used('os.setTimeout(() => {}, 50)')
+    const holding = await used(
+      "globalThis.keep = Array.from({ length: 100000 }, (_, i) => 'x' + i)\nos.setTimeout(() => {}, 50)"
+    )
+    expect(idle).toBeGreaterThan(50_000)
+    expect(holding - idle).toBeGreaterThan(1_000_000)
   })
 
   it('uses the std.exit code', async () => {
