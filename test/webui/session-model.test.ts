@@ -127,6 +127,19 @@ describe('session model', () => {
     await session.login('root', 'pw')
     expect(await pending).toBeInstanceOf(SessionExpiredError)
   })
+
+  it('answers a denied optional call with the error and stays logged in (an ACL, not an expiry)', async () => {
+    const { router, session } = setup()
+    await session.login('root', 'pw')
+    router.fetch.mockImplementation(async (_url, init) => {
+      const body = JSON.parse(String(init?.body))
+      return Response.json({ id: body.id, error: { code: -32002, message: 'Access denied' } })
+    })
+    await expect(session.callOptional('file', 'list', { path: '/x' })).rejects.toBeInstanceOf(
+      SessionExpiredError
+    )
+    expect(session.loginState.value).toBe('loggedIn')
+  })
 })
 
 /** Lets the pending fetch promises settle until `condition` holds. */

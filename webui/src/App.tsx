@@ -74,7 +74,7 @@ export function App({ session, status, deps: given }: AppModels) {
   useEffect(() => {
     // rpcd lists the installed languages only for a session: once per login (i18n/index.ts).
     if (isLoggedIn)
-      void findInstalledLangs((path) => session.call<DirListing>('file', 'list', { path }))
+      void findInstalledLangs((path) => session.callOptional<DirListing>('file', 'list', { path }))
   }, [isLoggedIn, session])
   const langs = installedLangs.value
   return (

@@ -38,6 +38,10 @@ export type Session = {
   logout(): Promise<void>
   /** An authenticated ubus call. On expiry: state `expired`, wait for re-login, retry once. */
   call<T>(object: string, method: string, args?: Record<string, unknown>): Promise<T>
+  /** An authenticated call for something optional (the installed languages): an access denial
+   * rejects with SessionExpiredError but does not mark the session expired, since an ACL that
+   * does not grant it is not an expiry; a real expiry shows on the next ordinary call. */
+  callOptional<T>(object: string, method: string, args?: Record<string, unknown>): Promise<T>
   /** An authenticated `file.read`, with the same expiry handling as `call`. */
   readFile(path: string): Promise<string>
   /** The method names of a ubus object (`list` needs no session; [] when it is not there). */
@@ -149,6 +153,7 @@ export function createSession(options: SessionOptions = {}): Session {
     login,
     logout,
     call: (object, method, args) => authed(() => client.call(object, method, args)),
+    callOptional: (object, method, args) => client.call(object, method, args),
     readFile: (path) => authed(() => client.readFile(path)),
     listMethods: (object) => client.listMethods(object),
   }
