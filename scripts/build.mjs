@@ -9,6 +9,7 @@
 import { build } from 'esbuild'
 import { minify } from 'terser'
 import { BUNDLE_OPTIONS } from './bundle-options.mjs'
+import { EXECUTABLES } from './ipk.mjs'
 import { execFileSync } from 'node:child_process'
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -67,7 +68,8 @@ function buildRoot() {
   const plugin = join(out, 'usr/libexec/rpcd/lanvpn')
   mkdirSync(dirname(plugin), { recursive: true })
   writeFileSync(plugin, template.replace('@LIST_JSON@', list))
-  for (const exe of ['usr/libexec/rpcd/lanvpn', 'usr/bin/lanvpn', 'etc/init.d/lanvpn']) {
+  // The package's own list (ipk.mjs): the lab runs these files with the modes they install with.
+  for (const exe of EXECUTABLES) {
     try {
       chmodSync(join(out, exe), 0o755)
     } catch {}

@@ -127,8 +127,10 @@ make_prefix() {
   local config=$DIST_ROOT/etc/config/lanvpn
   [ -f "$config" ] || config=$REPO/openwrt-package/files/etc/config/lanvpn
   [ -f "$config" ] || die "no default config (neither dist/root nor openwrt-package has etc/config/lanvpn)"
-  mkdir -p "$PREFIX/etc/config" "$PREFIX/var/run/lanvpn"
+  mkdir -p "$PREFIX/etc/config" "$PREFIX/var/run/lanvpn" "$PREFIX/usr/libexec/lanvpn"
   cp "$config" "$PREFIX/etc/config/lanvpn"
+  # The daemon finds its OpenVPN up hook under the prefix, as it would at /usr/libexec on a router.
+  cp -p "$DIST_ROOT/usr/libexec/lanvpn/ovpn-up" "$PREFIX/usr/libexec/lanvpn/"
 }
 
 start_daemon() {

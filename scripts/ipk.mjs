@@ -88,6 +88,7 @@ export const EXECUTABLES = [
   'usr/bin/lanvpn',
   'usr/sbin/lanvpnd',
   'usr/libexec/rpcd/lanvpn',
+  'usr/libexec/lanvpn/ovpn-up',
 ]
 
 /** Control scripts shipped beside `control` and `conffiles`; all 0755. */

@@ -1,11 +1,13 @@
 // An OpenVPN location in the lab: the provider's .ovpn (inline certificates, tls-crypt, user and
-// password, plus hostile `up`/`script-security`/`redirect-gateway` lines) is imported through the
+// password, plus hostile `up`/`script-security`/`redirect-gateway` lines, and no `dhcp-option DNS`
+// line: as most providers' files, it leaves the DNS to the server's push) is imported through the
 // real rpc, connected, and then: a `vpn` device leaves from the OpenVPN server's address and its
-// DNS is answered by the server's resolver; openvpn's argv holds no secret and the secret files
-// are root-only; while the device sends TCP, UDP and ICMP at ≥ 50 packets a second, openvpn is
-// killed with -9 (the daemon starts it again) and the daemon is killed and restarted (it keeps the
-// running openvpn) — and a capture on the router's WAN sees ZERO packets of that device. A
-// disconnect leaves no openvpn process, pid file or run config behind.
+// DNS is answered by the resolver the server pushed (lanvpn's up hook); openvpn's argv holds no
+// secret and the secret files are root-only; while the device sends TCP, UDP and ICMP at ≥ 50
+// packets a second, openvpn is killed with -9 (the daemon starts it again) and the daemon is killed
+// and restarted (it keeps the running openvpn and finds the pushed DNS again) — and a capture on
+// the router's WAN sees ZERO packets of that device. A disconnect leaves no openvpn process, pid
+// file, run config or pushed DNS behind.
 //
 //   [lv…-laptop] vpn ─┐                                      ┌─ [lv…-ovpn] 203.0.113.30 udp 1194
 //                     ├ br-lan [lv…-router] wan ── [lv…-inet] ┤   ovpnsrv 10.66.0.1 (dnsmasq: ovpn)
@@ -13,6 +15,7 @@
 //                          capture: tcpdump -i wan
 //
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -23,7 +26,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolvePaths, type Paths } from '../../applet/src/core/paths'
 import {
@@ -39,6 +42,8 @@ import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const TV_MAC = '02:00:00:00:50:02'
 const SERVER = '203.0.113.30'
+/** lanvpn's openvpn up hook as the package installs it (needs `npm run build`). */
+const LAB_UP_HOOK = resolve(import.meta.dirname, '../../dist/root/usr/libexec/lanvpn/ovpn-up')
 
 describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
   let lab: Lab
@@ -61,6 +66,10 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
       () => statusFile()?.tunnel?.state === 'connected' && statusFile().tunnel.profile === id,
       90_000
     )
+  /** The laptop's DNS question to `server`, answered with the name of the resolver that got it. */
+  const whoAnswers = async (server: string) =>
+    (await lab.exec('laptop', ['busybox', 'nslookup', '-type=TXT', 'whoami.lab.test', server]))
+      .stdout
   const runFile = (name: string) => join(paths.runDir, name)
   const openvpnPid = () => Number(readFileSync(runFile('openvpn.pid'), 'utf8').trim())
   const isAlive = (pid: number) => {
@@ -90,6 +99,9 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-openvpn-'))
     paths = resolvePaths(prefix, `${lab.name}tun`)
     mkdirSync(join(prefix, 'etc/config'), { recursive: true })
+    // The daemon finds its shipped files under the prefix, as on a router under /.
+    mkdirSync(dirname(paths.ovpnUpHook), { recursive: true })
+    cpSync(LAB_UP_HOOK, paths.ovpnUpHook)
     writeFileSync(
       paths.config,
       [
@@ -107,9 +119,12 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     daemon = startDaemon()
     await waitFor('the daemon', () => statusFile()?.daemon?.state === 'running', 20_000)
     creds = lab.clientOvpn()
+    // The provider's file without its DNS line: the resolver is known from the server's push only.
+    const text = creds.text.replace(/^dhcp-option DNS .*\n/m, '')
+    expect(text).not.toContain('dhcp-option')
     const imported = call('importProfile', {
       name: 'Lab OpenVPN',
-      text: creds.text,
+      text,
       username: creds.username,
       password: creds.password,
     })
@@ -142,17 +157,13 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     expect(statusFile().tunnel).toMatchObject({ state: 'connected', profile: id })
   })
 
-  it("answers a vpn device's DNS from the OpenVPN server's resolver, whatever server it asks", async () => {
+  it("answers a vpn device's DNS from the resolver the OpenVPN server pushed, whatever server it asks", async () => {
+    // The imported location names no DNS of its own.
+    expect(readFileSync(paths.config, 'utf8')).not.toMatch(/\b(list|option) dns\b/)
     for (const server of ['192.168.50.1', '192.0.2.53']) {
-      const r = await lab.exec('laptop', [
-        'busybox',
-        'nslookup',
-        '-type=TXT',
-        'whoami.lab.test',
-        server,
-      ])
-      expect(r.stdout).toContain('ovpn')
-      expect(r.stdout).not.toContain('inet')
+      const answer = await whoAnswers(server)
+      expect(answer).toContain('ovpn')
+      expect(answer).not.toContain('inet')
     }
   })
 
@@ -210,6 +221,8 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     expect(openvpnPid()).toBe(second)
     expect(openvpnProcesses()).toEqual([second])
     expect(await echoFrom('laptop')).toBe(SERVER)
+    // The restarted daemon found the pushed resolver in the run dir (openvpn runs no hook again).
+    expect(await whoAnswers('192.0.2.53')).toContain('ovpn')
 
     for (const p of load) await p.kill()
     // Every packet on the WAN counts, except: OpenVPN's own UDP to the server, the router's ICMP
@@ -224,12 +237,12 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     expect(tvSeen()).toBeGreaterThan(tvBefore)
   })
 
-  it('stops openvpn on disconnect and leaves no process, pid file or run config behind', async () => {
+  it('stops openvpn on disconnect and leaves no process, pid file, run config or pushed DNS behind', async () => {
     const pid = openvpnPid()
     expect(call('disconnect')).toMatchObject({ ok: true, daemonNotified: true })
     await waitFor('disconnected', () => statusFile()?.tunnel?.state === 'disconnected', 20_000)
     // The status turns `disconnected` first; the tear-down (TERM, wait, remove files) follows.
-    const files = ['openvpn.pid', 'openvpn.conf', 'openvpn.status'].map(runFile)
+    const files = ['openvpn.pid', 'openvpn.conf', 'openvpn.status', 'openvpn.dns'].map(runFile)
     await waitFor(
       'openvpn to stop and its files to go',
       () => !isAlive(pid) && !files.some((f) => existsSync(f)),

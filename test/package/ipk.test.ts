@@ -282,6 +282,7 @@ describe('the .ipk', () => {
       './usr/bin/lanvpn',
       './usr/sbin/lanvpnd',
       './usr/libexec/rpcd/lanvpn',
+      './usr/libexec/lanvpn/ovpn-up',
       './usr/share/lanvpn/lanvpn.js',
       './usr/share/rpcd/acl.d/lanvpn.json',
       './usr/share/luci/menu.d/luci-app-lanvpn.json',
@@ -304,6 +305,8 @@ describe('the .ipk', () => {
           : '-rw-r--r--'
       expect(e.mode, e.name).toBe(want)
     }
+    // openvpn refuses to start with an up hook it cannot execute.
+    expect(data.find((e) => e.name === './usr/libexec/lanvpn/ovpn-up')?.mode).toBe('-rwxr-xr-x')
   })
 
   it('has a data tar byte-identical to what GNU tar makes with ipkg-build flags', () => {

@@ -1,11 +1,14 @@
 // The tunnel driver with an OpenVPN location on a FakeHost: an openvpn that cannot start, or that
 // exits before the server accepted the connection, is a failed set-up like WireGuard's — the
 // status says why in plain words and it is started again after 5 s, then 10 s, 20 s… — while one
-// that dies after it was up is started again at once.
+// that dies after it was up is started again at once. The DNS servers the VPN server pushes (as
+// lanvpn's up hook records them) reach routing in the same change that brings the tunnel up, and go
+// with openvpn's other run files.
 import { beforeEach, describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../applet/src/core/config/defaults'
 import type { Config, Profile } from '../../applet/src/core/config/types'
 import { resolvePaths } from '../../applet/src/core/paths'
+import { desiredState } from '../../applet/src/core/plan/plan'
 import { openvpnFiles } from '../../applet/src/core/tunnel/openvpn-run'
 import { createTunnelDriver, type TunnelDriver } from '../../applet/src/daemon/tunnel'
 import type { SignalName } from '../../applet/src/host/host'
@@ -14,6 +17,7 @@ import { withLogLevel } from '../../applet/src/system/log'
 
 const paths = resolvePaths('')
 const files = openvpnFiles(paths.runDir)
+const DNS_FILE = openvpnFiles(paths.runDir).dns
 const FLAGS = `/sys/class/net/${paths.tunnelIface}/flags`
 const EXITED = 'openvpn exited before the VPN server accepted the connection'
 
@@ -65,6 +69,11 @@ let host: OpenvpnHost
 let driver: TunnelDriver
 /** What the next `openvpn` does: refuse its options, exit before connecting, or connect. */
 let next: 'refuse' | 'exit' | 'connect'
+/** What the next openvpn's up hook writes when it connects (the pushed DNS, one a line), or null:
+ * it connects but has not run the hook yet (openvpn sets its device up just before). */
+let hookWrites: string | null
+/** Every routing change the driver asked for, with the tunnel as routing sees it then. */
+let changes: Array<ReturnType<TunnelDriver['context']>>
 /** Monotonic ms of every openvpn start. */
 let starts: number[]
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
@@ -90,6 +99,8 @@ beforeEach(() => {
   host.files.set('/etc/lanvpn/secrets/profile_ovpn.ovpn', secret('remote 203.0.113.30 1194\n'))
   host.files.set('/etc/lanvpn/secrets/profile_ovpn.auth', secret('user\npassword\n'))
   next = 'connect'
+  hookWrites = ''
+  changes = []
   starts = []
   host.onExec(['openvpn'], () => {
     starts.push(host.monotonicMs())
@@ -102,14 +113,18 @@ beforeEach(() => {
     host.files.set(files.pid, secret(`${host.ovpnPid}\n`))
     host.files.set(`/proc/${host.ovpnPid}/cmdline`, secret(`openvpn\0--config\0${files.config}\0`))
     host.files.set(`/proc/${host.ovpnPid}/stat`, secret(`${host.ovpnPid} (openvpn) S 1 0 0`))
-    // The server accepted us at once (its device is up), or openvpn is still talking to it.
+    // The server accepted us at once (its device is up, the up hook ran), or openvpn is still
+    // talking to it.
     if (next === 'connect') host.files.set(FLAGS, secret('0x1091\n'))
+    if (next === 'connect' && hookWrites !== null) host.files.set(DNS_FILE, secret(hookWrites))
     return {}
   })
   host.onExec(['ping'], () => (host.files.has(FLAGS) ? {} : { code: 1 }))
   host.onExec(['ip', 'route', 'get'], { stdout: '203.0.113.30 via 198.51.100.1 dev wan\n' })
   host.setWallMs(WALL0)
-  driver = createTunnelDriver(withLogLevel(host), paths, { onChange: () => {} })
+  driver = createTunnelDriver(withLogLevel(host), paths, {
+    onChange: () => changes.push(driver.context()),
+  })
 })
 
 describe('an OpenVPN location that does not come up', () => {
@@ -205,5 +220,72 @@ describe('an OpenVPN location that does not come up', () => {
     const after = starts.filter((at) => at > diedAt)
     expect(after[0] - diedAt).toBeLessThanOrEqual(5_000)
     expect(after.slice(1).map((at, i) => at - after[i])).toEqual([5_000, 10_000])
+  })
+})
+
+describe('the DNS an OpenVPN server pushes', () => {
+  /** A location whose provider file names no DNS, as most do. */
+  function noDnsConfig(): Config {
+    const c = config()
+    c.profiles = [{ ...profile('ovpn'), dns: [] }]
+    return c
+  }
+
+  it("runs openvpn with lanvpn's up hook, whose file the run dir keeps", async () => {
+    driver.setConfig(noDnsConfig())
+    await settle()
+    expect(host.readFile(files.config)).toContain(
+      `script-security 2\nup "/usr/libexec/lanvpn/ovpn-up ${DNS_FILE}"\n`
+    )
+  })
+
+  it("routes vpn devices' DNS to the pushed resolver in the change that brings the tunnel up", async () => {
+    hookWrites = '10.8.0.1\n'
+    const c = noDnsConfig()
+    driver.setConfig(c)
+    await settle()
+    expect(driver.status().state).toBe('connected')
+    const firstUp = changes.find((t) => t.up)!
+    expect(firstUp.pushedDns).toEqual(['10.8.0.1'])
+    expect(desiredState(c, firstUp, paths.tunnelIface).model.tunnelDns.v4).toEqual(['10.8.0.1'])
+    // The probe pings through the tunnel to the resolver the server pushed.
+    expect(host.transcript.some((t) => t.argv[0] === 'ping' && t.argv.includes('10.8.0.1'))).toBe(
+      true
+    )
+  })
+
+  it("keeps the file's own DNS when the server pushed none", async () => {
+    driver.setConfig(config())
+    await settle()
+    const ctx = driver.context()
+    expect(ctx).toMatchObject({ up: true, pushedDns: [] })
+    expect(desiredState(config(), ctx, paths.tunnelIface).model.tunnelDns.v4).toEqual(['10.66.0.1'])
+  })
+
+  it('does not route through the device before the up hook has run', async () => {
+    hookWrites = null
+    driver.setConfig(noDnsConfig())
+    await run(12_000)
+    expect(driver.status().state).toBe('connecting')
+    expect(changes.some((t) => t.up)).toBe(false)
+    host.files.set(DNS_FILE, secret('10.8.0.1\n'))
+    await run(5_000)
+    expect(driver.status().state).toBe('connected')
+    expect(changes.find((t) => t.up)?.pushedDns).toEqual(['10.8.0.1'])
+  })
+
+  it('removes the pushed DNS with the rest of openvpn on disconnect', async () => {
+    hookWrites = '10.8.0.1\n'
+    driver.setConfig(noDnsConfig())
+    await settle()
+    expect(host.readFile(DNS_FILE)).toBe('10.8.0.1\n')
+    const off = noDnsConfig()
+    off.globals.connect = false
+    driver.setConfig(off)
+    await run(5_000)
+    expect(driver.status().state).toBe('disconnected')
+    for (const f of [DNS_FILE, files.config, files.pid, files.status])
+      expect(host.readFile(f)).toBeNull()
+    expect(driver.context()).toMatchObject({ up: false, pushedDns: [] })
   })
 })

@@ -22,6 +22,7 @@ describe('the openvpn argv', () => {
       config: '/var/run/lanvpn/openvpn.conf',
       pid: '/var/run/lanvpn/openvpn.pid',
       status: '/var/run/lanvpn/openvpn.status',
+      dns: '/var/run/lanvpn/openvpn.dns',
     })
   })
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   parseOvpn,
+  parsePushedDns,
   renderOvpnRunConfig,
   splitOvpnLine,
   type OvpnImport,
@@ -195,18 +196,52 @@ describe('renderOvpnRunConfig', () => {
     ])
   })
 
-  it("adds lanvpn's own up hook only when asked, with script-security 2", () => {
-    const run = renderOvpnRunConfig('client\n', {
+  it("runs lanvpn's own up hook with the DNS file as its argument, and nothing a profile supplied", () => {
+    // A provider's file whose hook lines import refused: the run config's only script is lanvpn's.
+    const sanitised = ok(
+      base(
+        'script-security 3',
+        'up /tmp/evil.sh',
+        'route-up "/bin/sh -c id"',
+        'dhcp-option DNS 1.1.1.1'
+      )
+    ).sanitised
+    const run = renderOvpnRunConfig(sanitised, {
       dev: 'tun9',
-      upScript: '/usr/libexec/lanvpn/ovpn-up',
+      upHook: { script: '/usr/libexec/lanvpn/ovpn-up', dnsFile: '/var/run/lanvpn/openvpn.dns' },
     })
-    expect(run).toContain('script-security 2\nup /usr/libexec/lanvpn/ovpn-up\n')
+    const d = directives(run)
+    expect(
+      d.filter((l) => /^(up|down|route-up|ipchange|script-security|setenv)\b/.test(l))
+    ).toEqual(['script-security 2', 'up "/usr/libexec/lanvpn/ovpn-up /var/run/lanvpn/openvpn.dns"'])
     expect(renderOvpnRunConfig('client\n', { dev: 'tun9' })).not.toContain('script-security')
+  })
+
+  it('refuses an up hook path openvpn would split or that is not absolute', () => {
+    for (const [script, dnsFile] of [
+      ['/usr/libexec/lanvpn/ovpn-up', '/tmp/a b'],
+      ['ovpn-up', '/var/run/lanvpn/openvpn.dns'],
+      ['/usr/libexec/lanvpn/ovpn-up', '/tmp/x"\nup /bin/sh'],
+    ])
+      expect(() =>
+        renderOvpnRunConfig('client\n', { dev: 'tun9', upHook: { script, dnsFile } })
+      ).toThrow(/up hook path/)
   })
 
   it('refuses a device name that is not a Linux interface name', () => {
     expect(() => renderOvpnRunConfig('client\n', { dev: 'tun0\nup /bin/sh' })).toThrow(
       /device name/
     )
+  })
+})
+
+describe('the DNS servers a VPN server pushed', () => {
+  it('takes the IP literals of the up hook file, in order, without repeats', () => {
+    expect(parsePushedDns('10.8.0.1\nfd00::53\n10.8.0.1\n')).toEqual(['10.8.0.1', 'fd00::53'])
+  })
+
+  it('ignores anything in the file that is not an address, and a missing file', () => {
+    expect(parsePushedDns('$(reboot)\n10.8.0.1; id\n999.1.1.1\nexample.com\n')).toEqual([])
+    expect(parsePushedDns(null)).toEqual([])
   })
 })

@@ -4,7 +4,13 @@ import type { Config, Profile } from '../../applet/src/core/config/types'
 import { parseIpRoutes, parseIpRules, parseRulePriorities } from '../../applet/src/core/observe/ip'
 import { parseNftTables } from '../../applet/src/core/observe/nft'
 import { desiredIp, diffIp, VPN_RULE } from '../../applet/src/core/plan/ip'
-import { desiredState, diffState, nftModel, type Observed } from '../../applet/src/core/plan/plan'
+import {
+  desiredState,
+  diffState,
+  nftModel,
+  tunnelResolvers,
+  type Observed,
+} from '../../applet/src/core/plan/plan'
 import { parseAppliedHash } from '../../applet/src/core/render/nft'
 
 const PROFILE: Profile = {
@@ -78,6 +84,25 @@ describe('the nft model', () => {
     const nft = desiredState(config(), up, 'lanvpn0').nft!
     expect(nft).toContain('meta nfproto ipv4 dnat ip to 10.64.0.1')
     expect(nft).toContain('meta nfproto ipv6 drop')
+  })
+
+  it("sends vpn devices' DNS to the resolver the VPN server pushed, over the profile's own", () => {
+    const d = desiredState(config(), { ...up, pushedDns: ['10.8.0.1', 'fd00::53'] }, 'lanvpn0')
+    expect(d.nft).toContain('meta nfproto ipv4 dnat ip to 10.8.0.1')
+    expect(d.nft).toContain('meta nfproto ipv6 dnat ip6 to fd00::53')
+    expect(d.nft).not.toContain('10.64.0.1')
+    // The boot-time include keeps the profile's own: it changes only when the user changes something.
+    expect(d.fw4Include).toBe(desiredState(config(), up, 'lanvpn0').fw4Include)
+  })
+
+  it("falls back to the profile's DNS when the server pushed none, and drops DNS with neither", () => {
+    const pushedNone = desiredState(config(), { ...up, pushedDns: [] }, 'lanvpn0').nft!
+    expect(pushedNone).toContain('meta nfproto ipv4 dnat ip to 10.64.0.1')
+    const c = config()
+    c.profiles = [{ ...PROFILE, dns: [] }]
+    const neither = desiredState(c, { profile: c.profiles[0], up: true, pushedDns: [] }, 'lanvpn0')
+    expect(neither.nft).toContain('\tchain dns_vpn {\n\t\tmeta nfproto ipv4 drop')
+    expect(tunnelResolvers(c.profiles[0], ['10.8.0.1'])).toEqual(['10.8.0.1'])
   })
 
   it('drops IPv6 of vpn devices when the location has no IPv6', () => {

@@ -17,6 +17,9 @@ export type Paths = {
   pidFile: string
   /** The fw4 include carrying the fail-closed rules. */
   fw4Include: string
+  /** lanvpn's openvpn `--up` hook, shipped in the package: records the DNS servers a VPN server
+   * pushes. Under the prefix too, so a lab runs the built one (copied from dist/root). */
+  ovpnUpHook: string
   /** The tunnel interface. Only tests change it (LANVPN_TUNNEL_IFACE): wireguard-go sockets are
    * shared by every namespace of a machine, so concurrent labs need distinct names. */
   tunnelIface: string
@@ -35,6 +38,7 @@ export function resolvePaths(prefix = '', tunnelIface = TUNNEL_IFACE): Paths {
     status: `${runDir}/status.json`,
     pidFile: `${runDir}/lanvpnd.pid`,
     fw4Include: `${p}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft`,
+    ovpnUpHook: `${p}/usr/libexec/lanvpn/ovpn-up`,
     tunnelIface,
   }
 }

@@ -2,16 +2,18 @@
 // with lanvpn's run config, and tell the probe whether it still runs and its device is up.
 //
 // Addresses: openvpn sets the pushed address and MTU on lanvpn's tun device itself. Routes: none
-// (`route-noexec`); the VPN table's `default dev <tunnel>` is lanvpn's. DNS: the profile's DNS
-// (the file's `dhcp-option DNS` lines, read at import) is what the nft redirect uses; a DNS the
-// server pushes is not read: that needs an --up script, and lanvpn runs no script. A profile whose
-// file names no DNS therefore drops its devices' DNS (fail closed, never a leak to the WAN).
+// (`route-noexec`); the VPN table's `default dev <tunnel>` is lanvpn's. DNS: the servers the VPN
+// server pushes (most providers' files name none) are recorded by lanvpn's own up hook, the only
+// script openvpn runs, in a RAM file the driver reads; they win over the file's `dhcp-option DNS`
+// lines (plan.ts tunnelResolvers). With neither, the devices' DNS is dropped (fail closed).
 import type { Paths } from '../core/paths'
 import type { Profile } from '../core/config/types'
 import { renderOvpnRunConfig } from '../core/tunnel/ovpn'
+import { openvpnFiles } from '../core/tunnel/openvpn-run'
 import type { Host } from '../host/host'
 import { hasSecret, readSecret } from '../system/files'
 import {
+  hasPushedDnsFile,
   openvpnPid,
   runningOpenvpnConfig,
   startOpenvpn,
@@ -37,7 +39,15 @@ export function openvpnRunConfig(host: Host, paths: Paths, profile: Profile): st
   // files.ts names secrets `<secretsDir>/<name>`; openvpn needs the path, not the content.
   const auth = ovpnAuthSecret(profile.id)
   const authFile = hasSecret(host, paths, auth) ? `${paths.secretsDir}/${auth}` : undefined
-  return renderOvpnRunConfig(sanitised, { dev: paths.tunnelIface, authFile })
+  const upHook = { script: paths.ovpnUpHook, dnsFile: openvpnFiles(paths.runDir).dns }
+  return renderOvpnRunConfig(sanitised, { dev: paths.tunnelIface, authFile, upHook })
+}
+
+/** Whether openvpn's location is up: its device is up and the up hook has run. openvpn runs the
+ * hook just after it set the device up, and routing must not follow before the pushed DNS is
+ * known, or vpn devices' DNS would be dropped until the next change. */
+export function isOpenvpnUp(host: Host, paths: Paths): boolean {
+  return tunDeviceUp(host, paths.tunnelIface) && hasPushedDnsFile(host, paths.runDir)
 }
 
 /** Starts openvpn for `profile`, or keeps the one already running with the same run config (a
@@ -57,7 +67,7 @@ export async function bringUpOpenvpn(host: Host, paths: Paths, profile: Profile)
     return `openvpn could not be started (${e instanceof Error ? e.message : String(e)})`
   }
   for (let waited = 0; waited < DEVICE_WAIT_MS; waited += DEVICE_POLL_MS) {
-    if (tunDeviceUp(host, iface)) return ''
+    if (isOpenvpnUp(host, paths)) return ''
     if (!openvpnPid(host, paths.runDir)) return openvpnExited(host, paths)
     await sleep(host, DEVICE_POLL_MS)
   }
@@ -74,8 +84,9 @@ export async function openvpnExited(host: Host, paths: Paths): Promise<string> {
 }
 
 /** What the probe needs to know before pinging: openvpn is `gone` (died or was killed), still
- * `connecting` (runs, no device yet: the server has not accepted us), or `up`. No process. */
+ * `connecting` (runs, not up yet: the server has not accepted us), or `up` (isOpenvpnUp). No
+ * process. */
 export function checkOpenvpn(host: Host, paths: Paths): 'gone' | 'connecting' | 'up' {
   if (!openvpnPid(host, paths.runDir)) return 'gone'
-  return tunDeviceUp(host, paths.tunnelIface) ? 'up' : 'connecting'
+  return isOpenvpnUp(host, paths) ? 'up' : 'connecting'
 }

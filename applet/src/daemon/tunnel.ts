@@ -19,8 +19,8 @@ import type { TimerHandle } from '../host/host'
 import type { Status } from '../rpc/types'
 import { readSecret } from '../system/files'
 import { pskSecret, wgKeySecret } from '../system/profiles'
-import { readOpenvpnCounters, stopOpenvpn, tunDeviceUp } from '../system/openvpn'
-import { bringUpOpenvpn, checkOpenvpn, openvpnExited } from './tunnel-openvpn'
+import { readOpenvpnCounters, readPushedDns, stopOpenvpn } from '../system/openvpn'
+import { bringUpOpenvpn, checkOpenvpn, isOpenvpnUp, openvpnExited } from './tunnel-openvpn'
 import type { LevelledHost } from '../system/log'
 import { run, runChecked } from '../system/run'
 import {
@@ -35,6 +35,7 @@ import {
 } from '../system/wireguard'
 import type { WgPeerState } from '../core/observe/wg'
 import { nameLookupFailure } from '../core/tunnel/setup-reason'
+import { tunnelResolvers } from '../core/plan/plan'
 
 /** What routing and the firewall need to know of the tunnel. */
 export type TunnelContext = {
@@ -42,6 +43,8 @@ export type TunnelContext = {
   profile: Profile | null
   /** The interface exists and is configured. */
   up: boolean
+  /** The DNS servers the VPN server pushed (OpenVPN), while up; they win over the profile's. */
+  pushedDns: string[]
 }
 
 export type TunnelDriver = {
@@ -72,8 +75,10 @@ export function wantedCandidates(config: Config): string[] {
   )
 }
 
-function probeTarget(config: Config, profile: Profile): string {
-  return config.globals.healthTarget || profile.dns.find((d) => isIpv4(d)) || profile.dns[0] || ''
+/** What the probe pings: the configured target, else the tunnel's resolver (`dns`, from
+ * tunnelResolvers), an address that is always there behind the tunnel. */
+function probeTarget(config: Config, dns: string[]): string {
+  return config.globals.healthTarget || dns.find((d) => isIpv4(d)) || dns[0] || ''
 }
 
 /** Creates the driver; `onChange` is called whenever routing or the status should follow. */
@@ -97,6 +102,8 @@ export function createTunnelDriver(
   let stopped = false
 
   const tune = () => tuning(config?.globals.healthInterval ?? 5)
+  // Read while openvpn is up (a RAM file its up hook wrote), so a daemon restart finds it too.
+  const pushedDns = () => (up && ovpn !== 'none' ? readPushedDns(host, paths.runDir) : [])
   const profileById = (id: string | null) => config?.profiles.find((p) => p.id === id) ?? null
 
   const dispatch = (event: HealthEvent) => {
@@ -138,7 +145,7 @@ export function createTunnelDriver(
     // openvpn's device appears only once the server accepted us; until then routing must not
     // point at it, and the set-up is not over: the probe follows it to its end (the device comes,
     // or openvpn exits: a failed set-up like WireGuard's).
-    up = reason === '' && (profile.type === 'wireguard' || tunDeviceUp(host, iface))
+    up = reason === '' && (profile.type === 'wireguard' || isOpenvpnUp(host, paths))
     if (profile.type === 'openvpn') ovpn = reason ? 'none' : up ? 'running' : 'starting'
     onChange()
     if (ovpn === 'starting') return scheduleProbe()
@@ -263,7 +270,7 @@ export function createTunnelDriver(
       return dispatch({ kind: 'lost' })
     }
     if (isWg) peers = await observeWgPeers(host, iface)
-    const target = probeTarget(config!, profile)
+    const target = probeTarget(config!, tunnelResolvers(profile, pushedDns()))
     const nowS = host.wallMs() / 1000
     const ok = target
       ? await probeThroughTunnel(host, iface, target)
@@ -296,7 +303,7 @@ export function createTunnelDriver(
         dispatch({ kind: 'want', candidates })
     },
     context() {
-      return { profile: profileById(currentProfile(health)), up }
+      return { profile: profileById(currentProfile(health)), up, pushedDns: pushedDns() }
     },
     status() {
       const nowMono = host.monotonicMs()

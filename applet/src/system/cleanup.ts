@@ -58,7 +58,7 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
   }
 
   // openvpn (found by its pid file, checked against /proc) takes its tun device with it; its run
-  // config, pid and status files go too.
+  // config, pid, status and pushed-DNS files go too.
   try {
     if (await stopOpenvpn(host, paths.runDir)) report.removed.push('openvpn')
   } catch (e) {

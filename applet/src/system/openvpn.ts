@@ -10,6 +10,7 @@ import {
   type OpenvpnCounters,
 } from '../core/observe/openvpn'
 import { openvpnArgv, openvpnFiles } from '../core/tunnel/openvpn-run'
+import { parsePushedDns } from '../core/tunnel/ovpn'
 import type { Host } from '../host/host'
 import { runChecked } from './run'
 
@@ -50,6 +51,7 @@ export async function startOpenvpn(host: Host, runDir: string, runConfig: string
   host.mkdirp(runDir, 0o755)
   host.removeFile(files.pid)
   host.removeFile(files.status)
+  host.removeFile(files.dns)
   host.writeFileAtomic(files.config, runConfig, { mode: 0o600, durable: false })
   try {
     // The parent checks the options and returns once openvpn has forked.
@@ -70,9 +72,9 @@ export async function startOpenvpn(host: Host, runDir: string, runConfig: string
   return 0
 }
 
-/** Stops the openvpn lanvpn started (SIGTERM, SIGKILL after 3 s) and removes its run config, pid
- * and status files. The tun device goes with the process. Returns whether a process was running.
- * Safe to call when none runs: then it only removes leftover files, and starts no process. */
+/** Stops the openvpn lanvpn started (SIGTERM, SIGKILL after 3 s) and removes its run config, pid,
+ * status and pushed-DNS files. The tun device goes with the process. Returns whether a process was
+ * running. Safe to call when none runs: then it only removes leftover files, and starts none. */
 export async function stopOpenvpn(host: Host, runDir: string): Promise<boolean> {
   const files = openvpnFiles(runDir)
   const pid = openvpnPid(host, runDir)
@@ -84,7 +86,8 @@ export async function stopOpenvpn(host: Host, runDir: string): Promise<boolean> 
       for (let i = 0; i < 20 && openvpnPid(host, runDir) === pid; i++) await sleep(host, 100)
     }
   }
-  for (const f of [files.config, files.pid, files.status]) host.removeFile(f)
+  for (const f of [files.config, files.pid, files.status, files.dns, `${files.dns}.tmp`])
+    host.removeFile(f)
   return pid !== 0
 }
 
@@ -97,4 +100,16 @@ export function tunDeviceUp(host: Host, iface: string): boolean {
 /** Traffic counters from openvpn's status file, or null before the first write. */
 export function readOpenvpnCounters(host: Host, runDir: string): OpenvpnCounters | null {
   return parseOpenvpnStatus(host.readFile(openvpnFiles(runDir).status))
+}
+
+/** Whether lanvpn's up hook has run for the running openvpn: it writes its file (empty when the
+ * server pushed no DNS) just after openvpn set the device up. Reads the run dir: no process. */
+export function hasPushedDnsFile(host: Host, runDir: string): boolean {
+  return host.stat(openvpnFiles(runDir).dns) !== null
+}
+
+/** The DNS servers the VPN server pushed, as the up hook recorded them; [] when it pushed none or
+ * the hook has not run. A file read: no process. */
+export function readPushedDns(host: Host, runDir: string): string[] {
+  return parsePushedDns(host.readFile(openvpnFiles(runDir).dns))
 }

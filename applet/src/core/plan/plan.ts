@@ -18,6 +18,8 @@ export type TunnelView = {
   profile: Profile | null
   /** The interface exists and is configured. */
   up: boolean
+  /** The DNS servers the VPN server pushed to `profile` (OpenVPN), while it is up. */
+  pushedDns?: string[]
   /** The WAN's Linux device; needed only when the router's own traffic uses the tunnel. */
   wanDevice?: string
 }
@@ -58,6 +60,13 @@ function byFamily(servers: string[]): { v4: string[]; v6: string[] } {
   return { v4: servers.filter(isIpv4), v6: servers.filter(isIpv6) }
 }
 
+/** The resolvers of a tunnel: those its server pushed when it pushed any, else the ones its
+ * profile names. Pushed wins, as in openvpn's own clients: the server knows where its resolver is
+ * now, the provider's file may be older (and most files name none). */
+export function tunnelResolvers(profile: Profile | null, pushedDns: string[] = []): string[] {
+  return pushedDns.length > 0 ? pushedDns : (profile?.dns ?? [])
+}
+
 /** The nft model for a config and tunnel. With no location set up at all, vpn devices use the WAN:
  * a fresh install must not take the household offline before the user has imported a profile. */
 export function nftModel(config: Config, tunnel: TunnelView, tunnelIface: string): NftModel {
@@ -79,7 +88,7 @@ export function nftModel(config: Config, tunnel: TunnelView, tunnelIface: string
     tunnelIface,
     vpnBypassed: config.profiles.length === 0 || (g.killSwitch === 'auto' && !g.connect),
     tunnelV6: g.ipv6 && hasV6(profile),
-    tunnelDns: byFamily(profile?.dns ?? []),
+    tunnelDns: byFamily(tunnelResolvers(profile, tunnel.pushedDns)),
     smartDns: ms.enabled ? byFamily(ms.dnsServers) : { v4: [], v6: [] },
     routerViaWan: g.routerViaVpn ? (tunnel.wanDevice ?? '') : '',
     tunnelAddrs: byFamily((profile?.addresses ?? []).map((a) => a.replace(/\/\d+$/, ''))),
@@ -111,10 +120,15 @@ export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: st
       devices: counts,
     }
   }
-  // The persisted version is closed and uses the configured location (not a failover one), so it
-  // changes only when the user changes something: no flash writes while idling or failing over.
+  // The persisted version is closed and uses the configured location (not a failover one) with
+  // its own resolvers (not pushed ones), so it changes only when the user changes something: no
+  // flash writes while idling, failing over or reconnecting.
   const active = config.profiles.find((p) => p.id === config.globals.activeProfile) ?? null
-  const closed = nftModel(config, { ...tunnel, profile: active, up: false }, tunnelIface)
+  const closed = nftModel(
+    config,
+    { ...tunnel, profile: active, up: false, pushedDns: [] },
+    tunnelIface
+  )
   const nft = renderNftTable(model)
   return {
     model,

@@ -15,6 +15,8 @@ export type OpenvpnFiles = {
   pid: string
   /** `--status`: traffic counters, rewritten every few seconds; no addresses in client mode. */
   status: string
+  /** Where lanvpn's up hook writes the DNS servers the VPN server pushed (RAM, like the rest). */
+  dns: string
 }
 
 /** How often openvpn rewrites its status file, in seconds. Counters in the UI lag at most this. */
@@ -26,6 +28,7 @@ export function openvpnFiles(runDir: string): OpenvpnFiles {
     config: `${runDir}/openvpn.conf`,
     pid: `${runDir}/openvpn.pid`,
     status: `${runDir}/openvpn.status`,
+    dns: `${runDir}/openvpn.dns`,
   }
 }
 
