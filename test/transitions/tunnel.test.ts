@@ -108,6 +108,10 @@ beforeEach(() => {
       ? { stdout: '203.0.113.10 via 198.51.100.1 dev wan src 198.51.100.2 mark 0x2000000\n' }
       : { code: 2, stderr: 'RTNETLINK answers: Network is unreachable\n' }
   )
+  host.onExec(['ip', '-4', 'route', 'show', 'default'], () => ({
+    stdout: wanUp ? 'default via 198.51.100.1 dev wan\n' : '',
+  }))
+  host.onExec(['ip', '-6', 'route', 'show', 'default'], {})
   host.onExec(['wg', 'set'], {})
   host.onExec(['wg', 'show'], {
     stdout:
@@ -271,6 +275,23 @@ describe('the tunnel driver', () => {
     expect(argvs()).toContain('wg setconf lanvpn0 /var/run/lanvpn/wg-lanvpn0.conf')
     expect(argvs()).not.toContain('ip link del dev lanvpn0')
     expect(driver.context().up).toBe(true)
+    expect(driver.status()).toMatchObject({ state: 'connected', profile: 'home' })
+  })
+
+  it('says the WAN is down, not DNS, when a set-up finds no name server because the router has no way out', async () => {
+    dnsAnswers = false
+    wanUp = false
+    const c = config()
+    c.globals.fallback = []
+    driver.setConfig(c)
+    await settle()
+    expect(driver.status()).toMatchObject({
+      state: 'failed',
+      reason: "the router's internet connection (WAN) is down",
+    })
+    wanUp = true
+    dnsAnswers = true
+    await seconds(5)
     expect(driver.status()).toMatchObject({ state: 'connected', profile: 'home' })
   })
 

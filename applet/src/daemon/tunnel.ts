@@ -9,6 +9,7 @@ import { renderWgConfig, type WgPeerSetup } from '../core/render/wg'
 import {
   currentProfile,
   initialHealth,
+  OFFLINE_REASON,
   stepHealth,
   tuning,
   type HealthAction,
@@ -23,6 +24,7 @@ import { readOpenvpnCounters, readPushedDns, stopOpenvpn } from '../system/openv
 import { bringUpOpenvpn, checkOpenvpn, isOpenvpnUp, openvpnExited } from './tunnel-openvpn'
 import type { LevelledHost } from '../system/log'
 import { run, runChecked } from '../system/run'
+import { hasNoDefaultRoute } from '../system/wan'
 import {
   createWgInterface,
   deleteWgInterface,
@@ -193,6 +195,8 @@ export function createTunnelDriver(
       // DNS worked, goes on carrying it; the next re-resolve tries the name again.
       if (existed && lookup && (await carries(profile))) return ''
       await deleteWgInterface(host, iface)
+      // No name can be looked up while the WAN is down: say what the household can act on.
+      if (lookup && (await hasNoDefaultRoute(host))) return OFFLINE_REASON
       return lookup || `setting up the tunnel failed (${message})`
     }
   }

@@ -17,3 +17,13 @@ export async function observeWan(host: Host, iface: string): Promise<WanObservat
   if (ip.code !== 0) return null
   return parseIpAddrJson(ip.stdout)
 }
+
+/** Whether the router has no default route in either family: its WAN is down, so nothing out
+ * there (a VPN server, a DNS server) can answer. Two processes; a failing `ip` reads as "has one". */
+export async function hasNoDefaultRoute(host: Host): Promise<boolean> {
+  for (const family of ['-4', '-6']) {
+    const r = await run(host, ['ip', family, 'route', 'show', 'default'])
+    if (r.code !== 0 || r.stdout.trim() !== '') return false
+  }
+  return true
+}
