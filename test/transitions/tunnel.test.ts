@@ -54,6 +54,13 @@ let dnsAnswers: boolean
 let setconfFile: { path: string; content: string; mode: number } | null
 let changes: number
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+/** Connects to `home` with no fallback location, and lets the first set-up finish. */
+async function connectHomeOnly(): Promise<void> {
+  const c = config()
+  c.globals.fallback = []
+  driver.setConfig(c)
+  await settle()
+}
 /** Lets `n` seconds pass one at a time, the driver's work settling after each. */
 async function seconds(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -228,10 +235,7 @@ describe('the tunnel driver', () => {
   it('says in plain words why a location cannot connect', async () => {
     host.files.delete('/etc/lanvpn/secrets/profile_home')
     host.files.delete('/etc/lanvpn/secrets/profile_backup')
-    const c = config()
-    c.globals.fallback = []
-    driver.setConfig(c)
-    await settle()
+    await connectHomeOnly()
     expect(driver.status()).toMatchObject({
       state: 'failed',
       reason: 'the private key of this location is missing: import it again',
@@ -240,10 +244,7 @@ describe('the tunnel driver', () => {
 
   it('says in plain words that the server name could not be looked up, and tries again after 5 s', async () => {
     dnsAnswers = false
-    const c = config()
-    c.globals.fallback = []
-    driver.setConfig(c)
-    await settle()
+    await connectHomeOnly()
     expect(driver.status()).toMatchObject({
       state: 'failed',
       reason: "the VPN server's name could not be looked up: DNS is not answering",
@@ -281,10 +282,7 @@ describe('the tunnel driver', () => {
   it('says the WAN is down, not DNS, when a set-up finds no name server because the router has no way out', async () => {
     dnsAnswers = false
     wanUp = false
-    const c = config()
-    c.globals.fallback = []
-    driver.setConfig(c)
-    await settle()
+    await connectHomeOnly()
     expect(driver.status()).toMatchObject({
       state: 'failed',
       reason: "the router's internet connection (WAN) is down",
