@@ -1,15 +1,13 @@
 // The tunnel driver: runs the health state machine (core/tunnel/health.ts) with Host timers, brings
-// the WireGuard interface up and down, probes through it, and tells the daemon when routing must
-// follow. Actions run one at a time, in order.
+// locations up and down (tunnel-wireguard.ts, tunnel-openvpn.ts), probes through the tunnel, and
+// tells the daemon when routing must follow. Actions run one at a time, in order.
 import type { Config, Profile } from '../core/config/types'
 import { isIpv4, isIpv6 } from '../core/config/formats'
 import { MARK_TUNNEL } from '../core/ids'
 import type { Paths } from '../core/paths'
-import { renderWgConfig, type WgPeerSetup } from '../core/render/wg'
 import {
   currentProfile,
   initialHealth,
-  OFFLINE_REASON,
   stepHealth,
   tuning,
   type HealthAction,
@@ -18,25 +16,19 @@ import {
 } from '../core/tunnel/health'
 import type { TimerHandle } from '../host/host'
 import type { Status } from '../rpc/types'
-import { readSecret } from '../system/files'
-import { pskSecret, wgKeySecret } from '../system/profiles'
 import { readOpenvpnCounters, readPushedDns, stopOpenvpn } from '../system/openvpn'
 import { bringUpOpenvpn, checkOpenvpn, isOpenvpnUp, openvpnExited } from './tunnel-openvpn'
 import type { LevelledHost } from '../system/log'
-import { run, runChecked } from '../system/run'
-import { hasNoDefaultRoute } from '../system/wan'
+import { run } from '../system/run'
 import {
-  createWgInterface,
   deleteWgInterface,
   observeWgPeers,
   probeThroughTunnel,
-  setWgConfig,
-  setWgEndpoint,
   wgInterfaceExists,
   type WgKind,
 } from '../system/wireguard'
+import { bringUpWireguard, reresolveWireguard } from './tunnel-wireguard'
 import type { WgPeerState } from '../core/observe/wg'
-import { nameLookupFailure } from '../core/tunnel/setup-reason'
 import { tunnelResolvers } from '../core/plan/plan'
 
 /** What routing and the firewall need to know of the tunnel. */
@@ -142,7 +134,7 @@ export function createTunnelDriver(
     const profile = profileById(action.profile)
     if (!profile)
       return dispatch({ kind: 'up-result', ok: false, reason: 'this location was deleted' })
-    if (action.kind === 'reresolve') return reresolve(profile)
+    if (action.kind === 'reresolve') return reresolveWireguard(host, iface, profile)
     const reason = await bringUp(profile)
     // openvpn's device appears only once the server accepted us; until then routing must not
     // point at it, and the set-up is not over: the probe follows it to its end (the device comes,
@@ -168,55 +160,10 @@ export function createTunnelDriver(
     }
     ovpn = 'none'
     await stopOpenvpn(host, paths.runDir)
-    const key = readSecret(host, paths, wgKeySecret(profile.id))
-    if (!key) return 'the private key of this location is missing: import it again'
-    const setups: WgPeerSetup[] = profile.peers.map((p, i) => ({
-      ...p,
-      presharedKey: p.hasPresharedKey
-        ? (readSecret(host, paths, pskSecret(profile.id, i)) ?? '').trim() || null
-        : null,
-    }))
-    let existed = false
-    try {
-      // Keep an existing interface (a daemon restart must not cut a working tunnel); else create.
-      existed = await wgInterfaceExists(host, iface)
-      if (!existed) kind = await createWgInterface(host, iface)
-      await setWgConfig(host, paths.runDir, iface, renderWgConfig(key.trim(), setups))
-      const lines = [`address flush dev ${iface}`]
-      for (const a of profile.addresses) lines.push(`address add ${a} dev ${iface}`)
-      lines.push(`link set dev ${iface} mtu ${profile.mtu || 1420} up`)
-      await runChecked(host, ['ip', '-batch', '-'], { stdin: lines.join('\n') + '\n' })
-      return ''
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e)
-      const lookup = nameLookupFailure(message)
-      // A restart while DNS fails: wg changed nothing (it resolves before it applies), and an
-      // interface that already carries this location's peers, with the addresses looked up when
-      // DNS worked, goes on carrying it; the next re-resolve tries the name again.
-      if (existed && lookup && (await carries(profile))) return ''
-      await deleteWgInterface(host, iface)
-      // No name can be looked up while the WAN is down: say what the household can act on.
-      if (lookup && (await hasNoDefaultRoute(host))) return OFFLINE_REASON
-      return lookup || `setting up the tunnel failed (${message})`
-    }
-  }
-
-  /** Whether the interface has every peer of `profile`, each with an endpoint. */
-  async function carries(profile: Profile): Promise<boolean> {
-    const present = await observeWgPeers(host, iface).catch(() => [])
-    return profile.peers.every((p) =>
-      present.some((q) => q.publicKey === p.publicKey && q.endpoint !== '')
-    )
-  }
-
-  async function reresolve(profile: Profile): Promise<void> {
-    // wg resolves host names once, at setconf; ask again so a moved endpoint is found.
-    for (const p of profile.peers) {
-      if (/^[0-9.]+$/.test(p.endpointHost) || p.endpointHost.includes(':')) continue
-      await setWgEndpoint(host, iface, p.publicKey, `${p.endpointHost}:${p.endpointPort}`).catch(
-        () => host.log('warning', 'tunnel: the VPN server name could not be resolved')
-      )
-    }
+    const result = await bringUpWireguard(host, paths, iface, profile)
+    if (result.kind) kind = result.kind
+    else if (result.reason) kind = null
+    return result.reason
   }
 
   /** Whether the router has no route at all to the VPN server for the tunnel's own packets (its
