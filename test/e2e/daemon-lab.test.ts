@@ -5,10 +5,11 @@
 //   [lv…-laptop] ── br-lan ──[lv…-router: lanvpn daemon, nft table inet lanvpn]── wan ──[lv…-inet]
 //
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { labDeviceSection, writeLabConfig } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const ROOT = join(__dirname, '../..')
@@ -27,17 +28,13 @@ try {
 } catch {}
 
 const LAPTOP_MAC = '02:00:00:00:50:01'
-const CONFIG = `
-config globals 'globals'
-	option enabled '1'
-	option kill_switch 'always'
-
-config device 'd_020000005001'
-	option mac '${LAPTOP_MAC}'
-	option mode 'vpn'
-	option label 'Laptop'
-	option kind 'laptop'
-`
+/** The lab config: the laptop on the VPN under the given kill_switch value. */
+const writeConfig = (prefix: string, killSwitch: string) =>
+  writeLabConfig(
+    prefix,
+    { enabled: '1', kill_switch: killSwitch },
+    labDeviceSection(LAPTOP_MAC, 'vpn', { label: 'Laptop', kind: 'laptop' })
+  )
 
 describe.runIf(labOrFail())('the daemon in the lab router', () => {
   let lab: Lab
@@ -79,8 +76,7 @@ describe.runIf(labOrFail())('the daemon in the lab router', () => {
 
     beforeAll(async () => {
       prefix = mkdtempSync(join(tmpdir(), 'lanvpn-e2e-'))
-      mkdirSync(join(prefix, 'etc/config'), { recursive: true })
-      writeFileSync(join(prefix, 'etc/config/lanvpn'), CONFIG)
+      writeConfig(prefix, 'always')
       daemon = lab.spawn('router', [...env(), ...argv, BUNDLE, 'daemon'])
     })
     afterAll(async () => {
@@ -137,7 +133,7 @@ describe.runIf(labOrFail())('the daemon in the lab router', () => {
     })
 
     it('reports config problems in the status without stopping', async () => {
-      writeFileSync(join(prefix, 'etc/config/lanvpn'), CONFIG.replace("'always'", "'sometimes'"))
+      writeConfig(prefix, 'sometimes')
       const pid = readFileSync(join(prefix, 'var/run/lanvpn/lanvpnd.pid'), 'utf8').trim()
       await lab.exec('router', ['kill', '-HUP', pid])
       const s = await waitFor(

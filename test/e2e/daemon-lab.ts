@@ -4,7 +4,10 @@
 // and lanvpn's cleanup after it all. Not a spec itself (no .test.ts): the specs import it.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { deviceSectionName } from '../../applet/src/core/config/formats'
+import { resolvePaths } from '../../applet/src/core/paths'
+import { renderUci } from '../../applet/src/core/uci/render'
 import { waitFor, type Lab, type LabProcess } from './lab'
 
 /** The bundle as it lands on a router (needs `npm run build`). */
@@ -63,6 +66,40 @@ export function writeLabProfile(
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   writeFileSync(join(dir, `profile_${id}`), key, { mode: 0o600 })
   return section
+}
+
+/** A section's options: a string is an `option`, a string[] a `list`, in the object's order. */
+export type LabOptions = Record<string, string | string[]>
+
+/** The UCI text of section `config <type> '<name>'`, rendered as lanvpn writes UCI (tab-indented,
+ * single-quoted values), ending in one newline: a section for writeLabConfig. */
+export function labSection(type: string, name: string, options: LabOptions): string {
+  const doc = {
+    sections: [
+      { type, name, options: Object.entries(options).map(([k, value]) => ({ name: k, value })) },
+    ],
+  }
+  // renderUci puts a blank line before every section and one at the end: writeLabConfig lays
+  // out the sections itself.
+  return renderUci(doc).slice(1, -1)
+}
+
+/** The section of a configured device, named as lanvpn names it (d_ + the MAC's hex digits);
+ * `more` options (a label, a kind) come after the mode. */
+export function labDeviceSection(mac: string, mode: string, more: LabOptions = {}): string {
+  return labSection('device', deviceSectionName(mac), { mac, mode, ...more })
+}
+
+/** Writes lanvpn's config under `prefix` (creating etc/config): the `globals` section from
+ * `globals`, then `sections` (labSection, labDeviceSection, writeLabProfile), each after a blank
+ * line, as `uci commit` lays them out. Replaces whatever was there. */
+export function writeLabConfig(prefix: string, globals: LabOptions, ...sections: string[]): void {
+  const file = resolvePaths(prefix).config
+  mkdirSync(dirname(file), { recursive: true })
+  const text = [labSection('globals', 'globals', globals), ...sections]
+    .map((s) => `\n${s.replace(/\n*$/, '\n')}`)
+    .join('')
+  writeFileSync(file, text)
 }
 
 /** How the daemon meets the lab. */

@@ -21,11 +21,14 @@ import {
   cleanupLabDaemon,
   LAB_BUNDLE,
   LAB_PLUGIN,
+  labDeviceSection,
   labPlugin,
   labPluginEnv,
+  labSection,
   labStatus,
   leakCapture,
   startLabDaemon,
+  writeLabConfig,
   writeLabProfile,
   type LeakCapture,
 } from './daemon-lab'
@@ -44,8 +47,7 @@ exec /usr/sbin/nft "$@"
 function manyDevices(): string {
   return Array.from({ length: 500 }, (_, i) => {
     const mac = `02:00:00:01:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`
-    const mode = i % 2 ? 'direct' : 'vpn'
-    return `config device 'd_${mac.replace(/:/g, '')}'\n\toption mac '${mac}'\n\toption mode '${mode}'\n`
+    return labDeviceSection(mac, i % 2 ? 'direct' : 'vpn')
   }).join('\n')
 }
 
@@ -123,29 +125,19 @@ describe.runIf(labOrFail())('the daemon through faults in the lab', () => {
         }
       }
     }
-    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
-    const home = writeLabProfile(prefix, 'home', lab.clientConf('vpn'))
+    const home = writeLabProfile(prefix, 'home', lab.clientConf('vpn'), { keepalive: 5 })
     writeFileSync(join(prefix, 'etc/lanvpn/secrets/ms_token'), 'faults-token', { mode: 0o600 })
-    writeFileSync(
-      configPath(),
-      `
-config globals 'globals'
-\toption connect '1'
-\toption active_profile 'home'
-\toption health_interval '2'
-
-${home}\toption persistent_keepalive '5'
-
-config device 'd_020000005002'
-\toption mac '${TV_MAC}'
-\toption mode 'blocked'
-
-config mediastreamer 'mediastreamer'
-\toption enabled '1'
-\toption url 'https://192.0.2.2/activate?ip={ip}&token={token}'
-\toption success_match 'OK'
-\tlist dns_server '192.0.2.54'
-`
+    writeLabConfig(
+      prefix,
+      { connect: '1', active_profile: 'home', health_interval: '2' },
+      home,
+      labDeviceSection(TV_MAC, 'blocked'),
+      labSection('mediastreamer', 'mediastreamer', {
+        enabled: '1',
+        url: 'https://192.0.2.2/activate?ip={ip}&token={token}',
+        success_match: 'OK',
+        dns_server: ['192.0.2.54'],
+      })
     )
     wan = await leakCapture(lab)
     daemon = startDaemon()

@@ -11,7 +11,7 @@
 //                       resolv.conf → 192.0.2.55     refused with ICMP to fail it)
 //                       capture: tcpdump -i wan
 //
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,10 +19,12 @@ import { parseAppliedHash } from '../../applet/src/core/render/nft'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDeviceSection,
   labStatus,
   leakCapture,
   startLabDaemon,
   startLeakLoad,
+  writeLabConfig,
   writeLabProfile,
   type LeakCapture,
 } from './daemon-lab'
@@ -110,28 +112,16 @@ describe.runIf(labOrFail())('the daemon through WAN and DNS faults in the lab', 
     await waitFor('the VPN server name in DNS', async () =>
       (await lab.exec('router', ['getent', 'ahostsv4', 'vpn.lab.test'])).stdout.includes(SERVER)
     )
-    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
     const section = writeLabProfile(prefix, 'home', lab.clientConf('vpn')).replace(
       `option endpoint_host '${SERVER}'`,
       "option endpoint_host 'vpn.lab.test'"
     )
     expect(section).toContain("option endpoint_host 'vpn.lab.test'")
-    writeFileSync(
-      join(prefix, 'etc/config/lanvpn'),
-      [
-        '',
-        "config globals 'globals'",
-        "\toption enabled '1'",
-        "\toption connect '1'",
-        "\toption active_profile 'home'",
-        "\toption health_interval '2'",
-        '',
-        section,
-        "config device 'd_020000005001'",
-        `\toption mac '${lab.deviceMac('laptop')}'`,
-        "\toption mode 'vpn'",
-        '',
-      ].join('\n')
+    writeLabConfig(
+      prefix,
+      { enabled: '1', connect: '1', active_profile: 'home', health_interval: '2' },
+      section,
+      labDeviceSection(lab.deviceMac('laptop'), 'vpn')
     )
     daemon = startLabDaemon(lab, prefix, { iface })
     await connectedAgain()

@@ -13,15 +13,17 @@
  *        |
  *   <lab>-vpn     203.0.113.10, <lab>srv 10.64.0.1 (NAT out)
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labSection,
   labStatus,
   startLabDaemon,
+  writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
@@ -55,28 +57,26 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
     lab = await Lab.up()
     work = mkdtempSync(join(tmpdir(), 'lanvpn-ms-lab-'))
     if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
-    mkdirSync(`${work}/etc/config`, { recursive: true })
     const home = writeLabProfile(work, 'home', lab.clientConf('vpn'))
     writeFileSync(`${work}/etc/lanvpn/secrets/ms_token`, TOKEN, { mode: 0o600 })
-    writeFileSync(
-      `${work}/etc/config/lanvpn`,
-      `
-config globals 'globals'
-\toption wan_interface 'wan'
-\toption connect '1'
-\toption active_profile 'home'
-\toption router_via_vpn '1'
-\toption health_interval '2'
-
-${home}
-config mediastreamer 'mediastreamer'
-\toption enabled '1'
-\toption method 'http'
-\toption url 'https://192.0.2.2/activate?ip={ip}&token={token}'
-\toption success_match 'OK'
-\tlist dns_server '192.0.2.54'
-\tlist ip_echo_url 'https://192.0.2.2/ip'
-`
+    writeLabConfig(
+      work,
+      {
+        wan_interface: 'wan',
+        connect: '1',
+        active_profile: 'home',
+        router_via_vpn: '1',
+        health_interval: '2',
+      },
+      home,
+      labSection('mediastreamer', 'mediastreamer', {
+        enabled: '1',
+        method: 'http',
+        url: 'https://192.0.2.2/activate?ip={ip}&token={token}',
+        success_match: 'OK',
+        dns_server: ['192.0.2.54'],
+        ip_echo_url: ['https://192.0.2.2/ip'],
+      })
     )
   })
 

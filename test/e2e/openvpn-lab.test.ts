@@ -23,7 +23,6 @@ import {
   readFileSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -32,11 +31,13 @@ import { resolvePaths, type Paths } from '../../applet/src/core/paths'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDeviceSection,
   labPlugin,
   labStatus,
   leakCapture,
   startLabDaemon,
   startLeakLoad,
+  writeLabConfig,
 } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
@@ -98,23 +99,13 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     lab = await Lab.up({ devices: ['laptop', 'tv'] })
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-openvpn-'))
     paths = resolvePaths(prefix, `${lab.name}tun`)
-    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
     // The daemon finds its shipped files under the prefix, as on a router under /.
     mkdirSync(dirname(paths.ovpnUpHook), { recursive: true })
     cpSync(LAB_UP_HOOK, paths.ovpnUpHook)
-    writeFileSync(
-      paths.config,
-      [
-        '',
-        "config globals 'globals'",
-        "\toption enabled '1'",
-        "\toption health_interval '2'",
-        '',
-        `config device 'd_020000005002'`,
-        `\toption mac '${TV_MAC}'`,
-        "\toption mode 'direct'",
-        '',
-      ].join('\n')
+    writeLabConfig(
+      prefix,
+      { enabled: '1', health_interval: '2' },
+      labDeviceSection(TV_MAC, 'direct')
     )
     daemon = startDaemon()
     await waitFor('the daemon', () => statusFile()?.daemon?.state === 'running', 20_000)

@@ -12,7 +12,7 @@
 //                                                                smart DNS 192.0.2.54
 //
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { statSync, writeFileSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,6 +23,7 @@ import {
   labStatus,
   leakCapture,
   startLabDaemon,
+  writeLabConfig,
   type LeakCapture,
 } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
@@ -117,7 +118,6 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
     if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
     lab = await Lab.up({ devices: HOSTNAMES })
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-privacy-'))
-    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
     mkdirSync(join(prefix, 'etc/lanvpn/secrets'), { recursive: true, mode: 0o700 })
     for (const server of ['vpn', 'vpn2'] as const) {
       const conf = lab.clientConf(server)
@@ -129,10 +129,7 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
       if (pub) publicKeys.push(pub)
     }
     // Nothing configured yet but the basics: everything else comes through the rpc plugin.
-    writeFileSync(
-      join(prefix, 'etc/config/lanvpn'),
-      "\nconfig globals 'globals'\n\toption health_interval '2'\n"
-    )
+    writeLabConfig(prefix, { health_interval: '2' })
     wan = await leakCapture(lab)
     daemon = startLabDaemon(lab, prefix, { iface: `${lab.name}tun`, labServices: true })
     await waitFor('the daemon running', () => statusFile()?.daemon?.state === 'running', 20_000)

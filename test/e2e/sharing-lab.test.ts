@@ -7,23 +7,23 @@
 //   [lv…-console] direct → vpn (live) ────────────────┤   lanvpn daemon          echo 192.0.2.1
 //   [lv…-guest]   blocked ────────────────────────────┘   capture on wan         smart DNS 192.0.2.54
 //
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDeviceSection,
   labPlugin,
+  labSection,
   labStatus,
   leakCapture,
   startLabDaemon,
+  writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
-
-const deviceSection = (mac: string, mode: string) =>
-  `config device 'd_${mac.replace(/:/g, '')}'\n\toption mac '${mac}'\n\toption mode '${mode}'\n`
 
 describe.runIf(labOrFail())('sharing: every device in its mode, changed live', () => {
   let lab: Lab
@@ -41,27 +41,18 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
     lab = await Lab.up({ devices: ['laptop', 'tv', 'console', 'guest'] })
     iface = `${lab.name}tun`
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-sharing-'))
-    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
-    const home = writeLabProfile(prefix, 'home', lab.clientConf('vpn'))
-    writeFileSync(
-      join(prefix, 'etc/config/lanvpn'),
-      [
-        '',
-        "config globals 'globals'",
-        "\toption connect '1'",
-        "\toption active_profile 'home'",
-        "\toption health_interval '2'",
-        '',
-        home,
-        deviceSection(lab.deviceMac('tv'), 'mediastreamer'),
-        deviceSection(lab.deviceMac('console'), 'direct'),
-        deviceSection(lab.deviceMac('guest'), 'blocked'),
-        "config mediastreamer 'mediastreamer'",
-        "\toption enabled '1'",
-        "\toption url 'https://192.0.2.2/activate?ip={ip}&token={token}'",
-        "\tlist dns_server '192.0.2.54'",
-        '',
-      ].join('\n')
+    writeLabConfig(
+      prefix,
+      { connect: '1', active_profile: 'home', health_interval: '2' },
+      writeLabProfile(prefix, 'home', lab.clientConf('vpn')),
+      labDeviceSection(lab.deviceMac('tv'), 'mediastreamer'),
+      labDeviceSection(lab.deviceMac('console'), 'direct'),
+      labDeviceSection(lab.deviceMac('guest'), 'blocked'),
+      labSection('mediastreamer', 'mediastreamer', {
+        enabled: '1',
+        url: 'https://192.0.2.2/activate?ip={ip}&token={token}',
+        dns_server: ['192.0.2.54'],
+      })
     )
     daemon = startLabDaemon(lab, prefix, { iface, labServices: true })
     await waitFor('the tunnel', () => status()?.tunnel.state === 'connected', 60_000)
@@ -175,7 +166,7 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
     writeFileSync(
       cfg,
       readFileSync(cfg, 'utf8') +
-        macs.map((m, i) => deviceSection(m, i % 2 ? 'direct' : 'vpn')).join('')
+        macs.map((m, i) => labDeviceSection(m, i % 2 ? 'direct' : 'vpn')).join('')
     )
     await lab.exec('router', ['kill', '-HUP', String(status().daemon.pid)])
     await waitFor('500 devices', () => status().devices.vpn >= 250, 20_000)

@@ -11,18 +11,20 @@
 //   [lv…-tv] direct ──┘   lanvpn daemon, <lab>tun (wg)      └─ [lv…-vpn2] 203.0.113.20 wg 10.65.0.1
 //                          capture: tcpdump -i wan            echo 192.0.2.1, dns 192.0.2.53
 //
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDeviceSection,
   labPlugin,
   labStatus,
   leakCapture,
   startLabDaemon,
   startLeakLoad,
+  writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
@@ -58,25 +60,18 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     lab = await Lab.up({ devices: ['laptop', 'tv'] })
     iface = `${lab.name}tun`
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-tunnel-'))
-    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
-    writeFileSync(
-      join(prefix, 'etc/config/lanvpn'),
-      [
-        '',
-        "config globals 'globals'",
-        "\toption enabled '1'",
-        "\toption connect '1'",
-        "\toption active_profile 'home'",
-        "\tlist fallback 'backup'",
-        "\toption health_interval '2'",
-        '',
-        writeLabProfile(prefix, 'home', lab.clientConf('vpn'), { keepalive: 5 }),
-        writeLabProfile(prefix, 'backup', lab.clientConf('vpn2'), { keepalive: 5 }),
-        `config device 'd_020000005002'`,
-        `\toption mac '${TV_MAC}'`,
-        "\toption mode 'direct'",
-        '',
-      ].join('\n')
+    writeLabConfig(
+      prefix,
+      {
+        enabled: '1',
+        connect: '1',
+        active_profile: 'home',
+        fallback: ['backup'],
+        health_interval: '2',
+      },
+      writeLabProfile(prefix, 'home', lab.clientConf('vpn'), { keepalive: 5 }),
+      writeLabProfile(prefix, 'backup', lab.clientConf('vpn2'), { keepalive: 5 }),
+      labDeviceSection(TV_MAC, 'direct')
     )
     daemon = startDaemon()
     await connectedTo('home')

@@ -18,15 +18,7 @@
 //                       + 200 neighbour MACs     lanvpn daemon, <lab>tun (wg)
 //                         (100 in, 100 out /s)
 //
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -36,6 +28,7 @@ import {
   LAB_BUNDLE,
   labStatus,
   startLabDaemon,
+  writeLabConfig,
   writeLabProfile,
 } from '../e2e/daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from '../e2e/lab'
@@ -123,17 +116,10 @@ describe.runIf(labOrFail())('the daemon under UI polling and device churn', () =
     if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
     lab = await Lab.up({ devices: ['laptop'] })
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-load-'))
-    mkdirSync(join(prefix, 'etc/config'), { recursive: true })
-    const home = writeLabProfile(prefix, 'home', lab.clientConf('vpn'))
-    writeFileSync(
-      join(prefix, 'etc/config/lanvpn'),
-      `
-config globals 'globals'
-\toption connect '1'
-\toption active_profile 'home'
-\toption health_interval '2'
-
-${home}`
+    writeLabConfig(
+      prefix,
+      { connect: '1', active_profile: 'home', health_interval: '2' },
+      writeLabProfile(prefix, 'home', lab.clientConf('vpn'))
     )
     writeFileSync(join(prefix, 'load.leases'), '')
     daemon = startLabDaemon(lab, prefix, {
