@@ -87,23 +87,28 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     return fd
   }
 
+  /** Writes `content` to the open `fd` of `path` and closes it; throws when any step failed. */
+  function writeAndClose(fd: number, path: string, content: string): void {
+    const f = std.fdopen(fd, 'w')
+    if (!f) {
+      os.close(fd)
+      throw fail('opening', path, E.EIO)
+    }
+    f.puts(content)
+    const flushed = f.flush()
+    const hadError = f.error()
+    // fclose also closes the fd; a failure here (ENOSPC on NFS-like fs) is still a failure.
+    const closed = f.close()
+    if (flushed !== 0 || hadError || closed !== 0) throw fail('writing', path, E.EIO)
+  }
+
   function writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
     const tmp = `${path}.tmp-${pid()}`
     let created = false
     try {
       const fd = openExclusive(tmp, opts.mode ?? 0o644)
       created = true
-      const f = std.fdopen(fd, 'w')
-      if (!f) {
-        os.close(fd)
-        throw fail('opening', tmp, E.EIO)
-      }
-      f.puts(content)
-      const flushed = f.flush()
-      const hadError = f.error()
-      // fclose also closes the fd; a failure here (ENOSPC on NFS-like fs) is still a failure.
-      const closed = f.close()
-      if (flushed !== 0 || hadError || closed !== 0) throw fail('writing', tmp, E.EIO)
+      writeAndClose(fd, tmp, content)
       if (opts.durable !== false) {
         const code = os.exec(['sync', tmp], { block: true, usePath: true })
         if (code !== 0) throw new Error(`syncing ${tmp}: sync exited ${code}`)
@@ -120,15 +125,7 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     const fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     if (fd === -E.EEXIST) return false
     if (fd < 0) throw fail('creating', path, fd)
-    const f = std.fdopen(fd, 'w')
-    if (!f) {
-      os.close(fd)
-      throw fail('opening', path, E.EIO)
-    }
-    f.puts(content)
-    const flushed = f.flush()
-    const closed = f.close()
-    if (flushed !== 0 || closed !== 0) throw fail('writing', path, E.EIO)
+    writeAndClose(fd, path, content)
     return true
   }
 
