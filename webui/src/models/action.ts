@@ -21,6 +21,13 @@ export type Actions = {
   read<T>(fn: () => Promise<T>): Promise<T | undefined>
   /** Like run, for a change method: the answer goes to the tracker ("applying…"). */
   change(name: string, fn: () => Promise<Change>): Promise<Change | undefined>
+  /** Like change, then `reload()` once it went through (the page's list follows the change);
+   * true when it went through. */
+  changeAndReload(
+    name: string,
+    fn: () => Promise<Change>,
+    reload: () => Promise<unknown>
+  ): Promise<boolean>
 }
 
 /** Creates a runner that reports changes to `tracker`. */
@@ -54,16 +61,22 @@ export function createActions(tracker: ApplyTracker): Actions {
       return undefined
     }
   }
+  async function change(name: string, fn: () => Promise<Change>): Promise<Change | undefined> {
+    const done = await run(name, fn)
+    if (done) tracker.track(done)
+    return done
+  }
   return {
     busy,
     error,
     failed,
     run,
     read,
-    async change(name, fn) {
-      const done = await run(name, fn)
-      if (done) tracker.track(done)
-      return done
+    change,
+    async changeAndReload(name, fn, reload) {
+      const done = await change(name, fn)
+      if (done) await reload()
+      return done !== undefined
     },
   }
 }

@@ -3,6 +3,7 @@
 // is read on visit, after a change and on request, never on the status poll.
 import { computed, signal, type ReadonlySignal } from '@preact/signals'
 import type {
+  Change,
   DeviceMode,
   ExplainDeviceResult,
   InventoryDevice,
@@ -88,11 +89,8 @@ export function createDevicesModel(deps: { api: LanvpnApi; tracker: ApplyTracker
     selected.value = new Set([...selected.peek()].filter((m) => macs.has(m)))
   }
 
-  async function changed(name: string, fn: () => ReturnType<LanvpnApi['forgetDevice']>) {
-    const done = await actions.change(name, fn)
-    if (done) await load()
-    return done !== undefined
-  }
+  const changed = (name: string, fn: () => Promise<Change>) =>
+    actions.changeAndReload(name, fn, load)
 
   return {
     list,

@@ -2,6 +2,7 @@
 // the import form. The latency results and progress come from the polled status (status.latency).
 import { computed, signal, type ReadonlySignal } from '@preact/signals'
 import type {
+  Change,
   ImportNote,
   ImportResult,
   LanvpnApi,
@@ -87,14 +88,8 @@ export function createLocationsModel(deps: {
     if (next) list.value = next
   }
 
-  async function changed(
-    name: string,
-    fn: () => Promise<{ configHash: string; daemonNotified: boolean }>
-  ) {
-    const done = await actions.change(name, fn)
-    if (done) await load()
-    return done !== undefined
-  }
+  const changed = (name: string, fn: () => Promise<Change>) =>
+    actions.changeAndReload(name, fn, load)
 
   return {
     list,

@@ -136,10 +136,7 @@ export function createMediastreamerModel(deps: {
       if (!f || !v) return false
       const patch = msPatch(msFormOf(v), f)
       if (Object.keys(patch).length === 0) return true
-      const done = await actions.change('save', () => api.setConfig({ mediastreamer: patch }))
-      if (!done) return false
-      await load()
-      return true
+      return actions.changeAndReload('save', () => api.setConfig({ mediastreamer: patch }), load)
     },
     async registerNow() {
       const before = status.peek()?.lastAttempt?.atWallMs ?? 0
