@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs everything lanvpn's build, tests and demo need on a fresh Debian machine (as root):
-# Debian packages for the lab and the browser tests, and the npm packages from package-lock.json.
-# Fast when everything is already there.
+# Debian packages for the lab and the browser tests, the npm packages from package-lock.json, and
+# the router's runtime, a native qjs built from QuickJS's sources (scripts/native-qjs.mjs) into a
+# cache outside the clone. Fast when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The lab (lab.md), the browser tests (Debian's chromium: no browser download) and OpenVPN's server.
+# The lab (lab.md), the browser tests (Debian's chromium: no browser download), OpenVPN's server,
+# and a C compiler for the native qjs.
 DEBIAN_PACKAGES=(
   wireguard-go wireguard-tools nftables iproute2 dnsmasq-base busybox curl ca-certificates
   conntrack tcpdump iputils-ping openvpn chromium procps openssl
+  gcc make libc6-dev
 )
 
 install_debian_packages() {
@@ -43,3 +46,4 @@ install_npm_packages() {
 install_debian_packages
 check_node
 install_npm_packages
+node scripts/native-qjs.mjs >/dev/null

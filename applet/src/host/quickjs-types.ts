@@ -8,7 +8,8 @@ export interface QjsFile {
   close(): number
   puts(text: string): void
   printf(format: string, ...args: unknown[]): number
-  flush(): number
+  /** Returns undefined (js_std_file_flush ignores fflush's result): check error() after it. */
+  flush(): void
   /** Reads to EOF, or at most maxBytes bytes, and decodes the bytes as UTF-8. */
   readAsString(maxBytes?: number): string
   /** One line without its newline, or null at EOF. */

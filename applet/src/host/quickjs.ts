@@ -95,11 +95,13 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
       throw fail('opening', path, E.EIO)
     }
     f.puts(content)
-    const flushed = f.flush()
+    // FILE.flush() returns undefined (js_std_file_flush ignores fflush's result): a failed flush
+    // shows in the stream's error flag, and a failed fclose (ENOSPC on NFS-like fs) in its result.
+    f.flush()
     const hadError = f.error()
-    // fclose also closes the fd; a failure here (ENOSPC on NFS-like fs) is still a failure.
+    // fclose also closes the fd.
     const closed = f.close()
-    if (flushed !== 0 || hadError || closed !== 0) throw fail('writing', path, E.EIO)
+    if (hadError || closed !== 0) throw fail('writing', path, E.EIO)
   }
 
   function writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
