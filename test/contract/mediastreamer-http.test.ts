@@ -152,6 +152,18 @@ describe('curl against a local HTTPS provider', () => {
     }
   })
 
+  it('posts a body that starts with @ as written, never the file it names', async () => {
+    const host = createNodeHost()
+    const secret = join(dir, 'secret.txt')
+    writeFileSync(secret, 'root:$6$not-for-the-provider')
+    const m = ms({ url: `${base}/activate`, httpMethod: 'POST', body: `@${secret}` })
+    const req = buildRegistration(m, { token: TOKEN, password: '' }, '198.51.100.2', '')
+    await httpRequest(host, req)
+    const seen = requests().filter((r) => r.path === '/activate')
+    expect(seen.at(-1)?.body).toBe(`@${secret}`)
+    expect(JSON.stringify(requests())).not.toContain('not-for-the-provider')
+  })
+
   it('refuses a server whose certificate is not trusted, and plain http', async () => {
     const host = createNodeHost()
     process.env.CURL_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'

@@ -138,6 +138,17 @@ describe('setConfig', () => {
     expect(r.error).toMatchObject({ code: 'invalid_config', field: 'mediastreamer.password' })
   })
 
+  it('takes a request body as text only: a control character or 2 KB and more are refused', async () => {
+    const before = readFileSync(paths.config, 'utf8')
+    for (const body of ['a\u0000b', 'x'.repeat(2049)]) {
+      const r = await call('setConfig', { mediastreamer: { http_method: 'POST', body } })
+      expect(r.error).toMatchObject({ code: 'invalid_config', field: 'mediastreamer.body' })
+    }
+    expect(readFileSync(paths.config, 'utf8')).toBe(before)
+    const ok = await call('setConfig', { mediastreamer: { body: '@/etc/shadow\n{"ip":"{ip}"}' } })
+    expect(ok.ok).toBe(true)
+  })
+
   it('refuses to rewrite a config file with a syntax error, naming the line', async () => {
     writeFileSync(paths.config, "config globals 'globals'\n\toption enabled 'unterminated\n")
     const r = await call('setConfig', { globals: { ipv6: false } })

@@ -98,6 +98,12 @@ export function hasControlChars(s: string): boolean {
   return /[\x00-\x1f\x7f]/.test(s)
 }
 
+/** Text a request body may carry (MediaStreamer's POST body): at most 2048 characters, line breaks
+ * and tabs allowed, no other control character. */
+export function isRequestBody(s: string): boolean {
+  return s.length <= 2048 && !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)
+}
+
 /** `aa:bb:cc:dd:ee:ff` in lower case from either case and ':' or '-' separators; null if the
  * text is not a MAC address. */
 export function normaliseMac(s: string): string | null {

@@ -312,7 +312,11 @@ function readMediastreamer(r: SectionReader | null): Mediastreamer {
     method: r.oneOf('method', ['http', 'dyndns2'] as const, d.method),
     url: r.str('url', isUrl, 'must be an https:// URL containing {ip} (and optionally {token})'),
     httpMethod: r.oneOf('http_method', ['GET', 'POST'] as const, d.httpMethod),
-    body: r.text('body') ?? '',
+    body: r.str(
+      'body',
+      f.isRequestBody,
+      'must be text of at most 2048 characters (no control characters but tabs and line breaks)'
+    ),
     successMatch: r.text('success_match') ?? '',
     server: r.str('server', f.isHostname, 'must be a host name'),
     hostname: r.str('hostname', f.isFqdn, 'must be a full domain name such as tv.example.net'),

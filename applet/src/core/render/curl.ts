@@ -67,7 +67,9 @@ export function renderCurlConfig(req: HttpRequest): string {
   }
   if (req.method === 'POST') {
     lines.push('request = "POST"')
-    lines.push(`data-binary = ${quote(req.body ?? '')}`)
+    // data-raw: the body is sent as written. data-binary (like -d) reads a file when the text
+    // starts with '@', and root's curl would post /etc/shadow for a body of "@/etc/shadow".
+    lines.push(`data-raw = ${quote(req.body ?? '')}`)
     if (req.contentType) lines.push(`header = ${quote(`Content-Type: ${req.contentType}`)}`)
   }
   return lines.join('\n') + '\n'
