@@ -49,8 +49,9 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     if (cachedPid) return cachedPid
     if (typeof os.getpid === 'function') cachedPid = os.getpid()
     else {
-      // os.getpid arrived in QuickJS 2024-01-13; /proc/self/stat starts with "<pid> (".
-      const stat = std.loadFile('/proc/self/stat')
+      // os.getpid arrived in QuickJS 2024-01-13; /proc/self/stat starts with "<pid> (". Not
+      // std.loadFile: it sizes the file with ftell, which is 0 for /proc files, and reads "".
+      const stat = readFile('/proc/self/stat')
       cachedPid = stat ? parseInt(stat, 10) : 0
     }
     return cachedPid
