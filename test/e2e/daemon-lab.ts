@@ -2,12 +2,16 @@
 // from the lab's provider, the daemon started with the lab's paths, its status file, the rpcd plugin
 // called as rpcd calls it, the capture on the router's WAN that must see no packet of a vpn device,
 // and lanvpn's cleanup after it all. Not a spec itself (no .test.ts): the specs import it.
+//
+// The daemon, the plugin and cleanup run under the router's runtime, the native qjs, unless a spec
+// asks for Node (`runtime: 'node'`, the other runtime lanvpn supports).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { deviceSectionName } from '../../applet/src/core/config/formats'
 import { resolvePaths } from '../../applet/src/core/paths'
 import { renderUci } from '../../applet/src/core/uci/render'
+import { qjsCommand } from '../../scripts/native-qjs.mjs'
 import { waitFor, type Lab, type LabProcess } from './lab'
 
 /** The bundle as it lands on a router (needs `npm run build`). */
@@ -102,8 +106,29 @@ export function writeLabConfig(prefix: string, globals: LabOptions, ...sections:
   writeFileSync(file, text)
 }
 
+/** The runtime that runs lanvpn in a spec. `qjs` (the default): the native qjs (built by
+ * scripts/native-qjs.mjs), the router's runtime. `node`: Node, the other runtime lanvpn supports
+ * (this test run's own). */
+export type LabRuntime = 'qjs' | 'node'
+
+/** The command that runs a lanvpn bundle under `runtime`, before the bundle's path. Under qjs it
+ * has --unhandled-rejection: QuickJS 2021-03-27 ignores an unhandled rejection silently, while
+ * OpenWrt's qjs (2025-09-13) dies of it, so the lab makes each one show in the process's output
+ * (see unhandledRejections). Throws when the native qjs is not built: a spec never skips it. */
+export function labRuntimeArgv(runtime: LabRuntime = 'qjs'): string[] {
+  return runtime === 'node' ? [process.execPath] : [...qjsCommand(), '--unhandled-rejection']
+}
+
+/** What QuickJS printed about unhandled promise rejections in `output` (a lab process's, e.g. the
+ * daemon's): each would have killed the process under OpenWrt's qjs. Empty when there were none. */
+export function unhandledRejections(output: string): string[] {
+  return output.split('\n').filter((line) => /unhandled promise rejection/i.test(line))
+}
+
 /** How the daemon meets the lab. */
 export interface LabDaemonOptions {
+  /** The runtime (LabRuntime); the native qjs when left out, as on a router. */
+  runtime?: LabRuntime
   /** The tunnel interface (LANVPN_TUNNEL_IFACE): one per lab, so parallel labs do not collide. */
   iface?: string
   /** Read the lab's DHCP leases (LANVPN_LEASE_FILE) and trust its HTTPS CA (CURL_CA_BUNDLE). */
@@ -113,8 +138,10 @@ export interface LabDaemonOptions {
   /** More `NAME=value` entries for the daemon's environment (e.g. a PATH with fakes first, or
    * LANVPN_LEASE_FILE of a spec's own lease file); they come last, so they win over the above. */
   env?: string[]
-  /** Flags for the runtime, before the bundle (e.g. `--max-old-space-size=32`, a router's heap). */
-  nodeFlags?: string[]
+  /** Flags for `runtime`, between it and the bundle; they are the runtime's own, so a spec that
+   * passes them names the runtime too (e.g. qjs's `--memory-limit 33554432`, a router's RAM, or
+   * node's `--max-old-space-size=32`). */
+  runtimeFlags?: string[]
 }
 
 function labEnv(lab: Lab, prefix: string, opts: LabDaemonOptions): string[] {
@@ -128,32 +155,33 @@ function labEnv(lab: Lab, prefix: string, opts: LabDaemonOptions): string[] {
   return env
 }
 
-/** Starts `lanvpn daemon` in the router namespace, logging to stderr (the LabProcess keeps it). */
+/** Starts `lanvpn daemon` in the router namespace under `opts.runtime` (the native qjs unless told
+ * otherwise), logging to stderr (the LabProcess keeps it). */
 export function startLabDaemon(lab: Lab, prefix: string, opts: LabDaemonOptions = {}): LabProcess {
   return lab.spawn('router', [
     'env',
     ...labEnv(lab, prefix, opts),
     'LANVPN_LOG=stderr',
     ...(opts.env ?? []),
-    process.execPath,
-    ...(opts.nodeFlags ?? []),
+    ...labRuntimeArgv(opts.runtime),
+    ...(opts.runtimeFlags ?? []),
     opts.bundle ?? LAB_BUNDLE,
     'daemon',
   ])
 }
 
-/** Runs `lanvpn cleanup` in the router namespace with the daemon's prefix and interface, so no
- * table, rule, route or interface outlives the spec. The caller stops the daemon first. */
+/** Runs `lanvpn cleanup` in the router namespace with the daemon's prefix, interface and runtime,
+ * so no table, rule, route or interface outlives the spec. The caller stops the daemon first. */
 export async function cleanupLabDaemon(
   lab: Lab,
   prefix: string,
   opts: LabDaemonOptions = {}
 ): Promise<void> {
-  const { iface, bundle } = opts
+  const { iface, bundle, runtime } = opts
   await lab.exec('router', [
     'env',
     ...labEnv(lab, prefix, { iface }),
-    process.execPath,
+    ...labRuntimeArgv(runtime),
     bundle ?? LAB_BUNDLE,
     'cleanup',
   ])
@@ -170,25 +198,32 @@ export function labStatus(prefix: string): any {
 }
 
 /** The environment rpcd's exec of the plugin gets in a spec: the spec's prefix, the built bundle
- * run by this Node, and no log (the reply is the one JSON object on stdout). */
-export function labPluginEnv(prefix: string): NodeJS.ProcessEnv {
+ * run by `runtime` (the native qjs unless told otherwise) and no log (the reply is the one JSON
+ * object on stdout). LANVPN_RUNTIME is the whole command; the plugin adds --std once more for a
+ * qjs, which is harmless. */
+export function labPluginEnv(prefix: string, runtime: LabRuntime = 'qjs'): NodeJS.ProcessEnv {
   return {
     ...process.env,
     LANVPN_PREFIX: prefix,
     LANVPN_BUNDLE: LAB_BUNDLE,
-    LANVPN_RUNTIME: process.execPath,
+    LANVPN_RUNTIME: labRuntimeArgv(runtime).join(' '),
     LANVPN_LOG: 'off',
   }
 }
 
 /** Calls `method` through the rpcd plugin as rpcd does (`lanvpn call <method>`, the args as one
- * JSON object on stdin) and returns the parsed reply. An error reply (`{ error }`) is returned,
- * not thrown: some specs assert it. */
-export function labPlugin(prefix: string, method: string, args: object = {}): Record<string, any> {
+ * JSON object on stdin) under `runtime` and returns the parsed reply. An error reply (`{ error }`)
+ * is returned, not thrown: some specs assert it. */
+export function labPlugin(
+  prefix: string,
+  method: string,
+  args: object = {},
+  runtime: LabRuntime = 'qjs'
+): Record<string, any> {
   return JSON.parse(
     execFileSync(LAB_PLUGIN, ['call', method], {
       input: JSON.stringify(args),
-      env: labPluginEnv(prefix),
+      env: labPluginEnv(prefix, runtime),
       encoding: 'utf8',
     })
   )
