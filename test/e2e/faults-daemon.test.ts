@@ -32,7 +32,7 @@ import {
   writeLabProfile,
   type LeakCapture,
 } from './daemon-lab'
-import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
+import { Lab, labOrFail, signalPid, waitFor, type LabProcess } from './lab'
 
 const TV_MAC = '02:00:00:00:50:02'
 const WG_TOOLS = ['wg', 'wireguard-go']
@@ -69,7 +69,7 @@ describe.runIf(labOrFail())('the daemon through faults in the lab', () => {
       labServices: true,
       env: [`PATH=${fakeBin}:${toolBin}`],
     })
-  const hup = () => process.kill(statusFile().daemon.pid, 'SIGHUP')
+  const hup = () => signalPid(statusFile().daemon.pid, 'SIGHUP')
   /** Resolves once the daemon published a status written after this call (a new generation). */
   const nextGeneration = async (timeoutMs = 20_000) => {
     const before = statusFile()?.generation ?? 0

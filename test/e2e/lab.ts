@@ -123,6 +123,21 @@ export async function waitFor<T>(
   }
 }
 
+/** `pid` as a number that names one process: never 0, 1 or a negative number, which kill(2) takes
+ * as the caller's process group, init or a whole group. A daemon that published pid 0 must fail
+ * its spec, not signal the test runner. Throws otherwise. */
+export function singlePid(pid: unknown): number {
+  const n = typeof pid === 'string' && /^\d+$/.test(pid.trim()) ? Number(pid) : pid
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 1)
+    throw new Error(`refusing to signal pid ${JSON.stringify(pid)}: not one process`)
+  return n
+}
+
+/** process.kill for one process of the lab (see singlePid). */
+export function signalPid(pid: unknown, signal: NodeJS.Signals): void {
+  process.kill(singlePid(pid), signal)
+}
+
 const liveLabs = new Set<Lab>()
 let hasExitHooks = false
 
@@ -140,8 +155,8 @@ export class Lab {
   ) {}
 
   /** Starts a fresh lab (tearing down any earlier one of the same name) and registers teardown
-   * on process exit, SIGINT and SIGTERM. Default name: `lv` + 5 random characters, so concurrent
-   * specs and `make demo` (lvdemo) never collide. Names are ≤ 7 characters. */
+   * on process exit, SIGINT, SIGTERM and SIGHUP. Default name: `lv` + 5 random characters, so
+   * concurrent specs and `make demo` (lvdemo) never collide. Names are ≤ 7 characters. */
   static async up(opts: { name?: string; devices?: string[] } = {}): Promise<Lab> {
     const name = opts.name ?? `lv${[...randomBytes(5)].map((b) => ALPHABET[b % 36]).join('')}`
     const devices = opts.devices ?? DEFAULT_DEVICES
@@ -167,6 +182,12 @@ export class Lab {
    * `[+] NS <ns>: <cmd>` (unless `quiet`). Default timeout 30 s (code 124 on timeout); `check` throws on
    * non-zero. */
   async exec(ns: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    // `kill` takes 0 and negative pids as process groups: only ever one process (singlePid).
+    if (argv[0] === 'kill')
+      argv
+        .slice(1)
+        .filter((a) => !a.startsWith('-'))
+        .forEach(singlePid)
     if (!opts.quiet) console.log(`[+] NS ${ns}: ${quoteArgv(argv)}`)
     const result = await runCommand('ip', ['netns', 'exec', this.nsName(ns), ...argv], opts)
     if (opts.check && result.code !== 0) {
@@ -314,7 +335,7 @@ function installExitHooks(): void {
     }
   }
   process.on('exit', downAll)
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
       downAll()
       process.off(signal, onSignal)

@@ -26,7 +26,7 @@ import {
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
-import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
+import { Lab, labOrFail, signalPid, waitFor, type LabProcess } from './lab'
 
 type ProviderRequest = { t: number; path: string; src: string; ip?: string; token?: string }
 const TOKEN = 'lab-token&s3cret'
@@ -49,7 +49,7 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
   const daemonStatus = () => labStatus(work) ?? {}
   const status = (): Record<string, unknown> => daemonStatus().mediastreamer ?? {}
   /** What the interface hotplug hook does: /etc/init.d/lanvpn reload → SIGHUP. */
-  const hotplug = () => process.kill(daemonStatus().daemon.pid, 'SIGHUP')
+  const hotplug = () => signalPid(daemonStatus().daemon.pid, 'SIGHUP')
   const router = (argv: string[]) => lab.exec('router', argv, { check: true })
   const inet = (argv: string[]) => lab.exec('inet', argv, { check: true })
 
