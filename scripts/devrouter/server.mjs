@@ -19,7 +19,9 @@
 //  2. Logins come from the `logins` option, not /etc/config/rpcd. `read`/`write` must be arrays (a
 //     UCI `list`); a plain string is ignored, as rpcd ignores `option read '*'`.
 //  3. Every exec plugin gets LANVPN_PREFIX=<prefix> (plus the `env` option) on top of this process's
-//     environment; rpcd passes only its own (procd's) environment.
+//     environment; rpcd passes only its own (procd's) environment. Unless the environment or `env`
+//     names one, LANVPN_RUNTIME is the native qjs (scripts/native-qjs.mjs): lanvpn's plugin runs
+//     under the router's runtime, as it does on a router with qjs installed.
 //  4. file.* maps each router path (after rpcd's canonicalization and ACL check, which use the
 //     router path) to <prefix>/<path>, or to <root>/<path> when the prefix does not have it (the
 //     web UI's files, e.g. the language catalogs file.list sees). file.write, file.remove and file.exec do the ACL check and
@@ -68,6 +70,7 @@ import { createServer } from 'node:http'
 import { readdirSync, realpathSync, statSync, createReadStream } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { qjsCommand } from '../native-qjs.mjs'
 import {
   NULL,
   array,
@@ -225,11 +228,20 @@ function rpcResult(idNode, result) {
   ])
 }
 
+/** The plugin env `env` with LANVPN_RUNTIME set to the native qjs unless `env` or this process's
+ * environment names a runtime. Throws, saying how to build it, when the native qjs is missing. */
+function withRuntime(env) {
+  if (env.LANVPN_RUNTIME || process.env.LANVPN_RUNTIME) return env
+  // The whole command: the plugin adds --std for a qjs once more, which is harmless.
+  return { LANVPN_RUNTIME: qjsCommand().join(' '), ...env }
+}
+
 /**
  * Starts the emulator. Resolves to { url, port, close() }.
  * Options: port (0 = any free), host ('127.0.0.1'), root (router tree), prefix (LANVPN_PREFIX and
  * file.* mapping), logins, sessionTimeoutDefault (300; rpcd's compiled default), pluginTimeoutMs
- * (rpcd -t, 30000), scriptTimeoutMs (uhttpd -t, 60000), env (extra plugin env), verbose, log.
+ * (rpcd -t, 30000), scriptTimeoutMs (uhttpd -t, 60000), env (extra plugin env; LANVPN_RUNTIME
+ * defaults to the native qjs, see 3. above), verbose, log.
  */
 export async function startDevRouter({
   port = 0,
@@ -253,7 +265,7 @@ export async function startDevRouter({
     logins,
     pluginTimeoutMs,
     sessionTimeoutDefault,
-    env,
+    env: withRuntime(env),
     warn: (m) => log(`devrouter: ${m}`),
   })
   await rpcd.start()

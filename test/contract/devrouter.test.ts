@@ -17,6 +17,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { qjsCommand } from '../../scripts/native-qjs.mjs'
 
 const REPO = join(__dirname, '..', '..')
 const NULL_SID = '00000000000000000000000000000000'
@@ -568,6 +569,46 @@ describe('exec plugin protocol (rpcd plugin.c / exec.c)', () => {
       0,
       { state: 'connected', prefix: tree.prefix },
     ])
+  })
+  it('the plugin runs under the native qjs (LANVPN_RUNTIME) unless told otherwise', async () => {
+    const base5 = mkdtempSync(join(tmpdir(), 'devrouter-runtime-'))
+    const t5 = makeTree(base5)
+    writeFileSync(
+      t5.plugin,
+      '#!/bin/sh\n[ "$1" = list ] && { echo \'{"runtime":{}}\'; exit 0; }\n' +
+        'printf \'{"runtime":"%s"}\' "$LANVPN_RUNTIME"\n'
+    )
+    const inherited = process.env.LANVPN_RUNTIME
+    delete process.env.LANVPN_RUNTIME
+    const runtimeOf = async (env: Record<string, string>) => {
+      const dr5 = await start({ root: t5.root, prefix: t5.prefix, logins: LOGINS, env })
+      try {
+        const post5 = async (body: unknown) =>
+          (await fetch(dr5.url + '/ubus', { method: 'POST', body: JSON.stringify(body) })).json()
+        const login5 = await post5({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'call',
+          params: [NULL_SID, 'session', 'login', { username: 'root', password: 'secret' }],
+        })
+        const r = await post5({
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'call',
+          params: [login5.result[1].ubus_rpc_session, 'lanvpn', 'runtime', {}],
+        })
+        return r.result[1].runtime
+      } finally {
+        await dr5.close()
+      }
+    }
+    try {
+      expect(await runtimeOf({})).toBe(qjsCommand().join(' '))
+      expect(await runtimeOf({ LANVPN_RUNTIME: 'node' })).toBe('node')
+    } finally {
+      if (inherited !== undefined) process.env.LANVPN_RUNTIME = inherited
+      rmSync(base5, { recursive: true, force: true })
+    }
   })
   it('the reply goes back through blobmsg (round trip of the echo)', async () => {
     const r = await call(sid, 'lanvpn', 'echo', { s: 'a/b "q"', big: 4294967296, neg: -1 })
