@@ -3,13 +3,16 @@
 //   list: argv [path, "list"], stdin and stderr /dev/null, stdout read up to the first JSON value
 //   call: argv [path, "call", method], stdin = one compact JSON object without a trailing newline,
 //         then closed; the reply is sent when BOTH stdout and stderr reach EOF; exit status ignored.
-// Then the same plugin once more through the devrouter's /ubus, as the web UI meets it.
+// The calls run under each runtime the plugin may find (LANVPN_RUNTIME): the native qjs, as on a
+// router, and Node. Then the same plugin once more through the devrouter's /ubus (under the native
+// qjs, the devrouter's default), as the web UI meets it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { qjsCommand } from '../../scripts/native-qjs.mjs'
 
 const REPO = join(__dirname, '..', '..')
 const ROOT = join(REPO, 'dist/root')
@@ -24,6 +27,15 @@ interface Run {
 }
 
 let prefix: string
+/** LANVPN_RUNTIME for the calls: the command of the runtime under test. */
+let runtime = ''
+
+/** The runtimes the plugin's calls run under: LANVPN_RUNTIME's value for each (resolved when the
+ * block runs, so a missing native qjs fails its block, loudly). */
+const runtimes: Array<{ name: string; command: () => string }> = [
+  { name: 'native qjs', command: () => qjsCommand().join(' ') },
+  { name: 'node', command: () => process.execPath },
+]
 
 function defaultConfig(): string {
   const built = join(ROOT, 'etc/config/lanvpn')
@@ -36,7 +48,12 @@ function runPlugin(argv: string[], stdin: Buffer | null): Promise<Run> {
     const t0 = Date.now()
     const child = spawn(PLUGIN, argv, {
       stdio: [stdin === null ? 'ignore' : 'pipe', 'pipe', argv[0] === 'list' ? 'ignore' : 'pipe'],
-      env: { ...process.env, LANVPN_PREFIX: prefix, LANVPN_BUNDLE: BUNDLE },
+      env: {
+        ...process.env,
+        LANVPN_PREFIX: prefix,
+        LANVPN_BUNDLE: BUNDLE,
+        LANVPN_RUNTIME: runtime,
+      },
     })
     let out = ''
     let open = argv[0] === 'list' ? 1 : 2
@@ -104,7 +121,10 @@ describe('the built plugin', () => {
   })
 })
 
-describe('rpcd exec-plugin protocol, real plugin', () => {
+describe.each(runtimes)('rpcd exec-plugin protocol, real plugin, under $name', ({ command }) => {
+  beforeAll(() => {
+    runtime = command()
+  })
   it('list: one complete JSON object of method → {arg: type sample}, fast', async () => {
     const r = await runPlugin(['list'], null)
     const list = firstValue(r.stdout) as Record<string, unknown>
