@@ -144,15 +144,100 @@ describe('daemon transitions', () => {
     ).toEqual([])
   })
 
-  it('reports config problems in the status and still applies the rest', async () => {
-    await step(GLOBALS + "\toption kill_switch 'sometimes'\n" + device(1, 'vpn'))
-    expect(status().problems).toEqual([
-      { section: 'globals', option: 'kill_switch', reason: 'must be one of always, auto' },
+  it('a new problem holds the file back: the config in force stays, the status names it and its line', async () => {
+    const applied = status().configHash
+    const text = GLOBALS + "\toption kill_switch 'sometimes'\n" + device(1, 'direct')
+    await step(text)
+    expect(changes()).toEqual([])
+    const s = status()
+    expect(s.problems).toEqual([
+      { section: 'globals', option: 'kill_switch', reason: 'must be one of always, auto', line: 4 },
     ])
-    expect(status().apply.ok).toBe(true)
-    expect(host.logs.some((l) => l.level === 'warning' && l.message.includes('kill_switch'))).toBe(
+    expect(s.configHeld).toEqual({ hash: fnv1a(text) })
+    expect(s.configHash).toBe(applied)
+    expect(s.devices.vpn).toBe(1)
+    expect(host.logs.some((l) => l.level === 'warning' && l.message.includes('(line 4)'))).toBe(
       true
     )
+  })
+
+  it('a file that cannot be read changes nothing, and a fixed one applies', async () => {
+    const table = router.table
+    await step(GLOBALS + device(1, 'vpn') + "config device\n\toption mac 'unterminated\n")
+    expect(changes()).toEqual([])
+    expect(router.table).toBe(table)
+    expect(status().problems[0]).toMatchObject({ line: 9 })
+    expect(status().problems[0].reason).toMatch(/^the file cannot be read: line 9:/)
+    expect(status().configHeld).toBeDefined()
+    await step(GLOBALS + device(1, 'vpn') + device(2, 'blocked'))
+    expect(changes()).toEqual(['nft -f -', 'nft -c -f -'])
+    expect(status().configHeld).toBeUndefined()
+    expect(status().problems).toEqual([])
+  })
+
+  it('a problem the config in force already had does not freeze later changes', async () => {
+    const bad = GLOBALS + "\toption kill_switch 'sometimes'\n"
+    // A daemon that started with it (nothing applied before) takes it, as before.
+    await step(null, null)
+    const second = new FakeHost()
+    second.strictExec = true
+    new FakeRouter(second)
+    for (const d of ['/etc', '/etc/config']) second.dirs.add(d)
+    second.files.set(paths.config, { content: bad + device(1, 'vpn'), mode: 0o600, mtimeMs: 0 })
+    void runDaemon(withLogLevel(second), paths)
+    await settle()
+    const read = (): Status => JSON.parse(second.readFile(paths.status)!)
+    expect(read().configHeld).toBeUndefined()
+    second.files.set(paths.config, {
+      content: bad + device(1, 'vpn') + device(2, 'direct'),
+      mode: 0o600,
+      mtimeMs: 0,
+    })
+    second.raise('HUP')
+    await settle()
+    expect(read().configHeld).toBeUndefined()
+    expect(read().devices).toMatchObject({ vpn: 1, direct: 1 })
+  })
+
+  it('a restart finds the copy of the config in force, and still holds a file broken meanwhile', async () => {
+    expect(host.files.get(paths.appliedConfig)?.mode).toBe(0o600)
+    const second = new FakeHost()
+    second.strictExec = true
+    second.files = host.files
+    second.dirs = host.dirs
+    const r2 = new FakeRouter(second)
+    r2.table = router.table
+    r2.rules = router.rules
+    r2.routes = router.routes
+    setConfig('config globals\n\toption enabled "1\n')
+    void runDaemon(withLogLevel(second), paths)
+    await settle()
+    expect(
+      second.transcript
+        .map((c) => c.argv.join(' '))
+        .filter((c) => !/ (show|list)( |$)|neigh|^ubus call/.test(c))
+    ).toEqual([])
+    expect(r2.table).toBe(router.table)
+    expect(JSON.parse(second.readFile(paths.status)!).configHeld).toBeDefined()
+  })
+
+  it('an unreadable file at the first start (nothing applied yet) changes nothing', async () => {
+    const fresh = new FakeHost()
+    fresh.strictExec = true
+    const r = new FakeRouter(fresh)
+    for (const d of ['/etc', '/etc/config']) fresh.dirs.add(d)
+    fresh.files.set(paths.config, { content: 'config globals\n\tbogus\n', mode: 0o600, mtimeMs: 0 })
+    void runDaemon(withLogLevel(fresh), paths)
+    await settle()
+    expect(
+      fresh.transcript
+        .map((c) => c.argv.join(' '))
+        .filter((c) => !/ (show|list)( |$)|neigh|^ubus call/.test(c))
+    ).toEqual([])
+    expect(r.table).toBe('')
+    const s = JSON.parse(fresh.readFile(paths.status)!) as Status
+    expect(s.daemon.state).toBe('running')
+    expect(s.problems[0]).toMatchObject({ line: 2 })
   })
 
   it('SIGTERM: clean exit with status stopped, pid file gone, rules left in force', async () => {

@@ -134,6 +134,34 @@ describe('app', () => {
     )
   })
 
+  it('says when the config file is held back, with each problem and its line', async () => {
+    const { router, session, status } = setup()
+    router.files.set(
+      STATUS_PATH,
+      statusText({
+        configHeld: { hash: 'abcd1234' },
+        problems: [
+          {
+            section: '',
+            option: '',
+            reason: 'the file cannot be read: line 9: unterminated single quote',
+            line: 9,
+          },
+        ],
+      })
+    )
+    await act(() => render(<App session={session} status={status} />, container))
+    type(inputLabelled('Password'), 'pw')
+    await submit()
+    const items = Array.from(container.querySelectorAll('.problems li')).map((li) =>
+      li.textContent?.trim()
+    )
+    expect(items).toEqual([
+      'Changes to /etc/config/lanvpn are not applied: the file has the problems below. The last good settings stay in force, so VPN devices stay protected.',
+      '(line 9) the file cannot be read: line 9: unterminated single quote',
+    ])
+  })
+
   it('updates in place when the file changes', async () => {
     const { router, session, status } = setup()
     await act(() => render(<App session={session} status={status} />, container))

@@ -1,5 +1,6 @@
 // The `lanvpn` command (for SSH users, the init script and rpcd): one bundle, several verbs.
-import { parseConfig } from '../core/config/validate'
+import { readConfigVersion } from '../core/config/guard'
+import type { ConfigProblem } from '../core/config/types'
 import type { Paths } from '../core/paths'
 import { runDaemon } from '../daemon/daemon'
 import type { Host } from '../host/host'
@@ -64,8 +65,14 @@ function fmtTime(ms: number): string {
     : '-'
 }
 
+/** A config problem in one line: where (section.option, line) and what is wrong. */
+function problemText(p: ConfigProblem): string {
+  const line = p.line ? `line ${p.line}: ` : ''
+  return `${line}${p.section || '-'}.${p.option || '-'}: ${p.reason}`
+}
+
 /** The status in a few lines for a person on SSH. No addresses: status holds none. */
-export function renderStatusText(s: Status): string {
+export function renderStatusText(s: Status, configPath = '/etc/config/lanvpn'): string {
   const lines = [
     `daemon:  ${s.daemon.state}${s.daemon.pid ? ` (pid ${s.daemon.pid}, ${s.daemon.runtime}, since ${fmtTime(s.daemon.startedAt)})` : ''}`,
     `tunnel:  ${s.tunnel.state}${s.tunnel.profile ? ` (${s.tunnel.profile})` : ''}${s.tunnel.reason ? ` — ${s.tunnel.reason}` : ''}`,
@@ -73,7 +80,11 @@ export function renderStatusText(s: Status): string {
     `applied: ${s.apply.ok ? 'ok' : 'FAILED'} (generation ${s.generation}, ${fmtTime(s.updatedAt)})`,
   ]
   for (const e of s.apply.errors) lines.push(`  ${e}`)
-  if (s.problems.length)
+  if (s.configHeld) {
+    lines.push(`config:  NOT APPLIED: ${configPath} has new problems; the last good settings`)
+    lines.push('         stay in force (VPN devices stay protected) until it is fixed:')
+    for (const p of s.problems) lines.push(`  ${problemText(p)}`)
+  } else if (s.problems.length)
     lines.push(`config:  ${s.problems.length} problem(s); run \`lanvpn check\``)
   return lines.join('\n') + '\n'
 }
@@ -93,13 +104,15 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
       return 0
     case 'status': {
       const s = readStatus(host, paths)
-      host.writeStdout(rest.includes('--json') ? `${JSON.stringify(s)}\n` : renderStatusText(s))
+      const text = rest.includes('--json')
+        ? `${JSON.stringify(s)}\n`
+        : renderStatusText(s, paths.config)
+      host.writeStdout(text)
       return 0
     }
     case 'check': {
-      const { problems } = parseConfig(readConfigText(host, paths))
-      for (const p of problems)
-        host.writeStdout(`${p.section || '-'}.${p.option || '-'}: ${p.reason}\n`)
+      const { problems } = readConfigVersion(readConfigText(host, paths))
+      for (const p of problems) host.writeStdout(`${problemText(p)}\n`)
       if (!problems.length) host.writeStdout(`${paths.config}: ok\n`)
       return problems.length ? 1 : 0
     }

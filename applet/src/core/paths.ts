@@ -15,6 +15,9 @@ export type Paths = {
   status: string
   /** The daemon's pid, for the rpc face to signal a reload. */
   pidFile: string
+  /** A copy of the config text the daemon applied last (RAM, root-only): after a daemon restart,
+   * a config broken meanwhile is still measured against it (core/config/guard.ts). */
+  appliedConfig: string
   /** The fw4 include carrying the fail-closed rules. */
   fw4Include: string
   /** lanvpn's openvpn `--up` hook, shipped in the package: records the DNS servers a VPN server
@@ -37,6 +40,7 @@ export function resolvePaths(prefix = '', tunnelIface = TUNNEL_IFACE): Paths {
     runDir,
     status: `${runDir}/status.json`,
     pidFile: `${runDir}/lanvpnd.pid`,
+    appliedConfig: `${runDir}/config.applied`,
     fw4Include: `${p}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft`,
     ovpnUpHook: `${p}/usr/libexec/lanvpn/ovpn-up`,
     tunnelIface,

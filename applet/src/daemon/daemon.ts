@@ -3,10 +3,9 @@
 // tunnel changes, and periodically so drift (a firewall restart that deleted our table, say) is
 // repaired. Reconciles never overlap: a request that comes in while one runs is folded into one
 // more run afterwards.
+import { chooseConfig, readConfigVersion, type ConfigVersion } from '../core/config/guard'
 import type { Config } from '../core/config/types'
-import { parseConfig } from '../core/config/validate'
 import { observeDevices, type PresenceBook } from '../core/devices/inventory'
-import { fnv1a } from '../core/hash'
 import type { Paths } from '../core/paths'
 import { desiredState, diffState, type PlanStep } from '../core/plan/plan'
 import type { NftModel } from '../core/render/nft'
@@ -96,14 +95,37 @@ export function runDaemon(
     }
   }
 
-  const loadConfig = (): { config: Config; hash: string } => {
-    const text = readConfigText(host, paths)
-    const parsed = parseConfig(text)
-    host.setLogLevel(parsed.config.globals.logLevel)
-    for (const p of parsed.problems)
-      host.log('warning', `config ${p.section || '-'}.${p.option || '-'}: ${p.reason}`)
-    status.problems = parsed.problems
-    return { config: parsed.config, hash: fnv1a(text) }
+  /** The config version applied last: a new version of the file must not bring new problems
+   * (core/config/guard.ts). Read back after a restart from the RAM copy. */
+  let applied: ConfigVersion | null = (() => {
+    const text = host.readFile(paths.appliedConfig)
+    return text === null ? null : readConfigVersion(text)
+  })()
+
+  /** Reads the file and chooses what runs: the new version, or (when it brings new problems, or
+   * cannot be read at all) the one in force; null when nothing safe is known yet. */
+  const loadConfig = (): ConfigVersion | null => {
+    const candidate = readConfigVersion(readConfigText(host, paths))
+    const choice = chooseConfig(candidate, applied)
+    const at = (line?: number) => (line ? ` (line ${line})` : '')
+    for (const p of candidate.problems)
+      host.log('warning', `config ${p.section || '-'}.${p.option || '-'}${at(p.line)}: ${p.reason}`)
+    status.problems = candidate.problems
+    if (choice.held.length > 0) {
+      status.configHeld = { hash: candidate.hash }
+      host.log('err', `${paths.config} not applied: it has new problems; the last good one stays`)
+    } else delete status.configHeld
+    const run = choice.run
+    if (run) host.setLogLevel(run.config.globals.logLevel)
+    if (run && run.hash !== applied?.hash) {
+      applied = run
+      try {
+        host.writeFileAtomic(paths.appliedConfig, run.text, { mode: 0o600, durable: false })
+      } catch (e) {
+        host.log('warning', `keeping a copy of the config: ${e instanceof Error ? e.message : e}`)
+      }
+    }
+    return run
   }
 
   /** The device list for the UI (RAM only). Returns the devices seen, with their addresses. */
@@ -128,6 +150,15 @@ export function runDaemon(
   const reconcileOnce = async (why: string) => {
     host.log('debug', `reconcile: ${why}`)
     const loaded = loadConfig()
+    if (!loaded) {
+      // An unreadable file and nothing applied before: change nothing (the rules the firewall
+      // loaded at boot stay in force) and say why.
+      if (!stopping) {
+        status.daemon.state = 'running'
+        publish()
+      }
+      return
+    }
     config = loaded.config
     tunnel.setConfig(config)
     mediastreamer.onConfig(config)

@@ -75,8 +75,11 @@ export type Status = {
     implementation?: string
   }
   devices: Record<DeviceMode, number>
-  /** Config problems found on the last load, each with section, option and reason. */
+  /** Config problems found on the last load, each with section, option, reason and line. */
   problems: ConfigProblem[]
+  /** Set while /etc/config/lanvpn has problems the config in force did not have: that version of
+   * the file (its hash) is not applied, and the last one applied stays in force. */
+  configHeld?: { hash: string }
   /** Outcome of the last apply, in plain words. Earlier rules stay in force when it failed. */
   apply: { ok: boolean; errors: string[] }
   /** The WAN as netifd reports it: its address is shown on the Overview (RAM only). */

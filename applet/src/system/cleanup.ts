@@ -69,7 +69,7 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
   if (link.code === 0)
     await attempt(`interface ${paths.tunnelIface}`, ['ip', 'link', 'del', 'dev', paths.tunnelIface])
 
-  for (const file of [paths.fw4Include, paths.status, paths.pidFile]) {
+  for (const file of [paths.fw4Include, paths.status, paths.pidFile, paths.appliedConfig]) {
     if (host.stat(file) === null) continue
     try {
       host.removeFile(file)

@@ -228,7 +228,10 @@ function diagnosticsText(reply: unknown): string {
 }
 
 /** The expected type of each field of the status file's sub-objects. */
-const SHAPES: Record<'daemon' | 'tunnel' | 'apply' | 'wan', Record<string, string>> = {
+const SHAPES: Record<
+  'daemon' | 'tunnel' | 'apply' | 'wan' | 'configHeld',
+  Record<string, string>
+> = {
   daemon: { state: 'string', pid: 'number', startedAt: 'number', runtime: 'string' },
   tunnel: {
     state: 'string',
@@ -243,6 +246,7 @@ const SHAPES: Record<'daemon' | 'tunnel' | 'apply' | 'wan', Record<string, strin
   },
   apply: { ok: 'boolean' },
   wan: { ip: 'string' },
+  configHeld: { hash: 'string' },
 }
 
 /** Parses the status file. Throws on text that is not a JSON object; keeps only fields of the

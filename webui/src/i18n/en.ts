@@ -35,6 +35,9 @@ const en = {
   'overview.problems': 'Problems',
   'overview.problemsNone': 'No problems.',
   'overview.applyFailed': 'The last change could not be applied. The previous rules stay in force.',
+  'overview.configHeld':
+    'Changes to /etc/config/lanvpn are not applied: the file has the problems below. The last good settings stay in force, so VPN devices stay protected.',
+  'overview.problemLine': '(line {line})',
   'tunnel.connected': 'Protected',
   'tunnel.connecting': 'Connecting…',
   'tunnel.reconnecting': 'Reconnecting…',

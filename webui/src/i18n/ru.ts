@@ -37,6 +37,9 @@ const ru: Record<keyof typeof en, string> = {
   'overview.problems': 'Проблемы',
   'overview.problemsNone': 'Проблем нет.',
   'overview.applyFailed': 'Последнее изменение не удалось применить. Прежние правила действуют.',
+  'overview.configHeld':
+    'Изменения в /etc/config/lanvpn не применены: в файле есть ошибки (ниже). Действуют последние исправные настройки, устройства VPN остаются защищёнными.',
+  'overview.problemLine': '(строка {line})',
   'tunnel.connected': 'Защищено',
   'tunnel.connecting': 'Подключение…',
   'tunnel.reconnecting': 'Переподключение…',

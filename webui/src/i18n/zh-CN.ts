@@ -36,6 +36,9 @@ const zhCN: Record<keyof typeof en, string> = {
   'overview.problems': '问题',
   'overview.problemsNone': '没有问题。',
   'overview.applyFailed': '上次更改未能应用。之前的规则仍然有效。',
+  'overview.configHeld':
+    '对 /etc/config/lanvpn 的更改未应用：文件有以下问题。最后一次正确的设置仍然有效，VPN 设备继续受到保护。',
+  'overview.problemLine': '（第 {line} 行）',
   'tunnel.connected': '已受保护',
   'tunnel.connecting': '正在连接…',
   'tunnel.reconnecting': '正在重新连接…',

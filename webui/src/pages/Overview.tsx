@@ -267,12 +267,16 @@ function errorText(e: Error | null): string {
   return t('overview.readError', { reason: describeError(e) })
 }
 
-/** Config problems first, then a failed apply (its errors are the daemon's plain words). */
+/** Config problems first (after the word that the file is held back, when it is), then a failed
+ * apply (its errors are the daemon's plain words). */
 function problemItems(s: StatusSnapshot | null): ProblemItem[] {
-  const items: ProblemItem[] = (s?.problems ?? []).map((p) => ({
-    where: [p.section, p.option].filter(Boolean).join('.'),
-    reason: p.reason,
-  }))
+  const items: ProblemItem[] = []
+  if (s?.configHeld) items.push({ where: '', reason: t('overview.configHeld') })
+  for (const p of s?.problems ?? []) {
+    const where = [p.section, p.option].filter(Boolean).join('.')
+    const line = typeof p.line === 'number' ? t('overview.problemLine', { line: p.line }) : ''
+    items.push({ where: [where, line].filter(Boolean).join(' '), reason: p.reason })
+  }
   if (s?.apply?.ok === false) {
     items.push({ where: '', reason: t('overview.applyFailed') })
     for (const reason of s.apply.errors ?? []) items.push({ where: '', reason })

@@ -124,4 +124,10 @@ export type Config = {
 
 /** One validation problem. `section` is the UCI section name (or `@type[i]` for anonymous ones),
  * `option` the option name or '' when the whole section is at fault. */
-export type ConfigProblem = { section: string; option: string; reason: string }
+export type ConfigProblem = {
+  section: string
+  option: string
+  reason: string
+  /** The line of /etc/config/lanvpn it is about, where known (the daemon's status sets it). */
+  line?: number
+}

@@ -391,6 +391,8 @@ export function parseConfig(text: string): {
   doc: UciDoc
   config: Config
   problems: ConfigProblem[]
+  /** True when the text is not a UCI file at all (then config is only the default). */
+  unreadable: boolean
 } {
   let doc: UciDoc
   try {
@@ -399,7 +401,7 @@ export function parseConfig(text: string): {
     if (!(e instanceof UciSyntaxError)) throw e
     const reason = `the file cannot be read: ${e.message}`
     const problems = [{ section: '', option: '', reason }]
-    return { doc: { sections: [] }, config: defaultConfig(), problems }
+    return { doc: { sections: [] }, config: defaultConfig(), problems, unreadable: true }
   }
-  return { doc, ...validateConfig(doc) }
+  return { doc, ...validateConfig(doc), unreadable: false }
 }

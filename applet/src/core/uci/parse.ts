@@ -1,6 +1,6 @@
 // UCI file syntax (openwrt-contracts §4.1), following libuci's file.c where the two differ in
 // detail: what happens to repeated options, empty values and repeated sections is libuci's.
-import type { UciDoc, UciSection } from './doc'
+import type { UciDoc, UciOption, UciSection } from './doc'
 
 /** A file that libuci would refuse. `line` is 1-based; the message starts with `line N: `. */
 export class UciSyntaxError extends Error {
@@ -130,18 +130,37 @@ function checkType(line: number, what: string, type: string): void {
   }
 }
 
+// Where each section and option was read, for messages that name the line. Kept beside the
+// document rather than in it, so documents stay plain data (compared, patched and rendered as is).
+const lines = new WeakMap<UciSection | UciOption, number>()
+
+/** The 1-based line a parsed section or option came from; undefined for one made in memory. */
+export function lineOf(node: UciSection | UciOption): number | undefined {
+  return lines.get(node)
+}
+
 // libuci: a repeated `option` with a new value is freed and re-added at the end; with the same
 // value it is left alone; an empty value is ignored (uci_set returns early, it neither creates
 // nor deletes). `list` after `option` of the same name turns it into a list that starts with the
 // old value, also moved to the end (uci_add_list).
-function addOption(section: UciSection, name: string, value: string, isList: boolean): void {
+function addOption(
+  section: UciSection,
+  name: string,
+  value: string,
+  isList: boolean,
+  line: number
+): void {
   const index = section.options.findIndex((o) => o.name === name)
   const existing = index >= 0 ? section.options[index] : undefined
+  const push = (option: UciOption): void => {
+    section.options.push(option)
+    lines.set(option, line)
+  }
   if (!isList) {
     if (value === '') return
     if (existing && existing.value === value) return
     if (existing) section.options.splice(index, 1)
-    section.options.push({ name, value })
+    push({ name, value })
     return
   }
   if (existing && Array.isArray(existing.value)) {
@@ -149,7 +168,7 @@ function addOption(section: UciSection, name: string, value: string, isList: boo
     return
   }
   if (existing) section.options.splice(index, 1)
-  section.options.push({ name, value: existing ? [existing.value as string, value] : [value] })
+  push({ name, value: existing ? [existing.value as string, value] : [value] })
 }
 
 /** Parses UCI file text. Throws UciSyntaxError on anything libuci (strict mode, as the `uci` CLI
@@ -197,6 +216,7 @@ export function parseUci(text: string): UciDoc {
       }
       current = seen ?? { type, name: name === '' ? null : name, options: [] }
       if (!seen) {
+        lines.set(current, line)
         doc.sections.push(current)
         if (name !== '') named.set(name, current)
       }
@@ -209,7 +229,7 @@ export function parseUci(text: string): UciDoc {
       checkName(line, what, name)
       const value = readToken(c)
       expectEnd(c, line)
-      addOption(current, name, value, isList)
+      addOption(current, name, value, isList, line)
     } else {
       throw new UciSyntaxError(line, `invalid command "${word}"`)
     }
