@@ -1,7 +1,7 @@
 // Runs the Host contract cases one after another, each in its own subdirectory of tmpDir.
 // Framework-free so the same code runs under vitest and bundled inside QuickJS.
 import type { Host } from '../../applet/src/host/host'
-import { hostCases } from './host-cases'
+import { hostCases, type HostCase } from './host-cases'
 
 /** Outcome of one case; `error` is the failure message. */
 export type HostCaseResult = { name: string; ok: boolean; error?: string }
@@ -9,10 +9,14 @@ export type HostCaseResult = { name: string; ok: boolean; error?: string }
 const show = (v: unknown): string => JSON.stringify(v) ?? String(v)
 
 /** Runs every case (never throws): case i gets `${tmpDir}/case-i`, created through host.mkdirp. */
-export async function runHostCases(host: Host, tmpDir: string): Promise<HostCaseResult[]> {
+export async function runHostCases(
+  host: Host,
+  tmpDir: string,
+  cases: HostCase[] = hostCases
+): Promise<HostCaseResult[]> {
   const results: HostCaseResult[] = []
-  for (let i = 0; i < hostCases.length; i++) {
-    const c = hostCases[i]
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i]
     const dir = `${tmpDir}/case-${i}`
     try {
       host.mkdirp(dir)

@@ -64,12 +64,15 @@ export interface Host {
 
   /** File content as UTF-8, or null when the file does not exist. Throws on other errors. */
   readFile(path: string): string | null
-  /** Writes via `<path>.tmp-<pid>`: write, fsync (unless durable=false), rename. Readers see the old
-   * or the new content, never a mix. The temp file is created with `mode` (never wider). */
+  /** Writes via `atomicTempPath(path, pid)` (`<dir>/.<base>.tmp-<pid>`): write, fsync (unless
+   * durable=false), rename. Readers see the old or the new content, never a mix. The temp file is
+   * created with `mode` (never wider); one a crashed earlier process with the same pid left is
+   * replaced. On failure the temp file is removed and the old content stays. */
   writeFileAtomic(path: string, content: string, opts?: WriteOptions): void
   /** Creates `path` with `content` only if it does not exist (O_CREAT|O_EXCL, atomic even between
    * processes): true when this call created it, false when it already existed. Not fsynced (meant
-   * for lock files in /var/run). Throws on other errors (missing directory, read-only fs). */
+   * for lock files in /var/run). Throws on other errors (missing directory, read-only fs, a failed
+   * write): then no file is left behind, so a lock is never left empty by a write that failed. */
   createExclusive(path: string, content: string, mode?: number): boolean
   /** Removes a file; no error when it is already gone. */
   removeFile(path: string): void
@@ -114,3 +117,17 @@ export const DEFAULT_EXEC_TIMEOUT_MS = 30_000
 /** Signal numbers shared by every Linux architecture OpenWrt runs on. QuickJS exports no SIGHUP
  * constant (openwrt-contracts §8.5), and SIGUSR1 differs on MIPS, so USR1 is looked up at runtime. */
 export const SIGNAL_NUMBERS = { HUP: 1, INT: 2, KILL: 9, TERM: 15 } as const
+
+/** The temp file `writeFileAtomic` writes `path` through: a dot-file beside it,
+ * `<dir>/.<base>.tmp-<pid>`. The dot follows libuci's own commit, which writes its temporary as
+ * `<confdir>/.<name>.uci-XXXXXX` (openwrt/uci file.c, uci_file_commit): UCI lists packages with
+ * the glob `<confdir>/*` (uci_list_config_files), which skips dot-files, so a temp file left in
+ * /etc/config by a killed save is never read as a package. The pid says whose it is, so leftovers
+ * of dead writers can be swept (system/files.ts removeStaleTempFiles). */
+export function atomicTempPath(path: string, pid: number): string {
+  const slash = path.lastIndexOf('/')
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.tmp-${pid}`
+}
+
+/** A file name made by `atomicTempPath`: group 1 is the base name, group 2 the writer's pid. */
+export const ATOMIC_TEMP_NAME = /^\.(.+)\.tmp-([0-9]+)$/

@@ -5,6 +5,7 @@ import * as fs from 'node:fs'
 import { constants as osConstants } from 'node:os'
 import process from 'node:process'
 import {
+  atomicTempPath,
   DEFAULT_EXEC_TIMEOUT_MS,
   type ExecOptions,
   type ExecResult,
@@ -85,7 +86,7 @@ export function createNodeHost(): Host {
   }
 
   function writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
-    const tmp = `${path}.tmp-${process.pid}`
+    const tmp = atomicTempPath(path, process.pid)
     const flags = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY
     let fd = -1
     try {
@@ -135,9 +136,17 @@ export function createNodeHost(): Host {
         throw new Error(`creating ${path}: ${(e as Error).message}`, { cause: e })
       }
       try {
-        fs.writeFileSync(fd, content, 'utf8')
-      } finally {
-        fs.closeSync(fd)
+        try {
+          fs.writeFileSync(fd, content, 'utf8')
+        } finally {
+          fs.closeSync(fd)
+        }
+      } catch (e) {
+        // A lock file left empty by a failed write would make every waiter wait for nobody.
+        try {
+          fs.unlinkSync(path)
+        } catch {}
+        throw new Error(`writing ${path}: ${(e as Error).message}`, { cause: e })
       }
       return true
     },

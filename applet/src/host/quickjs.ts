@@ -1,6 +1,27 @@
 // Host over QuickJS's `std` and `os` (openwrt-contracts §8). The only file that touches them.
 //
-// Facts of the runtime this file is shaped by (bellard/quickjs quickjs-libc.c):
+// Two releases matter: bellard QuickJS 2025-09-13 (OpenWrt 25.12's `quickjs` package, the router)
+// and 2021-03-27 (the native qjs every test runs, scripts/native-qjs.mjs). lanvpn uses only what
+// both have, checked against quickjs-libc.c of each (test/quickjs/host-quickjs.test.ts runs them):
+// - std: open (null, and errObj.errno, on failure), fdopen, in/out/err, getenv (undefined when
+//   unset), getenviron, strerror, exit, Error.{ENOENT,EEXIST,EIO}. Not std.loadFile: it sizes the
+//   file with ftell, so /proc files read as "".
+// - FILE: puts and flush (both return undefined: flush ignores fflush's result), error() (the
+//   stream's error flag), close() (0 or -errno, from fclose), readAsString(max).
+// - os: open/close/read/write/remove/rename/mkdir/kill (a count, 0 or -errno); readdir and stat
+//   ([value, errno], errno positive; readdir gives [] and stat null on failure); pipe ([r, w] or
+//   null); exec (block:false → the child's pid; throws only when fork fails; a binary that cannot
+//   be run exits 127); waitpid ([pid | 0 | -errno, raw status]); setReadHandler/setWriteHandler;
+//   setTimeout/clearTimeout (the handle is an object in 2021 and a number from 2025: opaque here);
+//   signal(n, fn | null | undefined); the O_*, S_IF*, WNOHANG, SIGPIPE and SIGUSR1 constants.
+// Feature-detected (newer releases only), with a fallback:
+// - os.getpid (2024-01-13): else the first field of /proc/self/stat.
+// - os.now (2024-01-13), then the global performance.now: else Date.now(). Only a test machine's
+//   old qjs lacks both; there NTP could step the "monotonic" clock.
+// - Unhandled promise rejections: fatal (exit 1) from 2025-04-26, silently dropped before. lanvpn
+//   relies on neither: main.ts catches every failure itself and exits 1.
+//
+// Facts of the runtime this file is shaped by:
 // - Everything in std/os is synchronous; the only concurrency is the event loop of os.setTimeout,
 //   os.setReadHandler/setWriteHandler and os.signal. exec therefore uses non-blocking children
 //   with pipes and read/write handlers, never a blocking os.exec, which would stall the loop.
@@ -12,7 +33,10 @@
 // - Nothing ignores SIGPIPE: writing to a pipe whose reader died would kill qjs. We install a
 //   no-op handler (a caught signal, unlike SIG_IGN, is reset to default in exec'ed children), so
 //   os.write returns -EPIPE instead.
+// - A forked child closes every fd from 3 up to sysconf(_SC_OPEN_MAX) in 2021 (at most 1024 from
+//   2025): with a high `ulimit -n` each exec costs more on a test machine than on a router.
 import {
+  atomicTempPath,
   DEFAULT_EXEC_TIMEOUT_MS,
   SIGNAL_NUMBERS,
   type ExecOptions,
@@ -100,13 +124,13 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     // shows in the stream's error flag, and a failed fclose (ENOSPC on NFS-like fs) in its result.
     f.flush()
     const hadError = f.error()
-    // fclose also closes the fd.
+    // fclose also closes the fd. After a failed flush it returns 0 (glibc), so both are needed.
     const closed = f.close()
-    if (hadError || closed !== 0) throw fail('writing', path, E.EIO)
+    if (hadError || closed !== 0) throw fail('writing', path, closed < 0 ? closed : E.EIO)
   }
 
   function writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
-    const tmp = `${path}.tmp-${pid()}`
+    const tmp = atomicTempPath(path, pid())
     let created = false
     try {
       const fd = openExclusive(tmp, opts.mode ?? 0o644)
@@ -128,7 +152,13 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     const fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     if (fd === -E.EEXIST) return false
     if (fd < 0) throw fail('creating', path, fd)
-    writeAndClose(fd, path, content)
+    try {
+      writeAndClose(fd, path, content)
+    } catch (e) {
+      // A lock file left empty by a failed write would make every waiter wait for nobody.
+      os.remove(path)
+      throw e
+    }
     return true
   }
 

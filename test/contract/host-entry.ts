@@ -1,0 +1,39 @@
+// Bundled like the product (scripts/bundle-options.mjs: iife, neutral, es2020) and run in a process
+// of its own, under the native qjs or under Node, like dist/lanvpn.js:
+//   qjs --std host-bundle.js <tmpDir> [set]      node host-bundle.js <tmpDir> [set]
+// set: `contract` (default) runs hostCases, `write-failures` hostWriteFailureCases (the runner sets
+// the file-size limit that makes writes fail); both print one JSON line of results. `pid` prints
+// {"pid": host.pid()}, so a test can compare it with the pid it started.
+import type { Host } from '../../applet/src/host/host'
+import { createQuickjsHost } from '../../applet/src/host/quickjs'
+import type { QjsOs, QjsStd } from '../../applet/src/host/quickjs-types'
+import { hostCases, hostWriteFailureCases } from './host-cases'
+import { runHostCases } from './host-runner'
+
+const g = globalThis as unknown as { std?: QjsStd; os?: QjsOs; scriptArgs: string[] }
+
+async function createHost(): Promise<Host> {
+  if (g.std && g.os) return createQuickjsHost(g.std, g.os, g.scriptArgs)
+  const { createNodeHost } = await import('../../applet/src/host/node')
+  return createNodeHost()
+}
+
+async function main(host: Host): Promise<void> {
+  const [tmpDir, set = 'contract'] = host.argv()
+  if (set === 'pid') {
+    host.writeStdout(JSON.stringify({ pid: host.pid() }) + '\n')
+    return host.exit(0)
+  }
+  const cases = set === 'write-failures' ? hostWriteFailureCases : hostCases
+  const results = await runHostCases(host, tmpDir, cases)
+  host.writeStdout(JSON.stringify(results) + '\n')
+  host.exit(0)
+}
+
+// A host that cannot be created prints nothing: the test fails parsing the missing JSON line.
+void createHost().then((host) =>
+  main(host).catch((e: unknown) => {
+    host.writeStderr(`host-entry crashed: ${(e as Error)?.message ?? e}\n`)
+    host.exit(2)
+  })
+)
