@@ -16,7 +16,7 @@ import type { Status } from '../rpc/types'
 import { applyPlan } from '../system/apply'
 import { dropConntrack } from '../system/conntrack'
 import { writeDevicesFile } from '../system/devices-file'
-import { readConfigText } from '../system/files'
+import { readConfigText, removeStaleTempFiles } from '../system/files'
 import { observeInventory, OPENWRT_LEASE_FILE } from '../system/inventory'
 import { measureLatency } from '../system/latency'
 import type { LevelledHost } from '../system/log'
@@ -302,6 +302,8 @@ export function runDaemon(
       void reconcile('reload')
     })
     host.mkdirp(paths.runDir, 0o755)
+    // Temp files of writers killed mid-write (kill -9, a power cut) are swept once per start.
+    removeStaleTempFiles(host, paths)
     host.writeFileAtomic(paths.pidFile, `${host.pid()}\n`, { mode: 0o644, durable: false })
     host.log('notice', `started (${host.runtime})`)
     void reconcile('start')

@@ -9,10 +9,60 @@ export function readConfigText(host: Host, paths: Paths): string {
 }
 
 /** Saves the config atomically and durably: a crash leaves the old file or the new one. 0600 like
- * `uci commit` (UCI_FILEMODE). */
+ * `uci commit` (UCI_FILEMODE). Then sweeps the temp files dead writers left (callers hold the
+ * config lock, so saves are rare and one at a time). */
 export function writeConfigText(host: Host, paths: Paths, text: string): void {
-  host.mkdirp(paths.config.replace(/\/[^/]+$/, ''), 0o755)
+  host.mkdirp(dirOf(paths.config), 0o755)
   host.writeFileAtomic(paths.config, text, { mode: 0o600, durable: true })
+  removeStaleTempFiles(host, paths)
+}
+
+const dirOf = (path: string): string => path.replace(/\/[^/]+$/, '') || '/'
+const baseOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
+
+/** A temp file of writeFileAtomic (host.ts atomicTempPath, `.<base>.tmp-<pid>`), or one named
+ * `<base>.tmp-<pid>` as lanvpn wrote them before it used dot-files. */
+const TEMP_FILE = /^\.?(.+)\.tmp-([0-9]+)$/
+
+/** Where lanvpn writes with writeFileAtomic. `base`: the directory is shared with other packages
+ * (/etc/config, the fw4 include directory), so only temp files of that one file are ours. */
+function tempFileDirs(host: Host, paths: Paths): Array<{ dir: string; base?: string }> {
+  const ours = [paths.secretsDir, paths.stateDir, paths.runDir]
+  // One level down too: the run dir's requests/ (system/requests.ts).
+  const below = ours.flatMap((dir) =>
+    (host.listDir(dir) ?? []).map((name) => `${dir}/${name}`).filter((p) => host.stat(p)?.isDir)
+  )
+  return [
+    { dir: dirOf(paths.config), base: baseOf(paths.config) },
+    { dir: dirOf(paths.fw4Include), base: baseOf(paths.fw4Include) },
+    ...[...ours, ...below].map((dir) => ({ dir })),
+  ]
+}
+
+/** Removes the temp files that writers killed mid-write (kill -9, power cut) left behind: UCI would
+ * take a plain one in /etc/config for a package, and any of them fills flash or RAM for good. Only
+ * files whose writer's pid is not alive go; a live writer's file is in use. Runs when the config is
+ * saved and when the daemon starts. Never throws (a sweep must not fail a save): returns the paths
+ * removed. */
+export function removeStaleTempFiles(host: Host, paths: Paths): string[] {
+  const removed: string[] = []
+  try {
+    for (const { dir, base } of tempFileDirs(host, paths)) {
+      for (const name of host.listDir(dir) ?? []) {
+        const m = TEMP_FILE.exec(name)
+        if (!m || (base !== undefined && m[1] !== base)) continue
+        const pid = Number(m[2])
+        // pid 0 is no writer (a qjs that could not tell its pid named its files .tmp-0).
+        if (pid === host.pid() || (pid > 0 && host.kill(pid, 0))) continue
+        host.removeFile(`${dir}/${name}`)
+        removed.push(`${dir}/${name}`)
+        host.log('notice', `removed ${dir}/${name}, left by a writer that died (process ${pid})`)
+      }
+    }
+  } catch (e) {
+    host.log('warning', `sweeping temp files: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  return removed
 }
 
 /** Secret names are ours (never user input), so they are safe file names. A profile's secrets are
