@@ -1,10 +1,20 @@
 // Concurrent config changes (issue 8): rpcd starts one process per call, so twenty mode changes
 // fired at once by the UI are twenty processes reading, changing and writing /etc/config/lanvpn.
 // The config lock (system/files.ts withConfigLock, O_EXCL lock file in /var/run) makes every one
-// of them land: real processes of the bundle under Node and under the QuickJS engine, plus the
-// lock's stale-takeover and bounded-wait rules on a FakeHost.
+// of them land: real processes of the bundle under Node and under the native qjs, plus the lock's
+// stale-takeover and bounded-wait rules on a FakeHost. And a save killed in the middle (kill -9)
+// leaves nothing the next save does not clean up.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,9 +26,9 @@ import { FakeHost } from '../../applet/src/host/fake'
 import { configLockPath, withConfigLock } from '../../applet/src/system/files'
 // @ts-expect-error: a plain .mjs module without type declarations
 import { BUNDLE_OPTIONS } from '../../scripts/bundle-options.mjs'
+import { qjsCommand } from '../../scripts/native-qjs.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const EMU = join(here, '../quickjs/qjs-emu.mjs')
 const root = mkdtempSync(join(tmpdir(), 'lanvpn-config-lock-'))
 const bundle = join(root, 'lanvpn.js')
 
@@ -37,12 +47,15 @@ function rpcCall(
   runtime: string[],
   prefix: string,
   method: string,
-  args: object
+  args: object,
+  env: Record<string, string> = {},
+  onStart: (pid: number) => void = () => {}
 ): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = spawn(runtime[0], [...runtime.slice(1), bundle, 'rpc', 'call', method], {
-      env: { ...process.env, LANVPN_PREFIX: prefix },
+      env: { ...process.env, LANVPN_PREFIX: prefix, LANVPN_LOG: 'off', ...env },
     })
+    onStart(child.pid!)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -79,12 +92,55 @@ describe('concurrent config changes', () => {
     expect(r.runFiles.filter((f) => f.includes('lock'))).toEqual([])
   })
 
-  it('applies every one of five setDeviceMode calls started at once (QuickJS engine)', async () => {
-    const r = await concurrentModeChanges([process.execPath, EMU, '--std'], 'qjs', 5)
+  it('applies every one of twenty setDeviceMode calls started at once (native qjs)', async () => {
+    const r = await concurrentModeChanges(qjsCommand(), 'qjs', 20)
     expect(r.results.filter((x) => x.ok !== true)).toEqual([])
     expect(r.problems).toEqual([])
-    expect(r.config.devices).toHaveLength(5)
+    expect(r.config.devices.map((d) => d.mac).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => mac(i)).sort()
+    )
+    expect(r.config.devices.find((d) => d.mac === mac(3))?.mode).toBe('direct')
     expect(r.runFiles.filter((f) => f.includes('lock'))).toEqual([])
+  })
+})
+
+describe('a save killed in the middle (native qjs)', () => {
+  it('leaves a dot temp file and a stale lock, and the next save cleans both up', async () => {
+    const prefix = join(root, 'killed')
+    const paths = resolvePaths(prefix)
+    // A `sync` that reports the file it was asked to make durable and then hangs: the save stops
+    // there, with its temp file written and not yet renamed, until the test kills it.
+    const bin = join(root, 'hanging-sync')
+    const ready = join(root, 'sync-ready')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'sync'), `#!/bin/sh\necho "$$ $1" > "${ready}"\nexec sleep 60\n`)
+    chmodSync(join(bin, 'sync'), 0o755)
+    let saver = 0
+    const killed = rpcCall(
+      qjsCommand(),
+      prefix,
+      'setDeviceMode',
+      { mac: mac(1), mode: 'direct' },
+      { PATH: `${bin}:${process.env.PATH}` },
+      (pid) => (saver = pid)
+    )
+    for (let i = 0; i < 200 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 25))
+    const [syncPid, syncing] = readFileSync(ready, 'utf8').trim().split(' ')
+    process.kill(saver, 'SIGKILL')
+    process.kill(Number(syncPid), 'SIGKILL')
+    expect((await killed).code).toBeNull()
+
+    const tmp = join(dirname(paths.config), `.lanvpn.tmp-${saver}`)
+    expect(syncing).toBe(tmp)
+    expect(readdirSync(dirname(paths.config))).toEqual([`.lanvpn.tmp-${saver}`])
+    expect(readFileSync(configLockPath(paths), 'utf8')).toBe(`${saver}\n`)
+
+    const next = await rpcCall(qjsCommand(), prefix, 'setDeviceMode', { mac: mac(2), mode: 'vpn' })
+    expect(JSON.parse(next.stdout)).toMatchObject({ ok: true })
+    expect(readdirSync(dirname(paths.config))).toEqual(['lanvpn'])
+    expect(existsSync(configLockPath(paths))).toBe(false)
+    const { config } = parseConfig(readFileSync(paths.config, 'utf8'))
+    expect(config.devices.map((d) => d.mac)).toEqual([mac(2)])
   })
 })
 
