@@ -17,12 +17,30 @@ const MULTI = 'emoji 🛡️🚀, 中文路由器, кириллица, ü\n'
 const sleep = (host: Host, ms: number): Promise<void> =>
   new Promise((resolve) => host.setTimeout(resolve, ms))
 
+const thrown = (fn: () => unknown): string => {
+  try {
+    fn()
+    return ''
+  } catch (e) {
+    return (e as Error).message
+  }
+}
+
 /** The contract suite, run against Node and the native qjs. */
 export const hostCases: HostCase[] = [
   {
     name: 'readFile of a missing file is null',
     async run(host, t) {
       t.eq(host.readFile(`${t.tmpDir}/missing`), null, 'missing file')
+    },
+  },
+  {
+    name: 'readFile of a directory throws, naming the path and why',
+    async run(host, t) {
+      host.mkdirp(`${t.tmpDir}/lanvpn`)
+      const message = thrown(() => host.readFile(`${t.tmpDir}/lanvpn`))
+      t.assert(message.includes(`${t.tmpDir}/lanvpn`), `error names the path: ${message}`)
+      t.assert(/directory/i.test(message), `error says it is a directory: ${message}`)
     },
   },
   {
@@ -278,15 +296,6 @@ export const hostCases: HostCase[] = [
     },
   },
 ]
-
-const thrown = (fn: () => unknown): string => {
-  try {
-    fn()
-    return ''
-  } catch (e) {
-    return (e as Error).message
-  }
-}
 
 /** Cases for writes that fail half-way. The runner starts the process under `ulimit -f 0` with
  * SIGXFSZ ignored (`trap '' XFSZ`), so writing a byte to a regular file fails (EFBIG) while

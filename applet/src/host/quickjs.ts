@@ -54,6 +54,7 @@ import { encodeUtf8, Utf8Decoder } from './utf8'
 const EINTR = 4
 const EAGAIN = 11
 const ENOTDIR = 20
+const EISDIR = 21
 const READ_CHUNK = 65536
 // One pipe buffer: a write of this size never blocks once select() reports the pipe writable
 // enough; smaller than the Linux default pipe capacity (64 KiB) would cost more wake-ups.
@@ -93,7 +94,8 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     }
     try {
       const text = f.readAsString()
-      if (f.error()) throw fail('reading', path, E.EIO)
+      // fopen opens a directory for reading; only the read fails, and FILE has no errno to tell.
+      if (f.error()) throw fail('reading', path, stat(path)?.isDir ? EISDIR : E.EIO)
       return text
     } finally {
       f.close()
