@@ -1,6 +1,7 @@
 // The status file: RAM only (/var/run), written by the daemon, read by the UI through rpcd's
 // `file.read` (no process per poll) and by the `status` rpc method and CLI command.
 import type { Paths } from '../core/paths'
+import { renderStatusFile } from '../core/render/status'
 import type { Host } from '../host/host'
 import type { Status } from '../rpc/types'
 
@@ -31,9 +32,12 @@ export function readStatus(host: Host, paths: Paths): Status {
   }
 }
 
-/** Writes the status atomically (tmpfs: no fsync). World-readable is not needed: rpcd reads it as
- * root, so 0644 only lets local users see the tunnel state, which holds no address or name. */
+/** Writes the status atomically (tmpfs: no fsync), never a little longer than the file it
+ * replaces (renderStatusFile: rpcd's file.read would cut it short). World-readable is not needed:
+ * rpcd reads it as root, so 0644 only lets local users see the tunnel state, which holds no
+ * address or name. */
 export function writeStatus(host: Host, paths: Paths, status: Status): void {
   host.mkdirp(paths.runDir, 0o755)
-  host.writeFileAtomic(paths.status, JSON.stringify(status), { mode: 0o644, durable: false })
+  const text = renderStatusFile(status, host.stat(paths.status)?.size ?? 0)
+  host.writeFileAtomic(paths.status, text, { mode: 0o644, durable: false })
 }
