@@ -265,6 +265,28 @@ describe('setFallback, connect and disconnect', () => {
     expect((await call('listProfiles', {})).connect).toBe(true)
   })
 
+  it('arms the kill switch at the first connect, not at the first import', async () => {
+    const a = await imported('A', MULLVAD)
+    expect(config()).toContain("option armed '0'")
+    await imported('B', DUAL)
+    await call('connect', { id: a })
+    expect(config()).toContain("option armed '1'")
+    // Disconnecting and removing every location does not disarm it again.
+    await call('disconnect', {})
+    for (const p of (await call('listProfiles', {})).profiles)
+      expect(await call('deleteProfile', { id: p.id })).toMatchObject({ ok: true })
+    expect((await call('listProfiles', {})).profiles).toEqual([])
+    await imported('C', MULLVAD)
+    expect(config()).toContain("option armed '1'")
+  })
+
+  it('leaves the kill switch armed when a config from before has locations already', async () => {
+    await imported('A', MULLVAD)
+    writeFileSync(paths.config, config().replace("\toption armed '0'\n", ''))
+    await imported('B', DUAL)
+    expect(config()).not.toContain('armed')
+  })
+
   it('refuses connect without a chosen profile or with an unknown one', async () => {
     expect((await refusedUnchanged('connect', {})).error.field).toBe('id')
     expect((await refusedUnchanged('connect', { id: 'nowhere' })).error.code).toBe('not_found')

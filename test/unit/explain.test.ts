@@ -46,6 +46,20 @@ describe('explaining how a device is routed', () => {
     expect(e.summaryCode).toBe('vpn_auto_wan')
   })
 
+  it('uses the WAN before the first connect, and says the kill switch starts then', () => {
+    const globals = {
+      enabled: true,
+      defaultMode: 'vpn',
+      killSwitch: 'always',
+      ipv6: true,
+      connect: false,
+      armed: false,
+    } as const
+    const e = explainDevice(input({ globals, tunnel: { state: 'disconnected', profileLabel: '' } }))
+    expect(e.summaryCode).toBe('vpn_not_armed')
+    expect(e.summary).toMatch(/kill switch starts at the first connect/)
+  })
+
   it('still blocks after a manual disconnect when the kill switch is always', () => {
     const globals = {
       enabled: true,

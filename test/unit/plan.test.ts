@@ -64,6 +64,15 @@ describe('the nft model', () => {
     expect(desiredState(c, down, 'lanvpn0').nft).not.toContain('| 0x01000000')
   })
 
+  it('lets vpn devices use the WAN from the first import until the first connect, then never again', () => {
+    const c = config()
+    c.globals.armed = false
+    c.globals.connect = false
+    expect(nftModel(c, down, 'lanvpn0').vpnBypassed).toBe(true)
+    c.globals.armed = true
+    expect(nftModel(c, down, 'lanvpn0').vpnBypassed).toBe(false)
+  })
+
   it('keeps vpn devices closed after a manual disconnect with the kill switch always', () => {
     const c = config()
     c.globals.connect = false

@@ -49,10 +49,10 @@ const TV = {
   wireless: false,
 }
 
-async function openPage(name: 'devices' | 'privacy') {
+async function openPage(name: 'devices' | 'privacy' | 'overview', config: object = CONFIG) {
   const router = createFakeRouter()
   router.files.set(STATUS_PATH, statusText())
-  router.lanvpn.getConfig = () => CONFIG
+  router.lanvpn.getConfig = () => config
   router.lanvpn.listDevices = () => ({
     devices: [TV],
     defaultMode: 'vpn',
@@ -70,9 +70,32 @@ async function openPage(name: 'devices' | 'privacy') {
   await session.login('root', 'pw')
   route.value = name
   await act(() => render(<App session={session} status={status} deps={deps} />, container))
-  await vi.waitFor(() => expect(container.querySelector('h1')?.textContent).not.toBe('Overview'))
+  if (name !== 'overview')
+    await vi.waitFor(() => expect(container.querySelector('h1')?.textContent).not.toBe('Overview'))
   return { router, status }
 }
+
+describe('overview kill switch', () => {
+  const killSwitch = () =>
+    Array.from(container.querySelectorAll('dt')).find((dt) => dt.textContent === 'Kill switch')
+      ?.nextElementSibling?.textContent
+
+  it('says it is not on while no location exists, and before the first connect', async () => {
+    await openPage('overview')
+    await vi.waitFor(() => expect(killSwitch()).toMatch(/^Not on yet/))
+    render(null, container)
+    const imported = {
+      ...CONFIG,
+      globals: { ...CONFIG.globals, activeProfile: 'oslo', armed: false },
+      profiles: [{ id: 'oslo', label: 'Oslo' }],
+    }
+    await openPage('overview', imported)
+    await vi.waitFor(() => expect(killSwitch()).toMatch(/^Starts when you first connect/))
+    render(null, container)
+    await openPage('overview', { ...imported, globals: { ...imported.globals, armed: true } })
+    await vi.waitFor(() => expect(killSwitch()).toMatch(/Blocking VPN devices now/))
+  })
+})
 
 describe('devices page', () => {
   it('lists a device with its labelled mode selector and shows "Applying…" until applied', async () => {

@@ -317,7 +317,11 @@ export function importProfile(
   const id = profileIdFromLabel(label, takenIds(host, paths, loaded.doc))
   const prepared = prepare(input, id, label)
   if ('error' in prepared) return prepared
-  const next = addProfile(loaded.doc, prepared.profile)
+  let next = addProfile(loaded.doc, prepared.profile)
+  // The first location of a config that never armed the kill switch: protection starts at the
+  // first connect, not now (a household must not go offline because someone imported a file).
+  if (loaded.profiles.length === 0 && globalOption(loaded.doc, 'armed') === undefined)
+    next = setGlobalOptions(next, { armed: '0' })
   const problems = newProblems(loaded.doc, next)
   if (problems.length > 0) {
     const p = problems[0]
@@ -414,7 +418,9 @@ export function connectProfile(
 ): ProfileChange | ProfileError {
   const loaded = load(host, paths)
   if ('error' in loaded) return loaded
-  const changes: Record<string, string | string[]> = { connect: '1' }
+  // Connecting arms the kill switch for good: said in the file, so that removing every location
+  // and importing again does not disarm it.
+  const changes: Record<string, string | string[]> = { connect: '1', armed: '1' }
   if (id !== undefined) {
     const found = findProfile(loaded, id)
     if ('error' in found) return found

@@ -97,6 +97,8 @@ const enPages = {
     'You disconnected the VPN and the kill switch allows that, so it uses the internet directly.',
   'explain.vpn_no_profile': 'No location is set up yet, so it uses the internet directly.',
   'explain.vpn_ipv6_dropped': 'IPv6 through the VPN is off, so its IPv6 traffic is dropped.',
+  'explain.vpn_not_armed':
+    'Nobody has connected the VPN yet, so it uses the internet directly; the kill switch starts at the first connect.',
   'explain.direct_wan': 'Its traffic goes straight to the internet, with the router’s normal DNS.',
   'explain.ms_smart_dns':
     'Its traffic goes straight to the internet; its DNS goes to the MediaStreamer servers.',

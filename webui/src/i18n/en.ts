@@ -105,6 +105,10 @@ const en = {
     'The VPN connection dropped; reconnecting. Devices in VPN mode are blocked meanwhile.',
   'alert.failover': 'The chosen location does not answer; a fallback location is in use.',
   'killSwitch.off': 'Off (lanvpn is switched off)',
+  'killSwitch.noLocation':
+    'Not on yet: VPN devices use the internet directly until you add a location and connect',
+  'killSwitch.notArmed':
+    'Starts when you first connect: until then VPN devices use the internet directly',
   'killSwitch.always': 'On: VPN devices never use the internet without the VPN',
   'killSwitch.auto': 'On, except after you disconnect',
   'killSwitch.blocking': '{mode}. Blocking VPN devices now.',

@@ -90,6 +90,7 @@ const zhCNPages: Record<keyof typeof enPages, string> = {
   'explain.vpn_auto_wan': '您断开了 VPN，且断网保护允许这样做，因此它直接上网。',
   'explain.vpn_no_profile': '尚未设置位置，因此它直接上网。',
   'explain.vpn_ipv6_dropped': '经 VPN 的 IPv6 已关闭，因此其 IPv6 流量被丢弃。',
+  'explain.vpn_not_armed': '尚未连接过 VPN，因此它直接上网；首次连接后终止开关即启用。',
   'explain.direct_wan': '它的流量直接上网，使用路由器的常规 DNS。',
   'explain.ms_smart_dns': '它的流量直接上网；DNS 发往 MediaStreamer 服务器。',
   'explain.ms_no_servers':

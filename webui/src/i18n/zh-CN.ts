@@ -105,6 +105,8 @@ const zhCN: Record<keyof typeof en, string> = {
   'alert.reconnecting': 'VPN 连接已断开，正在重新连接。期间 VPN 模式的设备被阻止。',
   'alert.failover': '所选位置没有响应，正在使用备用位置。',
   'killSwitch.off': '关闭（lanvpn 已关闭）',
+  'killSwitch.noLocation': '尚未启用：在您添加位置并连接之前，VPN 设备直接访问互联网',
+  'killSwitch.notArmed': '首次连接时启用：在此之前 VPN 设备直接访问互联网',
   'killSwitch.always': '开启：VPN 设备绝不在没有 VPN 的情况下上网',
   'killSwitch.auto': '开启，但您手动断开后除外',
   'killSwitch.blocking': '{mode}。正在阻止 VPN 设备。',

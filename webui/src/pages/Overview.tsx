@@ -242,8 +242,11 @@ function killSwitchText(config: ConfigView | null, s: StatusSnapshot | null): st
   if (!config) return t('value.none')
   const g = config.globals
   if (!g.enabled) return t('killSwitch.off')
+  // As the daemon's plan: no protection before there is a location and someone connected once.
+  if (config.profiles.length === 0) return t('killSwitch.noLocation')
+  if (g.armed === false) return t('killSwitch.notArmed')
   const isDown = s?.tunnel?.state !== 'connected'
-  const blocks = isDown && config.profiles.length > 0 && (g.killSwitch === 'always' || g.connect)
+  const blocks = isDown && (g.killSwitch === 'always' || g.connect)
   const mode = g.killSwitch === 'always' ? t('killSwitch.always') : t('killSwitch.auto')
   return blocks ? t('killSwitch.blocking', { mode }) : mode
 }

@@ -21,6 +21,7 @@ export const DEFAULT_GLOBALS: Readonly<Globals> = {
   activeProfile: '',
   fallback: [],
   connect: false,
+  armed: true,
   healthTarget: '',
   healthInterval: 5,
   logLevel: 'notice',

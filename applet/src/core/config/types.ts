@@ -28,6 +28,10 @@ export type Globals = {
   /** The user's wish to be connected (rpc connect/disconnect): the daemon brings the tunnel up when
    * this is set and activeProfile names a usable profile. */
   connect: boolean
+  /** The kill switch is armed. False only from the first location's import until the first
+   * connect, so importing a location never takes the household offline before anyone pressed
+   * Connect; absent from the file means armed (fail closed for every config written before). */
+  armed: boolean
   /** Health probe target (IP address); '' means the tunnel's DNS server. */
   healthTarget: string
   /** Seconds between health probes, 2–60. */

@@ -12,6 +12,7 @@ export type ExplainCode =
   | 'vpn_killswitch_blocks'
   | 'vpn_auto_wan'
   | 'vpn_no_profile'
+  | 'vpn_not_armed'
   | 'vpn_ipv6_dropped'
   | 'direct_wan'
   | 'ms_smart_dns'
@@ -37,6 +38,8 @@ export type ExplainInput = {
     killSwitch: KillSwitch
     ipv6: boolean
     connect: boolean
+    /** False before the first connect (config/types.ts); absent means armed. */
+    armed?: boolean
   }
   tunnel: { state: string; profileLabel: string }
   /** Whether any VPN location (profile) is set up. */
@@ -135,12 +138,18 @@ export function explainDevice(input: ExplainInput): Explanation {
       'IPv6 through the tunnel is switched off, so its IPv6 traffic is dropped.',
     ])
   }
-  // Mirrors core/plan nftModel's vpnBypassed: with no location at all, or after a manual
-  // disconnect under kill switch `auto`, vpn devices use the WAN; any other way down blocks them.
+  // Mirrors core/plan nftModel's vpnBypassed: with no location at all, before the first connect,
+  // or after a manual disconnect under kill switch `auto`, vpn devices use the WAN; any other way
+  // down blocks them.
   if (!input.hasProfiles) {
     const text =
       "No VPN location is set up yet, so its traffic uses the WAN with the router's normal DNS until you import one."
     return done('vpn_no_profile', text)
+  }
+  if (globals.armed === false && tunnel.state !== 'connected') {
+    const text =
+      "Nobody has connected the VPN yet, so its traffic uses the WAN with the router's normal DNS; the kill switch starts at the first connect."
+    return done('vpn_not_armed', text)
   }
   if (tunnel.state === 'connected') {
     return done('vpn_tunnel_up', `Its traffic and DNS go through the VPN tunnel (${profile}).`)

@@ -86,7 +86,10 @@ export function nftModel(config: Config, tunnel: TunnelView, tunnelIface: string
     defaultMode: g.defaultMode,
     lanDevice: g.lanDevice,
     tunnelIface,
-    vpnBypassed: config.profiles.length === 0 || (g.killSwitch === 'auto' && !g.connect),
+    // Not before there is a location and someone connected once (config/types.ts armed), and not
+    // after a disconnect under kill switch `auto`.
+    vpnBypassed:
+      config.profiles.length === 0 || !g.armed || (g.killSwitch === 'auto' && !g.connect),
     tunnelV6: g.ipv6 && hasV6(profile),
     tunnelDns: byFamily(tunnelResolvers(profile, tunnel.pushedDns)),
     smartDns: ms.enabled ? byFamily(ms.dnsServers) : { v4: [], v6: [] },
