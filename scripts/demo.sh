@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo` (after `make setup build`): the lab, lanvpnd in its router namespace, and the web UI
-# behind the devrouter (uhttpd + rpcd emulation) on 127.0.0.1. Ctrl-C (or TERM, or any exit) stops
+# behind the devrouter (uhttpd + rpcd emulation) on 127.0.0.1. The daemon and the rpcd plugin run
+# under the router's runtime, the native qjs that `make setup` builds (scripts/native-qjs.mjs). Ctrl-C (or TERM, or any exit) stops
 # everything this script started, by pid, and tears the lab down. Running it again after a crash
 # first cleans up what the previous run left behind.
 #
@@ -20,6 +21,7 @@ DIST_ROOT=$REPO/dist/root
 BUNDLE=$DIST_ROOT/usr/share/lanvpn/lanvpn.js
 LAB_SH=$REPO/scripts/lab/lab.sh
 MARKER=.lanvpn-demo
+QJS=
 STOPPING=0
 
 log() { printf '%s\n' "$*" >&2; }
@@ -33,6 +35,8 @@ die() {
 check_prerequisites() {
   [ "$(id -u)" = 0 ] || die "the demo needs root (network namespaces)"
   command -v node >/dev/null || die "node is missing (run: make setup)"
+  QJS=$(node "$REPO/scripts/native-qjs.mjs" --path)
+  [ -x "$QJS" ] || die "no native qjs at $QJS (run: make setup)"
   [[ $DEMO_PORT =~ ^[0-9]+$ ]] && [ "$DEMO_PORT" -ge 1 ] && [ "$DEMO_PORT" -le 65535 ] ||
     die "DEMO_PORT='$DEMO_PORT' is not a port number"
   [[ -z $DEMO_EXIT_AFTER || $DEMO_EXIT_AFTER =~ ^[0-9]+$ ]] || die "DEMO_EXIT_AFTER='$DEMO_EXIT_AFTER' is not a number of seconds"
@@ -136,14 +140,14 @@ make_prefix() {
 start_daemon() {
   log "[+] demo: starting lanvpnd in $LAB-router (log: $DEMO_STATE/logs/daemon.log)"
   # setsid: Ctrl-C reaches only this script, which then stops everything in order. setsid, ip
-  # netns exec and env all exec (none is a process-group leader here), so $! is node's pid.
+  # netns exec and env all exec (none is a process-group leader here), so $! is qjs's pid.
   # The lab's dnsmasq keeps its leases in the lab state, and the lab's MediaStreamer provider
   # speaks HTTPS with the lab's own CA.
   local lab_state=/run/lanvpn-lab/$LAB
   setsid ip netns exec "$LAB-router" env LANVPN_PREFIX="$PREFIX" LANVPN_LOG=stderr \
     LANVPN_TUNNEL_IFACE="${LAB}tun" LANVPN_LEASE_FILE="$lab_state/dhcp.leases" \
     CURL_CA_BUNDLE="$lab_state/provider/ca.pem" \
-    node "$BUNDLE" daemon </dev/null >>"$DEMO_STATE/logs/daemon.log" 2>&1 &
+    "$QJS" --std "$BUNDLE" daemon </dev/null >>"$DEMO_STATE/logs/daemon.log" 2>&1 &
   echo $! >"$DEMO_STATE/pids/daemon"
 }
 
@@ -165,8 +169,9 @@ start_devrouter() {
   local i
   check_port_free
   log "[+] demo: starting the devrouter on 127.0.0.1:$DEMO_PORT (log: $DEMO_STATE/logs/devrouter.log)"
-  # The password goes by environment, not argv, so it does not show in `ps`.
-  DEVROUTER_PASSWORD=$DEMO_PASSWORD LANVPN_BUNDLE=$BUNDLE \
+  # The password goes by environment, not argv, so it does not show in `ps`. The plugin runs the
+  # bundle under the native qjs.
+  DEVROUTER_PASSWORD=$DEMO_PASSWORD LANVPN_BUNDLE=$BUNDLE LANVPN_RUNTIME="$QJS --std" \
     setsid node "$REPO/scripts/devrouter/server.mjs" --root "$DIST_ROOT" --prefix "$PREFIX" \
     --host 127.0.0.1 --port "$DEMO_PORT" --user root --verbose \
     </dev/null >>"$DEMO_STATE/logs/devrouter.log" 2>&1 &
