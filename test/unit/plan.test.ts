@@ -247,6 +247,7 @@ describe('policy routing', () => {
     tunnelUp: true,
     tunnelV6: true,
     keepOnWan: '',
+    vpnSources: [] as string[],
   }
 
   it('routes marked traffic to the tunnel with an unreachable default behind it', () => {
@@ -278,6 +279,38 @@ describe('policy routing', () => {
       'route replace unreachable default table 5201 metric 4278198272',
       'rule del priority 5210 fwmark 0x5/0xf',
     ])
+  })
+
+  it("leads vpn devices' own addresses into the VPN table too, so routing alone holds without nft", () => {
+    const rules = desiredIp({ ...input, vpnSources: ['192.168.50.20', '192.168.50.10'] }, 4).rules
+    expect(rules.slice(1)).toEqual([
+      { priority: 5220, fwmark: '', table: '5201', from: '192.168.50.10/32' },
+      { priority: 5220, fwmark: '', table: '5201', from: '192.168.50.20/32' },
+    ])
+    const observed = { rules: [VPN_RULE, rules[2]], routes: desiredIp(input, 4).routes }
+    const now = desiredIp({ ...input, vpnSources: ['192.168.50.10'] }, 4)
+    expect(diffIp(now, observed)).toEqual([
+      'rule add from 192.168.50.10/32 lookup 5201 priority 5220',
+      'rule del priority 5220 from 192.168.50.20/32',
+    ])
+    expect(
+      parseIpRules('[{"priority":5220,"src":"fd50::10","srclen":128,"table":"5201"}]')
+    ).toEqual([{ priority: 5220, fwmark: '', table: '5201', from: 'fd50::10/128' }])
+  })
+
+  it("takes the vpn devices' addresses from the devices seen, default mode included, never while bypassed", () => {
+    const c = config()
+    c.globals.defaultMode = 'vpn'
+    c.devices = [{ ...c.devices[0], mac: '02:00:00:00:50:01', mode: 'direct' }]
+    const seen = [
+      { mac: '02:00:00:00:50:01', ipv4: ['192.168.50.10'], ipv6: [] },
+      { mac: '02:00:00:00:50:02', ipv4: ['192.168.50.20'], ipv6: ['fe80::2', 'fd50::20'] },
+    ]
+    const d = desiredState(c, up, 'lanvpn0', seen)
+    expect(d.ip4.rules.map((r) => r.from).filter(Boolean)).toEqual(['192.168.50.20/32'])
+    expect(d.ip6.rules.map((r) => r.from).filter(Boolean)).toEqual(['fd50::20/128'])
+    c.profiles = []
+    expect(desiredState(c, down, 'lanvpn0', seen).ip4.rules.some((r) => r.from)).toBe(false)
   })
 
   it('reads ip -j rule and route output', () => {

@@ -170,13 +170,14 @@ export function runDaemon(
     // The tunnel as this reconcile routes it: the status must not say "connected" before the
     // routing does (a later change is picked up by the reconcile its onChange queued).
     const tunnelStatus = tunnel.status()
-    const desired = desiredState(config, view, paths.tunnelIface)
-    const model = desired.model
-    let steps = diffState(desired, await observeRouter(host, paths))
+    // The devices on the LAN first: their addresses are the kill switch's routing layer.
     const devices = await refreshInventory(config).catch((e: unknown) => {
       host.log('warning', `reading the device list: ${e instanceof Error ? e.message : String(e)}`)
       return []
     })
+    const desired = desiredState(config, view, paths.tunnelIface, devices)
+    const model = desired.model
+    let steps = diffState(desired, await observeRouter(host, paths))
     const errors: string[] = []
     const update = membershipStep(model, steps)
     if (update) {

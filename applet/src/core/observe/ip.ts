@@ -12,7 +12,14 @@ export function parseRulePriorities(text: string): number[] {
 }
 
 /** One policy rule as lanvpn compares them (`oif` only for the WAN-bound exception). */
-export type IpRule = { priority: number; fwmark: string; table: string; oif?: string }
+export type IpRule = {
+  priority: number
+  fwmark: string
+  table: string
+  oif?: string
+  /** Source prefix (`addr/len`) of a `from` rule; absent for `from all`. */
+  from?: string
+}
 
 /** One route of a table as lanvpn compares them: `unreachable default` or `default dev X`. */
 export type IpRoute = { dst: string; type: 'unicast' | 'unreachable'; dev: string; metric: number }
@@ -35,6 +42,10 @@ export function parseIpRules(text: string): IpRule[] {
       table: String(r.table ?? ''),
     }
     if (r.oif) rule.oif = String(r.oif)
+    if (typeof r.src === 'string' && r.src !== 'all') {
+      const len = r.srclen ?? (r.src.includes(':') ? 128 : 32)
+      rule.from = `${r.src}/${String(len)}`
+    }
     return rule
   })
 }

@@ -17,6 +17,9 @@ export type IpDesiredInput = {
   /** When the router's own traffic uses the tunnel: the WAN device whose bound sockets (the
    * MediaStreamer registration, latency pings) must still use main. '' otherwise. */
   keepOnWan: string
+  /** The addresses `vpn` devices were seen with, this family's only: the second layer of the kill
+   * switch (see SOURCE_RULE_PRIORITY). [] while vpn devices are bypassed. */
+  vpnSources: string[]
 }
 
 const hex = (n: number) => `0x${n.toString(16)}`
@@ -26,6 +29,12 @@ export const VPN_RULE: IpRule = {
   fwmark: `${hex(MARK_VPN)}/${hex(MARK_MASK)}`,
   table: String(VPN_TABLE),
 }
+
+/** Source rules: a vpn device's own addresses lead into the VPN table too. The fwmark rule needs
+ * nft to set the mark; these do not, so with no nft ruleset at all (`fw4 flush` on a firewall
+ * stop, `nft flush ruleset`) a vpn device's forwarded traffic still meets the tunnel or the VPN
+ * table's `unreachable default`, never the main table's WAN route. After the fwmark rule. */
+export const SOURCE_RULE_PRIORITY = PRIO_BASE + 20
 
 /** Desired rules and routes of a family. The `unreachable default` is there whenever lanvpn is
  * enabled, so marked traffic fails closed in routing too, not only in the firewall. */
@@ -42,9 +51,17 @@ export function desiredIp(input: IpDesiredInput, family: Family): IpState {
       dev: input.tunnelIface,
       metric: family === 6 ? 1024 : 0,
     })
-  const rules = input.keepOnWan
+  const rules: IpRule[] = input.keepOnWan
     ? [{ priority: PRIO_BASE, fwmark: '', table: 'main', oif: input.keepOnWan }, VPN_RULE]
     : [VPN_RULE]
+  const bits = family === 4 ? 32 : 128
+  for (const addr of [...new Set(input.vpnSources)].sort())
+    rules.push({
+      priority: SOURCE_RULE_PRIORITY,
+      fwmark: '',
+      table: String(VPN_TABLE),
+      from: `${addr}/${bits}`,
+    })
   return { rules, routes }
 }
 
@@ -57,10 +74,11 @@ const sameRule = (a: IpRule, b: IpRule) =>
   a.priority === b.priority &&
   a.fwmark === b.fwmark &&
   a.table === b.table &&
-  (a.oif ?? '') === (b.oif ?? '')
+  (a.oif ?? '') === (b.oif ?? '') &&
+  (a.from ?? '') === (b.from ?? '')
 
 function ruleSpec(r: IpRule): string {
-  const match = r.oif ? `oif ${r.oif}` : `fwmark ${r.fwmark}`
+  const match = r.from ? `from ${r.from}` : r.oif ? `oif ${r.oif}` : `fwmark ${r.fwmark}`
   return `${match} lookup ${r.table} priority ${r.priority}`
 }
 const sameRoute = (a: IpRoute, b: IpRoute) =>
@@ -80,7 +98,9 @@ export function diffIp(desired: IpState, observed: IpState): string[] {
     if (!owned.some((o) => sameRule(o, r))) add.push(`rule add ${ruleSpec(r)}`)
   for (const o of owned)
     if (!desired.rules.some((r) => sameRule(o, r)))
-      del.push(`rule del priority ${o.priority}${o.fwmark ? ` fwmark ${o.fwmark}` : ''}`)
+      del.push(
+        `rule del priority ${o.priority}${o.fwmark ? ` fwmark ${o.fwmark}` : ''}${o.from ? ` from ${o.from}` : ''}`
+      )
   for (const r of desired.routes)
     if (!observed.routes.some((o) => sameRoute(o, r))) add.push(`route replace ${routeSpec(r)}`)
   for (const o of observed.routes)

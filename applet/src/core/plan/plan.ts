@@ -98,13 +98,34 @@ export function nftModel(config: Config, tunnel: TunnelView, tunnelIface: string
   }
 }
 
-/** The desired state. Same input, same output. */
-export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: string): Desired {
+/** A device seen on the LAN with its addresses (the inventory's view). */
+export type SeenDevice = { mac: string; ipv4: string[]; ipv6: string[] }
+
+/** The addresses of the seen devices that are in vpn mode (their own, or the default for devices
+ * without one), by family; link-local IPv6 is never routed and is left out. */
+function vpnSources(config: Config, seen: SeenDevice[]): { v4: string[]; v6: string[] } {
+  const modes = new Map(config.devices.map((d) => [d.mac, d.mode]))
+  const vpn = seen.filter((d) => (modes.get(d.mac) ?? config.globals.defaultMode) === 'vpn')
+  return {
+    v4: vpn.flatMap((d) => d.ipv4).filter(isIpv4),
+    v6: vpn.flatMap((d) => d.ipv6).filter((a) => isIpv6(a) && !/^fe[89ab]/i.test(a)),
+  }
+}
+
+/** The desired state. Same input, same output. `seen`: the devices on the LAN now, whose
+ * addresses the kill switch's routing layer covers. */
+export function desiredState(
+  config: Config,
+  tunnel: TunnelView,
+  tunnelIface: string,
+  seen: SeenDevice[] = []
+): Desired {
   const model = nftModel(config, tunnel, tunnelIface)
   const counts = Object.fromEntries(
     Object.entries(model.devices).map(([mode, macs]) => [mode, macs.length])
   ) as Record<DeviceMode, number>
   const enabled = config.globals.enabled
+  const sources = model.vpnBypassed ? { v4: [], v6: [] } : vpnSources(config, seen)
   const ipInput = {
     enabled,
     tunnelIface,
@@ -118,8 +139,8 @@ export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: st
       nft: null,
       nftHash: '',
       fw4Include: '',
-      ip4: desiredIp(ipInput, 4),
-      ip6: desiredIp(ipInput, 6),
+      ip4: desiredIp({ ...ipInput, vpnSources: sources.v4 }, 4),
+      ip6: desiredIp({ ...ipInput, vpnSources: sources.v6 }, 6),
       devices: counts,
     }
   }
@@ -140,8 +161,8 @@ export function desiredState(config: Config, tunnel: TunnelView, tunnelIface: st
     fw4Include: renderNftTable(
       closedModel({ ...closed, tunnelV6: model.tunnelV6 && hasV6(active) })
     ),
-    ip4: desiredIp(ipInput, 4),
-    ip6: desiredIp(ipInput, 6),
+    ip4: desiredIp({ ...ipInput, vpnSources: sources.v4 }, 4),
+    ip6: desiredIp({ ...ipInput, vpnSources: sources.v6 }, 6),
     devices: counts,
   }
 }
