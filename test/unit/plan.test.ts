@@ -136,11 +136,14 @@ describe('the nft model', () => {
   })
 })
 
+/** The source rule for the tunnel's own address while it is up (core/plan/plan.ts). */
+const TUNNEL_SOURCE = { priority: 5220, fwmark: '', table: '5201', from: '10.64.0.2/32' }
+
 describe("the router's own traffic", () => {
   it('uses the WAN by default: no output marking, no WAN-bound rule', () => {
     const d = desiredState(config(), { ...up, wanDevice: 'wan' }, 'lanvpn0')
     expect(d.nft).not.toContain('router_output')
-    expect(d.ip4.rules).toEqual([VPN_RULE])
+    expect(d.ip4.rules).toEqual([VPN_RULE, TUNNEL_SOURCE])
   })
 
   it('goes through the tunnel when asked, except sockets bound to the WAN and the router DNS', () => {
@@ -153,6 +156,7 @@ describe("the router's own traffic", () => {
     expect(d.ip4.rules).toEqual([
       { priority: 5200, fwmark: '', table: 'main', oif: 'eth1' },
       VPN_RULE,
+      TUNNEL_SOURCE,
     ])
     expect(diffIp(d.ip4, empty)[0]).toBe('rule add oif eth1 lookup main priority 5200')
   })
@@ -222,6 +226,7 @@ describe('desired and diff', () => {
         family: 4,
         lines: [
           'rule del priority 5210 fwmark 0x1000000/0xf000000',
+          'rule del priority 5220 from 10.64.0.2/32',
           'route del default dev lanvpn0 table 5201 metric 0',
           'route del unreachable default table 5201 metric 4278198272',
         ],
@@ -231,6 +236,7 @@ describe('desired and diff', () => {
         family: 6,
         lines: [
           'rule del priority 5210 fwmark 0x1000000/0xf000000',
+          'rule del priority 5220 from fd64::2/128',
           'route del default dev lanvpn0 table 5201 metric 1024',
           'route del unreachable default table 5201 metric 4278198272',
         ],
@@ -307,8 +313,11 @@ describe('policy routing', () => {
       { mac: '02:00:00:00:50:02', ipv4: ['192.168.50.20'], ipv6: ['fe80::2', 'fd50::20'] },
     ]
     const d = desiredState(c, up, 'lanvpn0', seen)
-    expect(d.ip4.rules.map((r) => r.from).filter(Boolean)).toEqual(['192.168.50.20/32'])
-    expect(d.ip6.rules.map((r) => r.from).filter(Boolean)).toEqual(['fd50::20/128'])
+    expect(d.ip4.rules.map((r) => r.from).filter(Boolean)).toEqual([
+      '10.64.0.2/32',
+      '192.168.50.20/32',
+    ])
+    expect(d.ip6.rules.map((r) => r.from).filter(Boolean)).toEqual(['fd50::20/128', 'fd64::2/128'])
     c.profiles = []
     expect(desiredState(c, down, 'lanvpn0', seen).ip4.rules.some((r) => r.from)).toBe(false)
   })

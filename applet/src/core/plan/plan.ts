@@ -125,7 +125,14 @@ export function desiredState(
     Object.entries(model.devices).map(([mode, macs]) => [mode, macs.length])
   ) as Record<DeviceMode, number>
   const enabled = config.globals.enabled
-  const sources = model.vpnBypassed ? { v4: [], v6: [] } : vpnSources(config, seen)
+  // The tunnel's own addresses too while it is up: a packet from one of them that left by the WAN
+  // (the router's ICMP error about a tunnel reply, say, with nft gone) would name the tunnel there.
+  const fromDevices = model.vpnBypassed ? { v4: [], v6: [] } : vpnSources(config, seen)
+  const tunnelAddrs = (tunnel.up && model.tunnelAddrs) || { v4: [], v6: [] }
+  const sources = {
+    v4: [...fromDevices.v4, ...tunnelAddrs.v4],
+    v6: [...fromDevices.v6, ...tunnelAddrs.v6],
+  }
   const ipInput = {
     enabled,
     tunnelIface,

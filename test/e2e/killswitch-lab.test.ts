@@ -1,0 +1,161 @@
+// The kill switch when what it stands on breaks behind lanvpn's back (issue 15): a config file a
+// hand edit or a torn write left broken, read on a SIGHUP while connected, and the nft ruleset
+// flushed or lanvpn's own table deleted while connected (`/etc/init.d/firewall stop` does the
+// first: fw4 flush deletes every table). Each time a vpn laptop sends steady ICMP, UDP, DNS, TCP
+// and IPv6 at full rate, and a capture on the router's WAN must see not one of its packets: the
+// broken file is never applied, and without nft the source rules still lead the laptop's traffic
+// into the VPN table (the tunnel or its unreachable default), never to the WAN.
+//
+//   [lv…-laptop] vpn ── br-lan [lv…-router] wan ── [lv…-inet] ──── [lv…-vpn] 203.0.113.10
+//                       lanvpn daemon (native qjs)   192.0.2.1 echo    wg 10.64.0.1
+//                       <lab>tun                     capture: tcpdump -i wan
+//
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  cleanupLabDaemon,
+  LAB_BUNDLE,
+  labDeviceSection,
+  labRuntimeArgv,
+  labStatus,
+  leakCapture,
+  startLabDaemon,
+  startLeakLoad,
+  writeLabConfig,
+  writeLabProfile,
+} from './daemon-lab'
+import { Lab, labOrFail, signalPid, waitFor, type LabProcess } from './lab'
+
+const SERVER = '203.0.113.10'
+/** What may cross the WAN: the tunnel's own UDP, and the router's ICMP errors about it. */
+const ALLOWED = [
+  `udp port 51820 and host ${SERVER}`,
+  'icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820',
+]
+/** How long each fault is watched under load. */
+const WATCH_MS = 6000
+
+describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab', () => {
+  let lab: Lab
+  let prefix: string
+  let iface: string
+  let daemon: LabProcess
+  const status = () => labStatus(prefix)
+  const configFile = () => join(prefix, 'etc/config/lanvpn')
+  const nft = async (...args: string[]) => lab.exec('router', ['nft', ...args])
+  const echoFromLaptop = async () =>
+    (await lab.exec('laptop', ['curl', '-sS', '-m', '3', 'http://192.0.2.1/'])).stdout
+  const throughTunnel = () =>
+    waitFor(
+      'the laptop through the tunnel',
+      async () => (await echoFromLaptop()) === SERVER,
+      30_000
+    )
+
+  /** Runs `fault` while the laptop sends at full load; returns what of it reached the WAN. */
+  async function leaksDuring(fault: () => Promise<void>): Promise<string[]> {
+    const capture = await leakCapture(lab)
+    const load = startLeakLoad(lab, 'laptop')
+    try {
+      await new Promise((r) => setTimeout(r, 1000))
+      await fault()
+      await new Promise((r) => setTimeout(r, WATCH_MS))
+    } finally {
+      for (const p of load) await p.kill()
+    }
+    const leaks = await capture.leaks(ALLOWED)
+    await capture.close()
+    return leaks
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    lab = await Lab.up({ devices: ['laptop'] })
+    iface = `${lab.name}tun`
+    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-killswitch-'))
+    writeLabConfig(
+      prefix,
+      { enabled: '1', connect: '1', active_profile: 'home', health_interval: '2' },
+      writeLabProfile(prefix, 'home', lab.clientConf('vpn')),
+      labDeviceSection(lab.deviceMac('laptop'), 'vpn')
+    )
+    daemon = startLabDaemon(lab, prefix, { iface })
+    await waitFor('the tunnel connected', () => status()?.tunnel?.state === 'connected', 60_000)
+    await throughTunnel()
+  }, 120_000)
+
+  afterAll(async () => {
+    await daemon?.kill()
+    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
+    await lab?.down()
+    if (prefix) rmSync(prefix, { recursive: true, force: true })
+  })
+
+  it('a config broken while connected, and a SIGHUP: not applied, said with its line, no leak', async () => {
+    const good = readFileSync(configFile(), 'utf8')
+    const lines = good.split('\n').length
+    const leaks = await leaksDuring(async () => {
+      appendFileSync(configFile(), "config device\n\toption mac 'torn")
+      signalPid(status().daemon.pid, 'SIGHUP')
+      await waitFor('the status to say the file is held', () => status()?.configHeld, 10_000)
+    })
+    expect(leaks).toEqual([])
+    const s = status()
+    expect(s.apply.ok).toBe(true)
+    expect(s.tunnel.state).toBe('connected')
+    expect(s.problems[0].line).toBe(lines + 1)
+    expect(s.problems[0].reason).toMatch(/^the file cannot be read: line \d+: /)
+    const text = await lab.exec('router', [
+      'env',
+      `LANVPN_PREFIX=${prefix}`,
+      ...labRuntimeArgv(),
+      LAB_BUNDLE,
+      'status',
+    ])
+    expect(text.stdout).toContain('NOT APPLIED')
+    expect(text.stdout).toContain(`line ${lines + 1}: `)
+    await throughTunnel()
+    // Mended: the file applies again.
+    writeFileSync(configFile(), good)
+    signalPid(status().daemon.pid, 'SIGHUP')
+    await waitFor('the held state to end', () => status() && !status().configHeld, 10_000)
+  })
+
+  it('the whole nft ruleset flushed while connected: no leak, and the table comes back', async () => {
+    const leaks = await leaksDuring(async () => {
+      expect((await nft('flush', 'ruleset')).code).toBe(0)
+      expect((await nft('list', 'table', 'inet', 'lanvpn')).code).not.toBe(0)
+    })
+    expect(leaks).toEqual([])
+    await waitFor(
+      'the table back',
+      async () => (await nft('list', 'table', 'inet', 'lanvpn')).code === 0,
+      45_000
+    )
+    await throughTunnel()
+  })
+
+  it("lanvpn's own table deleted while connected: no leak, and it comes back", async () => {
+    const leaks = await leaksDuring(async () => {
+      const r = await nft('delete', 'table', 'inet', 'lanvpn')
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+    })
+    expect(leaks).toEqual([])
+    await waitFor(
+      'the table back',
+      async () => (await nft('list', 'table', 'inet', 'lanvpn')).code === 0,
+      45_000
+    )
+    await throughTunnel()
+  })
+})
