@@ -33,9 +33,16 @@ const FEATURE_COMMANDS: Record<string, CliCommand> = {
 }
 
 function featureHelp(): string {
-  return Object.values(FEATURE_COMMANDS)
-    .map((c) => `  ${c.usage.padEnd(18)}${c.summary}\n`)
-    .join('')
+  return (
+    Object.values(FEATURE_COMMANDS)
+      // A usage longer than the column gets the summary on a line of its own, indented.
+      .map((c) =>
+        c.usage.length < 18
+          ? `  ${c.usage.padEnd(18)}${c.summary}\n`
+          : `  ${c.usage}\n  ${''.padEnd(18)}${c.summary}\n`
+      )
+      .join('')
+  )
 }
 
 export const HELP = `lanvpn ${VERSION} — VPN sharing for OpenWrt routers
