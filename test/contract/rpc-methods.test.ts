@@ -160,7 +160,11 @@ describe('setConfig', () => {
     // A stand-in daemon whose command line names lanvpn, as the real one's does.
     const child = spawn(
       'sh',
-      ['-c', 'trap "echo HUP; exit 0" HUP; while :; do sleep 0.05; done', 'lanvpn-daemon'],
+      [
+        '-c',
+        'trap "echo HUP; exit 0" HUP; echo ready; while :; do sleep 0.05; done',
+        'lanvpn-daemon',
+      ],
       {
         stdio: ['ignore', 'pipe', 'ignore'],
       }
@@ -168,6 +172,8 @@ describe('setConfig', () => {
     try {
       let out = ''
       child.stdout.on('data', (d) => (out += d))
+      // A HUP before the trap is set would end the shell without a word.
+      await new Promise<void>((res) => child.stdout.once('data', () => res()))
       mkdirSync(paths.runDir, { recursive: true })
       writeFileSync(paths.pidFile, `${child.pid}\n`)
       const r = await call('setConfig', { globals: { ipv6: false } })
