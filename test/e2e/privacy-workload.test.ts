@@ -218,7 +218,10 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
         found.push(...findings(file, text.replace(/[0-9a-f]*[.:][0-9a-f.:]+/gi, '')))
         continue
       }
-      if (file === 'etc/config/lanvpn') {
+      // The config, and the daemon's copy of the version it applied (RAM, 0600; see
+      // core/config/guard.ts): the same text, under the same rules.
+      if (file === 'etc/config/lanvpn' || file === 'var/run/lanvpn/config.applied') {
+        if (file.startsWith('var/')) expect(statSync(join(prefix, file)).mode & 0o777).toBe(0o600)
         found.push(...findings(file, withoutProfileSections(withoutDeviceSections(text))))
         // Profile sections: the imported endpoint is configuration, but never a secret.
         for (const [what, value] of secrets())
