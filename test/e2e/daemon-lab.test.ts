@@ -96,6 +96,7 @@ describe.runIf(labOrFail())('the daemon in the lab router', () => {
         () => statusOf()?.daemon?.state === 'running' && statusOf(),
         20_000
       )
+      expect(status.daemon.runtime).toBe(runtime === 'qjs' ? 'quickjs' : 'node')
       expect(status.generation).toBeGreaterThanOrEqual(1)
       expect(status.apply).toEqual({ ok: true, errors: [] })
       expect(status.devices).toEqual({ vpn: 1, direct: 0, mediastreamer: 0, blocked: 0 })
