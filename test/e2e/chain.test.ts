@@ -13,7 +13,14 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { logIn, openRouterUi, type RouterUi } from './browser'
-import { cleanupLabDaemon, LAB_BUNDLE, labPluginEnv, labStatus, startLabDaemon } from './daemon-lab'
+import {
+  cleanupLabDaemon,
+  LAB_BUNDLE,
+  labDaemonRejections,
+  labPluginEnv,
+  labStatus,
+  startLabDaemon,
+} from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const DEFAULT_CONFIG = resolve(import.meta.dirname, '../../dist/root/etc/config/lanvpn')
@@ -140,6 +147,10 @@ describe.runIf(labOrFail())(
       ).toMatchObject({
         error: { code: -32002 },
       })
+    })
+
+    it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+      expect(labDaemonRejections()).toEqual([])
     })
   }
 )

@@ -155,10 +155,20 @@ function labEnv(lab: Lab, prefix: string, opts: LabDaemonOptions): string[] {
   return env
 }
 
+/** Every daemon startLabDaemon started in this spec file, running or not. */
+const labDaemons: LabProcess[] = []
+
+/** What QuickJS printed about unhandled promise rejections in the output of every daemon this spec
+ * file started (see unhandledRejections): each would have killed that daemon under OpenWrt's qjs.
+ * A spec's last test expects none. */
+export function labDaemonRejections(): string[] {
+  return labDaemons.flatMap((daemon) => unhandledRejections(daemon.output()))
+}
+
 /** Starts `lanvpn daemon` in the router namespace under `opts.runtime` (the native qjs unless told
  * otherwise), logging to stderr (the LabProcess keeps it). */
 export function startLabDaemon(lab: Lab, prefix: string, opts: LabDaemonOptions = {}): LabProcess {
-  return lab.spawn('router', [
+  const daemon = lab.spawn('router', [
     'env',
     ...labEnv(lab, prefix, opts),
     'LANVPN_LOG=stderr',
@@ -168,6 +178,8 @@ export function startLabDaemon(lab: Lab, prefix: string, opts: LabDaemonOptions 
     opts.bundle ?? LAB_BUNDLE,
     'daemon',
   ])
+  labDaemons.push(daemon)
+  return daemon
 }
 
 /** Runs `lanvpn cleanup` in the router namespace with the daemon's prefix, interface and runtime,

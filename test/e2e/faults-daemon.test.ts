@@ -21,6 +21,7 @@ import {
   cleanupLabDaemon,
   LAB_BUNDLE,
   LAB_PLUGIN,
+  labDaemonRejections,
   labDeviceSection,
   labPlugin,
   labPluginEnv,
@@ -378,6 +379,10 @@ describe.runIf(labOrFail())('the daemon through faults in the lab', () => {
       'tcp port 443 and host 192.0.2.2',
     ])
     expect(leaked).toEqual([])
+  })
+
+  it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+    expect(labDaemonRejections()).toEqual([])
   })
 })
 

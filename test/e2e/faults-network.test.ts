@@ -19,6 +19,7 @@ import { parseAppliedHash } from '../../applet/src/core/render/nft'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDaemonRejections,
   labDeviceSection,
   labStatus,
   leakCapture,
@@ -236,5 +237,9 @@ describe.runIf(labOrFail())('the daemon through WAN and DNS faults in the lab', 
     const { leaks, sawTheEnd } = await stopWatching()
     expect(leaks).toEqual([])
     expect(sawTheEnd).toBe(true)
+  })
+
+  it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+    expect(labDaemonRejections()).toEqual([])
   })
 })

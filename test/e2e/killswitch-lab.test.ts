@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDaemonRejections,
   labDeviceSection,
   labRuntimeArgv,
   labStatus,
@@ -157,5 +158,9 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
       45_000
     )
     await throughTunnel()
+  })
+
+  it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+    expect(labDaemonRejections()).toEqual([])
   })
 })

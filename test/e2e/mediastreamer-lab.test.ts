@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDaemonRejections,
   labSection,
   labStatus,
   startLabDaemon,
@@ -158,5 +159,9 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
     expect(echoes).toHaveLength(1)
     expect(echoes[0].src).toBe('198.51.100.77')
     expect(activations()).toHaveLength(before)
+  })
+
+  it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+    expect(labDaemonRejections()).toEqual([])
   })
 })

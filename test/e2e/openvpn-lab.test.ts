@@ -31,6 +31,7 @@ import { resolvePaths, type Paths } from '../../applet/src/core/paths'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDaemonRejections,
   labDeviceSection,
   labPlugin,
   labStatus,
@@ -247,5 +248,9 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
       (await lab.exec('laptop', ['curl', '-sS', '-m', '3', 'http://192.0.2.1/'])).code
     ).not.toBe(0)
     expect(await echoFrom('tv')).toBe('198.51.100.2')
+  })
+
+  it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+    expect(labDaemonRejections()).toEqual([])
   })
 })

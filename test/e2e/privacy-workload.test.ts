@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDaemonRejections,
   labPlugin,
   labStatus,
   leakCapture,
@@ -261,5 +262,9 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
     // Positive control: the capture saw the tunnel and the provider.
     const provider = await wan.packets('tcp port 443')
     expect(provider.join('\n')).toContain('192.0.2.2.443')
+  })
+
+  it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+    expect(labDaemonRejections()).toEqual([])
   })
 })

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDaemonRejections,
   labDeviceSection,
   labPlugin,
   labSection,
@@ -178,5 +179,9 @@ describe.runIf(labOrFail())('sharing: every device in its mode, changed live', (
     await applied(r.configHash)
     expect((await set('blocked_devices')).match(/02:aa:/g)?.length).toBe(10)
     expect(status().apply).toEqual({ ok: true, errors: [] })
+  })
+
+  it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+    expect(labDaemonRejections()).toEqual([])
   })
 })

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
   LAB_BUNDLE,
+  labDaemonRejections,
   labDeviceSection,
   labPlugin,
   labStatus,
@@ -289,5 +290,9 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
       async () => (await echoFrom('laptop')) === '198.51.100.2',
       20_000
     )
+  })
+
+  it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+    expect(labDaemonRejections()).toEqual([])
   })
 })

@@ -18,7 +18,14 @@ import { join, resolve } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { logIn, openRouterUi, type RouterUi } from './browser'
-import { cleanupLabDaemon, LAB_BUNDLE, labPluginEnv, labStatus, startLabDaemon } from './daemon-lab'
+import {
+  cleanupLabDaemon,
+  LAB_BUNDLE,
+  labDaemonRejections,
+  labPluginEnv,
+  labStatus,
+  startLabDaemon,
+} from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const REPO = resolve(import.meta.dirname, '../..')
@@ -269,5 +276,9 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
   it('logged no errors and asked no host but the router', () => {
     expect(pageErrors).toEqual([])
     expect(foreign).toEqual([])
+  })
+
+  it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
+    expect(labDaemonRejections()).toEqual([])
   })
 })
