@@ -253,6 +253,62 @@ export const hostCases: HostCase[] = [
     },
   },
   {
+    name: 'watch delivers each line as it comes, then the exit code',
+    async run(host, t) {
+      const lines: string[] = []
+      let firstAt = -1
+      const code = await new Promise<number>((resolve) => {
+        host.watch(
+          ['sh', '-c', 'echo one; sleep 0.3; printf "two\\nthr"; sleep 0.1; echo ee; exit 3'],
+          (line) => {
+            if (lines.length === 0) firstAt = host.monotonicMs()
+            lines.push(line)
+          },
+          resolve
+        )
+      })
+      t.eq(lines, ['one', 'two', 'three'], 'lines')
+      t.eq(code, 3, 'exit code')
+      t.assert(firstAt >= 0, 'the first line came before the exit')
+    },
+  },
+  {
+    name: 'watch stop() ends the command, reaps it and reports nothing more',
+    async run(host, t) {
+      const pidFile = `${t.tmpDir}/watched.pid`
+      let exits = 0
+      const seen: string[] = []
+      let watch: { stop(): void } | null = null
+      await new Promise<void>((resolve) => {
+        watch = host.watch(
+          ['sh', '-c', `echo $$ > ${pidFile}; echo ready; exec sleep 30`],
+          (line) => {
+            seen.push(line)
+            resolve()
+          },
+          () => exits++
+        )
+      })
+      const pid = Number(host.readFile(pidFile))
+      t.assert(pid > 0 && host.kill(pid, 0), 'the command runs')
+      watch!.stop()
+      watch!.stop()
+      for (let i = 0; i < 50 && host.kill(pid, 0); i++) await sleep(host, 20)
+      t.assert(!host.kill(pid, 0), 'the command is gone (killed and reaped)')
+      await sleep(host, 50)
+      t.eq([seen, exits], [['ready'], 0], 'nothing after stop')
+    },
+  },
+  {
+    name: 'watch of a missing binary reports exit 127',
+    async run(host, t) {
+      const code = await new Promise<number>((resolve) =>
+        host.watch(['no-such-binary-lanvpn'], () => {}, resolve)
+      )
+      t.eq(code, 127, 'exit code')
+    },
+  },
+  {
     name: 'timers fire in order and clearTimeout cancels',
     async run(host, t) {
       const fired: string[] = []

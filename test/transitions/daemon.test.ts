@@ -110,6 +110,48 @@ describe('daemon transitions', () => {
     expect(router.table).not.toBe('')
   })
 
+  it('table deleted behind its back: nft monitor tells, and it is back within a tenth of a second', async () => {
+    const monitor = host.watches.find((w) => w.argv.join(' ') === 'nft monitor')!
+    expect(monitor.running).toBe(true)
+    router.table = ''
+    host.transcript = []
+    monitor.line('delete set inet lanvpn vpn_devices')
+    monitor.line('delete table inet lanvpn')
+    monitor.line('delete table inet fw4')
+    await settle()
+    expect(changes()).toEqual([])
+    host.advance(100)
+    await settle()
+    expect(changes()).toEqual(['nft -f -'])
+    expect(router.table).not.toBe('')
+    // Element changes are the daemon's own membership updates: no reconcile for them.
+    host.transcript = []
+    monitor.line('add element inet lanvpn vpn_devices { 02:00:00:00:50:09 }')
+    host.advance(2000)
+    await settle()
+    expect(host.transcript).toEqual([])
+  })
+
+  it('a rule of its window deleted: ip monitor tells; a monitor that ends is started again', async () => {
+    const rules = host.watches.find((w) => w.argv.join(' ') === 'ip monitor rule')!
+    router.rules.clear()
+    host.transcript = []
+    rules.line('Deleted 30000:\tfrom all lookup main')
+    host.advance(2000)
+    await settle()
+    expect(changes()).toEqual([])
+    rules.line('Deleted 5210:\tfrom all fwmark 0x1000000/0xf000000 lookup 5201')
+    host.advance(100)
+    await settle()
+    expect(changes()).toEqual(['ip -4 -batch -', 'ip -6 -batch -'])
+    rules.exit(1)
+    host.advance(1000)
+    await settle()
+    expect(
+      host.watches.filter((w) => w.argv.join(' ') === 'ip monitor rule' && w.running)
+    ).toHaveLength(1)
+  })
+
   it('nft failing: the rules in force are not touched and the status says why', async () => {
     router.nftFails = 'Error: Could not process rule: No such file or directory'
     const before = router.table

@@ -25,6 +25,7 @@ import { takeRequests } from '../system/requests'
 import { observeWan } from '../system/wan'
 import { runChecked } from '../system/run'
 import { writeStatus } from '../system/status'
+import { watchDrift } from './drift'
 import { createHistoryRecorder } from './history'
 import { createMediastreamer } from './mediastreamer'
 import { createTunnelDriver } from './tunnel'
@@ -281,12 +282,16 @@ export function runDaemon(
     },
   })
 
+  // A firewall stop or reload, or a flushed ruleset, is repaired at once, not at the next timer.
+  const drift = watchDrift(host, () => void reconcile('drift'))
+
   return new Promise<number>((resolve) => {
     const stop = (sig: string) => {
       if (stopping) return
       stopping = true
       host.log('notice', `stopping on SIG${sig}`)
       if (timer) host.clearTimeout(timer)
+      drift.stop()
       tunnel.stop()
       void history.stop()
       mediastreamer.stop()

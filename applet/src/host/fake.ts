@@ -5,11 +5,21 @@ import type {
   ExecResult,
   FileStat,
   Host,
+  LineWatch,
   LogLevel,
   SignalName,
   TimerHandle,
   WriteOptions,
 } from './host'
+
+/** A command started with FakeHost.watch: `line` delivers a line of its output, `exit` ends it
+ * (both do nothing once it was stopped or ended). */
+export type FakeWatch = {
+  argv: string[]
+  running: boolean
+  line(text: string): void
+  exit(code: number): void
+}
 
 /** Thrown by FakeHost.exit so a test can assert the code and the code under test stops there. */
 export class FakeExit extends Error {
@@ -58,6 +68,8 @@ export class FakeHost implements Host {
   /** Pids for which kill() answers true (the own pid always does). */
   livePids = new Set<number>()
   killed: Array<{ pid: number; sig: SignalName | 'KILL' | 0 }> = []
+  /** Commands started with watch(), in order: a test feeds them lines and ends them. */
+  watches: FakeWatch[] = []
   private monotonic = 0
   private wall = 0
   private timers: Timer[] = []
@@ -164,6 +176,23 @@ export class FakeHost implements Host {
     }
     if (this.dirs.has(path)) return { isFile: false, isDir: true, mode: 0o755, size: 0, mtimeMs: 0 }
     return null
+  }
+
+  watch(argv: string[], onLine: (line: string) => void, onExit: (code: number) => void): LineWatch {
+    const w: FakeWatch = {
+      argv: argv.slice(),
+      running: true,
+      line(text) {
+        if (w.running) onLine(text)
+      },
+      exit(code) {
+        if (!w.running) return
+        w.running = false
+        onExit(code)
+      },
+    }
+    this.watches.push(w)
+    return { stop: () => void (w.running = false) }
   }
 
   exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {

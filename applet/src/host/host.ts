@@ -49,6 +49,12 @@ export type WriteOptions = {
 
 export type SignalName = 'HUP' | 'TERM' | 'INT' | 'USR1'
 
+/** A long-running command read line by line (host.watch). */
+export type LineWatch = {
+  /** Ends the command (SIGTERM) and reaps it; no line or exit is reported after. Safe twice. */
+  stop(): void
+}
+
 export type LogLevel = 'err' | 'warning' | 'notice' | 'info' | 'debug'
 
 export type TimerHandle = { readonly id: unknown }
@@ -86,6 +92,12 @@ export interface Host {
   /** Runs argv[0] (looked up in PATH) with argv, never through a shell. Resolves; never rejects for
    * a failing command. A command that cannot be started gives code 127. */
   exec(argv: string[], opts?: ExecOptions): Promise<ExecResult>
+
+  /** Starts argv (no shell, stdin and stderr /dev/null) for as long as it runs, calling onLine with
+   * each line of its stdout (without the newline) as it comes, and onExit once with its exit code
+   * (-1 for a signal, 127 when it cannot start) unless stop() came first. For event streams such
+   * as `nft monitor`; never blocks the event loop. */
+  watch(argv: string[], onLine: (line: string) => void, onExit: (code: number) => void): LineWatch
 
   /** Calls fn once after ms. */
   setTimeout(fn: () => void, ms: number): TimerHandle

@@ -11,6 +11,7 @@ import {
   type ExecResult,
   type FileStat,
   type Host,
+  type LineWatch,
   type LogLevel,
   type SignalName,
   type TimerHandle,
@@ -112,6 +113,42 @@ export function createNodeHost(): Host {
     }
   }
 
+  function watch(
+    argv: string[],
+    onLine: (line: string) => void,
+    onExit: (code: number) => void
+  ): LineWatch {
+    let stopped = false
+    let pending = ''
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] })
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      pending += s
+      let i: number
+      while ((i = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, i)
+        pending = pending.slice(i + 1)
+        if (!stopped) onLine(line)
+      }
+    })
+    // 'close' follows 'error' too when the command cannot start (code null, no pid).
+    let cannotStart = false
+    child.on('error', () => {
+      if (child.pid === undefined) cannotStart = true
+    })
+    child.on('close', (code) => {
+      if (stopped) return
+      stopped = true
+      onExit(cannotStart ? 127 : (code ?? -1))
+    })
+    return {
+      stop() {
+        if (stopped) return
+        stopped = true
+        child.kill('SIGTERM')
+      },
+    }
+  }
+
   return {
     runtime: 'node',
     argv: () => process.argv.slice(2),
@@ -186,6 +223,7 @@ export function createNodeHost(): Host {
     },
 
     exec,
+    watch,
 
     setTimeout: (fn, ms): TimerHandle => ({ id: setTimeout(fn, ms) }),
     clearTimeout: (handle) => clearTimeout(handle.id as NodeJS.Timeout),

@@ -43,6 +43,7 @@ import {
   type ExecResult,
   type FileStat,
   type Host,
+  type LineWatch,
   type LogLevel,
   type TimerHandle,
   type WriteOptions,
@@ -374,6 +375,83 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
   const signalNumber = (sig: 'HUP' | 'TERM' | 'INT' | 'USR1' | 'KILL'): number =>
     sig === 'USR1' ? os.SIGUSR1 : SIGNAL_NUMBERS[sig]
 
+  /** Reaps `child` without blocking (polls waitpid WNOHANG), then calls done with its exit code
+   * (-1 for a signal). */
+  function reapLater(child: number, done: (code: number) => void, delay = 0): void {
+    const [ret, status] = os.waitpid(child, os.WNOHANG)
+    if (ret === 0 || ret === -EINTR) {
+      const next = Math.min(100, delay * 2 || 2)
+      os.setTimeout(() => reapLater(child, done, next), next)
+      return
+    }
+    done(ret < 0 || (status & 0x7f) !== 0 ? -1 : (status >> 8) & 0xff)
+  }
+
+  function watch(
+    argv: string[],
+    onLine: (line: string) => void,
+    onExit: (code: number) => void
+  ): LineWatch {
+    let stopped = false
+    const noStart = (): LineWatch => {
+      os.setTimeout(() => onExit(127), 0)
+      return { stop: () => {} }
+    }
+    const out = os.pipe()
+    if (!out) return noStart()
+    const input = os.open('/dev/null', os.O_RDONLY)
+    const errors = os.open('/dev/null', os.O_WRONLY)
+    let child: number
+    try {
+      child = os.exec(argv, {
+        block: false,
+        usePath: true,
+        stdin: input < 0 ? 0 : input,
+        stdout: out[1],
+        stderr: errors < 0 ? 2 : errors,
+      })
+    } catch {
+      os.close(out[0])
+      os.close(out[1])
+      return noStart()
+    } finally {
+      for (const fd of [input, errors]) if (fd >= 0) os.close(fd)
+    }
+    os.close(out[1])
+    const buf = new ArrayBuffer(READ_CHUNK)
+    const decoder = new Utf8Decoder()
+    let pending = ''
+    os.setReadHandler(out[0], () => {
+      const n = os.read(out[0], buf, 0, READ_CHUNK)
+      if (n > 0) {
+        pending += decoder.decode(new Uint8Array(buf, 0, n), true)
+        let i: number
+        while ((i = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, i)
+          pending = pending.slice(i + 1)
+          if (!stopped) onLine(line)
+        }
+        return
+      }
+      if (n === -EAGAIN || n === -EINTR) return
+      // EOF (the command ended, or stop() killed it): reap it either way, report only the first.
+      os.setReadHandler(out[0], null)
+      os.close(out[0])
+      reapLater(child, (code) => {
+        if (stopped) return
+        stopped = true
+        onExit(code)
+      })
+    })
+    return {
+      stop() {
+        if (stopped) return
+        stopped = true
+        os.kill(child, SIGNAL_NUMBERS.TERM)
+      },
+    }
+  }
+
   return {
     runtime: 'quickjs',
     argv: () => scriptArgs.slice(1),
@@ -389,6 +467,7 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     listDir,
     stat,
     exec,
+    watch,
     setTimeout: (fn, ms): TimerHandle => ({ id: os.setTimeout(fn, ms) }),
     clearTimeout: (handle) => os.clearTimeout(handle.id),
     // os.signal keeps one handler per signal number: a new one replaces the old.

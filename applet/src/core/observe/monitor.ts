@@ -1,0 +1,24 @@
+// The event streams that tell the daemon its ground moved: `nft monitor` and `ip monitor rule`.
+// A firewall stop (`fw4 flush` deletes every table), `nft flush ruleset`, a firewall reload (fw4
+// loads the closed include over the live table) or someone deleting a rule shows here at once;
+// the daemon answers with a reconcile instead of waiting for its 30 s timer.
+import { NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN } from '../ids'
+
+const NFT_OBJECT = new RegExp(
+  `^(add|delete|destroy|flush|replace) (table|chain|rule|set|map|flowtable) ${NFT_FAMILY} ${NFT_TABLE}(\\s|$)`
+)
+
+/** Whether a line of `nft monitor` is a change to lanvpn's table other than set elements (which
+ * only the daemon's own membership updates change). Its own full applies show here too: they
+ * cost one reconcile that finds nothing to do. */
+export function isNftDrift(line: string): boolean {
+  return NFT_OBJECT.test(line.trim())
+}
+
+/** Whether a line of `ip monitor rule` is one of lanvpn's rules (its priority window) deleted. */
+export function isRuleDrift(line: string): boolean {
+  const m = /^Deleted (\d+):/.exec(line.trim())
+  if (!m) return false
+  const priority = Number(m[1])
+  return priority >= PRIO_BASE && priority < PRIO_BASE + PRIO_SPAN
+}

@@ -1,0 +1,74 @@
+// Drift noticed by events (core/observe/monitor.ts): `nft monitor` and `ip monitor rule` run for
+// as long as the daemon does, and a change to what lanvpn owns asks for a reconcile within a tenth
+// of a second. A monitor that ends (nft or ip missing, killed) is started again with backoff; the
+// periodic reconcile covers the time in between.
+import { isNftDrift, isRuleDrift } from '../core/observe/monitor'
+import type { Host, LineWatch, TimerHandle } from '../host/host'
+
+/** Events are gathered this long into one reconcile (a flush deletes dozens of objects). */
+const GATHER_MS = 100
+/** At most one drift reconcile a second: if something keeps rewriting the rules, lanvpn repairs
+ * them once a second rather than fighting it in a tight loop. */
+const MIN_GAP_MS = 1000
+const RESTART_MIN_MS = 1000
+const RESTART_MAX_MS = 60_000
+
+const MONITORS: Array<{ argv: string[]; isDrift: (line: string) => boolean }> = [
+  { argv: ['nft', 'monitor'], isDrift: isNftDrift },
+  { argv: ['ip', 'monitor', 'rule'], isDrift: isRuleDrift },
+]
+
+/** Starts the monitors; `onDrift` runs once for each burst of events. Returns stop(). */
+export function watchDrift(host: Host, onDrift: () => void): { stop(): void } {
+  let stopped = false
+  let pending: TimerHandle | null = null
+  let lastRun = -Infinity
+  const running: LineWatch[] = []
+  const restarts = new Set<TimerHandle>()
+
+  const drifted = (): void => {
+    if (stopped || pending) return
+    const wait = Math.max(GATHER_MS, lastRun + MIN_GAP_MS - host.monotonicMs())
+    pending = host.setTimeout(() => {
+      pending = null
+      lastRun = host.monotonicMs()
+      onDrift()
+    }, wait)
+  }
+
+  const start = (m: (typeof MONITORS)[number], delay: number): void => {
+    if (stopped) return
+    const startedAt = host.monotonicMs()
+    const watch = host.watch(
+      m.argv,
+      (line) => {
+        if (m.isDrift(line)) drifted()
+      },
+      (code) => {
+        running.splice(running.indexOf(watch), 1)
+        // A monitor that ran a while failed afresh: start over from the shortest wait.
+        const next = host.monotonicMs() - startedAt > RESTART_MAX_MS ? RESTART_MIN_MS : delay
+        host.log('warning', `${m.argv.join(' ')} ended (${code}); again in ${next / 1000} s`)
+        const timer = host.setTimeout(() => {
+          restarts.delete(timer)
+          start(m, Math.min(next * 2, RESTART_MAX_MS))
+        }, next)
+        restarts.add(timer)
+        // What happened while it was not watching is unknown: look once.
+        drifted()
+      }
+    )
+    running.push(watch)
+  }
+
+  for (const m of MONITORS) start(m, RESTART_MIN_MS)
+  return {
+    stop() {
+      stopped = true
+      if (pending) host.clearTimeout(pending)
+      for (const t of restarts) host.clearTimeout(t)
+      restarts.clear()
+      for (const w of running.splice(0)) w.stop()
+    },
+  }
+}
