@@ -88,6 +88,8 @@ beforeAll(async () => {
     port: 0,
     root: ROOT,
     prefix,
+    // The plugin runs the tree's own bundle (under the native qjs, the dev router's default).
+    env: { LANVPN_BUNDLE: join(ROOT, 'usr/share/lanvpn/lanvpn.js') },
     logins: [{ username: 'root', password: 'pw', read: ['*'], write: ['*'] }],
   })
   context = await launchChromium(profile)
@@ -224,6 +226,7 @@ describe('web UI in a browser, on a router with lanvpn and lanvpn-i18n-zh-cn (no
       port: 0,
       root,
       prefix: prefix2,
+      env: { LANVPN_BUNDLE: join(root, 'usr/share/lanvpn/lanvpn.js') },
       logins: [{ username: 'root', password: 'pw', read: ['*'], write: ['*'] }],
     })
     page2 = await context.newPage()
