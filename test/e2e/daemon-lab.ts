@@ -190,10 +190,17 @@ export async function cleanupLabDaemon(
   opts: LabDaemonOptions = {}
 ): Promise<void> {
   const { iface, bundle, runtime } = opts
+  let argv: string[]
+  try {
+    argv = labRuntimeArgv(runtime)
+  } catch {
+    // No native qjs: the spec has failed already; the teardown still runs, under Node.
+    argv = labRuntimeArgv('node')
+  }
   await lab.exec('router', [
     'env',
     ...labEnv(lab, prefix, { iface }),
-    ...labRuntimeArgv(runtime),
+    ...argv,
     bundle ?? LAB_BUNDLE,
     'cleanup',
   ])
