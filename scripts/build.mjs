@@ -9,6 +9,7 @@
 // Usage: node scripts/build.mjs [applet|webui|root]...   (no argument: all of them)
 import { APPLET_FILES, buildAppletFiles, PACKAGE_JSON } from './applet-chunks.mjs'
 import { EXECUTABLES } from './ipk.mjs'
+import { stripShellComments } from './strip-shell.mjs'
 import { execFileSync } from 'node:child_process'
 import {
   cpSync,
@@ -46,6 +47,17 @@ function buildWebui() {
   })
 }
 
+/** The router tree's shell scripts: they ship without their comment lines (scripts/strip-shell.mjs). */
+const SHELL_SCRIPTS = [
+  'etc/hotplug.d/iface/90-lanvpn',
+  'etc/init.d/lanvpn',
+  'etc/uci-defaults/90-lanvpn',
+  'usr/bin/lanvpn',
+  'usr/libexec/lanvpn/ovpn-up',
+  'usr/libexec/rpcd/lanvpn',
+  'usr/sbin/lanvpnd',
+]
+
 /** Lays out dist/root exactly as files land on the router. */
 function buildRoot() {
   const out = join(DIST, 'root')
@@ -65,6 +77,10 @@ function buildRoot() {
   const plugin = join(out, 'usr/libexec/rpcd/lanvpn')
   mkdirSync(dirname(plugin), { recursive: true })
   writeFileSync(plugin, template.replace('@LIST_JSON@', list))
+  for (const script of SHELL_SCRIPTS) {
+    const path = join(out, script)
+    writeFileSync(path, stripShellComments(readFileSync(path, 'utf8')))
+  }
   // The package's own list (ipk.mjs): the lab runs these files with the modes they install with.
   for (const exe of EXECUTABLES) {
     try {
