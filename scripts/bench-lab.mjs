@@ -1,18 +1,21 @@
-// The lab figures of `npm run bench` (root only): the tunnel (cold start to first handshake against
-// raw ip + wg on the same namespaces, outage detection and recovery, processes per apply) and
-// MediaStreamer (WAN address change → registration accepted, requests per change). Brings up its
-// own lab (LAB=lvbench) and always tears it down.
+// The lab figures of `npm run bench` (root only), the daemon under the native qjs (the router's
+// runtime): the tunnel (cold start to first handshake against raw ip + wg on the same namespaces,
+// outage detection and recovery, processes per apply), MediaStreamer (WAN address change →
+// registration accepted, requests per change) and the daemon's idle RSS. Brings up its own lab
+// (LAB=lvbench) and always tears it down.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { QJS } from './native-qjs.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const LAB = 'lvbench'
 const STATE = `/run/lanvpn-lab/${LAB}`
 const BUNDLE = join(ROOT, 'dist/lanvpn.js')
-const QJS_EMU = join(ROOT, 'test/quickjs/qjs-emu.mjs')
+/** The runtime before the bundle's path, as the lanvpn command runs it on a router with qjs. */
+const RUNTIME = [QJS, '--std', '-m']
 const IFACE = `${LAB}tun`
 
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', ...opts })
@@ -26,6 +29,10 @@ const alive = (pid) => {
     return false
   }
 }
+
+/** A process's resident set (VmRSS) in kB. */
+const rssKb = (pid) =>
+  Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
 
 async function until(what, probe, timeoutMs) {
   const start = Date.now()
@@ -112,6 +119,8 @@ export async function benchLab() {
     return [{ what: 'lab bench', figure: 'not run: needs root', budget: '—' }]
   if (!existsSync(BUNDLE))
     return [{ what: 'lab bench', figure: 'not run: build first', budget: '—' }]
+  if (!existsSync(QJS))
+    return [{ what: 'lab bench', figure: 'not run: no native qjs (`make setup`)', budget: '—' }]
   const rows = []
   const prefix = mkdtempSync(join(tmpdir(), 'lanvpn-bench-lab-'))
   const env = { ...process.env, LAB, LAB_DEVICES: 'laptop' }
@@ -123,9 +132,8 @@ export async function benchLab() {
       return null
     }
   }
-  /** The daemon in the router namespace; `runtime` is the command before the bundle, `extraEnv`
-   * more NAME=value entries. */
-  const startDaemon = (runtime = [process.execPath], extraEnv = []) => {
+  /** The daemon in the router namespace under the native qjs. */
+  const startDaemon = () => {
     const child = spawn(
       'ip',
       [
@@ -137,8 +145,7 @@ export async function benchLab() {
         `LANVPN_TUNNEL_IFACE=${IFACE}`,
         'LANVPN_LOG=stderr',
         `CURL_CA_BUNDLE=${STATE}/provider/ca.pem`,
-        ...extraEnv,
-        ...runtime,
+        ...RUNTIME,
         BUNDLE,
         'daemon',
       ],
@@ -174,7 +181,7 @@ export async function benchLab() {
     await until('connected', () => status()?.tunnel?.state === 'connected', 30_000)
     const cold = Date.now() - t0
     rows.push({
-      what: 'cold start to first handshake (daemon, node)',
+      what: 'cold start to first handshake (daemon under native qjs)',
       figure: `${hs} ms vs ${raw} ms raw ip+wg`,
       budget: '— (runtime start included)',
     })
@@ -280,40 +287,34 @@ export async function benchLab() {
       verdict: perChange === 1 ? 'ok' : 'off',
     })
 
-    // The QuickJS engine's own heap (qjs-emu's QJS_EMU_MEMORY_FILE: JS_ComputeMemoryUsage, 32-bit
-    // wasm): the daemon connected and idle for a minute, against a script that keeps one timer.
-    // Both include the emulator's std/os prelude, which a native qjs has in C.
-    const used = (file) => JSON.parse(readFileSync(file, 'utf8')).memory_used_size
-    const timerScript = join(prefix, 'timer.js')
-    writeFileSync(timerScript, 'os.setTimeout(() => {}, 1500)\n')
-    const emptyFile = join(prefix, 'qjs-memory-empty.json')
-    sh(process.execPath, [QJS_EMU, '--std', timerScript], {
-      env: { ...process.env, QJS_EMU_MEMORY_FILE: emptyFile },
-    })
+    // Idle RSS: a fresh daemon, connected and left alone for a minute, against an empty qjs that
+    // keeps one timer (what a qjs process costs at all).
     const pid = status().daemon.pid
     daemon.child.kill('SIGTERM')
+    await until('the daemon to stop', () => !alive(pid), 10_000)
+    daemon = startDaemon()
     await until(
-      'the node daemon to stop',
-      () => status()?.daemon?.pid !== pid || !alive(pid),
-      10_000
-    )
-    const memoryFile = join(prefix, 'qjs-memory.json')
-    daemon = startDaemon(
-      [process.execPath, QJS_EMU, '--std'],
-      [`QJS_EMU_MEMORY_FILE=${memoryFile}`]
-    )
-    await until(
-      'connected under QuickJS',
+      'a new daemon connected',
       () => status()?.tunnel?.state === 'connected' && status()?.daemon?.pid !== pid,
       60_000
     )
     await sleep(60_000)
-    const daemonKb = used(memoryFile) / 1024
-    const emptyKb = used(emptyFile) / 1024
+    const daemonKb = rssKb(status().daemon.pid)
+    const timer = spawn(QJS, ['--std', '-e', 'os.setTimeout(() => {}, 60000)'], {
+      stdio: 'ignore',
+    })
+    let emptyKb
+    try {
+      await sleep(1000)
+      emptyKb = rssKb(timer.pid)
+    } finally {
+      timer.kill('SIGTERM')
+    }
     rows.push({
-      what: 'daemon idle heap in the QuickJS engine (emulated, 32-bit)',
-      figure: `${daemonKb.toFixed(0)} KB vs ${emptyKb.toFixed(0)} KB for one timer (${(daemonKb / emptyKb).toFixed(1)}×)`,
-      budget: '— (engine heap, not RSS; product.md: about 3 MB of RAM)',
+      what: 'daemon idle RSS under native qjs (connected, 1 min idle)',
+      figure: `${(daemonKb / 1024).toFixed(1)} MB vs ${(emptyKb / 1024).toFixed(1)} MB for an empty qjs with one timer (${(daemonKb / emptyKb).toFixed(2)}×)`,
+      budget: '≤ 2 × empty qjs with one timer',
+      verdict: daemonKb <= 2 * emptyKb ? 'ok' : 'over',
     })
   } catch (e) {
     rows.push({
@@ -331,7 +332,7 @@ export async function benchLab() {
           'env',
           `LANVPN_PREFIX=${prefix}`,
           `LANVPN_TUNNEL_IFACE=${IFACE}`,
-          process.execPath,
+          ...RUNTIME,
           BUNDLE,
           'cleanup',
         ],

@@ -1,17 +1,25 @@
 #!/usr/bin/env node
 // Builds everything a router needs into dist/:
-//   dist/lanvpn.js          the daemon/rpc/cli bundle (ES2020, one file, runs under qjs and node)
+//   dist/lanvpn.js          the daemon/rpc/cli entry (ES2020 modules, runs under qjs and node) and
+//                           its chunks dist/lanvpn-*.js (scripts/applet-chunks.mjs)
 //   dist/www/               the web UI (Vite)
 //   dist/root/              the router's file tree: openwrt-package/files plus the generated pieces
 //                           (bundle, web UI, rpcd plugin with its static `list` JSON); every
 //                           language of the UI, which scripts/ipk.mjs splits into packages
 // Usage: node scripts/build.mjs [applet|webui|root]...   (no argument: all of them)
-import { build } from 'esbuild'
-import { minify } from 'terser'
-import { BUNDLE_OPTIONS } from './bundle-options.mjs'
+import { APPLET_FILES, buildAppletFiles, PACKAGE_JSON } from './applet-chunks.mjs'
 import { EXECUTABLES } from './ipk.mjs'
+import { stripShellComments } from './strip-shell.mjs'
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -21,26 +29,15 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 
 async function buildApplet() {
   mkdirSync(DIST, { recursive: true })
-  const result = await build({
-    entryPoints: [join(ROOT, 'applet/src/main.ts')],
-    ...BUNDLE_OPTIONS,
-    minify: true,
-    legalComments: 'none',
-    write: false,
+  for (const f of readdirSync(DIST)) if (/^lanvpn(-[a-z-]+)?\.js$/.test(f)) rmSync(join(DIST, f))
+  const files = await buildAppletFiles({
+    src: join(ROOT, 'applet/src'),
     define: { __LANVPN_VERSION__: JSON.stringify(pkg.version) },
   })
-  // A second pass with terser: its compressor and name choice take another ~2 KB off the gzipped
-  // .ipk, which has to stay within its budget (product.md Budgets).
-  const squeezed = await minify(result.outputFiles[0].text, {
-    ecma: 2020,
-    compress: { ecma: 2020 },
-    mangle: true,
-    format: { comments: false },
-  })
-  writeFileSync(join(DIST, 'lanvpn.js'), squeezed.code)
-  // dist/ sits under a "type": "module" package.json; make node read the bundle as CommonJS, as it
-  // will on a router where no package.json is around.
-  writeFileSync(join(DIST, 'package.json'), '{ "type": "commonjs" }\n')
+  for (const f of files) writeFileSync(join(DIST, f.fileName), f.code)
+  // The files are ES modules: Node reads a .js file as one only under a "type": "module"
+  // package.json (qjs is told with -m, or sees the entry's leading import).
+  writeFileSync(join(DIST, 'package.json'), PACKAGE_JSON)
 }
 
 function buildWebui() {
@@ -50,13 +47,25 @@ function buildWebui() {
   })
 }
 
+/** The router tree's shell scripts: they ship without their comment lines (scripts/strip-shell.mjs). */
+const SHELL_SCRIPTS = [
+  'etc/hotplug.d/iface/90-lanvpn',
+  'etc/init.d/lanvpn',
+  'etc/uci-defaults/90-lanvpn',
+  'usr/bin/lanvpn',
+  'usr/libexec/lanvpn/ovpn-up',
+  'usr/libexec/rpcd/lanvpn',
+  'usr/sbin/lanvpnd',
+]
+
 /** Lays out dist/root exactly as files land on the router. */
 function buildRoot() {
   const out = join(DIST, 'root')
   rmSync(out, { recursive: true, force: true })
   cpSync(join(ROOT, 'openwrt-package/files'), out, { recursive: true })
   mkdirSync(join(out, 'usr/share/lanvpn'), { recursive: true })
-  cpSync(join(DIST, 'lanvpn.js'), join(out, 'usr/share/lanvpn/lanvpn.js'))
+  for (const f of [...APPLET_FILES, 'package.json'])
+    cpSync(join(DIST, f), join(out, 'usr/share/lanvpn', f))
   cpSync(join(DIST, 'www'), join(out, 'www/lanvpn'), { recursive: true })
   // The rpcd plugin's `list` answer is static JSON generated from the method table, so rpcd's
   // blocking `list` at boot never waits on a JS runtime (openwrt-contracts §1).
@@ -68,6 +77,10 @@ function buildRoot() {
   const plugin = join(out, 'usr/libexec/rpcd/lanvpn')
   mkdirSync(dirname(plugin), { recursive: true })
   writeFileSync(plugin, template.replace('@LIST_JSON@', list))
+  for (const script of SHELL_SCRIPTS) {
+    const path = join(out, script)
+    writeFileSync(path, stripShellComments(readFileSync(path, 'utf8')))
+  }
   // The package's own list (ipk.mjs): the lab runs these files with the modes they install with.
   for (const exe of EXECUTABLES) {
     try {

@@ -1,6 +1,6 @@
-// The esbuild options of the daemon bundle, shared by scripts/build.mjs and the tests that bundle
-// test entries the same way (so what runs inside the QuickJS engine in tests is built like
-// dist/lanvpn.js).
+// The esbuild options with which tests bundle entries of their own into one file, for the platform
+// and target of the product's code. The product itself, dist/lanvpn.js and its chunks, is ES
+// modules built by scripts/applet-chunks.mjs (same target, es2020).
 
 /** A classic script, not a module: qjs runs it with `--std` (std/os as globals), node as CommonJS.
  * Only host/node.ts reaches for node:*, and only when running under Node (require is there). */

@@ -17,6 +17,7 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from '
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
+import { stripShellComments } from './strip-shell.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -234,8 +235,9 @@ export function sourceDateEpoch(env = process.env, cwd = ROOT) {
 }
 
 /** Builds one package's .ipk bytes from a router tree: the main package (default) with the
- * conffiles and maintainer scripts of `controlDir`, a language package (i18nPackage) with its
- * control file alone (static files need no script). Pure over its inputs: returns
+ * conffiles and maintainer scripts of `controlDir` (the scripts without their comment lines), a
+ * language package (i18nPackage) with its control file alone (static files need no script). Pure
+ * over its inputs: returns
  * { fileName, ipk, data (uncompressed data tar), control (control file text) }. */
 export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE }) {
   const entries = treeEntries(rootDir, dataMode).filter(
@@ -249,10 +251,11 @@ export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE })
       ? []
       : [
           { name: 'conffiles', mode: 0o644, data: readFileSync(join(controlDir, 'conffiles')) },
+          // Without their comment lines, as the tree's shell scripts (scripts/strip-shell.mjs).
           ...CONTROL_SCRIPTS.map((s) => ({
             name: s,
             mode: 0o755,
-            data: readFileSync(join(controlDir, s)),
+            data: Buffer.from(stripShellComments(readFileSync(join(controlDir, s), 'utf8'))),
           })),
         ]),
   ].sort((a, b) => (a.name < b.name ? -1 : 1))

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { APPLET_FILES, PACKAGE_JSON } from '../../scripts/applet-chunks.mjs'
 import {
   EXECUTABLES,
   I18N_DIR,
@@ -283,7 +284,8 @@ describe('the .ipk', () => {
       './usr/sbin/lanvpnd',
       './usr/libexec/rpcd/lanvpn',
       './usr/libexec/lanvpn/ovpn-up',
-      './usr/share/lanvpn/lanvpn.js',
+      ...APPLET_FILES.map((f) => `./usr/share/lanvpn/${f}`),
+      './usr/share/lanvpn/package.json',
       './usr/share/rpcd/acl.d/lanvpn.json',
       './usr/share/luci/menu.d/luci-app-lanvpn.json',
       './www/luci-static/resources/view/lanvpn/launcher.js',
@@ -307,6 +309,13 @@ describe('the .ipk', () => {
     }
     // openvpn refuses to start with an up hook it cannot execute.
     expect(data.find((e) => e.name === './usr/libexec/lanvpn/ovpn-up')?.mode).toBe('-rwxr-xr-x')
+    // Node reads the applet's lanvpn*.js as ES modules only under this package.json.
+    const pkgJson = run('tar', [
+      '-xzOf',
+      join(unpacked, 'data.tar.gz'),
+      './usr/share/lanvpn/package.json',
+    ])
+    expect(pkgJson).toBe(PACKAGE_JSON)
   })
 
   it('has a data tar byte-identical to what GNU tar makes with ipkg-build flags', () => {

@@ -9,8 +9,11 @@ import {
   parseOpenvpnStatus,
   parsePidFile,
 } from '../../applet/src/core/observe/openvpn'
-import { openvpnArgv, openvpnFiles } from '../../applet/src/core/tunnel/openvpn-run'
-import { renderOvpnRunConfig } from '../../applet/src/core/tunnel/ovpn'
+import {
+  openvpnArgv,
+  openvpnFiles,
+  renderOvpnRunConfig,
+} from '../../applet/src/core/tunnel/openvpn-run'
 
 const files = openvpnFiles('/var/run/lanvpn')
 

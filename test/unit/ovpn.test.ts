@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import {
-  parseOvpn,
-  parsePushedDns,
-  renderOvpnRunConfig,
-  splitOvpnLine,
-  type OvpnImport,
-} from '../../applet/src/core/tunnel/ovpn'
+import { parsePushedDns, renderOvpnRunConfig } from '../../applet/src/core/tunnel/openvpn-run'
+import { parseOvpn, splitOvpnLine, type OvpnImport } from '../../applet/src/core/tunnel/ovpn'
 
 const fixture = (name: string): string => readFileSync(`test/fixtures/profiles/${name}`, 'utf8')
 

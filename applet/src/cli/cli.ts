@@ -2,8 +2,6 @@
 import { readConfigVersion } from '../core/config/guard'
 import type { ConfigProblem } from '../core/config/types'
 import type { Paths } from '../core/paths'
-import { runDaemon } from '../daemon/daemon'
-import type { Host } from '../host/host'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
 import { DEVICE_COMMANDS } from './devices'
@@ -12,7 +10,7 @@ import { historyCommand } from './history'
 import { mediastreamerCommand } from './mediastreamer'
 import { profileCommands } from './profiles'
 import { methods } from '../rpc/methods'
-import { MAX_INPUT_BYTES, handleCall, renderList } from '../rpc/protocol'
+import { handleCall } from '../rpc/protocol'
 import type { Status } from '../rpc/types'
 import { cleanup } from '../system/cleanup'
 import { readConfigText } from '../system/files'
@@ -131,28 +129,15 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
         host.writeStdout('nothing of lanvpn is left\n')
       return report.errors.length ? 1 : 0
     }
+    // Loaded on demand, as main.ts does: neither is part of the CLI's own code.
     case 'daemon':
-      return runDaemon(host, paths)
+      return (await import('../daemon/daemon')).runDaemon(host, paths)
     case 'rpc':
-      return runRpc(host, paths, rest)
+      return (await import('../rpc/command')).runRpc(host, paths, rest)
     default:
       if (Object.prototype.hasOwnProperty.call(FEATURE_COMMANDS, cmd))
         return FEATURE_COMMANDS[cmd].run(host, paths, rest)
       host.writeStderr(`lanvpn: unknown command ${JSON.stringify(cmd)}; see lanvpn --help\n`)
       return 2
   }
-}
-
-async function runRpc(host: Host, paths: Paths, [sub, method = '']: string[]): Promise<number> {
-  if (sub === 'list') {
-    host.writeStdout(JSON.stringify(renderList(methods)))
-    return 0
-  }
-  if (sub === 'call') {
-    const input = host.readStdin(MAX_INPUT_BYTES)
-    host.writeStdout(JSON.stringify(await handleCall(methods, { host, paths }, method, input)))
-    return 0
-  }
-  host.writeStderr('usage: lanvpn rpc list | lanvpn rpc call METHOD\n')
-  return 2
 }

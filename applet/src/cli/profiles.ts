@@ -1,6 +1,7 @@
 // `lanvpn import | profiles | connect | disconnect | rename | delete | fallback | latency`: the same
-// functions the rpc methods call (system/profiles.ts), with output for a person on SSH. A password
-// is read from stdin, never taken from argv, where any local user could read it in /proc.
+// functions the rpc methods call (system/profiles.ts, profile-import.ts), with output for a person
+// on SSH. A password is read from stdin, never taken from argv, where any local user could read it
+// in /proc.
 import { parseConfig } from '../core/config/validate'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { ImportNote } from '../core/tunnel/wireguard-conf'
@@ -8,15 +9,14 @@ import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import { readConfigText, withConfigLock } from '../system/files'
 import { measureLatency } from '../system/latency'
+import { importProfile, type ImportInput } from '../system/profile-import'
 import {
   connectProfile,
   deleteProfile,
   disconnectProfile,
-  importProfile,
   listProfiles,
   renameProfile,
   setFallback,
-  type ImportInput,
   type ProfileChange,
   type ProfileError,
 } from '../system/profiles'

@@ -8,10 +8,9 @@
 // lines (plan.ts tunnelResolvers). With neither, the devices' DNS is dropped (fail closed).
 import type { Paths } from '../core/paths'
 import type { Profile } from '../core/config/types'
-import { renderOvpnRunConfig } from '../core/tunnel/ovpn'
-import { openvpnFiles } from '../core/tunnel/openvpn-run'
+import { openvpnFiles, renderOvpnRunConfig } from '../core/tunnel/openvpn-run'
 import type { Host } from '../host/host'
-import { hasSecret, readSecret } from '../system/files'
+import { hasSecret, ovpnAuthSecret, ovpnConfigSecret, readSecret } from '../system/files'
 import {
   hasPushedDnsFile,
   openvpnPid,
@@ -20,7 +19,6 @@ import {
   stopOpenvpn,
   tunDeviceUp,
 } from '../system/openvpn'
-import { ovpnAuthSecret, ovpnConfigSecret } from '../system/profiles'
 import { run } from '../system/run'
 
 const sleep = (host: Host, ms: number) =>

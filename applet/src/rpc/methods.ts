@@ -3,21 +3,9 @@
 //
 // rpc methods validate input, write UCI atomically, ask the daemon to reload and return; they never
 // run nft or ip (architecture.md, One writer).
-import { applyConfigPatch, type ConfigPatch } from '../core/config/patch'
-import type { ConfigProblem } from '../core/config/types'
-import { parseConfig } from '../core/config/validate'
-import { fnv1a } from '../core/hash'
 import type { Paths } from '../core/paths'
-import { renderUci } from '../core/uci/render'
 import type { Host } from '../host/host'
-import {
-  hasSecret,
-  notifyDaemon,
-  readConfigText,
-  writeConfigText,
-  writeSecret,
-} from '../system/files'
-import { readStatus } from '../system/status'
+import { configMethods } from './config'
 import { deviceMethods } from './devices'
 import { diagnosticsMethods } from './diagnostics'
 import { historyMethods } from './history'
@@ -25,7 +13,6 @@ import { lockWrites } from './locked'
 import { mediastreamerMethods } from './mediastreamer'
 import { profileMethods } from './profiles'
 import type { ArgSpecs } from './schema'
-import type { ConfigView, RpcError, SetConfigResult, Status } from './types'
 
 /** What a method gets besides its arguments. */
 export type RpcContext = { host: Host; paths: Paths }
@@ -38,111 +25,11 @@ export type Method = {
 
 export type MethodTable = Record<string, Method>
 
-/** Secrets accepted by setConfig under `mediastreamer`, stored root-only and never in UCI. */
-const MS_SECRETS = { token: 'ms_token', password: 'ms_password' } as const
-
-function configError(problems: ConfigProblem[]): RpcError {
-  const first = problems[0]
-  const where = first ? [first.section, first.option].filter(Boolean).join('.') : ''
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
-  return {
-    error: {
-      code: 'invalid_config',
-      message: first ? `${where}: ${first.reason}${more}` : 'invalid config',
-      field: where || undefined,
-      problems,
-    },
-  }
-}
-
-/** `status`: the daemon's status file, or a "stopped" status when no daemon has written one. */
-async function status(ctx: RpcContext): Promise<Status> {
-  return readStatus(ctx.host, ctx.paths)
-}
-
-/** `getConfig`: the validated config; secrets only as `{ set: boolean }`. */
-async function getConfig(ctx: RpcContext): Promise<ConfigView> {
-  const { host, paths } = ctx
-  const text = readConfigText(host, paths)
-  const { config, problems } = parseConfig(text)
-  return {
-    globals: config.globals,
-    profiles: config.profiles.map((p) => ({
-      ...p,
-      privateKey: { set: hasSecret(host, paths, `profile_${p.id}`) },
-    })),
-    devices: config.devices,
-    mediastreamer: {
-      ...config.mediastreamer,
-      token: { set: hasSecret(host, paths, MS_SECRETS.token) },
-      password: { set: hasSecret(host, paths, MS_SECRETS.password) },
-    },
-    problems,
-    configHash: fnv1a(text),
-  }
-}
-
-function isSecretValue(v: unknown): v is string {
-  // Secrets end up in files handed to fetchers: no control characters (a newline would split a
-  // header or a config line), and a sane size.
-  return typeof v === 'string' && v.length <= 512 && !/[\u0000-\u001f\u007f]/.test(v)
-}
-
-/** `setConfig`: a partial change of globals and mediastreamer options, validated as a whole. Either
- * everything is saved or nothing is: a problem anywhere leaves the file (and the secrets) as they
- * were. */
-async function setConfig(
-  ctx: RpcContext,
-  args: Record<string, unknown>
-): Promise<SetConfigResult | RpcError> {
-  const { host, paths } = ctx
-  const patch: Record<string, unknown> = { ...args }
-  const secrets: Array<[keyof typeof MS_SECRETS, string]> = []
-  if (patch.mediastreamer) {
-    const ms = { ...(patch.mediastreamer as Record<string, unknown>) }
-    for (const key of Object.keys(MS_SECRETS) as Array<keyof typeof MS_SECRETS>) {
-      if (!(key in ms)) continue
-      const value = ms[key]
-      if (!isSecretValue(value))
-        return configError([
-          {
-            section: 'mediastreamer',
-            option: key,
-            reason: 'must be text of at most 512 characters without control characters',
-          },
-        ])
-      secrets.push([key, value])
-      delete ms[key]
-    }
-    patch.mediastreamer = ms
-  }
-
-  const before = readConfigText(host, paths)
-  const parsed = parseConfig(before)
-  const syntax = parsed.problems.find((p) => p.section === '' && p.option === '')
-  if (syntax) return configError([syntax])
-  const result = applyConfigPatch(parsed.doc, patch as ConfigPatch)
-  if (result.problems.length > 0) return configError(result.problems)
-
-  const after = renderUci(result.doc)
-  if (after !== before || host.readFile(paths.config) === null) writeConfigText(host, paths, after)
-  for (const [key, value] of secrets) writeSecret(host, paths, MS_SECRETS[key], value)
-  return { ok: true, configHash: fnv1a(after), daemonNotified: notifyDaemon(host, paths) }
-}
-
 /** The API. Read methods (`status`, `get*`, `list*`, `explain*`) are what the ACL's read block
  * grants; everything else needs write access, and runs under the config lock (rpc/locked.ts) so
  * concurrent calls never lose each other's changes. */
 export const methods = lockWrites({
-  status: { args: {}, call: status },
-  getConfig: { args: {}, call: getConfig },
-  setConfig: {
-    args: {
-      globals: { type: 'object', maxKeys: 32 },
-      mediastreamer: { type: 'object', maxKeys: 32 },
-    },
-    call: setConfig,
-  },
+  ...configMethods,
   ...profileMethods,
   ...deviceMethods,
   ...mediastreamerMethods,

@@ -1,22 +1,22 @@
 // The profile methods of the `lanvpn` ubus object: a MethodTable fragment that rpc/methods.ts
 // spreads into its table. Names follow the ACL split: read methods start with get/list, everything
 // else needs write access. Each method validates its arguments (schema.ts, unknown keys refused),
-// then calls system/profiles.ts, which the `lanvpn` commands call too.
+// then calls system/profiles.ts, which the `lanvpn` commands call too. An import loads its parsers
+// (system/profile-import.ts) only when one is called.
+import type { ImportInput } from '../system/profile-import'
 import {
   connectProfile,
   deleteProfile,
   disconnectProfile,
-  importProfile,
   listProfiles,
   renameProfile,
   requestLatencyTest,
   setFallback,
-  type ImportInput,
 } from '../system/profiles'
 import type { MethodTable } from './methods'
 
+export type { ImportResult } from '../system/profile-import'
 export type {
-  ImportResult,
   LatencyRequestResult,
   ProfileChange,
   ProfileError,
@@ -44,7 +44,8 @@ export const profileMethods = {
       username: { type: 'string', maxLength: 256 },
       password: { type: 'string', maxLength: 256 },
     },
-    call: async ({ host, paths }, args) => importProfile(host, paths, args as ImportInput),
+    call: async ({ host, paths }, args) =>
+      (await import('../system/profile-import')).importProfile(host, paths, args as ImportInput),
   },
   renameProfile: {
     args: { id: ID, label: { type: 'string', required: true, maxLength: 64 } },

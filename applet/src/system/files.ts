@@ -70,6 +70,16 @@ export function removeStaleTempFiles(host: Host, paths: Paths): string[] {
  * names never collide). */
 export type SecretName = 'ms_token' | 'ms_password' | `profile_${string}`
 
+/** The secret file holding a WireGuard profile's private key (getConfig reports it as privateKey).
+ * The daemon reads a profile's secrets by these names; system/profiles.ts writes them. */
+export const wgKeySecret = (id: string): SecretName => `profile_${id}`
+/** The secret file holding the preshared key of peer `index` (0 = the first peer). */
+export const pskSecret = (id: string, index: number): SecretName => `profile_${id}.psk${index}`
+/** The sanitised OpenVPN config (it carries the inline keys, so it is a secret). */
+export const ovpnConfigSecret = (id: string): SecretName => `profile_${id}.ovpn`
+/** OpenVPN user name and password, one per line, for `auth-user-pass <file>` (never argv). */
+export const ovpnAuthSecret = (id: string): SecretName => `profile_${id}.auth`
+
 function secretPath(paths: Paths, name: SecretName): string {
   if (!/^[A-Za-z0-9_]+(\.(ovpn|auth|psk[0-9]{1,2}))?$/.test(name))
     throw new Error(`invalid secret name ${JSON.stringify(name)}`)

@@ -1,7 +1,7 @@
 // Log-level filtering over Host.log, and the privacy rule of the log: below debug, no address, MAC,
 // key, host name or domain reaches syslog, whatever a message carries (a command's stderr quoted in
 // an error, say). Debug (the `[#] argv` lines) is left whole; a user turns it on knowingly.
-import { redactText } from '../core/diagnostics'
+import { redactText } from '../core/redact'
 import type { Host, LogLevel } from '../host/host'
 
 const RANK: Record<LogLevel, number> = { err: 0, warning: 1, notice: 2, info: 3, debug: 4 }

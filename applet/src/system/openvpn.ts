@@ -9,8 +9,7 @@ import {
   parsePidFile,
   type OpenvpnCounters,
 } from '../core/observe/openvpn'
-import { openvpnArgv, openvpnFiles } from '../core/tunnel/openvpn-run'
-import { parsePushedDns } from '../core/tunnel/ovpn'
+import { openvpnArgv, openvpnFiles, parsePushedDns } from '../core/tunnel/openvpn-run'
 import type { Host } from '../host/host'
 import { runChecked } from './run'
 

@@ -2,9 +2,11 @@
 // directives that only tune the connection are kept, inline certificates and keys are kept as
 // blocks, and everything that would run a command, touch routes, DNS or files, or change how
 // openvpn is run is refused with the line and the reason. The sanitised text is a secret (it holds
-// the keys); renderOvpnRunConfig adds what lanvpn needs to run it with its own device and routing.
+// the keys); renderOvpnRunConfig (openvpn-run.ts) adds what lanvpn needs to run it with its own
+// device and routing.
 import { isHostname, isIp, parseWholeNumber } from '../config/formats'
 import type { OvpnRemote } from '../config/types'
+import { quoteOvpnArg } from './openvpn-run'
 import { BLOCKS, COMPRESSION, FILE_ARGS, IGNORE, KEEP, REFUSE } from './ovpn-directives'
 import { byLine, MAX_PROFILE_TEXT, type ImportFailure, type ImportNote } from './wireguard-conf'
 
@@ -56,9 +58,6 @@ export function splitOvpnLine(line: string): string[] {
   return words
 }
 
-const quoteArg = (a: string): string =>
-  /^[^\s"'\\#;]+$/.test(a) ? a : `"${a.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
-
 type Parse = {
   kept: string[]
   blocks: Array<{ tag: string; body: string[] }>
@@ -106,7 +105,7 @@ function readDirective(p: Parse, words: string[], line: number): void {
       return note('error', 'remote protocol must be udp or tcp; skipped')
     }
     p.remotes.push({ host, port, proto: protoText, line })
-    p.kept.push(['remote', ...args].map(quoteArg).join(' '))
+    p.kept.push(['remote', ...args].map(quoteOvpnArg).join(' '))
     return
   }
   if (name === 'proto' && args[0]) p.proto = args[0]
@@ -171,7 +170,7 @@ function readDirective(p: Parse, words: string[], line: number): void {
       'warning',
       `${shown} kept: compression weakens encryption (VORACLE); ask the provider for a profile without it`
     )
-  p.kept.push([name, ...args].map(quoteArg).join(' '))
+  p.kept.push([name, ...args].map(quoteOvpnArg).join(' '))
 }
 
 function readBlock(p: Parse, tag: string, body: string[], line: number): void {
@@ -290,60 +289,4 @@ export function parseOvpn(text: string): OvpnImport | ImportFailure {
   }
   if (p.credentials) result.credentials = p.credentials
   return result
-}
-
-/** How lanvpn runs a sanitised profile. */
-export type OvpnRunOptions = {
-  /** The tun device lanvpn owns for this tunnel (e.g. `lanvpn_ovpn`). */
-  dev: string
-  /** Root-only file with the user name and password, one per line; when the profile needs them. */
-  authFile?: string
-  /** lanvpn's own --up hook (openwrt-package/…/ovpn-up) and the RAM file it writes the pushed DNS
-   * servers to, passed as its argument. The only script openvpn runs: import refuses every hook. */
-  upHook?: { script: string; dnsFile: string }
-}
-
-/** The most resolvers lanvpn takes from a push (openvpn clients use the first one or two). */
-const MAX_PUSHED_DNS = 4
-
-/** The DNS servers in the up hook's file (one per line): IP literals only, checked again here
- * since the file is the hook's word, at most MAX_PUSHED_DNS, no repeats. [] for null. */
-export function parsePushedDns(text: string | null): string[] {
-  const lines = (text ?? '').split('\n').map((l) => l.trim())
-  return [...new Set(lines.filter((l) => isIp(l)))].slice(0, MAX_PUSHED_DNS)
-}
-
-/** The config lanvpn runs: the sanitised profile followed by lanvpn's own settings, which win
- * because openvpn takes the last value of a single-valued option and the profile can carry none
- * of the refused ones (no hook either: `script-security 2` only ever runs lanvpn's up hook).
- * Routing choice (as OpenWrt's own net/openvpn keeps ifconfig but hands route changes to hooks):
- * openvpn still sets the tunnel address and MTU on lanvpn's device, so lanvpn learns them from the
- * device; `route-noexec` keeps every pushed route (and redirect-gateway) out of the routing
- * tables, and the pull-filters drop pushed redirect-gateway and block-ipv6 before they are even
- * processed. Pushed DNS stays visible to the up hook (foreign_option_N), which `route-nopull`
- * would have discarded. Secrets stay in files: nothing here goes into argv. */
-export function renderOvpnRunConfig(sanitised: string, opts: OvpnRunOptions): string {
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(opts.dev))
-    throw new Error(`rendering openvpn config: bad device name ${opts.dev}`)
-  const own = [
-    '# lanvpn: device, routing and credentials',
-    'client',
-    `dev ${opts.dev}`,
-    'dev-type tun',
-    'persist-tun',
-    'route-noexec',
-    'pull-filter ignore "redirect-gateway"',
-    'pull-filter ignore "block-ipv6"',
-    'auth-retry nointeract',
-  ]
-  if (opts.authFile) own.push(`auth-user-pass ${quoteArg(opts.authFile)}`)
-  if (opts.upHook) {
-    // openvpn splits the command line itself and appends its own arguments after ours.
-    const { script, dnsFile } = opts.upHook
-    if (![script, dnsFile].every((f) => /^\/[A-Za-z0-9_./-]+$/.test(f)))
-      throw new Error(`rendering openvpn config: bad up hook path ${script} ${dnsFile}`)
-    own.push('script-security 2', `up "${script} ${dnsFile}"`)
-  }
-  // Inline blocks must come last only by convention; directives after them are fine for openvpn.
-  return `${sanitised.replace(/\n*$/, '\n')}${own.join('\n')}\n`
 }

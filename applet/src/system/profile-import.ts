@@ -1,0 +1,194 @@
+// Importing a WireGuard (.conf) or OpenVPN (.ovpn) profile: the provider's file is parsed
+// (core/tunnel/wireguard-conf.ts, ovpn.ts), its secrets stored root-only and the profile added to
+// the config. Apart from system/profiles.ts because its parsers are a third of the rpc code: an rpc
+// call loads them only for importProfile (rpc/profiles.ts; scripts/applet-chunks.mjs).
+import type { Profile } from '../core/config/types'
+import { hasControlChars } from '../core/config/validate'
+import { parseOvpn } from '../core/tunnel/ovpn'
+import {
+  addProfile,
+  globalOption,
+  newProblems,
+  setGlobalOptions,
+  takenSectionNames,
+} from '../core/tunnel/profile-doc'
+import { profileIdFromLabel } from '../core/tunnel/profile-id'
+import { parseWireguardConf, type ImportNote } from '../core/tunnel/wireguard-conf'
+import type { UciDoc } from '../core/uci/doc'
+import type { Paths } from '../core/paths'
+import type { Host } from '../host/host'
+import {
+  ovpnAuthSecret,
+  ovpnConfigSecret,
+  pskSecret,
+  wgKeySecret,
+  writeSecret,
+  type SecretName,
+} from './files'
+import { fail, labelProblem, load, save, type ProfileChange, type ProfileError } from './profiles'
+
+/** A saved import. Sample:
+ * `{ "ok": true, "id": "amsterdam", "notes": [{ "line": 7, "level": "refused", "message": "postup refused: …" }], "configHash": "9f1c2e3a", "daemonNotified": false }` */
+export type ImportResult = ProfileChange & { id: string; notes: ImportNote[] }
+
+/** What an import needs. `type` 'auto' looks at the text. */
+export type ImportInput = {
+  name: string
+  text: string
+  type?: 'auto' | 'wireguard' | 'openvpn'
+  username?: string
+  password?: string
+}
+
+// Credentials end up in a two-line file: no line breaks or other control characters.
+function credentialProblem(value: string): string | null {
+  return value.length > 0 && value.length <= 256 && !hasControlChars(value)
+    ? null
+    : 'must be 1 to 256 characters without control characters'
+}
+
+/** Which format the text is in, from its first meaningful line; null when neither. */
+export function detectProfileType(text: string): 'wireguard' | 'openvpn' | null {
+  if (/^\s*\[(interface|peer)\]\s*$/im.test(text)) return 'wireguard'
+  if (/^\s*(client|remote|dev|proto|<ca>)(\s|$)/im.test(text)) return 'openvpn'
+  return null
+}
+
+type Prepared = { profile: Profile; secrets: Array<[SecretName, string]>; notes: ImportNote[] }
+
+function invalidProfile(notes: ImportNote[]): ProfileError {
+  const first = notes.find((n) => n.level === 'error') ?? notes[0]
+  const message = first
+    ? `${first.line > 0 ? `line ${first.line}: ` : ''}${first.message}`
+    : 'nothing usable in the file'
+  return { error: { code: 'invalid_profile', message, field: 'text', notes } }
+}
+
+function prepare(input: ImportInput, id: string, label: string): Prepared | ProfileError {
+  const type = !input.type || input.type === 'auto' ? detectProfileType(input.text) : input.type
+  if (type === null) {
+    const message = 'neither a WireGuard (.conf) nor an OpenVPN (.ovpn) profile'
+    return { error: { code: 'invalid_profile', message, field: 'text', notes: [] } }
+  }
+  if (type === 'wireguard') {
+    const wg = parseWireguardConf(input.text, { id, label })
+    if (!wg.ok) return invalidProfile(wg.notes)
+    const secrets: Array<[SecretName, string]> = [[wgKeySecret(id), wg.privateKey]]
+    for (const [index, key] of Object.entries(wg.presharedKeys)) {
+      secrets.push([pskSecret(id, Number(index)), key])
+    }
+    const notes = wg.notes.slice()
+    if (input.username !== undefined || input.password !== undefined) {
+      notes.push({
+        line: 0,
+        level: 'warning',
+        message: 'user name and password ignored: WireGuard uses keys',
+      })
+    }
+    return { profile: wg.profile, secrets, notes }
+  }
+  const ovpn = parseOvpn(input.text)
+  if (!ovpn.ok) return invalidProfile(ovpn.notes)
+  const profile: Profile = {
+    id,
+    label,
+    type: 'openvpn',
+    addresses: [],
+    dns: ovpn.dns,
+    dnsSearch: ovpn.dnsSearch,
+    mtu: 0,
+    peers: [],
+    remotes: ovpn.remotes,
+  }
+  const secrets: Array<[SecretName, string]> = [[ovpnConfigSecret(id), ovpn.sanitised]]
+  const notes = ovpn.notes.slice()
+  const username = input.username ?? ovpn.credentials?.username
+  const password = input.password ?? ovpn.credentials?.password
+  if (ovpn.needsCredentials) {
+    if (username === undefined)
+      return fail(
+        'invalid_argument',
+        'username',
+        'username: this profile needs a user name and password'
+      )
+    if (password === undefined)
+      return fail(
+        'invalid_argument',
+        'password',
+        'password: this profile needs a user name and password'
+      )
+    for (const [field, value] of [
+      ['username', username],
+      ['password', password],
+    ] as const) {
+      const problem = credentialProblem(value)
+      if (problem) return fail('invalid_argument', field, `${field}: ${problem}`)
+    }
+    secrets.push([ovpnAuthSecret(id), `${username}\n${password}\n`])
+  } else if (input.username !== undefined || input.password !== undefined) {
+    notes.push({
+      line: 0,
+      level: 'warning',
+      message: 'user name and password ignored: the profile uses a certificate',
+    })
+  }
+  return { profile, secrets, notes }
+}
+
+// Ids already used: section names anywhere in the package and stems of stored secret files (a
+// leftover key must never be picked up by a new profile of the same name).
+function takenIds(host: Host, paths: Paths, doc: UciDoc): string[] {
+  const fromSecrets = (host.listDir(paths.secretsDir) ?? [])
+    .filter((n) => n.startsWith('profile_'))
+    .map((n) => n.slice('profile_'.length).split('.')[0])
+  return [...takenSectionNames(doc), ...fromSecrets]
+}
+
+/** Imports a WireGuard or OpenVPN profile under a new id derived from `name`. Secrets are written
+ * first, then the config in one atomic write; if anything fails, the secrets written are removed
+ * again and the config is as it was. Notes say what was refused or ignored, line by line. */
+export function importProfile(
+  host: Host,
+  paths: Paths,
+  input: ImportInput
+): ImportResult | ProfileError {
+  const labelWhy = labelProblem(input.name)
+  if (labelWhy) return fail('invalid_argument', 'name', `name: ${labelWhy}`)
+  const loaded = load(host, paths)
+  if ('error' in loaded) return loaded
+  const label = input.name.trim()
+  const id = profileIdFromLabel(label, takenIds(host, paths, loaded.doc))
+  const prepared = prepare(input, id, label)
+  if ('error' in prepared) return prepared
+  let next = addProfile(loaded.doc, prepared.profile)
+  // The first location of a config that never armed the kill switch: protection starts at the
+  // first connect, not now (a household must not go offline because someone imported a file).
+  if (loaded.profiles.length === 0 && globalOption(loaded.doc, 'armed') === undefined)
+    next = setGlobalOptions(next, { armed: '0' })
+  const problems = newProblems(loaded.doc, next)
+  if (problems.length > 0) {
+    const p = problems[0]
+    const message = `the imported profile would not load: ${p.option || p.section}: ${p.reason}`
+    return { error: { code: 'invalid_profile', message, field: 'text', notes: prepared.notes } }
+  }
+  const written: SecretName[] = []
+  try {
+    for (const [name, value] of prepared.secrets) {
+      writeSecret(host, paths, name, value)
+      written.push(name)
+    }
+    const change = save(host, paths, next)
+    return { ...change, id, notes: prepared.notes }
+  } catch (e) {
+    for (const name of written) {
+      try {
+        writeSecret(host, paths, name, '')
+      } catch {
+        // Keep going: remove as many as possible; the original error is what the caller needs.
+      }
+    }
+    throw new Error(`importing profile: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    })
+  }
+}

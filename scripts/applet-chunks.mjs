@@ -1,0 +1,159 @@
+// The daemon/rpc/CLI code as ES modules loaded on demand: dist/lanvpn.js, the entry (applet/src/
+// main.ts), and its chunks lanvpn-<chunk>.js beside it. QuickJS compiles a whole file when it loads
+// it, so parsing is most of a short command's cost under qjs, and every change made in the web UI
+// is one `lanvpn.js rpc call METHOD`: that must parse no daemon or CLI code (product.md Budgets: an
+// rpc write ≤ 8 × an empty qjs start, on a router CPU 10–20 × slower than a PC).
+//
+// Which module goes into which chunk is decided here, not left to the bundler's automatic
+// splitting (esbuild's made a chunk for every set of verbs sharing a module: 12 to 34 files, each a
+// tar header in an .ipk with little room left). rolldown (the bundler inside Vite) builds it, with
+// one manual group per chunk: a module goes into the chunk whose roots reach it by static imports;
+// one that the roots of two or more chunks reach goes into `base`, which also holds all the entry
+// and `lanvpn rpc` need; one only the CLI reaches goes into `cli`. So every chunk but the CLI's
+// imports base alone (checked below), and the file names are the chunk names, stable whatever the
+// code.
+import { rolldown } from 'rolldown'
+import { minify } from 'terser'
+import { join, relative } from 'node:path'
+
+/** The chunks and their roots (paths under applet/src). `base`: what every verb loads (the QuickJS
+ * host, the log, config, UCI and files) and the whole rpc table; `profile-import`: the WireGuard
+ * and OpenVPN parsers, which only importProfile and `lanvpn import` load; `daemon`, `cli`: the
+ * other verbs (the CLI may import every chunk); `node`: the Node host, never loaded under qjs. */
+export const CHUNK_ROOTS = {
+  base: ['main.ts', 'rpc/command.ts'],
+  'profile-import': ['system/profile-import.ts'],
+  daemon: ['daemon/daemon.ts'],
+  node: ['host/node.ts'],
+  cli: ['cli/cli.ts'],
+}
+
+/** The entry's file name; the chunks are `lanvpn-<chunk>.js` beside it. */
+export const ENTRY_FILE = 'lanvpn.js'
+
+/** rolldown's helper for the namespace objects of chunks loaded with import(): a chunk of its own
+ * (rolldown places it; it is a few lines). */
+const RUNTIME_FILE = 'lanvpn-runtime.js'
+
+/** Every file of the applet, entry first: what scripts/build.mjs writes to dist/ and the package
+ * installs in /usr/share/lanvpn/, beside PACKAGE_JSON. */
+export const APPLET_FILES = [
+  ENTRY_FILE,
+  ...Object.keys(CHUNK_ROOTS).map((name) => `lanvpn-${name}.js`),
+  RUNTIME_FILE,
+]
+
+/** The package.json beside the files: Node reads a `.js` file as an ES module only under one that
+ * says so (on a router with Node, OpenWrt 24.10, as in dist/). qjs is told with -m; it also takes
+ * the entry for a module without it, since the entry starts with an import (checked below). */
+export const PACKAGE_JSON = '{ "type": "module" }\n'
+
+/** The static import closure of each chunk's roots, by module id. */
+function closures(ctx, src) {
+  const reach = (ids) => {
+    const seen = new Set()
+    const todo = [...ids]
+    while (todo.length) {
+      const id = todo.pop()
+      if (seen.has(id)) continue
+      seen.add(id)
+      todo.push(...(ctx.getModuleInfo(id)?.importedIds ?? []))
+    }
+    return seen
+  }
+  return Object.fromEntries(
+    Object.entries(CHUNK_ROOTS).map(([name, roots]) => [
+      name,
+      reach(roots.map((r) => join(src, r))),
+    ])
+  )
+}
+
+/** The chunk of one module; null for main.ts, which stays in the entry. */
+function chunkOf(id, reached, src) {
+  if (relative(src, id) === 'main.ts') return null
+  if (reached.base.has(id)) return 'base'
+  const by = Object.keys(CHUNK_ROOTS).filter((n) => n !== 'cli' && reached[n].has(id))
+  if (by.length > 1) return 'base'
+  return by[0] ?? 'cli'
+}
+
+/** Fails the build unless the files are APPLET_FILES, every chunk but the CLI's imports only base
+ * (and the runtime), only the Node host imports node:*, the daemon imports nothing later on, and
+ * qjs without -m still sees a module in the entry. */
+function check(files) {
+  const names = files.map((f) => f.fileName)
+  if ([...names].sort().join() !== [...APPLET_FILES].sort().join())
+    throw new Error(`the applet is ${names.join(', ')}, not ${APPLET_FILES.join(', ')}`)
+  for (const f of files) {
+    const local = f.imports.filter((i) => !i.startsWith('node:'))
+    const allowed = f.fileName === 'lanvpn-cli.js' ? APPLET_FILES : ['lanvpn-base.js', RUNTIME_FILE]
+    const bad = local.filter((i) => !allowed.includes(i))
+    if (bad.length) throw new Error(`${f.fileName} imports ${bad.join(', ')}: see CHUNK_ROOTS`)
+    if (local.length < f.imports.length && f.fileName !== 'lanvpn-node.js')
+      throw new Error(`${f.fileName} imports node:*, which only the Node host may`)
+  }
+  // A daemon runs for months: all its code is loaded when it starts, so an upgrade that replaces
+  // these files under a running daemon cannot mix two versions in it.
+  if (files.find((f) => f.fileName === 'lanvpn-daemon.js').dynamicImports.length)
+    throw new Error('lanvpn-daemon.js must not import() anything')
+  // qjs takes a file for a module when its first token is `import` (not `import(`) or `export`
+  // (JS_DetectModule), so `qjs --std lanvpn.js` works as `qjs --std -m lanvpn.js` does.
+  const entry = files.find((f) => f.fileName === ENTRY_FILE).code
+  if (!/^import\s*[{*\w"']/.test(entry)) throw new Error(`${ENTRY_FILE} must start with an import`)
+}
+
+/** Builds the applet: `[{ fileName, code }]` in APPLET_FILES order. `src`: applet/src; `define`:
+ * global names replaced at build time. Reproducible: the same sources give the same bytes. */
+export async function buildAppletFiles({ src, define }) {
+  let reached
+  const bundle = await rolldown({
+    input: { lanvpn: join(src, 'main.ts') },
+    platform: 'neutral',
+    external: [/^node:/],
+    // Chunks loaded with import() may export more than their module does: nothing else sees them.
+    preserveEntrySignatures: 'allow-extension',
+    transform: { target: 'es2020', define },
+    logLevel: 'warn',
+  })
+  try {
+    const { output } = await bundle.generate({
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: (c) => (c.name === 'rolldown-runtime' ? RUNTIME_FILE : `lanvpn-${c.name}.js`),
+      minify: true,
+      comments: false,
+      codeSplitting: {
+        // Each module goes where chunkOf says, not with the modules that import it.
+        includeDependenciesRecursively: false,
+        groups: [
+          {
+            debugName: 'lanvpn chunks',
+            name: (id, ctx) => chunkOf(id, (reached ??= closures(ctx, src)), src),
+          },
+        ],
+      },
+    })
+    const files = output.filter((o) => o.type === 'chunk')
+    // terser after rolldown's own minifier: its second pass takes a little more off (0.2 KB of the
+    // gzipped .ipk, whose budget is tight).
+    const out = []
+    for (const f of files) {
+      const { code } = await minify(f.code, {
+        ecma: 2020,
+        module: true,
+        compress: { ecma: 2020, passes: 2 },
+        mangle: true,
+        format: { comments: false },
+      })
+      const { fileName, imports, dynamicImports } = f
+      out.push({ fileName, imports, dynamicImports, code })
+    }
+    check(out)
+    return out
+      .sort((a, b) => APPLET_FILES.indexOf(a.fileName) - APPLET_FILES.indexOf(b.fileName))
+      .map(({ fileName, code }) => ({ fileName, code }))
+  } finally {
+    await bundle.close()
+  }
+}
