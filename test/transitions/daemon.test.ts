@@ -23,12 +23,35 @@ function setConfig(text: string) {
 }
 const status = (): Status => JSON.parse(host.readFile(paths.status)!)
 /** The commands that change something (observation is the same every time). */
-const changes = () =>
-  host.transcript
+const changesOf = (h: FakeHost) =>
+  h.transcript
     .map((c) => c.argv.join(' '))
     .filter((c) => !/ (show|list)( |$)|neigh|^ubus call/.test(c))
+const changes = () => changesOf(host)
 /** Runs every queued promise callback and timer-free continuation. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+/** A second daemon on a FakeHost of its own: after the first one (a restart: the same files and
+ * router state), or on a fresh router whose config file is `config` (a first start). */
+async function startSecond(config?: string) {
+  const second = new FakeHost()
+  second.strictExec = true
+  const r = new FakeRouter(second)
+  if (config === undefined) {
+    second.files = host.files
+    second.dirs = host.dirs
+    r.table = router.table
+    r.rules = router.rules
+    r.routes = router.routes
+  } else {
+    for (const d of ['/etc', '/etc/config']) second.dirs.add(d)
+    second.files.set(paths.config, { content: config, mode: 0o600, mtimeMs: 0 })
+  }
+  void runDaemon(withLogLevel(second), paths)
+  await settle()
+  const status = (): Status => JSON.parse(second.readFile(paths.status)!)
+  return { host: second, router: r, changes: () => changesOf(second), status }
+}
 
 async function step(config: string | null, signal: 'HUP' | null = 'HUP') {
   if (config !== null) setConfig(config)
@@ -169,21 +192,7 @@ describe('daemon transitions', () => {
   })
 
   it('restart after a crash: a new daemon finds its table as it wants it and changes nothing', async () => {
-    const second = new FakeHost()
-    second.strictExec = true
-    second.files = host.files
-    second.dirs = host.dirs
-    const r2 = new FakeRouter(second)
-    r2.table = router.table
-    r2.rules = router.rules
-    r2.routes = router.routes
-    void runDaemon(withLogLevel(second), paths)
-    await settle()
-    expect(
-      second.transcript
-        .map((c) => c.argv.join(' '))
-        .filter((c) => !/ (show|list)( |$)|neigh|^ubus call/.test(c))
-    ).toEqual([])
+    expect((await startSecond()).changes()).toEqual([])
   })
 
   it('a new problem holds the file back: the config in force stays, the status names it and its line', async () => {
@@ -218,68 +227,33 @@ describe('daemon transitions', () => {
   })
 
   it('a problem the config in force already had does not freeze later changes', async () => {
-    const bad = GLOBALS + "\toption kill_switch 'sometimes'\n"
     // A daemon that started with it (nothing applied before) takes it, as before.
-    await step(null, null)
-    const second = new FakeHost()
-    second.strictExec = true
-    new FakeRouter(second)
-    for (const d of ['/etc', '/etc/config']) second.dirs.add(d)
-    second.files.set(paths.config, { content: bad + device(1, 'vpn'), mode: 0o600, mtimeMs: 0 })
-    void runDaemon(withLogLevel(second), paths)
+    const bad = GLOBALS + "\toption kill_switch 'sometimes'\n"
+    const second = await startSecond(bad + device(1, 'vpn'))
+    expect(second.status().configHeld).toBeUndefined()
+    const more = bad + device(1, 'vpn') + device(2, 'direct')
+    second.host.files.set(paths.config, { content: more, mode: 0o600, mtimeMs: 0 })
+    second.host.raise('HUP')
     await settle()
-    const read = (): Status => JSON.parse(second.readFile(paths.status)!)
-    expect(read().configHeld).toBeUndefined()
-    second.files.set(paths.config, {
-      content: bad + device(1, 'vpn') + device(2, 'direct'),
-      mode: 0o600,
-      mtimeMs: 0,
-    })
-    second.raise('HUP')
-    await settle()
-    expect(read().configHeld).toBeUndefined()
-    expect(read().devices).toMatchObject({ vpn: 1, direct: 1 })
+    expect(second.status().configHeld).toBeUndefined()
+    expect(second.status().devices).toMatchObject({ vpn: 1, direct: 1 })
   })
 
   it('a restart finds the copy of the config in force, and still holds a file broken meanwhile', async () => {
     expect(host.files.get(paths.appliedConfig)?.mode).toBe(0o600)
-    const second = new FakeHost()
-    second.strictExec = true
-    second.files = host.files
-    second.dirs = host.dirs
-    const r2 = new FakeRouter(second)
-    r2.table = router.table
-    r2.rules = router.rules
-    r2.routes = router.routes
     setConfig('config globals\n\toption enabled "1\n')
-    void runDaemon(withLogLevel(second), paths)
-    await settle()
-    expect(
-      second.transcript
-        .map((c) => c.argv.join(' '))
-        .filter((c) => !/ (show|list)( |$)|neigh|^ubus call/.test(c))
-    ).toEqual([])
-    expect(r2.table).toBe(router.table)
-    expect(JSON.parse(second.readFile(paths.status)!).configHeld).toBeDefined()
+    const second = await startSecond()
+    expect(second.changes()).toEqual([])
+    expect(second.router.table).toBe(router.table)
+    expect(second.status().configHeld).toBeDefined()
   })
 
   it('an unreadable file at the first start (nothing applied yet) changes nothing', async () => {
-    const fresh = new FakeHost()
-    fresh.strictExec = true
-    const r = new FakeRouter(fresh)
-    for (const d of ['/etc', '/etc/config']) fresh.dirs.add(d)
-    fresh.files.set(paths.config, { content: 'config globals\n\tbogus\n', mode: 0o600, mtimeMs: 0 })
-    void runDaemon(withLogLevel(fresh), paths)
-    await settle()
-    expect(
-      fresh.transcript
-        .map((c) => c.argv.join(' '))
-        .filter((c) => !/ (show|list)( |$)|neigh|^ubus call/.test(c))
-    ).toEqual([])
-    expect(r.table).toBe('')
-    const s = JSON.parse(fresh.readFile(paths.status)!) as Status
-    expect(s.daemon.state).toBe('running')
-    expect(s.problems[0]).toMatchObject({ line: 2 })
+    const fresh = await startSecond('config globals\n\tbogus\n')
+    expect(fresh.changes()).toEqual([])
+    expect(fresh.router.table).toBe('')
+    expect(fresh.status().daemon.state).toBe('running')
+    expect(fresh.status().problems[0]).toMatchObject({ line: 2 })
   })
 
   it('SIGTERM: clean exit with status stopped, pid file gone, rules left in force', async () => {
