@@ -13,7 +13,7 @@
 #      ${LAB}srv 10.64.0.1/24      ${LAB}srv2 10.65.0.1/24      ovpnsrv 10.66.0.1/24 (openvpn, udp 1194,
 #      (wireguard-go, :51820, NAT out, DNS)                      user/password, NAT out, DNS)
 #
-# Usage: lab.sh up|down|status|reload-fw4|exec <short-ns> <cmd...>
+# Usage: lab.sh up|down|status|firewall start|stop|reload|restart [ROOT]|exec <short-ns> <cmd...>
 # Env:   LAB (name prefix, default lv), LAB_STATE (default /run/lanvpn-lab/$LAB),
 #        LAB_DEVICES (default "laptop tv console"), LAB_WAIT_S (DHCP/SLAAC wait, default 15)
 set -Eeuo pipefail
@@ -535,10 +535,26 @@ status_lab() {
   fi
 }
 
-# Re-applies the emulated fw4 table the way `fw4 reload` does (flush and refill inet fw4 only).
-reload_fw4() {
+# The router's firewall as fw4 runs it (openwrt/firewall4, run against the real one): `start`,
+# `reload` and `restart` load fw4's own table and, in the same `nft -f` transaction after it,
+# every include of <ROOT>/usr/share/nftables.d/ruleset-post/ (lanvpn's included: it deletes and
+# re-creates `inet lanvpn` from the saved closed version, over the live table); `stop` is
+# `fw4 flush`, which deletes every table. ROOT: where the daemon keeps its files (LANVPN_PREFIX).
+firewall() {
+  local verb=${1:-} root=${2:-}
   [ -f "$LAB_STATE/fw4.nft" ] || die "lab $LAB is not up"
-  in_ns router nft -f "$LAB_STATE/fw4.nft"
+  case $verb in
+    stop) in_ns router nft flush ruleset ;;
+    start | reload | restart)
+      local load=$LAB_STATE/fw4-load.nft inc
+      cp "$LAB_STATE/fw4.nft" "$load"
+      for inc in "$root"/usr/share/nftables.d/ruleset-post/*.nft; do
+        [ -f "$inc" ] && printf 'include "%s"\n' "$inc" >>"$load"
+      done
+      in_ns router nft -f "$load"
+      ;;
+    *) die "usage: $0 firewall start|stop|reload|restart [ROOT]" ;;
+  esac
 }
 
 main() {
@@ -548,14 +564,14 @@ main() {
     up) up_lab ;;
     down) down_lab ;;
     status) status_lab ;;
-    reload-fw4) reload_fw4 ;;
+    firewall) firewall "$@" ;;
     exec)
       [ $# -ge 2 ] || die "usage: $0 exec <short-ns> <cmd...>"
       local ns=$1
       shift
       exec ip netns exec "$LAB-$ns" "$@"
       ;;
-    *) die "usage: $0 up|down|status|reload-fw4|exec <short-ns> <cmd...>" ;;
+    *) die "usage: $0 up|down|status|firewall VERB [ROOT]|exec <short-ns> <cmd...>" ;;
   esac
 }
 

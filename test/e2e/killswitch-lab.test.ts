@@ -26,6 +26,7 @@ import {
   LAB_BUNDLE,
   labDaemonRejections,
   labDeviceSection,
+  labPlugin,
   labRuntimeArgv,
   labStatus,
   leakCapture,
@@ -55,12 +56,8 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
   const nft = async (...args: string[]) => lab.exec('router', ['nft', ...args])
   const echoFromLaptop = async () =>
     (await lab.exec('laptop', ['curl', '-sS', '-m', '3', 'http://192.0.2.1/'])).stdout
-  const throughTunnel = () =>
-    waitFor(
-      'the laptop through the tunnel',
-      async () => (await echoFromLaptop()) === SERVER,
-      30_000
-    )
+  const throughTunnel = (ms = 30_000) =>
+    waitFor('the laptop through the tunnel', async () => (await echoFromLaptop()) === SERVER, ms)
 
   /** The table back: nft monitor tells the daemon at once (a liveness bound well below the 30 s
    * timer that repaired it before; the bench measures how fast). */
@@ -158,6 +155,44 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     })
     expect(leaks).toEqual([])
     await tableBack()
+    await throughTunnel()
+  })
+
+  it('a firewall stop, then start: no leak throughout, and the live table holds', async () => {
+    const leaks = await leaksDuring(async () => {
+      await lab.firewall('stop')
+      await new Promise((r) => setTimeout(r, 2000))
+      await lab.firewall('start', prefix)
+    })
+    expect(leaks).toEqual([])
+    await tableBack()
+    await throughTunnel(5000)
+  })
+
+  it('under "unless I disconnect", a firewall reload or restart after a disconnect: the closed include is replaced by the live table within 5 s', async () => {
+    expect(labPlugin(prefix, 'setConfig', { globals: { kill_switch: 'auto' } })).toMatchObject({
+      ok: true,
+    })
+    expect(labPlugin(prefix, 'disconnect')).toMatchObject({ ok: true })
+    const direct = () =>
+      waitFor(
+        'the laptop on the WAN, as the user chose',
+        async () => !['', SERVER].includes(await echoFromLaptop()),
+        5000
+      )
+    await waitFor('disconnected', () => status()?.tunnel?.state === 'disconnected', 20_000)
+    await direct()
+    for (const verb of ['reload', 'restart'] as const) {
+      await lab.firewall(verb, prefix)
+      // lanvpn's include was loaded with fw4's table (closing the laptop off until the repair).
+      expect(readFileSync(`${lab.stateDir}/fw4-load.nft`, 'utf8')).toContain(
+        `include "${prefix}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft"`
+      )
+      await direct()
+    }
+    // As it was for the next spec: protected, connected.
+    labPlugin(prefix, 'setConfig', { globals: { kill_switch: 'always' } })
+    labPlugin(prefix, 'connect')
     await throughTunnel()
   })
 

@@ -281,6 +281,18 @@ export class Lab {
     return { text: readFileSync(`${this.stateDir}/client-ovpn.ovpn`, 'utf8'), username, password }
   }
 
+  /** The router's firewall as fw4 runs it (lab.sh firewall): `start`, `reload` and `restart` load
+   * fw4's table and the includes under `root` (a daemon's LANVPN_PREFIX) in one transaction;
+   * `stop` deletes every table. Throws when it fails. */
+  async firewall(verb: 'start' | 'stop' | 'reload' | 'restart', root = ''): Promise<void> {
+    const result = await runCommand('bash', [LAB_SH, 'firewall', verb, root], {
+      env: this.env(),
+      timeoutMs: 30_000,
+    })
+    if (result.code !== 0)
+      throw new Error(`lab firewall ${verb}: exited ${result.code}: ${result.stderr}`)
+  }
+
   /** The full namespace name of a short one: `router` → `<name>-router`. */
   nsName(ns: string): string {
     return `${this.name}-${ns}`
