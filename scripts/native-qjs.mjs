@@ -15,7 +15,15 @@
 // LANVPN_QJS names another qjs (e.g. one built from a newer release) and skips the build.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
 import { cpus, homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -41,7 +49,9 @@ export const QJS = process.env.LANVPN_QJS || join(cacheDir(), `quickjs-${QJS_REL
  * how to get it, when it is not built: a test must never pass by skipping the router's runtime. */
 export function qjsCommand() {
   if (!existsSync(QJS))
-    throw new Error(`no native qjs at ${QJS}: run \`make setup\` (scripts/native-qjs.mjs builds it)`)
+    throw new Error(
+      `no native qjs at ${QJS}: run \`make setup\` (scripts/native-qjs.mjs builds it)`
+    )
   return [QJS, '--std']
 }
 
@@ -54,7 +64,10 @@ function sh(cmd, args, opts = {}) {
 function build() {
   const work = mkdtempSync(join(cacheDir(), 'build-'))
   try {
-    const tarball = join(work, sh('npm', ['pack', SOURCE_PACKAGE, '--silent'], { cwd: work }).trim())
+    const tarball = join(
+      work,
+      sh('npm', ['pack', SOURCE_PACKAGE, '--silent'], { cwd: work }).trim()
+    )
     const [algo, want] = SOURCE_INTEGRITY.split(/-(.*)/s)
     const got = createHash(algo).update(readFileSync(tarball)).digest('base64')
     if (got !== want) throw new Error(`${SOURCE_PACKAGE}: integrity mismatch (got ${algo}-${got})`)

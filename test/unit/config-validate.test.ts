@@ -49,7 +49,12 @@ describe('default config', () => {
   })
 
   it('uses the defaults for an empty file', () => {
-    const empty = { doc: { sections: [] }, config: defaultConfig(), problems: [], unreadable: false }
+    const empty = {
+      doc: { sections: [] },
+      config: defaultConfig(),
+      problems: [],
+      unreadable: false,
+    }
     expect(parseConfig('')).toEqual(empty)
   })
 })
