@@ -53,6 +53,27 @@ describe('observing devices', () => {
     expect(devices.find((d) => d.mac === PHONE)).toMatchObject({ online: true, wireless: true })
   })
 
+  it("never takes the router's own LAN MAC for a device, whichever source names it", () => {
+    const ROUTER = '62:3e:51:63:f8:05'
+    const own = obs({
+      // What the lab's router shows: its own link-local address, with its own MAC, flagged router.
+      neighbours: [
+        ...obs().neighbours,
+        { family: 6, ip: 'fe80::28c7:e9ff:fe13:badb', mac: ROUTER, isPresent: true },
+      ],
+      leases: [
+        ...obs().leases,
+        { family: 4, mac: ROUTER, ip: '192.168.50.1', hostname: '', expiresAt: 1 },
+      ],
+      staticLeases: [...obs().staticLeases, { name: 'router', macs: [ROUTER], ip: '192.168.50.1' }],
+      wireless: [PHONE, ROUTER],
+      ownMac: ROUTER,
+    })
+    const { devices, book } = observeDevices(own, {}, { monoMs: 1, wallMs: 1 })
+    expect(devices.map((d) => d.mac)).toEqual([TV, LAPTOP, PHONE])
+    expect(Object.keys(book)).not.toContain(ROUTER)
+  })
+
   it('keeps the last sighting by the monotonic clock, so a wall-clock jump does not move it', () => {
     const first = observeDevices(obs(), {}, { monoMs: 1000, wallMs: 5_000_000 })
     // 60 s later the laptop is gone and NTP has set the wall clock forward by an hour.

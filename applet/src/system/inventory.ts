@@ -1,6 +1,7 @@
 // Observes the LAN for the device list: dnsmasq's lease file, the static leases in
-// /etc/config/dhcp, the neighbour tables of the LAN bridge, and hostapd's clients when hostapd and
-// ubus are there. Runs at most 2 + (number of APs) processes; parsing lives in core/observe/.
+// /etc/config/dhcp, the neighbour tables of the LAN bridge, hostapd's clients when hostapd and
+// ubus are there, and the bridge's own MAC (which is never a device). Runs at most 2 + (number of APs) processes; parsing lives in core/observe/.
+import { normaliseMac } from '../core/config/formats'
 import type { Observation } from '../core/devices/inventory'
 import { parseDhcpHosts, type StaticLease } from '../core/observe/dhcp-hosts'
 import { parseHostapdClients, parseHostapdObjects } from '../core/observe/hostapd'
@@ -55,5 +56,8 @@ export async function observeInventory(
     if (r.code === 0) for (const mac of parseHostapdClients(r.stdout)) wireless.push(mac)
     else errors.push(`reading wireless clients of ${obj}: ubus exited ${r.code}`)
   }
-  return { leases, staticLeases, neighbours, wireless, errors }
+  // sysfs of the daemon's own network namespace (ip netns exec mounts the namespace's own).
+  const address = host.readFile(`/sys/class/net/${sources.lanDevice}/address`)
+  const ownMac = normaliseMac(address?.trim() ?? '') ?? undefined
+  return { leases, staticLeases, neighbours, wireless, ownMac, errors }
 }

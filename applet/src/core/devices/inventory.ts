@@ -18,6 +18,10 @@ export type Observation = {
   neighbours: Neighbour[]
   /** MACs of associated wireless clients (hostapd), [] when there is no hostapd. */
   wireless: string[]
+  /** The MAC of the router's own LAN interface, never a device: the router's neighbour table can
+   * hold its own link-local address with its own MAC (a router advertisement it heard back).
+   * Absent when it could not be read. */
+  ownMac?: string
 }
 
 /** Monotonic ms of the last time each MAC was online. RAM only: the daemon keeps it between
@@ -81,6 +85,7 @@ export function observeDevices(
   clock: Clock
 ): { devices: SeenDevice[]; book: PresenceBook } {
   const byMac = new Map<string, SeenDevice>()
+  const isOwn = (mac: string): boolean => mac === obs.ownMac
   const get = (mac: string): SeenDevice => {
     let d = byMac.get(mac)
     if (!d) {
@@ -100,13 +105,14 @@ export function observeDevices(
   }
   for (const s of obs.staticLeases) {
     for (const mac of s.macs) {
+      if (isOwn(mac)) continue
       const d = get(mac)
       if (d.hostname === '') d.hostname = s.name
       if (s.ip) addUnique(d.ipv4, s.ip)
     }
   }
   for (const l of obs.leases) {
-    if (l.mac === null) continue
+    if (l.mac === null || isOwn(l.mac)) continue
     const d = get(l.mac)
     // The name the device itself sent wins over a static lease's name only when it has one.
     if (l.hostname !== '') d.hostname = l.hostname
@@ -114,13 +120,14 @@ export function observeDevices(
   }
   const online = new Set<string>()
   for (const n of obs.neighbours) {
-    if (!n.isPresent) continue
+    if (!n.isPresent || isOwn(n.mac)) continue
     const d = get(n.mac)
     online.add(n.mac)
     if (n.family === 4) addUnique(d.ipv4, n.ip)
     else if (!isLinkLocal6(n.ip)) addUnique(d.ipv6, n.ip)
   }
   for (const mac of obs.wireless) {
+    if (isOwn(mac)) continue
     get(mac).wireless = true
     online.add(mac)
   }
