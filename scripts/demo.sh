@@ -147,7 +147,7 @@ start_daemon() {
   setsid ip netns exec "$LAB-router" env LANVPN_PREFIX="$PREFIX" LANVPN_LOG=stderr \
     LANVPN_TUNNEL_IFACE="${LAB}tun" LANVPN_LEASE_FILE="$lab_state/dhcp.leases" \
     CURL_CA_BUNDLE="$lab_state/provider/ca.pem" \
-    "$QJS" --std "$BUNDLE" daemon </dev/null >>"$DEMO_STATE/logs/daemon.log" 2>&1 &
+    "$QJS" --std -m "$BUNDLE" daemon </dev/null >>"$DEMO_STATE/logs/daemon.log" 2>&1 &
   echo $! >"$DEMO_STATE/pids/daemon"
 }
 

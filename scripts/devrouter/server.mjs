@@ -232,7 +232,7 @@ function rpcResult(idNode, result) {
  * environment names a runtime. Throws, saying how to build it, when the native qjs is missing. */
 function withRuntime(env) {
   if (env.LANVPN_RUNTIME || process.env.LANVPN_RUNTIME) return env
-  // The whole command: the plugin adds --std for a qjs once more, which is harmless.
+  // The whole command: the plugin adds --std -m for a qjs once more, which is harmless.
   return { LANVPN_RUNTIME: qjsCommand().join(' '), ...env }
 }
 

@@ -111,12 +111,13 @@ export function writeLabConfig(prefix: string, globals: LabOptions, ...sections:
  * (this test run's own). */
 export type LabRuntime = 'qjs' | 'node'
 
-/** The command that runs a lanvpn bundle under `runtime`, before the bundle's path. Under qjs it
- * has --unhandled-rejection: QuickJS 2021-03-27 ignores an unhandled rejection silently, while
- * OpenWrt's qjs (2025-09-13) dies of it, so the lab makes each one show in the process's output
- * (see unhandledRejections). Throws when the native qjs is not built: a spec never skips it. */
+/** The command that runs a lanvpn bundle under `runtime`, before the bundle's path. Under qjs it is
+ * the router's `qjs --std -m` (the bundle is an ES module) plus --unhandled-rejection: QuickJS
+ * 2021-03-27 ignores an unhandled rejection silently, while OpenWrt's qjs (2025-09-13) dies of it,
+ * so the lab makes each one show in the process's output (see unhandledRejections). Throws when
+ * the native qjs is not built: a spec never skips it. */
 export function labRuntimeArgv(runtime: LabRuntime = 'qjs'): string[] {
-  return runtime === 'node' ? [process.execPath] : [...qjsCommand(), '--unhandled-rejection']
+  return runtime === 'node' ? [process.execPath] : [...qjsCommand(), '-m', '--unhandled-rejection']
 }
 
 /** What QuickJS printed about unhandled promise rejections in `output` (a lab process's, e.g. the
@@ -218,8 +219,8 @@ export function labStatus(prefix: string): any {
 
 /** The environment rpcd's exec of the plugin gets in a spec: the spec's prefix, the built bundle
  * run by `runtime` (the native qjs unless told otherwise) and no log (the reply is the one JSON
- * object on stdout). LANVPN_RUNTIME is the whole command; the plugin adds --std once more for a
- * qjs, which is harmless. */
+ * object on stdout). LANVPN_RUNTIME is the whole command; the plugin adds --std -m once more for
+ * a qjs, which is harmless. */
 export function labPluginEnv(prefix: string, runtime: LabRuntime = 'qjs'): NodeJS.ProcessEnv {
   return {
     ...process.env,
