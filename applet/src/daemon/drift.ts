@@ -48,7 +48,9 @@ export function watchDrift(host: Host, onDrift: () => void): { stop(): void } {
         running.splice(running.indexOf(watch), 1)
         // A monitor that ran a while failed afresh: start over from the shortest wait.
         const next = host.monotonicMs() - startedAt > RESTART_MAX_MS ? RESTART_MIN_MS : delay
-        host.log('warning', `${m.argv.join(' ')} ended (${code}); again in ${next / 1000} s`)
+        // Said once for a series of failures (an `ip` without monitor would say it every minute).
+        if (next === RESTART_MIN_MS)
+          host.log('warning', `${m.argv.join(' ')} ended (exit ${code}); trying again with backoff`)
         const timer = host.setTimeout(() => {
           restarts.delete(timer)
           start(m, Math.min(next * 2, RESTART_MAX_MS))
