@@ -13,7 +13,7 @@ typecheck: setup
 format-check: setup
 	@npm run --silent format:check
 
-# Every test: unit, golden, transitions, host contract (Node and the QuickJS engine), rpc contract,
+# Every test: unit, golden, transitions, host contract (Node and the native qjs), rpc contract,
 # the dev router, web UI, and the end-to-end lab and browser tests (root), the ten-minute load
 # test among them.
 test: build typecheck format-check

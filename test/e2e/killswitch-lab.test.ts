@@ -101,10 +101,17 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
   }, 120_000)
 
   afterAll(async () => {
-    await daemon?.kill()
-    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
-    await lab?.down()
-    if (prefix) rmSync(prefix, { recursive: true, force: true })
+    // Each step even when the one before it failed: nothing of the spec may outlive it.
+    try {
+      await daemon?.kill()
+      if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
+    } finally {
+      try {
+        await lab?.down()
+      } finally {
+        if (prefix) rmSync(prefix, { recursive: true, force: true })
+      }
+    }
   })
 
   it('a config broken while connected, and a SIGHUP: not applied, said with its line, no leak', async () => {
