@@ -229,6 +229,20 @@ describe.runIf(labOrFail())('an OpenVPN location in the lab', () => {
     expect(tvSeen()).toBeGreaterThan(tvBefore)
   })
 
+  it('a firewall reload or restart puts the pushed resolver back at once (the include fw4 loads knows none)', async () => {
+    for (const verb of ['reload', 'restart'] as const) {
+      await lab.firewall(verb, prefix)
+      expect(readFileSync(`${lab.stateDir}/fw4-load.nft`, 'utf8')).toContain(
+        `include "${prefix}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft"`
+      )
+      await waitFor(
+        'the pushed resolver answering again',
+        async () => (await whoAnswers('192.0.2.53')).includes('ovpn'),
+        5000
+      )
+    }
+  })
+
   it('stops openvpn on disconnect and leaves no process, pid file, run config or pushed DNS behind', async () => {
     const pid = openvpnPid()
     expect(call('disconnect')).toMatchObject({ ok: true, daemonNotified: true })
