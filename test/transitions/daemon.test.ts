@@ -207,9 +207,11 @@ describe('daemon transitions', () => {
     expect(s.configHeld).toEqual({ hash: fnv1a(text) })
     expect(s.configHash).toBe(applied)
     expect(s.devices.vpn).toBe(1)
-    expect(host.logs.some((l) => l.level === 'warning' && l.message.includes('(line 4)'))).toBe(
-      true
-    )
+    expect(
+      host.logs.some(
+        (l) => l.level === 'warning' && l.message.includes('config line 4: globals.kill_switch: ')
+      )
+    ).toBe(true)
   })
 
   it('a file that cannot be read changes nothing, and a fixed one applies', async () => {

@@ -1,6 +1,5 @@
 // The `lanvpn` command (for SSH users, the init script and rpcd): one bundle, several verbs.
-import { readConfigVersion } from '../core/config/guard'
-import type { ConfigProblem } from '../core/config/types'
+import { describeProblem, readConfigVersion } from '../core/config/guard'
 import type { Paths } from '../core/paths'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
@@ -70,12 +69,6 @@ function fmtTime(ms: number): string {
     : '-'
 }
 
-/** A config problem in one line: where (section.option, line) and what is wrong. */
-function problemText(p: ConfigProblem): string {
-  const line = p.line ? `line ${p.line}: ` : ''
-  return `${line}${p.section || '-'}.${p.option || '-'}: ${p.reason}`
-}
-
 /** The status in a few lines for a person on SSH. No addresses: status holds none. */
 export function renderStatusText(s: Status, configPath = '/etc/config/lanvpn'): string {
   const lines = [
@@ -88,7 +81,7 @@ export function renderStatusText(s: Status, configPath = '/etc/config/lanvpn'): 
   if (s.configHeld) {
     lines.push(`config:  NOT APPLIED: ${configPath} has new problems; the last good settings`)
     lines.push('         stay in force (VPN devices stay protected) until it is fixed:')
-    for (const p of s.problems) lines.push(`  ${problemText(p)}`)
+    for (const p of s.problems) lines.push(`  ${describeProblem(p)}`)
   } else if (s.problems.length)
     lines.push(`config:  ${s.problems.length} problem(s); run \`lanvpn check\``)
   return lines.join('\n') + '\n'
@@ -117,7 +110,7 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
     }
     case 'check': {
       const { problems } = readConfigVersion(readConfigText(host, paths))
-      for (const p of problems) host.writeStdout(`${problemText(p)}\n`)
+      for (const p of problems) host.writeStdout(`${describeProblem(p)}\n`)
       if (!problems.length) host.writeStdout(`${paths.config}: ok\n`)
       return problems.length ? 1 : 0
     }

@@ -3,7 +3,12 @@
 // tunnel changes, and periodically so drift (a firewall restart that deleted our table, say) is
 // repaired. Reconciles never overlap: a request that comes in while one runs is folded into one
 // more run afterwards.
-import { chooseConfig, readConfigVersion, type ConfigVersion } from '../core/config/guard'
+import {
+  chooseConfig,
+  describeProblem,
+  readConfigVersion,
+  type ConfigVersion,
+} from '../core/config/guard'
 import type { Config } from '../core/config/types'
 import { observeDevices, type PresenceBook } from '../core/devices/inventory'
 import type { Paths } from '../core/paths'
@@ -108,9 +113,7 @@ export function runDaemon(
   const loadConfig = (): ConfigVersion | null => {
     const candidate = readConfigVersion(readConfigText(host, paths))
     const choice = chooseConfig(candidate, applied)
-    const at = (line?: number) => (line ? ` (line ${line})` : '')
-    for (const p of candidate.problems)
-      host.log('warning', `config ${p.section || '-'}.${p.option || '-'}${at(p.line)}: ${p.reason}`)
+    for (const p of candidate.problems) host.log('warning', `config ${describeProblem(p)}`)
     status.problems = candidate.problems
     if (choice.held.length > 0) {
       status.configHeld = { hash: candidate.hash }

@@ -44,6 +44,12 @@ function locate(doc: UciDoc, p: ConfigProblem): ConfigProblem {
   return line === undefined ? p : { ...p, line }
 }
 
+/** A config problem in one line, for people: where (line, section.option) and what is wrong. */
+export function describeProblem(p: ConfigProblem): string {
+  const line = p.line ? `line ${p.line}: ` : ''
+  return `${line}${p.section || '-'}.${p.option || '-'}: ${p.reason}`
+}
+
 /** What the daemon runs, and the problems that keep a new version out. */
 export type ConfigChoice = {
   /** The version to apply; null when there is none that is safe (an unreadable file and nothing
