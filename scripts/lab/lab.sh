@@ -119,7 +119,10 @@ make_inet() {
   local addr
   for addr in 192.0.2.1/32 192.0.2.2/32 192.0.2.53/32 192.0.2.54/32; do ip_ns inet addr add "$addr" dev lo; done
   ip_ns inet addr add 2001:db8:2::1/128 dev lo nodad
-  ip_ns inet link add br-inet type bridge forward_delay 0
+  # A bridge without a set MAC takes its lowest port's and changes it as ports are added: a peer
+  # that learnt the old one sends to a MAC nobody owns until the next RA (seen: a first IPv6
+  # connection timed out). netifd gives OpenWrt's bridges a fixed MAC too.
+  ip_ns inet link add br-inet address 02:00:00:00:71:01 type bridge forward_delay 0
   ip_ns inet link set br-inet up
   ip_ns inet addr add 203.0.113.1/24 dev br-inet
   ip_ns inet addr add 2001:db8:113::1/64 dev br-inet nodad
@@ -138,7 +141,7 @@ make_router() {
   ip_ns inet link set to-router up
   ip_ns router route add default via 198.51.100.1
   ip_ns router -6 route add default via 2001:db8:100::1
-  ip_ns router link add br-lan type bridge forward_delay 0
+  ip_ns router link add br-lan address 02:00:00:00:50:fe type bridge forward_delay 0
   ip_ns router addr add 192.168.50.1/24 dev br-lan
   ip_ns router addr add fd50::1/64 dev br-lan nodad
   ip_ns router link set br-lan up

@@ -3,7 +3,7 @@
  *
  *   <lab>-laptop  <lab>-tv  <lab>-console    eth0 02:00:00:00:50:0N, DHCP .100-.199, SLAAC fd50::
  *          \          |          /
- *        [ br-lan 192.168.50.1/24 fd50::1/64 ]  <lab>-router: dnsmasq, table inet fw4 (masq on wan)
+ *        [ br-lan 192.168.50.1/24 fd50::1/64 02:00:00:00:50:fe ]  <lab>-router: dnsmasq, table inet fw4 (masq on wan)
  *                     |  wan 198.51.100.2  2001:db8:100::2      (+ <lab>tst: this spec's WG client)
  *                     |
  *        198.51.100.1 |  <lab>-inet: echo 192.0.2.1:80 [2001:db8:2::1]:80 udp 192.0.2.1:9000,
