@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The lab (lab.md), the browser tests (Debian's chromium: no browser download), OpenVPN's server,
-# and a C compiler for the native qjs.
+# a C compiler for the native qjs, and zopfli for the .ipk.
 DEBIAN_PACKAGES=(
   wireguard-go wireguard-tools nftables iproute2 dnsmasq-base busybox curl ca-certificates
-  conntrack tcpdump iputils-ping openvpn chromium procps openssl
+  conntrack tcpdump iputils-ping openvpn chromium procps openssl zopfli
   gcc make libc6-dev
 )
 
