@@ -41,7 +41,7 @@ function model(devices: DeviceSets): NftModel {
   return {
     devices,
     defaultMode: 'direct',
-    lanDevice: 'br-lan',
+    lan: { managed: ['br-lan'], direct: [], blocked: [] },
     // No tunnel in this spec: vpn devices reach nothing past the router (the kill switch).
     tunnelIface: 'lanvpn0',
     vpnBypassed: false,
@@ -180,7 +180,7 @@ describe.runIf(labOrFail())('device sets in the lab router', () => {
     try {
       const obs = await observeInventory(router, resolvePaths(prefix), {
         leaseFile: join(lab.stateDir, 'dhcp.leases'),
-        lanDevice: 'br-lan',
+        lanDevices: ['br-lan'],
       })
       // No ubus and no /etc/config/dhcp here: neither is an error.
       expect(obs.errors).toEqual([])

@@ -175,6 +175,38 @@ describe('daemon transitions', () => {
     ).toHaveLength(1)
   })
 
+  it('the LAN moved by netifd (a VLAN device): ip monitor link tells, and the rules follow', async () => {
+    let lanDevice = 'br-lan'
+    host.onExec(['ubus', 'call', 'network.interface', 'dump'], () => ({
+      stdout: JSON.stringify({ interface: [{ interface: 'lan', up: true, l3_device: lanDevice }] }),
+    }))
+    for (const dev of ['br-lan', 'br-lan.1'])
+      host.files.set(`/sys/class/net/${dev}/ifindex`, { content: '7\n', mode: 0o444, mtimeMs: 0 })
+    const link = host.watches.find((w) => w.argv.join(' ') === 'ip monitor link')!
+    const applied = () => host.transcript.find((c) => c.argv.join(' ') === 'nft -f -')?.stdin
+    await step(null)
+    expect(status().lan).toEqual({
+      interfaces: [{ name: 'lan', device: 'br-lan', up: true, policy: 'managed' }],
+      problems: [],
+    })
+    lanDevice = 'br-lan.1'
+    host.transcript = []
+    link.line('7: br-lan.1@br-lan: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue')
+    host.advance(100)
+    await settle()
+    expect(applied()).toContain('iifname != "br-lan.1" return')
+    expect(host.readFile(paths.fw4Include)).toContain('iifname != "br-lan.1" return')
+    // Its device gone (nothing on it can send): said in the status.
+    lanDevice = ''
+    host.transcript = []
+    link.line('Deleted 7: br-lan.1@br-lan: <BROADCAST,MULTICAST> mtu 1500 qdisc noop')
+    host.advance(1000)
+    await settle()
+    expect(status().lan?.problems).toEqual([
+      'the LAN (network interface lan) has no device now: no device on it reaches anything; VPN devices stay closed',
+    ])
+  })
+
   it('nft failing: the rules in force are not touched and the status says why', async () => {
     router.nftFails = 'Error: Could not process rule: No such file or directory'
     const before = router.table

@@ -67,7 +67,7 @@ describe('observing devices', () => {
       ],
       staticLeases: [...obs().staticLeases, { name: 'router', macs: [ROUTER], ip: '192.168.50.1' }],
       wireless: [PHONE, ROUTER],
-      ownMac: ROUTER,
+      ownMacs: [ROUTER],
     })
     const { devices, book } = observeDevices(own, {}, { monoMs: 1, wallMs: 1 })
     expect(devices.map((d) => d.mac)).toEqual([TV, LAPTOP, PHONE])

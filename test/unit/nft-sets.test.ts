@@ -80,7 +80,7 @@ describe('set membership changes', () => {
   const model: NftModel = {
     devices: sets({ vpn: [A] }),
     defaultMode: 'vpn',
-    lanDevice: 'br-lan',
+    lan: { managed: ['br-lan'], direct: [], blocked: [] },
     tunnelIface: 'lanvpn0',
     vpnBypassed: false,
     tunnelV6: true,

@@ -78,6 +78,13 @@ export function renderStatusText(s: Status, configPath = '/etc/config/lanvpn'): 
     `applied: ${s.apply.ok ? 'ok' : 'FAILED'} (generation ${s.generation}, ${fmtTime(s.updatedAt)})`,
   ]
   for (const e of s.apply.errors) lines.push(`  ${e}`)
+  if (s.lan) {
+    const policy = { managed: 'each device by its mode', direct: 'direct', blocked: 'blocked' }
+    const each = s.lan.interfaces.map(
+      (i) => `${i.name} ${i.device || '(no device)'}${i.up ? '' : ' down'} (${policy[i.policy]})`
+    )
+    lines.push(`lan:     ${each.join(', ')}`, ...s.lan.problems.map((p) => `  ${p}`))
+  }
   if (s.configHeld) {
     lines.push(`config:  NOT APPLIED: ${configPath} has new problems; the last good settings`)
     lines.push('         stay in force (VPN devices stay protected) until it is fixed:')

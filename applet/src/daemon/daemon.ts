@@ -27,6 +27,7 @@ import { measureLatency } from '../system/latency'
 import type { LevelledHost } from '../system/log'
 import { observeRouter } from '../system/observe'
 import { takeRequests } from '../system/requests'
+import { observeLan } from '../system/lan'
 import { observeWan } from '../system/wan'
 import { runChecked } from '../system/run'
 import { writeStatus } from '../system/status'
@@ -133,10 +134,10 @@ export function runDaemon(
   }
 
   /** The device list for the UI (RAM only). Returns the devices seen, with their addresses. */
-  const refreshInventory = async (cfg: Config) => {
+  const refreshInventory = async (lanDevices: string[]) => {
     const obs = await observeInventory(host, paths, {
       leaseFile: host.getEnv('LANVPN_LEASE_FILE') || OPENWRT_LEASE_FILE,
-      lanDevice: cfg.globals.lanDevice,
+      lanDevices,
     })
     const seen = observeDevices(obs, book, { monoMs: host.monotonicMs(), wallMs: host.wallMs() })
     book = seen.book
@@ -174,12 +175,17 @@ export function runDaemon(
     // The tunnel as this reconcile routes it: the status must not say "connected" before the
     // routing does (a later change is picked up by the reconcile its onChange queued).
     const tunnelStatus = tunnel.status()
-    // The devices on the LAN first: their addresses are the kill switch's routing layer.
-    const devices = await refreshInventory(config).catch((e: unknown) => {
+    // The LAN as netifd has it now, then the devices on it: their addresses are the kill switch's
+    // routing layer.
+    const lan = await observeLan(host, paths, config.globals)
+    for (const p of lan.problems) if (!status.lan?.problems.includes(p)) host.log('err', p)
+    status.lan = lan
+    const managed = lan.interfaces.filter((i) => i.policy === 'managed' && i.up)
+    const devices = await refreshInventory(managed.map((i) => i.device)).catch((e: unknown) => {
       host.log('warning', `reading the device list: ${e instanceof Error ? e.message : String(e)}`)
       return []
     })
-    const desired = desiredState(config, view, paths.tunnelIface, devices)
+    const desired = desiredState(config, view, paths.tunnelIface, devices, lan.interfaces)
     const model = desired.model
     let steps = diffState(desired, await observeRouter(host, paths))
     const errors: string[] = []

@@ -1,8 +1,8 @@
-// Drift noticed by events (core/observe/monitor.ts): `nft monitor` and `ip monitor rule` run for
-// as long as the daemon does, and a change to what lanvpn owns asks for a reconcile within a tenth
-// of a second. A monitor that ends (nft or ip missing, killed) is started again with backoff; the
+// Drift noticed by events (core/observe/monitor.ts): `nft monitor`, `ip monitor rule` and `ip
+// monitor link` run for as long as the daemon does, and a change to what lanvpn owns, or to the
+// network devices the LAN may be on, asks for a reconcile within a tenth of a second. A monitor that ends (nft or ip missing, killed) is started again with backoff; the
 // periodic reconcile covers the time in between.
-import { isNftDrift, isRuleDrift } from '../core/observe/monitor'
+import { isLinkChange, isNftDrift, isRuleDrift } from '../core/observe/monitor'
 import type { Host, LineWatch, TimerHandle } from '../host/host'
 
 /** Events are gathered this long into one reconcile (a flush deletes dozens of objects). */
@@ -16,6 +16,7 @@ const RESTART_MAX_MS = 60_000
 const MONITORS: Array<{ argv: string[]; isDrift: (line: string) => boolean }> = [
   { argv: ['nft', 'monitor'], isDrift: isNftDrift },
   { argv: ['ip', 'monitor', 'rule'], isDrift: isRuleDrift },
+  { argv: ['ip', 'monitor', 'link'], isDrift: isLinkChange },
 ]
 
 /** Starts the monitors; `onDrift` runs once for each burst of events. Returns stop(). */

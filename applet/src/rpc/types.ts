@@ -8,6 +8,7 @@ import type {
   Profile,
 } from '../core/config/types'
 import type { MediastreamerStatus } from './mediastreamer'
+import type { LanInterface } from '../core/observe/lan'
 
 export type { MediastreamerStatus } from './mediastreamer'
 export type { ExplainDeviceResult, ListDevicesResult } from './devices'
@@ -82,6 +83,9 @@ export type Status = {
   configHeld?: { hash: string }
   /** Outcome of the last apply, in plain words. Earlier rules stay in force when it failed. */
   apply: { ok: boolean; errors: string[] }
+  /** The LAN-side interfaces with their devices and policies, and what is wrong with them (a LAN
+   * without its device), in plain words. */
+  lan?: { interfaces: LanInterface[]; problems: string[] }
   /** The WAN as netifd reports it: its address is shown on the Overview (RAM only). */
   wan?: { ip: string; up: boolean }
   /** Smart-DNS registration (RAM only, no address in it). */

@@ -1,12 +1,13 @@
 // Observes the LAN for the device list: dnsmasq's lease file, the static leases in
-// /etc/config/dhcp, the neighbour tables of the LAN bridge, hostapd's clients when hostapd and
-// ubus are there, and the bridge's own MAC (which is never a device). Runs at most 2 + (number of APs) processes; parsing lives in core/observe/.
+// /etc/config/dhcp, the neighbour tables of the LAN devices, hostapd's clients when hostapd and
+// ubus are there, and the LAN devices' own MACs (never a device). Runs at most 1 + (LAN devices) +
+// (APs) processes; parsing lives in core/observe/.
 import { normaliseMac } from '../core/config/formats'
 import type { Observation } from '../core/devices/inventory'
 import { parseDhcpHosts, type StaticLease } from '../core/observe/dhcp-hosts'
 import { parseHostapdClients, parseHostapdObjects } from '../core/observe/hostapd'
 import { parseLeases } from '../core/observe/leases'
-import { parseNeighbours } from '../core/observe/neigh'
+import { parseNeighbours, type Neighbour } from '../core/observe/neigh'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import { run } from './run'
@@ -14,8 +15,9 @@ import { run } from './run'
 /** dnsmasq's lease file on OpenWrt (its init script passes --dhcp-leasefile=/tmp/dhcp.leases). */
 export const OPENWRT_LEASE_FILE = '/tmp/dhcp.leases'
 
-/** Where to look. The lab passes `$LAB_STATE/dhcp.leases`. */
-export type InventorySources = { leaseFile: string; lanDevice: string }
+/** Where to look: the lease file (the lab passes `$LAB_STATE/dhcp.leases`) and the Linux devices
+ * of the LAN-side interfaces whose devices lanvpn manages (core/observe/lan.ts). */
+export type InventorySources = { leaseFile: string; lanDevices: string[] }
 
 /** /etc/config/dhcp under the same prefix as lanvpn's own config. */
 export function dhcpConfigPath(paths: Paths): string {
@@ -43,9 +45,12 @@ export async function observeInventory(
   }
 
   // No -4/-6: iproute2 lists both families when none is given, one process for both tables.
-  const neigh = await run(host, ['ip', '-j', 'neigh', 'show', 'dev', sources.lanDevice])
-  if (neigh.code !== 0) errors.push(`reading neighbours: ip exited ${neigh.code}`)
-  const neighbours = neigh.code === 0 ? parseNeighbours(neigh.stdout) : []
+  const neighbours: Neighbour[] = []
+  for (const dev of sources.lanDevices) {
+    const neigh = await run(host, ['ip', '-j', 'neigh', 'show', 'dev', dev])
+    if (neigh.code === 0) neighbours.push(...parseNeighbours(neigh.stdout))
+    else errors.push(`reading neighbours of ${dev}: ip exited ${neigh.code}`)
+  }
 
   const wireless: string[] = []
   const list = await run(host, ['ubus', 'list', 'hostapd.*'])
@@ -57,7 +62,8 @@ export async function observeInventory(
     else errors.push(`reading wireless clients of ${obj}: ubus exited ${r.code}`)
   }
   // sysfs of the daemon's own network namespace (ip netns exec mounts the namespace's own).
-  const address = host.readFile(`/sys/class/net/${sources.lanDevice}/address`)
-  const ownMac = normaliseMac(address?.trim() ?? '') ?? undefined
-  return { leases, staticLeases, neighbours, wireless, ownMac, errors }
+  const ownMacs = sources.lanDevices.flatMap(
+    (dev) => normaliseMac(host.readFile(`/sys/class/net/${dev}/address`)?.trim() ?? '') ?? []
+  )
+  return { leases, staticLeases, neighbours, wireless, ownMacs, errors }
 }

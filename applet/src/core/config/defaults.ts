@@ -26,6 +26,8 @@ export const DEFAULT_GLOBALS: Readonly<Globals> = {
   healthInterval: 5,
   logLevel: 'notice',
   lanDevice: 'br-lan',
+  lanDirect: [],
+  lanBlocked: [],
   wanInterface: 'wan',
 }
 
@@ -69,7 +71,7 @@ ${DEFAULT_IP_ECHO_URLS.map((u) => `\tlist ip_echo_url '${u}'\n`).join('')}
 /** A fresh copy of the default config (no profiles, no devices). Safe to mutate. */
 export function defaultConfig(): Config {
   return {
-    globals: { ...DEFAULT_GLOBALS, fallback: [] },
+    globals: { ...DEFAULT_GLOBALS, fallback: [], lanDirect: [], lanBlocked: [] },
     profiles: [],
     devices: [],
     mediastreamer: {

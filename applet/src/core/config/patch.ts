@@ -24,6 +24,8 @@ const GLOBALS_OPTIONS = {
   health_interval: 'int',
   log_level: 'string',
   lan_device: 'string',
+  lan_direct: 'list',
+  lan_blocked: 'list',
   wan_interface: 'string',
 } as const satisfies Record<string, Kind>
 

@@ -37,8 +37,13 @@ export type Globals = {
   /** Seconds between health probes, 2–60. */
   healthInterval: number
   logLevel: LogLevel
-  /** Linux device of the LAN bridge. */
+  /** Linux device of the LAN where there is no netifd to ask (a development machine). On a router
+   * the LAN devices are netifd's (system/lan.ts). */
   lanDevice: string
+  /** netifd interfaces on the LAN side whose devices all go directly, or are all blocked (a guest
+   * network). Every other LAN-side interface is lanvpn's: each device by its own mode. */
+  lanDirect: string[]
+  lanBlocked: string[]
   /** netifd logical name of the WAN interface. */
   wanInterface: string
 }

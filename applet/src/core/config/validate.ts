@@ -233,7 +233,7 @@ function readProfiles(doc: UciDoc, problems: ConfigProblem[]): Profile[] {
 }
 
 function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
-  if (!r) return { ...DEFAULT_GLOBALS, fallback: [] }
+  if (!r) return { ...DEFAULT_GLOBALS, fallback: [], lanDirect: [], lanBlocked: [] }
   const d = DEFAULT_GLOBALS
   const isProfile = (s: string): boolean => profileIds.includes(s)
   const activeReason = 'must be empty or name a usable profile section'
@@ -265,6 +265,8 @@ function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
     healthInterval: r.int('health_interval', 2, 60, d.healthInterval),
     logLevel: r.oneOf('log_level', LOG_LEVELS, d.logLevel),
     lanDevice: r.str('lan_device', f.isIfname, IFNAME_REASON, d.lanDevice),
+    lanDirect: r.items('lan_direct', keep(f.isUciName), NETIFD_REASON),
+    lanBlocked: r.items('lan_blocked', keep(f.isUciName), NETIFD_REASON),
     wanInterface: r.str('wan_interface', f.isUciName, NETIFD_REASON, d.wanInterface),
   }
 }

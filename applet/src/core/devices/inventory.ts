@@ -18,10 +18,10 @@ export type Observation = {
   neighbours: Neighbour[]
   /** MACs of associated wireless clients (hostapd), [] when there is no hostapd. */
   wireless: string[]
-  /** The MAC of the router's own LAN interface, never a device: the router's neighbour table can
+  /** The MACs of the router's own LAN devices, never a device: the router's neighbour table can
    * hold its own link-local address with its own MAC (a router advertisement it heard back).
    * Absent when it could not be read. */
-  ownMac?: string
+  ownMacs?: string[]
 }
 
 /** Monotonic ms of the last time each MAC was online. RAM only: the daemon keeps it between
@@ -85,7 +85,7 @@ export function observeDevices(
   clock: Clock
 ): { devices: SeenDevice[]; book: PresenceBook } {
   const byMac = new Map<string, SeenDevice>()
-  const isOwn = (mac: string): boolean => mac === obs.ownMac
+  const isOwn = (mac: string): boolean => !!obs.ownMacs?.includes(mac)
   const get = (mac: string): SeenDevice => {
     let d = byMac.get(mac)
     if (!d) {

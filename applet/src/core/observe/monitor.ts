@@ -1,4 +1,5 @@
-// The event streams that tell the daemon its ground moved: `nft monitor` and `ip monitor rule`.
+// The event streams that tell the daemon its ground moved: `nft monitor`, `ip monitor rule` and
+// `ip monitor link`.
 // A firewall stop (`fw4 flush` deletes every table), `nft flush ruleset`, a firewall reload (fw4
 // loads the closed include over the live table) or someone deleting a rule shows here at once;
 // the daemon answers with a reconcile instead of waiting for its 30 s timer.
@@ -21,4 +22,10 @@ export function isRuleDrift(line: string): boolean {
   if (!m) return false
   const priority = Number(m[1])
   return priority >= PRIO_BASE && priority < PRIO_BASE + PRIO_SPAN
+}
+
+/** Whether a line of `ip monitor link` is a network device added, changed or deleted: the LAN may
+ * have moved (netifd renamed it, made a VLAN device or a second bridge), so the LAN is read again. */
+export function isLinkChange(line: string): boolean {
+  return /^(Deleted )?\d+: \S/.test(line.trim())
 }

@@ -11,6 +11,7 @@ import {
   type NftModel,
 } from '../render/nft'
 import { desiredIp, diffIp, type IpState } from './ip'
+import { lanDevices, type LanInterface } from '../observe/lan'
 
 /** The tunnel as routing and the firewall see it. */
 export type TunnelView = {
@@ -67,9 +68,15 @@ export function tunnelResolvers(profile: Profile | null, pushedDns: string[] = [
   return pushedDns.length > 0 ? pushedDns : (profile?.dns ?? [])
 }
 
-/** The nft model for a config and tunnel. With no location set up at all, vpn devices use the WAN:
- * a fresh install must not take the household offline before the user has imported a profile. */
-export function nftModel(config: Config, tunnel: TunnelView, tunnelIface: string): NftModel {
+/** The nft model for a config, tunnel and LAN. With no location set up at all, vpn devices use the
+ * WAN: a fresh install must not take the household offline before the user imported a profile.
+ * With no managed LAN device known, the rules name `lan_device`: they must name one. */
+export function nftModel(
+  config: Config,
+  tunnel: TunnelView,
+  tunnelIface: string,
+  lan: LanInterface[] = []
+): NftModel {
   const g = config.globals
   const devices: Record<DeviceMode, string[]> = {
     vpn: [],
@@ -84,7 +91,11 @@ export function nftModel(config: Config, tunnel: TunnelView, tunnelIface: string
   return {
     devices,
     defaultMode: g.defaultMode,
-    lanDevice: g.lanDevice,
+    lan: {
+      managed: lanDevices(lan, 'managed').length ? lanDevices(lan, 'managed') : [g.lanDevice],
+      direct: lanDevices(lan, 'direct'),
+      blocked: lanDevices(lan, 'blocked'),
+    },
     tunnelIface,
     // Not before there is a location and someone connected once (config/types.ts armed), and not
     // after a disconnect under kill switch `auto`.
@@ -113,14 +124,15 @@ function vpnSources(config: Config, seen: SeenDevice[]): { v4: string[]; v6: str
 }
 
 /** The desired state. Same input, same output. `seen`: the devices on the LAN now, whose
- * addresses the kill switch's routing layer covers. */
+ * addresses the kill switch's routing layer covers; `lan`: the LAN-side interfaces. */
 export function desiredState(
   config: Config,
   tunnel: TunnelView,
   tunnelIface: string,
-  seen: SeenDevice[] = []
+  seen: SeenDevice[] = [],
+  lan: LanInterface[] = []
 ): Desired {
-  const model = nftModel(config, tunnel, tunnelIface)
+  const model = nftModel(config, tunnel, tunnelIface, lan)
   const counts = Object.fromEntries(
     Object.entries(model.devices).map(([mode, macs]) => [mode, macs.length])
   ) as Record<DeviceMode, number>
@@ -158,7 +170,8 @@ export function desiredState(
   const closed = nftModel(
     config,
     { ...tunnel, profile: active, up: false, pushedDns: [] },
-    tunnelIface
+    tunnelIface,
+    lan
   )
   const nft = renderNftTable(model)
   return {

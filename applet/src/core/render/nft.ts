@@ -3,8 +3,10 @@
 // this text whatever was there before, with no moment in between where rules are missing.
 //
 // How a packet from a LAN device is handled:
-//   prerouting/mangle  mark_devices: the device's mode (by MAC, so IPv4 and IPv6 follow the device)
-//                      becomes a mark under MARK_MASK; devices in no set get the default mode.
+//   prerouting/mangle  mark_devices: on the LAN devices lanvpn manages, the device's mode (by MAC, so
+//                      IPv4 and IPv6 follow the device) becomes a mark under MARK_MASK; devices in
+//                      no set get the default mode. A direct LAN interface is left alone, a
+//                      blocked one is marked blocked.
 //   prerouting/dstnat  dns_redirect: DNS (UDP and TCP 53) of vpn devices goes to the tunnel's DNS,
 //                      of mediastreamer devices to the smart-DNS servers; otherwise dropped.
 //   routing            ip rule: MARK_VPN → the VPN table (tunnel default, else unreachable).
@@ -32,8 +34,9 @@ export type NftModel = {
   devices: Record<DeviceMode, string[]>
   /** Mode of devices in no set (never seen before). */
   defaultMode: DeviceMode
-  /** Linux device of the LAN bridge. */
-  lanDevice: string
+  /** The Linux devices of the LAN side (core/observe/lan.ts): those whose devices each follow
+   * their own mode (never empty), and those whose devices all go directly or are all blocked. */
+  lan: { managed: string[]; direct: string[]; blocked: string[] }
   tunnelIface: string
   /** True only while the kill switch is `auto` and the user disconnected on purpose: vpn devices
    * then use the WAN. Never true in the persisted (boot-time) version. */
@@ -68,6 +71,9 @@ const MODE_MARK: Record<DeviceMode, number> = {
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`
 const quote = (s: string) => JSON.stringify(s)
 const isMarked = (mark: number) => `meta mark & ${hex(MARK_MASK)} == ${hex(mark)}`
+/** Interface names as nft matches them: one name, or an anonymous set. */
+const ifnames = (names: string[]) =>
+  names.length === 1 ? quote(names[0]) : `{ ${names.map(quote).join(', ')} }`
 
 function renderSet(name: string, macs: string[]): string[] {
   const elements = macs.length ? [`\t\telements = { ${[...macs].sort().join(', ')} }`] : []
@@ -88,8 +94,11 @@ function markChain(m: NftModel): string[] {
   const lines = [
     '\tchain mark_devices {',
     '\t\ttype filter hook prerouting priority mangle; policy accept;',
-    `\t\tiifname != ${quote(m.lanDevice)} return`,
   ]
+  if (m.lan.direct.length) lines.push(`\t\tiifname ${ifnames(m.lan.direct)} return`)
+  if (m.lan.blocked.length)
+    lines.push(`\t\tiifname ${ifnames(m.lan.blocked)} ${setMark(MARK_BLOCKED)} return`)
+  lines.push(`\t\tiifname != ${ifnames(m.lan.managed)} return`)
   for (const mode of ['direct', 'blocked', 'mediastreamer', 'vpn'] as DeviceMode[]) {
     const mark = markOf(mode, m)
     lines.push(`\t\tether saddr @${DEVICE_SETS[mode]} ${mark ? `${setMark(mark)} ` : ''}return`)
@@ -114,7 +123,7 @@ function dnsChains(m: NftModel): string[] {
   const lines = [
     '\tchain dns_redirect {',
     '\t\ttype nat hook prerouting priority dstnat - 5; policy accept;',
-    `\t\tiifname != ${quote(m.lanDevice)} return`,
+    `\t\tiifname != ${ifnames(m.lan.managed)} return`,
   ]
   if (!m.vpnBypassed) lines.push(`\t\t${isMarked(MARK_VPN)} ${dns53} jump dns_vpn`)
   const smart = m.smartDns.v4.length + m.smartDns.v6.length > 0

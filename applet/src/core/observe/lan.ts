@@ -1,0 +1,69 @@
+// The LAN as the router has it: netifd's interfaces on the LAN side of the firewall, each with the
+// Linux device that carries it now (`br-lan`, `br-lan.1` under bridge VLAN filtering, a guest
+// bridge), and what lanvpn does with the devices behind it.
+//
+// LAN side: `lan`, and every network of a firewall zone that does not masquerade (fw4's `wan`
+// zone does; `lan`, a guest or an IoT zone do not). Each is lanvpn's (every device by its own
+// mode) unless the user said `lan_direct` or `lan_blocked` for it: never silently the WAN.
+import type { Globals } from '../config/types'
+import { getOption, sectionsOfType, type UciDoc } from '../uci/doc'
+
+export type LanPolicy = 'managed' | 'direct' | 'blocked'
+
+/** One LAN-side interface: netifd's name, its device ('' when netifd has none), its policy. */
+export type LanInterface = { name: string; device: string; up: boolean; policy: LanPolicy }
+
+/** A netifd interface as `ubus call network.interface dump` lists it. */
+export type NetifdInterface = { name: string; device: string; up: boolean }
+
+const words = (v: string | string[] | undefined): string[] =>
+  (Array.isArray(v) ? v : [v ?? '']).flatMap((s) => s.split(/\s+/)).filter(Boolean)
+
+/** netifd interfaces on the LAN side, `lan` first, from the firewall's zones (`/etc/config/firewall`;
+ * null when there is none to read). */
+export function lanSideNetworks(firewall: UciDoc | null, wanInterface: string): string[] {
+  const names = ['lan']
+  for (const zone of firewall ? sectionsOfType(firewall, 'zone') : []) {
+    if (getOption(zone, 'masq') === '1') continue
+    for (const n of words(getOption(zone, 'network'))) if (!names.includes(n)) names.push(n)
+  }
+  return names.filter((n) => n !== wanInterface && n !== 'loopback')
+}
+
+/** netifd's interfaces from `ubus call network.interface dump`; null when the text is not one.
+ * The device is `l3_device` (what carries IP: `br-lan.1`, `pppoe-x`), else `device`. */
+export function parseInterfaceDump(json: string): NetifdInterface[] | null {
+  try {
+    const list = (JSON.parse(json) as { interface?: unknown }).interface
+    if (!Array.isArray(list)) return null
+    return list.map((i: Record<string, unknown>) => ({
+      name: String(i.interface ?? ''),
+      device: String(i.l3_device ?? i.device ?? ''),
+      up: i.up === true,
+    }))
+  } catch {
+    return null
+  }
+}
+
+/** The LAN-side interfaces with their devices and policies. Without netifd (`dump` null: a
+ * development machine, the lab), the LAN is the one device `lan_device`. */
+export function lanInterfaces(
+  dump: NetifdInterface[] | null,
+  networks: string[],
+  g: Pick<Globals, 'lanDevice' | 'lanDirect' | 'lanBlocked'>
+): LanInterface[] {
+  const policy = (name: string): LanPolicy =>
+    g.lanBlocked.includes(name) ? 'blocked' : g.lanDirect.includes(name) ? 'direct' : 'managed'
+  if (!dump) return [{ name: 'lan', device: g.lanDevice, up: true, policy: 'managed' }]
+  return networks.map((name) => {
+    const found = dump.find((i) => i.name === name)
+    return { name, device: found?.device ?? '', up: found?.up ?? false, policy: policy(name) }
+  })
+}
+
+/** The devices of the interfaces with a policy, sorted, without repeats. */
+export function lanDevices(lan: LanInterface[], policy: LanPolicy): string[] {
+  const devs = lan.filter((i) => i.policy === policy && i.device).map((i) => i.device)
+  return [...new Set(devs)].sort()
+}

@@ -1,0 +1,50 @@
+// Reads the LAN as the router has it: netifd's interfaces (`ubus call network.interface dump`, one
+// process) on the LAN side of the firewall's zones (/etc/config/firewall), and whether each device
+// exists now (sysfs of the daemon's own network namespace). Without ubus (a development machine,
+// the lab without its netifd stand-in) the LAN is the one device `lan_device`.
+import type { Globals } from '../core/config/types'
+import {
+  lanInterfaces,
+  lanSideNetworks,
+  parseInterfaceDump,
+  type LanInterface,
+} from '../core/observe/lan'
+import type { Paths } from '../core/paths'
+import { parseUci } from '../core/uci/parse'
+import type { Host } from '../host/host'
+import { run } from './run'
+
+export type LanObservation = { interfaces: LanInterface[]; problems: string[] }
+
+/** The LAN-side interfaces and what is wrong with them, in plain words. Never throws. */
+export async function observeLan(host: Host, paths: Paths, g: Globals): Promise<LanObservation> {
+  const r = await run(host, ['ubus', 'call', 'network.interface', 'dump'], { timeoutMs: 5000 })
+  const dump = r.code === 0 ? parseInterfaceDump(r.stdout) : null
+  let firewall = null
+  try {
+    firewall = parseUci(host.readFile(paths.config.replace(/[^/]+$/, 'firewall')) ?? '')
+  } catch {
+    // A firewall config fw4 cannot read either: `lan` alone is the LAN side.
+  }
+  const networks = lanSideNetworks(firewall, g.wanInterface)
+  const interfaces = lanInterfaces(dump, networks, g).map((i) => ({
+    ...i,
+    up: i.up && !!i.device && host.readFile(`/sys/class/net/${i.device}/ifindex`) !== null,
+  }))
+  const problems: string[] = []
+  const lan = interfaces[0]
+  if (!lan.up)
+    problems.push(
+      dump
+        ? `the LAN (network interface lan) has no device now${lan.device ? ` (${lan.device} is missing)` : ''}: no device on it reaches anything; VPN devices stay closed`
+        : `the LAN device ${lan.device} (option lan_device) does not exist: VPN devices stay closed`
+    )
+  for (const [option, names] of [
+    ['lan_direct', g.lanDirect],
+    ['lan_blocked', g.lanBlocked],
+  ] as const)
+    for (const name of names)
+      if (dump && !networks.includes(name))
+        problems.push(`${option}: ${name} is not a network interface on the LAN side`)
+  return { interfaces, problems }
+}
