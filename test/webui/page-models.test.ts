@@ -16,7 +16,12 @@ import {
 import { msPatch, type MsForm } from '../../webui/src/models/mediastreamer'
 import { privacyFeatures } from '../../webui/src/models/privacy'
 import { settingsPatch, type SettingsForm } from '../../webui/src/models/settings'
-import { MAX_RATES, nextThroughput } from '../../webui/src/models/throughput'
+import {
+  createThroughput,
+  nextThroughput,
+  NO_THROUGHPUT,
+  WINDOW_MS,
+} from '../../webui/src/models/throughput'
 
 const change = (configHash: string, daemonNotified = true) => ({ configHash, daemonNotified })
 
@@ -60,29 +65,65 @@ describe('the shared config', () => {
 })
 
 describe('throughput', () => {
-  const at = (updatedAt: number, rxBytes: number, txBytes: number): StatusSnapshot => ({
-    updatedAt,
-    tunnel: { rxBytes, txBytes },
+  const at = (updatedAt: number, rxBytes?: number, txBytes?: number, profile = 'ams') =>
+    ({
+      updatedAt,
+      tunnel: rxBytes === undefined ? { state: 'connecting' } : { rxBytes, txBytes, profile },
+    }) as StatusSnapshot
+  const run = (...statuses: StatusSnapshot[]) => statuses.reduce(nextThroughput, NO_THROUGHPUT)
+
+  it('turns counters of two status writes into bits per second', () => {
+    const t = run(at(1000, 0, 0), at(3000, 4000, 2000))
+    expect(t.rates).toEqual([{ atMs: 3000, rx: 16000, tx: 8000 }])
   })
 
-  it('turns counters of two status writes into bytes per second', () => {
-    let t = nextThroughput({ last: null, rates: [] }, at(1000, 0, 0))
-    t = nextThroughput(t, at(3000, 4000, 2000))
-    expect(t.rates).toEqual([{ rxBps: 2000, txBps: 1000 }])
-  })
-
-  it('ignores the same write twice and starts over when counters go back (a new tunnel)', () => {
-    let t = nextThroughput({ last: null, rates: [] }, at(1000, 100, 100))
-    t = nextThroughput(t, at(2000, 200, 200))
+  it('ignores the same write twice', () => {
+    const t = run(at(1000, 100, 100), at(2000, 200, 200))
     expect(nextThroughput(t, at(2000, 200, 200))).toBe(t)
-    t = nextThroughput(t, at(3000, 10, 10))
-    expect(t.rates).toEqual([])
+    expect(nextThroughput(t, null)).toBe(t)
   })
 
-  it('keeps at most MAX_RATES rates', () => {
-    let t = nextThroughput({ last: null, rates: [] }, at(0, 0, 0))
-    for (let i = 1; i <= MAX_RATES + 5; i++) t = nextThroughput(t, at(i * 1000, i, i))
-    expect(t.rates).toHaveLength(MAX_RATES)
+  it('goes on at zero while no tunnel counts, with no spike when a new tunnel restarts them', () => {
+    // A failover: the old tunnel's counters, a gap without a tunnel, a new one counting from 0.
+    const t = run(
+      at(1000, 5_000_000, 1_000_000),
+      at(2000, 5_001_000, 1_000_500),
+      at(3000),
+      at(4000, 10, 10, 'osl'),
+      at(5000, 1010, 510, 'osl')
+    )
+    expect(t.rates).toEqual([
+      { atMs: 2000, rx: 8000, tx: 4000 },
+      { atMs: 3000, rx: 0, tx: 0 },
+      { atMs: 5000, rx: 8000, tx: 4000 },
+    ])
+    // Counters that went back on the same location (a reconnect) set a new baseline too.
+    expect(nextThroughput(t, at(6000, 5, 5, 'osl')).rates).toEqual(t.rates)
+  })
+
+  it('keeps the last five minutes only', () => {
+    const statuses = Array.from({ length: 100 }, (_, i) => at(i * 5000, i * 1000, 0))
+    const t = run(...statuses)
+    expect(t.rates[0].atMs).toBe(99 * 5000 - WINDOW_MS + 5000)
+    expect(t.rates).toHaveLength(WINDOW_MS / 5000)
+  })
+
+  it('continues after a page load from what the tab kept, and forgets it on logout', () => {
+    sessionStorage.clear()
+    const status = signal<StatusSnapshot | null>(at(1000, 0, 0))
+    const login = signal<'loggedIn' | 'loggedOut'>('loggedIn')
+    createThroughput(status, login)
+    status.value = at(2000, 1000, 1000)
+    // A reload: new models, the status not read yet, then the next write.
+    const reloaded = createThroughput(signal(null), login)
+    expect(reloaded.value.rates).toEqual([{ atMs: 2000, rx: 8000, tx: 8000 }])
+    const again = signal<StatusSnapshot | null>(null)
+    const t = createThroughput(again, login)
+    again.value = at(3000, 2000, 2000)
+    expect(t.value.rates).toHaveLength(2)
+    login.value = 'loggedOut'
+    expect(t.value.rates).toEqual([])
+    expect(createThroughput(signal(null), signal('loggedIn')).value.rates).toEqual([])
   })
 })
 

@@ -49,10 +49,21 @@ const TV = {
   wireless: false,
 }
 
-async function openPage(name: 'devices' | 'privacy' | 'overview', config: object = CONFIG) {
+async function openPage(
+  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer',
+  config: object = CONFIG
+) {
   const router = createFakeRouter()
-  router.files.set(STATUS_PATH, statusText())
   router.lanvpn.getConfig = () => config
+  return openPageOn(router, name)
+}
+
+async function openPageOn(
+  router: ReturnType<typeof createFakeRouter>,
+  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer'
+) {
+  if (!router.files.has(STATUS_PATH)) router.files.set(STATUS_PATH, statusText())
+  router.lanvpn.getConfig ??= () => CONFIG
   router.lanvpn.listDevices = () => ({
     devices: [TV],
     defaultMode: 'vpn',
@@ -70,9 +81,10 @@ async function openPage(name: 'devices' | 'privacy' | 'overview', config: object
   await session.login('root', 'pw')
   route.value = name
   await act(() => render(<App session={session} status={status} deps={deps} />, container))
+  await vi.waitFor(() => expect(container.querySelector('h1')).toBeTruthy())
   if (name !== 'overview')
     await vi.waitFor(() => expect(container.querySelector('h1')?.textContent).not.toBe('Overview'))
-  return { router, status }
+  return { router, status, deps }
 }
 
 describe('overview kill switch', () => {
@@ -94,6 +106,129 @@ describe('overview kill switch', () => {
     render(null, container)
     await openPage('overview', { ...imported, globals: { ...imported.globals, armed: true } })
     await vi.waitFor(() => expect(killSwitch()).toMatch(/Blocking VPN devices now/))
+  })
+})
+
+describe('overview', () => {
+  const text = (sel: string) => container.querySelector(sel)?.textContent
+  const fact = (label: string) =>
+    Array.from(container.querySelectorAll('dt')).find((dt) => dt.textContent === label)
+      ?.nextElementSibling?.textContent
+  const OSLO = {
+    ...CONFIG,
+    globals: { ...CONFIG.globals, activeProfile: 'oslo', armed: true },
+    profiles: [{ id: 'oslo', label: 'Oslo' }],
+  }
+
+  it('tells one story: every alert and problem under one heading, or that nothing needs it', async () => {
+    const { router, status } = await openPage('overview', OSLO)
+    await vi.waitFor(() => expect(text('.problems h2')).toBe('Needs attention'))
+    expect(text('.problems li')).toBe('globals.health_interval must be a whole number from 2 to 60')
+    router.files.set(
+      STATUS_PATH,
+      statusText({
+        generation: 8,
+        problems: [],
+        mediastreamer: { state: 'cgnat', wanKind: 'cgnat' },
+      })
+    )
+    status.stop()
+    status.start()
+    await vi.waitFor(() => expect(text('.problems li')).toMatch(/CGNAT/))
+    expect(text('.problems h2')).toBe('Needs attention')
+    expect(container.textContent).not.toMatch(/Nothing needs attention|No problems/)
+    router.files.set(STATUS_PATH, statusText({ generation: 9, problems: [] }))
+    status.stop()
+    status.start()
+    await vi.waitFor(() => expect(text('.problems h2')).toBe('Nothing needs attention'))
+    expect(container.querySelectorAll('.problems li')).toHaveLength(0)
+    expect(container.textContent).not.toContain('Needs attention')
+  })
+
+  it('shows "Connecting…" from the click until it is applied, then the state; "Disconnecting…" likewise, keeping the location', async () => {
+    let connect = false
+    const config = () => ({
+      ...OSLO,
+      globals: { ...OSLO.globals, connect },
+      configHash: `c${connect}`,
+    })
+    const { router, status } = await openPage('overview', OSLO)
+    router.lanvpn.getConfig = config
+    const button = () => container.querySelector<HTMLButtonElement>('.hero button')!
+    await vi.waitFor(() => expect(button().textContent).toBe('Connect'))
+    expect(fact('Location')).toBe('Oslo')
+    router.lanvpn.connect = () => (
+      (connect = true),
+      { ok: true, configHash: 'ctrue', daemonNotified: true }
+    )
+    await act(async () => button().click())
+    await vi.waitFor(() => expect(text('.badge')).toBe('Connecting…'))
+    expect(button().textContent).toBe('Connecting…')
+    expect(button().disabled).toBe(true)
+    // Still the old status (not applied): still connecting, never "Not protected" beside "Disconnect".
+    status.stop()
+    status.start()
+    await new Promise((r) => setTimeout(r, 50))
+    expect(text('.badge')).toBe('Connecting…')
+    const up = { state: 'connected', profile: 'oslo', since: 1763800000000, rxBytes: 0, txBytes: 0 }
+    router.files.set(STATUS_PATH, statusText({ generation: 8, configHash: 'ctrue', tunnel: up }))
+    status.stop()
+    status.start()
+    await vi.waitFor(() => expect(text('.badge')).toBe('Protected'))
+    await vi.waitFor(() => expect(button().textContent).toBe('Disconnect'))
+    expect(button().disabled).toBe(false)
+
+    router.lanvpn.disconnect = () => (
+      (connect = false),
+      { ok: true, configHash: 'cfalse', daemonNotified: true }
+    )
+    await act(async () => button().click())
+    await vi.waitFor(() => expect(text('.badge')).toBe('Disconnecting…'))
+    expect(button().textContent).toBe('Disconnecting…')
+    expect(button().disabled).toBe(true)
+    const down = { state: 'disconnected', profile: '', since: 0 }
+    router.files.set(STATUS_PATH, statusText({ generation: 9, configHash: 'cfalse', tunnel: down }))
+    status.stop()
+    status.start()
+    await vi.waitFor(() => expect(text('.badge')).toBe('Not protected'))
+    await vi.waitFor(() => expect(button().textContent).toBe('Connect'))
+    expect(fact('Location')).toBe('Oslo')
+  })
+
+  it('draws the traffic chart with its scale, a zero line before any traffic, and goes on through a failover', async () => {
+    sessionStorage.clear()
+    const { router, status } = await openPage('overview', OSLO)
+    await vi.waitFor(() => expect(text('.chart-y')).toBe('1 kbit/s0 bit/s'))
+    expect(text('.chart-x')).toBe('5 min agonow')
+    expect(container.querySelector('.chart path.axis')!.getAttribute('d')).toBe('M0 79H300')
+    expect(text('.legend')).toBe('Down — Up —')
+    const tunnel = (profile: string, rxBytes: number, txBytes: number) => ({
+      state: 'connected',
+      profile,
+      since: 1,
+      rxBytes,
+      txBytes,
+    })
+    const write = async (at: number, t: object) => {
+      router.files.set(STATUS_PATH, statusText({ updatedAt: at, tunnel: t, problems: [] }))
+      status.stop()
+      status.start()
+      await vi.waitFor(() => expect(status.status.value?.updatedAt).toBe(at))
+    }
+    const t0 = 1763800000000
+    await write(t0 + 5000, tunnel('oslo', 1_000_000, 100_000))
+    await write(t0 + 10000, tunnel('oslo', 1_600_000, 150_000))
+    expect(text('.legend')).toBe('Down 960 kbit/s Up 80 kbit/s')
+    expect(text('.chart-y')).toBe('1 Mbit/s0 bit/s')
+    // Failover: no tunnel for a moment, then the next location counts from zero.
+    await write(t0 + 15000, { state: 'reconnecting', profile: 'oslo', since: 1 })
+    expect(text('.legend')).toBe('Down 0 bit/s Up 0 bit/s')
+    await write(t0 + 20000, tunnel('ams', 2000, 1000))
+    await write(t0 + 25000, tunnel('ams', 628_000, 51_000))
+    expect(text('.legend')).toBe('Down 1 Mbit/s Up 80 kbit/s')
+    const rx = container.querySelector('.chart polyline.rx')!.getAttribute('points')!.split(' ')
+    expect(rx).toHaveLength(3)
+    expect(text('.chart-y')).toBe('2 Mbit/s0 bit/s')
   })
 })
 
@@ -131,4 +266,72 @@ describe('privacy page', () => {
     expect(container.textContent).toContain('Locations (0)')
     await vi.waitFor(() => expect(container.querySelectorAll('.unavailable')).toHaveLength(2))
   })
+})
+
+describe('in every language', () => {
+  afterEach(() => setLang('en'))
+  const WORDS = {
+    en: { history: 'WireGuard · lanvpn 0.1.0 · ended normally', registered: 'registered' },
+    ru: { history: 'WireGuard · lanvpn 0.1.0 · завершено', registered: 'зарегистрировано' },
+    'zh-CN': { history: 'WireGuard · lanvpn 0.1.0 · 正常结束', registered: '已注册' },
+  } as const
+
+  for (const [l, words] of Object.entries(WORDS)) {
+    it(`${l}: the history says lanvpn's version and the result in words`, async () => {
+      await setLang(l as keyof typeof WORDS)
+      const record = {
+        startWallMs: 1763800000000,
+        durationS: 60,
+        location: 'Oslo',
+        protocol: 'wireguard',
+        version: '0.1.0',
+        result: 'ok',
+      }
+      const router = createFakeRouter()
+      router.lanvpn.getHistory = () => ({ records: [record] })
+      await openPageOn(router, 'privacy')
+      await vi.waitFor(() =>
+        expect(container.querySelector('[aria-labelledby=privacy-history] li')).toBeTruthy()
+      )
+      const row = container.querySelector(
+        '[aria-labelledby=privacy-history] li .small'
+      )!.textContent!
+      expect(row.endsWith(words.history)).toBe(true)
+    })
+
+    it(`${l}: a registration that went through is said once, in the page's language`, async () => {
+      await setLang(l as keyof typeof WORDS)
+      const ms = {
+        enabled: true,
+        state: 'registered',
+        lastAttempt: { atWallMs: 1763800000000, result: 'ok', message: 'registered' },
+        nextCheckWallMs: 0,
+      }
+      const router = createFakeRouter()
+      router.files.set(STATUS_PATH, statusText({ mediastreamer: ms }))
+      const settings = {
+        enabled: true,
+        method: 'http',
+        url: 'https://provider.example/activate?ip={ip}&token={token}',
+        successMatch: '',
+        server: '',
+        hostname: '',
+        username: '',
+        dnsServers: ['192.0.2.54'],
+        ipEchoUrls: [],
+        token: { set: true },
+        password: { set: false },
+      }
+      router.lanvpn.getMediastreamer = () => ({ settings, status: ms })
+      await openPageOn(router, 'mediastreamer')
+      await vi.waitFor(() =>
+        expect(container.querySelector('[aria-labelledby=ms-status] .small')).toBeTruthy()
+      )
+      const line = container.querySelector('[aria-labelledby=ms-status] .small')!.textContent!
+      expect(line.endsWith(`: ${words.registered}`) || line.endsWith(`：${words.registered}`)).toBe(
+        true
+      )
+      expect(line).not.toContain('—')
+    })
+  }
 })

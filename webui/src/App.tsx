@@ -123,13 +123,20 @@ function skipToMain(e: Event) {
 }
 
 function Nav() {
+  const r = route.value
+  // The bar scrolls sideways on a phone: keep the current page's tab in view.
+  useEffect(() => {
+    document
+      .querySelector('nav [aria-current]')
+      ?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' })
+  }, [r])
   return (
     <nav aria-label={t('nav.main')}>
       <ul>
-        {ROUTES.map((r) => (
-          <li key={r}>
-            <a href={`#/${r}`} aria-current={route.value === r ? 'page' : undefined}>
-              {t(`nav.${r}` as MessageKey)}
+        {ROUTES.map((p) => (
+          <li key={p}>
+            <a href={`#/${p}`} aria-current={r === p ? 'page' : undefined}>
+              {t(`nav.${p}` as MessageKey)}
             </a>
           </li>
         ))}

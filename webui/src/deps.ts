@@ -28,7 +28,7 @@ export function createAppDeps(session: Session, status: StatusModel): AppDeps {
     api,
     tracker,
     config: createConfigModel(api, tracker, session.loginState, status.status),
-    throughput: createThroughput(status.status),
+    throughput: createThroughput(status.status, session.loginState),
   }
 }
 

@@ -260,12 +260,12 @@ export function formatDuration(seconds: number | undefined): string {
     .join(' ')
 }
 
-/** Bytes per second in the largest unit that keeps the number ≥ 1 ("1.2 MB/s"). */
-export function formatRate(bytesPerSecond: number): string {
-  const units: MessageKey[] = ['unit.Bps', 'unit.kBps', 'unit.MBps', 'unit.GBps']
-  let n = Math.max(0, bytesPerSecond)
+/** Bits per second in the largest unit that keeps the number ≥ 1 ("1.2 Mbit/s"). */
+export function formatRate(bitsPerSecond: number): string {
+  const units: MessageKey[] = ['unit.bps', 'unit.kbps', 'unit.Mbps', 'unit.Gbps']
+  let n = Math.max(0, bitsPerSecond)
   let i = 0
-  while (n >= 1000 && i < units.length - 1) {
+  while (n >= 1000 && i < 3) {
     n /= 1000
     i++
   }

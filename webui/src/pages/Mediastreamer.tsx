@@ -73,7 +73,8 @@ function StatusCard({ m }: { m: MediastreamerModel }) {
             time: formatTime(s.lastAttempt.atWallMs),
             result: t(`ms.result.${s.lastAttempt.result}` as MessageKey),
           })}
-          {s.lastAttempt.message && ` — ${s.lastAttempt.message}`}
+          {/* After a refusal or failure the daemon's words say why; after a success they add nothing. */}
+          {s.lastAttempt.result !== 'ok' && s.lastAttempt.message && ` — ${s.lastAttempt.message}`}
         </p>
       )}
       {s && s.nextCheckWallMs > 0 && (

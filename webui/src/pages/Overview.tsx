@@ -1,4 +1,4 @@
-import { useComputed } from '@preact/signals'
+import { useComputed, useSignal, type Signal } from '@preact/signals'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
 import type { ConfigView, StatusSnapshot } from '../api/lanvpn'
 import { DEVICE_MODES } from '../api/lanvpn'
@@ -6,14 +6,13 @@ import { UBUS_STATUS, UbusError } from '../api/ubus'
 import type { AppDeps } from '../deps'
 import { formatDuration, formatNumber, formatRate, formatTime, t, type MessageKey } from '../i18n'
 import { describeError } from '../i18n/errors'
-import { createActions } from '../models/action'
+import { createActions, type Actions } from '../models/action'
 import type { StatusModel } from '../models/status'
-import { MAX_RATES } from '../models/throughput'
+import { WINDOW_MS } from '../models/throughput'
 import { Alert } from '../ui/Alert'
 import { Badge, type Tone } from '../ui/Badge'
 import { Chart } from '../ui/Chart'
 import { Facts } from '../ui/Facts'
-import { ProblemList, type ProblemItem } from '../ui/ProblemList'
 
 /** Props of the overview page. */
 export type OverviewProps = { model: StatusModel; deps: AppDeps }
@@ -27,6 +26,9 @@ const TUNNEL_TONES: Record<string, Tone> = {
 }
 const DAEMON_STATES = ['starting', 'running', 'stopping', 'stopped']
 
+/** A connect or disconnect the user asked for, from the click until it is in force. */
+type Intent = 'connect' | 'disconnect' | null
+
 /** The first page: is the household protected, through which location and since when, how much
  * flows, which devices use which mode, and what needs attention. Renders whatever fields the status
  * file has; the config adds names and the kill switch. */
@@ -35,19 +37,37 @@ export function Overview({ model, deps }: OverviewProps) {
   useEffect(() => headingRef.current?.focus(), [])
   // Names and the kill switch may have changed elsewhere (another tab, the `lanvpn` command).
   useEffect(() => void deps.config.load(), [deps])
+  const actions = useMemo(() => createActions(deps.tracker), [deps])
+  const intent = useSignal<Intent>(null)
 
   const s = model.status
   const config = deps.config.config
   const tunnelState = useComputed(() => s.value?.tunnel?.state ?? '')
-  const tone = useComputed<Tone>(() => TUNNEL_TONES[tunnelState.value] ?? 'unknown')
+  // From the click until the config says the wish is in force: the state is the wish under way.
+  const going = useComputed(() => {
+    const i = intent.value
+    const isDone =
+      actions.busy.value === null &&
+      deps.tracker.phase.value !== 'applying' &&
+      (config.value?.globals.connect ?? false) === (i === 'connect')
+    return isDone ? null : i
+  })
+  const tone = useComputed<Tone>(() =>
+    going.value ? 'busy' : (TUNNEL_TONES[tunnelState.value] ?? 'unknown')
+  )
   const stateText = useComputed(() => {
+    if (going.value)
+      return t(going.value === 'connect' ? 'tunnel.connecting' : 'action.disconnecting')
     if (!s.value) return model.lastError.value ? t('tunnel.unknown') : t('overview.loading')
     return tunnelText(tunnelState.value)
   })
   const reason = useComputed(() =>
     tunnelState.value === 'connected' ? '' : (s.value?.tunnel?.reason ?? '')
   )
-  const location = useComputed(() => profileLabel(config.value, s.value?.tunnel?.profile))
+  // The location that carries traffic; while none does, the one chosen for the next connect.
+  const location = useComputed(() =>
+    profileLabel(config.value, s.value?.tunnel?.profile || config.value?.globals.activeProfile)
+  )
   const since = useComputed(() => sinceText(s.value))
   const handshake = useComputed(() => {
     const age = s.value?.tunnel?.handshakeAgeS
@@ -80,13 +100,14 @@ export function Overview({ model, deps }: OverviewProps) {
             { label: t('overview.killSwitch'), value: killSwitch },
           ]}
         />
-        <ConnectButton deps={deps} />
+        <ConnectButton deps={deps} actions={actions} intent={intent} going={going.value} />
       </div>
       <Alert message={error} />
-      <Alerts deps={deps} />
+      <Attention deps={deps} />
       <Traffic deps={deps} />
       <Devices status={s.value} />
-      <div class="card">
+      <details class="card">
+        <summary>{t('overview.details')}</summary>
         <Facts
           items={[
             { label: t('overview.service'), value: daemon },
@@ -94,17 +115,20 @@ export function Overview({ model, deps }: OverviewProps) {
             { label: t('overview.applied'), value: applied },
           ]}
         />
-      </div>
-      <div class="card">
-        <Problems model={model} />
-      </div>
+      </details>
     </section>
   )
 }
 
-/** Connect to the chosen location, or disconnect; only when there is a location at all. */
-function ConnectButton({ deps }: { deps: AppDeps }) {
-  const actions = useMemo(() => createActions(deps.tracker), [deps])
+/** Connect to the chosen location, or disconnect; only when there is a location at all. While
+ * one is under way, the button says so and waits. */
+function ConnectButton(p: {
+  deps: AppDeps
+  actions: Actions
+  intent: Signal<Intent>
+  going: Intent
+}) {
+  const { deps, actions, intent, going } = p
   const config = deps.config.config.value
   if (!config || config.profiles.length === 0)
     return (
@@ -112,54 +136,66 @@ function ConnectButton({ deps }: { deps: AppDeps }) {
         {t('overview.noLocation')} <a href="#/locations">{t('overview.toLocations')}</a>
       </p>
     )
-  const wantsUp = config.globals.connect
-  const isBusy = actions.busy.value !== null
+  const isUp = going ? going === 'connect' : config.globals.connect
+  const ask = async (wish: 'connect' | 'disconnect') => {
+    intent.value = wish
+    const done = await actions.change(wish, () =>
+      wish === 'connect' ? deps.api.connect() : deps.api.disconnect()
+    )
+    if (!done) intent.value = null
+  }
   return (
     <div class="actions">
-      {wantsUp ? (
-        <button
-          type="button"
-          disabled={isBusy}
-          onClick={() => void actions.change('disconnect', deps.api.disconnect)}
-        >
-          {t('action.disconnect')}
-        </button>
-      ) : (
-        <button
-          type="button"
-          class="primary"
-          disabled={isBusy}
-          onClick={() => void actions.change('connect', () => deps.api.connect())}
-        >
-          {t('action.connect')}
-        </button>
-      )}
+      <button
+        type="button"
+        class={isUp ? undefined : 'primary'}
+        disabled={going !== null || actions.busy.value !== null}
+        onClick={() => void ask(isUp ? 'disconnect' : 'connect')}
+      >
+        {going
+          ? t(going === 'connect' ? 'tunnel.connecting' : 'action.disconnecting')
+          : t(isUp ? 'action.disconnect' : 'action.connect')}
+      </button>
       <Alert message={actions.error.value ? describeError(actions.error.value) : ''} />
     </div>
   )
 }
 
-/** Live throughput from the tunnel's counters: a chart of the last minute and the current rates. */
+/** A tidy top for the chart: 1, 2 or 5 × a power of ten bit/s, at least 1 kbit/s. Pure. */
+export function chartMax(bps: number): number {
+  let top = 1000
+  while (top < bps) top *= top.toString()[0] === '2' ? 2.5 : 2
+  return top
+}
+
+/** Live throughput from the tunnel's counters: a chart of the last minutes and the current rates. */
 function Traffic({ deps }: { deps: AppDeps }) {
-  const rates = deps.throughput.value.rates
+  const { rates, nowMs } = deps.throughput.value
   const last = rates[rates.length - 1]
+  const max = chartMax(Math.max(0, ...rates.flatMap((r) => [r.rx, r.tx])))
   return (
     <section class="card" aria-labelledby="traffic-title">
       <h2 id="traffic-title">{t('overview.traffic')}</h2>
       <Chart
         label={t('overview.trafficChart')}
-        capacity={MAX_RATES}
+        spanMs={WINDOW_MS}
+        endMs={nowMs}
+        max={max}
+        maxText={formatRate(max)}
+        zeroText={formatRate(0)}
+        startText={t('overview.ago', { time: formatDuration(WINDOW_MS / 1000) })}
+        endText={t('overview.now')}
         series={[
-          { values: rates.map((r) => r.rxBps), className: 'rx' },
-          { values: rates.map((r) => r.txBps), className: 'tx' },
+          { points: rates.map((r) => [r.atMs, r.rx]), className: 'rx' },
+          { points: rates.map((r) => [r.atMs, r.tx]), className: 'tx' },
         ]}
       />
       <p class="legend">
         <span class="rx-key">
-          {t('overview.down', { rate: last ? formatRate(last.rxBps) : t('value.none') })}
+          {t('overview.down', { rate: last ? formatRate(last.rx) : t('value.none') })}
         </span>{' '}
         <span class="tx-key">
-          {t('overview.up', { rate: last ? formatRate(last.txBps) : t('value.none') })}
+          {t('overview.up', { rate: last ? formatRate(last.tx) : t('value.none') })}
         </span>
       </p>
     </section>
@@ -184,24 +220,38 @@ function Devices({ status }: { status: StatusSnapshot | null }) {
   )
 }
 
-/** What needs attention: CGNAT, a failed registration, a tunnel failing over. */
-function Alerts({ deps }: { deps: AppDeps }) {
-  const items = alertKeys(deps.status.status.value, deps.config.config.value)
-  if (items.length === 0) return null
+/** Everything that needs attention, as one list: the heading and the list both come from it, so
+ * the page never says both "needs attention" and "nothing does". */
+function Attention({ deps }: { deps: AppDeps }) {
+  const s = deps.status.status.value
+  if (!s) return null
+  const items = attentionItems(s, deps.config.config.value)
   return (
-    <section class="card attention" aria-labelledby="alerts-title">
-      <h2 id="alerts-title">{t('overview.alerts')}</h2>
-      <ul>
-        {items.map((k) => (
-          <li key={k}>{t(k)}</li>
-        ))}
-      </ul>
+    <section
+      class={items.length ? 'card problems attention' : 'card problems'}
+      aria-labelledby="alerts-title"
+    >
+      <h2 id="alerts-title">{t(items.length ? 'overview.alerts' : 'overview.allWell')}</h2>
+      {items.length > 0 && (
+        <ul>
+          {items.map((p, i) => (
+            <li key={i}>
+              {p.where && <code>{p.where}</code>} {p.reason}
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   )
 }
 
-/** The alerts a status and config call for, as message keys. Pure. */
-export function alertKeys(s: StatusSnapshot | null, config: ConfigView | null): MessageKey[] {
+/** What needs attention in a status and config, in words: CGNAT, a failed registration, a tunnel
+ * reconnecting or on a fallback location, then config problems (after the word that the file is
+ * held back, when it is) and a failed apply (its errors are the daemon's plain words). Pure. */
+export function attentionItems(
+  s: StatusSnapshot | null,
+  config: ConfigView | null
+): Array<{ where: string; reason: string }> {
   const keys: MessageKey[] = []
   const ms = s?.mediastreamer
   if (ms?.wanKind === 'cgnat' || ms?.state === 'cgnat') keys.push('alert.cgnat')
@@ -211,18 +261,18 @@ export function alertKeys(s: StatusSnapshot | null, config: ConfigView | null): 
   const used = s?.tunnel?.profile
   if (s?.tunnel?.state === 'reconnecting') keys.push('alert.reconnecting')
   else if (active && used && used !== active) keys.push('alert.failover')
-  return keys
-}
-
-/** Its own component so a new status re-renders only the list, not the page. */
-function Problems({ model }: { model: StatusModel }) {
-  return (
-    <ProblemList
-      title={t('overview.problems')}
-      emptyText={t('overview.problemsNone')}
-      items={problemItems(model.status.value)}
-    />
-  )
+  if (s?.configHeld) keys.push('overview.configHeld')
+  const items = keys.map((k) => ({ where: '', reason: t(k) }))
+  for (const p of s?.problems ?? []) {
+    const where = [p.section, p.option].filter(Boolean).join('.')
+    const line = typeof p.line === 'number' ? t('overview.problemLine', { line: p.line }) : ''
+    items.push({ where: [where, line].filter(Boolean).join(' '), reason: p.reason })
+  }
+  if (s?.apply?.ok === false) {
+    items.push({ where: '', reason: t('overview.applyFailed') })
+    for (const reason of s.apply.errors ?? []) items.push({ where: '', reason })
+  }
+  return items
 }
 
 function profileLabel(config: ConfigView | null, id: string | undefined): string {
@@ -268,21 +318,4 @@ function errorText(e: Error | null): string {
   if (!e) return ''
   if (e instanceof UbusError && e.status === UBUS_STATUS.NOT_FOUND) return t('overview.noStatus')
   return t('overview.readError', { reason: describeError(e) })
-}
-
-/** Config problems first (after the word that the file is held back, when it is), then a failed
- * apply (its errors are the daemon's plain words). */
-function problemItems(s: StatusSnapshot | null): ProblemItem[] {
-  const items: ProblemItem[] = []
-  if (s?.configHeld) items.push({ where: '', reason: t('overview.configHeld') })
-  for (const p of s?.problems ?? []) {
-    const where = [p.section, p.option].filter(Boolean).join('.')
-    const line = typeof p.line === 'number' ? t('overview.problemLine', { line: p.line }) : ''
-    items.push({ where: [where, line].filter(Boolean).join(' '), reason: p.reason })
-  }
-  if (s?.apply?.ok === false) {
-    items.push({ where: '', reason: t('overview.applyFailed') })
-    for (const reason of s.apply.errors ?? []) items.push({ where: '', reason })
-  }
-  return items
 }

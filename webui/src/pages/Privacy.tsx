@@ -4,7 +4,7 @@ import { useSignal } from '@preact/signals'
 import { useEffect } from 'preact/hooks'
 import type { ConfigView } from '../api/lanvpn'
 import { memoModel, type AppDeps } from '../deps'
-import { formatDuration, formatTime, t } from '../i18n'
+import { formatDuration, formatTime, t, type MessageKey } from '../i18n'
 import { createPrivacyModel, type PrivacyModel } from '../models/privacy'
 import { Card } from '../ui/Controls'
 import { Progress } from '../ui/Progress'
@@ -108,8 +108,9 @@ function History({ m }: { m: PrivacyModel }) {
               <span class="row-main">
                 <strong>{r.location || t('value.none')}</strong>
                 <span class="small muted">
-                  {formatTime(r.start)} · {formatDuration(r.durationS)} · {r.protocol} {r.version} ·{' '}
-                  {r.result}
+                  {formatTime(r.start)} · {formatDuration(r.durationS)} ·{' '}
+                  {t(`locations.${r.protocol}` as MessageKey)} · {t('app.name')} {r.version} ·{' '}
+                  {t(`privacy.result.${r.result}` as MessageKey)}
                 </span>
               </span>
             </li>
