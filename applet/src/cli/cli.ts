@@ -1,5 +1,7 @@
 // The `lanvpn` command (for SSH users, the init script and rpcd): one bundle, several verbs.
 import { describeProblem, readConfigVersion } from '../core/config/guard'
+import type { Config } from '../core/config/types'
+import { parseConfig } from '../core/config/validate'
 import type { Paths } from '../core/paths'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
@@ -21,6 +23,7 @@ const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'd
 /** Feature commands (profiles, devices, MediaStreamer …), each defined in its own cli/ file. */
 const FEATURE_COMMANDS: Record<string, CliCommand> = {
   ...profileCommands,
+  connect: byName(profileCommands.connect),
   ...DEVICE_COMMANDS,
   mediastreamer: mediastreamerCommand((ctx, args) =>
     handleCall(methods, ctx, 'setConfig', JSON.stringify(args))
@@ -29,12 +32,32 @@ const FEATURE_COMMANDS: Record<string, CliCommand> = {
   diagnostics: diagnosticsCommand,
 }
 
+/** `connect` that also takes a location's name as `lanvpn profiles` shows it (any case); a word that
+ * names no single location gets the list of them. */
+function byName(connect: CliCommand): CliCommand {
+  return {
+    usage: 'connect [LOCATION]',
+    summary: 'Connect (to LOCATION, its name or id, which becomes the chosen one).',
+    run(host, paths, args) {
+      if (args.length !== 1) return connect.run(host, paths, args)
+      const { profiles } = parseConfig(readConfigText(host, paths)).config
+      const a = args[0]
+      const found = profiles.filter((p) => p.id === a || p.label.toLowerCase() === a.toLowerCase())
+      if (found.length === 1) return connect.run(host, paths, [found[0].id])
+      host.writeStderr(
+        `lanvpn connect: "${a}" is not one location; the locations are:\n${profiles.map((p) => `  ${p.label}  (id ${p.id})\n`).join('') || '  none yet: lanvpn import FILE\n'}`
+      )
+      return Promise.resolve(1)
+    },
+  }
+}
+
 function featureHelp(): string {
   return (
     Object.values(FEATURE_COMMANDS)
-      // A usage longer than the column gets the summary on a line of its own, indented.
+      // A usage that would not leave two spaces before the summary gets it on a line of its own.
       .map((c) =>
-        c.usage.length < 18
+        c.usage.length < 17
           ? `  ${c.usage.padEnd(18)}${c.summary}\n`
           : `  ${c.usage}\n  ${''.padEnd(18)}${c.summary}\n`
       )
@@ -69,14 +92,24 @@ function fmtTime(ms: number): string {
     : '-'
 }
 
-/** The status in a few lines for a person on SSH. No addresses: status holds none. */
-export function renderStatusText(s: Status, configPath = '/etc/config/lanvpn'): string {
+/** The status in a few lines for a person on SSH, locations by name (from `config`), saying when a
+ * fallback carries the traffic. No addresses: status holds none. */
+export function renderStatusText(s: Status, configPath = '/etc/config/lanvpn', config?: Config) {
+  const label = (id: string) => config?.profiles.find((p) => p.id === id)?.label || id
+  const chosen = config?.globals.activeProfile ?? ''
+  const used = s.tunnel.profile
   const lines = [
     `daemon:  ${s.daemon.state}${s.daemon.pid ? ` (pid ${s.daemon.pid}, ${s.daemon.runtime}, since ${fmtTime(s.daemon.startedAt)})` : ''}`,
-    `tunnel:  ${s.tunnel.state}${s.tunnel.profile ? ` (${s.tunnel.profile})` : ''}${s.tunnel.reason ? ` — ${s.tunnel.reason}` : ''}`,
-    `devices: vpn ${s.devices.vpn}, direct ${s.devices.direct}, mediastreamer ${s.devices.mediastreamer}, blocked ${s.devices.blocked}`,
-    `applied: ${s.apply.ok ? 'ok' : 'FAILED'} (generation ${s.generation}, ${fmtTime(s.updatedAt)})`,
+    `tunnel:  ${s.tunnel.state}${used || chosen ? ` (${label(used || chosen)})` : ''}${s.tunnel.reason ? ` — ${s.tunnel.reason}` : ''}`,
   ]
+  if (used && chosen && used !== chosen)
+    lines.push(
+      `         a fallback is in use: ${label(chosen)} (the chosen location) does not answer`
+    )
+  lines.push(
+    `devices: vpn ${s.devices.vpn}, direct ${s.devices.direct}, mediastreamer ${s.devices.mediastreamer}, blocked ${s.devices.blocked}`,
+    `applied: ${s.apply.ok ? 'ok' : 'FAILED'} (generation ${s.generation}, ${fmtTime(s.updatedAt)})`
+  )
   for (const e of s.apply.errors) lines.push(`  ${e}`)
   if (s.lan) {
     const policy = { managed: 'each device by its mode', direct: 'direct', blocked: 'blocked' }
@@ -111,7 +144,7 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
       const s = readStatus(host, paths)
       const text = rest.includes('--json')
         ? `${JSON.stringify(s)}\n`
-        : renderStatusText(s, paths.config)
+        : renderStatusText(s, paths.config, parseConfig(readConfigText(host, paths)).config)
       host.writeStdout(text)
       return 0
     }

@@ -45,7 +45,7 @@ function saved(host: LevelledHost, r: SetConfigResult): number {
 /** The device list as a table for a terminal. */
 export function renderDeviceTable(list: ListDevicesResult): string {
   const rows = list.devices.map((d: InventoryDevice) => [
-    d.label || d.hostname || '-',
+    nameOf(d),
     d.mac,
     d.modeIsDefault ? `${d.mode}*` : d.mode,
     d.online ? 'online' : 'offline',
@@ -69,19 +69,65 @@ export function renderDeviceTable(list: ListDevicesResult): string {
   ].join('\n')
 }
 
+const MAC = /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i
+
+/** `names` as MACs: a MAC stays as it is; anything else is a device's name or host name, in any
+ * case. An unknown name, or one that several devices share (listed with their MACs), is said on
+ * stderr and gives null. */
+async function macsOf(
+  host: LevelledHost,
+  paths: Paths,
+  cmd: string,
+  names: string[]
+): Promise<string[] | null> {
+  if (names.every((n) => MAC.test(n))) return names
+  const r = await call(host, paths, cmd, 'listDevices', {})
+  if (!r.ok) return null
+  const known = (r.result as ListDevicesResult).devices
+  const macs: string[] = []
+  for (const n of names) {
+    const found = MAC.test(n)
+      ? [{ mac: n }]
+      : known.filter((d) => [d.label, d.hostname].some((x) => x?.toLowerCase() === n.toLowerCase()))
+    if (found.length === 1) macs.push(found[0].mac)
+    else {
+      host.writeStderr(
+        found.length
+          ? `lanvpn ${cmd}: ${found.length} devices are named "${n}"; give its MAC:\n${found.map((d) => `  ${d.mac}  ${nameOf(d as InventoryDevice)}\n`).join('')}`
+          : `lanvpn ${cmd}: no device is named "${n}"; lanvpn devices lists them\n`
+      )
+      return null
+    }
+  }
+  return macs
+}
+
+const nameOf = (d: InventoryDevice) => d.label || d.hostname || '-'
+
+/** A command whose arguments from `from` to `to` are devices (MACs or names). */
 function simple(
   usageText: string,
   summary: string,
   method: keyof typeof deviceMethods,
-  toArgs: (args: string[]) => object | null
+  toArgs: (args: string[]) => object | null,
+  from = 0,
+  to = 1
 ): CliCommand {
+  const name = usageText.split(' ')[0]
   const cmd: CliCommand = {
     usage: usageText,
     summary,
     async run(host, paths, args) {
-      const a = toArgs(args)
-      if (a === null) return usage(host, cmd)
-      const r = await call(host, paths, usageText.split(' ')[0], method, a)
+      if (toArgs(args) === null) return usage(host, cmd)
+      const macs = await macsOf(host, paths, name, args.slice(from, to))
+      if (!macs) return 1
+      const r = await call(
+        host,
+        paths,
+        name,
+        method,
+        toArgs([...args.slice(0, from), ...macs, ...args.slice(from + macs.length)])!
+      )
       return r.ok ? saved(host, r.result as SetConfigResult) : r.code
     },
   }
@@ -104,12 +150,14 @@ const devices: CliCommand = {
 }
 
 const explain: CliCommand = {
-  usage: 'explain MAC [--json]',
+  usage: 'explain DEVICE [--json]',
   summary: 'Say how traffic of a device is routed now, and why.',
   async run(host, paths, args) {
     const rest = args.filter((a) => a !== '--json')
     if (rest.length !== 1) return usage(host, explain)
-    const r = await call(host, paths, 'explain', 'explainDevice', { mac: rest[0] })
+    const macs = await macsOf(host, paths, 'explain', rest)
+    if (!macs) return 1
+    const r = await call(host, paths, 'explain', 'explainDevice', { mac: macs[0] })
     if (!r.ok) return r.code
     const e = r.result as Explanation
     if (args.includes('--json')) host.writeStdout(`${JSON.stringify(e)}\n`)
@@ -121,27 +169,33 @@ const explain: CliCommand = {
 /** The sharing commands, to spread into cli.ts FEATURE_COMMANDS. */
 export const DEVICE_COMMANDS: Record<string, CliCommand> = {
   devices,
-  mode: simple('mode MODE MAC...', 'Set the mode of one or more devices.', 'setDeviceMode', (a) =>
-    a.length < 2
-      ? null
-      : a.length === 2
-        ? { mode: a[0], mac: a[1] }
-        : { mode: a[0], macs: a.slice(1) }
+  mode: simple(
+    'mode MODE DEVICE...',
+    'Set the mode of devices (a DEVICE is its MAC or its name).',
+    'setDeviceMode',
+    (a) =>
+      a.length < 2
+        ? null
+        : a.length === 2
+          ? { mode: a[0], mac: a[1] }
+          : { mode: a[0], macs: a.slice(1) },
+    1,
+    Infinity
   ),
   name: simple(
-    'name MAC LABEL',
+    'name DEVICE LABEL',
     'Name a device (an empty LABEL removes the name).',
     'renameDevice',
     (a) => (a.length < 2 ? null : { mac: a[0], label: a.slice(1).join(' ') })
   ),
   kind: simple(
-    'kind MAC KIND',
+    'kind DEVICE KIND',
     'Set the type of a device (phone, laptop, tv …).',
     'setDeviceKind',
     (a) => (a.length !== 2 ? null : { mac: a[0], kind: a[1] })
   ),
   forget: simple(
-    'forget MAC',
+    'forget DEVICE',
     'Forget a device: it falls back to the default mode.',
     'forgetDevice',
     (a) => (a.length !== 1 ? null : { mac: a[0] })
@@ -150,7 +204,9 @@ export const DEVICE_COMMANDS: Record<string, CliCommand> = {
     'default-mode MODE',
     'Set the mode of devices without one.',
     'setDefaultMode',
-    (a) => (a.length !== 1 ? null : { mode: a[0] })
+    (a) => (a.length !== 1 ? null : { mode: a[0] }),
+    0,
+    0
   ),
   explain,
 }

@@ -1,0 +1,167 @@
+// The `lanvpn` command as a person on SSH meets it (Node host, a temporary LANVPN_PREFIX): help in
+// columns, locations and devices by the names it shows, and a status that says which location
+// carries the traffic.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+import { runCli } from '../../applet/src/cli/cli'
+import { DEFAULT_CONFIG_TEXT } from '../../applet/src/core/config/defaults'
+import { parseConfig } from '../../applet/src/core/config/validate'
+import { resolvePaths } from '../../applet/src/core/paths'
+import { createNodeHost } from '../../applet/src/host/node'
+import { writeDevicesFile } from '../../applet/src/system/devices-file'
+import { withLogLevel } from '../../applet/src/system/log'
+
+const tmp = mkdtempSync(join(tmpdir(), 'lanvpn-cli-words-'))
+const paths = resolvePaths(tmp)
+const host = createNodeHost()
+const out: string[] = []
+const err: string[] = []
+const cli = withLogLevel(
+  new Proxy(host, {
+    get(target, prop) {
+      if (prop === 'writeStdout') return (s: string) => out.push(s)
+      if (prop === 'writeStderr') return (s: string) => err.push(s)
+      const value = Reflect.get(target, prop, target) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+)
+const lanvpn = async (...argv: string[]) => {
+  out.length = 0
+  err.length = 0
+  return runCli(cli, paths, argv)
+}
+const config = () => parseConfig(host.readFile(paths.config) ?? '').config
+const FIXTURE = 'test/fixtures/profiles/mullvad-se-got.conf'
+
+beforeEach(() => {
+  rmSync(tmp, { recursive: true, force: true })
+  mkdirSync(join(tmp, 'etc/config'), { recursive: true })
+  writeFileSync(paths.config, DEFAULT_CONFIG_TEXT)
+})
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+describe('lanvpn --help', () => {
+  it('keeps at least two spaces between every command and its summary', async () => {
+    expect(await lanvpn('--help')).toBe(0)
+    const lines = out.join('').split('\n')
+    // A usage row has its summary from column 20 after at least two spaces, or on the next line.
+    const runTogether = lines.filter(
+      (l, i) =>
+        /^ {2}\S/.test(l) &&
+        !/^ {20}\S/.test(lines[i + 1]) &&
+        !(l.slice(18, 20) === '  ' && /\S/.test(l[20]))
+    )
+    expect(lines.filter((l) => /^ {2}\S/.test(l)).length).toBeGreaterThan(15)
+    expect(runTogether).toEqual([])
+    expect(out.join('')).toMatch(/^ {2}profiles \[--json\]\n {20}List/m)
+    expect(out.join('')).toMatch(/^ {2}default-mode MODE\n {20}Set/m)
+  })
+})
+
+describe('lanvpn connect', () => {
+  it('takes the location by the name it shows, in any case, and lists them for a wrong one', async () => {
+    expect(await lanvpn('import', FIXTURE, '--name', 'Client-VPN')).toBe(0)
+    expect(await lanvpn('import', FIXTURE, '--name', 'Oslo')).toBe(0)
+    expect(await lanvpn('profiles')).toBe(0)
+    expect(out.join('')).toContain('Client-VPN')
+    expect(await lanvpn('connect', 'client-vpn')).toBe(0)
+    expect(config().globals).toMatchObject({ activeProfile: 'client_vpn', connect: true })
+    expect(await lanvpn('connect', 'oslo')).toBe(0)
+    expect(config().globals.activeProfile).toBe('oslo')
+    expect(await lanvpn('connect', 'client_vpn')).toBe(0)
+    expect(config().globals.activeProfile).toBe('client_vpn')
+
+    expect(await lanvpn('connect', 'Bergen')).toBe(1)
+    expect(err.join('')).toBe(
+      'lanvpn connect: "Bergen" is not one location; the locations are:\n' +
+        '  Client-VPN  (id client_vpn)\n' +
+        '  Oslo  (id oslo)\n'
+    )
+    expect(config().globals.activeProfile).toBe('client_vpn')
+  })
+})
+
+describe('lanvpn status', () => {
+  const status = (tunnel: object) =>
+    writeFileSync(
+      paths.status,
+      JSON.stringify({
+        version: 1,
+        generation: 3,
+        updatedAt: 1763800000000,
+        configHash: '',
+        daemon: { state: 'running', pid: 42, startedAt: 1763790000000, runtime: 'qjs' },
+        tunnel,
+        devices: { vpn: 1, direct: 0, mediastreamer: 0, blocked: 0 },
+        problems: [],
+        apply: { ok: true, errors: [] },
+      })
+    )
+
+  it('names the location, says when a fallback carries the traffic, and the chosen one after a disconnect', async () => {
+    await lanvpn('import', FIXTURE, '--name', 'Stockholm')
+    await lanvpn('import', FIXTURE, '--name', 'Oslo')
+    await lanvpn('connect', 'Stockholm')
+    await lanvpn('fallback', 'oslo')
+    mkdirSync(paths.runDir, { recursive: true })
+    status({ state: 'connected', profile: 'stockholm', since: 1763800000000 })
+    expect(await lanvpn('status')).toBe(0)
+    expect(out.join('')).toMatch(/^tunnel: {2}connected \(Stockholm\)$/m)
+    expect(out.join('')).not.toContain('fallback')
+
+    status({ state: 'connected', profile: 'oslo', since: 1763800000000 })
+    await lanvpn('status')
+    expect(out.join('')).toMatch(
+      /^tunnel: {2}connected \(Oslo\)\n {9}a fallback is in use: Stockholm \(the chosen location\) does not answer$/m
+    )
+
+    status({ state: 'disconnected', profile: '', since: 0 })
+    await lanvpn('status')
+    expect(out.join('')).toMatch(/^tunnel: {2}disconnected \(Stockholm\)$/m)
+  })
+})
+
+describe('lanvpn explain and mode', () => {
+  const seen = (mac: string, hostname: string) => ({
+    mac,
+    hostname,
+    ipv4: [],
+    ipv6: [],
+    online: true,
+    lastSeenWallMs: 1,
+    privateMac: false,
+    wireless: false,
+  })
+
+  it('take a device by its name in any case, and list the MACs of a name several devices share', async () => {
+    writeDevicesFile(host, paths, [
+      seen('02:00:00:00:50:01', 'laptop'),
+      seen('02:00:00:00:50:02', 'tv'),
+      seen('02:00:00:00:50:03', 'phone'),
+      seen('02:00:00:00:50:04', 'phone'),
+    ])
+    expect(await lanvpn('name', '02:00:00:00:50:02', 'Living room TV')).toBe(0)
+    expect(await lanvpn('mode', 'direct', 'living room tv', 'LAPTOP')).toBe(0)
+    expect(config().devices.map((d) => [d.mac, d.mode])).toEqual([
+      ['02:00:00:00:50:02', 'direct'],
+      ['02:00:00:00:50:01', 'direct'],
+    ])
+    expect(await lanvpn('explain', 'Living Room TV')).toBe(0)
+    expect(out.join('')).toMatch(/^Its traffic goes straight out/)
+
+    expect(await lanvpn('explain', 'phone')).toBe(1)
+    expect(err.join('')).toBe(
+      'lanvpn explain: 2 devices are named "phone"; give its MAC:\n' +
+        '  02:00:00:00:50:03  phone\n' +
+        '  02:00:00:00:50:04  phone\n'
+    )
+    expect(await lanvpn('mode', 'blocked', 'printer')).toBe(1)
+    expect(err.join('')).toBe(
+      'lanvpn mode: no device is named "printer"; lanvpn devices lists them\n'
+    )
+    expect(await lanvpn('explain', '02:00:00:00:50:03')).toBe(0)
+  })
+})
