@@ -136,7 +136,61 @@ describe('importProfile', () => {
       name: 'x',
       text: fixture('file-references.ovpn'),
     })
-    expect(r.error.message).toMatch(/^line 5: ca names a file/)
+    expect(r.error.message).toBe(
+      'line 5: ca names the file ca.crt, which is not in this profile: paste the content of ca.crt between <ca> and </ca>'
+    )
+  })
+
+  it('takes the files an .ovpn names from `files` (the rest of its archive), refusing bad ones', async () => {
+    const pem = OVPN.match(/<ca>([\s\S]*?)<\/ca>/)![1]
+      .trim()
+      .replace(/\r/g, '')
+    const text = OVPN.replace(/<ca>[\s\S]*?<\/ca>/, 'ca "keys/ca.crt"')
+    const id = await imported('Amsterdam', text, {
+      username: 'u',
+      password: 'p',
+      files: { 'ca.crt': pem },
+    })
+    expect(readFileSync(join(paths.secretsDir, `profile_${id}.ovpn`), 'utf8')).toContain(pem)
+    const bad = await refusedUnchanged('importProfile', {
+      name: 'x',
+      text,
+      files: { 'ca.crt': 7 },
+    })
+    expect(bad.error).toMatchObject({ code: 'invalid_argument', field: 'files' })
+  })
+
+  it('reads a UTF-16 file saved by a Windows editor, and names NUL bytes in a binary one', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(MULLVAD, 'utf16le')])
+    await imported('Windows', new TextDecoder().decode(utf16))
+    const binary = await refusedUnchanged('importProfile', {
+      name: 'x',
+      text: new TextDecoder().decode(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0x41, 0xff, 0, 3])),
+    })
+    expect(binary.error.message).toBe(
+      'the file holds NUL bytes: it is binary or corrupt, not a profile'
+    )
+    const zurich = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(`# Zürich\n${MULLVAD}`, 'utf16le'),
+    ])
+    const r = await refusedUnchanged('importProfile', {
+      name: 'x',
+      text: new TextDecoder().decode(zurich),
+    })
+    expect(r.error.message).toBe(
+      'the file is UTF-16 text lanvpn cannot read: save it as UTF-8 and import it again'
+    )
+  })
+
+  it('refuses two [Interface] sections and AmneziaWG, writing nothing', async () => {
+    const two = await refusedUnchanged('importProfile', { name: 'x', text: MULLVAD + MULLVAD })
+    expect(two.error.message).toBe(
+      'line 13: a second [Interface] section: one file is one tunnel; split it into two files'
+    )
+    const awg = MULLVAD.replace('DNS', 'Jc = 4\nJmin = 40\nDNS')
+    const amnezia = await refusedUnchanged('importProfile', { name: 'x', text: awg })
+    expect(amnezia.error.message).toMatch(/^line 5: jc is an AmneziaWG setting: .*amneziawg-tools/)
   })
 
   it('refuses text that is neither format, a bad name, and unknown or oversized arguments', async () => {

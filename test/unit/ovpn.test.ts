@@ -107,16 +107,98 @@ describe('parseOvpn', () => {
     for (const tag of ['ca', 'cert', 'key', 'tls-crypt']) expect(r.sanitised).toContain(`<${tag}>`)
   })
 
-  it('refuses file references and says how to embed each, by line', () => {
+  it('refuses file references, naming each missing file and where to paste it, by line', () => {
     const r = parseOvpn(fixture('file-references.ovpn'))
     expect(r.ok).toBe(false)
     expect(r.notes[0]).toEqual({
       line: 5,
       level: 'error',
       message:
-        'ca names a file, which lanvpn cannot read: embed it — paste the file between <ca> and </ca>',
+        'ca names the file ca.crt, which is not in this profile: paste the content of ca.crt between <ca> and </ca>',
     })
-    expect(r.notes.map((n) => n.line)).toEqual([5, 6, 7, 8, 0, 0])
+    expect(r.notes.slice(1, 4).map((n) => [n.line, n.message.split(',')[0]])).toEqual([
+      [6, 'cert names the file client.crt'],
+      [7, 'key names the file client.key'],
+      [8, 'tls-auth names the file ta.key'],
+    ])
+  })
+
+  it('uses the inline block when a line also names a file, as openvpn does (PiVPN, AirVPN)', () => {
+    const r = ok(base('ca /etc/openvpn/ca.crt'))
+    expect(r.notes).toEqual([])
+    expect(directives(r.sanitised).join('\n')).not.toContain('ca.crt')
+    expect(r.sanitised).toContain('<ca>')
+  })
+
+  it('takes a referenced file from the rest of the archive (a PIA-style zip with ca.rsa.2048.crt)', () => {
+    const text = [
+      'client',
+      'remote nl.example.net 1198 udp',
+      'auth-user-pass',
+      'ca ca.rsa.2048.crt',
+    ].join('\n')
+    const pem = CA.replace(/<\/?ca>/g, '').trim()
+    const r = parseOvpn(text, { 'ca.rsa.2048.crt': pem })
+    if (!r.ok) throw new Error(JSON.stringify(r.notes))
+    expect(r.sanitised).toContain(`<ca>\n${pem}\n</ca>`)
+    expect(parseOvpn(text, { 'other.crt': pem }).notes[0].message).toContain('ca.rsa.2048.crt')
+  })
+
+  it('accepts a <tls-crypt-v2> client key, whose PEM label has dashes', () => {
+    const v2 = [
+      '<tls-crypt-v2>',
+      '-----BEGIN OpenVPN tls-crypt-v2 client key-----',
+      'dGVzdCBrZXkgbWF0ZXJpYWwgb25seQ==',
+      '-----END OpenVPN tls-crypt-v2 client key-----',
+      '</tls-crypt-v2>',
+    ]
+    const r = ok(base(...v2))
+    expect(r.notes).toEqual([])
+    expect(r.sanitised).toContain(v2.join('\n'))
+  })
+
+  it('refuses an encrypted client key, saying why and what to do', () => {
+    for (const key of [
+      [
+        '-----BEGIN ENCRYPTED PRIVATE KEY-----',
+        'MIIFHzBJBgkqhkiG9w0BBQ0wPDAbBgkqhkiG9w0BBQww',
+        '-----END ENCRYPTED PRIVATE KEY-----',
+      ],
+      [
+        '-----BEGIN RSA PRIVATE KEY-----',
+        'Proc-Type: 4,ENCRYPTED',
+        'DEK-Info: AES-256-CBC,5A1B',
+        '',
+        'MIIE',
+        '-----END RSA PRIVATE KEY-----',
+      ],
+    ]) {
+      const cert = [
+        '<cert>',
+        '-----BEGIN CERTIFICATE-----',
+        'MIIB',
+        '-----END CERTIFICATE-----',
+        '</cert>',
+      ]
+      const text = [
+        'client',
+        'remote vpn.example.net 1194',
+        CA,
+        ...cert,
+        '<key>',
+        ...key,
+        '</key>',
+      ].join('\n')
+      const r = parseOvpn(text)
+      expect(r.ok).toBe(false)
+      expect(r.notes[0]).toMatchObject({
+        line: text.split('\n').indexOf('<key>') + 1,
+        level: 'error',
+      })
+      expect(r.notes[0].message).toMatch(
+        /^<key> is encrypted with a passphrase, which openvpn would ask for at every start/
+      )
+    }
   })
 
   it('refuses dev tap, static-key mode, connection blocks and unclosed blocks', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
+  AMNEZIA_REFUSAL,
   HOOK_REFUSAL,
   parseEndpoint,
   parseWireguardConf,
@@ -19,6 +20,8 @@ const minimal = (...extra: string[]): string =>
     `PrivateKey = ${KEY}`,
     'Address = 10.0.0.2/32',
     ...extra,
+    'Address = fd00::2/128',
+    'DNS = 10.0.0.1',
     '[Peer]',
     `PublicKey = ${PUB}`,
     'AllowedIPs = 0.0.0.0/0, ::/0',
@@ -61,7 +64,14 @@ describe('parseWireguardConf', () => {
       endpointHost: '190.2.132.139',
       allowedIps: ['0.0.0.0/0'],
     })
-    expect(r.notes).toEqual([])
+    // Proton's free file tunnels IPv4 only: the devices' IPv6 is blocked, and the import says so.
+    expect(r.notes).toEqual([
+      {
+        line: 15,
+        level: 'warning',
+        message: "AllowedIPs has no ::/0: the devices' IPv6 will be blocked, not tunnelled",
+      },
+    ])
   })
 
   it('reads an [IPv6]:port endpoint, v4 and v6 addresses, DNS search domains, MTU, ListenPort and a PSK', () => {
@@ -110,15 +120,115 @@ describe('parseWireguardConf', () => {
     // The preshared key follows its peer to its new index.
     expect(Object.keys(r.presharedKeys)).toEqual(['1'])
     expect(r.notes.map((n) => [n.line, n.level])).toEqual([
+      [1, 'warning'], // no DNS line
+      [8, 'warning'], // no ::/0
       [13, 'error'],
       [21, 'error'],
     ])
-    expect(r.notes[1].message).toContain('[addr]:port')
+    expect(r.notes[3].message).toContain('[addr]:port')
+  })
+
+  it('reads DNS servers separated by spaces, as NordVPN-style files write them', () => {
+    const r = ok(
+      conf(
+        '[Interface]',
+        `PrivateKey = ${KEY}`,
+        'Address = 10.5.0.2/32',
+        'DNS = 103.86.96.100 103.86.99.100',
+        '[Peer]',
+        `PublicKey = ${PUB}`,
+        'AllowedIPs = 0.0.0.0/0',
+        'Endpoint = se123.nordvpn.com:51820',
+        'PersistentKeepalive = 25'
+      )
+    )
+    expect(r.profile.dns).toEqual(['103.86.96.100', '103.86.99.100'])
+    expect(r.notes).toEqual([
+      {
+        line: 7,
+        level: 'warning',
+        message: "AllowedIPs has no ::/0: the devices' IPv6 will be blocked, not tunnelled",
+      },
+    ])
+  })
+
+  it('says the IPv6 of devices is blocked when the file has ::/0 but no IPv6 address (Surfshark-style)', () => {
+    const r = ok(minimal().replace('Address = fd00::2/128\n', ''))
+    expect(r.notes).toEqual([
+      {
+        line: 3,
+        level: 'warning',
+        message: "Address has no IPv6 address: the devices' IPv6 will be blocked, not tunnelled",
+      },
+    ])
+  })
+
+  it('says which resolver the devices get when there is no DNS line (a wg-easy file without one)', () => {
+    const r = ok(minimal().replace('DNS = 10.0.0.1\n', ''))
+    expect(r.notes).toEqual([
+      {
+        line: 1,
+        level: 'warning',
+        message:
+          "no DNS line: the devices' name lookups will fail, because lanvpn sends them only to the tunnel's resolver; add DNS = your provider's resolver",
+      },
+    ])
+  })
+
+  it('refuses a file with two [Interface] sections, naming the line of the second', () => {
+    // Two locations pasted into one file: the second's peer must not be glued onto the first key.
+    const second = conf('[Interface]', `PrivateKey = ${KEY}`, 'Address = 10.9.0.2/32')
+    const text =
+      minimal() +
+      second +
+      conf(
+        '[Peer]',
+        `PublicKey = ${PUB.replace('r', 'q')}`,
+        'AllowedIPs = 0.0.0.0/0, ::/0',
+        'Endpoint = 198.51.100.9:51820'
+      )
+    const r = parseWireguardConf(text, ident)
+    expect(r.ok).toBe(false)
+    expect(r.notes).toEqual([
+      {
+        line: 10,
+        level: 'error',
+        message: 'a second [Interface] section: one file is one tunnel; split it into two files',
+      },
+    ])
+  })
+
+  it('refuses an AmneziaWG file, naming AmneziaWG and the packages the router would need', () => {
+    const text = conf(
+      '[Interface]',
+      `PrivateKey = ${KEY}`,
+      'Address = 10.8.1.2/32',
+      'DNS = 1.1.1.1, 1.0.0.1',
+      'Jc = 4',
+      'Jmin = 40',
+      'Jmax = 70',
+      'S1 = 0',
+      'S2 = 0',
+      'H1 = 1',
+      'H2 = 2',
+      'H3 = 3',
+      'H4 = 4',
+      'I1 = <b 0xc10000000108>',
+      '[Peer]',
+      `PublicKey = ${PUB}`,
+      'AllowedIPs = 0.0.0.0/0, ::/0',
+      'Endpoint = 198.51.100.7:51820'
+    )
+    const r = parseWireguardConf(text, ident)
+    expect(r.ok).toBe(false)
+    expect(r.notes).toEqual([{ line: 5, level: 'error', message: `jc ${AMNEZIA_REFUSAL}` }])
+    expect(AMNEZIA_REFUSAL).toContain('AmneziaWG')
+    expect(AMNEZIA_REFUSAL).toContain('amneziawg-tools and kmod-amneziawg')
   })
 
   it('adds /32 and /128 to bare addresses', () => {
-    const r = ok(minimal().replace('10.0.0.2/32', '10.0.0.2, fd00::2'))
-    expect(r.profile.addresses).toEqual(['10.0.0.2/32', 'fd00::2/128'])
+    const r = ok(minimal().replace('10.0.0.2/32', '10.0.0.2, fd00::3'))
+    expect(r.profile.addresses).toEqual(['10.0.0.2/32', 'fd00::3/128', 'fd00::2/128'])
   })
 
   it('fails with the line when the private key is not base64 of 32 bytes', () => {
@@ -154,16 +264,16 @@ describe('parseWireguardConf', () => {
   })
 
   it('warns about unknown keys and keeps importing', () => {
-    const r = ok(minimal('Jc = 4'))
+    const r = ok(minimal('Flavour = 4'))
     expect(r.notes).toEqual([
-      { line: 4, level: 'warning', message: 'unknown setting "jc" in [Interface] ignored' },
+      { line: 4, level: 'warning', message: 'unknown setting "flavour" in [Interface] ignored' },
     ])
   })
 
   it('routes everything through a peer without AllowedIPs, and says so', () => {
     const r = ok(minimal().replace('AllowedIPs = 0.0.0.0/0, ::/0\n', ''))
     expect(r.profile.peers[0].allowedIps).toEqual(['0.0.0.0/0', '::/0'])
-    expect(r.notes[0]).toMatchObject({ line: 4, level: 'warning' })
+    expect(r.notes[0]).toMatchObject({ line: 6, level: 'warning' })
   })
 
   it('names a line that is not Key = value', () => {

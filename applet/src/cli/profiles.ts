@@ -9,7 +9,9 @@ import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import { readConfigText, withConfigLock } from '../system/files'
 import { measureLatency } from '../system/latency'
+import { readArchive } from '../system/profile-archive'
 import { importProfile, type ImportInput } from '../system/profile-import'
+import { asksForCredentials, planArchive } from '../core/tunnel/profile-text'
 import {
   connectProfile,
   deleteProfile,
@@ -63,9 +65,53 @@ function options(
 const locked = <T>(host: Host, paths: Paths, fn: () => T): Promise<T> =>
   withConfigLock(host, paths, fn)
 
+// `lanvpn import archive.zip`: every .conf and .ovpn in it becomes a location, each imported on
+// its own (all or nothing per file), with what happened said file by file and line by line.
+async function importArchive(
+  host: Host,
+  paths: Paths,
+  file: string,
+  credentials: Pick<ImportInput, 'username' | 'password'>
+): Promise<number> {
+  const read = await readArchive(host, file)
+  const plan = 'error' in read ? null : planArchive(read.files)
+  const why =
+    'error' in read
+      ? read.error
+      : plan!.locations.length === 0
+        ? 'no .conf or .ovpn file in the archive'
+        : plan!.locations.some((l) => asksForCredentials(l.text)) && !credentials.username
+          ? 'its OpenVPN profiles need a user name and password: add --user USER (password on stdin)'
+          : ''
+  if (why || !plan) {
+    host.writeStderr(`lanvpn import: ${file}: ${why}\n`)
+    return 1
+  }
+  let [imported, refused] = [0, 0]
+  for (const l of plan.locations) {
+    const input: ImportInput = { name: l.name, text: l.text, files: plan.companions }
+    if (asksForCredentials(l.text)) Object.assign(input, credentials)
+    const r = await locked(host, paths, () => importProfile(host, paths, input))
+    if ('error' in r) {
+      refused++
+      host.writeStdout(`refused ${l.file}: ${r.error.message}\n`)
+    } else {
+      imported++
+      host.writeStdout(`imported ${l.file} as ${r.id}\n`)
+    }
+    for (const n of 'error' in r ? (r.error.notes ?? []) : r.notes) host.writeStdout(renderNote(n))
+  }
+  for (const name of Object.keys(plan.companions))
+    host.writeStdout(`${name}: not a location; given to the .ovpn files that name it\n`)
+  for (const s of plan.skipped) host.writeStdout(`skipped ${s.file}: ${s.why}\n`)
+  host.writeStdout(`${imported} imported, ${refused} refused, ${plan.skipped.length} skipped\n`)
+  return refused > 0 ? 1 : 0
+}
+
 const importCommand: CliCommand = {
-  usage: 'import FILE [--name NAME] [--user USER] [--type T]',
-  summary: 'Import a WireGuard .conf or OpenVPN .ovpn file (with --user: password on stdin).',
+  usage: 'import FILE|ARCHIVE.zip [--name NAME] [--user USER] [--type T]',
+  summary:
+    'Import a WireGuard .conf or OpenVPN .ovpn file, or a .zip of them (with --user: password on stdin).',
   async run(host, paths, args) {
     const parsed = options(args, ['--name', '--type', '--user'])
     if (!parsed || parsed.rest.length !== 1) return usage(host, this)
@@ -75,17 +121,23 @@ const importCommand: CliCommand = {
       host.writeStderr(`lanvpn import: ${file}: no such file\n`)
       return 1
     }
+    const credentials: Pick<ImportInput, 'username' | 'password'> = {}
+    if (parsed.flags.user !== undefined) {
+      credentials.username = parsed.flags.user
+      // First line of stdin: `echo "$PASS" | lanvpn import …` or a here-doc; never argv.
+      credentials.password = host.readStdin(1024).split(/\r?\n/)[0]
+    }
+    if (/\.zip$/i.test(file) || text.startsWith('PK\u0003\u0004')) {
+      if (parsed.flags.name !== undefined || parsed.flags.type !== undefined)
+        return usage(host, this)
+      return importArchive(host, paths, file, credentials)
+    }
     const base = file.replace(/^.*\//, '').replace(/\.(conf|ovpn)$/i, '')
-    const input: ImportInput = { name: parsed.flags.name ?? base, text }
+    const input: ImportInput = { name: parsed.flags.name ?? base, text, ...credentials }
     const type = parsed.flags.type
     if (type !== undefined) {
       if (type !== 'auto' && type !== 'wireguard' && type !== 'openvpn') return usage(host, this)
       input.type = type
-    }
-    if (parsed.flags.user !== undefined) {
-      input.username = parsed.flags.user
-      // First line of stdin: `echo "$PASS" | lanvpn import …` or a here-doc; never argv.
-      input.password = host.readStdin(1024).split(/\r?\n/)[0]
     }
     const r = await locked(host, paths, () => importProfile(host, paths, input))
     if ('error' in r) return report(host, 'import', r)

@@ -27,7 +27,8 @@ export type {
 const ID = { type: 'string', required: true, maxLength: 32, pattern: /^[A-Za-z0-9_]+$/ } as const
 
 /** Profile methods. Samples of each result are on the types in system/profiles.ts:
- * `listProfiles {}` → ProfileList; `importProfile { name, text, type?, username?, password? }` →
+ * `listProfiles {}` → ProfileList; `importProfile { name, text, type?, username?, password?, files? }` (files: the
+ * certificates an .ovpn names, by base name → text) →
  * ImportResult | ProfileError; `renameProfile { id, label }`, `deleteProfile { id }`,
  * `setFallback { ids }`, `connect { id? }`, `disconnect {}` → ProfileChange | ProfileError;
  * `testLatency {}` → LatencyRequestResult. */
@@ -43,6 +44,7 @@ export const profileMethods = {
       type: { type: 'string', maxLength: 9, pattern: /^(auto|wireguard|openvpn)$/, sample: 'auto' },
       username: { type: 'string', maxLength: 256 },
       password: { type: 'string', maxLength: 256 },
+      files: { type: 'object', maxKeys: 8 },
     },
     call: async ({ host, paths }, args) =>
       (await import('../system/profile-import')).importProfile(host, paths, args as ImportInput),

@@ -5,6 +5,7 @@
 import type { Profile } from '../core/config/types'
 import { hasControlChars } from '../core/config/validate'
 import { parseOvpn } from '../core/tunnel/ovpn'
+import { readableProfileText } from '../core/tunnel/profile-text'
 import {
   addProfile,
   globalOption,
@@ -13,7 +14,11 @@ import {
   takenSectionNames,
 } from '../core/tunnel/profile-doc'
 import { profileIdFromLabel } from '../core/tunnel/profile-id'
-import { parseWireguardConf, type ImportNote } from '../core/tunnel/wireguard-conf'
+import {
+  MAX_PROFILE_TEXT,
+  parseWireguardConf,
+  type ImportNote,
+} from '../core/tunnel/wireguard-conf'
 import type { UciDoc } from '../core/uci/doc'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
@@ -38,6 +43,8 @@ export type ImportInput = {
   type?: 'auto' | 'wireguard' | 'openvpn'
   username?: string
   password?: string
+  /** Certificate and key files an .ovpn may name, by base name (the rest of an archive). */
+  files?: Record<string, string>
 }
 
 // Credentials end up in a two-line file: no line breaks or other control characters.
@@ -65,13 +72,17 @@ function invalidProfile(notes: ImportNote[]): ProfileError {
 }
 
 function prepare(input: ImportInput, id: string, label: string): Prepared | ProfileError {
-  const type = !input.type || input.type === 'auto' ? detectProfileType(input.text) : input.type
+  const readable = readableProfileText(input.text)
+  if ('error' in readable)
+    return { error: { code: 'invalid_profile', message: readable.error, field: 'text', notes: [] } }
+  const text = readable.text
+  const type = !input.type || input.type === 'auto' ? detectProfileType(text) : input.type
   if (type === null) {
     const message = 'neither a WireGuard (.conf) nor an OpenVPN (.ovpn) profile'
     return { error: { code: 'invalid_profile', message, field: 'text', notes: [] } }
   }
   if (type === 'wireguard') {
-    const wg = parseWireguardConf(input.text, { id, label })
+    const wg = parseWireguardConf(text, { id, label })
     if (!wg.ok) return invalidProfile(wg.notes)
     const secrets: Array<[SecretName, string]> = [[wgKeySecret(id), wg.privateKey]]
     for (const [index, key] of Object.entries(wg.presharedKeys)) {
@@ -87,7 +98,14 @@ function prepare(input: ImportInput, id: string, label: string): Prepared | Prof
     }
     return { profile: wg.profile, secrets, notes }
   }
-  const ovpn = parseOvpn(input.text)
+  const files = input.files ?? {}
+  if (Object.values(files).some((f) => typeof f !== 'string' || f.length > MAX_PROFILE_TEXT))
+    return fail(
+      'invalid_argument',
+      'files',
+      'files: each must be the text of a file of at most 64 KiB'
+    )
+  const ovpn = parseOvpn(text, files)
   if (!ovpn.ok) return invalidProfile(ovpn.notes)
   const profile: Profile = {
     id,

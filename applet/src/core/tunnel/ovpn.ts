@@ -70,6 +70,8 @@ type Parse = {
   port: number
   needsCredentials: boolean
   credentials?: { username: string; password: string }
+  /** Directives that name a file (`ca ca.crt`): an inline block of the same name wins. */
+  refs: Array<{ name: string; file: string; line: number }>
   /** Set by a problem that makes the file unusable as a whole (a file reference, dev tap …). */
   fatal: boolean
 }
@@ -130,12 +132,7 @@ function readDirective(p: Parse, words: string[], line: number): void {
   }
   if (FILE_ARGS.has(name)) {
     const [file = '', ...rest] = args
-    if (file !== '[inline]' && file !== '') {
-      fatal(
-        `${shown} names a file, which lanvpn cannot read: embed it — paste the file between <${name}> and </${name}>`
-      )
-      return
-    }
+    if (file !== '[inline]' && file !== '') p.refs.push({ name, file, line })
     if (!rest.every((a) => /^[01]$/.test(a))) return fatal(`${shown}: unexpected arguments`)
     if (rest.length > 0) p.kept.push(`key-direction ${rest[0]}`)
     return // the inline block itself is kept
@@ -197,15 +194,23 @@ function readBlock(p: Parse, tag: string, body: string[], line: number): void {
     )
   if (p.blocks.some((b) => b.tag === tag)) return fatal(`<${tag}> appears twice`)
   const text = body.join('\n')
-  const pem = /-----BEGIN [A-Za-z0-9 ]+-----/.test(text)
+  const pem = /-----BEGIN [A-Za-z0-9 -]+-----/.test(text)
   if (tag !== 'pkcs12' && !pem) return fatal(`<${tag}> does not hold a PEM block (-----BEGIN …)`)
+  if (/^-----BEGIN ENCRYPTED|^Proc-Type: 4,ENCRYPTED/m.test(text))
+    return fatal(
+      `<${tag}> is encrypted with a passphrase, which openvpn would ask for at every start where no one can type it: ask the provider for a profile without a key passphrase, or remove it (openssl pkey -in client.key -out plain.key) and paste that key`
+    )
   p.blocks.push({ tag, body })
 }
 
 /** Parses and sanitises an `.ovpn` file. Never throws; refuses with notes when the result could not
  * connect (no usable remote, no inline CA, no client certificate and no auth-user-pass, a file
- * reference, dev tap). */
-export function parseOvpn(text: string): OvpnImport | ImportFailure {
+ * reference, dev tap). A referenced file is taken from `files` (by base name: the other files of
+ * an archive) when the text has no inline block for it. */
+export function parseOvpn(
+  text: string,
+  files: Record<string, string> = {}
+): OvpnImport | ImportFailure {
   const fail = (message: string): ImportFailure => ({
     ok: false,
     notes: [{ line: 0, level: 'error', message }],
@@ -224,6 +229,7 @@ export function parseOvpn(text: string): OvpnImport | ImportFailure {
     proto: 'udp',
     port: 1194,
     needsCredentials: false,
+    refs: [],
     fatal: false,
   }
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)
@@ -248,6 +254,20 @@ export function parseOvpn(text: string): OvpnImport | ImportFailure {
     }
     const words = splitOvpnLine(trimmed)
     if (words.length > 0) readDirective(p, words, i + 1)
+  }
+  for (const { name, file, line } of p.refs) {
+    const base = file.replace(/^.*[\\/]/, '')
+    if (p.blocks.some((b) => b.tag === name)) continue // the inline block wins, as in openvpn
+    const found = Object.prototype.hasOwnProperty.call(files, base) ? files[base] : null
+    if (found !== null) readBlock(p, name, found.trim().split(/\r\n|\r|\n/), line)
+    else {
+      p.fatal = true
+      p.notes.push({
+        line,
+        level: 'error',
+        message: `${name} names the file ${base.slice(0, 64)}, which is not in this profile: paste the content of ${base.slice(0, 64)} between <${name}> and </${name}>`,
+      })
+    }
   }
   const notes = p.notes
   const need = (ok: boolean, message: string) => {

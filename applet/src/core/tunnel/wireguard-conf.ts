@@ -66,11 +66,16 @@ export function parseEndpoint(text: string): { host: string; port: number } | { 
   return { host, port }
 }
 
-const splitList = (value: string): string[] =>
-  value
-    .split(',')
-    .map((v) => v.trim())
-    .filter((v) => v !== '')
+// Commas or whitespace: wg-quick wants commas, but providers' files also say `DNS = a b`.
+const splitList = (value: string): string[] => value.split(/[\s,]+/).filter((v) => v !== '')
+
+// AmneziaWG's obfuscation settings (junk packets, padded and renumbered headers): a server that
+// expects them never answers a plain WireGuard handshake.
+const AMNEZIA = /^(jc|jmin|jmax|s[1-4]|h[1-4]|i[1-5]|j[1-3]|itime)$/
+
+/** Why an AmneziaWG file is refused; the router would need another tunnel implementation. */
+export const AMNEZIA_REFUSAL =
+  'is an AmneziaWG setting: this is an AmneziaWG profile, which plain WireGuard can never connect with. The router would need the amneziawg-tools and kmod-amneziawg packages, which lanvpn does not drive; ask the provider for a plain WireGuard file'
 
 // Lines → sections. Lines before the first header, unknown headers and lines without '=' are noted.
 function readSections(text: string, notes: ImportNote[]): Section[] {
@@ -143,8 +148,14 @@ function readInterface(s: Section, notes: ImportNote[]): InterfacePart | null {
     note(dup.line, 'error', `${dup.key} is given twice in [Interface]; say it once`)
     usable = false
   }
+  const amnezia = s.entries.find((e) => AMNEZIA.test(e.key))
+  if (amnezia) {
+    note(amnezia.line, 'error', `${amnezia.key} ${AMNEZIA_REFUSAL}`)
+    usable = false
+  }
   for (const { key, value, line } of s.entries) {
     if (HOOKS.includes(key)) note(line, 'refused', `${key} refused: ${HOOK_REFUSAL}`)
+    else if (AMNEZIA.test(key)) continue
     else if (IGNORED.includes(key)) {
       note(line, 'warning', `${key} ignored: lanvpn chooses the routing table and marks itself`)
     } else if (key === 'privatekey') {
@@ -286,7 +297,7 @@ export function parseWireguardConf(
     notes.push({
       line: extra.line,
       level: 'error',
-      message: 'a second [Interface] section; ignored',
+      message: 'a second [Interface] section: one file is one tunnel; split it into two files',
     })
   }
   if (ifaces.length === 0)
@@ -313,8 +324,27 @@ export function parseWireguardConf(
   if (sections.every((s) => s.kind !== 'peer')) {
     notes.push({ line: 0, level: 'error', message: 'no [Peer] section' })
   }
+  if (iface && peers.length > 0 && ifaces.length === 1) {
+    const hasRoute = peers.some((p) => p.allowedIps.some((a) => /:.*\/0$/.test(a)))
+    if (!hasRoute || !iface.addresses.some((a) => a.includes(':'))) {
+      const key = hasRoute ? 'address' : 'allowedips'
+      const at = sections.flatMap((s) => s.entries).find((e) => e.key === key)
+      notes.push({
+        line: at?.line ?? ifaces[0].line,
+        level: 'warning',
+        message: `${hasRoute ? 'Address has no IPv6 address' : 'AllowedIPs has no ::/0'}: the devices' IPv6 will be blocked, not tunnelled`,
+      })
+    }
+    if (iface.dns.length === 0)
+      notes.push({
+        line: ifaces[0].line,
+        level: 'warning',
+        message:
+          "no DNS line: the devices' name lookups will fail, because lanvpn sends them only to the tunnel's resolver; add DNS = your provider's resolver",
+      })
+  }
   notes.sort(byLine)
-  if (!iface || peers.length === 0) return { ok: false, notes }
+  if (!iface || peers.length === 0 || ifaces.length > 1) return { ok: false, notes }
   const { privateKey, ...rest } = iface
   const profile: Profile = { id: ident.id, label: ident.label, type: 'wireguard', ...rest, peers }
   return { ok: true, profile, privateKey, presharedKeys, notes }
