@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `make demo` (after `make setup build`): the lab, lanvpnd in its router namespace, and the web UI
 # behind the devrouter (uhttpd + rpcd emulation) on 127.0.0.1. The daemon and the rpcd plugin run
-# under the router's runtime, the native qjs that `make setup` builds (scripts/native-qjs.mjs). Ctrl-C (or TERM, or any exit) stops
-# everything this script started, by pid, and tears the lab down. Running it again after a crash
-# first cleans up what the previous run left behind.
+# under the router's runtime, the native qjs that `make setup` builds (scripts/native-qjs.mjs).
+# Ctrl-C (or INT or TERM from `kill`, or any exit) stops everything this script started, by pid,
+# and tears the lab down, also when it was started in the background (which starts it with INT
+# ignored: it runs itself again with INT and TERM at their defaults, so its traps hold). Running it
+# again after a crash first cleans up what the previous run left behind.
 #
 # Env: DEMO_PORT (8080), DEMO_PASSWORD (lanvpn-demo), DEMO_EXIT_AFTER (seconds; tear down by itself,
 #      for smoke tests), DEMO_STATUS_WAIT_S (30), DEMO_STATE (/run/lanvpn-demo), LAB (lvdemo).
@@ -190,9 +192,36 @@ start_devrouter() {
   die "the devrouter did not answer within 15s"
 }
 
+# A wrapper as the router has it: `lanvpn` on PATH, its files under the demo's prefix.
+make_command() {
+  mkdir -p "$PREFIX/usr/bin"
+  printf '#!/bin/sh\nexport LANVPN_PREFIX=%q LANVPN_TUNNEL_IFACE=%q LANVPN_BUNDLE=%q LANVPN_RUNTIME=%q\nexec %q "$@"\n' \
+    "$PREFIX" "${LAB}tun" "$BUNDLE" "$QJS" "$DIST_ROOT/usr/bin/lanvpn" >"$PREFIX/usr/bin/lanvpn"
+  chmod 755 "$PREFIX/usr/bin/lanvpn"
+}
+
 print_banner() {
-  printf 'lanvpn demo is running: open http://127.0.0.1:%s/lanvpn/ — log in as root / %s (Ctrl-C stops and tears everything down)\n' \
-    "$DEMO_PORT" "$DEMO_PASSWORD"
+  local lab_state=/run/lanvpn-lab/$LAB
+  cat <<EOF
+lanvpn demo is running. Ctrl-C (or: kill -INT $$) stops it and tears everything down.
+
+Web UI        http://127.0.0.1:$DEMO_PORT/lanvpn/  (log in as root / $DEMO_PASSWORD)
+Provider      files to import on Locations (paste their text, or choose the file):
+                $lab_state/client-vpn.conf    WireGuard server 203.0.113.10
+                $lab_state/client-vpn2.conf   WireGuard server 203.0.113.20 (a fallback)
+                $lab_state/client-ovpn.ovpn   OpenVPN: user and password in $lab_state/ovpn/credentials
+Lab devices   $LAB-laptop, $LAB-tv, $LAB-console. The echo server answers with the address it sees:
+              203.0.113.10 through the VPN, 198.51.100.2 direct, nothing when blocked:
+                sudo ip netns exec $LAB-laptop curl -s -m 4 http://192.0.2.1/; echo
+The router    lanvpn is on PATH in this shell:
+                sudo ip netns exec $LAB-router env PATH="$PREFIX/usr/bin:\$PATH" sh
+                lanvpn status; lanvpn devices; lanvpn --help
+MediaStreamer Activation link with a token: https://192.0.2.2/activate?ip={ip}&token={token}
+              Token: any word. Smart DNS server: 192.0.2.54. It answers stream.lab.test, so a
+              device in MediaStreamer mode resolves it to 192.0.2.80:
+                sudo ip netns exec $LAB-tv busybox nslookup stream.lab.test 192.168.50.1
+              The provider's log: $lab_state/provider/requests.jsonl
+EOF
 }
 
 run_until_stopped() {
@@ -227,6 +256,11 @@ stop_all() {
 }
 
 main() {
+  # Started in the background, bash gets INT ignored and may not trap it: run again with INT and
+  # TERM at their defaults (GNU env), so Ctrl-C and kill -INT tear the demo down.
+  if [ -z "${DEMO_SIGNALS_RESET:-}" ]; then
+    DEMO_SIGNALS_RESET=1 exec env --default-signal=INT,TERM bash "${BASH_SOURCE[0]}" "$@"
+  fi
   check_prerequisites
   make_state
   clean_previous
@@ -240,6 +274,7 @@ main() {
   start_daemon
   wait_for_status
   start_devrouter
+  make_command
   print_banner
   run_until_stopped
 }
