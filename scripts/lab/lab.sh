@@ -560,6 +560,49 @@ firewall() {
   esac
 }
 
+# The LAN moved to another device name, as netifd does when the LAN becomes a VLAN device
+# (`br-lan.1` under bridge VLAN filtering). This kernel has neither 802.1Q devices nor bridge VLAN
+# filtering, so the bridge itself is renamed: the devices keep their addresses and links.
+lan_rename() {
+  local name=${1:-}
+  [[ $name =~ ^[a-z][a-z0-9.-]{0,14}$ ]] || die "usage: $0 lan-rename NAME"
+  local from
+  from=$(lan_bridge)
+  [ -n "$from" ] || die "lab $LAB has no LAN bridge (is it up?)"
+  ip_ns router link set "$from" down
+  ip_ns router link set "$from" name "$name"
+  ip_ns router link set "$name" up
+  # A link that went down loses its IPv6 addresses.
+  ip_ns router addr add fd50::1/64 dev "$name" nodad
+}
+
+# The router's LAN bridge now: the device with the LAN's address.
+lan_bridge() {
+  ip -n "$LAB-router" -o -4 addr show to 192.168.50.1 | awk '{ print $2; exit }'
+}
+
+# A second LAN bridge (a guest network) with one device, <lab>-guest: br-guest 192.168.60.1/24
+# fd60::1/64, the device 192.168.60.10 and fd60::10 (static), MAC 02:00:00:00:60:01. fw4's masq
+# on wan covers it as it covers the LAN.
+guest_up() {
+  [ -f "$LAB_STATE/fw4.nft" ] || die "lab $LAB is not up"
+  in_ns host ip netns add "$LAB-guest"
+  mkdir -p "/etc/netns/$LAB-guest"
+  ip_ns guest link set lo up
+  in_ns guest sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+  ip_ns router link add br-guest address 02:00:00:00:60:fe type bridge forward_delay 0
+  ip_ns router addr add 192.168.60.1/24 dev br-guest
+  ip_ns router addr add fd60::1/64 dev br-guest nodad
+  ip_ns router link set br-guest up
+  ip_ns router link add lan-guest type veth peer name eth0 address 02:00:00:00:60:01 netns "$LAB-guest"
+  ip_ns router link set lan-guest master br-guest up
+  ip_ns guest link set eth0 up
+  ip_ns guest addr add 192.168.60.10/24 dev eth0
+  ip_ns guest addr add fd60::10/64 dev eth0 nodad
+  ip_ns guest route add default via 192.168.60.1
+  ip_ns guest -6 route add default via fd60::1
+}
+
 main() {
   local verb=${1:-}
   [ $# -gt 0 ] && shift
@@ -568,13 +611,15 @@ main() {
     down) down_lab ;;
     status) status_lab ;;
     firewall) firewall "$@" ;;
+    lan-rename) lan_rename "$@" ;;
+    guest) guest_up ;;
     exec)
       [ $# -ge 2 ] || die "usage: $0 exec <short-ns> <cmd...>"
       local ns=$1
       shift
       exec ip netns exec "$LAB-$ns" "$@"
       ;;
-    *) die "usage: $0 up|down|status|firewall VERB [ROOT]|exec <short-ns> <cmd...>" ;;
+    *) die "usage: $0 up|down|status|firewall VERB [ROOT]|lan-rename NAME|guest|exec <short-ns> <cmd...>" ;;
   esac
 }
 

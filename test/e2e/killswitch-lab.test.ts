@@ -5,10 +5,12 @@
 // and IPv6 at full rate, and a capture on the router's WAN must see not one of its packets: the
 // broken file is never applied, and without nft the source rules still lead the laptop's traffic
 // into the VPN table (the tunnel or its unreachable default), never to the WAN.
+// Then the LAN as the router has it: netifd (the lab's stand-in, scripts/lab/netifd-ubus.mjs)
+// names the LAN's device and a guest bridge in its own firewall zone, and lanvpn follows both.
 //
 //   [lv…-laptop] vpn ── br-lan [lv…-router] wan ── [lv…-inet] ──── [lv…-vpn] 203.0.113.10
-//                       lanvpn daemon (native qjs)   192.0.2.1 echo    wg 10.64.0.1
-//                       <lab>tun                     capture: tcpdump -i wan
+//   [lv…-guest]  ─── br-guest  lanvpn daemon (native qjs)   192.0.2.1 echo    wg 10.64.0.1
+//                              <lab>tun                     capture: tcpdump -i wan
 //
 import {
   appendFileSync,
@@ -45,6 +47,14 @@ const ALLOWED = [
 ]
 /** How long each fault is watched under load. */
 const WATCH_MS = 6000
+/** Where the lab's netifd stand-in is, as `ubus`. */
+const LAB_BIN = join(import.meta.dirname, '../../scripts/lab/bin')
+/** The router's /etc/config/firewall: lan, wan (masquerading), and a guest zone. */
+const FIREWALL = [
+  "config zone\n\toption name 'lan'\n\tlist network 'lan'",
+  "config zone\n\toption name 'wan'\n\tlist network 'wan'\n\tlist network 'wan6'\n\toption masq '1'",
+  "config zone\n\toption name 'guest'\n\tlist network 'guest'",
+].join('\n\n')
 
 describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab', () => {
   let lab: Lab
@@ -52,6 +62,23 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
   let iface: string
   let daemon: LabProcess
   const status = () => labStatus(prefix)
+  /** What netifd says: interface → device. */
+  const setNetifd = (map: Record<string, string>) =>
+    writeFileSync(join(prefix, 'netifd.json'), JSON.stringify(map))
+  const lanvpnStatus = async () =>
+    (
+      await lab.exec('router', [
+        'env',
+        `LANVPN_PREFIX=${prefix}`,
+        ...labRuntimeArgv(),
+        LAB_BUNDLE,
+        'status',
+      ])
+    ).stdout
+  const echoFromGuest = async () =>
+    (await lab.exec('guest', ['curl', '-sS', '-m', '3', 'http://192.0.2.1/'])).stdout
+  const setGlobals = (globals: Record<string, string[]>) =>
+    expect(labPlugin(prefix, 'setConfig', { globals })).toMatchObject({ ok: true })
   const configFile = () => join(prefix, 'etc/config/lanvpn')
   const nft = async (...args: string[]) => lab.exec('router', ['nft', ...args])
   const echoFromLaptop = async () =>
@@ -68,10 +95,10 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
       5000
     )
 
-  /** Runs `fault` while the laptop sends at full load; returns what of it reached the WAN. */
-  async function leaksDuring(fault: () => Promise<void>): Promise<string[]> {
+  /** Runs `fault` while `device` sends at full load; returns what of it reached the WAN. */
+  async function leaksDuring(fault: () => Promise<void>, device = 'laptop'): Promise<string[]> {
     const capture = await leakCapture(lab)
-    const load = startLeakLoad(lab, 'laptop')
+    const load = startLeakLoad(lab, device)
     try {
       await new Promise((r) => setTimeout(r, 1000))
       await fault()
@@ -87,15 +114,27 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
   beforeAll(async () => {
     if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
     lab = await Lab.up({ devices: ['laptop'] })
+    await lab.addGuest()
     iface = `${lab.name}tun`
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-killswitch-'))
     writeLabConfig(
       prefix,
-      { enabled: '1', connect: '1', active_profile: 'home', health_interval: '2' },
+      {
+        enabled: '1',
+        connect: '1',
+        active_profile: 'home',
+        health_interval: '2',
+        lan_blocked: ['guest'],
+      },
       writeLabProfile(prefix, 'home', lab.clientConf('vpn')),
       labDeviceSection(lab.deviceMac('laptop'), 'vpn')
     )
-    daemon = startLabDaemon(lab, prefix, { iface })
+    writeFileSync(join(prefix, 'etc/config/firewall'), FIREWALL)
+    setNetifd({ lan: 'br-lan', guest: 'br-guest' })
+    daemon = startLabDaemon(lab, prefix, {
+      iface,
+      env: [`PATH=${LAB_BIN}:${process.env.PATH}`, `LAB_NETIFD=${join(prefix, 'netifd.json')}`],
+    })
     await waitFor('the tunnel connected', () => status()?.tunnel?.state === 'connected', 60_000)
     await throughTunnel()
   }, 120_000)
@@ -128,15 +167,9 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     expect(s.tunnel.state).toBe('connected')
     expect(s.problems[0].line).toBe(lines + 1)
     expect(s.problems[0].reason).toMatch(/^the file cannot be read: line \d+: /)
-    const text = await lab.exec('router', [
-      'env',
-      `LANVPN_PREFIX=${prefix}`,
-      ...labRuntimeArgv(),
-      LAB_BUNDLE,
-      'status',
-    ])
-    expect(text.stdout).toContain('NOT APPLIED')
-    expect(text.stdout).toContain(`line ${lines + 1}: `)
+    const text = await lanvpnStatus()
+    expect(text).toContain('NOT APPLIED')
+    expect(text).toContain(`line ${lines + 1}: `)
     await throughTunnel()
     // Mended: the file applies again.
     writeFileSync(configFile(), good)
@@ -201,6 +234,78 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     labPlugin(prefix, 'setConfig', { globals: { kill_switch: 'always' } })
     labPlugin(prefix, 'connect')
     await throughTunnel()
+  })
+
+  it('a guest bridge the user blocked (lan_blocked): its device reaches nothing, not a packet on the WAN', async () => {
+    expect(status().lan).toEqual({
+      interfaces: [
+        { name: 'lan', device: 'br-lan', up: true, policy: 'managed' },
+        { name: 'guest', device: 'br-guest', up: true, policy: 'blocked' },
+      ],
+      problems: [],
+    })
+    expect(await leaksDuring(async () => {}, 'guest')).toEqual([])
+    expect(await echoFromGuest()).toBe('')
+    expect(await lanvpnStatus()).toContain(
+      'lan:     lan br-lan (each device by its mode), guest br-guest (blocked)'
+    )
+  })
+
+  it('the same bridge direct (lan_direct): its device leaves by the WAN, as the user chose', async () => {
+    setGlobals({ lan_blocked: [], lan_direct: ['guest'] })
+    await waitFor('the guest on the WAN', async () => (await echoFromGuest()) === '198.51.100.2')
+  })
+
+  it("a LAN-side bridge the user said nothing of is lanvpn's: the default mode (vpn), never silently the WAN", async () => {
+    setGlobals({ lan_direct: [] })
+    await waitFor('the guest in the tunnel', async () => (await echoFromGuest()) === SERVER)
+    expect(await leaksDuring(async () => {}, 'guest')).toEqual([])
+  })
+
+  it('the LAN moved to br-lan.1 (a VLAN device, as netifd names it): the rules follow at once, no leak', async () => {
+    setNetifd({ lan: 'br-lan.1', guest: 'br-guest' })
+    const marking = async () =>
+      (await nft('list', 'chain', 'inet', 'lanvpn', 'mark_devices')).stdout
+    const leaks = await leaksDuring(async () => {
+      await lab.lanRename('br-lan.1')
+      // ip monitor link tells the daemon; a second event within a second waits for the next.
+      await waitFor(
+        'the rules on br-lan.1',
+        async () => {
+          const rules = await marking()
+          return rules.includes('"br-lan.1"') && !rules.includes('"br-lan"')
+        },
+        3000
+      )
+    })
+    expect(leaks).toEqual([])
+    await throughTunnel(5000)
+    expect(status().lan.interfaces[0]).toEqual({
+      name: 'lan',
+      device: 'br-lan.1',
+      up: true,
+      policy: 'managed',
+    })
+    expect(
+      readFileSync(join(prefix, 'usr/share/nftables.d/ruleset-post/90-lanvpn.nft'), 'utf8')
+    ).toContain('"br-lan.1"')
+  })
+
+  it("the LAN's device missing: said by the status and lanvpn status, and vpn devices stay closed", async () => {
+    setNetifd({ lan: 'br-nope', guest: 'br-guest' })
+    const said =
+      'the LAN (network interface lan) has no device now (br-nope is missing): no device on it reaches anything; VPN devices stay closed'
+    const leaks = await leaksDuring(async () => {
+      signalPid(status().daemon.pid, 'SIGHUP')
+      await waitFor('the status to say so', () => status()?.lan?.problems?.[0] === said, 5000)
+    })
+    expect(leaks).toEqual([])
+    expect(await lanvpnStatus()).toContain(`lan:     lan br-nope down (each device by its mode)`)
+    expect(await lanvpnStatus()).toContain(`  ${said}`)
+    setNetifd({ lan: 'br-lan.1', guest: 'br-guest' })
+    signalPid(status().daemon.pid, 'SIGHUP')
+    await waitFor('the problem gone', () => status()?.lan?.problems?.length === 0, 5000)
+    await throughTunnel(5000)
   })
 
   it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {

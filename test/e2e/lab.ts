@@ -285,12 +285,28 @@ export class Lab {
    * fw4's table and the includes under `root` (a daemon's LANVPN_PREFIX) in one transaction;
    * `stop` deletes every table. Throws when it fails. */
   async firewall(verb: 'start' | 'stop' | 'reload' | 'restart', root = ''): Promise<void> {
-    const result = await runCommand('bash', [LAB_SH, 'firewall', verb, root], {
+    await this.labSh('firewall', verb, root)
+  }
+
+  /** Moves the router's LAN to the device `name`, as netifd does when the LAN becomes a VLAN
+   * device (`br-lan.1`); lab.sh lan-rename says how, on a kernel without VLANs. */
+  async lanRename(name: string): Promise<void> {
+    await this.labSh('lan-rename', name)
+  }
+
+  /** A second LAN bridge, br-guest 192.168.60.1/24 fd60::1/64, with one device `guest` at
+   * 192.168.60.10 and fd60::10 (lab.sh guest). It goes with the lab. */
+  async addGuest(): Promise<void> {
+    await this.labSh('guest')
+  }
+
+  private async labSh(...args: string[]): Promise<void> {
+    const result = await runCommand('bash', [LAB_SH, ...args], {
       env: this.env(),
       timeoutMs: 30_000,
     })
     if (result.code !== 0)
-      throw new Error(`lab firewall ${verb}: exited ${result.code}: ${result.stderr}`)
+      throw new Error(`lab ${args[0]}: exited ${result.code}: ${result.stderr.slice(-2000)}`)
   }
 
   /** The full namespace name of a short one: `router` → `<name>-router`. */

@@ -62,5 +62,7 @@ export class FakeRouter {
       return {}
     })
     host.onExec(['ip', '-j', 'neigh', 'show'], { stdout: '[]' })
+    // The LAN bridge exists (no ubus here: the LAN is lan_device, br-lan).
+    host.files.set('/sys/class/net/br-lan/ifindex', { content: '3\n', mode: 0o444, mtimeMs: 0 })
   }
 }

@@ -10,7 +10,7 @@ import {
   type ConfigVersion,
 } from '../core/config/guard'
 import type { Config } from '../core/config/types'
-import { observeDevices, type PresenceBook } from '../core/devices/inventory'
+import { observeDevices, type PresenceBook, type SeenDevice } from '../core/devices/inventory'
 import type { Paths } from '../core/paths'
 import { desiredState, diffState, type PlanStep } from '../core/plan/plan'
 import type { NftModel } from '../core/render/nft'
@@ -87,6 +87,8 @@ export function runDaemon(
   let stopping = false
   let timer: TimerHandle | null = null
   let book: PresenceBook = {}
+  /** The devices the last inventory saw on the managed LAN, with their addresses. */
+  let seenDevices: SeenDevice[] = []
   /** The nft model this daemon last applied, for membership-only updates. */
   let appliedModel: NftModel | null = null
   let config: Config | null = null
@@ -181,10 +183,14 @@ export function runDaemon(
     for (const p of lan.problems) if (!status.lan?.problems.includes(p)) host.log('err', p)
     status.lan = lan
     const managed = lan.interfaces.filter((i) => i.policy === 'managed' && i.up)
-    const devices = await refreshInventory(managed.map((i) => i.device)).catch((e: unknown) => {
-      host.log('warning', `reading the device list: ${e instanceof Error ? e.message : String(e)}`)
-      return []
-    })
+    // While the LAN's own device cannot be read (moved, renamed, gone), the devices seen last
+    // stay: their source rules keep vpn devices in the VPN table whatever the marking misses.
+    if (lan.interfaces[0].up)
+      seenDevices = await refreshInventory(managed.map((i) => i.device)).catch((e: unknown) => {
+        host.log('warning', `reading the device list: ${e instanceof Error ? e.message : e}`)
+        return seenDevices
+      })
+    const devices = seenDevices
     const desired = desiredState(config, view, paths.tunnelIface, devices, lan.interfaces)
     const model = desired.model
     let steps = diffState(desired, await observeRouter(host, paths))
