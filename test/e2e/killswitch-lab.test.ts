@@ -230,10 +230,26 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
       )
       await direct()
     }
-    // As it was for the next spec: protected, connected.
-    labPlugin(prefix, 'setConfig', { globals: { kill_switch: 'always' } })
-    labPlugin(prefix, 'connect')
-    await throughTunnel()
+    // Connect again while the laptop pings on: its flow made on the WAN ends with the Connect
+    // (with the firewall's flow offloading it would go on there), and the next one is the tunnel's.
+    const ping = lab.spawn('laptop', ['ping', '-q', '-i', '0.1', '192.0.2.1'])
+    const pingFlows = async () =>
+      (await lab.exec('router', ['conntrack', '-L', '-p', 'icmp', '-s', lab.deviceIp('laptop')]))
+        .stdout
+    try {
+      await waitFor('the ping on the WAN', async () =>
+        (await pingFlows()).includes('dst=198.51.100.2')
+      )
+      labPlugin(prefix, 'setConfig', { globals: { kill_switch: 'always' } })
+      labPlugin(prefix, 'connect')
+      await throughTunnel()
+      await waitFor('the ping in the tunnel', async () =>
+        (await pingFlows()).includes('dst=10.64.0.2')
+      )
+      expect(await pingFlows()).not.toContain('dst=198.51.100.2')
+    } finally {
+      await ping.kill()
+    }
   })
 
   it('a guest bridge the user blocked (lan_blocked): its device reaches nothing, not a packet on the WAN', async () => {

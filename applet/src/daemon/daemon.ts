@@ -12,7 +12,7 @@ import {
 import type { Config } from '../core/config/types'
 import { observeDevices, type PresenceBook, type SeenDevice } from '../core/devices/inventory'
 import type { Paths } from '../core/paths'
-import { desiredState, diffState, type PlanStep } from '../core/plan/plan'
+import { desiredState, diffState, vpnDevices, type PlanStep } from '../core/plan/plan'
 import type { NftModel } from '../core/render/nft'
 import { diffDeviceSets, renderMembershipUpdate } from '../core/render/nft-sets'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
@@ -205,6 +205,11 @@ export function runDaemon(
       }
     }
     const moved = appliedModel ? diffDeviceSets(appliedModel.devices, model.devices).movedMacs : []
+    // Protection back on (a Connect after a disconnect under "unless I disconnect"): the vpn
+    // devices' connections made on the WAN end now, or they would go on there (an offloaded flow
+    // never meets the rules again) or into the tunnel with the WAN's address.
+    if (appliedModel?.vpnBypassed && !model.vpnBypassed)
+      moved.push(...vpnDevices(config, devices).map((d) => d.mac))
     const result = await applyPlan(host, paths, steps)
     errors.push(...result.errors)
     if (result.ok && desired.nft !== null) appliedModel = model

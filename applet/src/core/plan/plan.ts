@@ -112,11 +112,16 @@ export function nftModel(
 /** A device seen on the LAN with its addresses (the inventory's view). */
 export type SeenDevice = { mac: string; ipv4: string[]; ipv6: string[] }
 
-/** The addresses of the seen devices that are in vpn mode (their own, or the default for devices
- * without one), by family; link-local IPv6 is never routed and is left out. */
-function vpnSources(config: Config, seen: SeenDevice[]): { v4: string[]; v6: string[] } {
+/** The seen devices in vpn mode: their own, or the default for devices without one. */
+export function vpnDevices<T extends SeenDevice>(config: Config, seen: T[]): T[] {
   const modes = new Map(config.devices.map((d) => [d.mac, d.mode]))
-  const vpn = seen.filter((d) => (modes.get(d.mac) ?? config.globals.defaultMode) === 'vpn')
+  return seen.filter((d) => (modes.get(d.mac) ?? config.globals.defaultMode) === 'vpn')
+}
+
+/** The addresses of the seen devices in vpn mode, by family; link-local IPv6 is never routed and
+ * is left out. */
+function vpnSources(config: Config, seen: SeenDevice[]): { v4: string[]; v6: string[] } {
+  const vpn = vpnDevices(config, seen)
   return {
     v4: vpn.flatMap((d) => d.ipv4).filter(isIpv4),
     v6: vpn.flatMap((d) => d.ipv6).filter((a) => isIpv6(a) && !/^fe[89ab]/i.test(a)),
