@@ -63,9 +63,16 @@ function configText(p, extra = '') {
     "\toption connect '1'",
     "\toption active_profile 'home'",
     "\toption health_interval '2'",
+    profileSection('home', p),
+    extra,
+  ].join('\n')
+}
+
+function profileSection(id, p) {
+  return [
     '',
-    "config profile 'home'",
-    "\toption label 'home'",
+    `config profile '${id}'`,
+    `\toption label '${id}'`,
     "\toption type 'wireguard'",
     ...p.addr.map((a) => `\tlist address '${a}'`),
     `\tlist dns '${p.dns}'`,
@@ -74,8 +81,24 @@ function configText(p, extra = '') {
     `\toption endpoint_port '${p.port}'`,
     "\tlist allowed_ips '0.0.0.0/0'",
     '',
-    extra,
   ].join('\n')
+}
+
+/** Makes the VPN server in namespace `ns` stop answering (its WireGuard port dropped), or answer
+ * again. */
+function silence(ns, on) {
+  if (!on) return inNs(ns, ['nft', 'delete', 'table', 'inet', 'bench'])
+  inNs(ns, ['nft', 'add', 'table', 'inet', 'bench'])
+  inNs(ns, [
+    'nft',
+    'add',
+    'chain',
+    'inet',
+    'bench',
+    'input',
+    '{ type filter hook input priority -300; policy accept; }',
+  ])
+  inNs(ns, ['nft', 'add', 'rule', 'inet', 'bench', 'input', 'udp', 'dport', '51820', 'drop'])
 }
 
 /** Raw `ip` + `wg` on the same namespaces: the floor for a cold start. */
@@ -218,18 +241,8 @@ export async function benchLab() {
       verdict: '',
     })
 
-    // Outage detection and recovery.
-    inNs('vpn', ['nft', 'add', 'table', 'inet', 'bench'])
-    inNs('vpn', [
-      'nft',
-      'add',
-      'chain',
-      'inet',
-      'bench',
-      'input',
-      '{ type filter hook input priority -300; policy accept; }',
-    ])
-    inNs('vpn', ['nft', 'add', 'rule', 'inet', 'bench', 'input', 'udp', 'dport', '51820', 'drop'])
+    // Outage detection and recovery (one location).
+    silence('vpn', true)
     const outage = await until(
       'the outage',
       () => ['reconnecting', 'failed'].includes(status()?.tunnel?.state),
@@ -241,7 +254,7 @@ export async function benchLab() {
       budget: '≤ 15 s',
       verdict: outage <= 15_000 ? 'ok' : 'over',
     })
-    inNs('vpn', ['nft', 'delete', 'table', 'inet', 'bench'])
+    silence('vpn', false)
     const recovery = await until(
       'the recovery',
       () => status()?.tunnel?.state === 'connected',
@@ -252,6 +265,32 @@ export async function benchLab() {
       figure: `${(recovery / 1000).toFixed(1)} s`,
       budget: '— (no delay added to WireGuard retries)',
     })
+
+    // Failover: a second location in the list, then the first stops answering.
+    const backup = profile(readFileSync(join(STATE, 'client-vpn2.conf'), 'utf8'))
+    writeFileSync(join(prefix, 'etc/lanvpn/secrets/profile_backup'), backup.key, { mode: 0o600 })
+    writeFileSync(
+      cfg,
+      readFileSync(cfg, 'utf8').replace(
+        "option active_profile 'home'",
+        "option active_profile 'home'\n\tlist fallback 'backup'"
+      ) + profileSection('backup', backup)
+    )
+    inNs('router', ['kill', '-HUP', String(status().daemon.pid)])
+    await sleep(1500)
+    silence('vpn', true)
+    const failover = await until(
+      'the failover',
+      () => status()?.tunnel?.state === 'connected' && status().tunnel.profile === 'backup',
+      90_000
+    )
+    rows.push({
+      what: 'failover: traffic through the next location after the current one stops answering',
+      figure: `${(failover / 1000).toFixed(1)} s`,
+      budget: '≤ 20 s',
+      verdict: failover <= 20_000 ? 'ok' : 'over',
+    })
+    silence('vpn', false)
 
     // MediaStreamer: a WAN address change → registration accepted, requests per change.
     const requests = () => {

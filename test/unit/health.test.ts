@@ -166,17 +166,29 @@ describe('outages', () => {
     expect(m.state).toMatchObject({ phase: 'connected', failures: 0 })
   })
 
-  it('declares an outage only after two failed probes and 10 s of silence, and asks the name again', () => {
+  it('declares an outage only after two failed probes and 10 s of silence, and fails over at once', () => {
     const m = connected(['ams', 'fra'])
     for (const now of [2_000, 4_000, 6_000, 8_000]) {
       expect(m.step(probe(false), now)).toEqual([])
       expect(m.state.phase).toBe('connected')
     }
-    expect(m.step(probe(false), 10_000)).toEqual([{ kind: 'reresolve', profile: 'ams' }])
+    expect(m.step(probe(false), 10_000)).toEqual([{ kind: 'bring-up', profile: 'fra' }])
     expect(m.state).toMatchObject({
       phase: 'reconnecting',
+      index: 1,
       reason: 'the VPN server stopped answering',
     })
+    // The backup's first answer: connected through it.
+    m.step(upOk, 11_000)
+    m.step(probe(true), 12_000)
+    expect(m.state).toMatchObject({ phase: 'connected', index: 1 })
+  })
+
+  it('asks the name again when the only location stops answering', () => {
+    const m = connected(['ams'])
+    m.step(probe(false), 5_000)
+    expect(m.step(probe(false), 10_000)).toEqual([{ kind: 'reresolve', profile: 'ams' }])
+    expect(m.state).toMatchObject({ phase: 'reconnecting' })
   })
 
   it('moves on when the first connection gets no answer within 20 s', () => {
