@@ -74,6 +74,7 @@ const ARCHIVE: Entry[] = [
     text: mullvad('10.8.1.2', '198.51.100.7').replace('DNS', 'Jc = 4\nDNS'),
   },
   { name: 'README.txt', text: 'Import these files into your router.\n' },
+  { name: 'damaged.conf', text: mullvad('10.9.9.8', '198.51.100.8'), corrupt: true },
   { name: '../escape.conf', text: mullvad('10.9.9.9', '198.51.100.9') },
   { name: 'locked.conf', text: 'x', stored: true, encrypted: true },
   { name: '__MACOSX/._se-got-wg-001.conf', text: 'resource fork', stored: true },
@@ -116,14 +117,14 @@ imported mullvad_wireguard_linux_se_got/se-got-wg-002.conf as se_got_wg_002
   line 6: refused: postup refused: lanvpn has its own kill switch and routing; commands from profile files are never run
 imported pia/nl_amsterdam.ovpn as nl_amsterdam
   line 14: warning: disable-occ removed: not on lanvpn's list of safe directives
-refused amnezia/de-fra.conf: line 5: jc is an AmneziaWG setting: this is an AmneziaWG profile, which plain WireGuard can never connect with. The router would need the amneziawg-tools and kmod-amneziawg packages, which lanvpn does not drive; ask the provider for a plain WireGuard file
-  line 5: error: jc is an AmneziaWG setting: this is an AmneziaWG profile, which plain WireGuard can never connect with. The router would need the amneziawg-tools and kmod-amneziawg packages, which lanvpn does not drive; ask the provider for a plain WireGuard file
+refused amnezia/de-fra.conf: line 5: jc is an AmneziaWG setting: plain WireGuard can never connect with this profile. The router would need amneziawg-tools and kmod-amneziawg, which lanvpn does not drive
+  line 5: error: jc is an AmneziaWG setting: plain WireGuard can never connect with this profile. The router would need amneziawg-tools and kmod-amneziawg, which lanvpn does not drive
   line 7: refused: postup refused: lanvpn has its own kill switch and routing; commands from profile files are never run
-ca.rsa.2048.crt: not a location; given to the .ovpn files that name it
 skipped README.txt: not a .conf or .ovpn file
-skipped ../escape.conf: its name leads out of the archive; refused
-skipped locked.conf: it is encrypted (a password-protected zip); unpack the archive yourself
-3 imported, 1 refused, 3 skipped
+skipped damaged.conf: the archive is damaged here
+skipped ../escape.conf: its name leads out of the archive
+skipped locked.conf: it is encrypted
+3 imported, 1 refused, 4 skipped
 `
 
 describe('lanvpn import archive.zip', () => {
@@ -163,7 +164,7 @@ describe('lanvpn import archive.zip', () => {
   it('refuses what is not a zip archive, saying so', () => {
     const bad = join(root, 'not-a.zip')
     expect(lanvpn('qjs with busybox tools only', ['import', bad])).toBe(
-      `exit 1\nlanvpn import: ${bad}: not a zip archive (no central directory)\n`
+      `exit 1\nlanvpn import: ${bad}: not a zip archive\n`
     )
   })
 })

@@ -114,7 +114,7 @@ describe('parseOvpn', () => {
       line: 5,
       level: 'error',
       message:
-        'ca names the file ca.crt, which is not in this profile: paste the content of ca.crt between <ca> and </ca>',
+        'ca names the file ca.crt, which is not in this profile: paste it between <ca> and </ca>',
     })
     expect(r.notes.slice(1, 4).map((n) => [n.line, n.message.split(',')[0]])).toEqual([
       [6, 'cert names the file client.crt'],
@@ -196,7 +196,7 @@ describe('parseOvpn', () => {
         level: 'error',
       })
       expect(r.notes[0].message).toMatch(
-        /^<key> is encrypted with a passphrase, which openvpn would ask for at every start/
+        /^<key> is encrypted with a passphrase, which no one can type at the router/
       )
     }
   })

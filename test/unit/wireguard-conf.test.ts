@@ -69,7 +69,7 @@ describe('parseWireguardConf', () => {
       {
         line: 15,
         level: 'warning',
-        message: "AllowedIPs has no ::/0: the devices' IPv6 will be blocked, not tunnelled",
+        message: "no ::/0 in AllowedIPs: the devices' IPv6 will be blocked, not tunnelled",
       },
     ])
   })
@@ -147,7 +147,7 @@ describe('parseWireguardConf', () => {
       {
         line: 7,
         level: 'warning',
-        message: "AllowedIPs has no ::/0: the devices' IPv6 will be blocked, not tunnelled",
+        message: "no ::/0 in AllowedIPs: the devices' IPv6 will be blocked, not tunnelled",
       },
     ])
   })
@@ -158,7 +158,7 @@ describe('parseWireguardConf', () => {
       {
         line: 3,
         level: 'warning',
-        message: "Address has no IPv6 address: the devices' IPv6 will be blocked, not tunnelled",
+        message: "no IPv6 Address: the devices' IPv6 will be blocked, not tunnelled",
       },
     ])
   })
@@ -170,7 +170,7 @@ describe('parseWireguardConf', () => {
         line: 1,
         level: 'warning',
         message:
-          "no DNS line: the devices' name lookups will fail, because lanvpn sends them only to the tunnel's resolver; add DNS = your provider's resolver",
+          "no DNS line: the devices' name lookups will fail (lanvpn sends them only to the tunnel's resolver)",
       },
     ])
   })
@@ -193,7 +193,7 @@ describe('parseWireguardConf', () => {
       {
         line: 10,
         level: 'error',
-        message: 'a second [Interface] section: one file is one tunnel; split it into two files',
+        message: 'a second [Interface]: one file is one tunnel; split it in two',
       },
     ])
   })

@@ -11,7 +11,7 @@ import { readConfigText, withConfigLock } from '../system/files'
 import { measureLatency } from '../system/latency'
 import { readArchive } from '../system/profile-archive'
 import { importProfile, type ImportInput } from '../system/profile-import'
-import { asksForCredentials, planArchive } from '../core/tunnel/profile-text'
+import { asksForCredentials, planArchive } from '../core/tunnel/zip'
 import {
   connectProfile,
   deleteProfile,
@@ -74,38 +74,32 @@ async function importArchive(
   credentials: Pick<ImportInput, 'username' | 'password'>
 ): Promise<number> {
   const read = await readArchive(host, file)
-  const plan = 'error' in read ? null : planArchive(read.files)
+  const plan = planArchive('error' in read ? [] : read.files)
   const why =
     'error' in read
       ? read.error
-      : plan!.locations.length === 0
-        ? 'no .conf or .ovpn file in the archive'
-        : plan!.locations.some((l) => asksForCredentials(l.text)) && !credentials.username
-          ? 'its OpenVPN profiles need a user name and password: add --user USER (password on stdin)'
-          : ''
-  if (why || !plan) {
+      : plan.locations.some((l) => asksForCredentials(l.text)) && !credentials.username
+        ? 'its OpenVPN profiles need a user name and password: add --user USER (password on stdin)'
+        : ''
+  if (why) {
     host.writeStderr(`lanvpn import: ${file}: ${why}\n`)
     return 1
   }
-  let [imported, refused] = [0, 0]
+  let refused = 0
   for (const l of plan.locations) {
     const input: ImportInput = { name: l.name, text: l.text, files: plan.companions }
     if (asksForCredentials(l.text)) Object.assign(input, credentials)
     const r = await locked(host, paths, () => importProfile(host, paths, input))
-    if ('error' in r) {
-      refused++
-      host.writeStdout(`refused ${l.file}: ${r.error.message}\n`)
-    } else {
-      imported++
-      host.writeStdout(`imported ${l.file} as ${r.id}\n`)
-    }
+    refused += 'error' in r ? 1 : 0
+    host.writeStdout(
+      'error' in r ? `refused ${l.file}: ${r.error.message}\n` : `imported ${l.file} as ${r.id}\n`
+    )
     for (const n of 'error' in r ? (r.error.notes ?? []) : r.notes) host.writeStdout(renderNote(n))
   }
-  for (const name of Object.keys(plan.companions))
-    host.writeStdout(`${name}: not a location; given to the .ovpn files that name it\n`)
   for (const s of plan.skipped) host.writeStdout(`skipped ${s.file}: ${s.why}\n`)
-  host.writeStdout(`${imported} imported, ${refused} refused, ${plan.skipped.length} skipped\n`)
-  return refused > 0 ? 1 : 0
+  const done = plan.locations.length - refused
+  host.writeStdout(`${done} imported, ${refused} refused, ${plan.skipped.length} skipped\n`)
+  return refused > 0 || done === 0 ? 1 : 0
 }
 
 const importCommand: CliCommand = {

@@ -3,27 +3,17 @@
 // entry is cut out of the file with tail and head; a deflated one is wrapped as a gzip member (a
 // 10-byte header, its raw deflate data, the CRC-32 and size from the zip) and inflated by busybox
 // gzip, which also checks the CRC. hexdump, tail, head and gzip are in every OpenWrt busybox.
-import { listZip, MAX_ARCHIVE_BYTES, type ZipEntry } from '../core/tunnel/zip'
-import type { ArchiveFile } from '../core/tunnel/profile-text'
+import { listZip, MAX_ARCHIVE_BYTES, type ArchiveFile } from '../core/tunnel/zip'
 import type { Host } from '../host/host'
 import { run } from './run'
 
-// $1 file, $2 first byte (1-based), $3 length, $4 the gzip trailer as printf escapes ('' when
-// stored). The data never passes through argv or the shell's parser, only the numbers do.
-const CUT = `if [ -z "$4" ]; then tail -c +"$2" "$1" | head -c "$3"; else
-{ printf '\\037\\213\\010\\000\\000\\000\\000\\000\\000\\377'; tail -c +"$2" "$1" | head -c "$3"; printf "$4"; } | gzip -dc; fi`
+// $1 file, $2 first byte (1-based), $3 length, $4 and $5 what goes before and after as printf
+// escapes, $6 the filter. Only numbers and escapes pass through argv, never the data itself.
+const CUT = '{ printf "$4"; tail -c +$2 "$1" | head -c $3; printf "$5"; } | $6'
 
 // Little-endian bytes of n as octal printf escapes (octal: dash's printf has no \x).
 const le32 = (n: number): string =>
   [0, 8, 16, 24].map((s) => `\\${((n >>> s) & 255).toString(8).padStart(3, '0')}`).join('')
-
-async function readEntry(host: Host, path: string, e: ZipEntry): Promise<ArchiveFile> {
-  const trailer = e.method === 8 ? le32(e.crc) + le32(e.size) : ''
-  const argv = ['sh', '-c', CUT, 'sh', path, String(e.start + 1), String(e.compressedSize)]
-  const r = await run(host, [...argv, trailer])
-  if (r.code === 0) return { name: e.name, text: r.stdout }
-  return { name: e.name, problem: `the archive is damaged here (${r.stderr.trim().slice(0, 80)})` }
-}
 
 /** The files of the zip archive at `path`, read, or why the archive cannot be read. Files it
  * cannot read are listed with their problem. */
@@ -31,16 +21,36 @@ export async function readArchive(
   host: Host,
   path: string
 ): Promise<{ files: ArchiveFile[] } | { error: string }> {
-  const size = host.stat(path)?.size ?? 0
-  if (size > MAX_ARCHIVE_BYTES) return { error: 'the archive is larger than 4 MiB' }
-  const dump = await run(host, ['hexdump', '-v', '-e', '1/1 "%02x"', path])
-  if (dump.code !== 0) return { error: `reading the archive: ${dump.stderr.trim()}` }
-  const bytes = new Uint8Array(dump.stdout.length >> 1)
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(dump.stdout.substr(i * 2, 2), 16)
+  // One byte over the limit is enough for listZip to refuse the archive as too large.
+  const hex = (
+    await run(host, ['hexdump', '-v', '-n', `${MAX_ARCHIVE_BYTES + 1}`, '-e', '1/1 "%02x"', path])
+  ).stdout
+  const bytes = new Uint8Array(hex.length >> 1)
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16)
   const listing = listZip(bytes)
   if ('error' in listing) return listing
   const files: ArchiveFile[] = []
-  for (const e of listing.entries)
-    files.push(e.problem ? { name: e.name, problem: e.problem } : await readEntry(host, path, e))
+  for (const { name, problem, method, crc, size, start, compressedSize } of listing.entries) {
+    const gz = method === 8
+    const r = problem
+      ? null
+      : await run(host, [
+          'sh',
+          '-c',
+          CUT,
+          'sh',
+          path,
+          `${start + 1}`,
+          `${compressedSize}`,
+          gz ? '\\037\\213\\010\\000\\000\\000\\000\\000\\000\\377' : '',
+          gz ? le32(crc) + le32(size) : '',
+          gz ? 'gzip -dc' : 'tail -c +1',
+        ])
+    files.push(
+      r?.code === 0
+        ? { name, text: r.stdout }
+        : { name, problem: problem ?? 'the archive is damaged here' }
+    )
+  }
   return { files }
 }

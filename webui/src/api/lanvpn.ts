@@ -134,6 +134,8 @@ export type LanvpnApi = {
     type?: 'auto' | 'wireguard' | 'openvpn'
     username?: string
     password?: string
+    /** Certificates an .ovpn names, by base name (the rest of its archive). */
+    files?: Record<string, string>
   }): Promise<ImportResult>
   renameProfile(id: string, label: string): Promise<Change>
   deleteProfile(id: string): Promise<Change>

@@ -23,6 +23,8 @@ export type ApplyTracker = {
   phase: ReadonlySignal<ApplyPhase>
   /** Starts waiting for `change` (a later change replaces an earlier one: its hash covers both). */
   track(change: Change): void
+  /** Stops showing the last change (a later action failed: its "Applied." would mislead). */
+  clear(): void
 }
 
 /** Creates the tracker over the polled status. */
@@ -32,5 +34,6 @@ export function createApplyTracker(status: ReadonlySignal<StatusSnapshot | null>
     pending,
     phase: computed(() => applyPhase(pending.value, status.value)),
     track: (change) => (pending.value = change),
+    clear: () => (pending.value = null),
   }
 }

@@ -11,11 +11,38 @@ import type {
   StatusSnapshot,
 } from '../api/lanvpn'
 import { LanvpnError } from '../api/lanvpn'
+import {
+  asksForCredentials,
+  listZip,
+  planArchive,
+  type ArchiveFile,
+  type ArchivePlan,
+} from '../../../applet/src/core/tunnel/zip'
 import { createActions, type Actions } from './action'
 import type { ApplyTracker } from './apply'
+import { LoggedOutError } from './session'
 
-/** The import form's content. */
-export type ImportDraft = { name: string; text: string; username: string; password: string }
+/** The import form's content. `fileName`: the text came from that file and is not shown (it
+ * holds a private key). */
+export type ImportDraft = {
+  name: string
+  text: string
+  username: string
+  password: string
+  fileName: string
+}
+
+/** A provider's archive chosen for import, sorted into locations, certificates and the rest. */
+export type ChosenArchive = { fileName: string; plan: ArchivePlan }
+
+/** What happened to one file of an archive import. `message`: the location's name when
+ * imported, the reason when refused or skipped. */
+export type ArchiveOutcome = {
+  file: string
+  outcome: 'imported' | 'refused' | 'skipped'
+  message: string
+  notes: ImportNote[]
+}
 
 /** The locations page's state and actions. */
 export type LocationsModel = {
@@ -24,12 +51,26 @@ export type LocationsModel = {
   draft: ReadonlySignal<ImportDraft>
   /** Notes of the last import (refused or ignored lines), by line; errors included. */
   notes: ReadonlySignal<ImportNote[]>
+  /** The name of the location the last single-file import saved, '' after a failure. */
+  imported: ReadonlySignal<string>
+  /** The archive waiting to be imported, null when none. */
+  archive: ReadonlySignal<ChosenArchive | null>
+  /** Files of the archive done so far while it imports, null otherwise. */
+  progress: ReadonlySignal<{ done: number; total: number } | null>
+  /** What the last archive import did, file by file. */
+  outcomes: ReadonlySignal<ArchiveOutcome[]>
   /** The latency test: running, and the milliseconds per profile id (null: no answer). */
   latency: ReadonlySignal<LatencyStatus | null>
   /** A test is running, or was asked for and no newer results have arrived yet. */
   isTesting: ReadonlySignal<boolean>
   load(): Promise<void>
   editDraft(patch: Partial<ImportDraft>): void
+  /** Takes a chosen or dropped file: a profile into the draft (not shown), a .zip as the archive. */
+  takeFile(file: File): Promise<void>
+  /** Forgets the chosen file or archive. */
+  clearFile(): void
+  /** Imports every location of the archive, one at a time; each all or nothing. */
+  importArchive(): Promise<void>
   /** Imports the draft; on success clears it and reloads the list. */
   importDraft(): Promise<ImportResult | undefined>
   rename(id: string, label: string): Promise<boolean>
@@ -40,7 +81,28 @@ export type LocationsModel = {
   testLatency(): Promise<void>
 }
 
-const EMPTY_DRAFT: ImportDraft = { name: '', text: '', username: '', password: '' }
+const EMPTY_DRAFT: ImportDraft = { name: '', text: '', username: '', password: '', fileName: '' }
+
+/** The files of a zip archive, inflated by the browser; a string says why it cannot be read. */
+export async function readZip(bytes: Uint8Array<ArrayBuffer>): Promise<ArchiveFile[] | string> {
+  const listing = listZip(bytes)
+  if ('error' in listing) return listing.error
+  return Promise.all(
+    listing.entries.map(async ({ name, problem, method, start, compressedSize }) => {
+      if (problem) return { name, problem }
+      const data = bytes.subarray(start, start + compressedSize)
+      try {
+        if (!method) return { name, text: new TextDecoder().decode(data) }
+        const inflated = new Response(data).body!.pipeThrough(
+          new DecompressionStream('deflate-raw')
+        )
+        return { name, text: await new Response(inflated).text() }
+      } catch {
+        return { name, problem: 'the archive is damaged here' }
+      }
+    })
+  )
+}
 
 /** A location name from a file name: the name without its extension, at most 64 characters. */
 export function nameFromFile(fileName: string): string {
@@ -74,6 +136,10 @@ export function createLocationsModel(deps: {
   const actions = createActions(tracker)
   const draft = signal<ImportDraft>(EMPTY_DRAFT)
   const notes = signal<ImportNote[]>([])
+  const imported = signal('')
+  const archive = signal<ChosenArchive | null>(null)
+  const progress = signal<{ done: number; total: number } | null>(null)
+  const outcomes = signal<ArchiveOutcome[]>([])
   const testAskedAt = signal<number | null>(null)
   const latency = computed(() => (status.value?.latency as LatencyStatus | undefined) ?? null)
   const isTesting = computed(() => {
@@ -96,29 +162,94 @@ export function createLocationsModel(deps: {
     actions,
     draft,
     notes,
+    imported,
+    archive,
+    progress,
+    outcomes,
     latency,
     isTesting,
     load,
     editDraft: (patch) => (draft.value = { ...draft.peek(), ...patch }),
+    async takeFile(file) {
+      notes.value = []
+      outcomes.value = []
+      imported.value = ''
+      const bytes = new Uint8Array(await file.arrayBuffer())
+      if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
+        const files = await readZip(bytes)
+        if (typeof files === 'string') {
+          actions.error.value = new Error(`${file.name}: ${files}`)
+          actions.failed.value = 'import'
+          return
+        }
+        archive.value = { fileName: file.name, plan: planArchive(files) }
+        return
+      }
+      archive.value = null
+      const text = new TextDecoder().decode(bytes)
+      const d = draft.peek()
+      draft.value = { ...d, text, fileName: file.name, name: d.name || nameFromFile(file.name) }
+    },
+    clearFile() {
+      archive.value = null
+      draft.value = { ...draft.peek(), text: '', fileName: '' }
+    },
     async importDraft() {
       const d = draft.peek()
       notes.value = []
-      const isOvpn = looksLikeOpenvpn(d.text)
+      imported.value = ''
       const result = await actions.run('import', () =>
         api.importProfile({
           name: d.name.trim(),
           text: d.text,
-          ...(isOvpn && d.username ? { username: d.username, password: d.password } : {}),
+          ...(asksForCredentials(d.text) ? { username: d.username, password: d.password } : {}),
         })
       )
       const e = actions.error.peek()
       if (e instanceof LanvpnError) notes.value = e.notes
-      if (!result) return undefined
+      // The bar must not go on saying an earlier change was applied next to this failure.
+      if (!result) return void tracker.clear()
       tracker.track(result)
       notes.value = result.notes
+      imported.value = d.name.trim()
       draft.value = EMPTY_DRAFT
       await load()
       return result
+    },
+    async importArchive() {
+      const chosen = archive.peek()
+      if (!chosen) return
+      const { locations, companions, skipped } = chosen.plan
+      const d = draft.peek()
+      const done: ArchiveOutcome[] = []
+      await actions.run('import', async () => {
+        for (const l of locations) {
+          progress.value = { done: done.length, total: locations.length }
+          const args = { name: l.name, text: l.text }
+          if (asksForCredentials(l.text))
+            Object.assign(args, { username: d.username, password: d.password })
+          if (/\.ovpn$/i.test(l.file)) Object.assign(args, { files: companions })
+          try {
+            const r = await api.importProfile(args)
+            tracker.track(r)
+            done.push({ file: l.file, outcome: 'imported', message: l.name, notes: r.notes })
+          } catch (e) {
+            if (e instanceof LoggedOutError) throw e
+            const why = e instanceof Error ? e.message : String(e)
+            const lines = e instanceof LanvpnError ? e.notes : []
+            done.push({ file: l.file, outcome: 'refused', message: why, notes: lines })
+          }
+        }
+      })
+      progress.value = null
+      if (!done.some((o) => o.outcome === 'imported')) tracker.clear()
+      const rest = skipped.map((s) => ({ file: s.file, message: s.why, notes: [] }))
+      outcomes.value = [...done, ...rest.map((r) => ({ ...r, outcome: 'skipped' as const }))]
+      if (done.length === locations.length) {
+        archive.value = null
+        draft.value = EMPTY_DRAFT
+      }
+      await load()
     },
     rename: (id, label) => changed(`rename:${id}`, () => api.renameProfile(id, label)),
     remove: (id) => changed(`delete:${id}`, () => api.deleteProfile(id)),

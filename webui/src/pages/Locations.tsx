@@ -5,13 +5,8 @@ import { useEffect } from 'preact/hooks'
 import type { ProfileSummary } from '../api/lanvpn'
 import { memoModel, type AppDeps } from '../deps'
 import { formatNumber, t } from '../i18n'
-import {
-  createLocationsModel,
-  looksLikeOpenvpn,
-  move,
-  nameFromFile,
-  type LocationsModel,
-} from '../models/locations'
+import { asksForCredentials } from '../../../applet/src/core/tunnel/zip'
+import { createLocationsModel, move, type LocationsModel } from '../models/locations'
 import { Card, TextArea } from '../ui/Controls'
 import { Field } from '../ui/Field'
 import { Progress } from '../ui/Progress'
@@ -238,18 +233,20 @@ function Import({ m }: { m: LocationsModel }) {
   const busy = m.actions.busy.value === 'import'
   const error = m.actions.error.value
   const notes = m.notes.value
+  const archive = m.archive.value
+  const progress = m.progress.value
+  const outcomes = m.outcomes.value
   const lines = d.text.split('\n')
-  async function takeFile(file: File | undefined) {
-    if (!file) return
-    const text = await file.text()
-    m.editDraft({ text, name: d.name || nameFromFile(file.name) })
-  }
+  const texts = archive ? archive.plan.locations.map((l) => l.text) : [d.text]
+  const needsCredentials = texts.some(asksForCredentials)
+  const count = (o: string) => outcomes.filter((x) => x.outcome === o).length
+  const takeFile = (file: File | undefined) => void (file && m.takeFile(file))
   return (
     <Card id="import-title" title={t('locations.import')}>
       <form
         onSubmit={(e) => {
           e.preventDefault()
-          void m.importDraft()
+          void (archive ? m.importArchive() : m.importDraft())
         }}
       >
         <div
@@ -262,7 +259,7 @@ function Import({ m }: { m: LocationsModel }) {
           onDrop={(e) => {
             e.preventDefault()
             isDragging.value = false
-            void takeFile(e.dataTransfer?.files[0])
+            takeFile(e.dataTransfer?.files[0])
           }}
         >
           <p>{t('locations.dropHint')}</p>
@@ -271,28 +268,45 @@ function Import({ m }: { m: LocationsModel }) {
             <input
               type="file"
               class="visually-hidden"
-              accept=".conf,.ovpn,text/plain"
-              onChange={(e) => void takeFile(e.currentTarget.files?.[0])}
+              accept=".conf,.ovpn,.zip,text/plain,application/zip"
+              onChange={(e) => takeFile(e.currentTarget.files?.[0])}
             />
           </label>
         </div>
-        <TextArea
-          id="import-text"
-          label={t('locations.paste')}
-          hint={t('locations.pasteHint')}
-          value={d.text}
-          rows={8}
-          onInput={(text) => m.editDraft({ text })}
-        />
-        <Field
-          id="import-name"
-          label={t('locations.name')}
-          hint={t('locations.nameHint')}
-          value={d.name}
-          onInput={(name) => m.editDraft({ name })}
-          isRequired
-        />
-        {looksLikeOpenvpn(d.text) && (
+        {archive || d.fileName ? (
+          // A chosen file's text is never shown: it holds a private key.
+          <p>
+            {archive
+              ? t('locations.archiveChosen', {
+                  file: archive.fileName,
+                  n: archive.plan.locations.length,
+                })
+              : t('locations.fileChosen', { file: d.fileName })}{' '}
+            <button type="button" class="link" onClick={() => m.clearFile()}>
+              {t('action.cancel')}
+            </button>
+          </p>
+        ) : (
+          <TextArea
+            id="import-text"
+            label={t('locations.paste')}
+            hint={t('locations.pasteHint')}
+            value={d.text}
+            rows={8}
+            onInput={(text) => m.editDraft({ text })}
+          />
+        )}
+        {!archive && (
+          <Field
+            id="import-name"
+            label={t('locations.name')}
+            hint={t('locations.nameHint')}
+            value={d.name}
+            onInput={(name) => m.editDraft({ name })}
+            isRequired
+          />
+        )}
+        {needsCredentials && (
           <>
             <Field
               id="import-user"
@@ -300,6 +314,7 @@ function Import({ m }: { m: LocationsModel }) {
               value={d.username}
               onInput={(username) => m.editDraft({ username })}
               autocomplete="off"
+              isRequired
             />
             <Field
               id="import-password"
@@ -308,10 +323,23 @@ function Import({ m }: { m: LocationsModel }) {
               value={d.password}
               onInput={(password) => m.editDraft({ password })}
               autocomplete="new-password"
+              isRequired
             />
           </>
         )}
-        {notes.length > 0 && (
+        {m.imported.value && (
+          <p role="status">{t('locations.imported', { name: m.imported.value })}</p>
+        )}
+        {outcomes.length > 0 && (
+          <p role="status">
+            {t('locations.archiveDone', {
+              imported: count('imported'),
+              refused: count('refused'),
+              skipped: count('skipped'),
+            })}
+          </p>
+        )}
+        {notes.length + outcomes.length > 0 && (
           <ul class="notes" aria-label={t('locations.notes')}>
             {notes.map((n, i) => (
               <li key={i} class={`note note-${n.level}`}>
@@ -320,16 +348,42 @@ function Import({ m }: { m: LocationsModel }) {
                 {n.message}
               </li>
             ))}
+            {outcomes.map((o) => (
+              <li key={o.file} class={`note note-${o.outcome}`}>
+                {o.outcome === 'imported' ? '✓' : o.outcome === 'refused' ? '✗' : '–'}{' '}
+                <strong>{o.file}</strong>
+                {o.outcome === 'imported' ? ` → ${o.message}` : `: ${o.message}`}
+                {o.notes.length > 0 && (
+                  <ul>
+                    {o.notes.map((n, i) => (
+                      <li key={i} class={`note note-${n.level}`}>
+                        {t('locations.line', { n: n.line })} {n.message}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </li>
+            ))}
           </ul>
         )}
         {m.actions.failed.value === 'import' && notes.length === 0 && <ErrorLine error={error} />}
         {busy ? (
-          <Progress label={t('locations.importing')} />
+          <Progress
+            label={
+              progress
+                ? t('locations.importingOf', { done: progress.done + 1, total: progress.total })
+                : t('locations.importing')
+            }
+          />
         ) : (
           <button
             type="submit"
             class="primary"
-            disabled={!d.text.trim() || !d.name.trim() || m.actions.busy.value !== null}
+            disabled={
+              (archive ? !archive.plan.locations.length : !d.text.trim() || !d.name.trim()) ||
+              (needsCredentials && !(d.username && d.password)) ||
+              m.actions.busy.value !== null
+            }
           >
             {t('locations.importButton')}
           </button>

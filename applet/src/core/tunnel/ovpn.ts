@@ -198,7 +198,7 @@ function readBlock(p: Parse, tag: string, body: string[], line: number): void {
   if (tag !== 'pkcs12' && !pem) return fatal(`<${tag}> does not hold a PEM block (-----BEGIN …)`)
   if (/^-----BEGIN ENCRYPTED|^Proc-Type: 4,ENCRYPTED/m.test(text))
     return fatal(
-      `<${tag}> is encrypted with a passphrase, which openvpn would ask for at every start where no one can type it: ask the provider for a profile without a key passphrase, or remove it (openssl pkey -in client.key -out plain.key) and paste that key`
+      `<${tag}> is encrypted with a passphrase, which no one can type at the router: ask the provider for a key without one, or decrypt it (openssl pkey -in client.key) and paste that`
     )
   p.blocks.push({ tag, body })
 }
@@ -265,7 +265,7 @@ export function parseOvpn(
       p.notes.push({
         line,
         level: 'error',
-        message: `${name} names the file ${base.slice(0, 64)}, which is not in this profile: paste the content of ${base.slice(0, 64)} between <${name}> and </${name}>`,
+        message: `${name} names the file ${base.slice(0, 64)}, which is not in this profile: paste it between <${name}> and </${name}>`,
       })
     }
   }

@@ -75,7 +75,7 @@ const AMNEZIA = /^(jc|jmin|jmax|s[1-4]|h[1-4]|i[1-5]|j[1-3]|itime)$/
 
 /** Why an AmneziaWG file is refused; the router would need another tunnel implementation. */
 export const AMNEZIA_REFUSAL =
-  'is an AmneziaWG setting: this is an AmneziaWG profile, which plain WireGuard can never connect with. The router would need the amneziawg-tools and kmod-amneziawg packages, which lanvpn does not drive; ask the provider for a plain WireGuard file'
+  'is an AmneziaWG setting: plain WireGuard can never connect with this profile. The router would need amneziawg-tools and kmod-amneziawg, which lanvpn does not drive'
 
 // Lines → sections. Lines before the first header, unknown headers and lines without '=' are noted.
 function readSections(text: string, notes: ImportNote[]): Section[] {
@@ -297,7 +297,7 @@ export function parseWireguardConf(
     notes.push({
       line: extra.line,
       level: 'error',
-      message: 'a second [Interface] section: one file is one tunnel; split it into two files',
+      message: 'a second [Interface]: one file is one tunnel; split it in two',
     })
   }
   if (ifaces.length === 0)
@@ -332,7 +332,7 @@ export function parseWireguardConf(
       notes.push({
         line: at?.line ?? ifaces[0].line,
         level: 'warning',
-        message: `${hasRoute ? 'Address has no IPv6 address' : 'AllowedIPs has no ::/0'}: the devices' IPv6 will be blocked, not tunnelled`,
+        message: `${hasRoute ? 'no IPv6 Address' : 'no ::/0 in AllowedIPs'}: the devices' IPv6 will be blocked, not tunnelled`,
       })
     }
     if (iface.dns.length === 0)
@@ -340,7 +340,7 @@ export function parseWireguardConf(
         line: ifaces[0].line,
         level: 'warning',
         message:
-          "no DNS line: the devices' name lookups will fail, because lanvpn sends them only to the tunnel's resolver; add DNS = your provider's resolver",
+          "no DNS line: the devices' name lookups will fail (lanvpn sends them only to the tunnel's resolver)",
       })
   }
   notes.sort(byLine)
