@@ -233,7 +233,7 @@ describe('the lanvpn commands', () => {
 
   it('reports a bad argument on stderr with exit 1 and wrong usage with exit 2', async () => {
     expect(await run('mode', ['vpn', LAPTOP, 'nope'])).toBe(1)
-    expect(err.join('')).toBe('lanvpn mode: no device is named "nope"; lanvpn devices lists them\n')
+    expect(err.join('')).toBe('lanvpn mode: "nope" names none; give one of:\n')
     expect(await run('kind', [LAPTOP])).toBe(2)
     expect(err.join('')).toMatch(/^usage: lanvpn kind DEVICE KIND/)
     expect(configText()).toBe(DEFAULT_CONFIG_TEXT)

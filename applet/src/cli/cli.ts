@@ -5,7 +5,7 @@ import { parseConfig } from '../core/config/validate'
 import type { Paths } from '../core/paths'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
-import { DEVICE_COMMANDS } from './devices'
+import { DEVICE_COMMANDS, pickOne } from './devices'
 import { diagnosticsCommand } from './diagnostics'
 import { historyCommand } from './history'
 import { mediastreamerCommand } from './mediastreamer'
@@ -32,22 +32,21 @@ const FEATURE_COMMANDS: Record<string, CliCommand> = {
   diagnostics: diagnosticsCommand,
 }
 
-/** `connect` that also takes a location's name as `lanvpn profiles` shows it (any case); a word that
- * names no single location gets the list of them. */
+/** `connect` that also takes a location's name as `lanvpn profiles` shows it, in any case. */
 function byName(connect: CliCommand): CliCommand {
   return {
     usage: 'connect [LOCATION]',
     summary: 'Connect (to LOCATION, its name or id, which becomes the chosen one).',
-    run(host, paths, args) {
+    async run(host, paths, args) {
       if (args.length !== 1) return connect.run(host, paths, args)
       const { profiles } = parseConfig(readConfigText(host, paths)).config
-      const a = args[0]
-      const found = profiles.filter((p) => p.id === a || p.label.toLowerCase() === a.toLowerCase())
-      if (found.length === 1) return connect.run(host, paths, [found[0].id])
-      host.writeStderr(
-        `lanvpn connect: "${a}" is not one location; the locations are:\n${profiles.map((p) => `  ${p.label}  (id ${p.id})\n`).join('') || '  none yet: lanvpn import FILE\n'}`
+      const id = pickOne(
+        host,
+        'connect',
+        args[0],
+        profiles.map((p) => [p.id, p.label])
       )
-      return Promise.resolve(1)
+      return id === null ? 1 : connect.run(host, paths, [id])
     },
   }
 }

@@ -71,9 +71,23 @@ export function renderDeviceTable(list: ListDevicesResult): string {
 
 const MAC = /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i
 
-/** `names` as MACs: a MAC stays as it is; anything else is a device's name or host name, in any
- * case. An unknown name, or one that several devices share (listed with their MACs), is said on
- * stderr and gives null. */
+/** The id of the one item whose id is `word` or whose name is `word` in any case; null, after
+ * listing on stderr the ones it could mean (those named so, else all), when there is not one. */
+export function pickOne(
+  host: LevelledHost,
+  cmd: string,
+  word: string,
+  items: Array<[id: string, name: string]>
+): string | null {
+  const found = items.filter(([id, n]) => id === word || n.toLowerCase() === word.toLowerCase())
+  if (found.length === 1) return found[0][0]
+  host.writeStderr(
+    `lanvpn ${cmd}: "${word}" names ${found.length ? 'several' : 'none'}; give one of:\n${(found.length ? found : items).map((i) => `  ${i.join('  ')}\n`).join('')}`
+  )
+  return null
+}
+
+/** `names` as MACs: a MAC stays as it is, anything else is a device's name as listed. */
 async function macsOf(
   host: LevelledHost,
   paths: Paths,
@@ -83,23 +97,12 @@ async function macsOf(
   if (names.every((n) => MAC.test(n))) return names
   const r = await call(host, paths, cmd, 'listDevices', {})
   if (!r.ok) return null
-  const known = (r.result as ListDevicesResult).devices
-  const macs: string[] = []
-  for (const n of names) {
-    const found = MAC.test(n)
-      ? [{ mac: n }]
-      : known.filter((d) => [d.label, d.hostname].some((x) => x?.toLowerCase() === n.toLowerCase()))
-    if (found.length === 1) macs.push(found[0].mac)
-    else {
-      host.writeStderr(
-        found.length
-          ? `lanvpn ${cmd}: ${found.length} devices are named "${n}"; give its MAC:\n${found.map((d) => `  ${d.mac}  ${nameOf(d as InventoryDevice)}\n`).join('')}`
-          : `lanvpn ${cmd}: no device is named "${n}"; lanvpn devices lists them\n`
-      )
-      return null
-    }
-  }
-  return macs
+  const items = (r.result as ListDevicesResult).devices.map((d): [string, string] => [
+    d.mac,
+    nameOf(d),
+  ])
+  const macs = names.map((n) => (MAC.test(n) ? n : pickOne(host, cmd, n, items)))
+  return macs.includes(null) ? null : (macs as string[])
 }
 
 const nameOf = (d: InventoryDevice) => d.label || d.hostname || '-'
