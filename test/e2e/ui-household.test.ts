@@ -1,8 +1,11 @@
 // The web UI as a household uses it, against the real daemon in the lab (the `make demo` stack):
 // log in, import the lab's WireGuard file by pasting it, connect and see the laptop's traffic leave
 // from the VPN server, move the TV to `direct` and see it applied, set up MediaStreamer against the
-// lab's provider fixture, and check every page at 360 px for overflow and for the accessibility
-// rules below (labels, names, roles, ids). Screenshots of each page go to /tmp/lanvpn-ui-*.png.
+// lab's provider fixture; then, in English, Russian and Chinese, disconnect and connect from the
+// Overview (with its progress shown) and check every page at 360 px: the menu in one row, no
+// overflow, no English left, and the accessibility rules below (labels, names, roles, ids).
+// Screenshots of each page go to /tmp/lanvpn-ui-*.png; with UPDATE_SCREENSHOTS=1 the README's
+// (Overview, Devices, Locations, MediaStreamer at 390 px) go to docs/screenshots/.
 //
 //   Chromium 360×740 ──HTTP 127.0.0.1──> dev router ──exec──> rpcd plugin ──> lanvpn.js rpc
 //                                            │ file.read (status poll)        │ UCI + SIGHUP
@@ -27,11 +30,35 @@ import {
   startLabDaemon,
 } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
+import en from '../../webui/src/i18n/en'
+import enPages from '../../webui/src/i18n/en-pages'
+import ru from '../../webui/src/i18n/ru'
+import ruPages from '../../webui/src/i18n/ru-pages'
+import zhCN from '../../webui/src/i18n/zh-CN'
+import zhCNPages from '../../webui/src/i18n/zh-CN-pages'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const PASSWORD = 'ui-test-pw'
 const TOKEN = 'ui-lab-token'
 const PAGES = ['overview', 'locations', 'devices', 'mediastreamer', 'settings', 'privacy']
+
+/** Each language's messages, to find the page's words by their keys. */
+const WORDS: Record<string, Record<string, string>> = {
+  en: { ...en, ...enPages },
+  ru: { ...ru, ...ruPages },
+  'zh-CN': { ...zhCN, ...zhCNPages },
+}
+/** English messages that would betray an untranslated page: long enough not to be a name. */
+const ENGLISH = Object.entries(WORDS.en)
+  .filter(([k, v]) => v !== WORDS.ru[k] && v !== WORDS['zh-CN'][k])
+  .map(([, v]) =>
+    v
+      .split(/\{\w+\}/)
+      .sort((a, b) => b.length - a.length)[0]
+      .trim()
+  )
+  .filter((v) => v.length >= 12)
+const SCREENSHOTS = join(REPO, 'docs/screenshots')
 
 const AXE = readFileSync(join(REPO, 'node_modules/axe-core/axe.min.js'), 'utf8')
 
@@ -158,9 +185,11 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
 
   it('logs in with the router credentials and shows the overview', async () => {
     await logIn(ui, 'root', PASSWORD)
+    // The service's state is among the technical details, folded away.
     await expect
-      .poll(() => page.locator('main').innerText(), { timeout: 10_000 })
+      .poll(() => page.locator('main details').textContent(), { timeout: 10_000 })
       .toContain('Running')
+    expect(await page.locator('main details').innerText()).not.toContain('Status generation')
   })
 
   it('imports the lab’s WireGuard file pasted into the import box', async () => {
@@ -255,23 +284,133 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
     expect(readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')).toBe(before)
   })
 
-  for (const name of PAGES) {
-    it(`renders ${name} at 360 px without overflow and passes the accessibility rules`, async () => {
-      await goTo(name)
-      await page.waitForTimeout(300)
-      await page.screenshot({ path: `/tmp/lanvpn-ui-${name}.png`, fullPage: true })
-      expect(await page.evaluate(auditAccessibility)).toEqual([])
-      expect(await axeViolations(page)).toEqual([])
-      const overflow = await page.evaluate(() => {
-        const width = document.documentElement.clientWidth
-        return Array.from(document.querySelectorAll('body *'))
-          .filter((el) => el.getBoundingClientRect().right > width + 0.5)
-          .filter((el) => !el.closest('.visually-hidden'))
-          .map((el) => `${el.tagName.toLowerCase()}.${el.className}`)
+  for (const l of ['en', 'ru', 'zh-CN']) {
+    const w = WORDS[l]
+    const hero = () =>
+      page.evaluate(() => ({
+        badge: document.querySelector('.badge')?.textContent ?? '',
+        button: document.querySelector('.hero button')?.textContent ?? '',
+        isDisabled: document.querySelector<HTMLButtonElement>('.hero button')?.disabled ?? false,
+      }))
+    /** Clicks the Overview's button and records every state the hero shows until `done`. */
+    const clickAndWatch = async (label: string, done: string) => {
+      await page.evaluate(() => {
+        const seen: string[] = ((globalThis as unknown as { seen: string[] }).seen = [])
+        const note = () => {
+          const b = document.querySelector<HTMLButtonElement>('.hero button')
+          seen.push(
+            `${document.querySelector('.badge')?.textContent}|${b?.textContent}|${b?.disabled}`
+          )
+        }
+        new MutationObserver(note).observe(document.querySelector('.hero')!, {
+          subtree: true,
+          childList: true,
+          characterData: true,
+          attributes: true,
+        })
       })
-      expect(overflow).toEqual([])
+      await page.locator('.hero').getByRole('button', { name: label, exact: true }).click()
+      await expect.poll(() => hero(), { timeout: 60_000 }).toMatchObject({ badge: done })
+      return page.evaluate(() => (globalThis as unknown as { seen: string[] }).seen)
+    }
+
+    it(`${l}: disconnects and connects from the Overview, showing the progress and the location`, async () => {
+      await goTo('overview')
+      if (l !== 'en') {
+        await page.locator('.top select').selectOption(l)
+        await expect.poll(() => page.locator('h1').innerText()).toBe(w['overview.title'])
+      }
+      await expect
+        .poll(() => hero(), { timeout: 30_000 })
+        .toEqual({
+          badge: w['tunnel.connected'],
+          button: w['action.disconnect'],
+          isDisabled: false,
+        })
+      const down = await clickAndWatch(w['action.disconnect'], w['tunnel.disconnected'])
+      expect(down).toContain(`${w['action.disconnecting']}|${w['action.disconnecting']}|true`)
+      // Never "not protected" beside a button that still offers to disconnect.
+      expect(down).not.toContain(`${w['tunnel.disconnected']}|${w['action.disconnect']}|false`)
+      await expect
+        .poll(() => hero())
+        .toMatchObject({ button: w['action.connect'], isDisabled: false })
+      expect(await page.locator('.hero').innerText()).toContain('Lab VPN')
+      const up = await clickAndWatch(w['action.connect'], w['tunnel.connected'])
+      expect(up).toContain(`${w['tunnel.connecting']}|${w['tunnel.connecting']}|true`)
+      expect(up).not.toContain(`${w['tunnel.disconnected']}|${w['action.disconnect']}|false`)
+      await expect.poll(() => echoFrom('laptop'), { timeout: 30_000 }).toContain('203.0.113.10')
+      const attention = await page.locator('.problems').innerText()
+      expect(attention.includes(w['overview.alerts'])).not.toBe(
+        attention.includes(w['overview.allWell'])
+      )
     })
+
+    for (const name of PAGES) {
+      it(`${l}: renders ${name} at 360 px in one-row menu, without overflow or English, and passes the accessibility rules`, async () => {
+        await goTo(name)
+        await page.waitForTimeout(300)
+        await page.screenshot({ path: `/tmp/lanvpn-ui-${l}-${name}.png`, fullPage: true })
+        expect(await page.evaluate(auditAccessibility)).toEqual([])
+        expect(await axeViolations(page)).toEqual([])
+        const layout = await page.evaluate(() => {
+          const width = document.documentElement.clientWidth
+          // Inside a sideways scroller (the menu) what is off screen is scrolled to, not cut off.
+          const isScrolled = (el: Element) => {
+            for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+              if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true
+            return false
+          }
+          const tops = Array.from(document.querySelectorAll('nav li'), (li) =>
+            Math.round(li.getBoundingClientRect().top)
+          )
+          return {
+            overflow: Array.from(document.querySelectorAll('body *'))
+              .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+              .filter((el) => !el.closest('.visually-hidden') && !isScrolled(el))
+              .map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
+            menuRows: new Set(tops).size,
+            current: document.querySelector('nav [aria-current]')!.getBoundingClientRect().right,
+            width,
+          }
+        })
+        expect(layout.overflow).toEqual([])
+        expect(layout.menuRows).toBe(1)
+        expect(layout.current).toBeLessThanOrEqual(layout.width + 1)
+        if (name === 'locations') expect(await page.locator('.drop p').isVisible()).toBe(false)
+        if (l !== 'en') {
+          const text = await page.locator('body').innerText()
+          expect(ENGLISH.filter((e) => text.includes(e))).toEqual([])
+        }
+      })
+    }
   }
+
+  it('shows the README pages at 390 px in English', async () => {
+    await page.locator('.top select').selectOption('en')
+    await page.setViewportSize({ width: 390, height: 844 })
+    if (process.env.UPDATE_SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true })
+    for (const name of ['overview', 'devices', 'locations', 'mediastreamer']) {
+      await goTo(name)
+      await expect
+        .poll(() => page.locator('nav [aria-current]').innerText())
+        .toBe(WORDS.en[`nav.${name}`])
+      // "Applied." fades after a few seconds: the pages as they are read, not as just changed.
+      await expect
+        .poll(() => page.locator('.apply-bar').isVisible(), { timeout: 10_000 })
+        .toBe(false)
+      await page.waitForTimeout(300)
+      const path = process.env.UPDATE_SCREENSHOTS
+        ? join(SCREENSHOTS, `${name}.png`)
+        : `/tmp/lanvpn-ui-390-${name}.png`
+      // The device list, not the explanation left open by an earlier step.
+      const close = page.locator('.explain').getByRole('button', { name: 'Close' })
+      if (await close.isVisible()) await close.click()
+      const height = await page.evaluate(() => document.documentElement.scrollHeight)
+      const clip = { x: 0, y: 0, width: 390, height: Math.min(height, 1000) }
+      const png = await page.screenshot({ path, fullPage: true, clip })
+      expect(png.readUInt32BE(16)).toBe(390)
+    }
+  })
 
   it('logged no errors and asked no host but the router', () => {
     expect(pageErrors).toEqual([])

@@ -170,8 +170,15 @@ describe('overview', () => {
     status.start()
     await new Promise((r) => setTimeout(r, 50))
     expect(text('.badge')).toBe('Connecting…')
+    // Applied, but the tunnel has not moved yet: still connecting.
+    router.files.set(STATUS_PATH, statusText({ generation: 8, configHash: 'ctrue' }))
+    status.stop()
+    status.start()
+    await vi.waitFor(() => expect(status.status.value?.generation).toBe(8))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(text('.badge')).toBe('Connecting…')
     const up = { state: 'connected', profile: 'oslo', since: 1763800000000, rxBytes: 0, txBytes: 0 }
-    router.files.set(STATUS_PATH, statusText({ generation: 8, configHash: 'ctrue', tunnel: up }))
+    router.files.set(STATUS_PATH, statusText({ generation: 9, configHash: 'ctrue', tunnel: up }))
     status.stop()
     status.start()
     await vi.waitFor(() => expect(text('.badge')).toBe('Protected'))
@@ -187,7 +194,10 @@ describe('overview', () => {
     expect(button().textContent).toBe('Disconnecting…')
     expect(button().disabled).toBe(true)
     const down = { state: 'disconnected', profile: '', since: 0 }
-    router.files.set(STATUS_PATH, statusText({ generation: 9, configHash: 'cfalse', tunnel: down }))
+    router.files.set(
+      STATUS_PATH,
+      statusText({ generation: 10, configHash: 'cfalse', tunnel: down })
+    )
     status.stop()
     status.start()
     await vi.waitFor(() => expect(text('.badge')).toBe('Not protected'))

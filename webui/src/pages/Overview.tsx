@@ -43,13 +43,18 @@ export function Overview({ model, deps }: OverviewProps) {
   const s = model.status
   const config = deps.config.config
   const tunnelState = useComputed(() => s.value?.tunnel?.state ?? '')
-  // From the click until the config says the wish is in force: the state is the wish under way.
+  // From the click until the wish is in force and the tunnel has left its old state: the state
+  // shown is the wish under way.
   const going = useComputed(() => {
     const i = intent.value
+    const g = config.value?.globals
     const isDone =
       actions.busy.value === null &&
       deps.tracker.phase.value !== 'applying' &&
-      (config.value?.globals.connect ?? false) === (i === 'connect')
+      (g?.connect ?? false) === (i === 'connect') &&
+      (i === 'connect'
+        ? tunnelState.value !== 'disconnected' || !g?.enabled
+        : tunnelState.value !== 'connected')
     return isDone ? null : i
   })
   const tone = useComputed<Tone>(() =>
