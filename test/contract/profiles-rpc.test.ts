@@ -386,6 +386,16 @@ describe('testLatency', () => {
   })
 })
 
+describe('checkExitIp', () => {
+  it('queues a request for the daemon, which asks through the tunnel', async () => {
+    expect(await call('checkExitIp', {})).toEqual({ queued: true, daemonNotified: false })
+    const queued = readdirSync(join(paths.runDir, 'requests'))
+    expect(JSON.parse(readFileSync(join(paths.runDir, 'requests', queued[0]), 'utf8'))).toEqual({
+      kind: 'exit-ip',
+    })
+  })
+})
+
 describe('lanvpn import (CLI)', () => {
   it('reads the password from stdin, never from argv, and prints no secret', async () => {
     const fake = new FakeHost()

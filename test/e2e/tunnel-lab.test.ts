@@ -21,6 +21,7 @@ import {
   labDaemonRejections,
   labDeviceSection,
   labPlugin,
+  labRuntimeArgv,
   labStatus,
   leakCapture,
   startLabDaemon,
@@ -39,7 +40,12 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
   let daemon: LabProcess
   const background: LabProcess[] = []
   const statusFile = () => labStatus(prefix)
-  const startDaemon = () => startLabDaemon(lab, prefix, { iface })
+  // The lab CA: the exit-IP check asks the provider fixture's IP echo over HTTPS.
+  const startDaemon = () =>
+    startLabDaemon(lab, prefix, {
+      iface,
+      env: [`CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`],
+    })
   const echoFrom = async (device: string, url = 'http://192.0.2.1/') =>
     (await lab.exec(device, ['curl', '-sS', '-m', '4', url])).stdout
   const connectedTo = (profile: string) =>
@@ -103,6 +109,29 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
       implementation: 'userspace',
     })
     expect(s.tunnel.since).toBeGreaterThan(0)
+  })
+
+  it('finds the exit IP through the tunnel when asked (lanvpn exit-ip), beside the WAN IP', async () => {
+    const echoes = () =>
+      readFileSync(`${lab.stateDir}/provider/requests.jsonl`, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"/ip"'))
+        .map((l) => JSON.parse(l))
+    expect(
+      labPlugin(prefix, 'setConfig', { mediastreamer: { ip_echo_url: ['https://192.0.2.2/ip'] } })
+    ).toMatchObject({ ok: true })
+    const r = await lab.exec('router', [
+      'env',
+      `LANVPN_PREFIX=${prefix}`,
+      ...labRuntimeArgv(),
+      LAB_BUNDLE,
+      'exit-ip',
+    ])
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe('exit IP: 203.0.113.10 (through home)\nWAN IP:  198.51.100.2\n')
+    expect(statusFile().tunnel.exitIp).toBe('203.0.113.10')
+    // One request, the one asked for, and through the tunnel: the service saw the VPN server.
+    expect(echoes()).toMatchObject([{ path: '/ip', src: '203.0.113.10' }])
   })
 
   it("answers a vpn device's DNS from the tunnel's resolver, whatever server it asks", async () => {
@@ -173,6 +202,8 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     )
     await connectedTo('backup')
     expect(await echoFrom('laptop')).toBe('203.0.113.20')
+    // The exit found through home is not the backup's: not shown until asked again.
+    expect(statusFile().tunnel.exitIp).toBeUndefined()
 
     // 3. The daemon is killed with -9 and restarted (procd respawn).
 

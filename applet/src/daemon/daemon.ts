@@ -9,6 +9,7 @@ import {
   readConfigVersion,
   type ConfigVersion,
 } from '../core/config/guard'
+import { isIpv4, isIpv6 } from '../core/config/formats'
 import type { Config } from '../core/config/types'
 import { observeDevices, type PresenceBook, type SeenDevice } from '../core/devices/inventory'
 import type { Paths } from '../core/paths'
@@ -20,6 +21,7 @@ import type { TimerHandle } from '../host/host'
 import type { Status } from '../rpc/types'
 import { applyPlan } from '../system/apply'
 import { dropConntrack } from '../system/conntrack'
+import { echoRequest, httpRequest } from '../system/http'
 import { writeDevicesFile } from '../system/devices-file'
 import { readConfigText, removeStaleTempFiles } from '../system/files'
 import { observeInventory, OPENWRT_LEASE_FILE } from '../system/inventory'
@@ -176,7 +178,7 @@ export function runDaemon(
     const view = { ...tunnel.context(), wanDevice: wan?.device || config.globals.wanInterface }
     // The tunnel as this reconcile routes it: the status must not say "connected" before the
     // routing does (a later change is picked up by the reconcile its onChange queued).
-    const tunnelStatus = tunnel.status()
+    const tunnelStatus = tunnelWithExit()
     // The LAN as netifd has it now, then the devices on it: their addresses are the kill switch's
     // routing layer.
     const lan = await observeLan(host, paths, config.globals)
@@ -239,7 +241,37 @@ export function runDaemon(
       if (req.kind === 'register-now') mediastreamer.onRequest('register-now')
       else if (req.kind === 'reconnect' && config) tunnel.reconnect()
       else if (req.kind === 'latency-test' && config) void runLatency(config)
+      else if (req.kind === 'exit-ip' && config) void findExitIp(config)
     }
+  }
+
+  /** The address the internet sees through the tunnel, found when the user asked (RAM only). */
+  let exit: { profile: string; ip: string } | null = null
+
+  /** The tunnel's status, with the exit address while the location it was found through is the
+   * one connected. */
+  const tunnelWithExit = () => {
+    const t = tunnel.status()
+    return exit && t.state === 'connected' && t.profile === exit.profile
+      ? { ...t, exitIp: exit.ip }
+      : t
+  }
+
+  /** Asks the IP-echo services (MediaStreamer's list), one after the other, through the tunnel. */
+  const findExitIp = async (cfg: Config) => {
+    const { state, profile } = tunnel.status()
+    if (state !== 'connected') return
+    for (const url of cfg.mediastreamer.ipEchoUrls) {
+      const res = await httpRequest(host, echoRequest(url, paths.tunnelIface, 10))
+      const ip = res.ok && res.status === 200 ? res.body.trim() : ''
+      if (isIpv4(ip) || isIpv6(ip)) {
+        exit = { profile, ip }
+        if (stopping || running) return
+        status.tunnel = tunnelWithExit()
+        return publish()
+      }
+    }
+    host.log('warning', 'finding the exit IP: no IP-echo service answered through the tunnel')
   }
 
   const runLatency = async (cfg: Config) => {
@@ -284,6 +316,9 @@ export function runDaemon(
   const history = createHistoryRecorder(host, paths, VERSION)
   const tunnel = createTunnelDriver(host, paths, {
     onChange: () => {
+      const t = tunnel.status()
+      if (config?.globals.exitIpCheck && t.state === 'connected' && exit?.profile !== t.profile)
+        void findExitIp(config)
       // Sessions begin and end with tunnel phases (daemon/history.ts); flash is written only then.
       history.observe(tunnel.status().state, tunnel.context().profile)
       void reconcile('tunnel')
@@ -291,7 +326,7 @@ export function runDaemon(
     onProbe: () => {
       // Handshake age and counters for the UI, without a reconcile (RAM only).
       if (stopping || running) return
-      status.tunnel = tunnel.status()
+      status.tunnel = tunnelWithExit()
       publish()
     },
   })

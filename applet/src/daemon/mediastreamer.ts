@@ -18,7 +18,7 @@ import type { HttpRequest } from '../core/render/curl'
 import type { Host, TimerHandle } from '../host/host'
 import type { MediastreamerStatus } from '../rpc/mediastreamer'
 import { readSecret } from '../system/files'
-import { httpRequest } from '../system/http'
+import { echoRequest, httpRequest } from '../system/http'
 import { observeWan } from '../system/wan'
 
 /** What the driver uses of the outside world; tests replace parts. */
@@ -108,7 +108,7 @@ export function createMediastreamer(
       case 'echo':
         return later(
           async () => {
-            const res = await request(host, echoRequest(action.url, device))
+            const res = await request(host, echoRequest(action.url, device, REQUEST_MAX_TIME_S))
             if (!res.ok)
               return { kind: 'echoResult', seq: action.seq, address: null, message: res.message }
             const text = res.body.trim()
@@ -185,12 +185,4 @@ export function createMediastreamer(
       timer = null
     },
   }
-}
-
-/** An IP-echo answer is one address: anything much longer is not one. */
-const ECHO_MAX_BYTES = 1024
-
-/** An IP-echo query: plain GET, bound to the WAN, tiny answer. */
-function echoRequest(url: string, device: string): HttpRequest {
-  return { url, method: 'GET', device, maxTimeS: REQUEST_MAX_TIME_S, maxBytes: ECHO_MAX_BYTES }
 }

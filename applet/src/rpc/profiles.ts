@@ -10,6 +10,7 @@ import {
   disconnectProfile,
   listProfiles,
   renameProfile,
+  requestExitIp,
   requestLatencyTest,
   setFallback,
 } from '../system/profiles'
@@ -31,7 +32,7 @@ const ID = { type: 'string', required: true, maxLength: 32, pattern: /^[A-Za-z0-
  * certificates an .ovpn names, by base name → text) →
  * ImportResult | ProfileError; `renameProfile { id, label }`, `deleteProfile { id }`,
  * `setFallback { ids }`, `connect { id? }`, `disconnect {}` → ProfileChange | ProfileError;
- * `testLatency {}` → LatencyRequestResult. */
+ * `testLatency {}`, `checkExitIp {}` → LatencyRequestResult (the results come in the status). */
 export const profileMethods = {
   listProfiles: {
     args: {},
@@ -74,5 +75,9 @@ export const profileMethods = {
   testLatency: {
     args: {},
     call: async ({ host, paths }) => requestLatencyTest(host, paths),
+  },
+  checkExitIp: {
+    args: {},
+    call: async ({ host, paths }) => requestExitIp(host, paths),
   },
 } satisfies MethodTable

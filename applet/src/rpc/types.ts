@@ -74,6 +74,10 @@ export type Status = {
     txBytes?: number
     /** `kernel` or `userspace` (wireguard-go). */
     implementation?: string
+    /** The address the internet sees through the tunnel, when the user asked for it (rpc
+     * checkExitIp, `lanvpn exit-ip`) or turned on exit_ip_check; only while the location it was
+     * found through carries the traffic. */
+    exitIp?: string
   }
   devices: Record<DeviceMode, number>
   /** Config problems found on the last load, each with section, option, reason and line. */

@@ -13,6 +13,12 @@ import { CURL_ARGV, renderCurlConfig, type HttpRequest } from '../core/render/cu
 import type { Host } from '../host/host'
 import { run } from './run'
 
+/** An IP-echo query: a plain GET bound to `device` (the WAN for the router's own address, the
+ * tunnel for the exit address), whose answer is one address, so 1 KiB at most. */
+export function echoRequest(url: string, device: string, maxTimeS: number): HttpRequest {
+  return { url, method: 'GET', device, maxTimeS, maxBytes: 1024 }
+}
+
 /** Extra seconds the process gets beyond curl's own max-time before it is killed. */
 const KILL_GRACE_S = 5
 

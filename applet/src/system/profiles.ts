@@ -285,3 +285,9 @@ export type LatencyRequestResult = { queued: true; daemonNotified: boolean }
 export function requestLatencyTest(host: Host, paths: Paths): LatencyRequestResult {
   return { queued: true, daemonNotified: postRequest(host, paths, { kind: 'latency-test' }) }
 }
+
+/** Asks the daemon for the address the internet sees through the tunnel (one request to an
+ * IP-echo service, through the tunnel); it appears as `status.tunnel.exitIp`. */
+export function requestExitIp(host: Host, paths: Paths): LatencyRequestResult {
+  return { queued: true, daemonNotified: postRequest(host, paths, { kind: 'exit-ip' }) }
+}

@@ -6,10 +6,16 @@ import type { Host } from '../host/host'
 import { notifyDaemon } from './files'
 
 /** What can be asked of the daemon. Extend with new kinds; unknown kinds are dropped with a log. */
-export type DaemonRequest =
-  { kind: 'latency-test' } | { kind: 'register-now' } | { kind: 'reconnect' }
+export type DaemonRequest = {
+  kind: 'latency-test' | 'register-now' | 'reconnect' | 'exit-ip'
+}
 
-const KINDS: ReadonlyArray<DaemonRequest['kind']> = ['latency-test', 'register-now', 'reconnect']
+const KINDS: ReadonlyArray<DaemonRequest['kind']> = [
+  'latency-test',
+  'register-now',
+  'reconnect',
+  'exit-ip',
+]
 
 function requestsDir(paths: Paths): string {
   return `${paths.runDir}/requests`

@@ -22,6 +22,7 @@ export const DEFAULT_GLOBALS: Readonly<Globals> = {
   fallback: [],
   connect: false,
   armed: true,
+  exitIpCheck: false,
   healthTarget: '',
   healthInterval: 5,
   logLevel: 'notice',

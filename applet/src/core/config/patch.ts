@@ -20,6 +20,7 @@ const GLOBALS_OPTIONS = {
   active_profile: 'string',
   fallback: 'list',
   connect: 'bool',
+  exit_ip_check: 'bool',
   health_target: 'string',
   health_interval: 'int',
   log_level: 'string',

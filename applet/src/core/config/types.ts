@@ -32,6 +32,9 @@ export type Globals = {
    * connect, so importing a location never takes the household offline before anyone pressed
    * Connect; absent from the file means armed (fail closed for every config written before). */
   armed: boolean
+  /** After each connect or failover, ask an IP-echo service (MediaStreamer's list) through the
+   * tunnel for the exit address: a request the user turned on, never made otherwise. */
+  exitIpCheck: boolean
   /** Health probe target (IP address); '' means the tunnel's DNS server. */
   healthTarget: string
   /** Seconds between health probes, 2–60. */

@@ -261,6 +261,7 @@ function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
     fallback,
     connect: r.bool('connect', d.connect),
     armed: r.bool('armed', d.armed),
+    exitIpCheck: r.bool('exit_ip_check', d.exitIpCheck),
     healthTarget: r.str('health_target', f.isIp, 'must be empty or an IPv4 or IPv6 address'),
     healthInterval: r.int('health_interval', 2, 60, d.healthInterval),
     logLevel: r.oneOf('log_level', LOG_LEVELS, d.logLevel),
