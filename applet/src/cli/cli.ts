@@ -7,6 +7,7 @@ import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
 import { DEVICE_COMMANDS, pickOne } from './devices'
 import { diagnosticsCommand } from './diagnostics'
+import { exitIpCommand } from './exit-ip'
 import { historyCommand } from './history'
 import { mediastreamerCommand } from './mediastreamer'
 import { profileCommands } from './profiles'
@@ -28,6 +29,7 @@ const FEATURE_COMMANDS: Record<string, CliCommand> = {
   mediastreamer: mediastreamerCommand((ctx, args) =>
     handleCall(methods, ctx, 'setConfig', JSON.stringify(args))
   ),
+  'exit-ip': exitIpCommand,
   history: historyCommand,
   diagnostics: diagnosticsCommand,
 }
