@@ -339,6 +339,21 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
       expect(up).toContain(`${w['tunnel.connecting']}|${w['tunnel.connecting']}|true`)
       expect(up).not.toContain(`${w['tunnel.disconnected']}|${w['action.disconnect']}|false`)
       await expect.poll(() => echoFrom('laptop'), { timeout: 30_000 }).toContain('203.0.113.10')
+      if (l === 'en') {
+        // The chart is kept across a page load: the points so far are there at once.
+        const points = () =>
+          page.evaluate(
+            () =>
+              document.querySelector('.chart polyline.rx')?.getAttribute('points')?.split(' ')
+                .length ?? 0
+          )
+        await expect.poll(points, { timeout: 30_000 }).toBeGreaterThanOrEqual(3)
+        const before = await points()
+        await page.reload()
+        await expect.poll(() => page.locator('.chart').count()).toBe(1)
+        expect(await points()).toBeGreaterThanOrEqual(before)
+        expect(await page.locator('.chart-x').innerText()).toMatch(/5 min ago\s*now/)
+      }
       const attention = await page.locator('.problems').innerText()
       expect(attention.includes(w['overview.alerts'])).not.toBe(
         attention.includes(w['overview.allWell'])
