@@ -145,6 +145,47 @@ describe('overview', () => {
     expect(container.textContent).not.toContain('Needs attention')
   })
 
+  it('says when the LAN has no device, under the same heading', async () => {
+    const said =
+      'the LAN (network interface lan) has no device now: no device on it reaches anything; VPN devices stay closed'
+    const { router, status } = await openPage('overview', OSLO)
+    router.files.set(STATUS_PATH, statusText({ problems: [], lan: { problems: [said] } }))
+    status.stop()
+    status.start()
+    await vi.waitFor(() => expect(text('.problems li')?.trim()).toBe(said))
+    expect(text('.problems h2')).toBe('Needs attention')
+  })
+
+  it('finds the exit IP when asked, through the daemon, and shows it beside the WAN IP', async () => {
+    const { router, status } = await openPage('overview', OSLO)
+    const connected = { state: 'connected', profile: 'oslo', since: 1763790000000 }
+    router.files.set(STATUS_PATH, statusText({ problems: [], tunnel: connected }))
+    status.stop()
+    status.start()
+    const ask = () =>
+      Array.from(container.querySelectorAll<HTMLButtonElement>('.hero button')).find(
+        (b) => b.textContent === 'Find the exit IP'
+      )
+    await vi.waitFor(() => expect(ask()).toBeDefined())
+    expect(fact('Exit IP')).toBe('unknown')
+    let asked = 0
+    router.lanvpn.checkExitIp = () => {
+      asked += 1
+      return { queued: true, daemonNotified: true }
+    }
+    await act(async () => ask()!.click())
+    expect(asked).toBe(1)
+    await vi.waitFor(() => expect(container.textContent).toContain('Asking through the tunnel…'))
+    router.files.set(
+      STATUS_PATH,
+      statusText({ generation: 8, problems: [], tunnel: { ...connected, exitIp: '203.0.113.10' } })
+    )
+    status.stop()
+    status.start()
+    await vi.waitFor(() => expect(fact('Exit IP')).toBe('203.0.113.10'))
+    expect(ask()).toBeUndefined()
+  })
+
   it('shows "Connecting…" from the click until it is applied, then the state; "Disconnecting…" likewise, keeping the location', async () => {
     let connect = false
     const config = () => ({

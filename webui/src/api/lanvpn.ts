@@ -145,6 +145,7 @@ export type LanvpnApi = {
   disconnect(): Promise<Change>
   /** Queues a latency test; results appear in status.latency. */
   testLatency(): Promise<LatencyRequestResult>
+  checkExitIp(): Promise<LatencyRequestResult>
   listDevices(): Promise<ListDevicesResult>
   /** One device or many at once (all or nothing). */
   setDeviceMode(macs: string[], mode: DeviceMode): Promise<Change>
@@ -187,6 +188,7 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
     connect: (id) => change('connect', id ? { id } : {}),
     disconnect: () => change('disconnect'),
     testLatency: () => invoke<LatencyRequestResult>('testLatency'),
+    checkExitIp: () => invoke<LatencyRequestResult>('checkExitIp'),
     listDevices: () => invoke<ListDevicesResult>('listDevices'),
     setDeviceMode: (macs, mode) =>
       change('setDeviceMode', macs.length === 1 ? { mac: macs[0], mode } : { macs, mode }),
@@ -282,6 +284,8 @@ export function parseStatus(text: string): StatusSnapshot {
   if (isObject(raw.mediastreamer) && typeof raw.mediastreamer.state === 'string')
     out.mediastreamer = raw.mediastreamer
   if (isObject(raw.latency) && Array.isArray(raw.latency.results)) out.latency = raw.latency
+  if (isObject(raw.lan) && Array.isArray(raw.lan.problems))
+    out.lan = { problems: raw.lan.problems.filter((e): e is string => typeof e === 'string') }
   return out as StatusSnapshot
 }
 

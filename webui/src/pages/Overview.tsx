@@ -106,6 +106,9 @@ export function Overview({ model, deps }: OverviewProps) {
           ]}
         />
         <ConnectButton deps={deps} actions={actions} intent={intent} going={going.value} />
+        {tunnelState.value === 'connected' && !s.value?.tunnel?.exitIp && (
+          <ExitIpCheck deps={deps} />
+        )}
       </div>
       <Alert message={error} />
       <Attention deps={deps} />
@@ -122,6 +125,31 @@ export function Overview({ model, deps }: OverviewProps) {
         />
       </details>
     </section>
+  )
+}
+
+/** Asks the daemon for the exit address (one request through the tunnel, because the user asked);
+ * it shows in the facts when the status has it. */
+function ExitIpCheck({ deps }: { deps: AppDeps }) {
+  const asked = useSignal<'no' | 'asking' | 'none'>('no')
+  const ask = async () => {
+    asked.value = 'asking'
+    try {
+      await deps.api.checkExitIp()
+    } finally {
+      setTimeout(() => (asked.value = 'none'), 25_000)
+    }
+  }
+  if (asked.value === 'none') return <p class="muted small">{t('overview.exitIpNone')}</p>
+  return (
+    <button
+      type="button"
+      class="link"
+      disabled={asked.value === 'asking'}
+      onClick={() => void ask()}
+    >
+      {asked.value === 'asking' ? t('overview.checkingExitIp') : t('overview.checkExitIp')}
+    </button>
   )
 }
 
@@ -273,6 +301,8 @@ export function attentionItems(
     const line = typeof p.line === 'number' ? t('overview.problemLine', { line: p.line }) : ''
     items.push({ where: [where, line].filter(Boolean).join(' '), reason: p.reason })
   }
+  // The LAN without its device, in the daemon's plain words.
+  for (const reason of s?.lan?.problems ?? []) items.push({ where: '', reason })
   if (s?.apply?.ok === false) {
     items.push({ where: '', reason: t('overview.applyFailed') })
     for (const reason of s.apply.errors ?? []) items.push({ where: '', reason })
