@@ -246,6 +246,31 @@ describe('overview', () => {
     expect(fact('Location')).toBe('Oslo')
   })
 
+  it('does not stay at "Connecting…" when no service runs to apply it', async () => {
+    let connect = false
+    const { router } = await openPage('overview', OSLO)
+    router.lanvpn.getConfig = () => ({
+      ...OSLO,
+      globals: { ...OSLO.globals, connect },
+      configHash: `c${connect}`,
+    })
+    const button = () => container.querySelector<HTMLButtonElement>('.hero button')!
+    await vi.waitFor(() => expect(button().textContent).toBe('Connect'))
+    router.lanvpn.connect = () => (
+      (connect = true),
+      { ok: true, configHash: 'ctrue', daemonNotified: false }
+    )
+    await act(async () => button().click())
+    await vi.waitFor(() =>
+      expect(container.parentElement!.querySelector('.apply-bar')!.textContent).toBe(
+        'Saved. It takes effect when the lanvpn service starts.'
+      )
+    )
+    await vi.waitFor(() => expect(button().textContent).toBe('Disconnect'))
+    expect(button().disabled).toBe(false)
+    expect(text('.badge')).toBe('Not protected')
+  })
+
   it('draws the traffic chart with its scale, a zero line before any traffic, and goes on through a failover', async () => {
     sessionStorage.clear()
     const { router, status } = await openPage('overview', OSLO)

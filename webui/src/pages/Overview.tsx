@@ -48,13 +48,17 @@ export function Overview({ model, deps }: OverviewProps) {
   const going = useComputed(() => {
     const i = intent.value
     const g = config.value?.globals
+    const phase = deps.tracker.phase.value
+    // Once applied, the tunnel must have moved too; saved with no service running (the apply bar
+    // says so) or refused, it will not.
     const isDone =
       actions.busy.value === null &&
-      deps.tracker.phase.value !== 'applying' &&
+      phase !== 'applying' &&
       (g?.connect ?? false) === (i === 'connect') &&
-      (i === 'connect'
-        ? tunnelState.value !== 'disconnected' || !g?.enabled
-        : tunnelState.value !== 'connected')
+      (phase !== 'applied' ||
+        (i === 'connect'
+          ? tunnelState.value !== 'disconnected' || !g?.enabled
+          : tunnelState.value !== 'connected'))
     return isDone ? null : i
   })
   const tone = useComputed<Tone>(() =>
