@@ -6,11 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The lab (lab.md), the browser tests (Debian's chromium: no browser download), OpenVPN's server,
-# a C compiler for the native qjs, and zopfli for the .ipk.
+# The lab (lab.md), the browser tests (Debian's chromium: no browser download; a colour emoji
+# font for the device icons in the README's pictures), OpenVPN's server, a C compiler for the
+# native qjs, and zopfli for the .ipk.
 DEBIAN_PACKAGES=(
   wireguard-go wireguard-tools nftables iproute2 dnsmasq-base busybox curl ca-certificates
-  conntrack tcpdump iputils-ping openvpn chromium procps openssl zopfli
+  conntrack tcpdump iputils-ping openvpn chromium fonts-noto-color-emoji procps openssl zopfli
   gcc make libc6-dev
 )
 
