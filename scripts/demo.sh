@@ -258,7 +258,7 @@ stop_all() {
 main() {
   # Started in the background, bash gets INT ignored and may not trap it: run again with INT and
   # TERM at their defaults (GNU env), so Ctrl-C and kill -INT tear the demo down.
-  if [ -z "${DEMO_SIGNALS_RESET:-}" ]; then
+  if [ -z "${DEMO_SIGNALS_RESET:-}" ] && env --default-signal=INT true 2>/dev/null; then
     DEMO_SIGNALS_RESET=1 exec env --default-signal=INT,TERM bash "${BASH_SOURCE[0]}" "$@"
   fi
   check_prerequisites
