@@ -74,6 +74,15 @@ const ARCHIVE: Entry[] = [
     text: mullvad('10.8.1.2', '198.51.100.7').replace('DNS', 'Jc = 4\nDNS'),
   },
   { name: 'README.txt', text: 'Import these files into your router.\n' },
+  {
+    name: 'windows.conf',
+    text: '',
+    bytes: Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(mullvad('10.68.1.4', '185.213.154.70'), 'utf16le'),
+    ]),
+  },
+  { name: 'qr.conf', text: '\u0089PNG\r\n\u001a\n\0\0\0\rIHDR' },
   { name: 'damaged.conf', text: mullvad('10.9.9.8', '198.51.100.8'), corrupt: true },
   { name: '../escape.conf', text: mullvad('10.9.9.9', '198.51.100.9') },
   { name: 'locked.conf', text: 'x', stored: true, encrypted: true },
@@ -120,11 +129,14 @@ imported pia/nl_amsterdam.ovpn as nl_amsterdam
 refused amnezia/de-fra.conf: line 5: jc is an AmneziaWG setting: plain WireGuard can never connect with this profile. The router would need amneziawg-tools and kmod-amneziawg, which lanvpn does not drive
   line 5: error: jc is an AmneziaWG setting: plain WireGuard can never connect with this profile. The router would need amneziawg-tools and kmod-amneziawg, which lanvpn does not drive
   line 7: refused: postup refused: lanvpn has its own kill switch and routing; commands from profile files are never run
+imported windows.conf as windows
+  line 6: refused: postup refused: lanvpn has its own kill switch and routing; commands from profile files are never run
+refused qr.conf: the file holds NUL bytes: it is binary or corrupt
 skipped README.txt: not a .conf or .ovpn file
 skipped damaged.conf: the archive is damaged here
 skipped ../escape.conf: its name leads out of the archive
 skipped locked.conf: it is encrypted
-3 imported, 1 refused, 4 skipped
+4 imported, 2 refused, 4 skipped
 `
 
 describe('lanvpn import archive.zip', () => {
@@ -139,6 +151,7 @@ describe('lanvpn import archive.zip', () => {
         'se_got_wg_001',
         'se_got_wg_002',
         'nl_amsterdam',
+        'windows',
       ])
       expect(list.profiles[2].credentials.set).toBe(true)
       // The CA file beside the .ovpn went into its stored config.

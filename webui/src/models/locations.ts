@@ -18,6 +18,7 @@ import {
   type ArchiveFile,
   type ArchivePlan,
 } from '../../../applet/src/core/tunnel/zip'
+import { readableProfileText } from '../../../applet/src/core/tunnel/profile-text'
 import { createActions, type Actions } from './action'
 import type { ApplyTracker } from './apply'
 import { LoggedOutError } from './session'
@@ -83,6 +84,15 @@ export type LocationsModel = {
 
 const EMPTY_DRAFT: ImportDraft = { name: '', text: '', username: '', password: '', fileName: '' }
 
+const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
+
+// NUL bytes never reach the router: rpcd hands arguments over as C strings, which end at the
+// first NUL. So UTF-16 is read and binary refused here, before the text is sent.
+function readable(name: string, text: string): ArchiveFile {
+  const r = readableProfileText(text)
+  return 'error' in r ? { name, problem: r.error } : { name, text: r.text }
+}
+
 /** The files of a zip archive, inflated by the browser; a string says why it cannot be read. */
 export async function readZip(bytes: Uint8Array<ArrayBuffer>): Promise<ArchiveFile[] | string> {
   const listing = listZip(bytes)
@@ -92,11 +102,10 @@ export async function readZip(bytes: Uint8Array<ArrayBuffer>): Promise<ArchiveFi
       if (problem) return { name, problem }
       const data = bytes.subarray(start, start + compressedSize)
       try {
-        if (!method) return { name, text: new TextDecoder().decode(data) }
         const inflated = new Response(data).body!.pipeThrough(
           new DecompressionStream('deflate-raw')
         )
-        return { name, text: await new Response(inflated).text() }
+        return readable(name, method ? await new Response(inflated).text() : decode(data))
       } catch {
         return { name, problem: 'the archive is damaged here' }
       }
@@ -175,20 +184,20 @@ export function createLocationsModel(deps: {
       outcomes.value = []
       imported.value = ''
       const bytes = new Uint8Array(await file.arrayBuffer())
-      if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
-        const files = await readZip(bytes)
-        if (typeof files === 'string') {
-          actions.error.value = new Error(`${file.name}: ${files}`)
-          actions.failed.value = 'import'
-          return
+      const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b
+      const files = isZip ? await readZip(bytes) : [readable(file.name, decode(bytes))]
+      const problem = typeof files === 'string' ? files : !isZip && files[0].problem
+      actions.error.value = problem ? new Error(`${file.name}: ${problem}`) : null
+      actions.failed.value = problem ? 'import' : null
+      if (problem || typeof files === 'string') return
+      archive.value = isZip ? { fileName: file.name, plan: planArchive(files) } : null
+      if (!isZip)
+        draft.value = {
+          ...draft.peek(),
+          text: files[0].text!,
+          fileName: file.name,
+          name: nameFromFile(file.name),
         }
-        archive.value = { fileName: file.name, plan: planArchive(files) }
-        return
-      }
-      archive.value = null
-      const text = new TextDecoder().decode(bytes)
-      const d = draft.peek()
-      draft.value = { ...d, text, fileName: file.name, name: d.name || nameFromFile(file.name) }
     },
     clearFile() {
       archive.value = null
