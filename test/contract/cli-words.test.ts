@@ -47,17 +47,19 @@ describe('lanvpn --help', () => {
   it('keeps at least two spaces between every command and its summary', async () => {
     expect(await lanvpn('--help')).toBe(0)
     const lines = out.join('').split('\n')
-    // A usage row has its summary from column 20 after at least two spaces, or on the next line.
+    // A usage row has its summary from column 23 after at least two spaces, or on the next line.
     const runTogether = lines.filter(
       (l, i) =>
         /^ {2}\S/.test(l) &&
-        !/^ {20}\S/.test(lines[i + 1]) &&
-        !(l.slice(18, 20) === '  ' && /\S/.test(l[20]))
+        !/^ {23}\S/.test(lines[i + 1]) &&
+        !(l.slice(21, 23) === '  ' && /\S/.test(l[23]))
     )
     expect(lines.filter((l) => /^ {2}\S/.test(l)).length).toBeGreaterThan(15)
     expect(runTogether).toEqual([])
-    expect(out.join('')).toMatch(/^ {2}profiles \[--json\]\n {20}List/m)
-    expect(out.join('')).toMatch(/^ {2}default-mode MODE\n {20}Set/m)
+    expect(out.join('')).toMatch(/^ {2}profiles \[--json\] {4}List/m)
+    expect(out.join('')).toMatch(/^ {2}mode MODE DEVICE\.\.\. {2}Set/m)
+    expect(out.join('')).toMatch(/^ {2}explain DEVICE \[--json\]\n {23}Say/m)
+    expect(out.join('')).toMatch(/^ {2}cleanup {14}Remove .*\n {23}Safe/m)
   })
 })
 

@@ -58,9 +58,9 @@ function featureHelp(): string {
     Object.values(FEATURE_COMMANDS)
       // A usage that would not leave two spaces before the summary gets it on a line of its own.
       .map((c) =>
-        c.usage.length < 17
-          ? `  ${c.usage.padEnd(18)}${c.summary}\n`
-          : `  ${c.usage}\n  ${''.padEnd(18)}${c.summary}\n`
+        c.usage.length < 20
+          ? `  ${c.usage.padEnd(21)}${c.summary}\n`
+          : `  ${c.usage}\n  ${''.padEnd(21)}${c.summary}\n`
       )
       .join('')
   )
@@ -71,15 +71,15 @@ export const HELP = `lanvpn ${VERSION} — VPN sharing for OpenWrt routers
 Usage: lanvpn <command> [options]
 
 Commands:
-${featureHelp()}  status [--json]   Show the daemon, tunnel and device state (from the status file).
-  check             Validate /etc/config/lanvpn and list every problem (exit 1 if any).
-  cleanup           Remove every rule, route, interface and runtime file lanvpn made.
-                    Safe to run at any time; your config and secrets are kept.
-  daemon            Run the daemon (procd starts this; you normally do not).
-  rpc list          Print the rpcd signature of the lanvpn ubus object.
-  rpc call METHOD   Run one rpc method with a JSON object on stdin (what rpcd does).
-  version           Print the version.
-  help, --help      Show this help.
+${featureHelp()}  status [--json]      Show the daemon, tunnel and device state (from the status file).
+  check                Validate /etc/config/lanvpn and list every problem (exit 1 if any).
+  cleanup              Remove every rule, route, interface and runtime file lanvpn made.
+                       Safe to run at any time; your config and secrets are kept.
+  daemon               Run the daemon (procd starts this; you normally do not).
+  rpc list             Print the rpcd signature of the lanvpn ubus object.
+  rpc call METHOD      Run one rpc method with a JSON object on stdin (what rpcd does).
+  version              Print the version.
+  help, --help         Show this help.
 
 The web UI is at http://<router>/lanvpn/. Settings live in /etc/config/lanvpn.
 `
