@@ -133,7 +133,7 @@ imported windows.conf as windows
   line 6: refused: postup refused: lanvpn has its own kill switch and routing; commands from profile files are never run
 refused qr.conf: the file holds NUL bytes: it is binary or corrupt
 skipped README.txt: not a .conf or .ovpn file
-skipped damaged.conf: the archive is damaged here
+skipped damaged.conf: the archive is damaged
 skipped ../escape.conf: its name leads out of the archive
 skipped locked.conf: it is encrypted
 4 imported, 2 refused, 4 skipped

@@ -51,7 +51,7 @@ describe('listZip', () => {
     const zip64 = Buffer.from(one)
     zip64.writeUInt32LE(0xffffffff, zip64.length - 6)
     expect(listZip(bytes(zip64))).toEqual({
-      error: 'zip64 archives are not supported; make a plain zip of the files',
+      error: 'zip64 archives are not supported',
     })
     const damaged = Buffer.from(one)
     damaged.writeUInt32LE(0, damaged.length - 22 - 46 - 6)
@@ -60,13 +60,13 @@ describe('listZip', () => {
       Array.from({ length: MAX_ARCHIVE_FILES + 1 }, (_, i) => ({ name: `${i}.conf`, text: 'x' }))
     )
     expect(listZip(bytes(many))).toEqual({
-      error: `more than ${MAX_ARCHIVE_FILES} files: unpack it and pick the locations`,
+      error: `more than ${MAX_ARCHIVE_FILES} files: lanvpn imports up to that many at once`,
     })
   })
 })
 
 describe('planArchive', () => {
-  it('makes each .conf and .ovpn a location named after its file, keeps certificates for the .ovpn files, and skips the rest', () => {
+  it('makes each .conf and .ovpn a location named after its file (ids tell twins apart), keeps certificates for the .ovpn files, and skips the rest', () => {
     const plan = planArchive([
       { name: 'ovpn_udp/se1.nordvpn.com.udp.ovpn', text: 'client' },
       { name: 'udp/nl.ovpn', text: 'client' },
@@ -77,8 +77,8 @@ describe('planArchive', () => {
     ])
     expect(plan.locations.map((l) => [l.file, l.name])).toEqual([
       ['ovpn_udp/se1.nordvpn.com.udp.ovpn', 'se1.nordvpn.com.udp'],
-      ['udp/nl.ovpn', 'udp/nl'],
-      ['tcp/nl.ovpn', 'tcp/nl'],
+      ['udp/nl.ovpn', 'nl'],
+      ['tcp/nl.ovpn', 'nl'],
     ])
     expect(plan.companions).toEqual({ 'ca.rsa.2048.crt': 'PEM' })
     expect(plan.skipped).toEqual([

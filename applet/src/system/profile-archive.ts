@@ -49,7 +49,7 @@ export async function readArchive(
     files.push(
       r?.code === 0
         ? { name, text: r.stdout }
-        : { name, problem: problem ?? 'the archive is damaged here' }
+        : { name, problem: problem ?? 'the archive is damaged' }
     )
   }
   return { files }

@@ -107,7 +107,7 @@ export async function readZip(bytes: Uint8Array<ArrayBuffer>): Promise<ArchiveFi
         )
         return readable(name, method ? await new Response(inflated).text() : decode(data))
       } catch {
-        return { name, problem: 'the archive is damaged here' }
+        return { name, problem: 'the archive is damaged' }
       }
     })
   )

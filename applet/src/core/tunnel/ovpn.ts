@@ -198,7 +198,7 @@ function readBlock(p: Parse, tag: string, body: string[], line: number): void {
   if (tag !== 'pkcs12' && !pem) return fatal(`<${tag}> does not hold a PEM block (-----BEGIN …)`)
   if (/^-----BEGIN ENCRYPTED|^Proc-Type: 4,ENCRYPTED/m.test(text))
     return fatal(
-      `<${tag}> is encrypted with a passphrase, which no one can type at the router: ask the provider for a key without one, or decrypt it (openssl pkey -in client.key) and paste that`
+      `<${tag}> is encrypted with a passphrase, which no one can type at the router: decrypt it (openssl pkey -in client.key) and paste that`
     )
   p.blocks.push({ tag, body })
 }

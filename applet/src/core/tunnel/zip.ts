@@ -33,7 +33,7 @@ export function listZip(bytes: Uint8Array): { entries: ZipEntry[] } | { error: s
   if (end < 0 || u32(end) !== 0x06054b50) return { error: 'not a zip archive' }
   let at = u32(end + 16)
   if (u16(end + 10) === 0xffff || at === 0xffffffff)
-    return { error: 'zip64 archives are not supported; make a plain zip of the files' }
+    return { error: 'zip64 archives are not supported' }
   const entries: ZipEntry[] = []
   for (let i = u16(end + 10); i > 0; i--) {
     if (u32(at) !== 0x02014b50) return { error: 'the archive is damaged' }
@@ -54,14 +54,14 @@ export function listZip(bytes: Uint8Array): { entries: ZipEntry[] } | { error: s
         : method !== 0 && method !== 8
           ? `compression method ${method} is not supported`
           : size > 65536
-            ? 'larger than 64 KiB: not a profile'
+            ? 'larger than 64 KiB'
             : u32(local) !== 0x04034b50 || entry.start + entry.compressedSize > end
-              ? 'the archive is damaged here'
+              ? 'the archive is damaged'
               : ''
     entries.push(problem ? { ...entry, problem } : entry)
   }
   if (entries.length > MAX_ARCHIVE_FILES)
-    return { error: `more than ${MAX_ARCHIVE_FILES} files: unpack it and pick the locations` }
+    return { error: `more than ${MAX_ARCHIVE_FILES} files: lanvpn imports up to that many at once` }
   return { entries }
 }
 
@@ -74,7 +74,7 @@ export function asksForCredentials(text: string): boolean {
 export type ArchiveFile = { name: string; text?: string; problem?: string }
 
 /** What an archive holds for an import: its locations (every .conf and .ovpn, named after its
- * file, with its folder when two share a name), the certificate and key files an .ovpn may name
+ * file), the certificate and key files an .ovpn may name
  * (by base name), and the other files with why they are not imported. */
 export type ArchivePlan = {
   locations: Array<{ file: string; name: string; text: string }>
@@ -85,17 +85,12 @@ export type ArchivePlan = {
 /** Sorts an archive's files into locations, companions and skipped files. Pure. */
 export function planArchive(files: ArchiveFile[]): ArchivePlan {
   const plan: ArchivePlan = { locations: [], companions: {}, skipped: [] }
-  const stem = (f: string): string => f.replace(/^.*\/|\.(conf|ovpn)$/gi, '')
   for (const { name, text, problem } of files) {
-    const twin = files.some((f) => f.name !== name && stem(f.name) === stem(name))
+    const base = name.replace(/^.*\//, '')
     if (text === undefined) plan.skipped.push({ file: name, why: problem ?? '' })
     else if (/\.(conf|ovpn)$/i.test(name))
-      plan.locations.push({
-        file: name,
-        name: (twin ? name.slice(0, -5) : stem(name)).slice(-64),
-        text,
-      })
-    else if (/\.(crt|pem|key)$/i.test(name)) plan.companions[name.replace(/^.*\//, '')] = text
+      plan.locations.push({ file: name, name: base.slice(0, -5).slice(0, 64), text })
+    else if (/\.(crt|pem|key)$/i.test(name)) plan.companions[base] = text
     else plan.skipped.push({ file: name, why: 'not a .conf or .ovpn file' })
   }
   return plan
