@@ -91,7 +91,7 @@ const en = {
   'overview.exitIp': 'Exit IP',
   'overview.checkExitIp': 'Find the exit IP',
   'overview.checkingExitIp': 'Asking through the tunnel…',
-  'overview.exitIpNone': 'No IP-echo service answered through the tunnel.',
+  'overview.exitIpNone': 'No address service answered through the VPN.',
   'overview.wanIp': 'WAN IP',
   'overview.killSwitch': 'Kill switch',
   'overview.noLocation': 'No location is set up yet.',
