@@ -96,6 +96,13 @@ describe('catalogs', () => {
     })
   }
 
+  it('says things in a household's words: no echo service, a latency test named for what it does', () => {
+    const all = Object.values(english).join('\n')
+    expect(all).not.toMatch(/echo service|IP-echo|Text the answer must contain|Test the speed/i)
+    expect(english['locations.testLatency']).toMatch(/response time/)
+    expect(catalogs.ru['settings.killSwitch']).not.toMatch(/[a-z]/i)
+  })
+
   it('names every language in that language', () => {
     expect(LANGS.map(langName)).toEqual(['English', '简体中文', 'Русский'])
   })
