@@ -96,7 +96,7 @@ describe('catalogs', () => {
     })
   }
 
-  it('says things in a household's words: no echo service, a latency test named for what it does', () => {
+  it('says things in household words: no echo service, a latency test named for what it does', () => {
     const all = Object.values(english).join('\n')
     expect(all).not.toMatch(/echo service|IP-echo|Text the answer must contain|Test the speed/i)
     expect(english['locations.testLatency']).toMatch(/response time/)
