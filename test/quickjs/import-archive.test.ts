@@ -83,6 +83,8 @@ const ARCHIVE: Entry[] = [
     ]),
   },
   { name: 'qr.conf', text: '\u0089PNG\r\n\u001a\n\0\0\0\rIHDR' },
+  // A zip bomb: 64 MiB of spaces that says it is 600 bytes.
+  { name: 'bomb.conf', text: `[Interface]\n#${' '.repeat(64 << 20)}`, declaredSize: 600 },
   { name: 'damaged.conf', text: mullvad('10.9.9.8', '198.51.100.8'), corrupt: true },
   { name: '../escape.conf', text: mullvad('10.9.9.9', '198.51.100.9') },
   { name: 'locked.conf', text: 'x', stored: true, encrypted: true },
@@ -132,11 +134,13 @@ refused amnezia/de-fra.conf: line 5: jc is an AmneziaWG setting: plain WireGuard
 imported windows.conf as windows
   line 6: refused: postup refused: lanvpn has its own kill switch and routing; commands from profile files are never run
 refused qr.conf: the file holds NUL bytes: it is binary or corrupt
+refused bomb.conf: the file is larger than 64 KiB
+  file: error: the file is larger than 64 KiB
 skipped README.txt: not a .conf or .ovpn file
 skipped damaged.conf: the archive is damaged
 skipped ../escape.conf: its name leads out of the archive
 skipped locked.conf: it is encrypted
-4 imported, 2 refused, 4 skipped
+4 imported, 3 refused, 4 skipped
 `
 
 describe('lanvpn import archive.zip', () => {

@@ -8,8 +8,10 @@ import type { Host } from '../host/host'
 import { run } from './run'
 
 // $1 file, $2 first byte (1-based), $3 length, $4 and $5 what goes before and after as printf
-// escapes, $6 the filter. Only numbers and escapes pass through argv, never the data itself.
-const CUT = '{ printf "$4"; tail -c +$2 "$1" | head -c $3; printf "$5"; } | $6'
+// escapes, $6 the filter. Only numbers and escapes pass through argv, never the data itself. The
+// last head bounds what a zip bomb can make (more than 64 KiB is refused as too large); the
+// status is head's, so gzip's complaint on stderr (a CRC or data error) is what says "damaged".
+const CUT = '{ printf "$4"; tail -c +$2 "$1" | head -c $3; printf "$5"; } | $6 | head -c 65537'
 
 // Little-endian bytes of n as octal printf escapes (octal: dash's printf has no \x).
 const le32 = (n: number): string =>
@@ -47,7 +49,7 @@ export async function readArchive(
           gz ? 'gzip -dc' : 'tail -c +1',
         ])
     files.push(
-      r?.code === 0
+      r && !r.code && !r.stderr
         ? { name, text: r.stdout }
         : { name, problem: problem ?? 'the archive is damaged' }
     )
