@@ -360,6 +360,24 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
       )
     })
 
+    if (l !== 'en')
+      it(`${l}: blocks the TV and lets it out again from the Devices page`, async () => {
+        await goTo('devices')
+        const row = page.locator('li.device', { hasText: lab.deviceIp('tv') })
+        const mode = row.getByLabel(w['devices.modeFor'].replace('{name}', 'tv'), { exact: true })
+        const appliedHere = () =>
+          expect
+            .poll(() => page.locator('.apply-bar').innerText(), { timeout: 30_000 })
+            .toBe(w['apply.applied'])
+        await mode.selectOption('blocked')
+        await appliedHere()
+        // (An earlier change's word may still show: what counts is what the TV gets.)
+        await expect.poll(() => echoFrom('tv'), { timeout: 15_000 }).toBe('')
+        await mode.selectOption('direct')
+        await appliedHere()
+        await expect.poll(() => echoFrom('tv'), { timeout: 15_000 }).toContain('198.51.100.2')
+      })
+
     for (const name of PAGES) {
       it(`${l}: renders ${name} at 360 px in one-row menu, without overflow or English, and passes the accessibility rules`, async () => {
         await goTo(name)
