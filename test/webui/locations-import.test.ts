@@ -52,6 +52,20 @@ describe('importing one file', () => {
     expect(m.draft.value).toMatchObject({ text: '', fileName: '' })
   })
 
+  it('reads a UTF-16 file from a Windows editor and refuses one with NUL bytes, saying so', async () => {
+    const { m } = setup(() => saved('zh'))
+    const text = `# Zürich\r\n${WG}`
+    const utf16 = new Uint8Array(
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])
+    )
+    await m.takeFile(new File([utf16], 'zurich.conf'))
+    expect(m.draft.value.text).toBe(text)
+    await m.takeFile(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0])], 'qr.conf'))
+    expect(m.actions.error.value?.message).toBe(
+      'qr.conf: the file holds NUL bytes: it is binary or corrupt'
+    )
+  })
+
   it('sends a user name and password only with a profile that asks for them', async () => {
     const { m, calls } = setup(() => saved('x'))
     m.editDraft({ name: 'A', text: WG, username: 'u', password: 'p' })

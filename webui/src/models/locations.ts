@@ -18,7 +18,6 @@ import {
   type ArchiveFile,
   type ArchivePlan,
 } from '../../../applet/src/core/tunnel/zip'
-import { readableProfileText } from '../../../applet/src/core/tunnel/profile-text'
 import { createActions, type Actions } from './action'
 import type { ApplyTracker } from './apply'
 import { LoggedOutError } from './session'
@@ -84,13 +83,14 @@ export type LocationsModel = {
 
 const EMPTY_DRAFT: ImportDraft = { name: '', text: '', username: '', password: '', fileName: '' }
 
-const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
-
 // NUL bytes never reach the router: rpcd hands arguments over as C strings, which end at the
-// first NUL. So UTF-16 is read and binary refused here, before the text is sent.
-function readable(name: string, text: string): ArchiveFile {
-  const r = readableProfileText(text)
-  return 'error' in r ? { name, problem: r.error } : { name, text: r.text }
+// first NUL. So UTF-16 (with its byte-order mark) is decoded and binary refused here.
+function readable(name: string, b: Uint8Array): ArchiveFile {
+  const utf16 = b[0] + b[1] === 0x1fd && b[0] > 0xfd ? `utf-16${b[0] > 0xfe ? 'le' : 'be'}` : ''
+  const text = new TextDecoder(utf16 || 'utf-8').decode(b)
+  return text.includes('\0')
+    ? { name, problem: 'the file holds NUL bytes: it is binary or corrupt' }
+    : { name, text }
 }
 
 /** The files of a zip archive, inflated by the browser; a string says why it cannot be read. */
@@ -105,7 +105,10 @@ export async function readZip(bytes: Uint8Array<ArrayBuffer>): Promise<ArchiveFi
         const inflated = new Response(data).body!.pipeThrough(
           new DecompressionStream('deflate-raw')
         )
-        return readable(name, method ? await new Response(inflated).text() : decode(data))
+        return readable(
+          name,
+          method ? new Uint8Array(await new Response(inflated).arrayBuffer()) : data
+        )
       } catch {
         return { name, problem: 'the archive is damaged' }
       }
@@ -185,7 +188,7 @@ export function createLocationsModel(deps: {
       imported.value = ''
       const bytes = new Uint8Array(await file.arrayBuffer())
       const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b
-      const files = isZip ? await readZip(bytes) : [readable(file.name, decode(bytes))]
+      const files = isZip ? await readZip(bytes) : [readable(file.name, bytes)]
       const problem = typeof files === 'string' ? files : !isZip && files[0].problem
       actions.error.value = problem ? new Error(`${file.name}: ${problem}`) : null
       actions.failed.value = problem ? 'import' : null
@@ -237,7 +240,9 @@ export function createLocationsModel(deps: {
           const args = { name: l.name, text: l.text }
           if (asksForCredentials(l.text))
             Object.assign(args, { username: d.username, password: d.password })
-          if (/\.ovpn$/i.test(l.file)) Object.assign(args, { files: companions })
+          // Only the certificates it names: a request must stay under uhttpd's 64 KiB.
+          const files = Object.entries(companions).filter(([n]) => l.text.includes(n))
+          if (files.length) Object.assign(args, { files: Object.fromEntries(files) })
           try {
             const r = await api.importProfile(args)
             tracker.track(r)
