@@ -50,7 +50,7 @@ const TV = {
 }
 
 async function openPage(
-  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer',
+  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer' | 'locations',
   config: object = CONFIG
 ) {
   const router = createFakeRouter()
@@ -60,7 +60,7 @@ async function openPage(
 
 async function openPageOn(
   router: ReturnType<typeof createFakeRouter>,
-  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer'
+  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer' | 'locations'
 ) {
   if (!router.files.has(STATUS_PATH)) router.files.set(STATUS_PATH, statusText())
   router.lanvpn.getConfig ??= () => CONFIG
@@ -410,4 +410,33 @@ describe('in every language', () => {
       expect(line).not.toContain('—')
     })
   }
+})
+
+describe('locations', () => {
+  it('badges the location that carries the traffic after a failover, and says the chosen one is not answering', async () => {
+    const router = createFakeRouter()
+    router.lanvpn.listProfiles = () => ({
+      profiles: [
+        { id: 'oslo', label: 'Oslo', type: 'wireguard' },
+        { id: 'riga', label: 'Riga', type: 'wireguard' },
+      ],
+      active: 'oslo',
+      connect: true,
+      fallback: ['riga'],
+    })
+    router.files.set(
+      STATUS_PATH,
+      statusText({ problems: [], tunnel: { state: 'connected', profile: 'riga', since: 1 } })
+    )
+    await openPageOn(router, 'locations')
+    const row = (name: string) =>
+      Array.from(container.querySelectorAll('ul.rows > li.row')).find(
+        (li) => li.querySelector('strong')?.textContent === name
+      )!
+    await vi.waitFor(() => expect(row('Riga').querySelector('.tag')?.textContent).toBe('Connected'))
+    expect(row('Riga').textContent).toContain('Disconnect')
+    expect(row('Oslo').querySelector('.tag')?.textContent).toBe('Chosen')
+    expect(row('Oslo').textContent).toContain('Not answering; Riga is in use')
+    expect(row('Oslo').querySelector('button.primary')?.textContent).toBe('Connect')
+  })
 })

@@ -13,6 +13,7 @@ const enPages = {
   'locations.none': 'No locations yet. Import your provider’s WireGuard or OpenVPN file below.',
   'locations.connected': 'Connected',
   'locations.chosen': 'Chosen',
+  'locations.onFallback': 'Not answering; {name} is in use',
   'locations.wireguard': 'WireGuard',
   'locations.openvpn': 'OpenVPN',
   'locations.ms': '{n} ms',

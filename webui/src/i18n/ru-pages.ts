@@ -12,6 +12,7 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'locations.none': 'Локаций пока нет. Импортируйте файл WireGuard или OpenVPN от провайдера ниже.',
   'locations.connected': 'Подключено',
   'locations.chosen': 'Выбрана',
+  'locations.onFallback': 'Не отвечает; используется {name}',
   'locations.wireguard': 'WireGuard',
   'locations.openvpn': 'OpenVPN',
   'locations.ms': '{n} мс',

@@ -11,6 +11,7 @@ const zhCNPages: Record<keyof typeof enPages, string> = {
   'locations.none': '还没有位置。请在下方导入服务商提供的 WireGuard 或 OpenVPN 文件。',
   'locations.connected': '已连接',
   'locations.chosen': '已选择',
+  'locations.onFallback': '无应答；正在使用{name}',
   'locations.wireguard': 'WireGuard',
   'locations.openvpn': 'OpenVPN',
   'locations.ms': '{n} 毫秒',

@@ -61,6 +61,9 @@ export type LocationsModel = {
   outcomes: ReadonlySignal<ArchiveOutcome[]>
   /** The latency test: running, and the milliseconds per profile id (null: no answer). */
   latency: ReadonlySignal<LatencyStatus | null>
+  /** The location the tunnel uses now (a fallback after a failover) and its state; null while
+   * there is no tunnel. */
+  inUse: ReadonlySignal<{ id: string; isUp: boolean } | null>
   /** A test is running, or was asked for and no newer results have arrived yet. */
   isTesting: ReadonlySignal<boolean>
   load(): Promise<void>
@@ -154,6 +157,11 @@ export function createLocationsModel(deps: {
   const outcomes = signal<ArchiveOutcome[]>([])
   const testAskedAt = signal<number | null>(null)
   const latency = computed(() => (status.value?.latency as LatencyStatus | undefined) ?? null)
+  const inUse = computed(() => {
+    const tunnel = status.value?.tunnel
+    if (!tunnel?.profile || tunnel.state === 'disconnected') return null
+    return { id: tunnel.profile, isUp: tunnel.state === 'connected' }
+  })
   const isTesting = computed(() => {
     const l = latency.value
     if (l?.running) return true
@@ -179,6 +187,7 @@ export function createLocationsModel(deps: {
     progress,
     outcomes,
     latency,
+    inUse,
     isTesting,
     load,
     editDraft: (patch) => (draft.value = { ...draft.peek(), ...patch }),

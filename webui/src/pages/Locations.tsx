@@ -47,7 +47,11 @@ export default function Locations({ deps }: { deps: AppDeps }) {
 function ProfileRow({ m, p }: { m: LocationsModel; p: ProfileSummary }) {
   const list = m.list.value!
   const isActive = list.active === p.id
-  const isUp = isActive && list.connect
+  // The one that carries the traffic (after a failover, a fallback), else the chosen one.
+  const used = list.connect ? m.inUse.value : null
+  const carries = used?.id === p.id
+  const isUp = list.connect && (carries || (isActive && !used))
+  const fallback = isActive && used && !carries ? list.profiles.find((o) => o.id === used.id) : null
   const busy = m.actions.busy.value
   const mode = useSignal<'view' | 'rename' | 'delete'>('view')
   const label = useSignal(p.label)
@@ -56,8 +60,17 @@ function ProfileRow({ m, p }: { m: LocationsModel; p: ProfileSummary }) {
     <li class="row">
       <div class="row-main">
         <strong>{p.label}</strong>
-        {isActive && (
-          <span class="tag">{isUp ? t('locations.connected') : t('locations.chosen')}</span>
+        {(isUp || isActive) && (
+          <span class="tag">
+            {!isUp || fallback
+              ? t('locations.chosen')
+              : carries && !used?.isUp
+                ? t('tunnel.connecting')
+                : t('locations.connected')}
+          </span>
+        )}
+        {fallback && (
+          <span class="muted small">{t('locations.onFallback', { name: fallback.label })}</span>
         )}
         <span class="muted small">
           {p.type === 'wireguard' ? t('locations.wireguard') : t('locations.openvpn')}
