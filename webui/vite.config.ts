@@ -26,6 +26,18 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  plugins: [
+    {
+      // Vite wraps every import() in its preload helper (about 0.5 KB of the gzipped .ipk), which
+      // preloads a lazy chunk's CSS and imports. Here there is nothing to preload (one stylesheet,
+      // modulePreload off: every call gets `[]`), so the helper only calls the import, and a failed
+      // import rejects as it would without it.
+      name: 'lanvpn:plain-dynamic-import',
+      enforce: 'pre',
+      load: (id) =>
+        id === '\0vite/preload-helper.js' ? 'export const __vitePreload = (load) => load()' : null,
+    },
+  ],
   build: {
     outDir: '../dist/www',
     emptyOutDir: true,
