@@ -291,6 +291,16 @@ export async function benchLab() {
       verdict: failover <= 20_000 ? 'ok' : 'over',
     })
     silence('vpn', false)
+    const failback = await until(
+      'the failback',
+      () => status()?.tunnel?.state === 'connected' && status().tunnel.profile === 'home',
+      180_000
+    )
+    rows.push({
+      what: 'failback: traffic through the chosen location again after it answers',
+      figure: `${(failback / 1000).toFixed(1)} s`,
+      budget: '— (3 handshakes in a row, one per 10 health intervals: no flapping)',
+    })
 
     // MediaStreamer: a WAN address change → registration accepted, requests per change.
     const requests = () => {

@@ -271,6 +271,33 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     expect(tvSeen()).toBeGreaterThan(tvBefore)
   })
 
+  it('goes back to the chosen location once it answers steadily again, says so, and lets nothing leak meanwhile', async () => {
+    const wan = await leakCapture(lab)
+    const load = startLeakLoad(lab, 'laptop')
+    background.push(...load)
+    const logged = daemon.output().length
+    await lab.exec('vpn', ['nft', 'delete', 'table', 'inet', 'blackhole'], { check: true })
+    // Asked every 20 s here (10 health intervals), three answers in a row: about a minute.
+    await waitFor(
+      'home carrying the traffic again',
+      () => statusFile()?.tunnel?.state === 'connected' && statusFile().tunnel.profile === 'home',
+      120_000
+    )
+    expect(await echoFrom('laptop')).toBe('203.0.113.10')
+    expect(daemon.output().slice(logged)).toContain(
+      'tunnel reconnecting: the chosen location answers again: going back to it'
+    )
+    for (const p of load) await p.kill()
+    expect(
+      await wan.leaks([
+        'udp port 51820',
+        'icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820',
+      ])
+    ).toEqual([])
+    // The side interface that asked is gone.
+    expect((await lab.exec('router', ['ip', 'link', 'show', 'dev', `${iface}b`])).code).not.toBe(0)
+  })
+
   it('measures the latency to every location over the WAN when asked through rpc', async () => {
     expect(labPlugin(prefix, 'testLatency')).toMatchObject({ daemonNotified: true })
     const done = await waitFor(
@@ -292,7 +319,7 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
     await reconfigure("option enabled '1'", "option enabled '1'\n\toption router_via_vpn '1'")
     await waitFor(
       'the router through the tunnel',
-      async () => (await routerCurl()).stdout === '203.0.113.20',
+      async () => (await routerCurl()).stdout === '203.0.113.10',
       20_000
     )
     // What MediaStreamer does: bound to the WAN device, it must leave by the WAN.

@@ -253,3 +253,57 @@ describe('outages', () => {
     expect(m.state).toMatchObject({ phase: 'connected', reason: '', index: 0 })
   })
 })
+
+describe('going back to the first location', () => {
+  /** Connected to `fra` (the fallback) at 20 s, after `ams` went silent. */
+  function onFallback() {
+    const m = machine(['ams', 'fra'])
+    m.step(upOk, 0)
+    m.step(probe(true), 0)
+    m.step(probe(false), 5_000)
+    m.step(probe(false), 10_000)
+    m.step(upOk, 11_000)
+    m.step(probe(true), 12_000)
+    expect(m.state).toMatchObject({ phase: 'connected', index: 1 })
+    return m
+  }
+  const preferred = (ok: boolean) => ({ kind: 'preferred', ok }) as const
+
+  it('asks now and then whether the first location answers again, and goes back after three answers in a row', () => {
+    const m = onFallback()
+    // Asked no sooner than 50 s (10 health intervals) after the failover, then as often.
+    expect(m.step(probe(true), 40_000)).toEqual([])
+    expect(m.step(probe(true), 60_000)).toEqual([{ kind: 'check-preferred', profile: 'ams' }])
+    expect(m.step(preferred(true), 62_000)).toEqual([])
+    expect(m.step(probe(true), 65_000)).toEqual([])
+    expect(m.step(probe(true), 110_000)).toEqual([{ kind: 'check-preferred', profile: 'ams' }])
+    expect(m.step(preferred(true), 112_000)).toEqual([])
+    expect(m.step(probe(true), 160_000)).toEqual([{ kind: 'check-preferred', profile: 'ams' }])
+    expect(m.step(preferred(true), 162_000)).toEqual([{ kind: 'bring-up', profile: 'ams' }])
+    expect(m.state).toMatchObject({
+      phase: 'reconnecting',
+      index: 0,
+      reason: 'the chosen location answers again: going back to it',
+    })
+    m.step(upOk, 163_000)
+    m.step(probe(true), 164_000)
+    expect(m.state).toMatchObject({ phase: 'connected', index: 0, reason: '' })
+    // On the first location, nothing more is asked.
+    expect(m.step(probe(true), 300_000)).toEqual([])
+  })
+
+  it('starts counting again after a check without an answer: no flapping on a server that comes and goes', () => {
+    const m = onFallback()
+    for (const [now, ok] of [
+      [60_000, true],
+      [110_000, true],
+      [160_000, false],
+      [210_000, true],
+      [260_000, true],
+    ] as const) {
+      expect(m.step(probe(true), now)).toEqual([{ kind: 'check-preferred', profile: 'ams' }])
+      expect(m.step(preferred(ok), now + 2_000)).toEqual([])
+    }
+    expect(m.state).toMatchObject({ phase: 'connected', index: 1, preferredAnswers: 2 })
+  })
+})

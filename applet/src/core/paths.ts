@@ -26,6 +26,9 @@ export type Paths = {
   /** The tunnel interface. Only tests change it (LANVPN_TUNNEL_IFACE): wireguard-go sockets are
    * shared by every namespace of a machine, so concurrent labs need distinct names. */
   tunnelIface: string
+  /** The interface that asks, on the side, whether the first location answers again (a fallback
+   * carries the traffic meanwhile); it lives a few seconds and carries nothing. */
+  sideIface: string
 }
 
 /** The router layout, optionally under a prefix (LANVPN_PREFIX) so tests and the lab keep their
@@ -44,5 +47,6 @@ export function resolvePaths(prefix = '', tunnelIface = TUNNEL_IFACE): Paths {
     fw4Include: `${p}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft`,
     ovpnUpHook: `${p}/usr/libexec/lanvpn/ovpn-up`,
     tunnelIface,
+    sideIface: `${tunnelIface.slice(0, 14)}b`,
   }
 }

@@ -30,21 +30,15 @@ export async function bringUpWireguard(
   iface: string,
   profile: Profile
 ): Promise<{ reason: string; kind: WgKind | null }> {
-  const key = readSecret(host, paths, wgKeySecret(profile.id))
-  if (!key)
+  const config = wgConfigOf(host, paths, profile)
+  if (!config)
     return { reason: 'the private key of this location is missing: import it again', kind: null }
-  const setups: WgPeerSetup[] = profile.peers.map((p, i) => ({
-    ...p,
-    presharedKey: p.hasPresharedKey
-      ? (readSecret(host, paths, pskSecret(profile.id, i)) ?? '').trim() || null
-      : null,
-  }))
   let existed = false
   let kind: WgKind | null = null
   try {
     existed = await wgInterfaceExists(host, iface)
     if (!existed) kind = await createWgInterface(host, iface)
-    await setWgConfig(host, paths.runDir, iface, renderWgConfig(key.trim(), setups))
+    await setWgConfig(host, paths.runDir, iface, config)
     const lines = [`address flush dev ${iface}`]
     for (const a of profile.addresses) lines.push(`address add ${a} dev ${iface}`)
     lines.push(`link set dev ${iface} mtu ${profile.mtu || 1420} up`)
@@ -61,6 +55,49 @@ export async function bringUpWireguard(
     // No name can be looked up while the WAN is down: say what the household can act on.
     if (lookup && (await hasNoDefaultRoute(host))) return { reason: OFFLINE_REASON, kind: null }
     return { reason: lookup || `setting up the tunnel failed (${message})`, kind: null }
+  }
+}
+
+/** The wg config of `profile` with its keys (null when its private key is missing); every peer
+ * keeps itself alive every `keepalive` seconds when that is given. */
+function wgConfigOf(host: Host, paths: Paths, profile: Profile, keepalive = 0): string | null {
+  const key = readSecret(host, paths, wgKeySecret(profile.id))
+  if (!key) return null
+  const setups: WgPeerSetup[] = profile.peers.map((p, i) => ({
+    ...p,
+    persistentKeepalive: keepalive || p.persistentKeepalive,
+    presharedKey: p.hasPresharedKey
+      ? (readSecret(host, paths, pskSecret(profile.id, i)) ?? '').trim() || null
+      : null,
+  }))
+  return renderWgConfig(key.trim(), setups)
+}
+
+/** Whether `profile`'s server completes a handshake now, asked on a second interface `iface` that
+ * carries nothing (no address, no route; its keepalive starts the handshake as it comes up), while
+ * another location carries the traffic. Removed again in every case. */
+export async function handshakeAnswers(
+  host: Host,
+  paths: Paths,
+  iface: string,
+  profile: Profile
+): Promise<boolean> {
+  const config = wgConfigOf(host, paths, profile, 1)
+  if (!config) return false
+  try {
+    await deleteWgInterface(host, iface)
+    await createWgInterface(host, iface)
+    await setWgConfig(host, paths.runDir, iface, config)
+    await runChecked(host, ['ip', 'link', 'set', 'dev', iface, 'up'])
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => host.setTimeout(() => resolve(null), 500))
+      if ((await observeWgPeers(host, iface)).some((p) => p.latestHandshake > 0)) return true
+    }
+    return false
+  } catch {
+    return false
+  } finally {
+    await deleteWgInterface(host, iface)
   }
 }
 

@@ -27,7 +27,7 @@ import {
   wgInterfaceExists,
   type WgKind,
 } from '../system/wireguard'
-import { bringUpWireguard, reresolveWireguard } from './tunnel-wireguard'
+import { bringUpWireguard, handshakeAnswers, reresolveWireguard } from './tunnel-wireguard'
 import type { WgPeerState } from '../core/observe/wg'
 import { tunnelResolvers } from '../core/plan/plan'
 
@@ -135,6 +135,13 @@ export function createTunnelDriver(
     if (!profile)
       return dispatch({ kind: 'up-result', ok: false, reason: 'this location was deleted' })
     if (action.kind === 'reresolve') return reresolveWireguard(host, iface, profile)
+    if (action.kind === 'check-preferred') {
+      // openvpn has no cheap side check: an openvpn first location is not gone back to.
+      const ok =
+        profile.type === 'wireguard' &&
+        (await handshakeAnswers(host, paths, paths.sideIface, profile))
+      return dispatch({ kind: 'preferred', ok })
+    }
     const reason = await bringUp(profile)
     // openvpn's device appears only once the server accepted us; until then routing must not
     // point at it, and the set-up is not over: the probe follows it to its end (the device comes,

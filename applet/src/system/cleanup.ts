@@ -65,9 +65,10 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
     report.errors.push(`openvpn: ${e instanceof Error ? e.message : String(e)}`)
   }
 
-  const link = await run(host, ['ip', 'link', 'show', 'dev', paths.tunnelIface])
-  if (link.code === 0)
-    await attempt(`interface ${paths.tunnelIface}`, ['ip', 'link', 'del', 'dev', paths.tunnelIface])
+  for (const iface of [paths.tunnelIface, paths.sideIface]) {
+    const link = await run(host, ['ip', 'link', 'show', 'dev', iface])
+    if (link.code === 0) await attempt(`interface ${iface}`, ['ip', 'link', 'del', 'dev', iface])
+  }
 
   for (const file of [paths.fw4Include, paths.status, paths.pidFile, paths.appliedConfig]) {
     if (host.stat(file) === null) continue

@@ -27,6 +27,10 @@ export type HealthState = {
   /** When a probe last found the router offline (monotonic ms): the failover clock starts again
    * from there, since no location could have answered before. */
   offlineAtMs: number
+  /** On a fallback: when the first location was last asked whether it answers again, and how
+   * many times in a row it did. */
+  checkedAtMs: number
+  preferredAnswers: number
 }
 
 export type HealthEvent =
@@ -37,11 +41,15 @@ export type HealthEvent =
   | { kind: 'probe'; ok: boolean; isDown?: boolean; isOffline?: boolean }
   /** The interface vanished underneath us (deleted, module unloaded, wireguard-go killed). */
   | { kind: 'lost' }
+  /** Whether the first location's server completed a handshake, asked on the side while a
+   * fallback carries the traffic. */
+  | { kind: 'preferred'; ok: boolean }
 
 export type HealthAction =
   | { kind: 'bring-up'; profile: string }
   | { kind: 'tear-down' }
   | { kind: 'reresolve'; profile: string }
+  | { kind: 'check-preferred'; profile: string }
 
 /** Tuning, from the health interval the user chose (2–60 s). */
 export type HealthTuning = {
@@ -57,6 +65,10 @@ export type HealthTuning = {
   failoverAfterMs: number
   /** How long a connection attempt may take before it counts as failed. */
   connectTimeoutMs: number
+  /** On a fallback, how often the first location is asked whether it answers again, and how many
+   * answers in a row bring the traffic back to it (hysteresis: no flapping on one answer). */
+  failbackCheckMs: number
+  failbackAnswers: number
 }
 
 /** Detection within 15 s, and failover once WireGuard has had a few handshake retries (every 5 s
@@ -68,12 +80,17 @@ export function tuning(intervalSeconds: number): HealthTuning {
     minFailures: 2,
     failoverAfterMs: 30_000,
     connectTimeoutMs: 20_000,
+    failbackCheckMs: Math.max(20_000, intervalSeconds * 10_000),
+    failbackAnswers: 3,
   }
 }
 
 /** The reason while the router itself has no way out: said apart from a silent server, so that a
  * household looks at its internet connection rather than at the VPN provider. */
 export const OFFLINE_REASON = "the router's internet connection (WAN) is down"
+
+/** The reason while the traffic goes back to the first location, which answers again. */
+export const BACK_REASON = 'the chosen location answers again: going back to it'
 
 /** The pause before the locations are set up again after every one of them failed to (a tool
  * missing during an upgrade, a module still loading), by rounds failed in a row: 5 s, doubling to
@@ -97,6 +114,8 @@ export function initialHealth(nowMs: number): HealthState {
     setupRounds: 0,
     lastOkMs: nowMs,
     offlineAtMs: nowMs,
+    checkedAtMs: nowMs,
+    preferredAnswers: 0,
   }
 }
 
@@ -122,6 +141,8 @@ function next(
     index,
     failures: 0,
     attempts: moved ? 0 : s.attempts + 1,
+    checkedAtMs: nowMs,
+    preferredAnswers: 0,
   }
   state.sinceMs = nowMs
   return { state, actions: [{ kind: 'bring-up', profile: state.candidates[index] }] }
@@ -179,6 +200,22 @@ export function stepHealth(
         actions: [],
       }
     }
+    case 'preferred': {
+      if (s.phase !== 'connected' || s.index === 0) return { state: s, actions: [] }
+      const preferredAnswers = e.ok ? s.preferredAnswers + 1 : 0
+      if (preferredAnswers < t.failbackAnswers)
+        return { state: { ...s, preferredAnswers }, actions: [] }
+      // It answered steadily: back to it. Should it fail to connect after all, the usual failover
+      // takes the traffic down the list again.
+      const state = {
+        ...enter(s, 'reconnecting', nowMs, BACK_REASON),
+        index: 0,
+        failures: 0,
+        attempts: 0,
+        preferredAnswers: 0,
+      }
+      return { state, actions: [{ kind: 'bring-up', profile: s.candidates[0] }] }
+    }
     case 'lost': {
       if (s.phase === 'disconnected') return { state: s, actions: [] }
       // Build the same location again at once; failover stays for servers that do not answer.
@@ -201,9 +238,18 @@ export function stepHealth(
       }
       if (e.ok) {
         // Recovery adds no delay: the first answer means connected.
+        const state = {
+          ...enter(s, 'connected', nowMs),
+          failures: 0,
+          attempts: 0,
+          lastOkMs: nowMs,
+        }
+        // On a fallback: ask now and then whether the first location answers again.
+        if (s.index === 0 || nowMs - s.checkedAtMs < t.failbackCheckMs)
+          return { state, actions: [] }
         return {
-          state: { ...enter(s, 'connected', nowMs), failures: 0, attempts: 0, lastOkMs: nowMs },
-          actions: [],
+          state: { ...state, checkedAtMs: nowMs },
+          actions: [{ kind: 'check-preferred', profile: s.candidates[0] }],
         }
       }
       const failures = s.failures + 1
