@@ -49,6 +49,17 @@ const TV = {
   wireless: false,
 }
 
+/** Puts a status file with `overrides` on the fake router and has the poller read it now. */
+function showStatus(
+  router: ReturnType<typeof createFakeRouter>,
+  status: { stop(): void; start(): void },
+  overrides: Record<string, unknown>
+) {
+  router.files.set(STATUS_PATH, statusText(overrides))
+  status.stop()
+  status.start()
+}
+
 async function openPage(
   name: 'devices' | 'privacy' | 'overview' | 'mediastreamer' | 'locations',
   config: object = CONFIG
@@ -124,22 +135,15 @@ describe('overview', () => {
     const { router, status } = await openPage('overview', OSLO)
     await vi.waitFor(() => expect(text('.problems h2')).toBe('Needs attention'))
     expect(text('.problems li')).toBe('globals.health_interval must be a whole number from 2 to 60')
-    router.files.set(
-      STATUS_PATH,
-      statusText({
-        generation: 8,
-        problems: [],
-        mediastreamer: { state: 'cgnat', wanKind: 'cgnat' },
-      })
-    )
-    status.stop()
-    status.start()
+    showStatus(router, status, {
+      generation: 8,
+      problems: [],
+      mediastreamer: { state: 'cgnat', wanKind: 'cgnat' },
+    })
     await vi.waitFor(() => expect(text('.problems li')).toMatch(/CGNAT/))
     expect(text('.problems h2')).toBe('Needs attention')
     expect(container.textContent).not.toMatch(/Nothing needs attention|No problems/)
-    router.files.set(STATUS_PATH, statusText({ generation: 9, problems: [] }))
-    status.stop()
-    status.start()
+    showStatus(router, status, { generation: 9, problems: [] })
     await vi.waitFor(() => expect(text('.problems h2')).toBe('Nothing needs attention'))
     expect(container.querySelectorAll('.problems li')).toHaveLength(0)
     expect(container.textContent).not.toContain('Needs attention')
@@ -149,9 +153,7 @@ describe('overview', () => {
     const said =
       'the LAN (network interface lan) has no device now: no device on it reaches anything; VPN devices stay closed'
     const { router, status } = await openPage('overview', OSLO)
-    router.files.set(STATUS_PATH, statusText({ problems: [], lan: { problems: [said] } }))
-    status.stop()
-    status.start()
+    showStatus(router, status, { problems: [], lan: { problems: [said] } })
     await vi.waitFor(() => expect(text('.problems li')?.trim()).toBe(said))
     expect(text('.problems h2')).toBe('Needs attention')
   })
@@ -159,9 +161,7 @@ describe('overview', () => {
   it('finds the exit IP when asked, through the daemon, and shows it beside the WAN IP', async () => {
     const { router, status } = await openPage('overview', OSLO)
     const connected = { state: 'connected', profile: 'oslo', since: 1763790000000 }
-    router.files.set(STATUS_PATH, statusText({ problems: [], tunnel: connected }))
-    status.stop()
-    status.start()
+    showStatus(router, status, { problems: [], tunnel: connected })
     const ask = () =>
       Array.from(container.querySelectorAll<HTMLButtonElement>('.hero button')).find(
         (b) => b.textContent === 'Find the exit IP'
@@ -176,12 +176,11 @@ describe('overview', () => {
     await act(async () => ask()!.click())
     expect(asked).toBe(1)
     await vi.waitFor(() => expect(container.textContent).toContain('Asking through the tunnel…'))
-    router.files.set(
-      STATUS_PATH,
-      statusText({ generation: 8, problems: [], tunnel: { ...connected, exitIp: '203.0.113.10' } })
-    )
-    status.stop()
-    status.start()
+    showStatus(router, status, {
+      generation: 8,
+      problems: [],
+      tunnel: { ...connected, exitIp: '203.0.113.10' },
+    })
     await vi.waitFor(() => expect(fact('Exit IP')).toBe('203.0.113.10'))
     expect(ask()).toBeUndefined()
   })
@@ -212,16 +211,12 @@ describe('overview', () => {
     await new Promise((r) => setTimeout(r, 50))
     expect(text('.badge')).toBe('Connecting…')
     // Applied, but the tunnel has not moved yet: still connecting.
-    router.files.set(STATUS_PATH, statusText({ generation: 8, configHash: 'ctrue' }))
-    status.stop()
-    status.start()
+    showStatus(router, status, { generation: 8, configHash: 'ctrue' })
     await vi.waitFor(() => expect(status.status.value?.generation).toBe(8))
     await new Promise((r) => setTimeout(r, 50))
     expect(text('.badge')).toBe('Connecting…')
     const up = { state: 'connected', profile: 'oslo', since: 1763800000000, rxBytes: 0, txBytes: 0 }
-    router.files.set(STATUS_PATH, statusText({ generation: 9, configHash: 'ctrue', tunnel: up }))
-    status.stop()
-    status.start()
+    showStatus(router, status, { generation: 9, configHash: 'ctrue', tunnel: up })
     await vi.waitFor(() => expect(text('.badge')).toBe('Protected'))
     await vi.waitFor(() => expect(button().textContent).toBe('Disconnect'))
     expect(button().disabled).toBe(false)
@@ -235,12 +230,7 @@ describe('overview', () => {
     expect(button().textContent).toBe('Disconnecting…')
     expect(button().disabled).toBe(true)
     const down = { state: 'disconnected', profile: '', since: 0 }
-    router.files.set(
-      STATUS_PATH,
-      statusText({ generation: 10, configHash: 'cfalse', tunnel: down })
-    )
-    status.stop()
-    status.start()
+    showStatus(router, status, { generation: 10, configHash: 'cfalse', tunnel: down })
     await vi.waitFor(() => expect(text('.badge')).toBe('Not protected'))
     await vi.waitFor(() => expect(button().textContent).toBe('Connect'))
     expect(fact('Location')).toBe('Oslo')
@@ -286,9 +276,7 @@ describe('overview', () => {
       txBytes,
     })
     const write = async (at: number, t: object) => {
-      router.files.set(STATUS_PATH, statusText({ updatedAt: at, tunnel: t, problems: [] }))
-      status.stop()
-      status.start()
+      showStatus(router, status, { updatedAt: at, tunnel: t, problems: [] })
       await vi.waitFor(() => expect(status.status.value?.updatedAt).toBe(at))
     }
     const t0 = 1763800000000
@@ -326,9 +314,7 @@ describe('devices page', () => {
       mac: TV.mac,
       mode: 'direct',
     })
-    router.files.set(STATUS_PATH, statusText({ configHash: 'beef', generation: 8 }))
-    status.stop()
-    status.start()
+    showStatus(router, status, { configHash: 'beef', generation: 8 })
     await vi.waitFor(() =>
       expect(container.parentElement!.querySelector('.apply-bar')!.textContent).toBe('Applied.')
     )
