@@ -5,6 +5,7 @@ import { DEFAULT_GLOBALS } from '../../applet/src/core/config/defaults'
 import {
   lanInterfaces,
   lanSideNetworks,
+  mainLan,
   parseInterfaceDump,
 } from '../../applet/src/core/observe/lan'
 import { nftModel } from '../../applet/src/core/plan/plan'
@@ -46,9 +47,13 @@ const DUMP = JSON.stringify({
 const G = { ...DEFAULT_GLOBALS, lanDirect: ['guest'], lanBlocked: ['iot'] }
 
 describe('the LAN side', () => {
-  it('is lan and every network of a zone that does not masquerade', () => {
+  it('is every network of a zone that does not masquerade, or lan when the firewall names none', () => {
     expect(lanSideNetworks(FIREWALL, 'wan')).toEqual(['lan', 'guest', 'iot'])
     expect(lanSideNetworks(null, 'wan')).toEqual(['lan'])
+    // A LAN renamed `home`: it is the LAN, and no `lan` is made up.
+    const renamed = parseUci("config zone\n\toption name 'lan'\n\tlist network 'home'\n")
+    expect(lanSideNetworks(renamed, 'wan')).toEqual(['home'])
+    expect(mainLan(lanInterfaces(null, ['home'], G))).toMatchObject({ device: 'br-lan' })
   })
 
   it("takes each interface's device from netifd (the VLAN device, not the bridge)", () => {

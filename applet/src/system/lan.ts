@@ -6,6 +6,7 @@ import type { Globals } from '../core/config/types'
 import {
   lanInterfaces,
   lanSideNetworks,
+  mainLan,
   parseInterfaceDump,
   type LanInterface,
 } from '../core/observe/lan'
@@ -32,11 +33,11 @@ export async function observeLan(host: Host, paths: Paths, g: Globals): Promise<
     up: i.up && !!i.device && host.readFile(`/sys/class/net/${i.device}/ifindex`) !== null,
   }))
   const problems: string[] = []
-  const lan = interfaces[0]
-  if (!lan.up)
+  const lan = mainLan(interfaces)
+  if (lan && !lan.up)
     problems.push(
       dump
-        ? `the LAN (network interface lan) has no device now${lan.device ? ` (${lan.device} is missing)` : ''}: no device on it reaches anything; VPN devices stay closed`
+        ? `the LAN (network interface ${lan.name}) has no device now${lan.device ? ` (${lan.device} is missing)` : ''}: no device on it reaches anything; VPN devices stay closed`
         : `the LAN device ${lan.device} (option lan_device) does not exist: VPN devices stay closed`
     )
   for (const [option, names] of [

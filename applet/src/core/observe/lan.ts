@@ -2,8 +2,8 @@
 // Linux device that carries it now (`br-lan`, `br-lan.1` under bridge VLAN filtering, a guest
 // bridge), and what lanvpn does with the devices behind it.
 //
-// LAN side: `lan`, and every network of a firewall zone that does not masquerade (fw4's `wan`
-// zone does; `lan`, a guest or an IoT zone do not). Each is lanvpn's (every device by its own
+// LAN side: every network of a firewall zone that does not masquerade (fw4's `wan` zone does;
+// `lan`, a guest or an IoT zone do not), or `lan` alone when the firewall names none. Each is lanvpn's (every device by its own
 // mode) unless the user said `lan_direct` or `lan_blocked` for it: never silently the WAN.
 import type { Globals } from '../config/types'
 import { getOption, sectionsOfType, type UciDoc } from '../uci/doc'
@@ -19,15 +19,21 @@ export type NetifdInterface = { name: string; device: string; up: boolean }
 const words = (v: string | string[] | undefined): string[] =>
   (Array.isArray(v) ? v : [v ?? '']).flatMap((s) => s.split(/\s+/)).filter(Boolean)
 
-/** netifd interfaces on the LAN side, `lan` first, from the firewall's zones (`/etc/config/firewall`;
- * null when there is none to read). */
+/** netifd interfaces on the LAN side, in the order of the firewall's zones
+ * (`/etc/config/firewall`; null when there is none to read). */
 export function lanSideNetworks(firewall: UciDoc | null, wanInterface: string): string[] {
-  const names = ['lan']
+  const names: string[] = []
   for (const zone of firewall ? sectionsOfType(firewall, 'zone') : []) {
     if (getOption(zone, 'masq') === '1') continue
-    for (const n of words(getOption(zone, 'network'))) if (!names.includes(n)) names.push(n)
+    for (const n of words(getOption(zone, 'network')))
+      if (!names.includes(n) && n !== wanInterface && n !== 'loopback') names.push(n)
   }
-  return names.filter((n) => n !== wanInterface && n !== 'loopback')
+  return names.length ? names : ['lan']
+}
+
+/** The LAN itself among the LAN-side interfaces: `lan`, else the first (a LAN renamed). */
+export function mainLan(lan: LanInterface[]): LanInterface | undefined {
+  return lan.find((i) => i.name === 'lan') ?? lan[0]
 }
 
 /** netifd's interfaces from `ubus call network.interface dump`; null when the text is not one.
