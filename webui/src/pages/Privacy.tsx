@@ -14,6 +14,11 @@ import { ErrorLine, PageFrame } from './shared'
 const CONFIG_PATH = '/etc/config/lanvpn'
 const SECRETS_PATH = '/etc/lanvpn/secrets'
 
+/** A record's protocol as the Locations page names it; one this UI does not know, as it is. Whole
+ * ids, not put together: the build shortens only the ids written out (webui/vite.config.ts). */
+const protocolName = (p: string): string =>
+  p === 'wireguard' ? t('locations.wireguard') : p === 'openvpn' ? t('locations.openvpn') : p
+
 const modelFor = memoModel((deps) => createPrivacyModel({ api: deps.api, tracker: deps.tracker }))
 
 /** The Privacy page. */
@@ -108,9 +113,8 @@ function History({ m }: { m: PrivacyModel }) {
               <span class="row-main">
                 <strong>{r.location || t('value.none')}</strong>
                 <span class="small muted">
-                  {formatTime(r.start)} · {formatDuration(r.durationS)} ·{' '}
-                  {t(`locations.${r.protocol}` as MessageKey)} · {t('app.name')} {r.version} ·{' '}
-                  {t(`privacy.result.${r.result}` as MessageKey)}
+                  {formatTime(r.start)} · {formatDuration(r.durationS)} · {protocolName(r.protocol)}{' '}
+                  · {t('app.name')} {r.version} · {t(`privacy.result.${r.result}` as MessageKey)}
                 </span>
               </span>
             </li>
