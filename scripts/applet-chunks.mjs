@@ -48,12 +48,13 @@ export const APPLET_FILES = [
  * the entry for a module without it, since the entry starts with an import (checked below). */
 export const PACKAGE_JSON = '{ "type": "module" }\n'
 
-/** Host methods (host/host.ts) whose names nothing outside the applet uses: terser renames them,
- * alike in every chunk (one cache of property names), about 0.1 KB of the gzipped .ipk. Not the
- * names QuickJS's os/std or Node's objects also have (exec, stat, kill, pid, exit, setTimeout, …),
- * nor setLogLevel, whose name system/log.ts compares as a string. No JSON field is among them. */
+/** Property names that nothing outside the applet uses and no JSON holds: the host methods
+ * (host/host.ts) and the MediaStreamer scheduler's own state (core/mediastreamer/scheduler.ts).
+ * terser renames them, alike in every chunk (one cache of property names): about 0.2 KB of the
+ * gzipped .ipk. Not the names QuickJS's os/std or Node's objects also have (exec, stat, kill, pid,
+ * exit, setTimeout, …), nor setLogLevel, whose name system/log.ts compares as a string. */
 const SHORT_PROPERTIES =
-  /^(writeFileAtomic|createExclusive|removeFile|mkdirp|listDir|monotonicMs|readStdin|writeStdout|writeStderr|getEnv|onSignal)$/
+  /^(writeFileAtomic|createExclusive|removeFile|mkdirp|listDir|monotonicMs|readStdin|writeStdout|writeStderr|getEnv|onSignal|backoffUntilMs|isProviderWait|inflight|hasReadWan|lastEchoAtMs|echoDueAtMs|echoIndex|nextWanReadAtMs|isWanReadWanted|registeredIp|isEventRead|isForced|timerAtMs)$/
 
 /** The static import closure of each chunk's roots, by module id. */
 function closures(ctx, src) {
