@@ -76,6 +76,8 @@ describe.runIf(labOrFail())(
 
     it('logs in with the router credentials and shows the status the daemon wrote', async () => {
       await logIn(ui, 'root', PASSWORD)
+      // The service state and the status generation are folded under the technical details.
+      await ui.page.locator('summary', { hasText: 'Technical details' }).click()
       await expect
         .poll(() => ui.page.locator('main').innerText(), { timeout: 10_000 })
         .toContain('Running')
