@@ -62,7 +62,7 @@ function model(devices) {
   return {
     devices,
     defaultMode: 'vpn',
-    lanDevice: 'br-lan',
+    lan: { managed: ['br-lan'], direct: [], blocked: [] },
     tunnelIface: 'lanvpn0',
     vpnBypassed: false,
     tunnelV6: true,
