@@ -29,6 +29,7 @@ import { measureLatency } from '../system/latency'
 import type { LevelledHost } from '../system/log'
 import { observeRouter } from '../system/observe'
 import { takeRequests } from '../system/requests'
+import { mainLan } from '../core/observe/lan'
 import { observeLan } from '../system/lan'
 import { observeWan } from '../system/wan'
 import { runChecked } from '../system/run'
@@ -187,7 +188,7 @@ export function runDaemon(
     const managed = lan.interfaces.filter((i) => i.policy === 'managed' && i.up)
     // While the LAN's own device cannot be read (moved, renamed, gone), the devices seen last
     // stay: their source rules keep vpn devices in the VPN table whatever the marking misses.
-    if (lan.interfaces[0].up)
+    if (mainLan(lan.interfaces)?.up)
       seenDevices = await refreshInventory(managed.map((i) => i.device)).catch((e: unknown) => {
         host.log('warning', `reading the device list: ${e instanceof Error ? e.message : e}`)
         return seenDevices
