@@ -117,9 +117,12 @@ describe.runIf(labOrFail())('the tunnel and its kill switch in the lab', () => {
         .split('\n')
         .filter((l) => l.includes('"/ip"'))
         .map((l) => JSON.parse(l))
-    expect(
-      labPlugin(prefix, 'setConfig', { mediastreamer: { ip_echo_url: ['https://192.0.2.2/ip'] } })
-    ).toMatchObject({ ok: true })
+    const set = labPlugin(prefix, 'setConfig', {
+      mediastreamer: { ip_echo_url: ['https://192.0.2.2/ip'] },
+    })
+    expect(set).toMatchObject({ ok: true })
+    // Asked once the daemon runs with it (a request served before would use the old list).
+    await waitFor('the new list applied', () => statusFile()?.configHash === set.configHash)
     const r = await lab.exec('router', [
       'env',
       `LANVPN_PREFIX=${prefix}`,

@@ -261,7 +261,7 @@ export function runDaemon(
   /** Asks the IP-echo services (MediaStreamer's list), one after the other, through the tunnel. */
   const findExitIp = async (cfg: Config) => {
     const { state, profile } = tunnel.status()
-    if (state !== 'connected') return
+    if (state !== 'connected') return host.log('warning', 'finding the exit IP: not connected')
     for (const url of cfg.mediastreamer.ipEchoUrls) {
       const res = await httpRequest(host, echoRequest(url, paths.tunnelIface, 10))
       const ip = res.ok && res.status === 200 ? res.body.trim() : ''
