@@ -311,9 +311,19 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     setNetifd({ lan: 'br-nope', guest: 'br-guest' })
     const said =
       'the LAN (network interface lan) has no device now (br-nope is missing): no device on it reaches anything; VPN devices stay closed'
+    // The laptop also sends from addresses no source rule knows (a new IPv6 privacy address, a
+    // new lease): only the marking can close those.
+    for (const addr of [['192.168.50.77/24'], ['fd50::77/64', 'nodad']])
+      await lab.exec('laptop', ['ip', 'addr', 'add', ...addr, 'dev', 'eth0'], { check: true })
+    const fresh = [
+      lab.spawn('laptop', ['ping', '-q', '-i', '0.05', '-I', '192.168.50.77', '192.0.2.1']),
+      lab.spawn('laptop', ['ping', '-6', '-q', '-i', '0.05', '-I', 'fd50::77', '2001:db8:2::1']),
+    ]
     const leaks = await leaksDuring(async () => {
       signalPid(status().daemon.pid, 'SIGHUP')
       await waitFor('the status to say so', () => status()?.lan?.problems?.[0] === said, 5000)
+    }).finally(async () => {
+      for (const p of fresh) await p.kill()
     })
     expect(leaks).toEqual([])
     expect(await lanvpnStatus()).toContain(`lan:     lan br-nope down (each device by its mode)`)

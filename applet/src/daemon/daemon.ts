@@ -29,7 +29,7 @@ import { measureLatency } from '../system/latency'
 import type { LevelledHost } from '../system/log'
 import { observeRouter } from '../system/observe'
 import { takeRequests } from '../system/requests'
-import { mainLan } from '../core/observe/lan'
+import { mainLan, type LanInterface } from '../core/observe/lan'
 import { observeLan } from '../system/lan'
 import { observeWan } from '../system/wan'
 import { runChecked } from '../system/run'
@@ -92,6 +92,8 @@ export function runDaemon(
   let book: PresenceBook = {}
   /** The devices the last inventory saw on the managed LAN, with their addresses. */
   let seenDevices: SeenDevice[] = []
+  /** The managed LAN-side interfaces as last seen with the LAN up (see the reconcile). */
+  let seenManaged: LanInterface[] = []
   /** The nft model this daemon last applied, for membership-only updates. */
   let appliedModel: NftModel | null = null
   let config: Config | null = null
@@ -186,15 +188,21 @@ export function runDaemon(
     for (const p of lan.problems) if (!status.lan?.problems.includes(p)) host.log('err', p)
     status.lan = lan
     const managed = lan.interfaces.filter((i) => i.policy === 'managed' && i.up)
-    // While the LAN's own device cannot be read (moved, renamed, gone), the devices seen last
-    // stay: their source rules keep vpn devices in the VPN table whatever the marking misses.
-    if (mainLan(lan.interfaces)?.up)
+    // While the LAN's own device cannot be read (netifd names one that is missing, or none), what
+    // was seen last stays: its interfaces keep being marked (a device may still send on them,
+    // with an address no source rule knows yet: a new IPv6 privacy address), and the devices'
+    // source rules keep vpn devices in the VPN table whatever the marking misses.
+    const lanUp = !!mainLan(lan.interfaces)?.up
+    if (lanUp) {
+      seenManaged = managed
       seenDevices = await refreshInventory(managed.map((i) => i.device)).catch((e: unknown) => {
         host.log('warning', `reading the device list: ${e instanceof Error ? e.message : e}`)
         return seenDevices
       })
+    }
     const devices = seenDevices
-    const desired = desiredState(config, view, paths.tunnelIface, devices, lan.interfaces)
+    const lanRules = lanUp ? lan.interfaces : [...lan.interfaces, ...seenManaged]
+    const desired = desiredState(config, view, paths.tunnelIface, devices, lanRules)
     const model = desired.model
     let steps = diffState(desired, await observeRouter(host, paths))
     const errors: string[] = []
