@@ -182,4 +182,100 @@ describe('history recorder', () => {
     expect(r).toMatchObject({ error: { code: 'invalid_argument', field: 'all' } })
     expect(stored()).toHaveLength(1)
   })
+
+  it('prunes the file at start when the router was off for 31 days, and writes nothing more while idling', async () => {
+    // Written by an earlier boot: one record 29½ days old, one 31 days old (by today's clock).
+    host.setWallMs(NOW)
+    const old = (days: number, location: string) => ({
+      startWallMs: NOW - days * 24 * 3600_000,
+      durationS: 60,
+      location,
+      protocol: 'wireguard',
+      version: '1.2.3',
+      result: 'ok',
+    })
+    host.mkdirp(paths.stateDir)
+    host.writeFileAtomic(
+      historyPath(paths),
+      JSON.stringify({ version: 1, records: [old(29.5, 'Amsterdam'), old(31, 'Stockholm')] }),
+      { mode: 0o600 }
+    )
+    host.writes.length = 0
+    rec = createHistoryRecorder(host, paths, '1.2.3')
+    rec.tick() // the daemon's first reconcile
+    await settle()
+    expect(stored().map((r: { location: string }) => r.location)).toEqual(['Amsterdam'])
+    expect(historyWrites()).toHaveLength(1)
+    // A day of reconciles: the hourly checks only read, until the last record turns 30 days
+    // old and the file goes (a removal, not a write).
+    for (let i = 0; i < 24 * 120; i++) {
+      host.advance(30_000)
+      rec.tick()
+    }
+    await settle()
+    expect(stored().map((r: { location: string }) => r.location)).toEqual([])
+    expect(host.readFile(historyPath(paths))).toBeNull()
+    expect(historyWrites()).toHaveLength(1)
+  })
+
+  it('keeps the records through a boot in 1970, and drops the old one at the NTP step', async () => {
+    const old = (days: number, location: string) => ({
+      startWallMs: NOW - days * 24 * 3600_000,
+      durationS: 60,
+      location,
+      protocol: 'wireguard',
+      version: '1.2.3',
+      result: 'ok',
+    })
+    host.mkdirp(paths.stateDir)
+    host.writeFileAtomic(
+      historyPath(paths),
+      JSON.stringify({ version: 1, records: [old(1, 'Amsterdam'), old(31, 'Stockholm')] }),
+      { mode: 0o600 }
+    )
+    rec = createHistoryRecorder(host, paths, '1.2.3')
+    host.advance(30_000) // the clock reads 1970: no age can be judged
+    rec.tick()
+    rec.observe('connected', AMS)
+    host.advance(60_000)
+    rec.observe('disconnected', null)
+    await settle()
+    expect(stored().map((r: { location: string }) => r.location)).toEqual([
+      'Amsterdam',
+      'Amsterdam',
+      'Stockholm',
+    ])
+    host.setWallMs(NOW) // NTP
+    rec.tick()
+    await settle()
+    expect(stored().map((r: { startWallMs: number }) => r.startWallMs)).toEqual([
+      NOW - 60_000,
+      NOW - 24 * 3600_000,
+    ])
+  })
+
+  it('forgets on a router whose clock is never set, once the daemon has run 30 days', async () => {
+    host.advance(10_000) // 1970 throughout
+    rec.observe('connected', AMS)
+    host.advance(60_000)
+    rec.observe('disconnected', null)
+    await settle()
+    expect(stored()).toHaveLength(1)
+    for (let day = 0; day < 31; day++) {
+      host.advance(24 * 3600_000)
+      rec.tick()
+    }
+    await settle()
+    expect(host.readFile(historyPath(paths))).toBeNull()
+  })
+
+  it('removes expired records from the file when getHistory finds them (the daemon stopped)', async () => {
+    host.setWallMs(NOW)
+    rec.observe('connected', AMS)
+    rec.observe('disconnected', null)
+    await settle()
+    host.setWallMs(NOW + 31 * 24 * 3600_000)
+    expect(await handleCall(methods, { host, paths }, 'getHistory', '{}')).toEqual({ records: [] })
+    expect(host.readFile(historyPath(paths))).toBeNull()
+  })
 })

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import {
   addRecord,
   closeSession,
+  expireHistory,
+  historyLabel,
   MAX_HISTORY_AGE_MS,
   openSession,
   parseHistory,
@@ -119,6 +121,54 @@ describe('connection history records', () => {
       'result',
       'startWallMs',
       'version',
+    ])
+  })
+
+  it('stores a location named after an address with that part redacted', () => {
+    expect(historyLabel('Amsterdam #2')).toBe('Amsterdam #2')
+    expect(historyLabel('198.51.100.7')).toBe('[redacted-ip]')
+    expect(historyLabel('Home se1.vpn.example.net')).toBe('Home [redacted-domain]')
+    const open = openSession('nl 203.0.113.4', 'wireguard', '1.0.0', { monoMs: 0, wallMs: NOW })
+    expect(open.location).toBe('nl [redacted-ip]')
+    // A file written before this rule is cleaned as it is read.
+    const old = renderHistory([rec(NOW, 'fd00::1')])
+    expect(parseHistory(old)[0].location).toBe('[redacted-ip]')
+  })
+})
+
+describe('history retention on flash, whatever the wall clock says', () => {
+  const MONO_30D = MAX_HISTORY_AGE_MS
+  it('drops what the daemon found at start once it has itself run for 30 days, with the clock never set', () => {
+    // A router that never reached NTP: every record is undated, the wall clock reads 1970.
+    const old = [rec(0, 'Amsterdam'), rec(0, 'Stockholm')]
+    const ages = { daemonStartMonoMs: 5000, atStart: old, saved: [] }
+    expect(expireHistory(old, { monoMs: 5000 + MONO_30D, wallMs: 90_000 }, ages)).toEqual(old)
+    expect(expireHistory(old, { monoMs: 5001 + MONO_30D, wallMs: 90_000 }, ages)).toEqual([])
+  })
+
+  it("drops a record this daemon saved 30 days after its monotonic start, not the daemon's", () => {
+    const mine = rec(0, 'Mine')
+    const ages = {
+      daemonStartMonoMs: 0,
+      atStart: [],
+      saved: [{ record: mine, startMonoMs: 10 * 86_400_000, offsetMs: 0 }],
+    }
+    const clock = (monoMs: number) => ({ monoMs, wallMs: 1000 })
+    expect(expireHistory([mine], clock(35 * 86_400_000), ages)).toEqual([mine])
+    expect(expireHistory([mine], clock(40 * 86_400_000 + 1), ages)).toEqual([])
+  })
+
+  it('wipes nothing while the clock reads 1970 (a boot before NTP)', () => {
+    const kept = [rec(NOW - DAY), rec(NOW - 2 * DAY)]
+    const ages = { daemonStartMonoMs: 1000, atStart: kept, saved: [] }
+    expect(expireHistory(kept, { monoMs: 60_000, wallMs: 60_000 }, ages)).toEqual(kept)
+  })
+
+  it('drops by the wall clock once it is sane: a router off for 31 days forgets at the first check', () => {
+    const records = [rec(NOW - DAY), rec(NOW - 29 * DAY)]
+    const ages = { daemonStartMonoMs: 1000, atStart: records, saved: [] }
+    expect(expireHistory(records, { monoMs: 2000, wallMs: NOW + 2 * DAY }, ages)).toEqual([
+      rec(NOW - DAY),
     ])
   })
 })

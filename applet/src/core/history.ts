@@ -11,6 +11,7 @@
 // daemon restarted first) is dropped under a sane clock, since it cannot be shown to be younger
 // than 30 days.
 import type { ProfileType } from './config/types'
+import { redactText } from './redact'
 
 /** How a session ended.
  * - `ok`: the user disconnected or chose another location.
@@ -70,6 +71,14 @@ export function isWallClockSane(wallMs: number): boolean {
   return wallMs >= SANE_WALL_MS
 }
 
+/** The location as a record names it: the user's label, with any address-like part (an IP, a MAC,
+ * a host or domain name, an e-mail) replaced by a `[redacted-…]` marker, so a location named
+ * after its server never puts an address on flash. A profile id is no way out: it is made from
+ * the label ("10.0.0.1" gives `10_0_0_1`). */
+export function historyLabel(label: string): string {
+  return redactText(label, { secrets: [], names: [] }).slice(0, MAX_LOCATION_CHARS)
+}
+
 /** Starts a session now. */
 export function openSession(
   location: string,
@@ -80,7 +89,7 @@ export function openSession(
   return {
     startMonoMs: clock.monoMs,
     startWallMs: isWallClockSane(clock.wallMs) ? clock.wallMs : 0,
-    location: location.slice(0, MAX_LOCATION_CHARS),
+    location: historyLabel(location),
     protocol,
     version,
   }
@@ -167,6 +176,41 @@ export function pruneHistory(records: HistoryRecord[], nowWallMs: number): Histo
   return kept.slice(0, MAX_HISTORY_RECORDS)
 }
 
+/** What the monotonic clock proves about ages, whatever the wall clock says (it may read 1970, a
+ * stale sysfixtime, or have been set wrongly): every record that was in the file when this daemon
+ * started began before `daemonStartMonoMs`, and a record this daemon saved began at its own
+ * monotonic start. */
+export type MonotonicAges = {
+  daemonStartMonoMs: number
+  /** The records in the file when this daemon started. */
+  atStart: HistoryRecord[]
+  /** The records this daemon saved (see PendingRecord). */
+  saved: PendingRecord[]
+}
+
+/** The retention rules on what is stored: `pruneHistory` by the wall clock (when it is sane), and
+ * whatever the monotonic clock proves older than 30 days dropped too, so a router whose clock is
+ * never set still forgets. A wall clock in 1970 never makes a record look old (no age is judged
+ * under it), so a boot before NTP wipes nothing. Same input, same output. */
+export function expireHistory(
+  records: HistoryRecord[],
+  clock: HistoryClock,
+  ages: MonotonicAges
+): HistoryRecord[] {
+  const provenOld = (r: HistoryRecord) => {
+    const mine = ages.saved.find((p) => sameRecord(p.record, r))
+    if (mine) return clock.monoMs - mine.startMonoMs > MAX_HISTORY_AGE_MS
+    return (
+      ages.atStart.some((a) => sameRecord(a, r)) &&
+      clock.monoMs - ages.daemonStartMonoMs > MAX_HISTORY_AGE_MS
+    )
+  }
+  return pruneHistory(
+    records.filter((r) => !provenOld(r)),
+    clock.wallMs
+  )
+}
+
 /** Adds a finished record (as the newest) and applies the retention rules. */
 export function addRecord(
   records: HistoryRecord[],
@@ -208,7 +252,7 @@ export function parseHistory(text: string | null): HistoryRecord[] {
   return list.filter(isRecord).map((r) => ({
     startWallMs: r.startWallMs,
     durationS: Math.floor(r.durationS),
-    location: r.location.slice(0, MAX_LOCATION_CHARS),
+    location: historyLabel(r.location),
     protocol: r.protocol,
     version: r.version.slice(0, 32),
     result: r.result,

@@ -2,11 +2,19 @@
 // opens a session on the first 'connected' and closes it on disconnect, on a switch to another
 // location (failover or the user's choice) and when the daemon stops. Records go to flash only at
 // those moments (system/history.ts), never while idling. Nothing here knows an address: a record
-// holds the location's label, the protocol, lanvpn's version, times and how it ended.
+// holds the location's label (address-like parts redacted), the protocol, lanvpn's version, times
+// and how it ended.
+//
+// The 30-day limit holds on flash, not only in what is shown: the file is pruned when a record is
+// written, at daemon start, once an hour, and when the wall clock steps (NTP). An hourly check
+// only reads the file (a few hundred bytes); it is written only when a record has to go. Ages are
+// judged by the wall clock when it is sane, and by the monotonic clock always (core/history.ts
+// expireHistory), so neither a boot in 1970 (nothing looks old: nothing is wiped) nor a clock that
+// is never set (the daemon's own uptime still proves records old) gets it wrong.
 import type { Profile } from '../core/config/types'
 import {
-  addRecord,
   closeSession,
+  expireHistory,
   restampRecords,
   CLOCK_STEP_MS,
   isWallClockSane,
@@ -15,13 +23,18 @@ import {
   type HistoryClock,
   type HistoryRecord,
   type HistoryResult,
+  type MonotonicAges,
   type OpenSession,
   type PendingRecord,
 } from '../core/history'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import type { TunnelState } from '../rpc/types'
-import { readHistory, withHistoryLock, writeHistory } from '../system/history'
+import { readHistory, removeHistory, withHistoryLock, writeHistory } from '../system/history'
+
+/** How often the stored records are checked against the retention rules while nothing else
+ * writes them (monotonic ms). A record thus outlives its 30 days by at most this. */
+export const HISTORY_PRUNE_INTERVAL_MS = 3600_000
 
 export type HistoryRecorder = {
   /** The tunnel's phase and the location in use now (null when none). Safe to call on every
@@ -47,24 +60,39 @@ export function createHistoryRecorder(host: Host, paths: Paths, version: string)
   /** Records saved by this daemon that a later clock step would restamp. */
   let saved: PendingRecord[] = []
   let pending: Promise<void> = Promise.resolve()
+  const daemonStartMonoMs = host.monotonicMs()
+  /** What was stored before this daemon started: at least as old as the daemon's uptime. */
+  let atStart: HistoryRecord[] | null = null
+  /** Monotonic ms of the next retention check; the first tick (the daemon's start) does one. */
+  let nextPruneMonoMs = 0
 
   const clock = (): HistoryClock => ({ monoMs: host.monotonicMs(), wallMs: host.wallMs() })
+  const ages = (): MonotonicAges => ({ daemonStartMonoMs, atStart: atStart ?? [], saved })
 
+  /** Adds `record` (when given), restamps after a clock step and applies the retention rules,
+   * all under the history lock; writes only when that changed what is stored. */
   const save = (record: HistoryRecord | null, startMonoMs: number) => {
     pending = pending
       .then(() =>
         withHistoryLock(host, paths, () => {
           const now = clock()
           const stored = readHistory(host, paths)
+          atStart ??= stored
           const fixed = restampRecords(stored, saved, now)
           saved = fixed.pending
-          // A restamp that found nothing to change (already done, or cleared) writes nothing.
-          if (!record && fixed.records.every((r, i) => r === stored[i])) return
-          const records = record ? addRecord(fixed.records, record, now.wallMs) : fixed.records
           if (record) {
             const offsetMs = now.wallMs - now.monoMs
             saved = [{ record, startMonoMs, offsetMs }, ...saved].slice(0, MAX_HISTORY_RECORDS)
           }
+          const records = expireHistory(
+            record ? [record, ...fixed.records] : fixed.records,
+            now,
+            ages()
+          )
+          // Nothing restamped or dropped (the usual hourly check): nothing is written.
+          if (records.length === stored.length && records.every((r, i) => r === stored[i])) return
+          // The last record gone: the file goes, so nothing of it is left on flash.
+          if (records.length === 0) return removeHistory(host, paths)
           writeHistory(host, paths, records)
         })
       )
@@ -117,7 +145,9 @@ export function createHistoryRecorder(host: Host, paths: Paths, version: string)
       const stepped = saved.some(
         (p) => p.record.startWallMs === 0 || Math.abs(offset - p.offsetMs) > CLOCK_STEP_MS
       )
-      if (stepped && isWallClockSane(host.wallMs())) save(null, 0)
+      const due = host.monotonicMs() >= nextPruneMonoMs
+      if (due) nextPruneMonoMs = host.monotonicMs() + HISTORY_PRUNE_INTERVAL_MS
+      if (due || (stepped && isWallClockSane(host.wallMs()))) save(null, 0)
     },
     stop() {
       close('interrupted')

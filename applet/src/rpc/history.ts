@@ -3,7 +3,7 @@
 import { pruneHistory, type HistoryRecord } from '../core/history'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
-import { readHistory, removeHistory, withHistoryLock } from '../system/history'
+import { readHistory, removeHistory, withHistoryLock, writeHistory } from '../system/history'
 
 export type { HistoryRecord, HistoryResult } from '../core/history'
 
@@ -18,10 +18,23 @@ export type ClearHistoryResult = { ok: true }
 
 type Ctx = { host: Host; paths: Paths }
 
-/** `getHistory {}`: reads the file and applies the retention rules to what it shows (the file
- * itself is only rewritten when a session ends, to spare the flash). */
+/** `getHistory {}`: the records under the retention rules. The daemon prunes the file itself (at
+ * start, hourly, on every write: daemon/history.ts); a record found expired here all the same (the
+ * service stopped, say) is removed from the file too, so what is not shown is not kept. */
 export async function getHistory(ctx: Ctx): Promise<GetHistoryResult> {
-  return { records: pruneHistory(readHistory(ctx.host, ctx.paths), ctx.host.wallMs()) }
+  const { host, paths } = ctx
+  const stored = readHistory(host, paths)
+  const records = pruneHistory(stored, host.wallMs())
+  if (records.length < stored.length)
+    await withHistoryLock(host, paths, () => {
+      // Again under the lock: the daemon may have written meanwhile.
+      const now = readHistory(host, paths)
+      const kept = pruneHistory(now, host.wallMs())
+      if (kept.length === now.length) return
+      if (kept.length === 0) removeHistory(host, paths)
+      else writeHistory(host, paths, kept)
+    })
+  return { records }
 }
 
 /** `clearHistory {}`: deletes every record at once (the file goes). A session in progress is not
