@@ -234,7 +234,12 @@ function benchIpk() {
     `≤ ${kb(main.budget)} (pbr + luci-app-pbr + ddns-scripts)`,
     main.ok ? 'ok' : 'over'
   )
-  for (const l of languages) row(`.ipk size (${l.name})`, kb(l.bytes), '— (optional language)')
+  for (const l of languages)
+    row(
+      `.ipk size (${l.name})`,
+      kb(l.bytes),
+      l.name.includes('-i18n-') ? '— (optional language)' : '— (optional)'
+    )
 }
 
 /** IP-echo queries per hour at steady state, from the real scheduler on a simulated clock: behind a

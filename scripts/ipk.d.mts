@@ -1,6 +1,7 @@
 // Types for scripts/ipk.mjs (a plain Node script), for the package tests.
 
-/** A package's control metadata; `lang` makes it the language package of that catalog directory. */
+/** A package's control metadata. `paths`: what it holds of the router tree (the main package, which
+ * has none, holds the rest); `lang` makes it the language package of that catalog directory. */
 export type PackageMeta = {
   name: string
   depends: string[]
@@ -8,7 +9,9 @@ export type PackageMeta = {
   license: string
   section: string
   maintainer: string
+  url: string
   description: string[]
+  paths?: string[]
   lang?: string
 }
 /** A tar entry; no data means a directory. */
@@ -18,7 +21,12 @@ export const PACKAGE: PackageMeta
 export const EXECUTABLES: string[]
 export const I18N_DIR: string
 export const LANGUAGES: Record<string, string>
+export const ADDONS: Record<
+  string,
+  { depends: string[]; paths: string[]; description: string[]; section?: string }
+>
 export function i18nPackage(lang: string, version: string): PackageMeta
+export function addonPackage(name: string, version: string): PackageMeta
 export function holdsPath(pkg: PackageMeta, path: string): boolean
 export function writeTar(entries: TarInput[], mtime: number): Buffer
 export function gzipFixed(data: Buffer): Buffer

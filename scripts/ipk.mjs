@@ -31,8 +31,11 @@ import { stripShellComments } from './strip-shell.mjs'
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** What `opkg` and OpenWrt tooling read from the control file, apart from the computed fields.
- * The runtime dependency is an alternative (opkg-lede's parseDepends splits on `|`): OpenWrt 25.12
- * has quickjs, 24.10 has only node (x86 and ARM), so the first one the feeds carry is installed. */
+ * The runtime is an alternative (opkg-lede's parseDepends splits on `|` and, with neither
+ * installed, takes the first one a feed or the command line offers): QuickJS, which lanvpn's own
+ * feed builds for 24.10 and 25.12's packages feed carries, else lanvpn-node (Node.js, on 24.10's
+ * x86 and ARM targets). This .ipk is for opkg only; the apk of 25.12 comes from the feed Makefile,
+ * which depends on quickjs alone (apk has no alternatives, and 25.12 has no target node). */
 export const PACKAGE = {
   name: 'lanvpn',
   depends: [
@@ -45,12 +48,13 @@ export const PACKAGE = {
     'ca-bundle',
     'rpcd',
     'uhttpd-mod-ubus',
-    'quickjs | node',
+    'quickjs | lanvpn-node',
   ],
   source: 'feeds/lanvpn/lanvpn',
   license: 'MIT',
   section: 'net',
-  maintainer: 'lanvpn developers',
+  maintainer: 'lanvpn developers <lanvpn@example.org>',
+  url: 'https://lanvpn.example.org/',
   description: [
     'VPN sharing for a whole household, device by device',
     'WireGuard tunnel with a fail-closed kill switch, per-device modes (vpn, direct, MediaStreamer',
@@ -67,6 +71,25 @@ export const I18N_DIR = 'www/lanvpn/i18n'
  * error: each language package is also defined in openwrt-package/Makefile. */
 export const LANGUAGES = { ru: 'Russian', 'zh-CN': 'Simplified Chinese' }
 
+/** The packages split off the router tree besides the languages, each with the paths it holds
+ * (a directory: everything under it). `lanvpn-node`: the Node.js host adapter, which QuickJS never
+ * loads, and the package.json that makes Node read the bundle as ES modules. `luci-app-lanvpn`:
+ * the LuCI menu entry and its launcher view, split off as OpenWrt splits every luci-app-*. Both
+ * depend on exactly the lanvpn of the same build, whose chunks they complete. */
+export const ADDONS = {
+  'lanvpn-node': {
+    depends: ['node'],
+    paths: ['usr/share/lanvpn/lanvpn-node.js', 'usr/share/lanvpn/package.json'],
+    description: ['Runs lanvpn under Node.js (x86 and ARM routers without QuickJS)'],
+  },
+  'luci-app-lanvpn': {
+    section: 'luci',
+    depends: ['luci-base'],
+    paths: ['usr/share/luci', 'www/luci-static'],
+    description: ['LuCI menu entry for lanvpn (Services, LAN VPN)'],
+  },
+}
+
 /** The control metadata of one language's package, named in lowercase as LuCI names its
  * luci-i18n-* packages. Section, License, Maintainer and Source as the main package; it depends on
  * exactly the main package of the same version, since the catalogs' chunk names are hashes from
@@ -79,16 +102,33 @@ export function i18nPackage(lang, version) {
     name: `${PACKAGE.name}-i18n-${lang.toLowerCase()}`,
     depends: [`${PACKAGE.name} (= ${version})`],
     description: [`${name} translation of the lanvpn web UI`],
+    paths: [`${I18N_DIR}/${lang}`],
     lang,
   }
 }
 
-/** Whether a package holds `path` (relative to the router tree, no `./`): a language package its
- * catalog directory and the directories leading to it, the main package everything else. */
+/** The control metadata of an ADDONS package of this version. */
+export function addonPackage(name, version) {
+  const addon = ADDONS[name]
+  if (!addon) throw new Error(`no package ${name} is defined`)
+  return {
+    ...PACKAGE,
+    ...addon,
+    name,
+    depends: [...addon.depends, `${PACKAGE.name} (= ${version})`],
+  }
+}
+
+/** What the main package leaves to the others: the languages' directory and the addons' paths. */
+const HELD_ELSEWHERE = [I18N_DIR, ...Object.values(ADDONS).flatMap((a) => a.paths)]
+
+const isUnder = (path, dir) => path === dir || path.startsWith(`${dir}/`)
+
+/** Whether a package holds `path` (relative to the router tree, no `./`): another package its
+ * paths and the directories leading to them, the main package everything else. */
 export function holdsPath(pkg, path) {
-  const dir = pkg.lang ? `${I18N_DIR}/${pkg.lang}` : I18N_DIR
-  const isInDir = path === dir || path.startsWith(`${dir}/`)
-  return pkg.lang ? isInDir || dir.startsWith(`${path}/`) : !isInDir
+  if (!pkg.paths) return !HELD_ELSEWHERE.some((dir) => isUnder(path, dir))
+  return pkg.paths.some((p) => isUnder(path, p) || p.startsWith(`${path}/`))
 }
 
 /** Files installed executable (0755); everything else is 0644 and directories 0755. Modes come from
@@ -155,7 +195,7 @@ export function writeTar(entries, mtime) {
 /** gzip with the fixed header `gzip -n` writes: no name, mtime 0, OS 3 (Unix). Node's zlib writes
  * OS 3 on Linux only, so the byte is set explicitly to keep builds identical across hosts.
  * `smallest`: zopfli's deflate (Debian's `zopfli`, installed by setup), about 3% smaller than
- * level 9 and read by every gunzip; used for data.tar.gz, where the bytes are. */
+ * level 9 and read by every gunzip; used for every member and the outer file. */
 export function gzipFixed(data, { smallest = false } = {}) {
   const gz = smallest ? zopfli(data) : gzipSync(data, { level: 9 })
   gz.writeUInt32LE(0, 4)
@@ -225,6 +265,7 @@ export function renderControl({ version, epoch, installedSize, pkg = PACKAGE }) 
     ['License', pkg.license],
     ['Section', pkg.section],
     ['SourceDateEpoch', String(epoch)],
+    ['URL', pkg.url],
     ['Maintainer', pkg.maintainer],
     ['Architecture', 'all'],
     ['Installed-Size', String(installedSize)],
@@ -261,9 +302,9 @@ export function sourceDateEpoch(env = process.env, cwd = ROOT) {
 }
 
 /** Builds one package's .ipk bytes from a router tree: the main package (default) with the
- * conffiles and maintainer scripts of `controlDir` (the scripts without their comment lines), a
- * language package (i18nPackage) with its control file alone (static files need no script). Pure
- * over its inputs: returns
+ * conffiles and maintainer scripts of `controlDir` (the scripts without their comment lines), any
+ * other (i18nPackage, addonPackage) with its control file alone (static files need no script: the
+ * main package's postinst reloads what they add to). Pure over its inputs: returns
  * { fileName, ipk, data (uncompressed data tar), control (control file text) }. */
 export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE }) {
   const entries = treeEntries(rootDir, dataMode).filter(
@@ -273,7 +314,7 @@ export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE })
   const control = renderControl({ version, epoch, installedSize: dataTar.length, pkg })
   const controlFiles = [
     { name: 'control', mode: 0o644, data: Buffer.from(control) },
-    ...(pkg.lang
+    ...(pkg.name !== PACKAGE.name
       ? []
       : [
           { name: 'conffiles', mode: 0o644, data: readFileSync(join(controlDir, 'conffiles')) },
@@ -294,13 +335,14 @@ export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE })
     [
       { name: './debian-binary', mode: 0o644, data: Buffer.from('2.0\n') },
       { name: './data.tar.gz', mode: 0o644, data: gzipFixed(dataTar, { smallest: true }) },
-      { name: './control.tar.gz', mode: 0o644, data: gzipFixed(controlTar) },
+      { name: './control.tar.gz', mode: 0o644, data: gzipFixed(controlTar, { smallest: true }) },
     ],
     epoch
   )
   return {
     fileName: `${pkg.name}_${version}_all.ipk`,
-    ipk: gzipFixed(outer),
+    // zopfli here too: the outer tar's record padding and headers, about 60 bytes of the main .ipk.
+    ipk: gzipFixed(outer, { smallest: true }),
     data: dataTar,
     control,
   }
@@ -315,8 +357,8 @@ export function packageVersion(env = process.env) {
   return `${version}-r${release}`
 }
 
-/** The packages of a router tree: the main one, then one per language directory (sorted), each
- * checked against LANGUAGES. */
+/** The packages of a router tree: the main one, the ADDONS, then one per language directory
+ * (sorted), each checked against LANGUAGES. */
 export function packagesOf(rootDir, version) {
   let langs = []
   try {
@@ -329,7 +371,11 @@ export function packagesOf(rootDir, version) {
     throw new Error(
       `${rootDir} has no ${I18N_DIR}/ for ${missing.join(', ')}: run \`npm run build\``
     )
-  return [PACKAGE, ...langs.map((l) => i18nPackage(l, version))]
+  return [
+    PACKAGE,
+    ...Object.keys(ADDONS).map((name) => addonPackage(name, version)),
+    ...langs.map((l) => i18nPackage(l, version)),
+  ]
 }
 
 /** Writes every package into outDir (default dist/) and returns [{ pkg, path, bytes }], the main

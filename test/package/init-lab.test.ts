@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Lab, labOrFail, waitFor } from '../e2e/lab'
-import { buildIpk } from '../../scripts/ipk.mjs'
+import { addonPackage, buildIpk } from '../../scripts/ipk.mjs'
 import { qjsCommand } from '../../scripts/native-qjs.mjs'
 
 const ROOT = join(__dirname, '../..')
@@ -98,15 +98,22 @@ describe.runIf(labOrFail()).each(runtimes)(
       root = join(work, 'root')
       state = join(work, 'procd')
       mkdirSync(root)
-      const { ipk } = buildIpk({
-        rootDir: join(ROOT, 'dist/root'),
-        controlDir: join(ROOT, 'openwrt-package/control'),
-        version: '0.0.0-r1',
-        epoch: 1_700_000_000,
-      })
-      writeFileSync(join(work, 'p.ipk'), ipk)
-      execFileSync('tar', ['-xzf', join(work, 'p.ipk'), '-C', work])
-      execFileSync('tar', ['-xzf', join(work, 'data.tar.gz'), '-C', root])
+      // lanvpn, and under node also lanvpn-node (its adapter), as opkg installs them.
+      const version = '0.0.0-r1'
+      for (const pkg of runtime === 'node'
+        ? [undefined, addonPackage('lanvpn-node', version)]
+        : [undefined]) {
+        const { ipk } = buildIpk({
+          rootDir: join(ROOT, 'dist/root'),
+          controlDir: join(ROOT, 'openwrt-package/control'),
+          version,
+          epoch: 1_700_000_000,
+          pkg,
+        })
+        writeFileSync(join(work, 'p.ipk'), ipk)
+        execFileSync('tar', ['-xzf', join(work, 'p.ipk'), '-C', work])
+        execFileSync('tar', ['-xzf', join(work, 'data.tar.gz'), '-C', root])
+      }
       writeFileSync(join(root, 'etc/config/lanvpn'), CONFIG)
       lab = await Lab.up({ devices: ['laptop'] })
     })

@@ -19,6 +19,7 @@ import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APPLET_FILES, PACKAGE_JSON } from '../../scripts/applet-chunks.mjs'
 import {
+  ADDONS,
   EXECUTABLES,
   I18N_DIR,
   LANGUAGES,
@@ -176,10 +177,12 @@ afterAll(() => {
 })
 
 describe('make ipk', () => {
-  it('writes lanvpn and one lanvpn-i18n-<lang> per language, named after package.json', () => {
+  it('writes lanvpn, lanvpn-node, luci-app-lanvpn and one lanvpn-i18n-<lang> per language, named after package.json', () => {
     expect(packageVersion({})).toBe(VERSION)
     expect(built.map((b) => b.path.slice(b.path.lastIndexOf('/') + 1))).toEqual([
       `lanvpn_${VERSION}_all.ipk`,
+      `lanvpn-node_${VERSION}_all.ipk`,
+      `luci-app-lanvpn_${VERSION}_all.ipk`,
       `lanvpn-i18n-ru_${VERSION}_all.ipk`,
       `lanvpn-i18n-zh-cn_${VERSION}_all.ipk`,
     ])
@@ -232,12 +235,30 @@ describe('make ipk', () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
     expect(makefile).toContain(`PKG_VERSION:=${version}\n`)
     expect(makefile).toMatch(/PKG_RELEASE:=1\n/)
+    // A feed package: built from the release tarball, with a maintainer to write to and a licence.
+    expect(makefile).toContain('PKG_SOURCE:=$(PKG_NAME)-$(PKG_VERSION).tar.gz\n')
+    expect(makefile).toMatch(/^PKG_SOURCE_URL:=https:\/\/\S+\/\n/m)
+    expect(makefile).toMatch(/^PKG_MAINTAINER:=.+ <[^@\s]+@[^@\s]+>\n/m)
+    expect(makefile).toContain(`PKG_LICENSE:=${PACKAGE.license}\n`)
+    expect(makefile).toContain('PKG_LICENSE_FILES:=LICENSE\n')
+    expect(existsSync(join(ROOT, 'LICENSE'))).toBe(true)
+    // Nothing only opkg reads: no dependency alternatives, no menuconfig runtime switch.
+    expect(makefile).not.toMatch(/DEPENDS:=.*\|/)
+    expect(makefile).not.toContain('LANVPN_RUNTIME_NODE')
     expect(makefile).toMatch(/conffiles\n\/etc\/config\/lanvpn\nendef/)
     for (const b of built) {
       const def = makefile.match(new RegExp(`^define Package/${b.name}\\n([^]*?)^endef`, 'm'))
       expect(def, `define Package/${b.name}`).toBeTruthy()
       expect(def![1]).toMatch(/PKGARCH:=all/)
-      if (b.name === 'lanvpn') continue
+      expect(def![1]).toMatch(/URL:=https:\/\//)
+      if (b.name === 'lanvpn') {
+        // QuickJS alone: 25.12's apk has no alternatives and no target node (scripts/ipk.mjs).
+        expect(def![1]).toMatch(/DEPENDS:=[^]*\+quickjs\n/)
+        expect(def![1]).not.toMatch(/\+node\b/)
+        continue
+      }
+      if (ADDONS[b.name])
+        for (const dep of ADDONS[b.name].depends) expect(def![1]).toContain(`+${dep} lanvpn\n`)
       // The exact version, as the hand-built package says it (`=` and PKG_VERSION-rPKG_RELEASE).
       expect(def![1]).toContain('EXTRA_DEPENDS:=lanvpn (=$(PKG_VERSION)-r$(PKG_RELEASE))\n')
       expect(makefile).not.toMatch(
@@ -284,18 +305,28 @@ describe('the .ipk', () => {
       './usr/sbin/lanvpnd',
       './usr/libexec/rpcd/lanvpn',
       './usr/libexec/lanvpn/ovpn-up',
-      ...APPLET_FILES.map((f) => `./usr/share/lanvpn/${f}`),
-      './usr/share/lanvpn/package.json',
+      ...APPLET_FILES.filter((f) => f !== 'lanvpn-node.js').map((f) => `./usr/share/lanvpn/${f}`),
       './usr/share/rpcd/acl.d/lanvpn.json',
-      './usr/share/luci/menu.d/luci-app-lanvpn.json',
-      './www/luci-static/resources/view/lanvpn/launcher.js',
       './www/lanvpn/index.html',
     ])
       expect(names).toContain(path)
+    // Node's adapter and LuCI's menu entry are packages of their own.
+    for (const path of [
+      './usr/share/lanvpn/lanvpn-node.js',
+      './usr/share/lanvpn/package.json',
+      './usr/share/luci/',
+      './www/luci-static/',
+    ])
+      expect(names).not.toContain(path)
     expect(names.some((n) => /^\.\/www\/lanvpn\/assets\/.+\.js$/.test(n))).toBe(true)
     // Nothing else may land on the router: exactly the files of dist/root, but the catalogs of the
-    // other languages and their directory.
-    const tree = treeNames(DIST_ROOT).filter((n) => !n.startsWith(`./${I18N_DIR}/`))
+    // other languages and their directory, and what the other packages hold.
+    const elsewhere = Object.values(ADDONS).flatMap((a) => a.paths)
+    const tree = treeNames(DIST_ROOT).filter(
+      (n) =>
+        !n.startsWith(`./${I18N_DIR}/`) &&
+        !elsewhere.some((p) => n === `./${p}` || n.startsWith(`./${p}/`))
+    )
     expect(names.slice(1).sort()).toEqual(tree.sort())
     for (const e of data) {
       expect(e.owner, e.name).toBe('0/0')
@@ -309,13 +340,6 @@ describe('the .ipk', () => {
     }
     // openvpn refuses to start with an up hook it cannot execute.
     expect(data.find((e) => e.name === './usr/libexec/lanvpn/ovpn-up')?.mode).toBe('-rwxr-xr-x')
-    // Node reads the applet's lanvpn*.js as ES modules only under this package.json.
-    const pkgJson = run('tar', [
-      '-xzOf',
-      join(unpacked, 'data.tar.gz'),
-      './usr/share/lanvpn/package.json',
-    ])
-    expect(pkgJson).toBe(PACKAGE_JSON)
   })
 
   it('has a data tar byte-identical to what GNU tar makes with ipkg-build flags', () => {
@@ -356,7 +380,10 @@ describe('the .ipk', () => {
     expect(fields.Depends.split(', ')).toEqual(
       expect.arrayContaining(['kmod-wireguard', 'wireguard-tools', 'nftables', 'ip-full', 'curl'])
     )
-    expect(fields.Depends).toContain('quickjs | node')
+    // opkg takes the first it can install: QuickJS (lanvpn's feed on 24.10, the packages feed on
+    // 25.12), else lanvpn-node where only node is packaged (24.10 on x86 and ARM).
+    expect(fields.Depends.split(', ')).toContain('quickjs | lanvpn-node')
+    expect(fields.Maintainer).toMatch(/^.+ <[^@\s]+@[^@\s]+>$/)
     expect(text).toMatch(/^Description: {2}\S/m)
     expect(run('tar', ['-xzOf', join(unpacked, 'control.tar.gz'), './conffiles'])).toBe(
       '/etc/config/lanvpn\n'
@@ -379,6 +406,48 @@ describe('the .ipk', () => {
     expect(out).toContain('2023-11-14 22:13:20')
     expect(() => sourceDateEpoch({ SOURCE_DATE_EPOCH: 'yesterday' })).toThrow(/SOURCE_DATE_EPOCH/)
   })
+})
+
+describe('lanvpn-node and luci-app-lanvpn', () => {
+  const filesOf = (name: string) =>
+    listTar(join(pkgOf(name).unpacked, 'data.tar.gz')).filter((e) => !e.name.endsWith('/'))
+  const controlOf = (name: string) =>
+    controlFields(run('tar', ['-xzOf', join(pkgOf(name).unpacked, 'control.tar.gz'), './control']))
+
+  it('lanvpn-node holds the Node adapter and the package.json under which Node reads the bundle as ES modules', () => {
+    expect(filesOf('lanvpn-node').map((e) => [e.name, e.mode, e.owner])).toEqual([
+      ['./usr/share/lanvpn/lanvpn-node.js', '-rw-r--r--', '0/0'],
+      ['./usr/share/lanvpn/package.json', '-rw-r--r--', '0/0'],
+    ])
+    const pkgJson = run('tar', [
+      '-xzOf',
+      join(pkgOf('lanvpn-node').unpacked, 'data.tar.gz'),
+      './usr/share/lanvpn/package.json',
+    ])
+    expect(pkgJson).toBe(PACKAGE_JSON)
+    expect(controlOf('lanvpn-node').Depends).toBe(`node, lanvpn (= ${VERSION})`)
+  })
+
+  it('luci-app-lanvpn holds the menu entry and its launcher view, and needs LuCI', () => {
+    expect(filesOf('luci-app-lanvpn').map((e) => e.name)).toEqual([
+      './usr/share/luci/menu.d/luci-app-lanvpn.json',
+      './www/luci-static/resources/view/lanvpn/launcher.js',
+    ])
+    expect(controlOf('luci-app-lanvpn')).toMatchObject({
+      Depends: `luci-base, lanvpn (= ${VERSION})`,
+      Section: 'luci',
+    })
+  })
+
+  it.each(['lanvpn-node', 'luci-app-lanvpn'])(
+    '%s is a control file and static files alone',
+    (name) => {
+      expectIpkContainer(pkgOf(name).path, pkgOf(name).unpacked)
+      const control = listTar(join(pkgOf(name).unpacked, 'control.tar.gz'))
+      expect(control.map((e) => e.name)).toEqual(['./', './control'])
+      expectGnuTarIdentical(join(pkgOf(name).unpacked, 'data.tar.gz'), work)
+    }
+  )
 })
 
 describe.each(LANGS)('the language package of %s', (lang) => {
@@ -456,6 +525,7 @@ describe.each(LANGS)('the language package of %s', (lang) => {
       License: main.License,
       Section: main.Section,
       SourceDateEpoch: main.SourceDateEpoch,
+      URL: main.URL,
       Maintainer: main.Maintainer,
       Architecture: 'all',
       'Installed-Size': String(dataTar.length),
