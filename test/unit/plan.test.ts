@@ -110,7 +110,10 @@ describe('the nft model', () => {
     const c = config()
     c.profiles = [{ ...PROFILE, dns: [] }]
     const neither = desiredState(c, { profile: c.profiles[0], up: true, pushedDns: [] }, 'lanvpn0')
-    expect(neither.nft).toContain('\tchain dns_vpn {\n\t\tmeta nfproto ipv4 drop')
+    // (the rule before the drop only counts, for "is this device protected?")
+    expect(neither.nft).toContain(
+      '\tchain dns_vpn {\n\t\tmeta nfproto ipv4 ether saddr @proof_stopped\n\t\tmeta nfproto ipv4 drop'
+    )
     expect(tunnelResolvers(c.profiles[0], ['10.8.0.1'])).toEqual(['10.8.0.1'])
   })
 

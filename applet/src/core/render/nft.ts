@@ -15,6 +15,8 @@
 //                      profile has none.
 //   input              blocked_input: blocked devices get DHCP (and IPv6 neighbour discovery) only.
 //   postrouting        nat_tunnel: masquerade into the tunnel. MSS clamped on the way in.
+//                      proof_count: for devices someone asked "is it protected?" about, counts
+//                      what left by the tunnel, by anything else, and IPv6 (see PROOF_SETS).
 // None of the fail-closed rules depends on the tunnel being up, so the same script is persisted for
 // the firewall to load at boot and on every reload (see `closed`).
 import {
@@ -75,6 +77,66 @@ const isMarked = (mark: number) => `meta mark & ${hex(MARK_MASK)} == ${hex(mark)
 const ifnames = (names: string[]) =>
   names.length === 1 ? quote(names[0]) : `{ ${names.map(quote).join(', ')} }`
 
+/** The sets that answer "is this device protected?" for the devices someone asked about. `armed`
+ * gates the counting; each other set counts its element's packets (a per-element counter, bumped
+ * by the lookup itself). The table always declares them empty: the daemon adds a device to all of
+ * them for a while when asked (core/render/proof.ts) and the kernel's timeout empties them again,
+ * so a device nobody asked about costs one lookup in an empty set per forwarded packet. A table
+ * rebuilt meanwhile starts them empty (the answer then says counting started anew). */
+export const PROOF_SETS = {
+  armed: 'proof',
+  /** Forwarded out of the tunnel. */
+  tunnel: 'proof_tunnel',
+  /** Forwarded out of anything but the tunnel and the LAN: the WAN, or any other way out. */
+  wan: 'proof_wan',
+  /** Dropped by the kill switch, the blocked mode, or the vpn DNS rule when a family has no
+   * resolver. */
+  stopped: 'proof_stopped',
+  /** DNS lookups (new flows) sent to the tunnel's resolver. */
+  dns: 'proof_dns',
+  /** IPv6 packets forwarded out of the router, by any interface. */
+  ipv6: 'proof_ipv6',
+} as const
+
+/** Counts a packet of an asked-about device in `set` and goes on: no verdict, so the rule after
+ * it decides exactly as it would without it. */
+const countIn = (set: string) => `ether saddr @${set}`
+
+function renderProofSets(): string[] {
+  return Object.values(PROOF_SETS).flatMap((name) => [
+    `\tset ${name} {`,
+    '\t\ttype ether_addr',
+    '\t\tflags timeout',
+    ...(name === PROOF_SETS.armed ? [] : ['\t\tcounter']),
+    '\t}',
+  ])
+}
+
+/** What left the router, for asked-about devices only (the first rule returns for everyone else;
+ * traffic between LAN devices is not leaving). Last in postrouting, after every NAT: what is
+ * counted here is what leaves. The router's own packets carry no Ethernet source and never match. */
+function proofChain(m: NftModel): string[] {
+  const tun = quote(m.tunnelIface)
+  const lan = [...m.lan.managed, ...m.lan.direct, ...m.lan.blocked]
+  return [
+    '\tchain proof_count {',
+    '\t\ttype filter hook postrouting priority srcnat + 10; policy accept;',
+    `\t\tether saddr != @${PROOF_SETS.armed} return`,
+    `\t\toifname ${ifnames(lan)} return`,
+    `\t\toifname ${tun} ${countIn(PROOF_SETS.tunnel)}`,
+    `\t\toifname != ${tun} ${countIn(PROOF_SETS.wan)}`,
+    `\t\tmeta nfproto ipv6 ${countIn(PROOF_SETS.ipv6)}`,
+    '\t}',
+  ]
+}
+
+/** `verdict` after the same rule counting the packet as stopped, so an asked-about device's drops
+ * are counted and every device's packets are dropped exactly as before. */
+const countedDrop = (match: string): string[] => [
+  `\t\t${match} ${countIn(PROOF_SETS.stopped)}`,
+  `\t\t${match} drop`,
+]
+
 function renderSet(name: string, macs: string[]): string[] {
   const elements = macs.length ? [`\t\telements = { ${[...macs].sort().join(', ')} }`] : []
   return [`\tset ${name} {`, '\t\ttype ether_addr', ...elements, '\t}']
@@ -108,13 +170,20 @@ function markChain(m: NftModel): string[] {
   return [...lines, '\t}']
 }
 
-function dnatRules(dns: { v4: string[]; v6: string[] }, dropMissing: boolean): string[] {
+/** `isVpn`: the vpn devices' resolver, the only way out for their DNS: a family without one is
+ * dropped, and an asked-about device's lookups are counted (sent, or stopped). */
+function dnatRules(dns: { v4: string[]; v6: string[] }, isVpn: boolean): string[] {
   // One server per family: nft's dnat takes one address (a map could balance, not worth it here).
   const out: string[] = []
-  if (dns.v4[0]) out.push(`\t\tmeta nfproto ipv4 dnat ip to ${dns.v4[0]}`)
-  else if (dropMissing) out.push('\t\tmeta nfproto ipv4 drop')
-  if (dns.v6[0]) out.push(`\t\tmeta nfproto ipv6 dnat ip6 to ${dns.v6[0]}`)
-  else if (dropMissing) out.push('\t\tmeta nfproto ipv6 drop')
+  const family = (nfproto: string, ip: string, server: string | undefined) => {
+    const match = `meta nfproto ${nfproto}`
+    if (server) {
+      if (isVpn) out.push(`\t\t${match} ${countIn(PROOF_SETS.dns)}`)
+      out.push(`\t\t${match} dnat ${ip} to ${server}`)
+    } else if (isVpn) out.push(...countedDrop(match))
+  }
+  family('ipv4', 'ip', dns.v4[0])
+  family('ipv6', 'ip6', dns.v6[0])
   return out
 }
 
@@ -175,10 +244,10 @@ function filterChains(m: NftModel): string[] {
   const ks = [
     '\tchain killswitch {',
     '\t\ttype filter hook forward priority filter - 10; policy accept;',
-    `\t\t${isMarked(MARK_BLOCKED)} drop`,
-    `\t\t${isMarked(MARK_VPN)} oifname != ${tun} drop`,
+    ...countedDrop(isMarked(MARK_BLOCKED)),
+    ...countedDrop(`${isMarked(MARK_VPN)} oifname != ${tun}`),
   ]
-  if (!m.tunnelV6) ks.push(`\t\t${isMarked(MARK_VPN)} meta nfproto ipv6 drop`)
+  if (!m.tunnelV6) ks.push(...countedDrop(`${isMarked(MARK_VPN)} meta nfproto ipv6`))
   ks.push('\t}')
   return [
     ...ks,
@@ -187,6 +256,7 @@ function filterChains(m: NftModel): string[] {
     `\t\tmeta mark & ${hex(MARK_MASK)} != ${hex(MARK_BLOCKED)} return`,
     '\t\tudp dport { 67, 547 } accept',
     '\t\tmeta l4proto ipv6-icmp accept',
+    `\t\t${countIn(PROOF_SETS.stopped)}`,
     '\t\tdrop',
     '\t}',
     '\tchain mss_clamp {',
@@ -210,11 +280,13 @@ export function renderNftTable(m: NftModel): string {
     ...(Object.keys(DEVICE_SETS) as DeviceMode[]).flatMap((mode) =>
       renderSet(DEVICE_SETS[mode], m.devices[mode])
     ),
+    ...renderProofSets(),
     ...markChain(m),
     ...dnsChains(m),
     ...filterChains(m),
     ...tunnelSourceChain(m),
     ...routerChain(m),
+    ...proofChain(m),
   ]
   const applied = [
     '\tset applied {',
