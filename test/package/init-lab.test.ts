@@ -147,6 +147,10 @@ describe.runIf(labOrFail()).each(runtimes)(
       expect(readFileSync(join(state, 'triggers'), 'utf8')).toBe(
         'config.change lanvpn\ninterface interface.* wan /etc/init.d/lanvpn reload\n'
       )
+      // procd is told lanvpn's options (test/package/procd-validation.test.ts checks the list).
+      expect(readFileSync(join(state, 'validate'), 'utf8')).toMatch(
+        /^lanvpn globals globals enabled:bool:1 .*\nlanvpn mediastreamer mediastreamer enabled:bool:0 /
+      )
       const status = await waitFor(
         'the daemon to run',
         () => statusOf()?.daemon?.state === 'running' && statusOf(),
