@@ -82,7 +82,9 @@ describe('flash wear', () => {
     }
     expect(JSON.parse(host.readFile(paths.status)!).tunnel.state).toBe('connected')
     const startup = host.writes.filter(onFlash).map((w) => w.path)
-    expect(startup).toEqual([paths.fw4Include]) // the boot-time rules, once
+    // The boot-time rules, and the list that puts the secrets in backups (backup_secrets is on by
+    // default): once each, the first start after the install.
+    expect(startup).toEqual([paths.fw4Include, paths.backupSecretsList])
 
     host.writes = []
     // 24 h in 30 s steps (every probe and reconcile timer fires); every minute a device joins

@@ -29,4 +29,14 @@ describe('the log', () => {
     withLogLevel(fake, 'debug').log('debug', '[#] ping -c 1 10.64.0.1')
     expect(fake.logs[0].message).toBe('[#] ping -c 1 10.64.0.1')
   })
+
+  it('redacts the names lanvpn knows below debug, which no pattern recognises', () => {
+    const fake = new FakeHost()
+    const host = withLogLevel(fake, 'notice')
+    host.setLogNames(['Johns-iPhone', 'Living room', ''])
+    host.log('warning', 'device "Johns-iPhone" (Living room) left; JOHNS-IPHONE is back')
+    expect(fake.logs[0].message).toBe(
+      'device "[redacted-name]" ([redacted-name]) left; [redacted-name] is back'
+    )
+  })
 })

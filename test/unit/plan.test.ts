@@ -89,6 +89,13 @@ describe('the nft model', () => {
     expect(d.fw4Include).toContain('meta mark set meta mark & 0xf0ffffff | 0x01000000')
   })
 
+  it("keeps the tunnel's own addresses out of the boot-time include (a file on flash)", () => {
+    const d = desiredState(config(), up, 'lanvpn0')
+    expect(d.nft).toContain('ip saddr { 10.64.0.2 } drop')
+    expect(d.fw4Include).not.toContain('10.64.0.2')
+    expect(d.fw4Include).toContain('oifname != "lanvpn0" drop')
+  })
+
   it("sends vpn devices' DNS to the tunnel's resolver and drops a family it has none for", () => {
     const nft = desiredState(config(), up, 'lanvpn0').nft!
     expect(nft).toContain('meta nfproto ipv4 dnat ip to 10.64.0.1')

@@ -20,6 +20,9 @@ export type Paths = {
   appliedConfig: string
   /** The fw4 include carrying the fail-closed rules. */
   fw4Include: string
+  /** The keep.d list that puts the secrets into sysupgrade and LuCI backups; present only while
+   * `backup_secrets` is on (daemon/privacy.ts). */
+  backupSecretsList: string
   /** lanvpn's openvpn `--up` hook, shipped in the package: records the DNS servers a VPN server
    * pushes. Under the prefix too, so a lab runs the built one (copied from dist/root). */
   ovpnUpHook: string
@@ -45,6 +48,7 @@ export function resolvePaths(prefix = '', tunnelIface = TUNNEL_IFACE): Paths {
     pidFile: `${runDir}/lanvpnd.pid`,
     appliedConfig: `${runDir}/config.applied`,
     fw4Include: `${p}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft`,
+    backupSecretsList: `${p}/lib/upgrade/keep.d/lanvpn-secrets`,
     ovpnUpHook: `${p}/usr/libexec/lanvpn/ovpn-up`,
     tunnelIface,
     sideIface: `${tunnelIface.slice(0, 14)}b`,

@@ -37,6 +37,7 @@ import { writeStatus } from '../system/status'
 import { watchDrift } from './drift'
 import { createHistoryRecorder } from './history'
 import { createMediastreamer } from './mediastreamer'
+import { createPrivacyKeeper } from './privacy'
 import { createTunnelDriver } from './tunnel'
 
 /** Between reconciles when nothing asks for one: repairs drift and refreshes the device list
@@ -237,6 +238,7 @@ export function runDaemon(
     status.devices = countByMode(config, desired.devices, devices)
     status.configHash = loaded.hash
     history.tick()
+    await privacy.onReconcile(config, devices)
     await serveRequests()
     // A stop that came in while this ran has already published the final status.
     if (stopping) return
@@ -323,6 +325,7 @@ export function runDaemon(
   }
 
   const history = createHistoryRecorder(host, paths, VERSION)
+  const privacy = createPrivacyKeeper(host, paths)
   const tunnel = createTunnelDriver(host, paths, {
     onChange: () => {
       const t = tunnel.status()
@@ -359,6 +362,7 @@ export function runDaemon(
       tunnel.stop()
       void history.stop()
       mediastreamer.stop()
+      privacy.stop()
       status.daemon.state = 'stopped'
       publish()
       host.removeFile(paths.pidFile)

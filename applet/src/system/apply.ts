@@ -26,7 +26,8 @@ async function applyStep(host: Host, paths: Paths, step: PlanStep): Promise<void
       if (step.text === '') return host.removeFile(paths.fw4Include)
       await checkNftScript(host, step.text)
       host.mkdirp(paths.fw4Include.replace(/\/[^/]+$/, ''), 0o755)
-      host.writeFileAtomic(paths.fw4Include, step.text, { mode: 0o644, durable: true })
+      // Root-only: it names every configured device by MAC, and fw4 (root) is its only reader.
+      host.writeFileAtomic(paths.fw4Include, step.text, { mode: 0o600, durable: true })
   }
 }
 

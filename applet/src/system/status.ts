@@ -33,11 +33,10 @@ export function readStatus(host: Host, paths: Paths): Status {
 }
 
 /** Writes the status atomically (tmpfs: no fsync), never a little longer than the file it
- * replaces (renderStatusFile: rpcd's file.read would cut it short). World-readable is not needed:
- * rpcd reads it as root, so 0644 only lets local users see the tunnel state, which holds no
- * address or name. */
+ * replaces (renderStatusFile: rpcd's file.read would cut it short). 0640: it holds the WAN
+ * address, and only root and rpcd (the directory's group: daemon/privacy.ts) read it. */
 export function writeStatus(host: Host, paths: Paths, status: Status): void {
   host.mkdirp(paths.runDir, 0o755)
   const text = renderStatusFile(status, host.stat(paths.status)?.size ?? 0)
-  host.writeFileAtomic(paths.status, text, { mode: 0o644, durable: false })
+  host.writeFileAtomic(paths.status, text, { mode: 0o640, durable: false })
 }

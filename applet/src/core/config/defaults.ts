@@ -26,6 +26,7 @@ export const DEFAULT_GLOBALS: Readonly<Globals> = {
   healthTarget: '',
   healthInterval: 5,
   logLevel: 'notice',
+  backupSecrets: true,
   lanDevice: 'br-lan',
   lanDirect: [],
   lanBlocked: [],
@@ -59,6 +60,7 @@ config globals 'globals'
 \toption router_via_vpn '0'
 \toption health_interval '5'
 \toption log_level 'notice'
+\toption backup_secrets '1'
 \toption lan_device 'br-lan'
 \toption wan_interface 'wan'
 

@@ -24,6 +24,7 @@ const GLOBALS_OPTIONS = {
   health_target: 'string',
   health_interval: 'int',
   log_level: 'string',
+  backup_secrets: 'bool',
   lan_device: 'string',
   lan_direct: 'list',
   lan_blocked: 'list',

@@ -39,7 +39,13 @@ export type Globals = {
   healthTarget: string
   /** Seconds between health probes, 2–60. */
   healthInterval: number
+  /** `debug` writes addresses and names to syslog; the daemon sets it back to `notice` after an
+   * hour, and the init script at boot (system/log.ts DEBUG_LOG_MS). */
   logLevel: LogLevel
+  /** Whether sysupgrade and LuCI backups carry the secrets (/etc/lanvpn/secrets: private keys,
+   * passwords, tokens) in clear. On (as before the option) unless the user leaves them out; then a
+   * sysupgrade keeps the locations but not their keys (daemon/privacy.ts). */
+  backupSecrets: boolean
   /** Linux device of the LAN where there is no netifd to ask (a development machine). On a router
    * the LAN devices are netifd's (system/lan.ts). */
   lanDevice: string

@@ -265,6 +265,7 @@ function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
     healthTarget: r.str('health_target', f.isIp, 'must be empty or an IPv4 or IPv6 address'),
     healthInterval: r.int('health_interval', 2, 60, d.healthInterval),
     logLevel: r.oneOf('log_level', LOG_LEVELS, d.logLevel),
+    backupSecrets: r.bool('backup_secrets', d.backupSecrets),
     lanDevice: r.str('lan_device', f.isIfname, IFNAME_REASON, d.lanDevice),
     lanDirect: r.items('lan_direct', keep(f.isUciName), NETIFD_REASON),
     lanBlocked: r.items('lan_blocked', keep(f.isUciName), NETIFD_REASON),

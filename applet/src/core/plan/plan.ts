@@ -170,7 +170,11 @@ export function desiredState(
   }
   // The persisted version is closed and uses the configured location (not a failover one) with
   // its own resolvers (not pushed ones), so it changes only when the user changes something: no
-  // flash writes while idling, failing over or reconnecting.
+  // flash writes while idling, failing over or reconnecting. It holds what boot-time rules need
+  // and no more (a file on flash): the devices' MACs by mode and the resolvers, but not the
+  // tunnel's own addresses (an identifier the provider gave this account). No tunnel exists at
+  // boot; after a firewall reload while connected, the source rules lead the tunnel's addresses
+  // into the VPN table until the daemon puts the live table back.
   const active = config.profiles.find((p) => p.id === config.globals.activeProfile) ?? null
   const closed = nftModel(
     config,
@@ -184,7 +188,7 @@ export function desiredState(
     nft,
     nftHash: parseAppliedHash(nft),
     fw4Include: renderNftTable(
-      closedModel({ ...closed, tunnelV6: model.tunnelV6 && hasV6(active) })
+      closedModel({ ...closed, tunnelV6: model.tunnelV6 && hasV6(active), tunnelAddrs: undefined })
     ),
     ip4: desiredIp({ ...ipInput, vpnSources: sources.v4 }, 4),
     ip6: desiredIp({ ...ipInput, vpnSources: sources.v6 }, 6),
