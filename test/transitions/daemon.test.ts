@@ -5,7 +5,7 @@ import { fnv1a } from '../../applet/src/core/hash'
 import { resolvePaths } from '../../applet/src/core/paths'
 import { runDaemon } from '../../applet/src/daemon/daemon'
 import { FakeHost } from '../../applet/src/host/fake'
-import type { Status } from '../../applet/src/rpc/types'
+import type { Status } from '../../applet/src/core/api/status'
 import { withLogLevel } from '../../applet/src/system/log'
 import { FakeRouter } from './fake-router'
 
@@ -234,7 +234,15 @@ describe('daemon transitions', () => {
     expect(changes()).toEqual([])
     const s = status()
     expect(s.problems).toEqual([
-      { section: 'globals', option: 'kill_switch', reason: 'must be one of always, auto', line: 4 },
+      {
+        section: 'globals',
+        option: 'kill_switch',
+        reason: 'must be one of always, auto',
+        line: 4,
+        // The same words by code, for the web UI's languages.
+        code: 'oneOf',
+        args: { values: 'always, auto' },
+      },
     ])
     expect(s.configHeld).toEqual({ hash: fnv1a(text) })
     expect(s.configHash).toBe(applied)

@@ -4,10 +4,10 @@
 import type { Paths } from '../core/paths'
 import type { InventoryDevice } from '../core/devices/inventory'
 import type { Explanation } from '../core/devices/explain'
-import type { deviceMethods, ListDevicesResult } from '../rpc/devices'
+import type { deviceMethods } from '../rpc/devices'
 import { methods } from '../rpc/methods'
 import { handleCall } from '../rpc/protocol'
-import type { RpcError, SetConfigResult } from '../rpc/types'
+import type { ListDevicesResult, RpcError, SetConfigResult } from '../core/api/calls'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
 

@@ -1,7 +1,8 @@
 // `lanvpn mediastreamer …`: the registration status, the settings, changing them, and "register
 // now". Secrets are never taken from argv (any local user can read it): `token=-` reads stdin.
 import type { Paths } from '../core/paths'
-import { getMediastreamer, registerNow, type MediastreamerView } from '../rpc/mediastreamer'
+import type { MediastreamerView } from '../core/api/calls'
+import { getMediastreamer, registerNow } from '../rpc/mediastreamer'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
 

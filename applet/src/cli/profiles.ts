@@ -19,16 +19,15 @@ import {
   listProfiles,
   renameProfile,
   setFallback,
-  type ProfileChange,
-  type ProfileError,
 } from '../system/profiles'
+import type { RpcError, SetConfigResult } from '../core/api/calls'
 import type { CliCommand } from './command'
 
 const renderNote = (n: ImportNote): string =>
   `  ${n.line > 0 ? `line ${n.line}` : 'file'}: ${n.level}: ${n.message}\n`
 
 // Prints a change's outcome; 0 on success, 1 on a refused change.
-function report(host: Host, what: string, r: ProfileChange | ProfileError): number {
+function report(host: Host, what: string, r: SetConfigResult | RpcError): number {
   if ('error' in r) {
     host.writeStderr(`lanvpn ${what}: ${r.error.message}\n`)
     for (const n of r.error.notes ?? []) host.writeStderr(renderNote(n))

@@ -29,7 +29,7 @@ import {
 } from '../core/history'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
-import type { TunnelState } from '../rpc/types'
+import type { TunnelState } from '../core/api/status'
 import { readHistory, removeHistory, withHistoryLock, writeHistory } from '../system/history'
 
 /** How often the stored records are checked against the retention rules while nothing else

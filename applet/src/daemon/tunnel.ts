@@ -15,7 +15,7 @@ import {
   type HealthState,
 } from '../core/tunnel/health'
 import type { TimerHandle } from '../host/host'
-import type { Status } from '../rpc/types'
+import type { Status } from '../core/api/status'
 import { readOpenvpnCounters, readPushedDns, stopOpenvpn } from '../system/openvpn'
 import { bringUpOpenvpn, checkOpenvpn, isOpenvpnUp, openvpnExited } from './tunnel-openvpn'
 import type { LevelledHost } from '../system/log'

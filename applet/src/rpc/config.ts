@@ -13,8 +13,9 @@ import {
   writeSecret,
 } from '../system/files'
 import { readStatus } from '../system/status'
-import type { MethodTable, RpcContext } from './methods'
-import type { ConfigView, RpcError, SetConfigResult, Status } from './types'
+import type { MethodTable, RpcContext } from './method'
+import type { ConfigView, RpcError, SetConfigResult } from '../core/api/calls'
+import type { Status } from '../core/api/status'
 
 /** Secrets accepted by setConfig under `mediastreamer`, stored root-only and never in UCI. */
 const MS_SECRETS = { token: 'ms_token', password: 'ms_password' } as const

@@ -19,31 +19,17 @@ import { renderUci } from '../core/uci/render'
 import { readDevicesFile } from '../system/devices-file'
 import { notifyDaemon, readConfigText, writeConfigText } from '../system/files'
 import { readStatus } from '../system/status'
-import type { MethodTable, RpcContext } from './methods'
-import type { RpcError, SetConfigResult } from './types'
+import type { MethodTable, RpcContext } from './method'
+import type {
+  ExplainDeviceResult,
+  ListDevicesResult,
+  RpcError,
+  SetConfigResult,
+} from '../core/api/calls'
 
 /** Most MACs one setDeviceMode call takes: a /24 LAN's worth twice over, and far below the 64 KiB
  * input limit. */
 export const MAX_BULK_MACS = 500
-
-/** `listDevices` result: observed and configured devices joined, offline configured ones too.
- * Sample: `{ "devices": [ { "mac": "02:00:00:00:50:01", "label": "Laptop", "kind": "laptop",
- *   "hostname": "laptop", "ipv4": ["192.168.50.183"], "ipv6": [], "online": true,
- *   "lastSeenWallMs": 1763800000000, "configured": true, "mode": "vpn", "modeIsDefault": false,
- *   "privateMac": true, "wireless": false } ], "defaultMode": "vpn",
- *   "counts": { "vpn": 1, "direct": 0, "mediastreamer": 0, "blocked": 0 },
- *   "generation": 12, "updatedAt": 1763800000000 }` */
-export type ListDevicesResult = {
-  devices: InventoryDevice[]
-  defaultMode: DeviceMode
-  counts: Record<DeviceMode, number>
-  /** devices.json generation (0: the daemon has observed nothing yet). */
-  generation: number
-  updatedAt: number
-}
-
-/** `explainDevice` result: see core/devices/explain.ts Explanation for the sample. */
-export type ExplainDeviceResult = Explanation
 
 function argError(field: string, reason: string): RpcError {
   return { error: { code: 'invalid_argument', message: `${field}: ${reason}`, field } }

@@ -3,7 +3,7 @@
 // others' changes. Every write method of the table runs under the one config lock
 // (system/files.ts withConfigLock); reads never wait.
 import { withConfigLock } from '../system/files'
-import type { MethodTable } from './methods'
+import type { MethodTable } from './method'
 
 /** Whether a method only reads: the ACL's read block (`status`, `get*`, `list*`, `explain*`). */
 export function isReadMethod(name: string): boolean {

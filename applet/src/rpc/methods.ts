@@ -3,8 +3,6 @@
 //
 // rpc methods validate input, write UCI atomically, ask the daemon to reload and return; they never
 // run nft or ip (architecture.md, One writer).
-import type { Paths } from '../core/paths'
-import type { Host } from '../host/host'
 import { configMethods } from './config'
 import { deviceMethods } from './devices'
 import { diagnosticsMethods } from './diagnostics'
@@ -12,18 +10,7 @@ import { historyMethods } from './history'
 import { lockWrites } from './locked'
 import { mediastreamerMethods } from './mediastreamer'
 import { profileMethods } from './profiles'
-import type { ArgSpecs } from './schema'
-
-/** What a method gets besides its arguments. */
-export type RpcContext = { host: Host; paths: Paths }
-
-export type Method = {
-  /** Argument schema; also the source of rpcd's `list` type samples. */
-  args: ArgSpecs
-  call: (ctx: RpcContext, args: Record<string, unknown>) => Promise<object>
-}
-
-export type MethodTable = Record<string, Method>
+import type { MethodTable } from './method'
 
 /** The API. Read methods (`status`, `get*`, `list*`, `explain*`) are what the ACL's read block
  * grants; everything else needs write access, and runs under the config lock (rpc/locked.ts) so

@@ -14,24 +14,15 @@ import {
   requestLatencyTest,
   setFallback,
 } from '../system/profiles'
-import type { MethodTable } from './methods'
-
-export type { ImportResult } from '../system/profile-import'
-export type {
-  LatencyRequestResult,
-  ProfileChange,
-  ProfileError,
-  ProfileList,
-  ProfileSummary,
-} from '../system/profiles'
+import type { MethodTable } from './method'
 
 const ID = { type: 'string', required: true, maxLength: 32, pattern: /^[A-Za-z0-9_]+$/ } as const
 
-/** Profile methods. Samples of each result are on the types in system/profiles.ts:
+/** Profile methods. Samples of each result are on the types in core/api/calls.ts:
  * `listProfiles {}` → ProfileList; `importProfile { name, text, type?, username?, password?, files? }` (files: the
  * certificates an .ovpn names, by base name → text) →
- * ImportResult | ProfileError; `renameProfile { id, label }`, `deleteProfile { id }`,
- * `setFallback { ids }`, `connect { id? }`, `disconnect {}` → ProfileChange | ProfileError;
+ * ImportResult | RpcError; `renameProfile { id, label }`, `deleteProfile { id }`,
+ * `setFallback { ids }`, `connect { id? }`, `disconnect {}` → SetConfigResult | RpcError;
  * `testLatency {}`, `checkExitIp {}` → LatencyRequestResult (the results come in the status). */
 export const profileMethods = {
   listProfiles: {

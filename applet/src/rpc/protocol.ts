@@ -5,8 +5,8 @@
 import type { Host } from '../host/host'
 import type { Paths } from '../core/paths'
 import { typeSample, validateArgs } from './schema'
-import type { MethodTable } from './methods'
-import type { RpcError } from './types'
+import type { MethodTable } from './method'
+import type { RpcError } from '../core/api/calls'
 
 /** uhttpd caps a /ubus POST body at 64 KiB; nothing legitimate is bigger. */
 export const MAX_INPUT_BYTES = 65536

@@ -1,6 +1,6 @@
 // Argument schemas for rpc methods. Neither ubus nor rpcd type-checks exec-plugin arguments
 // (openwrt-contracts §1), so every method validates its own input here, before anything is touched.
-import type { RpcError } from './types'
+import type { RpcError } from '../core/api/calls'
 
 /** One argument. `sample` is what rpcd's `list` shows (a type sample, not a type name). */
 export type ArgSpec =

@@ -30,11 +30,8 @@ import {
   writeSecret,
   type SecretName,
 } from './files'
-import { fail, labelProblem, load, save, type ProfileChange, type ProfileError } from './profiles'
-
-/** A saved import. Sample:
- * `{ "ok": true, "id": "amsterdam", "notes": [{ "line": 7, "level": "refused", "message": "postup refused: …" }], "configHash": "9f1c2e3a", "daemonNotified": false }` */
-export type ImportResult = ProfileChange & { id: string; notes: ImportNote[] }
+import type { ImportResult, RpcError } from '../core/api/calls'
+import { fail, labelProblem, load, save } from './profiles'
 
 /** What an import needs. `type` 'auto' looks at the text. */
 export type ImportInput = {
@@ -63,7 +60,7 @@ export function detectProfileType(text: string): 'wireguard' | 'openvpn' | null 
 
 type Prepared = { profile: Profile; secrets: Array<[SecretName, string]>; notes: ImportNote[] }
 
-function invalidProfile(notes: ImportNote[]): ProfileError {
+function invalidProfile(notes: ImportNote[]): RpcError {
   const first = notes.find((n) => n.level === 'error') ?? notes[0]
   const message = first
     ? `${first.line > 0 ? `line ${first.line}: ` : ''}${first.message}`
@@ -71,7 +68,7 @@ function invalidProfile(notes: ImportNote[]): ProfileError {
   return { error: { code: 'invalid_profile', message, field: 'text', notes } }
 }
 
-function prepare(input: ImportInput, id: string, label: string): Prepared | ProfileError {
+function prepare(input: ImportInput, id: string, label: string): Prepared | RpcError {
   const readable = readableProfileText(input.text)
   if ('error' in readable)
     return { error: { code: 'invalid_profile', message: readable.error, field: 'text', notes: [] } }
@@ -169,7 +166,7 @@ export function importProfile(
   host: Host,
   paths: Paths,
   input: ImportInput
-): ImportResult | ProfileError {
+): ImportResult | RpcError {
   const labelWhy = labelProblem(input.name)
   if (labelWhy) return fail('invalid_argument', 'name', `name: ${labelWhy}`)
   const loaded = load(host, paths)

@@ -3,7 +3,14 @@
 // profile-doc.ts), checks that the candidate breaks nothing, then saves it atomically and wakes the
 // daemon. Secrets go to root-only files (system/files.ts) and are never returned or logged. Imports
 // are in system/profile-import.ts.
-import type { Profile, ConfigProblem } from '../core/config/types'
+import type {
+  LatencyRequestResult,
+  ProfileList,
+  ProfileSummary,
+  RpcError,
+  SetConfigResult,
+} from '../core/api/calls'
+import type { Profile } from '../core/config/types'
 import { hasControlChars, parseConfig } from '../core/config/validate'
 import { fnv1a } from '../core/hash'
 import type { Paths } from '../core/paths'
@@ -32,61 +39,12 @@ import {
 } from './files'
 import { postRequest } from './requests'
 
-/** A refused profile change, as data. `invalid_profile` carries the import notes; `not_found` names
- * an id that is not a usable profile. Sample:
- * `{ "error": { "code": "invalid_profile", "message": "line 3: PrivateKey must be a WireGuard key (base64 of 32 bytes)", "field": "text", "notes": [{ "line": 3, "level": "error", "message": "…" }] } }` */
-export type ProfileError = {
-  error: {
-    code: 'invalid_profile' | 'invalid_argument' | 'not_found' | 'invalid_config'
-    message: string
-    field?: string
-    notes?: ImportNote[]
-    problems?: ConfigProblem[]
-  }
-}
-
-/** A saved change. Sample: `{ "ok": true, "configHash": "9f1c2e3a", "daemonNotified": true }` */
-export type ProfileChange = { ok: true; configHash: string; daemonNotified: boolean }
-
-/** A secret's presence, never its value. */
-export type SecretFlag = { set: boolean }
-
-/** One profile as the API shows it: no secret, only whether each is stored. `privateKey` is the
- * WireGuard key file, or for OpenVPN the sanitised config that carries the inline keys;
- * `credentials` the OpenVPN user/password file. Sample:
- * `{ "id": "amsterdam", "label": "Amsterdam", "type": "wireguard", "endpoints": ["ams.example.net:51820"],
- *    "addresses": ["10.64.0.2/32"], "dns": ["10.64.0.1"], "dnsSearch": [], "mtu": 0, "peers": 1,
- *    "privateKey": { "set": true }, "credentials": { "set": false } }` */
-export type ProfileSummary = {
-  id: string
-  label: string
-  type: Profile['type']
-  endpoints: string[]
-  addresses: string[]
-  dns: string[]
-  dnsSearch: string[]
-  mtu: number
-  peers: number
-  privateKey: SecretFlag
-  credentials: SecretFlag
-}
-
-/** `listProfiles` result. Sample:
- * `{ "profiles": [ …ProfileSummary ], "active": "amsterdam", "fallback": ["paris"], "connect": true, "configHash": "9f1c2e3a" }` */
-export type ProfileList = {
-  profiles: ProfileSummary[]
-  active: string
-  fallback: string[]
-  connect: boolean
-  configHash: string
-}
-
-/** A ProfileError. */
+/** A RpcError. */
 export const fail = (
-  code: ProfileError['error']['code'],
+  code: RpcError['error']['code'],
   field: string | undefined,
   message: string
-): ProfileError => ({ error: { code, message, field } })
+): RpcError => ({ error: { code, message, field } })
 
 /** Labels: what people see, 1–64 characters, no control characters (as validate.ts reads them). */
 export function labelProblem(label: string): string | null {
@@ -108,7 +66,7 @@ export type Loaded = {
 }
 
 /** Reads and parses the config; an error when it cannot be parsed at all. */
-export function load(host: Host, paths: Paths): Loaded | ProfileError {
+export function load(host: Host, paths: Paths): Loaded | RpcError {
   const text = readConfigText(host, paths)
   const parsed = parseConfig(text)
   const syntax = parsed.problems.find((p) => p.section === '' && p.option === '')
@@ -124,7 +82,7 @@ export function load(host: Host, paths: Paths): Loaded | ProfileError {
 }
 
 /** Writes the config and asks the daemon to reload. */
-export function save(host: Host, paths: Paths, doc: UciDoc): ProfileChange {
+export function save(host: Host, paths: Paths, doc: UciDoc): SetConfigResult {
   const text = renderUci(doc)
   writeConfigText(host, paths, text)
   return { ok: true, configHash: fnv1a(text), daemonNotified: notifyDaemon(host, paths) }
@@ -136,7 +94,7 @@ function saveChecked(
   paths: Paths,
   before: UciDoc,
   next: UciDoc
-): ProfileChange | ProfileError {
+): SetConfigResult | RpcError {
   const problems = newProblems(before, next)
   if (problems.length === 0) return save(host, paths, next)
   const p = problems[0]
@@ -144,7 +102,7 @@ function saveChecked(
   return { error: { code: 'invalid_config', message: `${where}: ${p.reason}`, problems } }
 }
 
-function findProfile(loaded: Loaded, id: string, field = 'id'): Profile | ProfileError {
+function findProfile(loaded: Loaded, id: string, field = 'id'): Profile | RpcError {
   if (!isProfileId(id)) return fail('invalid_argument', field, `${field}: is not a profile id`)
   const profile = loaded.profiles.find((p) => p.id === id)
   return profile ?? fail('not_found', field, `${field}: no usable profile "${id}"`)
@@ -192,7 +150,7 @@ export function renameProfile(
   paths: Paths,
   id: string,
   label: string
-): ProfileChange | ProfileError {
+): SetConfigResult | RpcError {
   const why = labelProblem(label)
   if (why) return fail('invalid_argument', 'label', `label: ${why}`)
   const loaded = load(host, paths)
@@ -206,7 +164,7 @@ export function renameProfile(
  * it was the active one, then its secret files (after the config, so a crash in between leaves at
  * worst an unused key file, never a profile without its key). Hand-made profile sections that do
  * not validate can be deleted too. */
-export function deleteProfile(host: Host, paths: Paths, id: string): ProfileChange | ProfileError {
+export function deleteProfile(host: Host, paths: Paths, id: string): SetConfigResult | RpcError {
   if (!isProfileId(id)) return fail('invalid_argument', 'id', 'id: is not a profile id')
   const loaded = load(host, paths)
   if ('error' in loaded) return loaded
@@ -222,11 +180,7 @@ export function deleteProfile(host: Host, paths: Paths, id: string): ProfileChan
 }
 
 /** Sets the ordered fallback list: usable profiles, each once, not the active one. */
-export function setFallback(
-  host: Host,
-  paths: Paths,
-  ids: unknown[]
-): ProfileChange | ProfileError {
+export function setFallback(host: Host, paths: Paths, ids: unknown[]): SetConfigResult | RpcError {
   const loaded = load(host, paths)
   if ('error' in loaded) return loaded
   const list: string[] = []
@@ -247,11 +201,7 @@ export function setFallback(
 
 /** Records the wish to be connected, optionally choosing the profile first (it then leaves the
  * fallback list, which may not hold the active one). The daemon does the connecting. */
-export function connectProfile(
-  host: Host,
-  paths: Paths,
-  id?: string
-): ProfileChange | ProfileError {
+export function connectProfile(host: Host, paths: Paths, id?: string): SetConfigResult | RpcError {
   const loaded = load(host, paths)
   if ('error' in loaded) return loaded
   // Connecting arms the kill switch for good: said in the file, so that removing every location
@@ -269,7 +219,7 @@ export function connectProfile(
 }
 
 /** Records the wish to be disconnected; the chosen profile stays for the next connect. */
-export function disconnectProfile(host: Host, paths: Paths): ProfileChange | ProfileError {
+export function disconnectProfile(host: Host, paths: Paths): SetConfigResult | RpcError {
   const loaded = load(host, paths)
   if ('error' in loaded) return loaded
   if (globalOption(loaded.doc, 'connect') === '0') {
@@ -277,9 +227,6 @@ export function disconnectProfile(host: Host, paths: Paths): ProfileChange | Pro
   }
   return saveChecked(host, paths, loaded.doc, setGlobalOptions(loaded.doc, { connect: '0' }))
 }
-
-/** `testLatency` result. Sample: `{ "queued": true, "daemonNotified": true }` */
-export type LatencyRequestResult = { queued: true; daemonNotified: boolean }
 
 /** Asks the daemon to measure every profile's endpoint; results appear in the status file. */
 export function requestLatencyTest(host: Host, paths: Paths): LatencyRequestResult {

@@ -1,26 +1,26 @@
 // One function per rpc method of the `lanvpn` ubus object, typed from the applet's API types. The
 // `import type` keeps every byte of the applet out of the bundle.
-import type { MediastreamerView, RegisterNowResult } from '../../../applet/src/rpc/mediastreamer'
-import type {
-  ImportResult,
-  LatencyRequestResult,
-  ProfileChange,
-  ProfileList,
-  ProfileSummary,
-} from '../../../applet/src/rpc/profiles'
 import type {
   ConfigView,
   ExplainDeviceResult,
+  ImportResult,
   InventoryDevice,
-  LatencyStatus,
+  LatencyRequestResult,
   ListDevicesResult,
-  MediastreamerStatus,
+  MediastreamerView,
+  ProfileList,
+  ProfileSummary,
+  RegisterNowResult,
   RpcError,
   RpcErrorCode,
   SetConfigArgs,
   SetConfigResult,
+} from '../../../applet/src/core/api/calls'
+import type {
+  LatencyStatus,
+  MediastreamerStatus,
   Status,
-} from '../../../applet/src/rpc/types'
+} from '../../../applet/src/core/api/status'
 
 export type {
   ConfigView,
@@ -174,7 +174,7 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
     return reply as T
   }
   const change = (method: string, args: Record<string, unknown> = {}) =>
-    invoke<ProfileChange>(method, args).then(asChange)
+    invoke<SetConfigResult>(method, args).then(asChange)
   return {
     status: () => invoke<Status>('status'),
     getConfig: () => invoke<ConfigView>('getConfig'),

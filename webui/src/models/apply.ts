@@ -1,6 +1,6 @@
 // "Applying…": every change method answers with the hash of the config it saved; the daemon writes
 // that hash into the status file once the change is in force. The page shows "applying…" from the
-// answer until a status carries the hash (product.md Web UI; Status.generation in rpc/types.ts).
+// answer until a status carries the hash (product.md Web UI; Status.generation in applet/src/core/api/status.ts).
 import { computed, signal, type ReadonlySignal } from '@preact/signals'
 import type { Change, StatusSnapshot } from '../api/lanvpn'
 

@@ -1,7 +1,7 @@
 // The tunnel's life as a pure state machine: connect, probe, declare an outage, recover, fail over
 // down the ordered list. Time is the monotonic clock, passed in (the wall clock jumps at NTP sync).
 // The kill switch does not live here: it holds whatever state this is in.
-import type { TunnelState } from '../../rpc/types'
+import type { TunnelState } from '../api/status'
 
 export type HealthState = {
   phase: TunnelState

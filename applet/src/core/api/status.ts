@@ -1,44 +1,10 @@
-// The API the web UI and the `ubus call lanvpn …` user see. Types only: the web UI imports them with
-// `import type`, so nothing of the applet ends up in its bundle.
-import type {
-  ConfigProblem,
-  DeviceMode,
-  Globals,
-  Mediastreamer,
-  Profile,
-} from '../core/config/types'
-import type { MediastreamerStatus } from './mediastreamer'
-import type { LanInterface } from '../core/observe/lan'
-
-export type { MediastreamerStatus } from './mediastreamer'
-export type { ExplainDeviceResult, ListDevicesResult } from './devices'
-export type { InventoryDevice } from '../core/devices/inventory'
-
-/** An error as data (style.md: never a stack trace). `field` names the argument or config option at
- * fault, when there is one. Sample:
- * `{ "error": { "code": "invalid_argument", "message": "kill_switch: must be one of always, auto", "field": "globals.kill_switch" } }` */
-export type RpcError = {
-  error: {
-    code: RpcErrorCode
-    message: string
-    field?: string
-    /** Every config problem at once, for `invalid_config`. */
-    problems?: ConfigProblem[]
-    /** Import notes by line, for `invalid_profile`. */
-    notes?: Array<{ line: number; level: string; message: string }>
-  }
-}
-
-export type RpcErrorCode =
-  | 'invalid_json'
-  | 'too_large'
-  | 'unknown_method'
-  | 'invalid_argument'
-  | 'invalid_config'
-  | 'invalid_profile'
-  | 'not_found'
-  | 'io_error'
-  | 'internal'
+// The status contract: /var/run/lanvpn/status.json as the daemon writes it and the web UI, the CLI
+// and the `status` method read it. Types, and the one "nothing written yet" value. Below everyone
+// who uses it (core, system, daemon, rpc, cli, web UI), so nothing imports upward for it.
+import type { ConfigProblem, DeviceMode } from '../config/types'
+import type { WanKind } from '../mediastreamer/classify'
+import type { MsAttempt, MsStateName } from '../mediastreamer/scheduler'
+import type { LanInterface } from '../observe/lan'
 
 export type DaemonState = 'starting' | 'running' | 'stopping' | 'stopped'
 export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'failed'
@@ -88,7 +54,7 @@ export type Status = {
   /** Outcome of the last apply, in plain words. Earlier rules stay in force when it failed. */
   apply: { ok: boolean; errors: string[] }
   /** The LAN-side interfaces with their devices and policies, and what is wrong with them (a LAN
-   * without its device), in plain words. */
+   * without its device), in plain words; `problemCodes[i]` is the code of `problems[i]`. */
   lan?: { interfaces: LanInterface[]; problems: string[] }
   /** The WAN as netifd reports it: its address is shown on the Overview (RAM only). */
   wan?: { ip: string; up: boolean }
@@ -105,30 +71,31 @@ export type LatencyStatus = {
   results: Array<{ id: string; ms: number | null; error?: string }>
 }
 
-/** A secret is write-only: the API only says whether it is set. */
-export type SecretFlag = { set: boolean }
-
-/** `getConfig` result. Sample:
- * `{ "globals": { "enabled": true, "killSwitch": "always", … }, "profiles": [], "devices": [],
- *    "mediastreamer": { "enabled": false, …, "token": { "set": false }, "password": { "set": false } },
- *    "problems": [], "configHash": "9f1c2e3a" }` */
-export type ConfigView = {
-  globals: Globals
-  profiles: Array<Profile & { privateKey: SecretFlag }>
-  devices: Array<{ id: string; mac: string; mode: DeviceMode; label: string; kind: string }>
-  mediastreamer: Mediastreamer & { token: SecretFlag; password: SecretFlag }
-  problems: ConfigProblem[]
-  configHash: string
+/** status.mediastreamer (RAM only). No address anywhere: the UI shows the WAN address from the
+ * WAN status, not from here. Sample:
+ * `{ "enabled": true, "state": "registered", "wanKind": "public",
+ *    "lastAttempt": { "atWallMs": 1763800000000, "result": "ok", "message": "registered" },
+ *    "nextCheckWallMs": 1763800600000, "message": "Registered. The WAN has a public address; …" }` */
+export type MediastreamerStatus = {
+  enabled: boolean
+  state: MsStateName
+  wanKind: WanKind
+  /** `result`: ok, refused (stopped until the settings change), wait (provider asked to wait),
+   * failed (will retry). */
+  lastAttempt: { atWallMs: number; result: MsAttempt['result']; message: string } | null
+  /** Wall-clock ms of the next planned check; 0 when none is planned. */
+  nextCheckWallMs: number
+  message: string
 }
 
-/** `setConfig` argument: options to change, by UCI option name, per section. Secrets (`token`,
- * `password` under mediastreamer) are accepted here and stored root-only, never in UCI. Sample:
- * `{ "globals": { "kill_switch": "auto" }, "mediastreamer": { "enabled": true, "token": "…" } }` */
-export type SetConfigArgs = {
-  globals?: Record<string, string | number | boolean | string[]>
-  mediastreamer?: Record<string, string | number | boolean | string[]>
+/** What status.mediastreamer reads as when the daemon has not written one. */
+export function offMediastreamerStatus(enabled = false): MediastreamerStatus {
+  return {
+    enabled,
+    state: 'off',
+    wanKind: 'unknown',
+    lastAttempt: null,
+    nextCheckWallMs: 0,
+    message: enabled ? 'The daemon is not running.' : 'MediaStreamer registration is off.',
+  }
 }
-
-/** `setConfig` result. `daemonNotified` is false when no daemon runs (the change applies at its next
- * start). Sample: `{ "ok": true, "configHash": "9f1c2e3a", "daemonNotified": true }` */
-export type SetConfigResult = { ok: true; configHash: string; daemonNotified: boolean }

@@ -1,0 +1,133 @@
+// The rpc contract: what each method of the `lanvpn` ubus object answers, and its errors. Types
+// only: the web UI imports them with `import type`, so nothing of the applet reaches its bundle.
+// Below everyone who uses it (system, features, rpc, cli, web UI). The status is in status.ts.
+import type { ConfigProblem, DeviceMode, Globals, Mediastreamer, Profile } from '../config/types'
+import type { Explanation } from '../devices/explain'
+import type { InventoryDevice } from '../devices/inventory'
+import type { ImportNote } from '../tunnel/wireguard-conf'
+import type { MediastreamerStatus } from './status'
+
+export type { InventoryDevice } from '../devices/inventory'
+export type { ImportNote } from '../tunnel/wireguard-conf'
+
+/** An error as data (style.md: never a stack trace). `field` names the argument or config option at
+ * fault, when there is one. Sample:
+ * `{ "error": { "code": "invalid_argument", "message": "kill_switch: must be one of always, auto", "field": "globals.kill_switch" } }` */
+export type RpcError = {
+  error: {
+    code: RpcErrorCode
+    message: string
+    field?: string
+    /** Every config problem at once, for `invalid_config`. */
+    problems?: ConfigProblem[]
+    /** Import notes by line, for `invalid_profile`. */
+    notes?: ImportNote[]
+  }
+}
+
+export type RpcErrorCode =
+  | 'invalid_json'
+  | 'too_large'
+  | 'unknown_method'
+  | 'invalid_argument'
+  | 'invalid_config'
+  | 'invalid_profile'
+  | 'not_found'
+  | 'io_error'
+  | 'internal'
+
+/** A secret is write-only: the API only says whether it is set. */
+export type SecretFlag = { set: boolean }
+
+/** `getConfig` result. Sample:
+ * `{ "globals": { "enabled": true, "killSwitch": "always", … }, "profiles": [], "devices": [],
+ *    "mediastreamer": { "enabled": false, …, "token": { "set": false }, "password": { "set": false } },
+ *    "problems": [], "configHash": "9f1c2e3a" }` */
+export type ConfigView = {
+  globals: Globals
+  profiles: Array<Profile & { privateKey: SecretFlag }>
+  devices: Array<{ id: string; mac: string; mode: DeviceMode; label: string; kind: string }>
+  mediastreamer: Mediastreamer & { token: SecretFlag; password: SecretFlag }
+  problems: ConfigProblem[]
+  configHash: string
+}
+/** `setConfig` argument: options to change, by UCI option name, per section. Secrets (`token`,
+ * `password` under mediastreamer) are accepted here and stored root-only, never in UCI. Sample:
+ * `{ "globals": { "kill_switch": "auto" }, "mediastreamer": { "enabled": true, "token": "…" } }` */
+export type SetConfigArgs = {
+  globals?: Record<string, string | number | boolean | string[]>
+  mediastreamer?: Record<string, string | number | boolean | string[]>
+}
+
+/** `setConfig` result. `daemonNotified` is false when no daemon runs (the change applies at its next
+ * start). Sample: `{ "ok": true, "configHash": "9f1c2e3a", "daemonNotified": true }` */
+export type SetConfigResult = { ok: true; configHash: string; daemonNotified: boolean }
+
+/** `getMediastreamer` result: the settings (secrets only as flags) and the live status. Sample:
+ * `{ "settings": { "enabled": true, "method": "dyndns2", "server": "members.example.net", …,
+ *      "token": { "set": false }, "password": { "set": true } },
+ *    "status": { "enabled": true, "state": "registered", "wanKind": "public", … } }` */
+export type MediastreamerView = {
+  settings: Mediastreamer & { token: SecretFlag; password: SecretFlag }
+  status: MediastreamerStatus
+}
+
+/** `registerNow` result. `daemonNotified` false: no daemon runs; the request waits for its next
+ * start. Progress shows in status.mediastreamer. Sample: `{ "ok": true, "daemonNotified": true }` */
+export type RegisterNowResult = { ok: true; daemonNotified: boolean }
+
+/** `listDevices` result: observed and configured devices joined, offline configured ones too.
+ * Sample: `{ "devices": [ { "mac": "02:00:00:00:50:01", "label": "Laptop", "kind": "laptop",
+ *   "hostname": "laptop", "ipv4": ["192.168.50.183"], "ipv6": [], "online": true,
+ *   "lastSeenWallMs": 1763800000000, "configured": true, "mode": "vpn", "modeIsDefault": false,
+ *   "privateMac": true, "wireless": false } ], "defaultMode": "vpn",
+ *   "counts": { "vpn": 1, "direct": 0, "mediastreamer": 0, "blocked": 0 },
+ *   "generation": 12, "updatedAt": 1763800000000 }` */
+export type ListDevicesResult = {
+  devices: InventoryDevice[]
+  defaultMode: DeviceMode
+  counts: Record<DeviceMode, number>
+  /** devices.json generation (0: the daemon has observed nothing yet). */
+  generation: number
+  updatedAt: number
+}
+
+/** `explainDevice` result: see core/devices/explain.ts Explanation for the sample. */
+export type ExplainDeviceResult = Explanation
+
+/** One profile as the API shows it: no secret, only whether each is stored. `privateKey` is the
+ * WireGuard key file, or for OpenVPN the sanitised config that carries the inline keys;
+ * `credentials` the OpenVPN user/password file. Sample:
+ * `{ "id": "amsterdam", "label": "Amsterdam", "type": "wireguard", "endpoints": ["ams.example.net:51820"],
+ *    "addresses": ["10.64.0.2/32"], "dns": ["10.64.0.1"], "dnsSearch": [], "mtu": 0, "peers": 1,
+ *    "privateKey": { "set": true }, "credentials": { "set": false } }` */
+export type ProfileSummary = {
+  id: string
+  label: string
+  type: Profile['type']
+  endpoints: string[]
+  addresses: string[]
+  dns: string[]
+  dnsSearch: string[]
+  mtu: number
+  peers: number
+  privateKey: SecretFlag
+  credentials: SecretFlag
+}
+
+/** `listProfiles` result. Sample:
+ * `{ "profiles": [ …ProfileSummary ], "active": "amsterdam", "fallback": ["paris"], "connect": true, "configHash": "9f1c2e3a" }` */
+export type ProfileList = {
+  profiles: ProfileSummary[]
+  active: string
+  fallback: string[]
+  connect: boolean
+  configHash: string
+}
+
+/** A saved import. Sample:
+ * `{ "ok": true, "id": "amsterdam", "notes": [{ "line": 7, "level": "refused", "message": "postup refused: …" }], "configHash": "9f1c2e3a", "daemonNotified": false }` */
+export type ImportResult = SetConfigResult & { id: string; notes: ImportNote[] }
+
+/** `testLatency` result. Sample: `{ "queued": true, "daemonNotified": true }` */
+export type LatencyRequestResult = { queued: true; daemonNotified: boolean }
