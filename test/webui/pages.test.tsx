@@ -328,6 +328,27 @@ describe('privacy page', () => {
     expect(container.textContent).toContain('Locations (0)')
     await vi.waitFor(() => expect(container.querySelectorAll('.unavailable')).toHaveLength(2))
   })
+
+  it('says what backups carry, and leaves the secrets out of them when asked', async () => {
+    const router = createFakeRouter()
+    let globals = { ...CONFIG.globals, backupSecrets: true, logLevel: 'notice' }
+    router.lanvpn.getConfig = () => ({ ...CONFIG, globals })
+    router.lanvpn.setConfig = (args: { globals: { backup_secrets: boolean } }) => {
+      globals = { ...globals, backupSecrets: args.globals.backup_secrets }
+      return { ok: true, configHash: 'cafe', daemonNotified: true }
+    }
+    await openPageOn(router, 'privacy')
+    await vi.waitFor(() => expect(container.querySelector('#backup-secrets')).toBeTruthy())
+    const box = container.querySelector<HTMLInputElement>('#backup-secrets')!
+    expect(box.checked).toBe(true)
+    expect(container.textContent).toContain('Keep backup files safe.')
+    expect(container.textContent).toContain('Log level: notice.')
+    await act(async () => box.click())
+    await vi.waitFor(() => expect(container.textContent).toContain('Backups carry no secret'))
+    expect(router.callsOf('lanvpn', 'setConfig').map((c) => c.args)).toEqual([
+      { globals: { backup_secrets: false } },
+    ])
+  })
 })
 
 describe('in every language', () => {

@@ -26,6 +26,9 @@ export type PrivacyModel = {
   clearHistory(): Promise<boolean>
   /** The diagnostics bundle's text, or undefined when it failed. */
   diagnostics(): Promise<string | undefined>
+  /** Puts the secrets into router backups or leaves them out (`backup_secrets`), then `reload`s
+   * the config; true when it went through. */
+  setBackupSecrets(on: boolean, reload: () => Promise<unknown>): Promise<boolean>
 }
 
 /** Creates the model. */
@@ -53,5 +56,11 @@ export function createPrivacyModel(deps: { api: LanvpnApi; tracker: ApplyTracker
       return ok === true
     },
     diagnostics: () => actions.run('diagnostics', () => api.getDiagnostics()),
+    setBackupSecrets: (on, reload) =>
+      actions.changeAndReload(
+        'backup',
+        () => api.setConfig({ globals: { backup_secrets: on } }),
+        reload
+      ),
   }
 }

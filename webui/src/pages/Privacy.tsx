@@ -13,6 +13,7 @@ import { ErrorLine, PageFrame } from './shared'
 /** Paths on the router (not translated: they are what `ls` shows). */
 const CONFIG_PATH = '/etc/config/lanvpn'
 const SECRETS_PATH = '/etc/lanvpn/secrets'
+const HISTORY_PATH = '/etc/lanvpn/state/history.json'
 
 /** A record's protocol as the Locations page names it; one this UI does not know, as it is. Whole
  * ids, not put together: the build shortens only the ids written out (webui/vite.config.ts). */
@@ -32,9 +33,11 @@ export default function Privacy({ deps }: { deps: AppDeps }) {
       <Card id="privacy-stored" title={t('privacy.stored')}>
         {config ? <Stored config={config} /> : <Progress label={t('page.loading')} />}
       </Card>
+      {config && <Backups config={config} m={m} reload={deps.config.load} />}
       <Card id="privacy-ram" title={t('privacy.ram')}>
         <p>{t('privacy.ramText')}</p>
         <p class="muted">{t('privacy.never')}</p>
+        <p class="muted">{t('privacy.log', { level: config?.globals.logLevel ?? '' })}</p>
       </Card>
       <History m={m} />
       <Diagnostics m={m} />
@@ -87,7 +90,35 @@ function Stored({ config }: { config: ConfigView }) {
           <code>{SECRETS_PATH}</code> {t('privacy.secretsText')}
         </dd>
       </div>
+      <div class="fact">
+        <dt>{t('privacy.history')}</dt>
+        <dd>
+          <code>{HISTORY_PATH}</code> {t('privacy.historyFile')}
+        </dd>
+      </div>
     </dl>
+  )
+}
+
+/** Router backups (sysupgrade, LuCI's "Generate archive") and what they carry of lanvpn. */
+function Backups(props: { config: ConfigView; m: PrivacyModel; reload: () => Promise<unknown> }) {
+  const on = props.config.globals.backupSecrets
+  return (
+    <Card id="privacy-backups" title={t('privacy.backups')}>
+      <p>{t('privacy.backupsText')}</p>
+      <div class="check">
+        <input
+          id="backup-secrets"
+          type="checkbox"
+          checked={on}
+          disabled={props.m.actions.busy.value !== null}
+          onChange={() => void props.m.setBackupSecrets(!on, props.reload)}
+        />
+        <label for="backup-secrets">{t('privacy.backupSecrets')}</label>
+      </div>
+      <p class="muted">{on ? t('privacy.backupOn') : t('privacy.backupOff')}</p>
+      <p class="muted">{t('privacy.forget')}</p>
+    </Card>
   )
 }
 
