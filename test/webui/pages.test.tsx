@@ -333,7 +333,7 @@ describe('privacy page', () => {
     const router = createFakeRouter()
     let globals = { ...CONFIG.globals, backupSecrets: true, logLevel: 'notice' }
     router.lanvpn.getConfig = () => ({ ...CONFIG, globals })
-    router.lanvpn.setConfig = (args: { globals: { backup_secrets: boolean } }) => {
+    router.lanvpn.setConfig = (args: Record<string, any>) => {
       globals = { ...globals, backupSecrets: args.globals.backup_secrets }
       return { ok: true, configHash: 'cafe', daemonNotified: true }
     }
