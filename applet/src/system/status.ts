@@ -3,7 +3,7 @@
 import type { Paths } from '../core/paths'
 import { renderStatusFile } from '../core/render/status'
 import type { Host } from '../host/host'
-import type { Status } from '../rpc/types'
+import type { Status } from '../core/api/status'
 
 /** What status reads as when no daemon has written one (not installed, not started, or cleaned up). */
 export function stoppedStatus(): Status {
