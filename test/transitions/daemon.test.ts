@@ -215,7 +215,7 @@ describe('daemon transitions', () => {
     const s = status()
     expect(s.apply.ok).toBe(false)
     expect(s.apply.errors[0]).toBe(
-      'applying nft-apply: nft exited 1: Error: Could not process rule: No such file or directory'
+      'applying the device sets: nft exited 1: Error: Could not process rule: No such file or directory'
     )
     router.nftFails = ''
     await step(null)

@@ -218,6 +218,25 @@ describe('desired and diff', () => {
     expect(diffState(d, observed).map((s) => s.kind)).toEqual(['nft-apply'])
   })
 
+  it('a mode change on the table it applied: one set update, with the whole table to fall back on', () => {
+    const before = desiredState(config(), up, 'lanvpn0')
+    const c = config()
+    c.devices[0].mode = 'blocked'
+    const after = desiredState(c, up, 'lanvpn0')
+    const observed: Observed = { ...nothing, nftHash: before.nftHash, fw4Include: after.fw4Include }
+    const applied = { model: before.model, hash: before.nftHash }
+    const [step, ...rest] = diffState(after, observed, applied)
+    expect(rest.map((s) => s.kind)).toEqual(['ip-batch', 'ip-batch'])
+    expect(step).toEqual({
+      kind: 'nft-sets',
+      script: expect.stringContaining('flush set inet lanvpn blocked_devices'),
+      table: after.nft,
+    })
+    // The live table is not the one applied (flushed, reloaded by fw4): the whole table.
+    const flushed = diffState(after, { ...observed, nftHash: '' }, applied)
+    expect(flushed[0].kind).toBe('nft-apply')
+  })
+
   it('removes everything when lanvpn is disabled', () => {
     const c = config()
     const on = desiredState(c, up, 'lanvpn0')

@@ -1,17 +1,44 @@
 // Carries out plan steps. Independent steps all run; their errors are collected and reported
 // together (style.md, Errors).
+import { errorText } from '../core/errors'
 import type { Paths } from '../core/paths'
 import type { PlanStep } from '../core/plan/plan'
 import type { Host } from '../host/host'
 import { applyNftScript, checkNftScript } from './nft'
 import { runChecked } from './run'
 
-export type ApplyResult = { ok: boolean; errors: string[] }
+/** `notes`: what went wrong but was mended on the way (logged as warnings). */
+export type ApplyResult = { ok: boolean; errors: string[]; notes: string[] }
 
-async function applyStep(host: Host, paths: Paths, step: PlanStep): Promise<void> {
+/** What each step changes, in the words of an error about it ("applying the nft table: …"). */
+function stepName(step: PlanStep): string {
+  switch (step.kind) {
+    case 'nft-apply':
+      return 'the nft table'
+    case 'nft-sets':
+      return 'the device sets'
+    case 'nft-delete':
+      return "the nft table's removal"
+    case 'ip-batch':
+      return `the IPv${step.family} routing rules`
+    case 'persist-include':
+      return 'the boot-time firewall include'
+  }
+}
+
+async function applyStep(host: Host, paths: Paths, step: PlanStep, notes: string[]): Promise<void> {
   switch (step.kind) {
     case 'nft-apply':
       return applyNftScript(host, step.script)
+    case 'nft-sets':
+      try {
+        await runChecked(host, ['nft', '-f', '-'], { stdin: step.script })
+      } catch (e) {
+        // The whole table is one transaction too: the devices still move at once.
+        notes.push(`updating the device sets: ${errorText(e)}; applied the whole table instead`)
+        await applyNftScript(host, step.table)
+      }
+      return
     case 'nft-delete':
       await runChecked(host, ['nft', '-f', '-'], { stdin: step.script })
       return
@@ -34,14 +61,14 @@ async function applyStep(host: Host, paths: Paths, step: PlanStep): Promise<void
 /** Runs each step; a failed step is reported in plain words and the rest still run, except that
  * the include is only persisted when every nft step succeeded. */
 export async function applyPlan(host: Host, paths: Paths, steps: PlanStep[]): Promise<ApplyResult> {
-  const result: ApplyResult = { ok: true, errors: [] }
+  const result: ApplyResult = { ok: true, errors: [], notes: [] }
   for (const step of steps) {
     if (step.kind === 'persist-include' && !result.ok) continue
     try {
-      await applyStep(host, paths, step)
+      await applyStep(host, paths, step, result.notes)
     } catch (e) {
       result.ok = false
-      result.errors.push(`applying ${step.kind}: ${e instanceof Error ? e.message : String(e)}`)
+      result.errors.push(`applying ${stepName(step)}: ${errorText(e)}`)
     }
   }
   return result

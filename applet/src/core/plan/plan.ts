@@ -10,6 +10,7 @@ import {
   renderNftTable,
   type NftModel,
 } from '../render/nft'
+import { renderMembershipUpdate } from '../render/nft-sets'
 import { desiredIp, diffIp, type IpState } from './ip'
 import { lanDevices, type LanInterface } from '../observe/lan'
 
@@ -48,8 +49,14 @@ export type Desired = {
   devices: Record<DeviceMode, number>
 }
 
+/** The live table lanvpn applied last: its model and hash. */
+export type Applied = { model: NftModel; hash: string }
+
 export type PlanStep =
   | { kind: 'nft-apply'; script: string }
+  /** A change of device membership only: one transaction of set changes (render/nft-sets.ts);
+   * `table`, the whole table, is applied instead should nft refuse it. */
+  | { kind: 'nft-sets'; script: string; table: string }
   | { kind: 'nft-delete'; script: string }
   | { kind: 'persist-include'; text: string }
   | { kind: 'ip-batch'; family: 4 | 6; lines: string[] }
@@ -197,13 +204,24 @@ export function desiredState(
 }
 
 /** The steps from observed to desired; empty when the router already matches. Routing is set up
- * after the firewall rules (guards before steering), and the include is persisted last. */
-export function diffState(desired: Desired, observed: Observed): PlanStep[] {
+ * after the firewall rules (guards before steering), and the include is persisted last. With
+ * `applied` still the live table, a change of device modes only is a set update of it. */
+export function diffState(
+  desired: Desired,
+  observed: Observed,
+  applied: Applied | null = null
+): PlanStep[] {
   const steps: PlanStep[] = []
   if (desired.nft === null) {
     if (observed.nftHash !== '') steps.push({ kind: 'nft-delete', script: renderNftDelete() })
   } else if (observed.nftHash !== desired.nftHash) {
-    steps.push({ kind: 'nft-apply', script: desired.nft })
+    const live = applied && applied.hash === observed.nftHash ? applied.model : null
+    const sets = live && renderMembershipUpdate(live, desired.model, desired.nftHash)
+    steps.push(
+      sets
+        ? { kind: 'nft-sets', script: sets, table: desired.nft }
+        : { kind: 'nft-apply', script: desired.nft }
+    )
   }
   const ip4 = diffIp(desired.ip4, observed.ip4)
   if (ip4.length) steps.push({ kind: 'ip-batch', family: 4, lines: ip4 })

@@ -4,7 +4,7 @@
 // and the other sets (and the other devices' traffic) stay exactly as they were.
 import { DEVICE_MODES, type DeviceMode } from '../config/types'
 import { NFT_FAMILY, NFT_TABLE } from '../ids'
-import { DEVICE_SETS, parseAppliedHash, renderNftTable, type NftModel } from './nft'
+import { DEVICE_SETS, type NftModel } from './nft'
 
 /** MACs per mode, as in NftModel.devices. */
 export type DeviceSets = Record<DeviceMode, string[]>
@@ -58,23 +58,29 @@ export function renderSetChanges(before: DeviceSets, after: DeviceSets): string 
 const EMPTY: DeviceSets = { vpn: [], direct: [], mediastreamer: [], blocked: [] }
 
 /** Whether going from `before` to `after` changes set membership only (every chain, set
- * declaration and rule the same), so renderSetChanges may replace a full table apply. */
+ * declaration and rule the same), so renderSetChanges may replace a full table apply. The models
+ * are compared, not their renderings: a model alone decides its table (renderNftTable is pure),
+ * and the table is rendered once per reconcile. */
 export function isMembershipOnlyChange(before: NftModel, after: NftModel): boolean {
   return (
-    renderNftTable({ ...before, devices: EMPTY }) === renderNftTable({ ...after, devices: EMPTY })
+    JSON.stringify({ ...before, devices: EMPTY }) === JSON.stringify({ ...after, devices: EMPTY })
   )
 }
 
 /** The whole membership update from one table model to the next, or null when more than set
  * membership differs (then the full table must be applied). Besides the device sets it replaces
- * the hash in the `applied` set, in the same transaction, so the table then carries exactly the
- * hash a full apply of `after` would have given it and the next reconcile finds nothing to do.
- * '' when nothing changed. */
-export function renderMembershipUpdate(before: NftModel, after: NftModel): string | null {
+ * the hash in the `applied` set with `afterHash` (the hash of `after`'s full table), in the same
+ * transaction, so the table then carries exactly the hash a full apply would have given it and the
+ * next reconcile finds nothing to do. '' when nothing changed. */
+export function renderMembershipUpdate(
+  before: NftModel,
+  after: NftModel,
+  afterHash: string
+): string | null {
   if (!isMembershipOnlyChange(before, after)) return null
   const sets = renderSetChanges(before.devices, after.devices)
   if (sets === '') return ''
-  const hash = parseAppliedHash(renderNftTable(after))
+  const hash = afterHash
   const applied = `${NFT_FAMILY} ${NFT_TABLE} applied`
   return `${sets}flush set ${applied}\nadd element ${applied} { ${hash} }\n`
 }
