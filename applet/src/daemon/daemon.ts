@@ -13,9 +13,8 @@ import { isIpv4, isIpv6 } from '../core/config/formats'
 import type { Config } from '../core/config/types'
 import { observeDevices, type PresenceBook, type SeenDevice } from '../core/devices/inventory'
 import type { Paths } from '../core/paths'
-import { desiredState, diffState, vpnDevices, type PlanStep } from '../core/plan/plan'
-import type { NftModel } from '../core/render/nft'
-import { diffDeviceSets, renderMembershipUpdate } from '../core/render/nft-sets'
+import { desiredState, diffState, vpnDevices, type Applied } from '../core/plan/plan'
+import { diffDeviceSets } from '../core/render/nft-sets'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { TimerHandle } from '../host/host'
 import type { Status } from '../core/api/status'
@@ -32,7 +31,6 @@ import { takeRequests } from '../system/requests'
 import { mainLan, type LanInterface } from '../core/observe/lan'
 import { observeLan } from '../system/lan'
 import { observeWan } from '../system/wan'
-import { runChecked } from '../system/run'
 import { writeStatus } from '../system/status'
 import { watchDrift } from './drift'
 import { createHistoryRecorder } from './history'
@@ -95,8 +93,8 @@ export function runDaemon(
   let seenDevices: SeenDevice[] = []
   /** The managed LAN-side interfaces as last seen with the LAN up (see the reconcile). */
   let seenManaged: LanInterface[] = []
-  /** The nft model this daemon last applied, for membership-only updates. */
-  let appliedModel: NftModel | null = null
+  /** The live table this daemon last applied, for membership-only updates. */
+  let appliedTable: Applied | null = null
   let config: Config | null = null
 
   const publish = () => {
@@ -153,13 +151,6 @@ export function runDaemon(
     return seen.devices
   }
 
-  /** A change of device modes only: one transaction of set changes instead of a table rebuild,
-   * and the moved devices' connections dropped so they follow the new mode at once. */
-  const membershipStep = (model: NftModel, steps: PlanStep[]): string | null => {
-    if (!appliedModel || !steps.some((s) => s.kind === 'nft-apply')) return null
-    return renderMembershipUpdate(appliedModel, model) || null
-  }
-
   const reconcileOnce = async (why: string) => {
     host.log('debug', `reconcile: ${why}`)
     const loaded = loadConfig()
@@ -205,17 +196,10 @@ export function runDaemon(
     const lanRules = lanUp ? lan.interfaces : [...lan.interfaces, ...seenManaged]
     const desired = desiredState(config, view, paths.tunnelIface, devices, lanRules)
     const model = desired.model
-    let steps = diffState(desired, await observeRouter(host, paths))
-    const errors: string[] = []
-    const update = membershipStep(model, steps)
-    if (update) {
-      try {
-        await runChecked(host, ['nft', '-f', '-'], { stdin: update })
-        steps = steps.filter((s) => s.kind !== 'nft-apply')
-      } catch {
-        // Fall back to the full table below; it is one transaction as well.
-      }
-    }
+    // A change of device modes only is one transaction of set changes (a plan step); the moved
+    // devices' connections are dropped below so they follow the new mode at once.
+    const steps = diffState(desired, await observeRouter(host, paths), appliedTable)
+    const appliedModel = appliedTable?.model
     const moved = appliedModel ? diffDeviceSets(appliedModel.devices, model.devices).movedMacs : []
     // Protection back on (a Connect after a disconnect under "unless I disconnect"): the vpn
     // devices' connections made on the WAN end now, or they would go on there (an offloaded flow
@@ -223,8 +207,9 @@ export function runDaemon(
     if (appliedModel?.vpnBypassed && !model.vpnBypassed)
       moved.push(...vpnDevices(config, devices).map((d) => d.mac))
     const result = await applyPlan(host, paths, steps)
-    errors.push(...result.errors)
-    if (result.ok && desired.nft !== null) appliedModel = model
+    const errors = result.errors
+    for (const note of result.notes) host.log('warning', note)
+    if (result.ok && desired.nft !== null) appliedTable = { model, hash: desired.nftHash }
     if (moved.length) {
       const ips = devices
         .filter((d) => moved.includes(d.mac))
