@@ -3,7 +3,10 @@
 // disconnect, while tcpdump watches the router's WAN. Then every file lanvpn keeps, the status
 // file after the disconnect and every line the daemon logged at the default level are scanned for
 // the lab's addresses, MACs, host names, keys and the token, and the capture for any request the
-// user did not configure.
+// user did not configure. Then the daemon is started again 31 days later (its clock moved on by
+// a preload, as a router's would be by NTP after a month switched off), and everything is
+// scanned again: every persisted byte, every world-readable file, the RAM files (the device list
+// too) and the new daemon's log, and the history holds no record older than 30 days.
 //
 //   [lv…-laptop] vpn ─┐                                      ┌─ [lv…-vpn]  203.0.113.10 wg 10.64.0.1
 //   [lv…-tv]     vpn ─┼ br-lan [lv…-router] wan ── [lv…-inet]┤
@@ -11,7 +14,15 @@
 //                         rpc plugin; capture: tcpdump -i wan    provider https://192.0.2.2
 //                                                                smart DNS 192.0.2.54
 //
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs'
 import { statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -31,6 +42,11 @@ import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const TOKEN = 'privacy-T0ken-9f3e'
 const HOSTNAMES = ['laptop', 'tv', 'console']
+/** The labels the workload gives devices: names only their own config section may hold. */
+const LABELS = ['Work machine', 'Living room']
+const DAY_MS = 24 * 3600 * 1000
+/** How far the second daemon's clock is ahead: a router switched off for a month. */
+const LATER_MS = 31 * DAY_MS
 
 /** What must never appear outside a device's section and the secrets: the lab's addresses. */
 const ADDRESS_PATTERNS: Array<[string, RegExp]> = [
@@ -77,6 +93,8 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
   let wan: LeakCapture
   const keys: string[] = []
   const publicKeys: string[] = []
+  /** The tunnel addresses the servers gave (the clients' `Address` lines, no prefix length). */
+  const tunnelAddresses: string[] = []
   const statusFile = () => labStatus(prefix)
   const rpc = (method: string, args: object = {}) => {
     const reply = labPlugin(prefix, method, args)
@@ -99,7 +117,11 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
     ['the MediaStreamer token', TOKEN],
   ]
   /** What a text holds of what must stay private, as readable findings. */
-  const findings = (where: string, text: string, opts: { publicKeys?: boolean } = {}) => {
+  const findings = (
+    where: string,
+    text: string,
+    opts: { publicKeys?: boolean; labels?: boolean } = {}
+  ) => {
     const found: string[] = []
     for (const [what, re] of ADDRESS_PATTERNS) {
       const m = re.exec(text)
@@ -108,10 +130,96 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
     for (const name of HOSTNAMES) {
       if (new RegExp(`\\b${name}\\b`).test(text)) found.push(`${where}: the host name ${name}`)
     }
+    if (opts.labels !== false)
+      for (const label of LABELS)
+        if (text.includes(label)) found.push(`${where}: the device label ${label}`)
     for (const [what, value] of secrets()) if (text.includes(value)) found.push(`${where}: ${what}`)
     if (opts.publicKeys !== false)
       for (const k of publicKeys)
         if (text.includes(k)) found.push(`${where}: a server's public key`)
+    return found
+  }
+
+  /** Every file lanvpn keeps under the prefix (flash and RAM), scanned for what must not be
+   * there; an empty list when all is well. */
+  const scanPersisted = (): string[] => {
+    const found: string[] = []
+    const files = walk(prefix)
+    expect(files).toContain('etc/config/lanvpn')
+    console.log(`[+] files under the prefix: ${files.join(', ')}`)
+    for (const file of files) {
+      if (file.startsWith('etc/lanvpn/secrets/')) continue
+      // The LAN device list the UI shows (RAM, root-only): the devices on the LAN now, their
+      // addresses and names, and nothing else (scanned on its own: scanRam).
+      if (file === 'var/run/lanvpn/devices.json') continue
+      const text = readFileSync(join(prefix, file), 'utf8')
+      if (file === 'var/run/lanvpn/status.json') continue // scanned on its own below
+      if (file.endsWith('90-lanvpn.nft')) {
+        // The firewall include is the config rendered as rules for the boot-time kill switch: it
+        // may hold the configured devices' MACs and the configured location's addresses, exactly
+        // what the config holds, and nothing else (no session detail, no name, no secret).
+        const configText = readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')
+        for (const [what, re] of ADDRESS_PATTERNS)
+          for (const m of text.matchAll(new RegExp(`${re.source}[0-9a-f:.]*`, 'gi')))
+            if (!configText.toLowerCase().includes(m[0].toLowerCase()))
+              found.push(`${file}: ${what} the config does not hold (${m[0]})`)
+        found.push(...findings(file, text.replace(/[0-9a-f]*[.:][0-9a-f.:]+/gi, '')))
+        // The tunnel's own addresses (the provider's identifier of this account) are not needed
+        // at boot and stay out of it.
+        for (const address of tunnelAddresses)
+          if (text.includes(address)) found.push(`${file}: the tunnel address ${address}`)
+        continue
+      }
+      // The config, and the daemon's copy of the version it applied (RAM, 0600; see
+      // core/config/guard.ts): the same text, under the same rules.
+      if (file === 'etc/config/lanvpn' || file === 'var/run/lanvpn/config.applied') {
+        if (file.startsWith('var/')) expect(statSync(join(prefix, file)).mode & 0o777).toBe(0o600)
+        found.push(...findings(file, withoutProfileSections(withoutDeviceSections(text))))
+        // Profile sections: the imported endpoint is configuration, but never a secret.
+        for (const [what, value] of secrets())
+          if (text.includes(value)) found.push(`${file}: ${what}`)
+        continue
+      }
+      found.push(...findings(file, text))
+    }
+    return found
+  }
+
+  /** Files any local user can read: they must hold nothing of the household at all. */
+  const scanWorldReadable = (): string[] =>
+    walk(prefix)
+      .filter((file) => (lstatSync(join(prefix, file)).mode & 0o004) !== 0)
+      .flatMap((file) => findings(file, readFileSync(join(prefix, file), 'utf8')))
+
+  /** The RAM files: root-only but the status file (root and rpcd's group), and the device list
+   * holds the LAN's devices alone (no WAN, server or tunnel address, no secret). */
+  const scanRam = (): string[] => {
+    const found: string[] = []
+    const run = join(prefix, 'var/run/lanvpn')
+    for (const name of readdirSync(run)) {
+      const path = join(run, name)
+      const st = lstatSync(path)
+      if (!st.isFile()) continue
+      const mode = st.mode & 0o777
+      const allowed = name === 'status.json' ? 0o640 : name === 'lanvpnd.pid' ? 0o644 : 0o600
+      if ((mode & ~allowed) !== 0) found.push(`var/run/lanvpn/${name}: mode ${mode.toString(8)}`)
+      if (name !== 'devices.json') continue
+      const text = readFileSync(path, 'utf8')
+      // The LAN's own addresses (192.168.50.x, fd50::) and the devices' MACs are what it is for.
+      for (const [what, re] of ADDRESS_PATTERNS)
+        if (
+          what !== 'a LAN address' &&
+          what !== 'a device MAC' &&
+          re.test(text.replace(/fd50:/gi, ''))
+        )
+          found.push(`devices.json: ${what}`)
+      found.push(
+        ...findings(
+          'devices.json',
+          text.replace(/"hostname":"[^"]*"/g, '').replace(/[0-9a-f]*[.:][0-9a-f.:]+/gi, '')
+        )
+      )
+    }
     return found
   }
 
@@ -126,6 +234,8 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
         const v = new RegExp(`^${k}\\s*=\\s*(.+)$`, 'm').exec(conf)?.[1].trim()
         if (v) keys.push(v)
       }
+      const address = /^Address\s*=\s*(.+)$/m.exec(conf)?.[1] ?? ''
+      tunnelAddresses.push(...address.split(',').map((a) => a.trim().replace(/\/\d+$/, '')))
       const pub = /^PublicKey\s*=\s*(.+)$/m.exec(conf)?.[1].trim()
       if (pub) publicKeys.push(pub)
     }
@@ -197,41 +307,11 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
   })
 
   it('keeps no address, MAC, host name, key or token in any file but device sections and secrets', () => {
-    const found: string[] = []
-    const files = walk(prefix)
-    expect(files).toContain('etc/config/lanvpn')
-    console.log(`[+] files under the prefix: ${files.join(', ')}`)
-    for (const file of files) {
-      if (file.startsWith('etc/lanvpn/secrets/')) continue
-      // The LAN device list the UI shows lives in RAM and is the device's own current entry.
-      if (file.startsWith('var/run/lanvpn/devices')) continue
-      const text = readFileSync(join(prefix, file), 'utf8')
-      if (file === 'var/run/lanvpn/status.json') continue // scanned on its own below
-      if (file.endsWith('90-lanvpn.nft')) {
-        // The firewall include is the config rendered as rules for the boot-time kill switch: it
-        // may hold the configured devices' MACs and the configured location's addresses, exactly
-        // what the config holds, and nothing else (no session detail, no name, no secret).
-        const configText = readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')
-        for (const [what, re] of ADDRESS_PATTERNS)
-          for (const m of text.matchAll(new RegExp(`${re.source}[0-9a-f:.]*`, 'gi')))
-            if (!configText.toLowerCase().includes(m[0].toLowerCase()))
-              found.push(`${file}: ${what} the config does not hold (${m[0]})`)
-        found.push(...findings(file, text.replace(/[0-9a-f]*[.:][0-9a-f.:]+/gi, '')))
-        continue
-      }
-      // The config, and the daemon's copy of the version it applied (RAM, 0600; see
-      // core/config/guard.ts): the same text, under the same rules.
-      if (file === 'etc/config/lanvpn' || file === 'var/run/lanvpn/config.applied') {
-        if (file.startsWith('var/')) expect(statSync(join(prefix, file)).mode & 0o777).toBe(0o600)
-        found.push(...findings(file, withoutProfileSections(withoutDeviceSections(text))))
-        // Profile sections: the imported endpoint is configuration, but never a secret.
-        for (const [what, value] of secrets())
-          if (text.includes(value)) found.push(`${file}: ${what}`)
-        continue
-      }
-      found.push(...findings(file, text))
-    }
-    expect(found).toEqual([])
+    expect(walk(prefix)).toContain('etc/config/lanvpn')
+    console.log(`[+] files under the prefix: ${walk(prefix).join(', ')}`)
+    expect(scanPersisted()).toEqual([])
+    expect(scanWorldReadable()).toEqual([])
+    expect(scanRam()).toEqual([])
   })
 
   it('holds no endpoint, exit or tunnel address in the status file after the disconnect', () => {
@@ -262,6 +342,49 @@ describe.runIf(labOrFail())('privacy over a whole workload in the lab', () => {
     // Positive control: the capture saw the tunnel and the provider.
     const provider = await wan.packets('tcp port 443')
     expect(provider.join('\n')).toContain('192.0.2.2.443')
+  })
+
+  it('starts again 31 days later, and the history on flash holds nothing older than 30 days', async () => {
+    const historyFile = join(prefix, 'etc/lanvpn/state/history.json')
+    const recorded = JSON.parse(readFileSync(historyFile, 'utf8')).records as Array<{
+      startWallMs: number
+      location: string
+    }>
+    expect(recorded.map((r) => r.location).sort()).toEqual(['Backup', 'Home'])
+    expect((lstatSync(historyFile).mode & 0o777).toString(8)).toBe('600')
+    // A clean stop takes the device list with it: nobody keeps it current while lanvpn is down.
+    await daemon.kill()
+    expect(existsSync(join(prefix, 'var/run/lanvpn/devices.json'))).toBe(false)
+    daemon = startLabDaemon(lab, prefix, {
+      iface: `${lab.name}tun`,
+      labServices: true,
+      runtime: 'node',
+      runtimeFlags: [
+        '--import',
+        `data:text/javascript,const%20now=Date.now;Date.now=()=>now()+${LATER_MS}`,
+      ],
+    })
+    await waitFor(
+      'the daemon running 31 days later',
+      () =>
+        statusFile()?.daemon?.state === 'running' && statusFile().updatedAt > Date.now() + DAY_MS,
+      30_000
+    )
+    await waitFor('the history pruned on flash', () => !existsSync(historyFile), 10_000)
+    await waitFor(
+      'the device list back',
+      () => existsSync(join(prefix, 'var/run/lanvpn/devices.json')),
+      30_000
+    )
+  })
+
+  it('31 days later: nothing it should not keep, anywhere it keeps something, nor in the log', () => {
+    expect(scanPersisted()).toEqual([])
+    expect(scanWorldReadable()).toEqual([])
+    expect(scanRam()).toEqual([])
+    const lines = daemon.output().split('\n').filter(Boolean)
+    expect(lines.length).toBeGreaterThan(0)
+    expect(lines.flatMap((line) => findings('log', line).map((f) => `${f}: ${line}`))).toEqual([])
   })
 
   it("left no promise rejection unhandled (under OpenWrt's qjs that kills the daemon)", () => {
