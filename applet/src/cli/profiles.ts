@@ -7,7 +7,7 @@ import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { ImportNote } from '../core/tunnel/wireguard-conf'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
-import { readConfigText, withConfigLock } from '../system/files'
+import { readConfigText } from '../system/files'
 import { measureLatency } from '../system/latency'
 import { readArchive } from '../system/profile-archive'
 import { importProfile, type ImportInput } from '../system/profile-import'
@@ -59,11 +59,6 @@ function options(
   return { flags, rest }
 }
 
-/** Every change runs under the config lock, as the rpc methods do (rpc/locked.ts): an SSH user and
- * the web UI changing things at the same time must not lose each other's changes. */
-const locked = <T>(host: Host, paths: Paths, fn: () => T): Promise<T> =>
-  withConfigLock(host, paths, fn)
-
 // `lanvpn import archive.zip`: every .conf and .ovpn in it becomes a location, each imported on
 // its own (all or nothing per file), with what happened said file by file and line by line.
 async function importArchive(
@@ -88,7 +83,7 @@ async function importArchive(
   for (const l of plan.locations) {
     const input: ImportInput = { name: l.name, text: l.text, files: plan.companions }
     if (asksForCredentials(l.text)) Object.assign(input, credentials)
-    const r = await locked(host, paths, () => importProfile(host, paths, input))
+    const r = await importProfile(host, paths, input)
     refused += 'error' in r ? 1 : 0
     host.writeStdout(
       'error' in r ? `refused ${l.file}: ${r.error.message}\n` : `imported ${l.file} as ${r.id}\n`
@@ -132,7 +127,7 @@ const importCommand: CliCommand = {
       if (type !== 'auto' && type !== 'wireguard' && type !== 'openvpn') return usage(host, this)
       input.type = type
     }
-    const r = await locked(host, paths, () => importProfile(host, paths, input))
+    const r = await importProfile(host, paths, input)
     if ('error' in r) return report(host, 'import', r)
     host.writeStdout(`imported as ${r.id}\n`)
     for (const n of r.notes) host.writeStdout(renderNote(n))
@@ -168,11 +163,7 @@ const connectCommand: CliCommand = {
   summary: 'Connect (to profile ID, which becomes the active one).',
   async run(host, paths, args) {
     if (args.length > 1) return usage(host, this)
-    return report(
-      host,
-      'connect',
-      await locked(host, paths, () => connectProfile(host, paths, args[0]))
-    )
+    return report(host, 'connect', await connectProfile(host, paths, args[0]))
   },
 }
 
@@ -181,11 +172,7 @@ const disconnectCommand: CliCommand = {
   summary: 'Disconnect; the active profile is kept for the next connect.',
   async run(host, paths, args) {
     if (args.length > 0) return usage(host, this)
-    return report(
-      host,
-      'disconnect',
-      await locked(host, paths, () => disconnectProfile(host, paths))
-    )
+    return report(host, 'disconnect', await disconnectProfile(host, paths))
   },
 }
 
@@ -197,7 +184,7 @@ const renameCommand: CliCommand = {
     return report(
       host,
       'rename',
-      await locked(host, paths, () => renameProfile(host, paths, args[0], args.slice(1).join(' ')))
+      await renameProfile(host, paths, args[0], args.slice(1).join(' '))
     )
   },
 }
@@ -207,11 +194,7 @@ const deleteCommand: CliCommand = {
   summary: 'Delete a profile and its keys.',
   async run(host, paths, args) {
     if (args.length !== 1) return usage(host, this)
-    return report(
-      host,
-      'delete',
-      await locked(host, paths, () => deleteProfile(host, paths, args[0]))
-    )
+    return report(host, 'delete', await deleteProfile(host, paths, args[0]))
   },
 }
 
@@ -219,7 +202,7 @@ const fallbackCommand: CliCommand = {
   usage: 'fallback [ID...]',
   summary: 'Set the ordered fallback profiles (none: clear the list).',
   async run(host, paths, args) {
-    return report(host, 'fallback', await locked(host, paths, () => setFallback(host, paths, args)))
+    return report(host, 'fallback', await setFallback(host, paths, args))
   },
 }
 

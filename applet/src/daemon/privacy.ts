@@ -10,10 +10,8 @@ import type { Config } from '../core/config/types'
 import type { SeenDevice } from '../core/devices/inventory'
 import type { Paths } from '../core/paths'
 import { setGlobalOptions } from '../core/tunnel/profile-doc'
-import { parseConfig } from '../core/config/validate'
-import { renderUci } from '../core/uci/render'
 import { devicesFilePath } from '../system/devices-file'
-import { readConfigText, withConfigLock, writeConfigText } from '../system/files'
+import { changeConfig } from '../system/change'
 import { DEBUG_LOG_MS, type LevelledHost } from '../system/log'
 import { run } from '../system/run'
 
@@ -51,11 +49,10 @@ export function createPrivacyKeeper(host: LevelledHost, paths: Paths): PrivacyKe
   }
 
   const endDebug = async () => {
-    await withConfigLock(host, paths, () => {
-      const parsed = parseConfig(readConfigText(host, paths))
-      if (parsed.config.globals.logLevel !== 'debug') return
-      writeConfigText(host, paths, renderUci(setGlobalOptions(parsed.doc, { log_level: 'notice' })))
-    })
+    await changeConfig(host, paths, ({ doc, config }) => ({
+      doc:
+        config.globals.logLevel === 'debug' ? setGlobalOptions(doc, { log_level: 'notice' }) : doc,
+    }))
     host.setLogLevel('notice')
     host.log('notice', 'log level debug ended after an hour: back to notice')
   }

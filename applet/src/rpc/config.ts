@@ -1,17 +1,10 @@
 // The config part of the `lanvpn` ubus object: `status`, `getConfig` and `setConfig` (globals and
 // MediaStreamer options). A MethodTable fragment that rpc/methods.ts spreads into its table.
 import { applyConfigPatch, type ConfigPatch } from '../core/config/patch'
-import type { ConfigProblem } from '../core/config/types'
 import { parseConfig } from '../core/config/validate'
 import { fnv1a } from '../core/hash'
-import { renderUci } from '../core/uci/render'
-import {
-  hasSecret,
-  notifyDaemon,
-  readConfigText,
-  writeConfigText,
-  writeSecret,
-} from '../system/files'
+import { changeConfig, configError } from '../system/change'
+import { hasSecret, readConfigText } from '../system/files'
 import { readStatus } from '../system/status'
 import type { MethodTable, RpcContext } from './method'
 import type { ConfigView, RpcError, SetConfigResult } from '../core/api/calls'
@@ -19,20 +12,6 @@ import type { Status } from '../core/api/status'
 
 /** Secrets accepted by setConfig under `mediastreamer`, stored root-only and never in UCI. */
 const MS_SECRETS = { token: 'ms_token', password: 'ms_password' } as const
-
-function configError(problems: ConfigProblem[]): RpcError {
-  const first = problems[0]
-  const where = first ? [first.section, first.option].filter(Boolean).join('.') : ''
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
-  return {
-    error: {
-      code: 'invalid_config',
-      message: first ? `${where}: ${first.reason}${more}` : 'invalid config',
-      field: where || undefined,
-      problems,
-    },
-  }
-}
 
 /** `status`: the daemon's status file, or a "stopped" status when no daemon has written one. */
 async function status(ctx: RpcContext): Promise<Status> {
@@ -96,17 +75,11 @@ async function setConfig(
     patch.mediastreamer = ms
   }
 
-  const before = readConfigText(host, paths)
-  const parsed = parseConfig(before)
-  const syntax = parsed.problems.find((p) => p.section === '' && p.option === '')
-  if (syntax) return configError([syntax])
-  const result = applyConfigPatch(parsed.doc, patch as ConfigPatch)
-  if (result.problems.length > 0) return configError(result.problems)
-
-  const after = renderUci(result.doc)
-  if (after !== before || host.readFile(paths.config) === null) writeConfigText(host, paths, after)
-  for (const [key, value] of secrets) writeSecret(host, paths, MS_SECRETS[key], value)
-  return { ok: true, configHash: fnv1a(after), daemonNotified: notifyDaemon(host, paths) }
+  return changeConfig(host, paths, (loaded) => {
+    const result = applyConfigPatch(loaded.doc, patch as ConfigPatch, loaded.problems)
+    if (result.problems.length > 0) return { problems: result.problems }
+    return { doc: result.doc, secrets: secrets.map(([key, value]) => [MS_SECRETS[key], value]) }
+  })
 }
 
 /** The rpc table entries, for rpc/methods.ts: `...configMethods`. */

@@ -3,7 +3,7 @@
 // §4) all or nothing, then the daemon is asked to reload; the daemon turns the new membership into
 // one nft transaction. Like every rpc method these never run nft or ip (architecture.md).
 import { applyConfigPatch, applyDeviceEdits, type DeviceEdit } from '../core/config/patch'
-import { DEVICE_MODES, type ConfigProblem, type DeviceMode } from '../core/config/types'
+import { DEVICE_MODES, type DeviceMode } from '../core/config/types'
 import { DEVICE_KINDS, hasControlChars, normaliseMac, parseConfig } from '../core/config/validate'
 import { explainDevice as explain, type Explanation } from '../core/devices/explain'
 import {
@@ -13,11 +13,9 @@ import {
   mergeInventory,
   type InventoryDevice,
 } from '../core/devices/inventory'
-import { fnv1a } from '../core/hash'
-import type { UciDoc } from '../core/uci/doc'
-import { renderUci } from '../core/uci/render'
 import { readDevicesFile } from '../system/devices-file'
-import { notifyDaemon, readConfigText, writeConfigText } from '../system/files'
+import { changeConfig } from '../system/change'
+import { readConfigText } from '../system/files'
 import { readStatus } from '../system/status'
 import type { MethodTable, RpcContext } from './method'
 import type {
@@ -33,20 +31,6 @@ export const MAX_BULK_MACS = 500
 
 function argError(field: string, reason: string): RpcError {
   return { error: { code: 'invalid_argument', message: `${field}: ${reason}`, field } }
-}
-
-function configError(problems: ConfigProblem[]): RpcError {
-  const first = problems[0]
-  const where = [first.section, first.option].filter(Boolean).join('.')
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
-  return {
-    error: {
-      code: 'invalid_config',
-      message: `${where}: ${first.reason}${more}`,
-      field: where || undefined,
-      problems,
-    },
-  }
 }
 
 const MAC_REASON = 'must be a device MAC address such as aa:bb:cc:dd:ee:ff'
@@ -67,32 +51,12 @@ function checkMode(field: string, value: unknown): DeviceMode | RpcError {
 
 const isError = (x: unknown): x is RpcError => typeof x === 'object' && x !== null && 'error' in x
 
-/** The current config file, parsed; a file that is not UCI at all is an error (nothing saved). */
-function loadDoc(ctx: RpcContext): { text: string; doc: UciDoc } | RpcError {
-  const text = readConfigText(ctx.host, ctx.paths)
-  const parsed = parseConfig(text)
-  const syntax = parsed.problems.find((p) => p.section === '' && p.option === '')
-  return syntax ? configError([syntax]) : { text, doc: parsed.doc }
-}
-
-/** Writes `doc` when it differs from `before` (or no file exists yet), then wakes the daemon. */
-function save(ctx: RpcContext, before: string, doc: UciDoc): SetConfigResult {
-  const after = renderUci(doc)
-  if (after !== before || ctx.host.readFile(ctx.paths.config) === null)
-    writeConfigText(ctx.host, ctx.paths, after)
-  return { ok: true, configHash: fnv1a(after), daemonNotified: notifyDaemon(ctx.host, ctx.paths) }
-}
-
 /** Applies device edits all or nothing. Shared by every change method and the CLI. */
-async function editDevices(
-  ctx: RpcContext,
-  edits: DeviceEdit[]
-): Promise<SetConfigResult | RpcError> {
-  const loaded = loadDoc(ctx)
-  if (isError(loaded)) return loaded
-  const result = applyDeviceEdits(loaded.doc, edits)
-  if (result.problems.length > 0) return configError(result.problems)
-  return save(ctx, loaded.text, result.doc)
+function editDevices(ctx: RpcContext, edits: DeviceEdit[]): Promise<SetConfigResult | RpcError> {
+  return changeConfig(ctx.host, ctx.paths, (loaded) => {
+    const result = applyDeviceEdits(loaded.doc, edits, loaded.problems)
+    return result.problems.length > 0 ? { problems: result.problems } : { doc: result.doc }
+  })
 }
 
 /** `listDevices {}`: every device the router knows, with its mode. Reads files only. */
@@ -178,11 +142,14 @@ async function setDefaultMode(
 ): Promise<SetConfigResult | RpcError> {
   const mode = checkMode('mode', args.mode)
   if (isError(mode)) return mode
-  const loaded = loadDoc(ctx)
-  if (isError(loaded)) return loaded
-  const result = applyConfigPatch(loaded.doc, { globals: { default_mode: mode } })
-  if (result.problems.length > 0) return configError(result.problems)
-  return save(ctx, loaded.text, result.doc)
+  return changeConfig(ctx.host, ctx.paths, (loaded) => {
+    const result = applyConfigPatch(
+      loaded.doc,
+      { globals: { default_mode: mode } },
+      loaded.problems
+    )
+    return result.problems.length > 0 ? { problems: result.problems } : { doc: result.doc }
+  })
 }
 
 /** `explainDevice { mac }`: how a packet from this device is routed now, and why, from the config,

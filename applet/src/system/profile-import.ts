@@ -22,16 +22,10 @@ import {
 import type { UciDoc } from '../core/uci/doc'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
-import {
-  ovpnAuthSecret,
-  ovpnConfigSecret,
-  pskSecret,
-  wgKeySecret,
-  writeSecret,
-  type SecretName,
-} from './files'
+import { ovpnAuthSecret, ovpnConfigSecret, pskSecret, wgKeySecret, type SecretName } from './files'
 import type { ImportResult, RpcError } from '../core/api/calls'
-import { fail, labelProblem, load, save } from './profiles'
+import { changeConfig } from './change'
+import { fail, labelProblem } from './profiles'
 
 /** What an import needs. `type` 'auto' looks at the text. */
 export type ImportInput = {
@@ -161,49 +155,31 @@ function takenIds(host: Host, paths: Paths, doc: UciDoc): string[] {
 
 /** Imports a WireGuard or OpenVPN profile under a new id derived from `name`. Secrets are written
  * first, then the config in one atomic write; if anything fails, the secrets written are removed
- * again and the config is as it was. Notes say what was refused or ignored, line by line. */
+ * again and the config is as it was (system/change.ts). Notes say what was refused or ignored,
+ * line by line. */
 export function importProfile(
   host: Host,
   paths: Paths,
   input: ImportInput
-): ImportResult | RpcError {
+): Promise<ImportResult | RpcError> {
   const labelWhy = labelProblem(input.name)
-  if (labelWhy) return fail('invalid_argument', 'name', `name: ${labelWhy}`)
-  const loaded = load(host, paths)
-  if ('error' in loaded) return loaded
-  const label = input.name.trim()
-  const id = profileIdFromLabel(label, takenIds(host, paths, loaded.doc))
-  const prepared = prepare(input, id, label)
-  if ('error' in prepared) return prepared
-  let next = addProfile(loaded.doc, prepared.profile)
-  // The first location of a config that never armed the kill switch: protection starts at the
-  // first connect, not now (a household must not go offline because someone imported a file).
-  if (loaded.profiles.length === 0 && globalOption(loaded.doc, 'armed') === undefined)
-    next = setGlobalOptions(next, { armed: '0' })
-  const problems = newProblems(loaded.doc, next)
-  if (problems.length > 0) {
-    const p = problems[0]
-    const message = `the imported profile would not load: ${p.option || p.section}: ${p.reason}`
-    return { error: { code: 'invalid_profile', message, field: 'text', notes: prepared.notes } }
-  }
-  const written: SecretName[] = []
-  try {
-    for (const [name, value] of prepared.secrets) {
-      writeSecret(host, paths, name, value)
-      written.push(name)
+  if (labelWhy) return Promise.resolve(fail('invalid_argument', 'name', `name: ${labelWhy}`))
+  return changeConfig(host, paths, (loaded) => {
+    const label = input.name.trim()
+    const id = profileIdFromLabel(label, takenIds(host, paths, loaded.doc))
+    const prepared = prepare(input, id, label)
+    if ('error' in prepared) return prepared
+    let next = addProfile(loaded.doc, prepared.profile)
+    // The first location of a config that never armed the kill switch: protection starts at the
+    // first connect, not now (a household must not go offline because someone imported a file).
+    if (loaded.config.profiles.length === 0 && globalOption(loaded.doc, 'armed') === undefined)
+      next = setGlobalOptions(next, { armed: '0' })
+    const problems = newProblems(loaded.problems, next)
+    if (problems.length > 0) {
+      const p = problems[0]
+      const message = `the imported profile would not load: ${p.option || p.section}: ${p.reason}`
+      return { error: { code: 'invalid_profile', message, field: 'text', notes: prepared.notes } }
     }
-    const change = save(host, paths, next)
-    return { ...change, id, notes: prepared.notes }
-  } catch (e) {
-    for (const name of written) {
-      try {
-        writeSecret(host, paths, name, '')
-      } catch {
-        // Keep going: remove as many as possible; the original error is what the caller needs.
-      }
-    }
-    throw new Error(`importing profile: ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-    })
-  }
+    return { doc: next, secrets: prepared.secrets, also: { id, notes: prepared.notes } }
+  })
 }

@@ -24,7 +24,6 @@ import {
 import { isProfileId } from '../core/tunnel/profile-id'
 import type { ImportNote } from '../core/tunnel/wireguard-conf'
 import type { UciDoc } from '../core/uci/doc'
-import { renderUci } from '../core/uci/render'
 import type { Host } from '../host/host'
 import {
   hasSecret,
@@ -37,6 +36,7 @@ import {
   writeSecret,
   type SecretName,
 } from './files'
+import { changeConfig, type Edited, type Loaded } from './change'
 import { postRequest } from './requests'
 
 /** A RpcError. */
@@ -56,55 +56,15 @@ export function labelProblem(label: string): string | null {
 const endpointText = (host: string, port: number): string =>
   host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 
-/** The config as a profile change starts from. */
-export type Loaded = {
-  text: string
-  doc: UciDoc
-  profiles: Profile[]
-  active: string
-  fallback: string[]
-}
-
-/** Reads and parses the config; an error when it cannot be parsed at all. */
-export function load(host: Host, paths: Paths): Loaded | RpcError {
-  const text = readConfigText(host, paths)
-  const parsed = parseConfig(text)
-  const syntax = parsed.problems.find((p) => p.section === '' && p.option === '')
-  if (syntax) return fail('invalid_config', undefined, syntax.reason)
-  const { globals, profiles } = parsed.config
-  return {
-    text,
-    doc: parsed.doc,
-    profiles,
-    active: globals.activeProfile,
-    fallback: globals.fallback,
-  }
-}
-
-/** Writes the config and asks the daemon to reload. */
-export function save(host: Host, paths: Paths, doc: UciDoc): SetConfigResult {
-  const text = renderUci(doc)
-  writeConfigText(host, paths, text)
-  return { ok: true, configHash: fnv1a(text), daemonNotified: notifyDaemon(host, paths) }
-}
-
-// Saves `next` unless it adds a config problem (then nothing is written).
-function saveChecked(
-  host: Host,
-  paths: Paths,
-  before: UciDoc,
-  next: UciDoc
-): SetConfigResult | RpcError {
-  const problems = newProblems(before, next)
-  if (problems.length === 0) return save(host, paths, next)
-  const p = problems[0]
-  const where = [p.section, p.option].filter(Boolean).join('.')
-  return { error: { code: 'invalid_config', message: `${where}: ${p.reason}`, problems } }
+/** A profile change's edit: the next document, or a refusal when it adds a config problem. */
+function checked(loaded: Loaded, next: UciDoc): Edited<object> {
+  const problems = newProblems(loaded.problems, next)
+  return problems.length ? { problems } : { doc: next }
 }
 
 function findProfile(loaded: Loaded, id: string, field = 'id'): Profile | RpcError {
   if (!isProfileId(id)) return fail('invalid_argument', field, `${field}: is not a profile id`)
-  const profile = loaded.profiles.find((p) => p.id === id)
+  const profile = loaded.config.profiles.find((p) => p.id === id)
   return profile ?? fail('not_found', field, `${field}: no usable profile "${id}"`)
 }
 
@@ -150,39 +110,51 @@ export function renameProfile(
   paths: Paths,
   id: string,
   label: string
-): SetConfigResult | RpcError {
+): Promise<SetConfigResult | RpcError> {
   const why = labelProblem(label)
-  if (why) return fail('invalid_argument', 'label', `label: ${why}`)
-  const loaded = load(host, paths)
-  if ('error' in loaded) return loaded
-  const found = findProfile(loaded, id)
-  if ('error' in found) return found
-  return saveChecked(host, paths, loaded.doc, setProfileLabel(loaded.doc, id, label.trim()))
+  if (why) return Promise.resolve(fail('invalid_argument', 'label', `label: ${why}`))
+  return changeConfig(host, paths, (loaded) => {
+    const found = findProfile(loaded, id)
+    if ('error' in found) return found
+    return checked(loaded, setProfileLabel(loaded.doc, id, label.trim()))
+  })
 }
 
 /** Deletes a profile: its sections, its place in the fallback list, active_profile and connect when
  * it was the active one, then its secret files (after the config, so a crash in between leaves at
  * worst an unused key file, never a profile without its key). Hand-made profile sections that do
  * not validate can be deleted too. */
-export function deleteProfile(host: Host, paths: Paths, id: string): SetConfigResult | RpcError {
-  if (!isProfileId(id)) return fail('invalid_argument', 'id', 'id: is not a profile id')
-  const loaded = load(host, paths)
-  if ('error' in loaded) return loaded
-  const exists = loaded.doc.sections.some((s) => s.type === 'profile' && s.name === id)
-  if (!exists) return fail('not_found', 'id', `id: no profile "${id}"`)
-  const change = save(host, paths, removeProfile(loaded.doc, id))
-  for (const name of host.listDir(paths.secretsDir) ?? []) {
-    if (name === wgKeySecret(id) || name.startsWith(`${wgKeySecret(id)}.`)) {
-      writeSecret(host, paths, name as SecretName, '')
+export function deleteProfile(
+  host: Host,
+  paths: Paths,
+  id: string
+): Promise<SetConfigResult | RpcError> {
+  if (!isProfileId(id))
+    return Promise.resolve(fail('invalid_argument', 'id', 'id: is not a profile id'))
+  return changeConfig(host, paths, (loaded) => {
+    const exists = loaded.doc.sections.some((s) => s.type === 'profile' && s.name === id)
+    if (!exists) return fail('not_found', 'id', `id: no profile "${id}"`)
+    const afterSave = () => {
+      for (const name of host.listDir(paths.secretsDir) ?? []) {
+        if (name === wgKeySecret(id) || name.startsWith(`${wgKeySecret(id)}.`)) {
+          writeSecret(host, paths, name as SecretName, '')
+        }
+      }
     }
-  }
-  return change
+    return { doc: removeProfile(loaded.doc, id), afterSave }
+  })
 }
 
 /** Sets the ordered fallback list: usable profiles, each once, not the active one. */
-export function setFallback(host: Host, paths: Paths, ids: unknown[]): SetConfigResult | RpcError {
-  const loaded = load(host, paths)
-  if ('error' in loaded) return loaded
+export function setFallback(
+  host: Host,
+  paths: Paths,
+  ids: unknown[]
+): Promise<SetConfigResult | RpcError> {
+  return changeConfig(host, paths, (loaded) => fallbackEdit(loaded, ids))
+}
+
+function fallbackEdit(loaded: Loaded, ids: unknown[]): Edited<object> | RpcError {
   const list: string[] = []
   for (const [i, id] of ids.entries()) {
     const field = `ids[${i}]`
@@ -191,19 +163,26 @@ export function setFallback(host: Host, paths: Paths, ids: unknown[]): SetConfig
     const found = findProfile(loaded, id, field)
     if ('error' in found) return found
     if (list.includes(id)) return fail('invalid_argument', field, `${field}: repeats "${id}"`)
-    if (id === loaded.active) {
+    if (id === loaded.config.globals.activeProfile) {
       return fail('invalid_argument', field, `${field}: "${id}" is the active profile already`)
     }
     list.push(id)
   }
-  return saveChecked(host, paths, loaded.doc, setGlobalOptions(loaded.doc, { fallback: list }))
+  return checked(loaded, setGlobalOptions(loaded.doc, { fallback: list }))
 }
 
 /** Records the wish to be connected, optionally choosing the profile first (it then leaves the
  * fallback list, which may not hold the active one). The daemon does the connecting. */
-export function connectProfile(host: Host, paths: Paths, id?: string): SetConfigResult | RpcError {
-  const loaded = load(host, paths)
-  if ('error' in loaded) return loaded
+export function connectProfile(
+  host: Host,
+  paths: Paths,
+  id?: string
+): Promise<SetConfigResult | RpcError> {
+  return changeConfig(host, paths, (loaded) => connectEdit(loaded, id))
+}
+
+function connectEdit(loaded: Loaded, id?: string): Edited<object> | RpcError {
+  const { activeProfile, fallback } = loaded.config.globals
   // Connecting arms the kill switch for good: said in the file, so that removing every location
   // and importing again does not disarm it.
   const changes: Record<string, string | string[]> = { connect: '1', armed: '1' }
@@ -211,21 +190,20 @@ export function connectProfile(host: Host, paths: Paths, id?: string): SetConfig
     const found = findProfile(loaded, id)
     if ('error' in found) return found
     changes.active_profile = id
-    if (loaded.fallback.includes(id)) changes.fallback = loaded.fallback.filter((x) => x !== id)
-  } else if (!loaded.active) {
+    if (fallback.includes(id)) changes.fallback = fallback.filter((x) => x !== id)
+  } else if (!activeProfile) {
     return fail('invalid_argument', 'id', 'id: no profile is chosen yet; name the one to connect')
   }
-  return saveChecked(host, paths, loaded.doc, setGlobalOptions(loaded.doc, changes))
+  return checked(loaded, setGlobalOptions(loaded.doc, changes))
 }
 
 /** Records the wish to be disconnected; the chosen profile stays for the next connect. */
-export function disconnectProfile(host: Host, paths: Paths): SetConfigResult | RpcError {
-  const loaded = load(host, paths)
-  if ('error' in loaded) return loaded
-  if (globalOption(loaded.doc, 'connect') === '0') {
-    return { ok: true, configHash: fnv1a(loaded.text), daemonNotified: notifyDaemon(host, paths) }
-  }
-  return saveChecked(host, paths, loaded.doc, setGlobalOptions(loaded.doc, { connect: '0' }))
+export function disconnectProfile(host: Host, paths: Paths): Promise<SetConfigResult | RpcError> {
+  return changeConfig(host, paths, (loaded) =>
+    globalOption(loaded.doc, 'connect') === '0'
+      ? { doc: loaded.doc }
+      : checked(loaded, setGlobalOptions(loaded.doc, { connect: '0' }))
+  )
 }
 
 /** Asks the daemon to measure every profile's endpoint; results appear in the status file. */

@@ -4,6 +4,7 @@
 // taken only when it brings no problem the running one did not have (the rule setConfig applies to
 // changes made through lanvpn); otherwise the last version applied stays in force, and the new
 // problems are shown, each with its line.
+import { blockingProblems } from './problems'
 import { fnv1a } from '../hash'
 import { sectionLabel, type UciDoc } from '../uci/doc'
 import { lineOf } from '../uci/parse'
@@ -60,8 +61,6 @@ export type ConfigChoice = {
   held: ConfigProblem[]
 }
 
-const problemKey = (p: ConfigProblem): string => `${p.section}\n${p.option}\n${p.reason}`
-
 /** Chooses between a freshly read candidate and the version applied last (null when this daemon
  * has applied none). A candidate whose problems were all there before runs (a known, reported
  * problem does not freeze every later change); one with new problems is held back. Pure. */
@@ -74,7 +73,6 @@ export function chooseConfig(
       ? { run: null, held: candidate.problems }
       : { run: candidate, held: [] }
   }
-  const known = new Set(applied.problems.map(problemKey))
-  const fresh = candidate.problems.filter((p) => !known.has(problemKey(p)))
+  const fresh = blockingProblems(applied.problems, candidate.problems)
   return fresh.length > 0 ? { run: applied, held: fresh } : { run: candidate, held: [] }
 }

@@ -6,6 +6,7 @@ import { sectionLabel, setOption } from '../uci/doc'
 import type { UciDoc, UciSection, UciValue } from '../uci/doc'
 import type { ConfigProblem, DeviceMode } from './types'
 import { deviceSectionName } from './formats'
+import { blockingProblems } from './problems'
 import { singletonSection, validateConfig } from './validate'
 
 type Kind = 'bool' | 'int' | 'string' | 'list'
@@ -81,14 +82,14 @@ function toUci(kind: Kind, value: unknown): UciValue | null {
   return isTextList ? (value as string[]).slice() : null
 }
 
-const key = (p: ConfigProblem): string => `${p.section}\n${p.option}\n${p.reason}`
-
 /** Applies `patch` to `doc` (creating a missing section, touching nothing else) and validates the
  * result. Any problem → `doc` itself comes back unchanged with the problems; otherwise the new doc
- * and []. Problems already in `doc` block only if the patch touches that option. */
+ * and []. Problems already in `doc` (`known`, when the caller has them) block only if the patch
+ * touches that option. */
 export function applyConfigPatch(
   doc: UciDoc,
-  patch: ConfigPatch
+  patch: ConfigPatch,
+  known: ConfigProblem[] = validateConfig(doc).problems
 ): { doc: UciDoc; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = []
   const edited: Array<[UciSection, string[]]> = []
@@ -128,9 +129,8 @@ export function applyConfigPatch(
   for (const [section, names] of edited) {
     for (const name of names) touched.add(`${sectionLabel(next, section)}\n${name}`)
   }
-  const before = new Set(validateConfig(doc).problems.map(key))
-  const blocking = validateConfig(next).problems.filter(
-    (p) => touched.has(`${p.section}\n${p.option}`) || !before.has(key(p))
+  const blocking = blockingProblems(known, validateConfig(next).problems, (p) =>
+    touched.has(`${p.section}\n${p.option}`)
   )
   return blocking.length > 0 ? { doc, problems: blocking } : { doc: next, problems: [] }
 }
@@ -143,11 +143,13 @@ export type DeviceEdit =
   | { mac: string; forget: true }
 
 /** Applies device edits to `doc` (named sections `d_<12 hex>`, contracts §4) and validates the
- * result. All or nothing: on any problem `doc` itself comes back with the problems. `changed`
- * counts the sections actually created, changed or removed. */
+ * result (`known`: the problems `doc` has, when the caller has them). All or nothing: on any
+ * problem `doc` itself comes back with the problems. `changed` counts the sections actually
+ * created, changed or removed. */
 export function applyDeviceEdits(
   doc: UciDoc,
-  edits: DeviceEdit[]
+  edits: DeviceEdit[],
+  known: ConfigProblem[] = validateConfig(doc).problems
 ): { doc: UciDoc; problems: ConfigProblem[]; changed: number } {
   let next = doc
   let changed = 0
@@ -173,9 +175,8 @@ export function applyDeviceEdits(
     changed += 1
   }
   if (changed === 0) return { doc, problems: [], changed }
-  const before = new Set(validateConfig(doc).problems.map(key))
-  const blocking = validateConfig(next).problems.filter(
-    (p) => touched.has(p.section) || !before.has(key(p))
+  const blocking = blockingProblems(known, validateConfig(next).problems, (p) =>
+    touched.has(p.section)
   )
   return blocking.length > 0
     ? { doc, problems: blocking, changed: 0 }

@@ -3,6 +3,7 @@
 // `config peer` (option profile '<id>') per further peer. Secrets never appear here: only
 // `preshared_key_set '1'` says a peer's preshared key file exists. Every function returns a new
 // document and leaves its input untouched, so callers validate a candidate before saving it.
+import { blockingProblems } from '../config/problems'
 import type { Profile, WireguardPeer } from '../config/types'
 import { singletonSection, validateConfig } from '../config/validate'
 import {
@@ -110,11 +111,9 @@ export function setProfileLabel(doc: UciDoc, id: string, label: string): UciDoc 
   return replaceSection(doc, section, setOption(section, 'label', label))
 }
 
-const problemKey = (p: ConfigProblem): string => `${p.section}\n${p.option}\n${p.reason}`
-
-/** Problems `next` has that `before` did not: what an edit would break. Sections must keep their
- * labels between the two (true for appending and in-place edits, not for removals). */
-export function newProblems(before: UciDoc, next: UciDoc): ConfigProblem[] {
-  const old = new Set(validateConfig(before).problems.map(problemKey))
-  return validateConfig(next).problems.filter((p) => !old.has(problemKey(p)))
+/** Problems `next` has that the document before it did not (`known`, its problems): what an edit
+ * would break. Sections must keep their labels between the two (true for appending and in-place
+ * edits, not for removals). */
+export function newProblems(known: ConfigProblem[], next: UciDoc): ConfigProblem[] {
+  return blockingProblems(known, validateConfig(next).problems)
 }
