@@ -13,10 +13,12 @@ import {
   LANGS,
   loadCatalog,
   matchLang,
+  said,
   setLang,
   startLang,
   t,
 } from '../../webui/src/i18n'
+import { SENTENCES } from '../../applet/src/core/messages'
 import en from '../../webui/src/i18n/en'
 import enPages from '../../webui/src/i18n/en-pages'
 import ru from '../../webui/src/i18n/ru'
@@ -24,11 +26,15 @@ import ruPages from '../../webui/src/i18n/ru-pages'
 import zhCN from '../../webui/src/i18n/zh-CN'
 import zhCNPages from '../../webui/src/i18n/zh-CN-pages'
 
+/** A catalog without the daemon's sentences (`said.*`, which English takes from the daemon). */
+const own = (c: Record<string, string>) =>
+  Object.fromEntries(Object.entries(c).filter(([k]) => !k.startsWith('said.')))
+
 // Each language's core and pages parts, joined: together they must match English exactly.
 const catalogs = {
   en: { ...en, ...enPages },
-  'zh-CN': { ...zhCN, ...zhCNPages },
-  ru: { ...ru, ...ruPages },
+  'zh-CN': own({ ...zhCN, ...zhCNPages }),
+  ru: own({ ...ru, ...ruPages }),
 }
 const english: Record<string, string> = catalogs.en
 
@@ -103,6 +109,23 @@ describe('catalogs', () => {
     expect(catalogs.ru['settings.killSwitch']).not.toMatch(/[a-z]/i)
   })
 
+  for (const [l, catalog] of Object.entries({ ru, 'zh-CN': zhCN })) {
+    it(`${l} says every sentence of the daemon in its words, with the same parameters`, () => {
+      const words: Record<string, string> = catalog
+      const params = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort().join()
+      const saidKeys = Object.keys(words).filter((k) => k.startsWith('said.'))
+      expect(saidKeys.sort()).toEqual(
+        Object.keys(SENTENCES)
+          .map((c) => `said.${c}`)
+          .sort()
+      )
+      for (const [code, sentence] of Object.entries(SENTENCES)) {
+        expect(params(words[`said.${code}`]), code).toBe(params(sentence))
+        expect(words[`said.${code}`], code).not.toBe(sentence)
+      }
+    })
+  }
+
   it('names every language in that language', () => {
     expect(LANGS.map(langName)).toEqual(['English', '简体中文', 'Русский'])
   })
@@ -112,6 +135,22 @@ describe('t', () => {
   it('fills {name} parameters and leaves unknown ones visible', () => {
     expect(t('login.expiredIntro', { user: 'root' })).toContain('root')
     expect(t('error.other')).toContain('{message}')
+  })
+
+  it("says the daemon's sentences by their code in the reader's language, else as the daemon did", async () => {
+    const lan = SENTENCES.lanNoDevice.replace('{name}', 'lan')
+    const code = { code: 'lanNoDevice', args: { name: 'lan' } }
+    expect(said(lan, code)).toBe(lan)
+    await setLang('ru')
+    expect(said(lan, code)).toBe(
+      'у LAN (сетевой интерфейс lan) сейчас нет устройства: устройства в ней никуда не выходят; VPN-устройства остаются закрытыми'
+    )
+    expect(said('a newer daemon says this', { code: 'somethingNew' })).toBe(
+      'a newer daemon says this'
+    )
+    expect(said('an older daemon says this', null)).toBe('an older daemon says this')
+    await setLang('zh-CN')
+    expect(said(SENTENCES.wanDown, { code: 'wanDown' })).toBe('路由器的互联网连接（WAN）已断开')
   })
 
   it('follows the language switch and remembers it', async () => {

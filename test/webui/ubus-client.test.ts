@@ -207,14 +207,33 @@ describe('parseStatus', () => {
         daemon: { state: 'running', pid: 'x' },
         tunnel: 'connected',
         problems: [{ section: 'globals', reason: 'bad' }, 'junk', { section: 'x' }],
-        apply: { ok: false, errors: ['nft exited 1', 3] },
+        apply: {
+          ok: false,
+          errors: ['nft exited 1', 3, 'applying nft-apply: oops'],
+          errorCodes: [null, null, { code: 'applyStep', args: { step: 'nft-apply' } }],
+        },
+        lan: {
+          interfaces: [{ name: 'lan', device: 'br-lan', up: true, policy: 'managed' }, 'x'],
+          problems: ['no device', 'lan_direct: x is not one'],
+          problemCodes: ['junk', { code: 'notLanSide', args: 'junk' }],
+        },
       })
     )
     expect(status).toEqual({
       updatedAt: 5,
       daemon: { state: 'running' },
       problems: [{ section: 'globals', reason: 'bad' }],
-      apply: { ok: false, errors: ['nft exited 1'] },
+      // Each code stays beside its own sentence.
+      apply: {
+        ok: false,
+        errors: ['nft exited 1', 'applying nft-apply: oops'],
+        errorCodes: [null, { code: 'applyStep', args: { step: 'nft-apply' } }],
+      },
+      lan: {
+        interfaces: [{ name: 'lan', device: 'br-lan', up: true, policy: 'managed' }],
+        problems: ['no device', 'lan_direct: x is not one'],
+        problemCodes: [null, null],
+      },
     })
   })
 

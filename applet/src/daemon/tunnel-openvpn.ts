@@ -7,6 +7,7 @@
 // script openvpn runs, in a RAM file the driver reads; they win over the file's `dhcp-option DNS`
 // lines (plan.ts tunnelResolvers). With neither, the devices' DNS is dropped (fail closed).
 import type { Paths } from '../core/paths'
+import { say, SENTENCES } from '../core/messages'
 import type { Profile } from '../core/config/types'
 import { openvpnFiles, renderOvpnRunConfig } from '../core/tunnel/openvpn-run'
 import type { Host } from '../host/host'
@@ -33,7 +34,7 @@ const DEVICE_POLL_MS = 250
  * itself (auth-user-pass reads it): no copy, never argv. */
 export function openvpnRunConfig(host: Host, paths: Paths, profile: Profile): string | Error {
   const sanitised = readSecret(host, paths, ovpnConfigSecret(profile.id))
-  if (!sanitised) return new Error('the settings of this location are missing: import it again')
+  if (!sanitised) return new Error(SENTENCES.settingsMissing)
   // files.ts names secrets `<secretsDir>/<name>`; openvpn needs the path, not the content.
   const auth = ovpnAuthSecret(profile.id)
   const authFile = hasSecret(host, paths, auth) ? `${paths.secretsDir}/${auth}` : undefined
@@ -62,7 +63,7 @@ export async function bringUpOpenvpn(host: Host, paths: Paths, profile: Profile)
   try {
     if (!(await startOpenvpn(host, paths.runDir, runConfig))) return openvpnExited(host, paths)
   } catch (e) {
-    return `openvpn could not be started (${e instanceof Error ? e.message : String(e)})`
+    return say('openvpnNotStarted', { detail: e instanceof Error ? e.message : String(e) })
   }
   for (let waited = 0; waited < DEVICE_WAIT_MS; waited += DEVICE_POLL_MS) {
     if (isOpenvpnUp(host, paths)) return ''
@@ -78,7 +79,7 @@ export async function bringUpOpenvpn(host: Host, paths: Paths, profile: Profile)
  * (`auth-retry nointeract` keeps it trying). */
 export async function openvpnExited(host: Host, paths: Paths): Promise<string> {
   await stopOpenvpn(host, paths.runDir)
-  return 'openvpn exited before the VPN server accepted the connection'
+  return SENTENCES.openvpnExited
 }
 
 /** What the probe needs to know before pinging: openvpn is `gone` (died or was killed), still

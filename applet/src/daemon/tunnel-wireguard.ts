@@ -5,6 +5,7 @@
 // that already exists is kept and reconfigured, so a daemon restart does not cut a working tunnel.
 import type { Profile } from '../core/config/types'
 import type { Paths } from '../core/paths'
+import { say, SENTENCES } from '../core/messages'
 import { renderWgConfig, type WgPeerSetup } from '../core/render/wg'
 import { OFFLINE_REASON } from '../core/tunnel/health'
 import { nameLookupFailure } from '../core/tunnel/setup-reason'
@@ -31,8 +32,7 @@ export async function bringUpWireguard(
   profile: Profile
 ): Promise<{ reason: string; kind: WgKind | null }> {
   const config = wgConfigOf(host, paths, profile)
-  if (!config)
-    return { reason: 'the private key of this location is missing: import it again', kind: null }
+  if (!config) return { reason: SENTENCES.keyMissing, kind: null }
   let existed = false
   let kind: WgKind | null = null
   try {
@@ -54,7 +54,7 @@ export async function bringUpWireguard(
     await deleteWgInterface(host, iface)
     // No name can be looked up while the WAN is down: say what the household can act on.
     if (lookup && (await hasNoDefaultRoute(host))) return { reason: OFFLINE_REASON, kind: null }
-    return { reason: lookup || `setting up the tunnel failed (${message})`, kind: null }
+    return { reason: lookup || say('setupFailedBecause', { detail: message }), kind: null }
   }
 }
 

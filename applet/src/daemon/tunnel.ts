@@ -4,6 +4,7 @@
 import type { Config, Profile } from '../core/config/types'
 import { isIpv4, isIpv6 } from '../core/config/formats'
 import { MARK_TUNNEL } from '../core/ids'
+import { SENTENCES } from '../core/messages'
 import type { Paths } from '../core/paths'
 import {
   currentProfile,
@@ -133,7 +134,7 @@ export function createTunnelDriver(
     }
     const profile = profileById(action.profile)
     if (!profile)
-      return dispatch({ kind: 'up-result', ok: false, reason: 'this location was deleted' })
+      return dispatch({ kind: 'up-result', ok: false, reason: SENTENCES.locationDeleted })
     if (action.kind === 'reresolve') return reresolveWireguard(host, iface, profile)
     if (action.kind === 'check-preferred') {
       // openvpn has no cheap side check: an openvpn first location is not gone back to.

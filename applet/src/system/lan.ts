@@ -10,6 +10,7 @@ import {
   parseInterfaceDump,
   type LanInterface,
 } from '../core/observe/lan'
+import { say } from '../core/messages'
 import type { Paths } from '../core/paths'
 import { parseUci } from '../core/uci/parse'
 import type { Host } from '../host/host'
@@ -37,15 +38,14 @@ export async function observeLan(host: Host, paths: Paths, g: Globals): Promise<
   if (lan && !lan.up)
     problems.push(
       dump
-        ? `the LAN (network interface ${lan.name}) has no device now${lan.device ? ` (${lan.device} is missing)` : ''}: no device on it reaches anything; VPN devices stay closed`
-        : `the LAN device ${lan.device} (option lan_device) does not exist: VPN devices stay closed`
+        ? say(lan.device ? 'lanMissing' : 'lanNoDevice', { name: lan.name, device: lan.device })
+        : say('lanDeviceMissing', { device: lan.device })
     )
   for (const [option, names] of [
     ['lan_direct', g.lanDirect],
     ['lan_blocked', g.lanBlocked],
   ] as const)
     for (const name of names)
-      if (dump && !networks.includes(name))
-        problems.push(`${option}: ${name} is not a network interface on the LAN side`)
+      if (dump && !networks.includes(name)) problems.push(say('notLanSide', { option, name }))
   return { interfaces, problems }
 }

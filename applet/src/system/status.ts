@@ -1,6 +1,7 @@
 // The status file: RAM only (/var/run), written by the daemon, read by the UI through rpcd's
 // `file.read` (no process per poll) and by the `status` rpc method and CLI command.
 import type { Paths } from '../core/paths'
+import { withSentenceCodes } from '../core/messages'
 import { renderStatusFile } from '../core/render/status'
 import type { Host } from '../host/host'
 import type { Status } from '../core/api/status'
@@ -32,11 +33,12 @@ export function readStatus(host: Host, paths: Paths): Status {
   }
 }
 
-/** Writes the status atomically (tmpfs: no fsync), never a little longer than the file it
- * replaces (renderStatusFile: rpcd's file.read would cut it short). 0640: it holds the WAN
+/** Writes the status atomically (tmpfs: no fsync), with the codes of its sentences (for the web
+ * UI's languages), never a little longer than the file it replaces (renderStatusFile: rpcd's
+ * file.read would cut it short). 0640: it holds the WAN
  * address, and only root and rpcd (the directory's group: daemon/privacy.ts) read it. */
 export function writeStatus(host: Host, paths: Paths, status: Status): void {
   host.mkdirp(paths.runDir, 0o755)
-  const text = renderStatusFile(status, host.stat(paths.status)?.size ?? 0)
+  const text = renderStatusFile(withSentenceCodes(status), host.stat(paths.status)?.size ?? 0)
   host.writeFileAtomic(paths.status, text, { mode: 0o640, durable: false })
 }

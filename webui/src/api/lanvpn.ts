@@ -19,6 +19,7 @@ import type {
 import type {
   LatencyStatus,
   MediastreamerStatus,
+  Said,
   Status,
 } from '../../../applet/src/core/api/status'
 
@@ -277,16 +278,44 @@ export function parseStatus(text: string): StatusSnapshot {
   }
   if (isObject(raw.devices)) out.devices = raw.devices
   if (Array.isArray(raw.problems)) out.problems = raw.problems.filter(isProblem)
-  if (isObject(raw.apply) && Array.isArray(raw.apply.errors))
-    (out.apply as Record<string, unknown>).errors = raw.apply.errors.filter(
-      (e): e is string => typeof e === 'string'
-    )
+  if (isObject(raw.tunnel) && isSaid(raw.tunnel.reasonCode))
+    (out.tunnel as Record<string, unknown>).reasonCode = raw.tunnel.reasonCode
+  if (isObject(raw.apply) && Array.isArray(raw.apply.errors)) {
+    const [errors, errorCodes] = sentences(raw.apply.errors, raw.apply.errorCodes)
+    Object.assign(out.apply as object, { errors, errorCodes })
+  }
   if (isObject(raw.mediastreamer) && typeof raw.mediastreamer.state === 'string')
     out.mediastreamer = raw.mediastreamer
   if (isObject(raw.latency) && Array.isArray(raw.latency.results)) out.latency = raw.latency
-  if (isObject(raw.lan) && Array.isArray(raw.lan.problems))
-    out.lan = { problems: raw.lan.problems.filter((e): e is string => typeof e === 'string') }
+  if (isObject(raw.lan) && Array.isArray(raw.lan.problems)) {
+    const [problems, problemCodes] = sentences(raw.lan.problems, raw.lan.problemCodes)
+    const interfaces = (Array.isArray(raw.lan.interfaces) ? raw.lan.interfaces : []).filter(
+      isLanSide
+    )
+    out.lan = { problems, problemCodes, interfaces }
+  }
   return out as StatusSnapshot
+}
+
+/** The daemon's sentences of a list and their codes (core/messages.ts), kept in step: a code
+ * only beside its own sentence, null where there is none. */
+function sentences(list: unknown[], codes: unknown): [string[], Array<Said | null>] {
+  const texts: string[] = []
+  const kept: Array<Said | null> = []
+  list.forEach((text, i) => {
+    if (typeof text !== 'string') return
+    texts.push(text)
+    kept.push(Array.isArray(codes) && isSaid(codes[i]) ? codes[i] : null)
+  })
+  return [texts, kept]
+}
+
+function isSaid(v: unknown): v is Said {
+  return isObject(v) && typeof v.code === 'string' && (v.args === undefined || isObject(v.args))
+}
+
+function isLanSide(i: unknown): boolean {
+  return isObject(i) && typeof i.name === 'string' && typeof i.policy === 'string'
 }
 
 function isProblem(p: unknown): boolean {

@@ -18,6 +18,7 @@
 // hidden while that is English alone.
 import { computed, signal } from '@preact/signals'
 import { UBUS_STATUS, UbusError } from '../api/ubus'
+import type { SentenceCode } from '../../../applet/src/core/messages'
 import en from './en'
 import type enPages from './en-pages'
 
@@ -28,7 +29,12 @@ export type PageKey = keyof typeof enPages
 /** A message id; the English catalogs define the set. */
 export type MessageKey = CoreKey | PageKey
 
-/** A core catalog: every message of en, translated. */
+/** A sentence of the daemon by its code (status.json, applet/src/core/messages.ts). English has
+ * none: the daemon's own sentence is the English. */
+export type SaidKey = `said.${SentenceCode}`
+
+/** A core catalog: every message of en, translated (and, but for English, the daemon's
+ * sentences). */
 export type Catalog = Record<CoreKey, string>
 /** A pages catalog: every message of en-pages, translated. */
 export type PagesCatalog = Record<PageKey, string>
@@ -215,7 +221,17 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
     (en as Partial<Record<MessageKey, string>>)[key] ??
     fallbackPages.value[key as PageKey] ??
     key
-  if (!params) return text
+  return params ? fill(text, params) : text
+}
+
+/** One of the daemon's sentences in the current language: its code's message with its
+ * parameters, else the daemon's own (English) words, as for a code this UI does not know. */
+export function said(text: string, m?: { code?: string; args?: Record<string, string> } | null) {
+  const own = m?.code && (current.value as Record<string, string | undefined>)[`said.${m.code}`]
+  return own ? fill(own, m.args ?? {}) : text
+}
+
+function fill(text: string, params: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole
   )

@@ -1,8 +1,9 @@
 // Russian.
 import type en from './en'
+import type { SaidKey } from '.'
 
 /** Русские сообщения; ключи должны точно совпадать с английским каталогом. */
-const ru: Record<keyof typeof en, string> = {
+const ru: Record<keyof typeof en | SaidKey, string> = {
   'app.name': 'lanvpn',
   'lang.name': 'Русский',
   'lang.label': 'Язык',
@@ -121,6 +122,44 @@ const ru: Record<keyof typeof en, string> = {
   'killSwitch.blocking': '{mode}. Сейчас блокирует устройства VPN.',
   'route.notFound': 'Такой страницы нет.',
   'route.home': 'Перейти к обзору',
+  // The daemon's sentences (status.json) by code: applet/src/core/messages.ts.
+  'said.wanDown': 'подключение роутера к интернету (WAN) не работает',
+  'said.goingBack': 'выбранная локация снова отвечает: возвращаемся к ней',
+  'said.serverStopped': 'VPN-сервер перестал отвечать',
+  'said.serverNotAnswering': 'VPN-сервер не отвечает',
+  'said.serverDidNotAnswer': 'VPN-сервер не ответил',
+  'said.serverSilent': 'VPN-сервер давно не отвечает',
+  'said.interfaceGone': 'интерфейс туннеля исчез',
+  'said.setupFailed': 'не удалось поднять туннель',
+  'said.setupFailedBecause': 'не удалось поднять туннель ({detail})',
+  'said.locationDeleted': 'эта локация удалена',
+  'said.keyMissing': 'нет закрытого ключа этой локации: импортируйте её заново',
+  'said.settingsMissing': 'нет настроек этой локации: импортируйте её заново',
+  'said.nameNoAnswer': 'не удалось найти адрес VPN-сервера по имени: DNS не отвечает',
+  'said.nameUnknown': 'не удалось найти адрес VPN-сервера по имени: DNS не знает такого имени',
+  'said.nameFailed': 'не удалось найти адрес VPN-сервера по имени',
+  'said.openvpnNotStarted': 'не удалось запустить openvpn ({detail})',
+  'said.openvpnExited': 'openvpn завершился до того, как VPN-сервер принял подключение',
+  'said.lanMissing':
+    'у LAN (сетевой интерфейс {name}) сейчас нет устройства ({device} отсутствует): устройства в ней никуда не выходят; VPN-устройства остаются закрытыми',
+  'said.lanNoDevice':
+    'у LAN (сетевой интерфейс {name}) сейчас нет устройства: устройства в ней никуда не выходят; VPN-устройства остаются закрытыми',
+  'said.lanDeviceMissing':
+    'устройства LAN {device} (параметр lan_device) нет: VPN-устройства остаются закрытыми',
+  'said.notLanSide': '{option}: {name} — не сетевой интерфейс на стороне LAN',
+  'said.applyStep': 'не удалось применить ({step}): {detail}',
+  'said.unreadable': 'файл не читается: {detail}',
+  'said.notList': 'должен быть один параметр, а не список',
+  'said.bool': 'должно быть 0 или 1 (или true/false, yes/no, on/off)',
+  'said.wholeNumber': 'должно быть целое число от {min} до {max}',
+  'said.oneOf': 'должно быть одно из: {values}',
+  'said.ipAddress': 'должен быть адрес IPv4 или IPv6',
+  'said.ipAddressOrEmpty': 'должно быть пусто или адрес IPv4 или IPv6',
+  'said.linuxName': 'должно быть имя интерфейса Linux: от 1 до 15 символов без /, : и пробелов',
+  'said.networkName': 'должно быть имя сетевого интерфейса: буквы, цифры и _',
+  'said.label': 'должно быть от 1 до 64 символов без управляющих символов',
+  'said.onlyOne': 'используется только один раздел {type}; этот пропущен',
+  'said.noSecrets': 'секретам не место в /etc/config/lanvpn; {how}',
 }
 
 export default ru

@@ -1,8 +1,9 @@
 // Simplified Chinese.
 import type en from './en'
+import type { SaidKey } from '.'
 
 /** 简体中文 messages; must carry exactly the keys of the English catalog. */
-const zhCN: Record<keyof typeof en, string> = {
+const zhCN: Record<keyof typeof en | SaidKey, string> = {
   'app.name': 'lanvpn',
   'lang.name': '简体中文',
   'lang.label': '语言',
@@ -117,6 +118,43 @@ const zhCN: Record<keyof typeof en, string> = {
   'killSwitch.blocking': '{mode}。正在阻止 VPN 设备。',
   'route.notFound': '没有这个页面。',
   'route.home': '返回概览',
+  // The daemon's sentences (status.json) by code: applet/src/core/messages.ts.
+  'said.wanDown': '路由器的互联网连接（WAN）已断开',
+  'said.goingBack': '所选位置已恢复响应：正在切换回该位置',
+  'said.serverStopped': 'VPN 服务器停止响应',
+  'said.serverNotAnswering': 'VPN 服务器没有响应',
+  'said.serverDidNotAnswer': 'VPN 服务器未响应',
+  'said.serverSilent': 'VPN 服务器已有一段时间没有响应',
+  'said.interfaceGone': '隧道接口消失了',
+  'said.setupFailed': '无法建立隧道',
+  'said.setupFailedBecause': '建立隧道失败（{detail}）',
+  'said.locationDeleted': '此位置已被删除',
+  'said.keyMissing': '缺少此位置的私钥：请重新导入',
+  'said.settingsMissing': '缺少此位置的设置：请重新导入',
+  'said.nameNoAnswer': '无法解析 VPN 服务器的名称：DNS 没有响应',
+  'said.nameUnknown': '无法解析 VPN 服务器的名称：DNS 找不到该名称',
+  'said.nameFailed': '无法解析 VPN 服务器的名称',
+  'said.openvpnNotStarted': '无法启动 openvpn（{detail}）',
+  'said.openvpnExited': 'openvpn 在 VPN 服务器接受连接之前退出了',
+  'said.lanMissing':
+    'LAN（网络接口 {name}）现在没有设备（{device} 不存在）：其上的设备无法访问任何地方；VPN 设备保持封锁',
+  'said.lanNoDevice':
+    'LAN（网络接口 {name}）现在没有设备：其上的设备无法访问任何地方；VPN 设备保持封锁',
+  'said.lanDeviceMissing': 'LAN 设备 {device}（选项 lan_device）不存在：VPN 设备保持封锁',
+  'said.notLanSide': '{option}：{name} 不是 LAN 侧的网络接口',
+  'said.applyStep': '应用失败（{step}）：{detail}',
+  'said.unreadable': '无法读取该文件：{detail}',
+  'said.notList': '必须是单个选项，而不是列表',
+  'said.bool': '必须是 0 或 1（或 true/false、yes/no、on/off）',
+  'said.wholeNumber': '必须是 {min} 到 {max} 之间的整数',
+  'said.oneOf': '必须是以下之一：{values}',
+  'said.ipAddress': '必须是 IPv4 或 IPv6 地址',
+  'said.ipAddressOrEmpty': '必须为空或是 IPv4 或 IPv6 地址',
+  'said.linuxName': '必须是 Linux 接口名称：1 到 15 个字符，不含 /、: 或空格',
+  'said.networkName': '必须是网络接口名称：字母、数字和 _',
+  'said.label': '必须是 1 到 64 个字符，不含控制字符',
+  'said.onlyOne': '只使用一个 {type} 区段；此区段被忽略',
+  'said.noSecrets': '机密信息不应放在 /etc/config/lanvpn 中；{how}',
 }
 
 export default zhCN

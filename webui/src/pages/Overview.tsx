@@ -4,7 +4,15 @@ import type { ConfigView, StatusSnapshot } from '../api/lanvpn'
 import { DEVICE_MODES } from '../api/lanvpn'
 import { UBUS_STATUS, UbusError } from '../api/ubus'
 import type { AppDeps } from '../deps'
-import { formatDuration, formatNumber, formatRate, formatTime, t, type MessageKey } from '../i18n'
+import {
+  formatDuration,
+  formatNumber,
+  formatRate,
+  formatTime,
+  said,
+  t,
+  type MessageKey,
+} from '../i18n'
 import { describeError } from '../i18n/errors'
 import { createActions, type Actions } from '../models/action'
 import type { StatusModel } from '../models/status'
@@ -71,7 +79,9 @@ export function Overview({ model, deps }: OverviewProps) {
     return tunnelText(tunnelState.value)
   })
   const reason = useComputed(() =>
-    tunnelState.value === 'connected' ? '' : (s.value?.tunnel?.reason ?? '')
+    tunnelState.value === 'connected'
+      ? ''
+      : said(s.value?.tunnel?.reason ?? '', s.value?.tunnel?.reasonCode)
   )
   // The location that carries traffic; while none does, the one chosen for the next connect.
   const location = useComputed(() =>
@@ -303,13 +313,17 @@ export function attentionItems(
   for (const p of s?.problems ?? []) {
     const where = [p.section, p.option].filter(Boolean).join('.')
     const line = typeof p.line === 'number' ? t('overview.problemLine', { line: p.line }) : ''
-    items.push({ where: [where, line].filter(Boolean).join(' '), reason: p.reason })
+    items.push({ where: [where, line].filter(Boolean).join(' '), reason: said(p.reason, p) })
   }
-  // The LAN without its device, in the daemon's plain words.
-  for (const reason of s?.lan?.problems ?? []) items.push({ where: '', reason })
+  // The LAN without its device, in the daemon's words (in the reader's language where known).
+  const lan = s?.lan
+  lan?.problems?.forEach((p, i) =>
+    items.push({ where: '', reason: said(p, lan.problemCodes?.[i]) })
+  )
   if (s?.apply?.ok === false) {
     items.push({ where: '', reason: t('overview.applyFailed') })
-    for (const reason of s.apply.errors ?? []) items.push({ where: '', reason })
+    const { errors = [], errorCodes } = s.apply
+    errors.forEach((e, i) => items.push({ where: '', reason: said(e, errorCodes?.[i]) }))
   }
   return items
 }

@@ -6,6 +6,11 @@ import type { WanKind } from '../mediastreamer/classify'
 import type { MsAttempt, MsStateName } from '../mediastreamer/scheduler'
 import type { LanInterface } from '../observe/lan'
 
+/** One of the daemon's sentences by its stable code (core/messages.ts) and its parameters, for the
+ * web UI to say in the reader's language; the English sentence is always beside it. Sample:
+ * `{ "code": "lanNoDevice", "args": { "name": "lan" } }` */
+export type Said = { code: string; args?: Record<string, string> }
+
 export type DaemonState = 'starting' | 'running' | 'stopping' | 'stopped'
 export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'failed'
 
@@ -35,6 +40,8 @@ export type Status = {
     since: number
     /** Why it is not connected, in plain words. */
     reason?: string
+    /** `reason` as code and parameters, when it is one of core/messages.ts's sentences. */
+    reasonCode?: Said
     handshakeAgeS?: number
     rxBytes?: number
     txBytes?: number
@@ -46,16 +53,17 @@ export type Status = {
     exitIp?: string
   }
   devices: Record<DeviceMode, number>
-  /** Config problems found on the last load, each with section, option, reason and line. */
-  problems: ConfigProblem[]
+  /** Config problems found on the last load, each with section, option, reason and line, and
+   * the reason's code and parameters when it has one (core/messages.ts). */
+  problems: Array<ConfigProblem & Partial<Said>>
   /** Set while /etc/config/lanvpn has problems the config in force did not have: that version of
    * the file (its hash) is not applied, and the last one applied stays in force. */
   configHeld?: { hash: string }
   /** Outcome of the last apply, in plain words. Earlier rules stay in force when it failed. */
-  apply: { ok: boolean; errors: string[] }
+  apply: { ok: boolean; errors: string[]; errorCodes?: Array<Said | null> }
   /** The LAN-side interfaces with their devices and policies, and what is wrong with them (a LAN
    * without its device), in plain words; `problemCodes[i]` is the code of `problems[i]`. */
-  lan?: { interfaces: LanInterface[]; problems: string[] }
+  lan?: { interfaces: LanInterface[]; problems: string[]; problemCodes?: Array<Said | null> }
   /** The WAN as netifd reports it: its address is shown on the Overview (RAM only). */
   wan?: { ip: string; up: boolean }
   /** Smart-DNS registration (RAM only, no address in it). */

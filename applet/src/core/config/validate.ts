@@ -9,6 +9,7 @@ import { DEVICE_MODES } from './types'
 import type { Config, ConfigProblem, Device, Globals, Mediastreamer, Profile } from './types'
 import type { OvpnRemote, WireguardPeer } from './types'
 import * as f from './formats'
+import { say, SENTENCES } from '../messages'
 
 /** The value recognisers (isIp, isWgKey, normaliseMac, …), re-exported so the rpc layer can take
  * every check from this one module. */
@@ -36,7 +37,7 @@ export const DEVICE_KINDS: readonly string[] = [
   'other',
 ]
 
-const LABEL_REASON = 'must be 1 to 64 characters without control characters'
+const LABEL_REASON = SENTENCES.label
 const isLabel = (s: string): boolean => s.length > 0 && s.length <= 64 && !f.hasControlChars(s)
 
 // Reads one section's options; each (option, reason) is reported once however often it is read.
@@ -57,7 +58,7 @@ class SectionReader {
   text(name: string): string | undefined {
     const value = getOption(this.section, name)
     if (!Array.isArray(value)) return value
-    this.problem(name, 'must be a single option, not a list')
+    this.problem(name, SENTENCES.notList)
     return undefined
   }
 
@@ -76,18 +77,17 @@ class SectionReader {
   }
 
   bool(name: string, fallback: boolean): boolean {
-    const reason = 'must be 0 or 1 (or true/false, yes/no, on/off)'
-    return this.pick(name, fallback, f.parseUciBool, reason)
+    return this.pick(name, fallback, f.parseUciBool, SENTENCES.bool)
   }
 
   int(name: string, min: number, max: number, fallback: number): number {
     const parse = (s: string): number | null => f.parseWholeNumber(s, min, max)
-    return this.pick(name, fallback, parse, `must be a whole number from ${min} to ${max}`)
+    return this.pick(name, fallback, parse, say('wholeNumber', { min, max }))
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
     const parse = (s: string): T | null => values.find((v) => v === s) ?? null
-    return this.pick(name, fallback, parse, `must be one of ${values.join(', ')}`)
+    return this.pick(name, fallback, parse, say('oneOf', { values: values.join(', ') }))
   }
 
   str(name: string, test: (s: string) => boolean, reason: string, fallback = ''): string {
@@ -110,9 +110,9 @@ const keep =
   (test: (s: string) => boolean) =>
   (s: string): string | null =>
     test(s) ? s : null
-const IP_REASON = 'must be an IPv4 or IPv6 address'
-const IFNAME_REASON = 'must be a Linux interface name: 1 to 15 characters without /, : or spaces'
-const NETIFD_REASON = 'must be a network interface name: letters, digits and _'
+const IP_REASON = SENTENCES.ipAddress
+const IFNAME_REASON = SENTENCES.linuxName
+const NETIFD_REASON = SENTENCES.networkName
 const LOG_LEVELS = ['err', 'warning', 'notice', 'info', 'debug'] as const
 
 /** The section lanvpn reads for a one-of-a-kind type: the one named like its type, else the
@@ -262,7 +262,7 @@ function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
     connect: r.bool('connect', d.connect),
     armed: r.bool('armed', d.armed),
     exitIpCheck: r.bool('exit_ip_check', d.exitIpCheck),
-    healthTarget: r.str('health_target', f.isIp, 'must be empty or an IPv4 or IPv6 address'),
+    healthTarget: r.str('health_target', f.isIp, SENTENCES.ipAddressOrEmpty),
     healthInterval: r.int('health_interval', 2, 60, d.healthInterval),
     logLevel: r.oneOf('log_level', LOG_LEVELS, d.logLevel),
     backupSecrets: r.bool('backup_secrets', d.backupSecrets),
@@ -353,7 +353,7 @@ function readSingleton(doc: UciDoc, type: string, problems: ConfigProblem[]): Se
   const chosen = singletonSection(doc, type)
   for (const s of sectionsOfType(doc, type)) {
     if (s !== chosen) {
-      const reason = `only one ${type} section is used; this one is ignored`
+      const reason = say('onlyOne', { type })
       problems.push({ section: sectionLabel(doc, s), option: '', reason })
     }
   }
@@ -372,7 +372,7 @@ export function validateConfig(doc: UciDoc): { config: Config; problems: ConfigP
           s.type === 'mediastreamer'
             ? 'enter it in the MediaStreamer settings (lanvpn stores it root-only)'
             : 'import the profile again (lanvpn stores keys root-only)'
-        const reason = `secrets do not belong in /etc/config/lanvpn; ${how}`
+        const reason = say('noSecrets', { how })
         problems.push({ section: sectionLabel(doc, s), option: o.name, reason })
       }
     }
@@ -404,7 +404,7 @@ export function parseConfig(text: string): {
     doc = parseUci(text)
   } catch (e) {
     if (!(e instanceof UciSyntaxError)) throw e
-    const reason = `the file cannot be read: ${e.message}`
+    const reason = say('unreadable', { detail: e.message })
     const problems = [{ section: '', option: '', reason }]
     return { doc: { sections: [] }, config: defaultConfig(), problems, unreadable: true }
   }

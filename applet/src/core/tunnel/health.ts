@@ -2,6 +2,7 @@
 // down the ordered list. Time is the monotonic clock, passed in (the wall clock jumps at NTP sync).
 // The kill switch does not live here: it holds whatever state this is in.
 import type { TunnelState } from '../api/status'
+import { SENTENCES } from '../messages'
 
 export type HealthState = {
   phase: TunnelState
@@ -87,10 +88,10 @@ export function tuning(intervalSeconds: number): HealthTuning {
 
 /** The reason while the router itself has no way out: said apart from a silent server, so that a
  * household looks at its internet connection rather than at the VPN provider. */
-export const OFFLINE_REASON = "the router's internet connection (WAN) is down"
+export const OFFLINE_REASON = SENTENCES.wanDown
 
 /** The reason while the traffic goes back to the first location, which answers again. */
-export const BACK_REASON = 'the chosen location answers again: going back to it'
+export const BACK_REASON = SENTENCES.goingBack
 
 /** The pause before the locations are set up again after every one of them failed to (a tool
  * missing during an upgrade, a module still loading), by rounds failed in a row: 5 s, doubling to
@@ -184,13 +185,13 @@ export function stepHealth(
       const setupFailures = s.setupFailures + 1
       const rounds = Math.floor(setupFailures / Math.max(1, s.candidates.length))
       if (setupFailures % Math.max(1, s.candidates.length) !== 0)
-        return next({ ...s, setupFailures }, nowMs, e.reason ?? 'the tunnel could not be set up')
+        return next({ ...s, setupFailures }, nowMs, e.reason ?? SENTENCES.setupFailed)
       // Every location failed to set up: wait before the next round (see `isDown` below), on
       // the next location, instead of spinning through the list. The pause counts from now, not
       // from when the set-up began (a name lookup may take its time to fail).
       return {
         state: {
-          ...enter(s, 'failed', nowMs, e.reason ?? 'the tunnel could not be set up'),
+          ...enter(s, 'failed', nowMs, e.reason ?? SENTENCES.setupFailed),
           sinceMs: nowMs,
           index: (s.index + 1) % Math.max(1, s.candidates.length),
           attempts: s.attempts + 1,
@@ -220,7 +221,7 @@ export function stepHealth(
       if (s.phase === 'disconnected') return { state: s, actions: [] }
       // Build the same location again at once; failover stays for servers that do not answer.
       const state = {
-        ...enter(s, 'reconnecting', nowMs, 'the tunnel interface disappeared'),
+        ...enter(s, 'reconnecting', nowMs, SENTENCES.interfaceGone),
         failures: 0,
       }
       return { state, actions: [{ kind: 'bring-up', profile: s.candidates[s.index] }] }
@@ -259,7 +260,7 @@ export function stepHealth(
           return { state: base, actions: [] }
         if (e.isOffline)
           return { state: enter(base, 'reconnecting', nowMs, OFFLINE_REASON), actions: [] }
-        const why = 'the VPN server stopped answering'
+        const why = SENTENCES.serverStopped
         // With another location to go to, go at once: traffic through it within 20 s of the
         // last answer (product.md), and the vpn devices closed off no longer than that.
         if (s.candidates.length > 1) return next(base, nowMs, why)
@@ -273,13 +274,10 @@ export function stepHealth(
           state: { ...enter(base, s.phase, nowMs, OFFLINE_REASON), offlineAtMs: nowMs },
           actions: [],
         }
-      if (s.reason === OFFLINE_REASON) base.reason = 'the VPN server is not answering'
+      if (s.reason === OFFLINE_REASON) base.reason = SENTENCES.serverNotAnswering
       const limit = s.phase === 'connecting' ? t.connectTimeoutMs : t.failoverAfterMs
       if (nowMs - Math.max(s.sinceMs, s.offlineAtMs) >= limit) {
-        const why =
-          s.phase === 'connecting'
-            ? 'the VPN server did not answer'
-            : 'the VPN server has not answered for a while'
+        const why = s.phase === 'connecting' ? SENTENCES.serverDidNotAnswer : SENTENCES.serverSilent
         if (s.candidates.length > 1) return next(base, nowMs, why)
         // One location: keep trying it (WireGuard retries by itself); re-resolve now and then.
         const state = {

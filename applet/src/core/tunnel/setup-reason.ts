@@ -1,6 +1,7 @@
 // Plain words for a tunnel set-up that failed because the VPN server's name could not be looked
 // up. wg resolves an endpoint name itself (getaddrinfo) and prints the C library's words for the
 // failure, quoted with the endpoint: glibc's on a development box, musl's on OpenWrt.
+import { SENTENCES } from '../messages'
 
 /** The C library's words for "ask again later" (EAI_AGAIN): the resolver got no answer. */
 const NO_ANSWER = /Temporary failure in name resolution|Try again/
@@ -15,9 +16,8 @@ const NO_SUCH_NAME =
 export function nameLookupFailure(message: string): string {
   // wg quotes the endpoint it failed on: `<error>: `host:port'`.
   if (!/: `[^`']+'/.test(message)) return ''
-  const why = "the VPN server's name could not be looked up"
-  if (NO_ANSWER.test(message)) return `${why}: DNS is not answering`
-  if (NO_SUCH_NAME.test(message)) return `${why}: DNS knows no such name`
-  if (/name resolution|Non-recoverable/i.test(message)) return why
+  if (NO_ANSWER.test(message)) return SENTENCES.nameNoAnswer
+  if (NO_SUCH_NAME.test(message)) return SENTENCES.nameUnknown
+  if (/name resolution|Non-recoverable/i.test(message)) return SENTENCES.nameFailed
   return ''
 }
