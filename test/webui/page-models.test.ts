@@ -1,7 +1,7 @@
 // The page models' pure parts and their behaviour over a fake router, without a DOM.
 import { signal } from '@preact/signals'
 import { describe, expect, it, vi } from 'vitest'
-import type { InventoryDevice, StatusSnapshot } from '../../webui/src/api/lanvpn'
+import type { ConfigView, InventoryDevice, StatusSnapshot } from '../../webui/src/api/lanvpn'
 import { createLanvpnApi, LanvpnError, parseHistory, parseStatus } from '../../webui/src/api/lanvpn'
 import { applyPhase, createApplyTracker } from '../../webui/src/models/apply'
 import { createConfigModel } from '../../webui/src/models/config'
@@ -15,7 +15,13 @@ import {
 } from '../../webui/src/models/locations'
 import { msPatch, type MsForm } from '../../webui/src/models/mediastreamer'
 import { privacyFeatures } from '../../webui/src/models/privacy'
-import { settingsPatch, type SettingsForm } from '../../webui/src/models/settings'
+import {
+  lanPolicyOf,
+  settingsFormOf,
+  settingsPatch,
+  withLanPolicy,
+  type SettingsForm,
+} from '../../webui/src/models/settings'
 import {
   createThroughput,
   nextThroughput,
@@ -198,6 +204,8 @@ describe('forms', () => {
       router_via_vpn: false,
       health_target: '',
       health_interval: '10',
+      lan_direct: [],
+      lan_blocked: ['iot'],
     }
     expect(settingsPatch(before, { ...before, ipv6: false, health_interval: ' 5 ' })).toEqual({
       ipv6: false,
@@ -210,6 +218,22 @@ describe('forms', () => {
     expect(fieldOf(e, 'globals')).toBe('ipv6')
     expect(fieldOf(e, 'mediastreamer')).toBe('')
     expect(changedOnly({ a: ['x'] }, { a: ['x'] })).toEqual({})
+  })
+
+  it('puts a LAN-side network in one list, or none for "each device by its mode"', () => {
+    const before = settingsFormOf({
+      globals: { lanDirect: ['guest'], lanBlocked: ['iot'] },
+    } as unknown as ConfigView)
+    const guestBlocked = withLanPolicy(before, 'guest', 'blocked')
+    expect(lanPolicyOf(guestBlocked, 'guest')).toBe('blocked')
+    expect(settingsPatch(before, guestBlocked)).toEqual({
+      lan_direct: [],
+      lan_blocked: ['iot', 'guest'],
+    })
+    const iotManaged = withLanPolicy(before, 'iot', 'managed')
+    expect(lanPolicyOf(iotManaged, 'iot')).toBe('managed')
+    expect(settingsPatch(before, iotManaged)).toEqual({ lan_blocked: [] })
+    expect(settingsPatch(before, withLanPolicy(before, 'guest', 'direct'))).toEqual({})
   })
 
   it('sends MediaStreamer secrets only when typed, and the DNS servers as one list', () => {

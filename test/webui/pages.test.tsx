@@ -61,7 +61,7 @@ function showStatus(
 }
 
 async function openPage(
-  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer' | 'locations',
+  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer' | 'locations' | 'settings',
   config: object = CONFIG
 ) {
   const router = createFakeRouter()
@@ -71,7 +71,7 @@ async function openPage(
 
 async function openPageOn(
   router: ReturnType<typeof createFakeRouter>,
-  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer' | 'locations'
+  name: 'devices' | 'privacy' | 'overview' | 'mediastreamer' | 'locations' | 'settings'
 ) {
   if (!router.files.has(STATUS_PATH)) router.files.set(STATUS_PATH, statusText())
   router.lanvpn.getConfig ??= () => CONFIG
@@ -321,6 +321,64 @@ describe('devices page', () => {
   })
 })
 
+describe('settings page', () => {
+  it('lists the LAN-side networks with what each gets, and saves a change like any setting', async () => {
+    const router = createFakeRouter()
+    router.files.set(
+      STATUS_PATH,
+      statusText({
+        lan: {
+          interfaces: [
+            { name: 'lan', device: 'br-lan', up: true, policy: 'managed' },
+            { name: 'guest', device: 'br-guest', up: true, policy: 'direct' },
+          ],
+          problems: [],
+        },
+      })
+    )
+    const globals = {
+      ...CONFIG.globals,
+      healthInterval: 5,
+      healthTarget: '',
+      lanDirect: ['guest'],
+      lanBlocked: [],
+    }
+    router.lanvpn.getConfig = () => ({ ...CONFIG, globals })
+    router.lanvpn.setConfig = () => ({ ok: true, configHash: 'cafe', daemonNotified: true })
+    const { status } = await openPageOn(router, 'settings')
+    await vi.waitFor(() => expect(container.querySelector('#lan-guest')).toBeTruthy())
+    const label = (id: string) => container.querySelector(`label[for=${id}]`)!.textContent
+    expect([label('lan-lan'), label('lan-guest')]).toEqual([
+      'Network lan (br-lan)',
+      'Network guest (br-guest)',
+    ])
+    const guest = container.querySelector<HTMLSelectElement>('#lan-guest')!
+    expect(container.querySelector<HTMLSelectElement>('#lan-lan')!.value).toBe('managed')
+    expect(guest.value).toBe('direct')
+    expect(Array.from(guest.options, (o) => o.textContent)).toEqual([
+      'Each device by its mode',
+      'All direct, without the VPN',
+      'All blocked',
+    ])
+    await act(async () => {
+      guest.value = 'blocked'
+      guest.dispatchEvent(new Event('change', { bubbles: true }))
+    })
+    await act(async () => container.querySelector<HTMLButtonElement>('form .primary')!.click())
+    await vi.waitFor(() => expect(router.callsOf('lanvpn', 'setConfig')).toHaveLength(1))
+    expect(router.callsOf('lanvpn', 'setConfig')[0].args).toEqual({
+      globals: { lan_direct: [], lan_blocked: ['guest'] },
+    })
+    await vi.waitFor(() =>
+      expect(container.parentElement!.querySelector('.apply-bar')!.textContent).toBe('Applying…')
+    )
+    showStatus(router, status, { configHash: 'cafe', generation: 8 })
+    await vi.waitFor(() =>
+      expect(container.parentElement!.querySelector('.apply-bar')!.textContent).toBe('Applied.')
+    )
+  })
+})
+
 describe('privacy page', () => {
   it('renders what is stored from the config and marks absent methods as not available', async () => {
     await openPage('privacy')
@@ -354,10 +412,37 @@ describe('privacy page', () => {
 describe('in every language', () => {
   afterEach(() => setLang('en'))
   const WORDS = {
-    en: { history: 'WireGuard · lanvpn 0.1.0 · ended normally', registered: 'registered' },
-    ru: { history: 'WireGuard · lanvpn 0.1.0 · завершено', registered: 'зарегистрировано' },
-    'zh-CN': { history: 'WireGuard · lanvpn 0.1.0 · 正常结束', registered: '已注册' },
-  } as const
+    en: {
+      history: 'WireGuard · lanvpn 0.1.0 · ended normally',
+      registered: 'registered',
+      said: [
+        "the router's internet connection (WAN) is down",
+        'globals.ipv6 must be 0 or 1 (or true/false, yes/no, on/off)',
+        'the LAN (network interface lan) has no device now: no device on it reaches anything; VPN devices stay closed',
+        'a sentence of a newer daemon',
+      ],
+    },
+    ru: {
+      history: 'WireGuard · lanvpn 0.1.0 · завершено',
+      registered: 'зарегистрировано',
+      said: [
+        'подключение роутера к интернету (WAN) не работает',
+        'globals.ipv6 должно быть 0 или 1 (или true/false, yes/no, on/off)',
+        'у LAN (сетевой интерфейс lan) сейчас нет устройства: устройства в ней никуда не выходят; VPN-устройства остаются закрытыми',
+        'a sentence of a newer daemon',
+      ],
+    },
+    'zh-CN': {
+      history: 'WireGuard · lanvpn 0.1.0 · 正常结束',
+      registered: '已注册',
+      said: [
+        '路由器的互联网连接（WAN）已断开',
+        'globals.ipv6 必须是 0 或 1（或 true/false、yes/no、on/off）',
+        'LAN（网络接口 lan）现在没有设备：其上的设备无法访问任何地方；VPN 设备保持封锁',
+        'a sentence of a newer daemon',
+      ],
+    },
+  }
 
   for (const [l, words] of Object.entries(WORDS)) {
     it(`${l}: the history says lanvpn's version and the result in words`, async () => {
@@ -380,6 +465,45 @@ describe('in every language', () => {
         '[aria-labelledby=privacy-history] li .small'
       )!.textContent!
       expect(row.endsWith(words.history)).toBe(true)
+    })
+
+    it(`${l}: the Overview says the daemon's words in the page's language`, async () => {
+      await setLang(l as keyof typeof WORDS)
+      const router = createFakeRouter()
+      const lan =
+        'the LAN (network interface lan) has no device now: no device on it reaches anything; VPN devices stay closed'
+      router.files.set(
+        STATUS_PATH,
+        statusText({
+          tunnel: {
+            state: 'reconnecting',
+            profile: 'oslo',
+            since: 1,
+            reason: "the router's internet connection (WAN) is down",
+            reasonCode: { code: 'wanDown' },
+          },
+          problems: [
+            {
+              section: 'globals',
+              option: 'ipv6',
+              reason: 'must be 0 or 1 (or true/false, yes/no, on/off)',
+              code: 'bool',
+            },
+          ],
+          lan: {
+            problems: [lan, 'a sentence of a newer daemon'],
+            problemCodes: [{ code: 'lanNoDevice', args: { name: 'lan' } }, { code: 'new' }],
+          },
+        })
+      )
+      await openPageOn(router, 'overview')
+      await vi.waitFor(() => expect(container.querySelectorAll('.problems li').length).toBe(4))
+      const items = Array.from(container.querySelectorAll('.problems li'), (li) =>
+        li.textContent!.trim()
+      )
+      expect([container.querySelector('.hero .reason')!.textContent, ...items.slice(1)]).toEqual(
+        words.said
+      )
     })
 
     it(`${l}: a registration that went through is said once, in the page's language`, async () => {

@@ -189,6 +189,13 @@ const enPages = {
   'settings.healthTargetHint': 'An IP address; empty means the VPN’s DNS server.',
   'settings.healthInterval': 'Seconds between checks',
   'settings.healthIntervalHint': 'From 2 to 60.',
+  'settings.networks': 'Home networks',
+  'settings.networksIntro':
+    'What the devices on each of the router’s home networks get: the LAN, a guest network…',
+  'settings.network': 'Network {name} ({device})',
+  'settings.lanManaged': 'Each device by its mode',
+  'settings.lanDirect': 'All direct, without the VPN',
+  'settings.lanBlocked': 'All blocked',
   'privacy.isSet': 'set',
   'privacy.isNotSet': 'not set',
   'privacy.title': 'Privacy',

@@ -187,6 +187,13 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'settings.healthTargetHint': 'IP-адрес; пусто — DNS-сервер VPN.',
   'settings.healthInterval': 'Секунд между проверками',
   'settings.healthIntervalHint': 'От 2 до 60.',
+  'settings.networks': 'Домашние сети',
+  'settings.networksIntro':
+    'Что получают устройства в каждой домашней сети роутера: основная сеть LAN, гостевая сеть…',
+  'settings.network': 'Сеть {name} ({device})',
+  'settings.lanManaged': 'Каждое устройство по своему режиму',
+  'settings.lanDirect': 'Все напрямую, без VPN',
+  'settings.lanBlocked': 'Все заблокированы',
   'privacy.isSet': 'задан',
   'privacy.isNotSet': 'не задан',
   'privacy.title': 'Приватность',

@@ -1,5 +1,6 @@
 // Settings: the globals a household changes (kill switch, auto-connect, IPv6, the router's own
-// traffic, the health probe), edited as a form and saved with one setConfig, all or nothing.
+// traffic, the health probe, what the LAN-side networks get), edited as a form and saved with one
+// setConfig, all or nothing.
 import { computed, effect, signal, type ReadonlySignal } from '@preact/signals'
 import type { ConfigView, LanvpnApi } from '../api/lanvpn'
 import { createActions, type Actions } from './action'
@@ -15,6 +16,29 @@ export type SettingsForm = {
   health_target: string
   /** Text as typed; sent as a number when it is one, so the router names a bad value. */
   health_interval: string
+  /** LAN-side networks (netifd names) whose devices all go direct, or are all blocked; every
+   * other one is managed: each device by its own mode. */
+  lan_direct: string[]
+  lan_blocked: string[]
+}
+
+/** What a LAN-side network gets (core/observe/lan.ts). */
+export type LanPolicy = 'managed' | 'direct' | 'blocked'
+
+/** The form with `network` under `policy`, and in no other list. Pure. */
+export function withLanPolicy(form: SettingsForm, network: string, policy: LanPolicy) {
+  const others = (list: string[]) => list.filter((n) => n !== network)
+  return {
+    ...form,
+    lan_direct: [...others(form.lan_direct), ...(policy === 'direct' ? [network] : [])],
+    lan_blocked: [...others(form.lan_blocked), ...(policy === 'blocked' ? [network] : [])],
+  }
+}
+
+/** The policy of `network` in the form. Pure. */
+export function lanPolicyOf(form: SettingsForm, network: string): LanPolicy {
+  if (form.lan_blocked.includes(network)) return 'blocked'
+  return form.lan_direct.includes(network) ? 'direct' : 'managed'
 }
 
 /** The form as the config has it. Pure. */
@@ -27,6 +51,8 @@ export function settingsFormOf(config: ConfigView): SettingsForm {
     router_via_vpn: g.routerViaVpn,
     health_target: g.healthTarget,
     health_interval: String(g.healthInterval),
+    lan_direct: g.lanDirect ?? [],
+    lan_blocked: g.lanBlocked ?? [],
   }
 }
 
@@ -34,9 +60,9 @@ export function settingsFormOf(config: ConfigView): SettingsForm {
 export function settingsPatch(
   before: SettingsForm,
   form: SettingsForm
-): Record<string, string | number | boolean> {
+): Record<string, string | number | boolean | string[]> {
   const { health_interval, ...rest } = changedOnly(before, form)
-  const patch: Record<string, string | number | boolean> = { ...rest }
+  const patch: Record<string, string | number | boolean | string[]> = { ...rest }
   if (health_interval !== undefined)
     patch.health_interval = /^\d+$/.test(health_interval.trim())
       ? Number(health_interval.trim())

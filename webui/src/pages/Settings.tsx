@@ -1,9 +1,16 @@
-// Settings: kill switch, auto-connect, IPv6, the router's own traffic and the health probe, saved
-// together with one setConfig (all or nothing; a bad value is named at its field).
+// Settings: kill switch, auto-connect, IPv6, the router's own traffic, the health probe and what
+// each LAN-side network gets, saved together with one setConfig (all or nothing; a bad value is
+// named at its field).
 import { memoModel, type AppDeps } from '../deps'
 import { t } from '../i18n'
-import { createSettingsModel, type SettingsForm } from '../models/settings'
-import { Card, Check, Radios } from '../ui/Controls'
+import {
+  createSettingsModel,
+  lanPolicyOf,
+  withLanPolicy,
+  type LanPolicy,
+  type SettingsForm,
+} from '../models/settings'
+import { Card, Check, Radios, Select } from '../ui/Controls'
 import { Field } from '../ui/Field'
 import { Progress } from '../ui/Progress'
 import { ErrorLine, PageFrame } from './shared'
@@ -87,6 +94,7 @@ export default function Settings({ deps }: { deps: AppDeps }) {
             onInput={(health_interval) => edit({ health_interval })}
           />
         </Card>
+        <Networks deps={deps} form={f} edit={(next) => m.edit(next)} />
         {m.actions.error.value && !m.errorField.value && (
           <ErrorLine error={m.actions.error.value} />
         )}
@@ -99,5 +107,31 @@ export default function Settings({ deps }: { deps: AppDeps }) {
         </button>
       </form>
     </PageFrame>
+  )
+}
+
+/** The LAN-side networks the daemon reports (netifd's: the LAN, a guest network…), each with what
+ * its devices get; none while the status has not named them. */
+function Networks(p: { deps: AppDeps; form: SettingsForm; edit: (f: SettingsForm) => void }) {
+  const networks = p.deps.status.status.value?.lan?.interfaces ?? []
+  if (networks.length === 0) return null
+  return (
+    <Card id="settings-lan" title={t('settings.networks')}>
+      <p class="muted">{t('settings.networksIntro')}</p>
+      {networks.map((n) => (
+        <Select<LanPolicy>
+          key={n.name}
+          id={`lan-${n.name}`}
+          label={t('settings.network', { name: n.name, device: n.device || t('value.none') })}
+          value={lanPolicyOf(p.form, n.name)}
+          onChange={(policy) => p.edit(withLanPolicy(p.form, n.name, policy))}
+          options={[
+            { value: 'managed', label: t('settings.lanManaged') },
+            { value: 'direct', label: t('settings.lanDirect') },
+            { value: 'blocked', label: t('settings.lanBlocked') },
+          ]}
+        />
+      ))}
+    </Card>
   )
 }

@@ -53,7 +53,8 @@ export function parseInterfaceDump(json: string): NetifdInterface[] | null {
 }
 
 /** The LAN-side interfaces with their devices and policies. Without netifd (`dump` null: a
- * development machine, the lab), the LAN is the one device `lan_device`. */
+ * development machine, the lab), the LAN is the one device `lan_device`, under the policy the
+ * user chose for `lan` (the Settings page offers it as it offers every LAN-side network). */
 export function lanInterfaces(
   dump: NetifdInterface[] | null,
   networks: string[],
@@ -61,7 +62,7 @@ export function lanInterfaces(
 ): LanInterface[] {
   const policy = (name: string): LanPolicy =>
     g.lanBlocked.includes(name) ? 'blocked' : g.lanDirect.includes(name) ? 'direct' : 'managed'
-  if (!dump) return [{ name: 'lan', device: g.lanDevice, up: true, policy: 'managed' }]
+  if (!dump) return [{ name: 'lan', device: g.lanDevice, up: true, policy: policy('lan') }]
   return networks.map((name) => {
     const found = dump.find((i) => i.name === name)
     return { name, device: found?.device ?? '', up: found?.up ?? false, policy: policy(name) }
