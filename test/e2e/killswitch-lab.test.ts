@@ -284,14 +284,16 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
       (await nft('list', 'chain', 'inet', 'lanvpn', 'mark_devices')).stdout
     const leaks = await leaksDuring(async () => {
       await lab.lanRename('br-lan.1')
-      // ip monitor link tells the daemon; a second event within a second waits for the next.
+      // ip monitor link tells the daemon (a second event within a second waits for the next
+      // reconcile; how fast is the bench's to measure, not this test's: a loaded CI machine took
+      // more than 3 s). Meanwhile the kill switch holds: the leak capture runs throughout.
       await waitFor(
         'the rules on br-lan.1',
         async () => {
           const rules = await marking()
           return rules.includes('"br-lan.1"') && !rules.includes('"br-lan"')
         },
-        3000
+        15_000
       )
     })
     expect(leaks).toEqual([])

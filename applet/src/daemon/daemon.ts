@@ -335,7 +335,10 @@ export function runDaemon(
   })
 
   // A firewall stop or reload, or a flushed ruleset, is repaired at once, not at the next timer.
-  const drift = watchDrift(host, () => void reconcile('drift'))
+  const drift = watchDrift(host, () => void reconcile('drift'), [
+    paths.tunnelIface,
+    paths.sideIface,
+  ])
 
   return new Promise<number>((resolve) => {
     const stop = (sig: string) => {

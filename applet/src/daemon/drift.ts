@@ -13,14 +13,20 @@ const MIN_GAP_MS = 1000
 const RESTART_MIN_MS = 1000
 const RESTART_MAX_MS = 60_000
 
-const MONITORS: Array<{ argv: string[]; isDrift: (line: string) => boolean }> = [
-  { argv: ['nft', 'monitor'], isDrift: isNftDrift },
-  { argv: ['ip', 'monitor', 'rule'], isDrift: isRuleDrift },
-  { argv: ['ip', 'monitor', 'link'], isDrift: isLinkChange },
-]
+type Monitor = { argv: string[]; isDrift: (line: string) => boolean }
 
-/** Starts the monitors; `onDrift` runs once for each burst of events. Returns stop(). */
-export function watchDrift(host: Host, onDrift: () => void): { stop(): void } {
+/** Starts the monitors; `onDrift` runs once for each burst of events. `ownDevices`: lanvpn's own
+ * network devices, whose coming and going is no drift. Returns stop(). */
+export function watchDrift(
+  host: Host,
+  onDrift: () => void,
+  ownDevices: string[] = []
+): { stop(): void } {
+  const monitors: Monitor[] = [
+    { argv: ['nft', 'monitor'], isDrift: isNftDrift },
+    { argv: ['ip', 'monitor', 'rule'], isDrift: isRuleDrift },
+    { argv: ['ip', 'monitor', 'link'], isDrift: (line) => isLinkChange(line, ownDevices) },
+  ]
   let stopped = false
   let pending: TimerHandle | null = null
   let lastRun = -Infinity
@@ -37,7 +43,7 @@ export function watchDrift(host: Host, onDrift: () => void): { stop(): void } {
     }, wait)
   }
 
-  const start = (m: (typeof MONITORS)[number], delay: number): void => {
+  const start = (m: Monitor, delay: number): void => {
     if (stopped) return
     const startedAt = host.monotonicMs()
     const watch = host.watch(
@@ -64,7 +70,7 @@ export function watchDrift(host: Host, onDrift: () => void): { stop(): void } {
     running.push(watch)
   }
 
-  for (const m of MONITORS) start(m, RESTART_MIN_MS)
+  for (const m of monitors) start(m, RESTART_MIN_MS)
   return {
     stop() {
       stopped = true

@@ -25,7 +25,10 @@ export function isRuleDrift(line: string): boolean {
 }
 
 /** Whether a line of `ip monitor link` is a network device added, changed or deleted: the LAN may
- * have moved (netifd renamed it, made a VLAN device or a second bridge), so the LAN is read again. */
-export function isLinkChange(line: string): boolean {
-  return /^(Deleted )?\d+: \S/.test(line.trim())
+ * have moved (netifd renamed it, made a VLAN device or a second bridge), so the LAN is read again.
+ * Not lanvpn's own devices (`own`: the tunnel and the failback check's side interface come and go
+ * with every connect and check, and each would cost a reconcile). */
+export function isLinkChange(line: string, own: string[] = []): boolean {
+  const device = /^(?:Deleted )?\d+: ([^:@\s]+)/.exec(line.trim())?.[1]
+  return device !== undefined && !own.includes(device)
 }
