@@ -13,10 +13,11 @@
 //   forward            killswitch: a vpn packet leaving by anything but the tunnel is dropped; so
 //                      is every packet of a blocked device, and IPv6 of vpn devices when the
 //                      profile has none.
+//                      proof_count (after fw4's forward): for devices someone asked "is it
+//                      protected?" about, counts what left by the tunnel, by anything else, and
+//                      IPv6 (see PROOF_SETS).
 //   input              blocked_input: blocked devices get DHCP (and IPv6 neighbour discovery) only.
 //   postrouting        nat_tunnel: masquerade into the tunnel. MSS clamped on the way in.
-//                      proof_count: for devices someone asked "is it protected?" about, counts
-//                      what left by the tunnel, by anything else, and IPv6 (see PROOF_SETS).
 // None of the fail-closed rules depends on the tunnel being up, so the same script is persisted for
 // the firewall to load at boot and on every reload (see `closed`).
 import {
@@ -94,7 +95,7 @@ export const PROOF_SETS = {
   stopped: 'proof_stopped',
   /** DNS lookups (new flows) sent to the tunnel's resolver. */
   dns: 'proof_dns',
-  /** IPv6 packets forwarded out of the router, by any interface. */
+  /** IPv6 packets sent on out of the router, by any interface but the LAN. */
   ipv6: 'proof_ipv6',
 } as const
 
@@ -112,15 +113,17 @@ function renderProofSets(): string[] {
   ])
 }
 
-/** What left the router, for asked-about devices only (the first rule returns for everyone else;
- * traffic between LAN devices is not leaving). Last in postrouting, after every NAT: what is
- * counted here is what leaves. The router's own packets carry no Ethernet source and never match. */
+/** What the router sent on, for asked-about devices only (the first rule returns for everyone
+ * else; traffic between LAN devices is not leaving). In forward after the kill switch and fw4's
+ * own forward chain (priority filter): what reaches it was let through. Not in postrouting: there
+ * a packet routed into a tun device (wireguard-go, OpenVPN) no longer matches its Ethernet source
+ * (seen in the lab), so the tunnel would count nothing. */
 function proofChain(m: NftModel): string[] {
   const tun = quote(m.tunnelIface)
   const lan = [...m.lan.managed, ...m.lan.direct, ...m.lan.blocked]
   return [
     '\tchain proof_count {',
-    '\t\ttype filter hook postrouting priority srcnat + 10; policy accept;',
+    '\t\ttype filter hook forward priority filter + 10; policy accept;',
     `\t\tether saddr != @${PROOF_SETS.armed} return`,
     `\t\toifname ${ifnames(lan)} return`,
     `\t\toifname ${tun} ${countIn(PROOF_SETS.tunnel)}`,
