@@ -5,6 +5,7 @@ import { NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN, VPN_TABLE } from '../core/
 import { parseRulePriorities } from '../core/observe/ip'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
+import { devicesFilePath } from './devices-file'
 import { observeNftTables } from './nft'
 import { stopOpenvpn } from './openvpn'
 import { run } from './run'
@@ -70,7 +71,9 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
     if (link.code === 0) await attempt(`interface ${iface}`, ['ip', 'link', 'del', 'dev', iface])
   }
 
-  for (const file of [paths.fw4Include, paths.status, paths.pidFile, paths.appliedConfig]) {
+  // The device list and the debug marker (daemon/privacy.ts) are RAM files of the daemon's too.
+  const ram = [devicesFilePath(paths), `${paths.runDir}/debug-since`]
+  for (const file of [paths.fw4Include, paths.status, paths.pidFile, paths.appliedConfig, ...ram]) {
     if (host.stat(file) === null) continue
     try {
       host.removeFile(file)
