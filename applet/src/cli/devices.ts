@@ -1,12 +1,11 @@
 // `lanvpn devices | mode | name | kind | forget | default-mode | explain`: the sharing features
-// for SSH users. Every command goes through the same rpc methods the web UI calls (handleCall on
-// rpc/devices.ts), so arguments are checked by the same rules and give the same messages.
+// for SSH users. Every command calls the same functions as the web UI's rpc methods
+// (rpc/devices.ts), so arguments are checked by the same rules and give the same messages, and
+// changes take the one change path (system/change.ts).
 import type { Paths } from '../core/paths'
 import type { InventoryDevice } from '../core/devices/inventory'
 import type { Explanation } from '../core/devices/explain'
-import type { deviceMethods } from '../rpc/devices'
-import { methods } from '../rpc/methods'
-import { handleCall } from '../rpc/protocol'
+import { deviceMethods } from '../rpc/devices'
 import type { ListDevicesResult, RpcError, SetConfigResult } from '../core/api/calls'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
@@ -20,7 +19,7 @@ async function call(
   method: keyof typeof deviceMethods,
   args: object
 ): Promise<Call> {
-  const result = await handleCall(methods, { host, paths }, method, JSON.stringify(args))
+  const result = await deviceMethods[method].call({ host, paths }, args as Record<string, unknown>)
   if ('error' in result) {
     host.writeStderr(`lanvpn ${name}: ${(result as RpcError).error.message}\n`)
     return { ok: false, code: 1 }
