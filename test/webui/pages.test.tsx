@@ -400,9 +400,11 @@ describe('privacy page', () => {
     const box = container.querySelector<HTMLInputElement>('#backup-secrets')!
     expect(box.checked).toBe(true)
     expect(container.textContent).toContain('Keep backup files safe.')
-    expect(container.textContent).toContain('Log level: notice.')
+    expect(container.textContent).toContain('Log level notice: below debug')
     await act(async () => box.click())
-    await vi.waitFor(() => expect(container.textContent).toContain('Backups carry no secret'))
+    await vi.waitFor(() =>
+      expect(container.textContent).toContain('import your locations and enter')
+    )
     expect(router.callsOf('lanvpn', 'setConfig').map((c) => c.args)).toEqual([
       { globals: { backup_secrets: false } },
     ])

@@ -215,7 +215,7 @@ const enPages = {
   'privacy.secretsText': 'readable only by root, never shown here or sent anywhere.',
   'privacy.ram': 'Only in memory, gone on reboot',
   'privacy.ramText':
-    'The current connection’s state and counters, the device list as the router sees it now (root only, gone when lanvpn stops), and the registration state.',
+    'The current connection’s state and counters, the device list (root only, gone when lanvpn stops) and the registration state.',
   'privacy.never':
     'Never stored: traffic, destinations, DNS queries, per-device usage, or the addresses of a connection.',
   'privacy.history': 'Connection history',
@@ -234,19 +234,18 @@ const enPages = {
   'privacy.download': 'Download diagnostics',
   'privacy.preparing': 'Preparing the file…',
   'privacy.notAvailable': 'Not available yet on this router’s lanvpn version.',
-  'privacy.historyFile':
-    'root only; records older than 30 days are deleted from it, not only hidden.',
+  'privacy.historyFile': 'root only; records older than 30 days are deleted.',
   'privacy.log':
-    'Log level: {level}. Below debug the log holds no address, MAC, device name or domain; debug does, and goes back to notice after an hour and at reboot.',
+    'Log level {level}: below debug, no addresses or names. Debug ends after an hour and at reboot.',
   'privacy.backups': 'Backups',
   'privacy.backupsText':
-    'A router backup (LuCI’s Generate archive, or sysupgrade keeping settings) is an archive anyone holding it can read. It carries lanvpn’s settings, the connection history and the boot-time firewall rules.',
-  'privacy.backupSecrets': 'Include keys, passwords and tokens in backups',
-  'privacy.backupOn': 'An upgrade keeps your locations working. Keep backup files safe.',
+    'Router backups (LuCI, sysupgrade) can be read by anyone holding the file. They carry lanvpn’s settings, history and boot-time rules.',
+  'privacy.backupSecrets': 'Include keys, passwords and tokens',
+  'privacy.backupOn': 'Keep backup files safe.',
   'privacy.backupOff':
-    'Backups carry no secret: after an upgrade or a restore, import your locations again and enter the MediaStreamer token again.',
+    'After an upgrade or a restore, import your locations and enter the token again.',
   'privacy.forget':
-    'Deleting a location deletes its keys; removing lanvpn deletes all of /etc/lanvpn. Flash can keep old copies of deleted files until they are overwritten: to be sure a key is gone, also revoke it at your provider.',
+    'Deleting a location deletes its keys; removing lanvpn deletes /etc/lanvpn. Flash may keep old copies: to be sure a key is gone, revoke it at your provider.',
 }
 
 export default enPages

@@ -200,7 +200,7 @@ const zhCNPages: Record<keyof typeof enPages, string> = {
   'privacy.secretsText': '仅 root 可读，绝不在此显示或发送到任何地方。',
   'privacy.ram': '仅在内存中，重启后消失',
   'privacy.ramText':
-    '当前连接的状态和计数器、路由器当前看到的设备列表（仅 root 可读，lanvpn 停止时删除），以及注册状态。',
+    '当前连接的状态和计数器、设备列表（仅 root 可读，lanvpn 停止时删除）以及注册状态。',
   'privacy.never': '绝不保存：流量、访问目标、DNS 查询、各设备用量或连接的地址。',
   'privacy.history': '连接历史',
   'privacy.historyIntro': '最多最近 20 次连接：开始时间、时长、位置、协议、版本和结果。不含地址。',
@@ -217,18 +217,16 @@ const zhCNPages: Record<keyof typeof enPages, string> = {
   'privacy.download': '下载诊断文件',
   'privacy.preparing': '正在准备文件…',
   'privacy.notAvailable': '此路由器上的 lanvpn 版本尚不支持。',
-  'privacy.historyFile': '仅 root 可读；超过 30 天的记录会从文件中删除，而不只是隐藏。',
-  'privacy.log':
-    '日志级别：{level}。低于 debug 时日志不含地址、MAC、设备名或域名；debug 会包含它们，并在一小时后或重启时恢复为 notice。',
+  'privacy.historyFile': '仅 root 可读；超过 30 天的记录会被删除。',
+  'privacy.log': '日志级别 {level}：低于 debug 时不含地址或名称。debug 在一小时后或重启时结束。',
   'privacy.backups': '备份',
   'privacy.backupsText':
-    '路由器备份（LuCI 的“生成备份”或 sysupgrade 保留设置）是任何拿到文件的人都能读取的归档，其中包含 lanvpn 的设置、连接历史和开机防火墙规则。',
-  'privacy.backupSecrets': '在备份中包含密钥、密码和令牌',
-  'privacy.backupOn': '升级后位置仍可使用。请妥善保管备份文件。',
-  'privacy.backupOff':
-    '备份不含任何机密：升级或恢复后，请重新导入位置并重新输入 MediaStreamer 令牌。',
+    '路由器备份（LuCI、sysupgrade）任何拿到文件的人都能读取，其中包含 lanvpn 的设置、历史和开机规则。',
+  'privacy.backupSecrets': '包含密钥、密码和令牌',
+  'privacy.backupOn': '请妥善保管备份文件。',
+  'privacy.backupOff': '升级或恢复后，请重新导入位置并重新输入令牌。',
   'privacy.forget':
-    '删除位置会删除其密钥；卸载 lanvpn 会删除整个 /etc/lanvpn。闪存在被覆盖前可能仍保留已删除文件的旧副本：要确保密钥失效，请同时在服务商处吊销它。',
+    '删除位置会删除其密钥；卸载 lanvpn 会删除 /etc/lanvpn。闪存可能保留旧副本：要确保密钥失效，请在服务商处吊销它。',
 }
 
 export default zhCNPages
