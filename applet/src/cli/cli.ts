@@ -11,6 +11,7 @@ import { exitIpCommand } from './exit-ip'
 import { historyCommand } from './history'
 import { mediastreamerCommand } from './mediastreamer'
 import { profileCommands } from './profiles'
+import { protectedCommand } from './protected'
 import { methods } from '../rpc/methods'
 import { handleCall } from '../rpc/protocol'
 import type { Status } from '../core/api/status'
@@ -30,6 +31,7 @@ const FEATURE_COMMANDS: Record<string, CliCommand> = {
     handleCall(methods, ctx, 'setConfig', JSON.stringify(args))
   ),
   'exit-ip': exitIpCommand,
+  protected: protectedCommand,
   history: historyCommand,
   diagnostics: diagnosticsCommand,
 }

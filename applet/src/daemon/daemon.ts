@@ -35,6 +35,7 @@ import { writeStatus } from '../system/status'
 import { watchDrift } from './drift'
 import { createHistoryRecorder } from './history'
 import { createMediastreamer } from './mediastreamer'
+import { answerProtection } from './protection'
 import { createPrivacyKeeper } from './privacy'
 import { createTunnelDriver } from './tunnel'
 
@@ -238,6 +239,8 @@ export function runDaemon(
       else if (req.kind === 'reconnect' && config) tunnel.reconnect()
       else if (req.kind === 'latency-test' && config) void runLatency(config)
       else if (req.kind === 'exit-ip' && config) void findExitIp(config)
+      // Between reconciles, so the counting is armed on the table this one applied.
+      else if (req.kind === 'protection') await answerProtection(host, paths, req)
     }
   }
 

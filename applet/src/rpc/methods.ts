@@ -10,6 +10,7 @@ import { diagnosticsMethods } from './diagnostics'
 import { historyMethods } from './history'
 import { mediastreamerMethods } from './mediastreamer'
 import { profileMethods } from './profiles'
+import { protectionMethods } from './protection'
 import type { MethodTable } from './method'
 
 /** The API. Read methods (`status`, `get*`, `list*`, `explain*`) are what the ACL's read block
@@ -21,6 +22,7 @@ export const methods = {
   ...mediastreamerMethods,
   ...historyMethods,
   ...diagnosticsMethods,
+  ...protectionMethods,
 } satisfies MethodTable
 
 export type MethodName = keyof typeof methods

@@ -5,17 +5,29 @@ import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import { notifyDaemon } from './files'
 
-/** What can be asked of the daemon. Extend with new kinds; unknown kinds are dropped with a log. */
-export type DaemonRequest = {
-  kind: 'latency-test' | 'register-now' | 'reconnect' | 'exit-ip'
-}
+/** What can be asked of the daemon. Extend with new kinds; unknown kinds are dropped with a log.
+ * `protection`: count one device's packets and answer with them in `answers/<id>.json`
+ * (daemon/protection.ts). */
+export type DaemonRequest =
+  | { kind: 'latency-test' | 'register-now' | 'reconnect' | 'exit-ip' }
+  | { kind: 'protection'; id: string; mac: string }
 
 const KINDS: ReadonlyArray<DaemonRequest['kind']> = [
   'latency-test',
   'register-now',
   'reconnect',
   'exit-ip',
+  'protection',
 ]
+
+/** An answer's id names a file and a MAC goes into an nft script: both are checked again here,
+ * whoever wrote the request. */
+const isWellFormed = (req: DaemonRequest): boolean =>
+  req.kind !== 'protection' ||
+  (typeof req.id === 'string' &&
+    /^[0-9]{1,16}-[0-9]{1,10}$/.test(req.id) &&
+    typeof req.mac === 'string' &&
+    /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(req.mac))
 
 function requestsDir(paths: Paths): string {
   return `${paths.runDir}/requests`
@@ -44,7 +56,7 @@ export function takeRequests(host: Host, paths: Paths): DaemonRequest[] {
     host.removeFile(path)
     try {
       const req = JSON.parse(text ?? '') as DaemonRequest
-      if (KINDS.includes(req.kind)) out.push(req)
+      if (KINDS.includes(req.kind) && isWellFormed(req)) out.push(req)
       else host.log('warning', `dropping a request of unknown kind`)
     } catch {
       host.log('warning', 'dropping an unreadable request')
