@@ -1,9 +1,11 @@
 // The web UI as a household uses it, against the real daemon in the lab (the `make demo` stack):
 // log in, import the lab's WireGuard file by pasting it, connect and see the laptop's traffic leave
 // from the VPN server, move the TV to `direct` and see it applied, set up MediaStreamer against the
-// lab's provider fixture; then, in English, Russian and Chinese, disconnect and connect from the
-// Overview (with its progress shown) and check every page at 360 px: the menu in one row, no
-// overflow, no English left, and the accessibility rules below (labels, names, roles, ids).
+// lab's provider fixture, let the whole LAN go direct from Settings and back; then, in English,
+// Russian and Chinese, disconnect and connect from the Overview (with its progress shown), see a
+// problem the daemon found said in the page's language, and check every page at 360 px: the menu
+// in one row, no overflow, no English left, and the accessibility rules below (labels, names,
+// roles, ids).
 // With UPDATE_SCREENSHOTS=1 the README's pictures (Overview, Devices, Locations, MediaStreamer at
 // 390 px) are made again into docs/screenshots/; otherwise the test writes no file.
 //
@@ -29,7 +31,7 @@ import {
   labStatus,
   startLabDaemon,
 } from './daemon-lab'
-import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
+import { Lab, labOrFail, signalPid, waitFor, type LabProcess } from './lab'
 import en from '../../webui/src/i18n/en'
 import enPages from '../../webui/src/i18n/en-pages'
 import ru from '../../webui/src/i18n/ru'
@@ -284,6 +286,24 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
     expect(readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')).toBe(before)
   })
 
+  it('lets the whole LAN go direct from Settings, and back to each device by its mode', async () => {
+    // A new page: the form of the step above still holds the refused value.
+    await page.reload()
+    await goTo('settings')
+    const lan = page.getByLabel(/^Network lan \(/)
+    await expect.poll(() => lan.inputValue(), { timeout: 10_000 }).toBe('managed')
+    await lan.selectOption('direct')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await applied()
+    expect(readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')).toMatch(/list lan_direct 'lan'/)
+    // The laptop, a VPN device, now leaves by the WAN as the user chose for its whole network.
+    await expect.poll(() => echoFrom('laptop'), { timeout: 30_000 }).toContain('198.51.100.2')
+    await lan.selectOption('managed')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await applied()
+    await expect.poll(() => echoFrom('laptop'), { timeout: 30_000 }).toContain('203.0.113.10')
+  })
+
   for (const l of ['en', 'ru', 'zh-CN']) {
     const w = WORDS[l]
     const hero = () =>
@@ -359,6 +379,29 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
         attention.includes(w['overview.allWell'])
       )
     })
+
+    if (l !== 'en')
+      it(`${l}: says the daemon's words in the page's language: a hand-edited option it cannot use`, async () => {
+        await goTo('overview')
+        const file = join(prefix, 'etc/config/lanvpn')
+        const before = readFileSync(file, 'utf8')
+        const hup = () => signalPid(statusFile().daemon.pid, 'SIGHUP')
+        const attention = () => page.locator('.problems').innerText()
+        try {
+          // Last in its section: of two values of an option, UCI takes the last.
+          const globals = /^config globals[^\n]*\n(?:[ \t]+[^\n]*\n)*/m
+          writeFileSync(file, before.replace(globals, "$&\toption ipv6 'maybe'\n"))
+          hup()
+          await expect.poll(attention, { timeout: 20_000 }).toContain(w['said.bool'])
+          expect(await attention()).toContain('globals.ipv6')
+          expect(await attention()).toContain(w['overview.configHeld'])
+          expect(await attention()).not.toContain('must be 0 or 1')
+        } finally {
+          writeFileSync(file, before)
+          hup()
+        }
+        await expect.poll(attention, { timeout: 20_000 }).not.toContain(w['said.bool'])
+      })
 
     if (l !== 'en')
       it(`${l}: blocks the TV and lets it out again from the Devices page`, async () => {

@@ -193,7 +193,9 @@ export function runDaemon(
         return seenDevices
       })
     }
-    const devices = seenDevices
+    // No network is lanvpn's (the user made the whole LAN direct or blocked): then no device is
+    // either, and none keeps a source rule into the VPN table (the leases still name them).
+    const devices = lanUp && managed.length === 0 ? [] : seenDevices
     const lanRules = lanUp ? lan.interfaces : [...lan.interfaces, ...seenManaged]
     const desired = desiredState(config, view, paths.tunnelIface, devices, lanRules)
     const model = desired.model
