@@ -21,13 +21,14 @@ import {
   cleanupLabDaemon,
   LAB_BUNDLE,
   labDaemonRejections,
+  labRuntimeArgv,
   labSection,
   labStatus,
   startLabDaemon,
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
-import { Lab, labOrFail, signalPid, waitFor, type LabProcess } from './lab'
+import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 type ProviderRequest = { t: number; path: string; src: string; ip?: string; token?: string }
 const TOKEN = 'lab-token&s3cret'
@@ -49,8 +50,13 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
   const activations = () => requests().filter((r) => r.path === '/activate')
   const daemonStatus = () => labStatus(work) ?? {}
   const status = (): Record<string, unknown> => daemonStatus().mediastreamer ?? {}
-  /** What the interface hotplug hook does: /etc/init.d/lanvpn reload → SIGHUP. */
-  const hotplug = () => signalPid(daemonStatus().daemon.pid, 'SIGHUP')
+  /** What the interface hotplug hook (hotplug.d/iface/90-lanvpn) runs for the WAN. */
+  const hotplug = () =>
+    lab.exec(
+      'router',
+      ['env', `LANVPN_PREFIX=${work}`, ...labRuntimeArgv(), LAB_BUNDLE, 'wan-event', 'ifupdate'],
+      { check: true }
+    )
   const router = (argv: string[]) => lab.exec('router', argv, { check: true })
   const inet = (argv: string[]) => lab.exec('inet', argv, { check: true })
 
@@ -119,12 +125,12 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
     await router(['ip', 'addr', 'del', '198.51.100.2/24', 'dev', 'wan'])
     await router(['ip', 'addr', 'add', '198.51.100.3/24', 'dev', 'wan'])
     await router(['ip', 'route', 'replace', 'default', 'via', '198.51.100.1', 'dev', 'wan'])
-    hotplug()
+    await hotplug()
     // Budget 30 s (product.md); the bench measures the real time.
     await waitFor('the new registration', () => activations().length > before, 30_000)
     // A few more hotplug events about the same address send nothing.
-    hotplug()
-    hotplug()
+    await hotplug()
+    await hotplug()
     await new Promise((r) => setTimeout(r, 3000))
     const added = activations().slice(before)
     expect(added).toHaveLength(1)
@@ -149,7 +155,7 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
     await router(['ip', 'addr', 'del', '198.51.100.3/24', 'dev', 'wan'])
     await router(['ip', 'addr', 'add', '100.64.0.2/24', 'dev', 'wan'])
     await router(['ip', 'route', 'replace', 'default', 'via', '100.64.0.1', 'dev', 'wan'])
-    hotplug()
+    await hotplug()
     await waitFor('status cgnat', () => status().state === 'cgnat', 30_000)
     expect(status()).toMatchObject({ wanKind: 'cgnat' })
     expect(String(status().message)).toMatch(/ISP/)

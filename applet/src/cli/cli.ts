@@ -8,6 +8,7 @@ import type { CliCommand } from './command'
 import { DEVICE_COMMANDS, pickOne } from './devices'
 import { diagnosticsCommand } from './diagnostics'
 import { exitIpCommand } from './exit-ip'
+import { wanEventCommand } from './wan-event'
 import { historyCommand } from './history'
 import { mediastreamerCommand } from './mediastreamer'
 import { profileCommands } from './profiles'
@@ -31,6 +32,7 @@ const FEATURE_COMMANDS: Record<string, CliCommand> = {
     handleCall(methods, ctx, 'setConfig', JSON.stringify(args))
   ),
   'exit-ip': exitIpCommand,
+  'wan-event': wanEventCommand,
   protected: protectedCommand,
   history: historyCommand,
   diagnostics: diagnosticsCommand,

@@ -1,5 +1,5 @@
 // lanvpnd: the one writer. A reconcile runs observe → desired (pure) → diff (pure) → apply (thin) →
-// status, on start, on SIGHUP (procd reload, rpc changes, the interface hotplug hook), when the
+// status, on start, on SIGHUP (procd reload, rpc changes, requests such as the WAN event), when the
 // tunnel changes, and periodically so drift (a firewall restart that deleted our table, say) is
 // repaired. Reconciles never overlap: a request that comes in while one runs is folded into one
 // more run afterwards.
@@ -237,7 +237,8 @@ export function runDaemon(
   /** Long actions the rpc face asked for (system/requests.ts). */
   const serveRequests = async () => {
     for (const req of takeRequests(host, paths)) {
-      if (req.kind === 'register-now') mediastreamer.onRequest('register-now')
+      if (req.kind === 'wan') mediastreamer.onWanEvent()
+      else if (req.kind === 'register-now') mediastreamer.onRequest('register-now')
       else if (req.kind === 'reconnect' && config) tunnel.reconnect()
       else if (req.kind === 'latency-test' && config) void runLatency(config)
       else if (req.kind === 'exit-ip' && config) void findExitIp(config)
@@ -363,11 +364,8 @@ export function runDaemon(
     }
     host.onSignal('TERM', () => stop('TERM'))
     host.onSignal('INT', () => stop('INT'))
-    host.onSignal('HUP', () => {
-      // procd reload, an rpc change, or the hotplug hook telling us the WAN changed.
-      mediastreamer.onWanEvent()
-      void reconcile('reload')
-    })
+    // procd reload, an rpc or CLI change, a request (the hotplug hook's WAN event among them).
+    host.onSignal('HUP', () => void reconcile('reload'))
     host.mkdirp(paths.runDir, 0o755)
     // Temp files of writers killed mid-write (kill -9, a power cut) are swept once per start.
     removeStaleTempFiles(host, paths)

@@ -10,9 +10,16 @@ import { notifyDaemon } from './files'
  * (daemon/protection.ts). */
 export type DaemonRequest =
   | { kind: 'latency-test' | 'register-now' | 'reconnect' | 'exit-ip' }
+  /** The interface hotplug hook: the WAN went up, down or changed its address. */
+  | { kind: 'wan'; action: WanAction }
   | { kind: 'protection'; id: string; mac: string }
 
+/** What netifd says happened to the WAN (hotplug.d/iface ACTION). */
+export const WAN_ACTIONS = ['ifup', 'ifdown', 'ifupdate'] as const
+export type WanAction = (typeof WAN_ACTIONS)[number]
+
 const KINDS: ReadonlyArray<DaemonRequest['kind']> = [
+  'wan',
   'latency-test',
   'register-now',
   'reconnect',
