@@ -22,8 +22,10 @@ import type {
   Said,
   Status,
 } from '../../../applet/src/core/api/status'
+import type { ProtectionAnswer } from '../../../applet/src/core/devices/protection'
 
 export type {
+  ProtectionAnswer,
   ConfigView,
   ExplainDeviceResult,
   ImportResult,
@@ -155,6 +157,8 @@ export type LanvpnApi = {
   forgetDevice(mac: string): Promise<Change>
   setDefaultMode(mode: DeviceMode): Promise<Change>
   explainDevice(mac: string): Promise<ExplainDeviceResult>
+  /** The router's own counters for one device; the first call starts the counting. */
+  checkProtection(mac: string): Promise<ProtectionAnswer>
   getMediastreamer(): Promise<MediastreamerView>
   registerNow(): Promise<RegisterNowResult>
   /** The last ≤ 20 connection records (method `getHistory`, feature-detected). */
@@ -198,6 +202,7 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
     forgetDevice: (mac) => change('forgetDevice', { mac }),
     setDefaultMode: (mode) => change('setDefaultMode', { mode }),
     explainDevice: (mac) => invoke<ExplainDeviceResult>('explainDevice', { mac }),
+    checkProtection: (mac) => invoke<ProtectionAnswer>('checkProtection', { device: mac }),
     getMediastreamer: () => invoke<MediastreamerView>('getMediastreamer'),
     registerNow: () => invoke<RegisterNowResult>('registerNow'),
     getHistory: async () => parseHistory(await invoke<unknown>('getHistory')),

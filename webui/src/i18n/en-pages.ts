@@ -79,6 +79,25 @@ const enPages = {
   'devices.name': 'Name',
   'devices.kind': 'Type',
   'devices.why': 'Why is it routed like this?',
+  'devices.protected': 'Is this device protected?',
+  'proof.title': 'Is {name} protected?',
+  'proof.protected': 'Yes: {tunnel} packets went through the VPN, and none around it.',
+  'proof.stopped':
+    'Yes: nothing got out. The VPN carries nothing now and the kill switch stopped {stopped} packets.',
+  'proof.wan': 'No: {wan} packets went to the internet outside the VPN.',
+  'proof.wanByMode':
+    'Not through the VPN: its mode is {mode}, and {wan} packets went straight to the internet.',
+  'proof.quiet': 'Nothing sent yet. Use the device for a moment, then check again.',
+  'proof.nTunnel': 'Through the VPN: {n} packets',
+  'proof.nWan': 'Straight to the internet, outside the VPN: {n} packets',
+  'proof.nStopped': 'Stopped by the kill switch: {n} packets',
+  'proof.nDns': 'Name lookups sent to the VPN’s DNS: {n}',
+  'proof.nIpv6': 'IPv6 packets out of the router: {n}',
+  'proof.started':
+    'The router started counting now, when you asked, and counts until {until}. These are its own counters, read live and saved nowhere.',
+  'proof.since':
+    'Counted by the router itself since {since}: when you first asked (or later, if it rebuilt its rules since). It counts until {until}. Read live, saved nowhere.',
+  'proof.again': 'Check again',
   'devices.forget': 'Forget this device',
   'kind.phone': 'Phone',
   'kind.laptop': 'Laptop',

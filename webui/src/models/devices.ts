@@ -1,6 +1,7 @@
-// Devices: the inventory (listDevices), search and mode filter, a selection for bulk changes, and
-// "why is this device routed like this" (explainDevice). listDevices runs the exec plugin, so it
-// is read on visit, after a change and on request, never on the status poll.
+// Devices: the inventory (listDevices), search and mode filter, a selection for bulk changes, "why
+// is this device routed like this" (explainDevice) and "is this device protected?"
+// (checkProtection). listDevices runs the exec plugin, so it is read on visit, after a change and
+// on request, never on the status poll.
 import { computed, signal, type ReadonlySignal } from '@preact/signals'
 import type {
   Change,
@@ -9,6 +10,7 @@ import type {
   InventoryDevice,
   LanvpnApi,
   ListDevicesResult,
+  ProtectionAnswer,
 } from '../api/lanvpn'
 import { createActions, type Actions } from './action'
 import type { ApplyTracker } from './apply'
@@ -54,6 +56,8 @@ export type DevicesModel = {
   selected: ReadonlySignal<ReadonlySet<string>>
   /** The last explanation asked for. */
   explanation: ReadonlySignal<ExplainDeviceResult | null>
+  /** The last "is this device protected?" answer (counters read live, kept only here). */
+  protection: ReadonlySignal<ProtectionAnswer | null>
   setQuery(q: string): void
   setModeFilter(m: ModeFilter): void
   toggle(mac: string): void
@@ -67,6 +71,9 @@ export type DevicesModel = {
   setDefaultMode(mode: DeviceMode): Promise<boolean>
   explain(mac: string): Promise<void>
   closeExplanation(): void
+  /** Asks the router for a device's counters (the first time starts them); again to refresh. */
+  checkProtection(mac: string): Promise<void>
+  closeProtection(): void
 }
 
 /** Creates the model. */
@@ -78,6 +85,7 @@ export function createDevicesModel(deps: { api: LanvpnApi; tracker: ApplyTracker
   const mode = signal<ModeFilter>('all')
   const selected = signal<ReadonlySet<string>>(new Set())
   const explanation = signal<ExplainDeviceResult | null>(null)
+  const protection = signal<ProtectionAnswer | null>(null)
   const visible = computed(() => filterDevices(list.value?.devices ?? [], query.value, mode.value))
 
   async function load(): Promise<void> {
@@ -100,6 +108,7 @@ export function createDevicesModel(deps: { api: LanvpnApi; tracker: ApplyTracker
     visible,
     selected,
     explanation,
+    protection,
     setQuery: (q) => (query.value = q),
     setModeFilter: (m) => (mode.value = m),
     toggle(mac) {
@@ -128,5 +137,10 @@ export function createDevicesModel(deps: { api: LanvpnApi; tracker: ApplyTracker
       if (result) explanation.value = result
     },
     closeExplanation: () => (explanation.value = null),
+    async checkProtection(mac) {
+      const result = await actions.run(`protection:${mac}`, () => api.checkProtection(mac))
+      if (result) protection.value = result
+    },
+    closeProtection: () => (protection.value = null),
   }
 }

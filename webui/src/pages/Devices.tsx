@@ -1,6 +1,7 @@
 // Devices: every device with its name, type, addresses, online state and mode; search, a mode
 // filter, bulk changes, the default mode for new devices, rename and type, and "why is it routed
-// like this" (explainDevice) in the user's language.
+// like this" (explainDevice) in the user's language, and "is this device protected?" from the
+// router's own counters (checkProtection).
 import { useSignal } from '@preact/signals'
 import { useEffect, useRef } from 'preact/hooks'
 import {
@@ -9,9 +10,10 @@ import {
   type DeviceMode,
   type ExplainDeviceResult,
   type InventoryDevice,
+  type ProtectionAnswer,
 } from '../api/lanvpn'
 import { memoModel, type AppDeps } from '../deps'
-import { formatTime, t, type MessageKey } from '../i18n'
+import { formatNumber, formatTime, t, type MessageKey } from '../i18n'
 import {
   createDevicesModel,
   deviceName,
@@ -39,6 +41,7 @@ export default function Devices({ deps }: { deps: AppDeps }) {
     <PageFrame id="devices-title" title={t('devices.title')} intro={t('devices.intro')}>
       <ErrorLine error={m.actions.error.value} />
       {m.explanation.value && <Explanation m={m} e={m.explanation.value} />}
+      {m.protection.value && <Protection m={m} a={m.protection.value} />}
       <Card id="devices-default" title={t('devices.defaultTitle')}>
         <Select
           id="default-mode"
@@ -207,6 +210,13 @@ function DeviceRow({ m, d }: { m: DevicesModel; d: InventoryDevice }) {
           <button type="button" disabled={busy !== null} onClick={() => void m.explain(d.mac)}>
             {t('devices.why')}
           </button>
+          <button
+            type="button"
+            disabled={busy !== null}
+            onClick={() => void m.checkProtection(d.mac)}
+          >
+            {t('devices.protected')}
+          </button>
           {d.configured && (
             <button type="button" disabled={busy !== null} onClick={() => void m.forget(d.mac)}>
               {t('devices.forget')}
@@ -246,6 +256,77 @@ function Explanation({ m, e }: { m: DevicesModel; e: ExplainDeviceResult }) {
       <button type="button" onClick={m.closeExplanation}>
         {t('action.close')}
       </button>
+    </section>
+  )
+}
+
+/** The verdict in plain words: a direct or MediaStreamer device sending by the WAN is doing what
+ * its mode says, a vpn device doing so is not protected. Whole ids, so the build shortens them. */
+function verdictKey(a: ProtectionAnswer): MessageKey {
+  if (a.verdict === 'wan') return a.mode === 'vpn' ? 'proof.wan' : 'proof.wanByMode'
+  return a.verdict === 'protected'
+    ? 'proof.protected'
+    : a.verdict === 'stopped'
+      ? 'proof.stopped'
+      : 'proof.quiet'
+}
+
+function Protection({ m, a }: { m: DevicesModel; a: ProtectionAnswer }) {
+  const ref = useRef<HTMLHeadingElement>(null)
+  useEffect(() => ref.current?.focus(), [a])
+  const device = m.list.value?.devices.find((d) => d.mac === a.mac)
+  const name = device ? deviceName(device) : a.name || a.mac
+  const c = a.counters
+  const n = (x: number) => formatNumber(x)
+  const rows: Array<[MessageKey, number]> = [
+    ['proof.nTunnel', c.tunnel],
+    ['proof.nWan', c.wan],
+    ['proof.nStopped', c.stopped],
+    ['proof.nDns', c.dns],
+    ['proof.nIpv6', c.ipv6],
+  ]
+  const busy = m.actions.busy.value !== null
+  return (
+    <section class="card explain proof" aria-labelledby="proof-title" role="region">
+      <h2 id="proof-title" tabIndex={-1} ref={ref}>
+        {t('proof.title', { name })}
+      </h2>
+      <p>
+        <strong>
+          {t(verdictKey(a), {
+            tunnel: n(c.tunnel),
+            wan: n(c.wan),
+            stopped: n(c.stopped),
+            mode: modeName(a.mode),
+          })}
+        </strong>
+      </p>
+      <ul>
+        {rows.map(([key, value]) => (
+          <li key={key}>{t(key, { n: n(value) })}</li>
+        ))}
+      </ul>
+      <p class="small muted">
+        {a.started
+          ? t('proof.started', { until: formatTime(a.untilWallMs) })
+          : t('proof.since', {
+              since: formatTime(a.sinceWallMs),
+              until: formatTime(a.untilWallMs),
+            })}
+      </p>
+      <div class="row-actions">
+        <button
+          type="button"
+          class="primary"
+          disabled={busy}
+          onClick={() => void m.checkProtection(a.mac)}
+        >
+          {t('proof.again')}
+        </button>
+        <button type="button" onClick={m.closeProtection}>
+          {t('action.close')}
+        </button>
+      </div>
     </section>
   )
 }
