@@ -4,6 +4,7 @@
 // rpc call (one per change in the web UI) must not parse the daemon, nor the daemon the CLI.
 // Under QuickJS (`qjs --std -m lanvpn.js …`) std and os are globals; under Node the Node host is
 // loaded on demand, so nothing of node:* is ever parsed under QuickJS.
+import { errorText } from './core/errors'
 import type { Paths } from './core/paths'
 import { resolvePaths } from './core/paths'
 import type { Host } from './host/host'
@@ -47,14 +48,14 @@ async function main(): Promise<void> {
     code = await runVerb(host, paths, host.argv())
   } catch (e) {
     // Unhandled rejections kill qjs; report in plain words instead, with a non-zero exit.
-    host.writeStderr(`lanvpn: ${e instanceof Error ? e.message : String(e)}\n`)
+    host.writeStderr(`lanvpn: ${errorText(e)}\n`)
     code = 1
   }
   host.exit(code)
 }
 
 main().catch((e: unknown) => {
-  const text = `lanvpn: ${e instanceof Error ? e.message : String(e)}\n`
+  const text = `lanvpn: ${errorText(e)}\n`
   const g = globalThis as { std?: { err: { puts(s: string): void }; exit(n: number): void } }
   if (g.std) {
     g.std.err.puts(text)

@@ -28,6 +28,7 @@ import { measureLatency } from '../system/latency'
 import type { LevelledHost } from '../system/log'
 import { observeRouter } from '../system/observe'
 import { takeRequests } from '../system/requests'
+import { errorText } from '../core/errors'
 import { mainLan, type LanInterface } from '../core/observe/lan'
 import { observeLan } from '../system/lan'
 import { observeWan } from '../system/wan'
@@ -35,8 +36,8 @@ import { writeStatus } from '../system/status'
 import { watchDrift } from './drift'
 import { createHistoryRecorder } from './history'
 import { createMediastreamer } from './mediastreamer'
-import { answerProtection } from './protection'
 import { createPrivacyKeeper } from './privacy'
+import { answerProtection } from './protection'
 import { createTunnelDriver } from './tunnel'
 
 /** Between reconciles when nothing asks for one: repairs drift and refreshes the device list
@@ -105,7 +106,7 @@ export function runDaemon(
       writeStatus(host, paths, status)
     } catch (e) {
       // /var/run full or read-only: keep running with the rules in force, and say why.
-      host.log('err', `writing status: ${e instanceof Error ? e.message : String(e)}`)
+      host.log('err', `writing status: ${errorText(e)}`)
     }
   }
 
@@ -134,7 +135,7 @@ export function runDaemon(
       try {
         host.writeFileAtomic(paths.appliedConfig, run.text, { mode: 0o600, durable: false })
       } catch (e) {
-        host.log('warning', `keeping a copy of the config: ${e instanceof Error ? e.message : e}`)
+        host.log('warning', `keeping a copy of the config: ${errorText(e)}`)
       }
     }
     return run
@@ -189,7 +190,7 @@ export function runDaemon(
     if (lanUp) {
       seenManaged = managed
       seenDevices = await refreshInventory(managed.map((i) => i.device)).catch((e: unknown) => {
-        host.log('warning', `reading the device list: ${e instanceof Error ? e.message : e}`)
+        host.log('warning', `reading the device list: ${errorText(e)}`)
         return seenDevices
       })
     }
@@ -306,8 +307,8 @@ export function runDaemon(
         await reconcileOnce(why)
       } while (again && !stopping)
     } catch (e) {
-      host.log('err', `reconciling: ${e instanceof Error ? e.message : String(e)}`)
-      status.apply = { ok: false, errors: [e instanceof Error ? e.message : String(e)] }
+      host.log('err', `reconciling: ${errorText(e)}`)
+      status.apply = { ok: false, errors: [errorText(e)] }
       publish()
     } finally {
       running = false

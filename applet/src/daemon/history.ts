@@ -11,6 +11,7 @@
 // judged by the wall clock when it is sane, and by the monotonic clock always (core/history.ts
 // expireHistory), so neither a boot in 1970 (nothing looks old: nothing is wiped) nor a clock that
 // is never set (the daemon's own uptime still proves records old) gets it wrong.
+import { errorText } from '../core/errors'
 import type { Profile } from '../core/config/types'
 import {
   closeSession,
@@ -97,7 +98,7 @@ export function createHistoryRecorder(host: Host, paths: Paths, version: string)
         })
       )
       .catch((e: unknown) => {
-        host.log('err', `saving the connection history: ${e instanceof Error ? e.message : e}`)
+        host.log('err', `saving the connection history: ${errorText(e)}`)
       })
   }
 

@@ -4,6 +4,7 @@
 //
 // Privacy: addresses live only in the scheduler's RAM state. Nothing here logs or publishes an
 // address, a host name or a token (product.md, Privacy rules).
+import { errorText } from '../core/errors'
 import { ipv4Scope } from '../core/mediastreamer/classify'
 import { buildRegistration, judgeRegistration } from '../core/mediastreamer/register'
 import { REQUEST_MAX_TIME_S, type MsSecrets } from '../core/mediastreamer/register'
@@ -79,8 +80,6 @@ export function createMediastreamer(
     work().then(dispatch, (e: unknown) => dispatch(fallback(e)))
   }
 
-  const say = (e: unknown) => (e instanceof Error ? e.message : String(e))
-
   const perform = (action: MsAction): void => {
     switch (action.kind) {
       case 'timer': {
@@ -116,7 +115,7 @@ export function createMediastreamer(
             const message = good ? '' : 'the IP-echo service gave no address'
             return { kind: 'echoResult', seq: action.seq, address: good ? text : null, message }
           },
-          (e) => ({ kind: 'echoResult', seq: action.seq, address: null, message: say(e) })
+          (e) => ({ kind: 'echoResult', seq: action.seq, address: null, message: errorText(e) })
         )
       case 'register': {
         const ms = settings
@@ -133,7 +132,7 @@ export function createMediastreamer(
           (e) => ({
             kind: 'registerResult',
             seq: action.seq,
-            outcome: { next: 'retry', message: `registering: ${say(e)}` },
+            outcome: { next: 'retry', message: `registering: ${errorText(e)}` },
           })
         )
       }

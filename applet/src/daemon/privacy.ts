@@ -6,6 +6,7 @@
 //   list sysupgrade reads, /lib/upgrade/keep.d/lanvpn-secrets, exists only then);
 // - RAM files: the device list goes when the daemon stops (nobody keeps it current then), and the
 //   run directory is shared with rpcd's group only when rpcd does not run as root.
+import { errorText } from '../core/errors'
 import type { Config } from '../core/config/types'
 import type { SeenDevice } from '../core/devices/inventory'
 import type { Paths } from '../core/paths'
@@ -28,8 +29,6 @@ export type PrivacyKeeper = {
   /** The daemon stops: the device list goes. */
   stop(): void
 }
-
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 /** Creates the keeper; its first reconcile shares the run directory with rpcd when rpcd is not
  * root. */
@@ -71,7 +70,7 @@ export function createPrivacyKeeper(host: LevelledHost, paths: Paths): PrivacyKe
       if (!shared) {
         shared = true
         await shareRunDirWithRpcd(host, paths).catch((e: unknown) =>
-          host.log('warning', `sharing ${paths.runDir} with rpcd: ${message(e)}`)
+          host.log('warning', `sharing ${paths.runDir} with rpcd: ${errorText(e)}`)
         )
       }
       host.setLogNames([
@@ -82,20 +81,20 @@ export function createPrivacyKeeper(host: LevelledHost, paths: Paths): PrivacyKe
       try {
         syncBackupList(config.globals.backupSecrets)
       } catch (e) {
-        host.log('warning', `updating ${paths.backupSecretsList}: ${message(e)}`)
+        host.log('warning', `updating ${paths.backupSecretsList}: ${errorText(e)}`)
       }
       try {
         if (config.globals.logLevel !== 'debug') host.removeFile(debugMarker)
         else if (host.monotonicMs() - debugSince() >= DEBUG_LOG_MS) await endDebug()
       } catch (e) {
-        host.log('warning', `ending log level debug: ${message(e)}`)
+        host.log('warning', `ending log level debug: ${errorText(e)}`)
       }
     },
     stop() {
       try {
         host.removeFile(devicesFilePath(paths))
       } catch (e) {
-        host.log('warning', `removing the device list: ${message(e)}`)
+        host.log('warning', `removing the device list: ${errorText(e)}`)
       }
     },
   }

@@ -1,6 +1,7 @@
 // The daemon's half of "is this device protected?": arms the counting for one device when it is
 // not counted yet, reads its counters from the kernel and writes them to a RAM file the asking rpc
 // process reads and removes (system/protection.ts). Nothing of it is kept anywhere else.
+import { errorText } from '../core/errors'
 import { NFT_FAMILY, NFT_TABLE } from '../core/ids'
 import { parseProofCounters, type ProofReading } from '../core/observe/proof'
 import type { Paths } from '../core/paths'
@@ -23,7 +24,7 @@ export async function answerProtection(
   try {
     answer = await readOrArm(host, req.mac)
   } catch (e) {
-    answer = { error: `counting the device's packets: ${e instanceof Error ? e.message : e}` }
+    answer = { error: `counting the device's packets: ${errorText(e)}` }
   }
   host.mkdirp(answersDir(paths), 0o700)
   removeStaleAnswers(host, paths)

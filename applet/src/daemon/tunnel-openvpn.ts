@@ -6,6 +6,7 @@
 // server pushes (most providers' files name none) are recorded by lanvpn's own up hook, the only
 // script openvpn runs, in a RAM file the driver reads; they win over the file's `dhcp-option DNS`
 // lines (plan.ts tunnelResolvers). With neither, the devices' DNS is dropped (fail closed).
+import { errorText } from '../core/errors'
 import type { Paths } from '../core/paths'
 import { say, SENTENCES } from '../core/messages'
 import type { Profile } from '../core/config/types'
@@ -63,7 +64,7 @@ export async function bringUpOpenvpn(host: Host, paths: Paths, profile: Profile)
   try {
     if (!(await startOpenvpn(host, paths.runDir, runConfig))) return openvpnExited(host, paths)
   } catch (e) {
-    return say('openvpnNotStarted', { detail: e instanceof Error ? e.message : String(e) })
+    return say('openvpnNotStarted', { detail: errorText(e) })
   }
   for (let waited = 0; waited < DEVICE_WAIT_MS; waited += DEVICE_POLL_MS) {
     if (isOpenvpnUp(host, paths)) return ''

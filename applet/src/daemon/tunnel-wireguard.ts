@@ -3,6 +3,7 @@
 //
 // Keys reach wg through a root-only file in RAM (system/wireguard.ts), never argv. An interface
 // that already exists is kept and reconfigured, so a daemon restart does not cut a working tunnel.
+import { errorText } from '../core/errors'
 import type { Profile } from '../core/config/types'
 import type { Paths } from '../core/paths'
 import { say, SENTENCES } from '../core/messages'
@@ -45,7 +46,7 @@ export async function bringUpWireguard(
     await runChecked(host, ['ip', '-batch', '-'], { stdin: lines.join('\n') + '\n' })
     return { reason: '', kind }
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
+    const message = errorText(e)
     const lookup = nameLookupFailure(message)
     // A restart while DNS fails: wg changed nothing (it resolves before it applies), and an
     // interface that already carries this location's peers, with the addresses looked up when

@@ -1,6 +1,7 @@
 // The tunnel driver: runs the health state machine (core/tunnel/health.ts) with Host timers, brings
 // locations up and down (tunnel-wireguard.ts, tunnel-openvpn.ts), probes through the tunnel, and
 // tells the daemon when routing must follow. Actions run one at a time, in order.
+import { errorText } from '../core/errors'
 import type { Config, Profile } from '../core/config/types'
 import { isIpv4, isIpv6 } from '../core/config/formats'
 import { MARK_TUNNEL } from '../core/ids'
@@ -117,7 +118,7 @@ export function createTunnelDriver(
     queue = queue
       .then(() => perform(action))
       .catch((e: unknown) => {
-        host.log('err', `tunnel: ${e instanceof Error ? e.message : String(e)}`)
+        host.log('err', `tunnel: ${errorText(e)}`)
       })
   }
 

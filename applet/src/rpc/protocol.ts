@@ -2,6 +2,7 @@
 // reads one JSON object on stdin (no trailing newline, maybe with uhttpd's ubus_rpc_session) and
 // prints exactly one JSON object on stdout. rpcd ignores the exit status and stderr, and maps any
 // non-object output to INVALID_ARGUMENT, so every failure here is reported as an error object.
+import { errorText } from '../core/errors'
 import type { Host } from '../host/host'
 import type { Paths } from '../core/paths'
 import { typeSample, validateArgs } from './schema'
@@ -64,7 +65,7 @@ export async function handleCall(
   try {
     return await table[method].call(ctx, checked.args)
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
+    const message = errorText(e)
     ctx.host.log('err', `rpc ${method}: ${message}`)
     return err('io_error', `${method} failed: ${message}`)
   }

@@ -1,6 +1,7 @@
 // `lanvpn cleanup`: removes exactly what lanvpn owns (core/ids.ts) and nothing else. Safe at any
 // time, and idempotent: a second run finds nothing and says so. The config and secrets are the
 // user's and stay (opkg keeps the conffile; removal of secrets is a separate, explicit action).
+import { errorText } from '../core/errors'
 import { NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN, VPN_TABLE } from '../core/ids'
 import { parseRulePriorities } from '../core/observe/ip'
 import type { Paths } from '../core/paths'
@@ -63,7 +64,7 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
   try {
     if (await stopOpenvpn(host, paths.runDir)) report.removed.push('openvpn')
   } catch (e) {
-    report.errors.push(`openvpn: ${e instanceof Error ? e.message : String(e)}`)
+    report.errors.push(`openvpn: ${errorText(e)}`)
   }
 
   for (const iface of [paths.tunnelIface, paths.sideIface]) {
@@ -79,7 +80,7 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
       host.removeFile(file)
       report.removed.push(file)
     } catch (e) {
-      report.errors.push(`${file}: ${e instanceof Error ? e.message : String(e)}`)
+      report.errors.push(`${file}: ${errorText(e)}`)
     }
   }
   return report

@@ -1,4 +1,5 @@
 // lanvpn's own files: the UCI config, root-only secrets, the daemon's pid file.
+import { errorText } from '../core/errors'
 import { DEFAULT_CONFIG_TEXT } from '../core/config/defaults'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
@@ -60,7 +61,7 @@ export function removeStaleTempFiles(host: Host, paths: Paths): string[] {
       }
     }
   } catch (e) {
-    host.log('warning', `sweeping temp files: ${e instanceof Error ? e.message : String(e)}`)
+    host.log('warning', `sweeping temp files: ${errorText(e)}`)
   }
   return removed
 }

@@ -2,6 +2,7 @@
 // /etc/config/dhcp, the neighbour tables of the LAN devices, hostapd's clients when hostapd and
 // ubus are there, and the LAN devices' own MACs (never a device). Runs at most 1 + (LAN devices) +
 // (APs) processes; parsing lives in core/observe/.
+import { errorText } from '../core/errors'
 import { normaliseMac } from '../core/config/formats'
 import type { Observation } from '../core/devices/inventory'
 import { parseDhcpHosts, type StaticLease } from '../core/observe/dhcp-hosts'
@@ -40,7 +41,7 @@ export async function observeInventory(
     try {
       staticLeases = parseDhcpHosts(dhcp)
     } catch (e) {
-      errors.push(`reading static leases: ${e instanceof Error ? e.message : String(e)}`)
+      errors.push(`reading static leases: ${errorText(e)}`)
     }
   }
 

@@ -6,6 +6,7 @@
 // uses the main table by default, and they carry no lanvpn mark. When router_via_vpn is on, the
 // engine must exempt them: pass `device` (the WAN device: `ping -I`, BusyBox and iputils both have
 // it) or `mark` (a mark its rules send to main: `ping -m`, iputils only — BusyBox ping has no -m).
+import { errorText } from '../core/errors'
 import { isHostname, isIp } from '../core/config/formats'
 import { parsePingAvg } from '../core/observe/ping'
 import type { LatencyResult, LatencyTarget } from '../core/tunnel/latency'
@@ -70,7 +71,7 @@ export async function measureLatency(
         results[i] = {
           id: targets[i].id,
           ms: null,
-          error: e instanceof Error ? e.message : String(e),
+          error: errorText(e),
         }
       }
     }

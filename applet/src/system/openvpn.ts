@@ -1,6 +1,7 @@
 // The openvpn process of the active location: start it as a daemon of its own with lanvpn's run
 // config, find it again (also after lanvpnd restarted), read its counters, stop it. Runs commands
 // and reads files; the decisions live in daemon/tunnel.ts, the parsing in core/observe/openvpn.ts.
+import { errorText } from '../core/errors'
 import {
   isLiveProcStat,
   isOurOpenvpn,
@@ -57,7 +58,7 @@ export async function startOpenvpn(host: Host, runDir: string, runConfig: string
     await runChecked(host, openvpnArgv(files), { timeoutMs: 10_000 })
   } catch (e) {
     await stopOpenvpn(host, runDir)
-    throw new Error(`starting openvpn: ${e instanceof Error ? e.message : String(e)}`, {
+    throw new Error(`starting openvpn: ${errorText(e)}`, {
       cause: e,
     })
   }
