@@ -285,15 +285,3 @@ describe('privacy and the status file', () => {
     expect(s.latency?.running).toBe(true)
   })
 })
-
-describe('the lists the UI offers', () => {
-  // The UI keeps its own copies (importing the daemon's values would pull applet modules into
-  // the web bundle's chunking); they must be the daemon's lists, in the same order.
-  it('offers exactly the device modes and kinds the daemon accepts', async () => {
-    const ui = await import('../../webui/src/api/lanvpn')
-    const { DEVICE_MODES } = await import('../../applet/src/core/config/types')
-    const { DEVICE_KINDS } = await import('../../applet/src/core/config/validate')
-    expect([...ui.DEVICE_MODES]).toEqual([...DEVICE_MODES])
-    expect([...ui.DEVICE_KINDS]).toEqual([...DEVICE_KINDS])
-  })
-})

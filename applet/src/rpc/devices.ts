@@ -3,8 +3,8 @@
 // §4) all or nothing, then the daemon is asked to reload; the daemon turns the new membership into
 // one nft transaction. Like every rpc method these never run nft or ip (architecture.md).
 import { applyConfigPatch, applyDeviceEdits, type DeviceEdit } from '../core/config/patch'
-import { DEVICE_MODES, type DeviceMode } from '../core/config/types'
-import { DEVICE_KINDS, hasControlChars, normaliseMac, parseConfig } from '../core/config/validate'
+import { DEVICE_KINDS, DEVICE_MODES, type DeviceMode } from '../core/config/types'
+import { hasControlChars, normaliseMac, parseConfig } from '../core/config/validate'
 import { explainDevice as explain, type Explanation } from '../core/devices/explain'
 import {
   countModes,

@@ -41,23 +41,10 @@ export type {
   Status,
 }
 
-/** The device modes, in the order the UI offers them (product.md, The four device modes). */
-export const DEVICE_MODES = ['vpn', 'direct', 'mediastreamer', 'blocked'] as const
-/** A device mode. */
-export type DeviceMode = (typeof DEVICE_MODES)[number]
-/** Device kinds the daemon accepts (core/config/validate.ts DEVICE_KINDS), icon order. */
-export const DEVICE_KINDS = [
-  'phone',
-  'laptop',
-  'desktop',
-  'tablet',
-  'tv',
-  'console',
-  'speaker',
-  'camera',
-  'iot',
-  'other',
-] as const
+// The device modes and kinds as the applet declares them (core/config/types.ts), in UI order.
+export { DEVICE_KINDS, DEVICE_MODES } from '../../../applet/src/core/config/types'
+import type { DeviceMode } from '../../../applet/src/core/config/types'
+export type { DeviceMode }
 
 /** Where the daemon writes its status (tmpfs). Read with rpcd's `file.read`: no process spawned. */
 export const STATUS_FILE = '/var/run/lanvpn/status.json'

@@ -1,9 +1,25 @@
 // The typed view of /etc/config/lanvpn. UCI holds strings; validate.ts turns them into these types
 // and reports every problem at once; render.ts writes them back without losing what it does not know.
 
-/** How a LAN device's traffic is routed (product.md, The four device modes). */
-export type DeviceMode = 'vpn' | 'direct' | 'mediastreamer' | 'blocked'
-export const DEVICE_MODES: readonly DeviceMode[] = ['vpn', 'direct', 'mediastreamer', 'blocked']
+/** How a LAN device's traffic is routed (product.md, The four device modes), in the order the UI
+ * offers them. Declared here once: the daemon, the rpc checks and the web UI all take it from here. */
+export const DEVICE_MODES = ['vpn', 'direct', 'mediastreamer', 'blocked'] as const
+export type DeviceMode = (typeof DEVICE_MODES)[number]
+
+/** Device kinds the UI knows an icon for, in icon order; unknown ones read as `other`. */
+export const DEVICE_KINDS = [
+  'phone',
+  'laptop',
+  'desktop',
+  'tablet',
+  'tv',
+  'console',
+  'speaker',
+  'camera',
+  'iot',
+  'other',
+] as const
+export type DeviceKind = (typeof DEVICE_KINDS)[number]
 
 /** `always`: a manual disconnect leaves vpn devices offline. `auto`: after a manual disconnect they
  * use the WAN; an unexpected drop still blocks. */

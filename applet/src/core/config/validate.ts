@@ -5,7 +5,7 @@ import { parseUci, UciSyntaxError } from '../uci/parse'
 import { getOption, sectionLabel, sectionsOfType } from '../uci/doc'
 import type { UciDoc, UciSection } from '../uci/doc'
 import { DEFAULT_GLOBALS, DEFAULT_MEDIASTREAMER, defaultConfig } from './defaults'
-import { DEVICE_MODES } from './types'
+import { DEVICE_KINDS, DEVICE_MODES } from './types'
 import type { Config, ConfigProblem, Device, Globals, Mediastreamer, Profile } from './types'
 import type { OvpnRemote, WireguardPeer } from './types'
 import * as f from './formats'
@@ -21,20 +21,6 @@ export const SECRET_OPTIONS: readonly string[] = [
   'preshared_key',
   'password',
   'token',
-]
-
-/** Device kinds the UI knows an icon for. */
-export const DEVICE_KINDS: readonly string[] = [
-  'phone',
-  'laptop',
-  'desktop',
-  'tablet',
-  'tv',
-  'console',
-  'speaker',
-  'camera',
-  'iot',
-  'other',
 ]
 
 const LABEL_REASON = SENTENCES.label
