@@ -1,6 +1,7 @@
 // MediaStreamer: the smart-DNS setup form (method, token or credentials, DNS servers), "register
 // now" with progress, the live registration status from the polled status file, and the devices
 // that use it. Token and password are write-only: the form only says whether they are set.
+import type { MediastreamerMethod } from '../../../applet/src/core/config/types'
 import { computed, signal, type ReadonlySignal } from '@preact/signals'
 import type {
   InventoryDevice,
@@ -17,7 +18,7 @@ import { changedOnly, fieldOf } from './forms'
  * the DNS servers are two fields, echo URLs one per line. */
 export type MsForm = {
   enabled: boolean
-  method: 'http' | 'dyndns2'
+  method: MediastreamerMethod
   url: string
   success_match: string
   server: string

@@ -2,6 +2,7 @@
 // traffic, the health probe, what the LAN-side networks get), edited as a form and saved with one
 // setConfig, all or nothing.
 import { computed, effect, signal, type ReadonlySignal } from '@preact/signals'
+import type { KillSwitch } from '../../../applet/src/core/config/types'
 import type { ConfigView, LanvpnApi } from '../api/lanvpn'
 import { createActions, type Actions } from './action'
 import type { ApplyTracker } from './apply'
@@ -9,7 +10,7 @@ import { changedOnly, fieldOf } from './forms'
 
 /** The form, by UCI option name (what setConfig takes). */
 export type SettingsForm = {
-  kill_switch: 'always' | 'auto'
+  kill_switch: KillSwitch
   auto_connect: boolean
   ipv6: boolean
   router_via_vpn: boolean

@@ -23,9 +23,11 @@ export type DeviceKind = (typeof DEVICE_KINDS)[number]
 
 /** `always`: a manual disconnect leaves vpn devices offline. `auto`: after a manual disconnect they
  * use the WAN; an unexpected drop still blocks. */
-export type KillSwitch = 'always' | 'auto'
+export const KILL_SWITCHES = ['always', 'auto'] as const
+export type KillSwitch = (typeof KILL_SWITCHES)[number]
 
-export type LogLevel = 'err' | 'warning' | 'notice' | 'info' | 'debug'
+export const LOG_LEVELS = ['err', 'warning', 'notice', 'info', 'debug'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** `config globals 'globals'` — one section. */
 export type Globals = {
@@ -73,7 +75,8 @@ export type Globals = {
   wanInterface: string
 }
 
-export type ProfileType = 'wireguard' | 'openvpn'
+export const PROFILE_TYPES = ['wireguard', 'openvpn'] as const
+export type ProfileType = (typeof PROFILE_TYPES)[number]
 
 /** `config profile '<name>'` — one location. Secrets (keys, passwords) are not here: they live in
  * root-only files under the secrets directory, named after the section. */
@@ -124,7 +127,9 @@ export type Device = {
   kind: string
 }
 
-export type MediastreamerMethod = 'http' | 'dyndns2'
+export const MS_METHODS = ['http', 'dyndns2'] as const
+export type MediastreamerMethod = (typeof MS_METHODS)[number]
+export const HTTP_METHODS = ['GET', 'POST'] as const
 
 /** `config mediastreamer 'mediastreamer'` — smart-DNS registration settings. Token and password are
  * secrets and not part of this type. */
@@ -133,7 +138,7 @@ export type Mediastreamer = {
   method: MediastreamerMethod
   /** HTTPS activation URL template with {ip} and {token}. */
   url: string
-  httpMethod: 'GET' | 'POST'
+  httpMethod: (typeof HTTP_METHODS)[number]
   /** Optional POST body template with {ip} and {token}. */
   body: string
   /** Optional text the response body must contain for success. */

@@ -5,7 +5,8 @@ import { parseUci, UciSyntaxError } from '../uci/parse'
 import { getOption, sectionLabel, sectionsOfType } from '../uci/doc'
 import type { UciDoc, UciSection } from '../uci/doc'
 import { DEFAULT_GLOBALS, DEFAULT_MEDIASTREAMER, defaultConfig } from './defaults'
-import { DEVICE_KINDS, DEVICE_MODES } from './types'
+import { DEVICE_KINDS, DEVICE_MODES, HTTP_METHODS, KILL_SWITCHES, LOG_LEVELS } from './types'
+import { MS_METHODS, PROFILE_TYPES } from './types'
 import type { Config, ConfigProblem, Device, Globals, Mediastreamer, Profile } from './types'
 import type { OvpnRemote, WireguardPeer } from './types'
 import * as f from './formats'
@@ -99,7 +100,6 @@ const keep =
 const IP_REASON = SENTENCES.ipAddress
 const IFNAME_REASON = SENTENCES.linuxName
 const NETIFD_REASON = SENTENCES.networkName
-const LOG_LEVELS = ['err', 'warning', 'notice', 'info', 'debug'] as const
 
 /** The section lanvpn reads for a one-of-a-kind type: the one named like its type, else the
  * first. applyConfigPatch edits the same one. */
@@ -158,7 +158,7 @@ function readProfile(r: SectionReader, extraPeers: WireguardPeer[]): Profile | n
     r.problem('', 'a profile section needs a name of 1 to 32 letters, digits or _; skipped')
     return null
   }
-  const type = r.oneOf('type', ['wireguard', 'openvpn'] as const, 'wireguard')
+  const type = r.oneOf('type', PROFILE_TYPES, 'wireguard')
   const parseMtu = (s: string): number | null => {
     const n = f.parseWholeNumber(s, 0, 9000)
     return n === 0 || (n !== null && n >= 1280) ? n : null
@@ -238,7 +238,7 @@ function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
   })
   return {
     enabled: r.bool('enabled', d.enabled),
-    killSwitch: r.oneOf('kill_switch', ['always', 'auto'] as const, d.killSwitch),
+    killSwitch: r.oneOf('kill_switch', KILL_SWITCHES, d.killSwitch),
     autoConnect: r.bool('auto_connect', d.autoConnect),
     defaultMode: r.oneOf('default_mode', DEVICE_MODES, d.defaultMode),
     ipv6: r.bool('ipv6', d.ipv6),
@@ -300,9 +300,9 @@ function readMediastreamer(r: SectionReader | null): Mediastreamer {
   const echo = r.items('ip_echo_url', keep(f.isHttpsUrl), 'must be an https:// URL')
   const m: Mediastreamer = {
     enabled: r.bool('enabled', d.enabled),
-    method: r.oneOf('method', ['http', 'dyndns2'] as const, d.method),
+    method: r.oneOf('method', MS_METHODS, d.method),
     url: r.str('url', isUrl, 'must be an https:// URL containing {ip} (and optionally {token})'),
-    httpMethod: r.oneOf('http_method', ['GET', 'POST'] as const, d.httpMethod),
+    httpMethod: r.oneOf('http_method', HTTP_METHODS, d.httpMethod),
     body: r.str(
       'body',
       f.isRequestBody,
