@@ -165,3 +165,24 @@ describe('lanvpn explain and mode', () => {
     expect(await lanvpn('explain', '02:00:00:00:50:03')).toBe(0)
   })
 })
+
+describe('lanvpn mediastreamer set and lanvpn wan-event', () => {
+  it('saves MediaStreamer settings through the one change path, and names a bad value', async () => {
+    expect(await lanvpn('mediastreamer', 'set', 'server=members.example.net')).toBe(0)
+    expect(out.join('')).toBe('saved\n')
+    expect(config().mediastreamer.server).toBe('members.example.net')
+    expect(await lanvpn('mediastreamer', 'set', 'method=carrier-pigeon')).toBe(1)
+    expect(err.join('')).toMatch(/^lanvpn mediastreamer set: mediastreamer\.method: /)
+    expect(config().mediastreamer.method).toBe('http')
+  })
+
+  it('queues what the hotplug hook says happened to the WAN, and refuses anything else', async () => {
+    expect(await lanvpn('wan-event', 'ifupdate')).toBe(0)
+    const queued = host.listDir(`${paths.runDir}/requests`) ?? []
+    expect(queued.map((n) => JSON.parse(host.readFile(`${paths.runDir}/requests/${n}`)!))).toEqual([
+      { kind: 'wan', action: 'ifupdate' },
+    ])
+    expect(await lanvpn('wan-event', 'reboot')).toBe(2)
+    expect(err.join('')).toBe('usage: lanvpn wan-event ifup|ifdown|ifupdate\n')
+  })
+})

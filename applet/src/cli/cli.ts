@@ -13,8 +13,6 @@ import { historyCommand } from './history'
 import { mediastreamerCommand } from './mediastreamer'
 import { profileCommands } from './profiles'
 import { protectedCommand } from './protected'
-import { methods } from '../rpc/methods'
-import { handleCall } from '../rpc/protocol'
 import type { Status } from '../core/api/status'
 import { cleanup } from '../system/cleanup'
 import { readConfigText } from '../system/files'
@@ -28,9 +26,7 @@ const FEATURE_COMMANDS: Record<string, CliCommand> = {
   ...profileCommands,
   connect: byName(profileCommands.connect),
   ...DEVICE_COMMANDS,
-  mediastreamer: mediastreamerCommand((ctx, args) =>
-    handleCall(methods, ctx, 'setConfig', JSON.stringify(args))
-  ),
+  mediastreamer: mediastreamerCommand(),
   'exit-ip': exitIpCommand,
   'wan-event': wanEventCommand,
   protected: protectedCommand,

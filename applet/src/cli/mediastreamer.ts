@@ -2,15 +2,10 @@
 // now". Secrets are never taken from argv (any local user can read it): `token=-` reads stdin.
 import type { Paths } from '../core/paths'
 import type { MediastreamerView } from '../core/api/calls'
+import { configMethods } from '../rpc/config'
 import { getMediastreamer, registerNow } from '../rpc/mediastreamer'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
-
-/** Applies a setConfig-style patch ({ mediastreamer: {...} }); the lead passes rpc's setConfig. */
-export type SetConfigFn = (
-  ctx: { host: LevelledHost; paths: Paths },
-  args: Record<string, unknown>
-) => Promise<object>
 
 const SECRETS = ['token', 'password']
 const LISTS = ['dns_server', 'ip_echo_url']
@@ -69,7 +64,7 @@ export function parseSetWords(
 
 /** `lanvpn mediastreamer [status|show|register|set KEY=VALUE…]`. `setConfig` is rpc's setConfig
  * (passed in so this file does not import the method table). */
-export function mediastreamerCommand(setConfig: SetConfigFn): CliCommand {
+export function mediastreamerCommand(): CliCommand {
   return {
     usage: 'mediastreamer',
     summary: 'Smart-DNS registration: status | register | set KEY=VALUE (KEY=- reads stdin)',
@@ -100,10 +95,8 @@ export function mediastreamerCommand(setConfig: SetConfigFn): CliCommand {
             host.writeStderr(`lanvpn mediastreamer set: ${parsed.error}\n`)
             return 2
           }
-          const result = (await setConfig(ctx, { mediastreamer: parsed.patch })) as {
-            error?: { message: string }
-          }
-          if (result.error) {
+          const result = await configMethods.setConfig.call(ctx, { mediastreamer: parsed.patch })
+          if ('error' in result) {
             host.writeStderr(`lanvpn mediastreamer set: ${result.error.message}\n`)
             return 1
           }
