@@ -1,7 +1,6 @@
 // Profile management on disk: the rpc methods and the `lanvpn` commands both call these, so every
-// rule lives once. Each change reads /etc/config/lanvpn, edits the document (core/tunnel/
-// profile-doc.ts), checks that the candidate breaks nothing, then saves it atomically and wakes the
-// daemon. Secrets go to root-only files (system/files.ts) and are never returned or logged. Imports
+// rule lives once. Each change is an edit of the document (core/tunnel/profile-doc.ts) that the one
+// change path (system/change.ts) loads, checks, saves and announces to the daemon. Secrets go to root-only files (system/files.ts) and are never returned or logged. Imports
 // are in system/profile-import.ts.
 import type {
   LatencyRequestResult,
@@ -39,7 +38,7 @@ import {
 import { changeConfig, type Edited, type Loaded } from './change'
 import { postRequest } from './requests'
 
-/** A RpcError. */
+/** A refusal as data: its code, the argument at fault and the sentence. */
 export const fail = (
   code: RpcError['error']['code'],
   field: string | undefined,
