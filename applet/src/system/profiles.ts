@@ -1,7 +1,8 @@
 // Profile management on disk: the rpc methods and the `lanvpn` commands both call these, so every
 // rule lives once. Each change is an edit of the document (core/tunnel/profile-doc.ts) that the one
-// change path (system/change.ts) loads, checks, saves and announces to the daemon. Secrets go to root-only files (system/files.ts) and are never returned or logged. Imports
-// are in system/profile-import.ts.
+// change path (system/change.ts) loads, checks, saves and announces to the daemon. Secrets go to
+// root-only files (system/files.ts) and are never returned or logged. Imports are in
+// system/profile-import.ts.
 import type {
   LatencyRequestResult,
   ProfileList,
