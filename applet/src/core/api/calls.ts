@@ -2,6 +2,7 @@
 // only: the web UI imports them with `import type`, so nothing of the applet reaches its bundle.
 // Below everyone who uses it (system, features, rpc, cli, web UI). The status is in status.ts.
 import type { ConfigProblem, DeviceMode, Globals, Mediastreamer, Profile } from '../config/types'
+import type { ConfigPatch } from '../config/patch'
 import type { Explanation } from '../devices/explain'
 import type { InventoryDevice } from '../devices/inventory'
 import type { ImportNote } from '../tunnel/wireguard-conf'
@@ -54,9 +55,8 @@ export type ConfigView = {
 /** `setConfig` argument: options to change, by UCI option name, per section. Secrets (`token`,
  * `password` under mediastreamer) are accepted here and stored root-only, never in UCI. Sample:
  * `{ "globals": { "kill_switch": "auto" }, "mediastreamer": { "enabled": true, "token": "…" } }` */
-export type SetConfigArgs = {
-  globals?: Record<string, string | number | boolean | string[]>
-  mediastreamer?: Record<string, string | number | boolean | string[]>
+export type SetConfigArgs = ConfigPatch & {
+  mediastreamer?: { token?: string; password?: string }
 }
 
 /** `setConfig` result. `daemonNotified` is false when no daemon runs (the change applies at its next
