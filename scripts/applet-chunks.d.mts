@@ -13,3 +13,5 @@ export function buildAppletFiles(opts: {
   src: string
   define: Record<string, string>
 }): Promise<Array<{ fileName: string; code: string }>>
+/** terser's compress options for the applet and the web UI. */
+export const TERSER_COMPRESS: import('terser').CompressOptions

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { minify } from 'terser'
 import { defineConfig } from 'vite'
+import { TERSER_COMPRESS } from '../scripts/applet-chunks.mjs'
 
 /** A catalog module other than English's: src/i18n/<BCP 47 tag>.ts or <tag>-pages.ts, the tag
  * being a language with an optional region or script (ru, zh-CN, zh-Hant). */
@@ -100,7 +101,7 @@ export default defineConfig({
           const { code } = await minify(chunk.code, {
             ecma: 2020,
             module: true,
-            compress: { ecma: 2020, passes: 2 },
+            compress: TERSER_COMPRESS,
             mangle: true,
             format: { comments: false },
           })

@@ -29,6 +29,39 @@ describe('stripShellComments', () => {
     expect(stripShellComments(text)).toBe(text.replace('# a comment again\n', ''))
   })
 
+  it('drops the indentation outside strings, here-documents and continued lines', () => {
+    const text = [
+      'if true; then',
+      '\tcase x in',
+      '\t\tx) echo "a',
+      '\t\t  b" ;;',
+      '\tesac',
+      "\tcat <<-'EOF'",
+      '\t\tkept',
+      '\tEOF',
+      '\techo one\\',
+      '\t\ttwo',
+      'fi',
+    ].join('\n')
+    const stripped = [
+      'if true; then',
+      'case x in',
+      'x) echo "a',
+      '\t\t  b" ;;',
+      'esac',
+      "cat <<-'EOF'",
+      '\t\tkept',
+      '\tEOF',
+      'echo one\\',
+      '\t\ttwo',
+      'fi',
+    ].join('\n')
+    expect(stripShellComments(text)).toBe(stripped)
+    expect(execFileSync('sh', [], { input: stripped, encoding: 'utf8' })).toBe(
+      execFileSync('sh', [], { input: text, encoding: 'utf8' })
+    )
+  })
+
   it('is safe to apply twice, and every script of the package still parses', () => {
     for (const f of ['etc/init.d/lanvpn', 'usr/libexec/lanvpn/ovpn-up', 'usr/bin/lanvpn']) {
       const once = stripShellComments(readFileSync(join(FILES, f), 'utf8'))
