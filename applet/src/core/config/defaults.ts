@@ -1,52 +1,16 @@
 // What a fresh install runs with. The shipped /etc/config/lanvpn must equal DEFAULT_CONFIG_TEXT
 // (a unit test compares them), and validating it must give exactly defaultConfig().
+import { DEFAULT_IP_ECHO_URLS, defaultsOf, GLOBAL_OPTIONS, MEDIASTREAMER_OPTIONS } from './options'
 import type { Config, Globals, Mediastreamer } from './types'
 
-/** IP-echo services asked (through the WAN, only while MediaStreamer is on) for the public IP
- * when the WAN address is private. Plain-text HTTPS endpoints that answer with just the address. */
-export const DEFAULT_IP_ECHO_URLS: readonly string[] = [
-  'https://api.ipify.org',
-  'https://ipv4.icanhazip.com',
-  'https://checkip.amazonaws.com',
-]
+export { DEFAULT_IP_ECHO_URLS } from './options'
 
 /** Globals when the section or an option is missing (or bad). */
-export const DEFAULT_GLOBALS: Readonly<Globals> = {
-  enabled: true,
-  killSwitch: 'always',
-  autoConnect: true,
-  defaultMode: 'vpn',
-  ipv6: true,
-  routerViaVpn: false,
-  activeProfile: '',
-  fallback: [],
-  connect: false,
-  armed: true,
-  exitIpCheck: false,
-  healthTarget: '',
-  healthInterval: 5,
-  logLevel: 'notice',
-  backupSecrets: true,
-  lanDevice: 'br-lan',
-  lanDirect: [],
-  lanBlocked: [],
-  wanInterface: 'wan',
-}
+export const DEFAULT_GLOBALS: Readonly<Globals> = defaultsOf<Globals>(GLOBAL_OPTIONS)
 
 /** MediaStreamer settings when the section or an option is missing (or bad). */
-export const DEFAULT_MEDIASTREAMER: Readonly<Mediastreamer> = {
-  enabled: false,
-  method: 'http',
-  url: '',
-  httpMethod: 'GET',
-  body: '',
-  successMatch: '',
-  server: '',
-  hostname: '',
-  username: '',
-  dnsServers: [],
-  ipEchoUrls: DEFAULT_IP_ECHO_URLS.slice(),
-}
+export const DEFAULT_MEDIASTREAMER: Readonly<Mediastreamer> =
+  defaultsOf<Mediastreamer>(MEDIASTREAMER_OPTIONS)
 
 /** The shipped /etc/config/lanvpn, byte for byte as `uci commit` would write it. Options whose
  * default is empty are absent: libuci cannot store an empty option. */
@@ -74,13 +38,9 @@ ${DEFAULT_IP_ECHO_URLS.map((u) => `\tlist ip_echo_url '${u}'\n`).join('')}
 /** A fresh copy of the default config (no profiles, no devices). Safe to mutate. */
 export function defaultConfig(): Config {
   return {
-    globals: { ...DEFAULT_GLOBALS, fallback: [], lanDirect: [], lanBlocked: [] },
+    globals: defaultsOf<Globals>(GLOBAL_OPTIONS),
     profiles: [],
     devices: [],
-    mediastreamer: {
-      ...DEFAULT_MEDIASTREAMER,
-      dnsServers: [],
-      ipEchoUrls: DEFAULT_IP_ECHO_URLS.slice(),
-    },
+    mediastreamer: defaultsOf<Mediastreamer>(MEDIASTREAMER_OPTIONS),
   }
 }

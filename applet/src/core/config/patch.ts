@@ -6,45 +6,15 @@ import { sectionLabel, setOption } from '../uci/doc'
 import type { UciDoc, UciSection, UciValue } from '../uci/doc'
 import type { ConfigProblem, DeviceMode } from './types'
 import { deviceSectionName } from './formats'
+import {
+  GLOBAL_OPTIONS,
+  MEDIASTREAMER_OPTIONS,
+  type OptionKind,
+  type SettableGlobal,
+  type SettableMediastreamer,
+} from './options'
 import { blockingProblems } from './problems'
 import { singletonSection, validateConfig } from './validate'
-
-type Kind = 'bool' | 'int' | 'string' | 'list'
-
-const GLOBALS_OPTIONS = {
-  enabled: 'bool',
-  kill_switch: 'string',
-  auto_connect: 'bool',
-  default_mode: 'string',
-  ipv6: 'bool',
-  router_via_vpn: 'bool',
-  active_profile: 'string',
-  fallback: 'list',
-  connect: 'bool',
-  exit_ip_check: 'bool',
-  health_target: 'string',
-  health_interval: 'int',
-  log_level: 'string',
-  backup_secrets: 'bool',
-  lan_device: 'string',
-  lan_direct: 'list',
-  lan_blocked: 'list',
-  wan_interface: 'string',
-} as const satisfies Record<string, Kind>
-
-const MEDIASTREAMER_OPTIONS = {
-  enabled: 'bool',
-  method: 'string',
-  url: 'string',
-  http_method: 'string',
-  body: 'string',
-  success_match: 'string',
-  server: 'string',
-  hostname: 'string',
-  username: 'string',
-  dns_server: 'list',
-  ip_echo_url: 'list',
-} as const satisfies Record<string, Kind>
 
 /** The JSON value an option takes: true/false, a whole number, text, or an array of text. */
 export type PatchValue = string | boolean | number | string[]
@@ -52,13 +22,23 @@ export type PatchValue = string | boolean | number | string[]
 /** A setConfig change: UCI option names of the globals and mediastreamer sections, values as JSON
  * gives them. '' or [] removes the option, so its default applies. */
 export type ConfigPatch = {
-  globals?: Partial<Record<keyof typeof GLOBALS_OPTIONS, PatchValue>>
-  mediastreamer?: Partial<Record<keyof typeof MEDIASTREAMER_OPTIONS, PatchValue>>
+  globals?: Partial<Record<SettableGlobal, PatchValue>>
+  mediastreamer?: Partial<Record<SettableMediastreamer, PatchValue>>
 }
 
+type Kind = OptionKind
+
+/** The kinds of the options setConfig may set, per section (options.ts). */
+const kindsOf = (table: Record<string, { kind: Kind; internal?: true }>) =>
+  Object.fromEntries(
+    Object.entries(table)
+      .filter(([, o]) => !o.internal)
+      .map(([name, o]) => [name, o.kind])
+  ) as Record<string, Kind>
+
 const SCHEMA: Record<string, Record<string, Kind>> = {
-  globals: GLOBALS_OPTIONS,
-  mediastreamer: MEDIASTREAMER_OPTIONS,
+  globals: kindsOf(GLOBAL_OPTIONS),
+  mediastreamer: kindsOf(MEDIASTREAMER_OPTIONS),
 }
 
 // uhttpd adds the session id to every exec-plugin call (openwrt-contracts §10.15): not ours.
