@@ -16,11 +16,12 @@ import type {
   SetConfigArgs,
   SetConfigResult,
 } from '../../../applet/src/core/api/calls'
-import type {
-  LatencyStatus,
-  MediastreamerStatus,
-  Said,
-  Status,
+import {
+  STATUS_FIELDS,
+  type LatencyStatus,
+  type MediastreamerStatus,
+  type Said,
+  type Status,
 } from '../../../applet/src/core/api/status'
 import type { ProtectionAnswer } from '../../../applet/src/core/devices/protection'
 
@@ -224,28 +225,6 @@ function diagnosticsText(reply: unknown): string {
   return JSON.stringify(reply, null, 2)
 }
 
-/** The expected type of each field of the status file's sub-objects. */
-const SHAPES: Record<
-  'daemon' | 'tunnel' | 'apply' | 'wan' | 'configHeld',
-  Record<string, string>
-> = {
-  daemon: { state: 'string', pid: 'number', startedAt: 'number', runtime: 'string' },
-  tunnel: {
-    state: 'string',
-    profile: 'string',
-    since: 'number',
-    reason: 'string',
-    handshakeAgeS: 'number',
-    rxBytes: 'number',
-    txBytes: 'number',
-    implementation: 'string',
-    exitIp: 'string',
-  },
-  apply: { ok: 'boolean' },
-  wan: { ip: 'string' },
-  configHeld: { hash: 'string' },
-}
-
 /** Parses the status file. Throws on text that is not a JSON object; keeps only fields of the
  * expected type so a half-known format never breaks rendering. */
 export function parseStatus(text: string): StatusSnapshot {
@@ -260,7 +239,7 @@ export function parseStatus(text: string): StatusSnapshot {
   for (const key of ['version', 'generation', 'updatedAt'] as const)
     if (typeof raw[key] === 'number') out[key] = raw[key]
   if (typeof raw.configHash === 'string') out.configHash = raw.configHash
-  for (const [key, shape] of Object.entries(SHAPES)) {
+  for (const [key, shape] of Object.entries(STATUS_FIELDS)) {
     const part = raw[key]
     if (!isObject(part)) continue
     const kept: Record<string, unknown> = {}

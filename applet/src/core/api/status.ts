@@ -107,3 +107,42 @@ export function offMediastreamerStatus(enabled = false): MediastreamerStatus {
     message: enabled ? 'The daemon is not running.' : 'MediaStreamer registration is off.',
   }
 }
+
+type Scalar<T> = T extends string
+  ? 'string'
+  : T extends number
+    ? 'number'
+    : T extends boolean
+      ? 'boolean'
+      : never
+/** The scalar fields of a part of the status, each with its JSON type. */
+type Fields<T> = {
+  [K in keyof T as Scalar<NonNullable<T[K]>> extends never ? never : K]-?: Scalar<NonNullable<T[K]>>
+}
+
+/** The scalar fields of the status's parts as the web UI keeps them (webui/src/api/lanvpn.ts
+ * parseStatus keeps a field only when it has this type, so a half-known file never breaks a
+ * page). Checked against the types above: a field renamed or retyped there fails to compile here. */
+export const STATUS_FIELDS = {
+  daemon: { state: 'string', pid: 'number', startedAt: 'number', runtime: 'string' },
+  tunnel: {
+    state: 'string',
+    profile: 'string',
+    since: 'number',
+    reason: 'string',
+    handshakeAgeS: 'number',
+    rxBytes: 'number',
+    txBytes: 'number',
+    implementation: 'string',
+    exitIp: 'string',
+  },
+  apply: { ok: 'boolean' },
+  wan: { ip: 'string', up: 'boolean' },
+  configHeld: { hash: 'string' },
+} satisfies {
+  daemon: Fields<Status['daemon']>
+  tunnel: Fields<Status['tunnel']>
+  apply: Fields<Status['apply']>
+  wan: Fields<NonNullable<Status['wan']>>
+  configHeld: Fields<NonNullable<Status['configHeld']>>
+}
