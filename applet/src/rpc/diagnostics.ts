@@ -3,6 +3,7 @@
 // (architecture.md, One writer), so the live rule set is represented by the fail-closed firewall
 // include the daemon writes on every table change, and the daemon's view by its status file.
 // Secret values are read here only to find and redact them; none is ever returned.
+import type { DiagnosticsResult } from '../core/api/calls'
 import { buildDiagnostics, diagnosticsFilename } from '../core/diagnostics'
 import { parseConfig } from '../core/config/validate'
 import type { Paths } from '../core/paths'
@@ -12,12 +13,6 @@ import { readConfigText } from '../system/files'
 
 declare const __LANVPN_VERSION__: string
 const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'dev'
-
-/** `getDiagnostics {}` result: a file name and the bundle's text, with every key, token, password,
- * IP and MAC address, host name and domain replaced by `[redacted-…]`. Sample:
- * `{ "filename": "lanvpn-diagnostics-20251122-0826.txt",
- *    "text": "lanvpn diagnostics\nversion: 0.4.0\nruntime: qjs\n…== status ==\n{ … }\n…" }` */
-export type DiagnosticsResult = { filename: string; text: string }
 
 /** Secret files whose content is a value to hunt for (tokens, passwords, usernames, preshared and
  * private keys). An OpenVPN profile file is no value: its keys are PEM blocks, caught by pattern. */

@@ -1,20 +1,12 @@
 // The connection-history part of the `lanvpn` ubus object. `getHistory` is a read (the ACL's read
 // block grants get*); `clearHistory` needs write access.
+import type { ClearHistoryResult, GetHistoryResult } from '../core/api/calls'
 import { pruneHistory, type HistoryRecord } from '../core/history'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import { readHistory, removeHistory, withHistoryLock, writeHistory } from '../system/history'
 
 export type { HistoryRecord, HistoryResult } from '../core/history'
-
-/** `getHistory {}` result: the last sessions, newest first, at most 20, none older than 30 days,
- * no address of any kind. `startWallMs` 0 means the date is not known yet (the router's clock was
- * not set). Sample: `{ "records": [ { "startWallMs": 1763800000000, "durationS": 5400,
- * "location": "Amsterdam", "protocol": "wireguard", "version": "0.4.0", "result": "ok" } ] }` */
-export type GetHistoryResult = { records: HistoryRecord[] }
-
-/** `clearHistory {}` result. Sample: `{ "ok": true }` */
-export type ClearHistoryResult = { ok: true }
 
 type Ctx = { host: Host; paths: Paths }
 

@@ -5,6 +5,7 @@ import type { ConfigProblem, DeviceMode, Globals, Mediastreamer, Profile } from 
 import type { ConfigPatch } from '../config/patch'
 import type { Explanation } from '../devices/explain'
 import type { InventoryDevice } from '../devices/inventory'
+import type { HistoryRecord } from '../history'
 import type { ImportNote } from '../tunnel/wireguard-conf'
 import type { MediastreamerStatus } from './status'
 
@@ -131,3 +132,18 @@ export type ImportResult = SetConfigResult & { id: string; notes: ImportNote[] }
 
 /** `testLatency` result. Sample: `{ "queued": true, "daemonNotified": true }` */
 export type LatencyRequestResult = { queued: true; daemonNotified: boolean }
+
+/** `getHistory {}` result: the last sessions, newest first, at most 20, none older than 30 days,
+ * no address of any kind. `startWallMs` 0 means the date is not known yet (the router's clock was
+ * not set). Sample: `{ "records": [ { "startWallMs": 1763800000000, "durationS": 5400,
+ * "location": "Amsterdam", "protocol": "wireguard", "version": "0.4.0", "result": "ok" } ] }` */
+export type GetHistoryResult = { records: HistoryRecord[] }
+
+/** `clearHistory {}` result. Sample: `{ "ok": true }` */
+export type ClearHistoryResult = { ok: true }
+
+/** `getDiagnostics {}` result: a file name and the bundle's text, with every key, token, password,
+ * IP and MAC address, host name and domain replaced by `[redacted-…]`. Sample:
+ * `{ "filename": "lanvpn-diagnostics-20251122-0826.txt",
+ *    "text": "lanvpn diagnostics\nversion: 0.4.0\nruntime: qjs\n…== status ==\n{ … }\n…" }` */
+export type DiagnosticsResult = { filename: string; text: string }
