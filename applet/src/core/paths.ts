@@ -23,6 +23,10 @@ export type Paths = {
   /** The keep.d list that puts the secrets into sysupgrade and LuCI backups; present only while
    * `backup_secrets` is on (daemon/privacy.ts). */
   backupSecretsList: string
+  /** The router's own UCI files lanvpn reads (never writes): static leases and the firewall's
+   * zones (which networks are on the LAN side). */
+  dhcpConfig: string
+  firewallConfig: string
   /** lanvpn's openvpn `--up` hook, shipped in the package: records the DNS servers a VPN server
    * pushes. Under the prefix too, so a lab runs the built one (copied from dist/root). */
   ovpnUpHook: string
@@ -49,6 +53,8 @@ export function resolvePaths(prefix = '', tunnelIface = TUNNEL_IFACE): Paths {
     appliedConfig: `${runDir}/config.applied`,
     fw4Include: `${p}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft`,
     backupSecretsList: `${p}/lib/upgrade/keep.d/lanvpn-secrets`,
+    dhcpConfig: `${p}/etc/config/dhcp`,
+    firewallConfig: `${p}/etc/config/firewall`,
     ovpnUpHook: `${p}/usr/libexec/lanvpn/ovpn-up`,
     tunnelIface,
     sideIface: `${tunnelIface.slice(0, 14)}b`,

@@ -20,11 +20,6 @@ export const OPENWRT_LEASE_FILE = '/tmp/dhcp.leases'
  * of the LAN-side interfaces whose devices lanvpn manages (core/observe/lan.ts). */
 export type InventorySources = { leaseFile: string; lanDevices: string[] }
 
-/** /etc/config/dhcp under the same prefix as lanvpn's own config. */
-export function dhcpConfigPath(paths: Paths): string {
-  return paths.config.replace(/[^/]+$/, 'dhcp')
-}
-
 /** One observation plus what could not be read, in plain words without addresses. A missing
  * source gives nothing from it, never a failure: a router without wireless has no hostapd. */
 export async function observeInventory(
@@ -36,7 +31,7 @@ export async function observeInventory(
   const leases = parseLeases(host.readFile(sources.leaseFile) ?? '')
 
   let staticLeases: StaticLease[] = []
-  const dhcp = host.readFile(dhcpConfigPath(paths))
+  const dhcp = host.readFile(paths.dhcpConfig)
   if (dhcp !== null) {
     try {
       staticLeases = parseDhcpHosts(dhcp)

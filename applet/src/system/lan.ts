@@ -24,7 +24,7 @@ export async function observeLan(host: Host, paths: Paths, g: Globals): Promise<
   const dump = r.code === 0 ? parseInterfaceDump(r.stdout) : null
   let firewall = null
   try {
-    firewall = parseUci(host.readFile(paths.config.replace(/[^/]+$/, 'firewall')) ?? '')
+    firewall = parseUci(host.readFile(paths.firewallConfig) ?? '')
   } catch {
     // A firewall config fw4 cannot read either: `lan` alone is the LAN side.
   }
