@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseUci, UciSyntaxError } from '../../applet/src/core/uci/parse'
 import type { UciDoc } from '../../applet/src/core/uci/doc'
+import { decodeUtf8Lossless, encodeUtf8Lossless } from '../../applet/src/core/uci/bytes'
 
 const lines = (...text: string[]): string => `${text.join('\n')}\n`
 
@@ -232,5 +233,94 @@ describe('parseUci errors', () => {
 
   it('rejects a space in a section type', () => {
     expect(syntaxError("config 'a b' 's'\n").message).toMatch(/^line 1: invalid section type "a b"/)
+  })
+})
+
+// The cases where lanvpn and the real `uci` disagreed (issue 20). Each expected outcome is what
+// openwrt/uci file.c does with the text; the function doing it is named in the test.
+describe('parseUci reads what uci reads and refuses what uci refuses', () => {
+  it('drops the rest of the line after a ; that directly follows an unquoted argument', () => {
+    // parse_str stops at ';' with `next = false` and ends the argument with
+    // `pctx_char(pctx, *target) = 0;`. For an unquoted argument without a backslash the target
+    // has caught up with the read position, so that NUL overwrites the ';' itself; assert_eol
+    // then finds the end of the string, and uci_parse_line's strtok returns NULL: the rest of
+    // the line is never read.
+    expect(optionsOf(lines("config t 's'", 'option a 1;x', 'option b 2'))).toEqual([
+      { name: 'a', value: '1' },
+      { name: 'b', value: '2' },
+    ])
+    expect(optionsOf(lines("config t 's'", 'option a 1;option c 3'))).toEqual([
+      { name: 'a', value: '1' },
+    ])
+  })
+
+  it('goes on after a ; that follows a quoted argument or a space', () => {
+    // After quotes the target lags behind, the ';' survives, and next_arg (from assert_eol)
+    // consumes it as an empty argument: `if (pctx_cur_char(pctx) == ';') { ... pos += 1 }`.
+    expect(optionsOf(lines("config t 's'", "option a '1';option b 2 ; option c 3"))).toEqual([
+      { name: 'a', value: '1' },
+      { name: 'b', value: '2' },
+      { name: 'c', value: '3' },
+    ])
+  })
+
+  it('refuses a ; standing where a command word is due', () => {
+    // uci_parse_line: strtok(" \t") returns ";" and `default: goto invalid;` → "invalid command".
+    expect(syntaxError(lines("config t 's'", '; option a 1')).message).toBe(
+      'line 2: invalid command ";"'
+    )
+    // A " ;" at the end of a line leaves strtok the newline as the next command word.
+    expect(syntaxError(lines("config t 's'", 'option a 1 ;', 'option b 2')).line).toBe(2)
+  })
+
+  it('refuses a ; in place of an anonymous section name followed by another command', () => {
+    // uci_parse_config: next_arg for the optional name consumes the ';' as an empty name, so
+    // assert_eol reads `option` as an extra argument: "too many arguments".
+    expect(syntaxError(lines('config t ; option a 1')).message).toBe(
+      'line 1: too many arguments (unexpected "option")'
+    )
+  })
+
+  it('refuses CR, VT and FF inside a command word, which only space and tab end', () => {
+    // uci_parse_line: `word = strtok(pctx_cur_str(pctx), " \t");`
+    for (const ch of ['\r', '\v', '\f']) {
+      expect(syntaxError(lines(`config${ch}t 's'`)).message).toBe(
+        `line 1: invalid command ${JSON.stringify(`config${ch}t`)}`
+      )
+      expect(syntaxError(lines("config t 's'", `option${ch}a 1`)).line).toBe(2)
+    }
+    // Before the word they are whitespace (skip_whitespace uses isspace), and CRLF still works.
+    expect(optionsOf(lines("config t 's'", '\v\f\roption a 1\r'))).toEqual([
+      { name: 'a', value: '1' },
+    ])
+  })
+
+  it('skips a line that starts with a NUL byte', () => {
+    // uci_getln: `if (!p || !*p) return;` and uci_import only parses `if (pctx->buf[0])`.
+    expect(optionsOf(lines("config t 's'", '\0option a 1', 'option b 2'))).toEqual([
+      { name: 'b', value: '2' },
+    ])
+  })
+
+  it('loses the rest of a line after a NUL byte, newline included', () => {
+    // uci_getln: `ofs += strlen(p)` stops at the NUL and, with no '\n' at buf[ofs - 1], the
+    // next fgets writes the following line over the rest: the two lines become one.
+    expect(optionsOf(lines("config t 's'", 'option a 1\0junk', '# next'))).toEqual([
+      { name: 'a', value: '1' },
+    ])
+    const e = syntaxError(lines("config t 's'", '\toption a 1\0junk', '\toption b 2'))
+    expect(e.message).toBe('line 3: too many arguments (unexpected "option")')
+  })
+
+  it('takes package names as uci_validate_str does: letters, digits, _ and -', () => {
+    expect(parseUci('package my-pkg\n').package).toBe('my-pkg')
+    expect(syntaxError('package a.b\n').message).toMatch(/^line 1: invalid package name "a.b"/)
+  })
+
+  it('keeps bytes that are not UTF-8 as they were read', () => {
+    const raw = decodeUtf8Lossless(Uint8Array.from([0x41, 0xff, 0xc3, 0x28]))
+    expect(encodeUtf8Lossless(valueOf(`option v '${raw}'`) as string)).toEqual(
+      Uint8Array.from([0x41, 0xff, 0xc3, 0x28])
+    )
   })
 })

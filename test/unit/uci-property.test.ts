@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseUci, UciSyntaxError } from '../../applet/src/core/uci/parse'
+import { decodeUtf8Lossless, encodeUtf8Lossless } from '../../applet/src/core/uci/bytes'
 import { renderUci } from '../../applet/src/core/uci/render'
 import type { UciDoc, UciSection } from '../../applet/src/core/uci/doc'
 
@@ -17,9 +18,16 @@ const sectionType = fc.oneof(
 const TRICKY = ["'", '"', '\\', '\n', '\r', '\r\n', '\t', '\v', '\f', ' ', '#', ';']
 const SHELLISH = ['$(', ')', '`', '{ip}', '&&', '|']
 const tricky = fc.constantFrom(...TRICKY, ...SHELLISH, 'é', '🦊', '\u2028')
+// Raw bytes that are not UTF-8 too, as decodeUtf8Lossless hands them over: the joined value is
+// passed through bytes and back so pieces that meet form the string reading the file would give.
+const rawBytes = fc
+  .uint8Array({ maxLength: 6 })
+  .map((b) => decodeUtf8Lossless(b.filter((x) => x !== 0)))
 const value = fc
-  .array(fc.oneof(tricky, fc.string({ unit: 'grapheme', maxLength: 4 })), { maxLength: 8 })
-  .map((parts) => parts.join('').split('\0').join(''))
+  .array(fc.oneof(tricky, rawBytes, fc.string({ unit: 'grapheme', maxLength: 4 })), {
+    maxLength: 8,
+  })
+  .map((parts) => decodeUtf8Lossless(encodeUtf8Lossless(parts.join('').split('\0').join(''))))
 const optionValue = value.filter((v) => v !== '') // libuci drops empty options
 
 const section: fc.Arbitrary<UciSection> = fc.record({
@@ -77,6 +85,25 @@ describe('UCI round trip', () => {
       fc.property(bad, (n) => {
         expect(() => parseUci(`config t '${n}'\n`)).toThrow(UciSyntaxError)
         expect(() => parseUci(`config t 's'\n\toption '${n}' 'v'\n`)).toThrow(UciSyntaxError)
+      })
+    )
+  })
+})
+
+describe('config file bytes', () => {
+  it('come back byte for byte from the string they are read as', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        expect(encodeUtf8Lossless(decodeUtf8Lossless(bytes))).toEqual(bytes)
+      }),
+      { numRuns: 1000 }
+    )
+  })
+
+  it('decode valid UTF-8 exactly as TextDecoder does', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => {
+        expect(decodeUtf8Lossless(new TextEncoder().encode(text))).toBe(text)
       })
     )
   })

@@ -1,5 +1,11 @@
-// UCI file syntax (openwrt-contracts §4.1), following libuci's file.c where the two differ in
-// detail: what happens to repeated options, empty values and repeated sections is libuci's.
+// UCI file syntax (openwrt-contracts §4.1), read the way libuci reads it: this is a port of
+// openwrt/uci file.c (uci_import, uci_getln, uci_parse_line, next_arg, parse_str, the quote and
+// backslash parsers, assert_eol) working on the file's bytes, so quirks come along: a `;` right
+// after an argument ends the whole line, a `;` standing alone where a command or a trailing
+// argument is due is refused, only space and tab separate a command word, and a NUL byte hides
+// the rest of its line. What happens to repeated options, empty values and repeated sections is
+// libuci's too (uci_set, uci_add_list). Line numbers in errors are the file's real lines.
+import { decodeUtf8Lossless, encodeUtf8Lossless } from './bytes'
 import type { UciDoc, UciOption, UciSection } from './doc'
 
 /** A file that libuci would refuse. `line` is 1-based; the message starts with `line N: `. */
@@ -14,121 +20,23 @@ export class UciSyntaxError extends Error {
 
 /** Section and option names: shell-safe, as libuci's uci_validate_name. */
 export const UCI_NAME_RE = /^[A-Za-z0-9_]+$/
-/** Section types and package names: printable ASCII without space, as uci_validate_type. */
+/** Section types: printable ASCII without space, as uci_validate_type. */
 export const UCI_TYPE_RE = /^[\x21-\x7e]+$/
+/** Package names: uci_validate_str with `package` set also lets `-` through. */
+export const UCI_PACKAGE_RE = /^[A-Za-z0-9_-]+$/
 
-type Cursor = { text: string; pos: number; line: number }
+const NL = 10
+const CR = 13
+const SPACE = 32
+const TAB = 9
+const HASH = 35
+const SEMICOLON = 59
+const BACKSLASH = 92
+const SINGLE = 39
+const DOUBLE = 34
 
-// C isspace() in the C locale; '\r' counts, which is what makes CRLF files parse.
-function isSpace(ch: string): boolean {
-  return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\v' || ch === '\f'
-}
-
-function skipInlineSpace(c: Cursor): void {
-  while (c.pos < c.text.length && c.text[c.pos] !== '\n' && isSpace(c.text[c.pos])) c.pos++
-}
-
-function skipToEndOfLine(c: Cursor): void {
-  while (c.pos < c.text.length && c.text[c.pos] !== '\n') c.pos++
-}
-
-// Backslash + newline (or CRLF) joins lines; returns how many characters that takes, else 0.
-function lineJoinLength(c: Cursor, at: number): number {
-  if (c.text[at] === '\n') return 1
-  if (c.text[at] === '\r' && c.text[at + 1] === '\n') return 2
-  return 0
-}
-
-function readSingleQuoted(c: Cursor): string {
-  const startLine = c.line
-  const end = c.text.indexOf("'", c.pos + 1)
-  if (end < 0) throw new UciSyntaxError(startLine, 'unterminated single quote')
-  const piece = c.text.slice(c.pos + 1, end)
-  c.line += piece.split('\n').length - 1
-  c.pos = end + 1
-  return piece
-}
-
-function readDoubleQuoted(c: Cursor): string {
-  const startLine = c.line
-  let out = ''
-  c.pos++
-  for (;;) {
-    if (c.pos >= c.text.length) throw new UciSyntaxError(startLine, 'unterminated double quote')
-    const ch = c.text[c.pos]
-    if (ch === '"') {
-      c.pos++
-      return out
-    }
-    if (ch === '\\') {
-      const join = lineJoinLength(c, c.pos + 1)
-      if (join > 0) {
-        c.pos += 1 + join
-        c.line++
-        continue
-      }
-      if (c.pos + 1 >= c.text.length) {
-        throw new UciSyntaxError(startLine, 'unterminated double quote')
-      }
-      out += c.text[c.pos + 1]
-      c.pos += 2
-      continue
-    }
-    if (ch === '\n') c.line++
-    out += ch
-    c.pos++
-  }
-}
-
-// One argument, pieces concatenated. '' means "no argument", exactly as libuci treats an empty
-// token (so `config t ''` is anonymous). Stops before ';' so the command loop can see it.
-function readToken(c: Cursor): string {
-  skipInlineSpace(c)
-  let out = ''
-  while (c.pos < c.text.length) {
-    const ch = c.text[c.pos]
-    if (ch === "'") out += readSingleQuoted(c)
-    else if (ch === '"') out += readDoubleQuoted(c)
-    else if (ch === '#') skipToEndOfLine(c)
-    else if (ch === ';' || isSpace(ch)) break
-    else if (ch === '\\') {
-      const join = lineJoinLength(c, c.pos + 1)
-      if (join > 0) c.line++
-      // A backslash at the very end of the text escapes nothing and is dropped, as in libuci.
-      if (join === 0 && c.pos + 1 < c.text.length) out += c.text[c.pos + 1]
-      c.pos += 1 + Math.max(join, 1)
-    } else {
-      out += ch
-      c.pos++
-    }
-  }
-  return out
-}
-
-function expectEnd(c: Cursor, line: number): void {
-  const extra = readToken(c)
-  if (extra !== '') throw new UciSyntaxError(line, `too many arguments (unexpected "${extra}")`)
-  skipInlineSpace(c)
-  if (c.text[c.pos] === ';') c.pos++
-}
-
-function checkName(line: number, what: string, name: string): void {
-  if (!UCI_NAME_RE.test(name)) {
-    throw new UciSyntaxError(
-      line,
-      `invalid ${what} name "${name}": only letters, digits and _ are allowed`
-    )
-  }
-}
-
-function checkType(line: number, what: string, type: string): void {
-  if (!UCI_TYPE_RE.test(type)) {
-    throw new UciSyntaxError(
-      line,
-      `invalid ${what} "${type}": only printable ASCII without spaces is allowed`
-    )
-  }
-}
+// C isspace() in the C locale.
+const isSpace = (c: number): boolean => c === SPACE || (c >= TAB && c <= CR)
 
 // Where each section and option was read, for messages that name the line. Kept beside the
 // document rather than in it, so documents stay plain data (compared, patched and rendered as is).
@@ -171,68 +79,293 @@ function addOption(
   push({ name, value: existing ? [existing.value as string, value] : [value] })
 }
 
+const quoted = (s: string): string => JSON.stringify(s)
+
 /** Parses UCI file text. Throws UciSyntaxError on anything libuci (strict mode, as the `uci` CLI
- * runs) would reject. A named section declared twice with the same type is merged, as in libuci. */
+ * runs) would reject. A named section declared twice with the same type is merged, as in libuci.
+ * Text that came from bytes through decodeUtf8Lossless is read as those very bytes. */
 export function parseUci(text: string): UciDoc {
-  const c: Cursor = { text, pos: 0, line: 1 }
-  const doc: UciDoc = { sections: [] }
-  const named = new Map<string, UciSection>()
-  let current: UciSection | null = null
-  while (c.pos < text.length) {
-    const ch = text[c.pos]
-    if (ch === '\n') c.line++
-    if (isSpace(ch) || ch === ';') {
-      c.pos++
-      continue
+  return new Parser(encodeUtf8Lossless(text)).run()
+}
+
+class Parser {
+  private readonly src: Uint8Array
+  private srcPos = 0
+  private srcLine = 1
+  private eof = false
+  // libuci's line buffer: bytes, the file line each came from, how far fgets filled it, its
+  // size (fgets reads at most size - 1 bytes at a time, which decides where a NUL cuts a line).
+  private buf: number[] = []
+  private lineAt: number[] = []
+  private filled = 0
+  private size = 32
+  private pos = 0
+  private readonly doc: UciDoc = { sections: [] }
+  private readonly named = new Map<string, UciSection>()
+  private section: UciSection | null = null
+
+  constructor(src: Uint8Array) {
+    this.src = src
+  }
+
+  run(): UciDoc {
+    while (!this.eof) {
+      this.pos = 0
+      this.getLine(0)
+      if (this.at(0)) this.parseLine()
     }
-    if (ch === '#') {
-      skipToEndOfLine(c)
-      continue
+    return this.doc
+  }
+
+  private at(i: number): number {
+    return i < this.buf.length ? this.buf[i] : 0
+  }
+
+  private lineOfPos(i: number): number {
+    const last = Math.min(i, this.filled - 1)
+    return last >= 0 ? (this.lineAt[last] ?? this.srcLine) : this.srcLine
+  }
+
+  private fail(problem: string, line = this.lineOfPos(this.pos)): never {
+    throw new UciSyntaxError(line, problem)
+  }
+
+  // fgets(buf + at, room): up to room - 1 bytes, through a newline; false when nothing was left.
+  private fgets(at: number, room: number): boolean {
+    let n = 0
+    while (n < room - 1) {
+      if (this.srcPos >= this.src.length) {
+        this.eof = true
+        break
+      }
+      const c = this.src[this.srcPos++]
+      this.buf[at + n] = c
+      this.lineAt[at + n] = this.srcLine
+      n++
+      if (c === NL) {
+        this.srcLine++
+        break
+      }
     }
-    const line = c.line
-    const start = c.pos
-    while (c.pos < text.length && !isSpace(text[c.pos]) && text[c.pos] !== ';') c.pos++
-    const word = text.slice(start, c.pos)
-    if (word === 'package' || word === 'p') {
-      const name = readToken(c)
-      if (name === '') throw new UciSyntaxError(line, 'package needs a name')
-      checkType(line, 'package name', name)
-      expectEnd(c, line)
-      doc.package = name
-    } else if (word === 'config' || word === 'c') {
-      const type = readToken(c)
-      if (type === '') throw new UciSyntaxError(line, 'config needs a section type')
-      checkType(line, 'section type', type)
-      const name = readToken(c)
-      if (name !== '') checkName(line, 'section', name)
-      expectEnd(c, line)
-      const seen = name === '' ? undefined : named.get(name)
-      if (seen && seen.type !== type) {
-        const change = `("${seen.type}", now "${type}")`
-        throw new UciSyntaxError(
-          line,
-          `section "${name}" is declared again with a different type ${change}`
-        )
-      }
-      current = seen ?? { type, name: name === '' ? null : name, options: [] }
-      if (!seen) {
-        lines.set(current, line)
-        doc.sections.push(current)
-        if (name !== '') named.set(name, current)
-      }
-    } else if (word === 'option' || word === 'o' || word === 'list' || word === 'l') {
-      const isList = word[0] === 'l'
-      const what = isList ? 'list' : 'option'
-      if (!current) throw new UciSyntaxError(line, `${what} before the first config section`)
-      const name = readToken(c)
-      if (name === '') throw new UciSyntaxError(line, `${what} needs a name`)
-      checkName(line, what, name)
-      const value = readToken(c)
-      expectEnd(c, line)
-      addOption(current, name, value, isList, line)
-    } else {
-      throw new UciSyntaxError(line, `invalid command "${word}"`)
+    this.buf[at + n] = 0
+    return n > 0
+  }
+
+  private strlen(i: number): number {
+    let n = 0
+    while (this.at(i + n)) n++
+    return n
+  }
+
+  // uci_getln: appends the next line at `offset`. A chunk that starts with NUL ends the read;
+  // after a NUL inside a chunk, the next chunk is read over the rest of it.
+  private getLine(offset: number): void {
+    if (offset >= this.size - 1) this.size *= 2
+    let ofs = offset
+    for (;;) {
+      this.buf[ofs] = 0
+      if (!this.fgets(ofs, this.size - ofs) || !this.at(ofs)) return
+      ofs += this.strlen(ofs)
+      this.filled = ofs
+      if (this.at(ofs - 1) === NL) return
+      this.size *= 2
     }
   }
-  return doc
+
+  private skipWhitespace(): void {
+    while (this.at(this.pos) && isSpace(this.at(this.pos))) this.pos++
+  }
+
+  // parse_backslash: false when the backslash ended the line and the next one was joined on.
+  private backslash(): boolean {
+    this.pos++
+    const c = this.at(this.pos)
+    const crlfAtEnd = c === CR && this.at(this.pos + 1) === NL && !this.at(this.pos + 2)
+    if (!c || c === NL || crlfAtEnd) {
+      this.getLine(this.pos)
+      return false
+    }
+    return true
+  }
+
+  private copy(target: { at: number }): void {
+    this.buf[target.at++] = this.buf[this.pos++]
+  }
+
+  private quotedPiece(target: { at: number }, quote: number): void {
+    const startLine = this.lineOfPos(this.pos)
+    this.pos++
+    for (;;) {
+      const c = this.at(this.pos)
+      if (c === quote) {
+        this.pos++
+        return
+      }
+      if (c === 0) {
+        this.getLine(this.pos)
+        if (!this.at(this.pos)) {
+          const what = quote === SINGLE ? 'single' : 'double'
+          this.fail(`unterminated ${what} quote`, startLine)
+        }
+      } else if (c === BACKSLASH && quote === DOUBLE) {
+        if (this.backslash()) this.copy(target)
+      } else {
+        this.copy(target)
+      }
+    }
+  }
+
+  // parse_str: one argument, pieces concatenated in place. A `;` straight after it is replaced
+  // by the string's terminating NUL and not stepped over, so the command loop finds the line
+  // ended there: `option a 1;x` is `option a 1` and the rest of the line is never read.
+  private parseStr(target: { at: number }): void {
+    let next = true
+    do {
+      const c = this.at(this.pos)
+      if (c === SINGLE || c === DOUBLE) this.quotedPiece(target, c)
+      else if (c === HASH) {
+        this.buf[this.pos] = 0
+        break
+      } else if (c === 0) break
+      else if (c === SEMICOLON) {
+        next = false
+        break
+      } else if (c === BACKSLASH) {
+        if (this.backslash()) this.copy(target)
+      } else this.copy(target)
+    } while (this.at(this.pos) && !isSpace(this.at(this.pos)))
+    if (this.at(this.pos) && next) this.pos++
+    this.buf[target.at] = 0
+  }
+
+  private string(i: number): string {
+    return decodeUtf8Lossless(Uint8Array.from(this.buf.slice(i, i + this.strlen(i))))
+  }
+
+  // next_arg: '' when there is none. A `;` standing where the argument would start counts as an
+  // empty argument and is consumed.
+  private nextArg(missing?: string): { value: string; line: number } {
+    this.skipWhitespace()
+    const start = this.pos
+    const line = this.lineOfPos(start)
+    if (this.at(this.pos) === SEMICOLON) {
+      this.buf[this.pos++] = 0
+    } else {
+      this.parseStr({ at: start })
+    }
+    const value = this.string(start)
+    if (value === '' && missing) this.fail(missing, line)
+    return { value, line }
+  }
+
+  private assertEol(): void {
+    this.skipWhitespace()
+    const extra = this.nextArg()
+    if (extra.value !== '') this.fail(`too many arguments (unexpected ${quoted(extra.value)})`)
+  }
+
+  // The command word was NUL-terminated by strtok; step past it (uci_increase_pos).
+  private skipWord(missing: string, line: number): void {
+    const step = this.strlen(this.pos) + 1
+    if (this.pos + step > this.filled) this.fail(missing, line)
+    this.pos += step
+  }
+
+  private parseLine(): void {
+    this.skipWhitespace()
+    for (;;) {
+      // strtok(cur, " \t"): only space and tab end a command word, so `config\vt` is one word.
+      let start = this.pos
+      while (this.at(start) === SPACE || this.at(start) === TAB) start++
+      if (!this.at(start)) return
+      let end = start
+      while (this.at(end) && this.at(end) !== SPACE && this.at(end) !== TAB) end++
+      const word = decodeUtf8Lossless(Uint8Array.from(this.buf.slice(start, end)))
+      const line = this.lineOfPos(start)
+      if (this.at(end)) this.buf[end] = 0
+      if (word[0] === '#') return
+      if (word === 'package' || word === 'p') this.parsePackage(line)
+      else if (word === 'config' || word === 'c') this.parseConfig(line)
+      else if (word === 'option' || word === 'o') this.parseOption(false, line)
+      else if (word === 'list' || word === 'l') this.parseOption(true, line)
+      else this.invalidCommand(word, line)
+    }
+  }
+
+  private invalidCommand(word: string, line: number): never {
+    // A command alone on its line reaches strtok with its newline ("config\n"): uci calls that an
+    // invalid command; what the person needs to hear is what is missing.
+    const bare = word.replace(/\r?\n$/, '')
+    const needs: Record<string, string> = {
+      package: 'package needs a name',
+      p: 'package needs a name',
+      config: 'config needs a section type',
+      c: 'config needs a section type',
+      option: 'option needs a name',
+      o: 'option needs a name',
+      list: 'list needs a name',
+      l: 'list needs a name',
+    }
+    if (bare !== word && needs[bare]) this.fail(needs[bare], line)
+    if (bare === '') {
+      this.fail(
+        'nothing follows ";" on this line (uci refuses a ";" ending a line after a space)',
+        line
+      )
+    }
+    this.fail(`invalid command ${quoted(word)}`, line)
+  }
+
+  private parsePackage(line: number): void {
+    this.skipWord('package needs a name', line)
+    const name = this.nextArg('package needs a name').value
+    if (!UCI_PACKAGE_RE.test(name)) {
+      const rule = 'only letters, digits, _ and - are allowed'
+      this.fail(`invalid package name ${quoted(name)}: ${rule}`, line)
+    }
+    this.assertEol()
+    this.doc.package = name
+  }
+
+  private parseConfig(line: number): void {
+    this.skipWord('config needs a section type', line)
+    const type = this.nextArg('config needs a section type').value
+    if (!UCI_TYPE_RE.test(type)) {
+      const rule = 'only printable ASCII without spaces is allowed'
+      this.fail(`invalid section type ${quoted(type)}: ${rule}`, line)
+    }
+    const name = this.nextArg().value
+    if (name !== '' && !UCI_NAME_RE.test(name)) {
+      const rule = 'only letters, digits and _ are allowed'
+      this.fail(`invalid section name ${quoted(name)}: ${rule}`, line)
+    }
+    this.assertEol()
+    const seen = name === '' ? undefined : this.named.get(name)
+    if (seen && seen.type !== type) {
+      const change = `(${quoted(seen.type)}, now ${quoted(type)})`
+      this.fail(`section ${quoted(name)} is declared again with a different type ${change}`, line)
+    }
+    this.section = seen ?? { type, name: name === '' ? null : name, options: [] }
+    if (!seen) {
+      lines.set(this.section, line)
+      this.doc.sections.push(this.section)
+      if (name !== '') this.named.set(name, this.section)
+    }
+  }
+
+  private parseOption(isList: boolean, line: number): void {
+    const what = isList ? 'list' : 'option'
+    if (!this.section) this.fail(`${what} before the first config section`, line)
+    this.skipWord(`${what} needs a name`, line)
+    const name = this.nextArg(`${what} needs a name`).value
+    if (!UCI_NAME_RE.test(name)) {
+      this.fail(
+        `invalid ${what} name ${quoted(name)}: only letters, digits and _ are allowed`,
+        line
+      )
+    }
+    const value = this.nextArg().value
+    this.assertEol()
+    addOption(this.section, name, value, isList, line)
+  }
 }
