@@ -17,7 +17,8 @@ export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconne
 /** /var/run/lanvpn/status.json (RAM only), polled by the UI through rpcd's `file.read` and returned by
  * the `status` method. Sample:
  * `{ "version": 1, "generation": 7, "updatedAt": 1763800000000, "configHash": "9f1c2e3a",
- *    "daemon": { "state": "running", "pid": 123, "startedAt": 1763790000000, "runtime": "qjs" },
+ *    "daemon": { "state": "running", "pid": 123, "startedAt": 1763790000000, "runtime": "qjs",
+ *      "version": "0.1.0" },
  *    "tunnel": { "state": "disconnected", "profile": "", "since": 0 },
  *    "devices": { "vpn": 2, "direct": 1, "mediastreamer": 0, "blocked": 0 },
  *    "problems": [], "apply": { "ok": true, "errors": [] } }` */
@@ -30,7 +31,15 @@ export type Status = {
   updatedAt: number
   /** Hash of the config text this status reflects (fnv1a). */
   configHash: string
-  daemon: { state: DaemonState; pid: number; startedAt: number; runtime: string }
+  daemon: {
+    state: DaemonState
+    pid: number
+    startedAt: number
+    runtime: string
+    /** The lanvpn version the running daemon was built as: after an upgrade, the new one only once
+     * the daemon restarted into the new files. Absent when no daemon wrote the file. */
+    version?: string
+  }
   /** RAM only; removed with the status file on cleanup. No endpoint or exit address. */
   tunnel: {
     state: TunnelState
@@ -124,7 +133,13 @@ type Fields<T> = {
  * parseStatus keeps a field only when it has this type, so a half-known file never breaks a
  * page). Checked against the types above: a field renamed or retyped there fails to compile here. */
 export const STATUS_FIELDS = {
-  daemon: { state: 'string', pid: 'number', startedAt: 'number', runtime: 'string' },
+  daemon: {
+    state: 'string',
+    pid: 'number',
+    startedAt: 'number',
+    runtime: 'string',
+    version: 'string',
+  },
   tunnel: {
     state: 'string',
     profile: 'string',
