@@ -1,6 +1,11 @@
 // THE Host contract, as plain data: every Host implementation must pass every case. No test
 // framework imports, because this file is also bundled and run inside QuickJS (qjs-entry.ts).
 import type { Host } from '../../applet/src/host/host'
+import { resolvePaths } from '../../applet/src/core/paths'
+import { findSection, replaceSection, setOption } from '../../applet/src/core/uci/doc'
+import { parseUci } from '../../applet/src/core/uci/parse'
+import { renderUci } from '../../applet/src/core/uci/render'
+import { readConfigText, writeConfigText } from '../../applet/src/system/files'
 
 /** What each case gets besides the host: a fresh directory of its own and assertion helpers. */
 export type HostCaseTools = {
@@ -50,6 +55,43 @@ export const hostCases: HostCase[] = [
       host.writeFileAtomic(path, MULTI)
       t.eq(host.readFile(path), MULTI, 'content')
       t.eq(host.stat(path)?.size, 59, 'size in UTF-8 bytes')
+    },
+  },
+  {
+    name: 'writeFileAtomic and readFileBytes keep bytes that are not UTF-8',
+    async run(host, t) {
+      const path = `${t.tmpDir}/bytes`
+      const bytes = Uint8Array.from([0x61, 0xff, 0xc3, 0x28, 0x00, 0xed, 0xa0, 0x80, 0x0a])
+      host.writeFileAtomic(path, bytes)
+      t.eq(Array.from(host.readFileBytes(path) ?? []), Array.from(bytes), 'bytes')
+      t.eq(host.readFileBytes(`${t.tmpDir}/missing`), null, 'missing file')
+    },
+  },
+  {
+    // Issue 20: a write used to turn every byte that is not UTF-8 into EF BF BD, changing
+    // options lanvpn never touched.
+    name: 'an edit of /etc/config/lanvpn keeps the bytes of the options it does not change',
+    async run(host, t) {
+      const paths = resolvePaths(t.tmpDir)
+      const ascii = (s: string): number[] => s.split('').map((c) => c.charCodeAt(0))
+      const other = [...ascii("\toption note 'caf"), 0xe9, 0xff, ...ascii("'\n")]
+      const file = [...ascii("\nconfig globals 'globals'\n\toption enabled '1'\n"), ...other]
+      host.mkdirp(`${t.tmpDir}/etc/config`)
+      host.writeFileAtomic(paths.config, Uint8Array.from([...file, 0x0a]))
+      const doc = parseUci(readConfigText(host, paths))
+      const globals = findSection(doc, 'globals')!
+      writeConfigText(
+        host,
+        paths,
+        renderUci(replaceSection(doc, globals, setOption(globals, 'enabled', '0')))
+      )
+      const written = Array.from(host.readFileBytes(paths.config) ?? [])
+      const expected = [
+        ...ascii("\nconfig globals 'globals'\n\toption enabled '0'\n"),
+        ...other,
+        0x0a,
+      ]
+      t.eq(written, expected, 'file bytes after the edit')
     },
   },
   {

@@ -11,6 +11,7 @@ import type {
   TimerHandle,
   WriteOptions,
 } from './host'
+import { decodeUtf8Lossless, encodeUtf8Lossless } from '../core/uci/bytes'
 
 /** A command started with FakeHost.watch: `line` delivers a line of its output, `exit` ends it
  * (both do nothing once it was stopped or ended). */
@@ -137,7 +138,13 @@ export class FakeHost implements Host {
   readFile(path: string): string | null {
     return this.files.get(path)?.content ?? null
   }
-  writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
+  readFileBytes(path: string): Uint8Array | null {
+    const content = this.readFile(path)
+    return content === null ? null : encodeUtf8Lossless(content)
+  }
+  writeFileAtomic(path: string, written: string | Uint8Array, opts: WriteOptions = {}): void {
+    // Files are kept as strings; bytes are kept in the form readFileBytes gives back exactly.
+    const content = typeof written === 'string' ? written : decodeUtf8Lossless(written)
     const dir = path.slice(0, path.lastIndexOf('/')) || '/'
     if (!this.dirs.has(dir)) throw new Error(`writing ${path}: No such file or directory`)
     this.writes.push({ path, durable: opts.durable !== false })

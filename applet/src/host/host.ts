@@ -70,11 +70,14 @@ export interface Host {
 
   /** File content as UTF-8, or null when the file does not exist. Throws on other errors. */
   readFile(path: string): string | null
+  /** File content as bytes, or null when the file does not exist. Throws on other errors. For
+   * files that must be written back byte for byte (/etc/config/lanvpn: core/uci/bytes.ts). */
+  readFileBytes(path: string): Uint8Array | null
   /** Writes via `atomicTempPath(path, pid)` (`<dir>/.<base>.tmp-<pid>`): write, fsync (unless
    * durable=false), rename. Readers see the old or the new content, never a mix. The temp file is
    * created with `mode` (never wider); one a crashed earlier process with the same pid left is
    * replaced. On failure the temp file is removed and the old content stays. */
-  writeFileAtomic(path: string, content: string, opts?: WriteOptions): void
+  writeFileAtomic(path: string, content: string | Uint8Array, opts?: WriteOptions): void
   /** Creates `path` with `content` only if it does not exist (O_CREAT|O_EXCL, atomic even between
    * processes): true when this call created it, false when it already existed. Not fsynced (meant
    * for lock files in /var/run). Throws on other errors (missing directory, read-only fs, a failed

@@ -86,7 +86,11 @@ export function createNodeHost(): Host {
     })
   }
 
-  function writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
+  function writeFileAtomic(
+    path: string,
+    content: string | Uint8Array,
+    opts: WriteOptions = {}
+  ): void {
     const tmp = atomicTempPath(path, process.pid)
     const flags = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY
     let fd = -1
@@ -157,6 +161,15 @@ export function createNodeHost(): Host {
     readFile(path) {
       try {
         return fs.readFileSync(path, 'utf8')
+      } catch (e) {
+        if (codeOf(e) === 'ENOENT') return null
+        throw new Error(`reading ${path}: ${(e as Error).message}`, { cause: e })
+      }
+    },
+    readFileBytes(path) {
+      try {
+        const data = fs.readFileSync(path)
+        return new Uint8Array(data.buffer, data.byteOffset, data.length)
       } catch (e) {
         if (codeOf(e) === 'ENOENT') return null
         throw new Error(`reading ${path}: ${(e as Error).message}`, { cause: e })

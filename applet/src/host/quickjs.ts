@@ -103,6 +103,53 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     }
   }
 
+  // Bytes through the fd (FILE's readAsString decodes, and puts encodes, as UTF-8).
+  function readFileBytes(path: string): Uint8Array | null {
+    const fd = os.open(path, os.O_RDONLY)
+    if (fd === -E.ENOENT) return null
+    if (fd < 0) throw fail('reading', path, fd)
+    const chunks: Uint8Array[] = []
+    let total = 0
+    try {
+      for (;;) {
+        const buf = new ArrayBuffer(READ_CHUNK)
+        const n = os.read(fd, buf, 0, READ_CHUNK)
+        if (n === -EINTR) continue
+        if (n < 0) throw fail('reading', path, n)
+        if (n === 0) break
+        chunks.push(new Uint8Array(buf, 0, n))
+        total += n
+      }
+    } finally {
+      os.close(fd)
+    }
+    const out = new Uint8Array(total)
+    let at = 0
+    for (const chunk of chunks) {
+      out.set(chunk, at)
+      at += chunk.length
+    }
+    return out
+  }
+
+  /** Writes all of `bytes` to `fd` and closes it; throws when any write or the close failed. */
+  function writeBytesAndClose(fd: number, path: string, bytes: Uint8Array): void {
+    try {
+      const buffer = bytes.slice().buffer
+      for (let at = 0; at < bytes.length;) {
+        const n = os.write(fd, buffer, at, bytes.length - at)
+        if (n === -EINTR) continue
+        if (n <= 0) throw fail('writing', path, n < 0 ? n : E.EIO)
+        at += n
+      }
+    } catch (e) {
+      os.close(fd)
+      throw e
+    }
+    const closed = os.close(fd)
+    if (closed < 0) throw fail('writing', path, closed)
+  }
+
   function openExclusive(tmp: string, mode: number): number {
     const flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC
     let fd = os.open(tmp, flags, mode)
@@ -132,13 +179,18 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     if (hadError || closed !== 0) throw fail('writing', path, closed < 0 ? closed : E.EIO)
   }
 
-  function writeFileAtomic(path: string, content: string, opts: WriteOptions = {}): void {
+  function writeFileAtomic(
+    path: string,
+    content: string | Uint8Array,
+    opts: WriteOptions = {}
+  ): void {
     const tmp = atomicTempPath(path, pid())
     let created = false
     try {
       const fd = openExclusive(tmp, opts.mode ?? 0o644)
       created = true
-      writeAndClose(fd, tmp, content)
+      if (typeof content === 'string') writeAndClose(fd, tmp, content)
+      else writeBytesAndClose(fd, tmp, content)
       if (opts.durable !== false) {
         const code = os.exec(['sync', tmp], { block: true, usePath: true })
         if (code !== 0) throw new Error(`syncing ${tmp}: sync exited ${code}`)
@@ -457,6 +509,7 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     argv: () => scriptArgs.slice(1),
     getEnv: (name) => std.getenv(name) ?? undefined,
     readFile,
+    readFileBytes,
     writeFileAtomic,
     createExclusive,
     removeFile(path) {

@@ -2,11 +2,15 @@
 import { errorText } from '../core/errors'
 import { DEFAULT_CONFIG_TEXT } from '../core/config/defaults'
 import type { Paths } from '../core/paths'
+import { decodeUtf8Lossless, encodeUtf8Lossless } from '../core/uci/bytes'
 import type { Host } from '../host/host'
 
 /** The config text, or the shipped default when the file does not exist yet. */
 export function readConfigText(host: Host, paths: Paths): string {
-  return host.readFile(paths.config) ?? DEFAULT_CONFIG_TEXT
+  // As bytes, so that bytes which are not UTF-8 (a hand edit, another tool) are not replaced by
+  // U+FFFD and reach writeConfigText unchanged (core/uci/bytes.ts).
+  const bytes = host.readFileBytes(paths.config)
+  return bytes ? decodeUtf8Lossless(bytes) : DEFAULT_CONFIG_TEXT
 }
 
 /** Saves the config atomically and durably: a crash leaves the old file or the new one. 0600 like
@@ -14,7 +18,7 @@ export function readConfigText(host: Host, paths: Paths): string {
  * config lock, so saves are rare and one at a time). */
 export function writeConfigText(host: Host, paths: Paths, text: string): void {
   host.mkdirp(dirOf(paths.config), 0o755)
-  host.writeFileAtomic(paths.config, text, { mode: 0o600, durable: true })
+  host.writeFileAtomic(paths.config, encodeUtf8Lossless(text), { mode: 0o600, durable: true })
   removeStaleTempFiles(host, paths)
 }
 

@@ -112,12 +112,12 @@ class Parser {
     while (!this.eof) {
       this.pos = 0
       this.getLine(0)
-      if (this.at(0)) this.parseLine()
+      if (this.byteAt(0)) this.parseLine()
     }
     return this.doc
   }
 
-  private at(i: number): number {
+  private byteAt(i: number): number {
     return i < this.buf.length ? this.buf[i] : 0
   }
 
@@ -153,7 +153,7 @@ class Parser {
 
   private strlen(i: number): number {
     let n = 0
-    while (this.at(i + n)) n++
+    while (this.byteAt(i + n)) n++
     return n
   }
 
@@ -164,23 +164,23 @@ class Parser {
     let ofs = offset
     for (;;) {
       this.buf[ofs] = 0
-      if (!this.fgets(ofs, this.size - ofs) || !this.at(ofs)) return
+      if (!this.fgets(ofs, this.size - ofs) || !this.byteAt(ofs)) return
       ofs += this.strlen(ofs)
       this.filled = ofs
-      if (this.at(ofs - 1) === NL) return
+      if (this.byteAt(ofs - 1) === NL) return
       this.size *= 2
     }
   }
 
   private skipWhitespace(): void {
-    while (this.at(this.pos) && isSpace(this.at(this.pos))) this.pos++
+    while (this.byteAt(this.pos) && isSpace(this.byteAt(this.pos))) this.pos++
   }
 
   // parse_backslash: false when the backslash ended the line and the next one was joined on.
   private backslash(): boolean {
     this.pos++
-    const c = this.at(this.pos)
-    const crlfAtEnd = c === CR && this.at(this.pos + 1) === NL && !this.at(this.pos + 2)
+    const c = this.byteAt(this.pos)
+    const crlfAtEnd = c === CR && this.byteAt(this.pos + 1) === NL && !this.byteAt(this.pos + 2)
     if (!c || c === NL || crlfAtEnd) {
       this.getLine(this.pos)
       return false
@@ -196,14 +196,14 @@ class Parser {
     const startLine = this.lineOfPos(this.pos)
     this.pos++
     for (;;) {
-      const c = this.at(this.pos)
+      const c = this.byteAt(this.pos)
       if (c === quote) {
         this.pos++
         return
       }
       if (c === 0) {
         this.getLine(this.pos)
-        if (!this.at(this.pos)) {
+        if (!this.byteAt(this.pos)) {
           const what = quote === SINGLE ? 'single' : 'double'
           this.fail(`unterminated ${what} quote`, startLine)
         }
@@ -221,7 +221,7 @@ class Parser {
   private parseStr(target: { at: number }): void {
     let next = true
     do {
-      const c = this.at(this.pos)
+      const c = this.byteAt(this.pos)
       if (c === SINGLE || c === DOUBLE) this.quotedPiece(target, c)
       else if (c === HASH) {
         this.buf[this.pos] = 0
@@ -233,8 +233,8 @@ class Parser {
       } else if (c === BACKSLASH) {
         if (this.backslash()) this.copy(target)
       } else this.copy(target)
-    } while (this.at(this.pos) && !isSpace(this.at(this.pos)))
-    if (this.at(this.pos) && next) this.pos++
+    } while (this.byteAt(this.pos) && !isSpace(this.byteAt(this.pos)))
+    if (this.byteAt(this.pos) && next) this.pos++
     this.buf[target.at] = 0
   }
 
@@ -248,7 +248,7 @@ class Parser {
     this.skipWhitespace()
     const start = this.pos
     const line = this.lineOfPos(start)
-    if (this.at(this.pos) === SEMICOLON) {
+    if (this.byteAt(this.pos) === SEMICOLON) {
       this.buf[this.pos++] = 0
     } else {
       this.parseStr({ at: start })
@@ -276,13 +276,13 @@ class Parser {
     for (;;) {
       // strtok(cur, " \t"): only space and tab end a command word, so `config\vt` is one word.
       let start = this.pos
-      while (this.at(start) === SPACE || this.at(start) === TAB) start++
-      if (!this.at(start)) return
+      while (this.byteAt(start) === SPACE || this.byteAt(start) === TAB) start++
+      if (!this.byteAt(start)) return
       let end = start
-      while (this.at(end) && this.at(end) !== SPACE && this.at(end) !== TAB) end++
+      while (this.byteAt(end) && this.byteAt(end) !== SPACE && this.byteAt(end) !== TAB) end++
       const word = decodeUtf8Lossless(Uint8Array.from(this.buf.slice(start, end)))
       const line = this.lineOfPos(start)
-      if (this.at(end)) this.buf[end] = 0
+      if (this.byteAt(end)) this.buf[end] = 0
       if (word[0] === '#') return
       if (word === 'package' || word === 'p') this.parsePackage(line)
       else if (word === 'config' || word === 'c') this.parseConfig(line)
