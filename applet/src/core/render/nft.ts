@@ -163,6 +163,15 @@ function markChain(m: NftModel): string[] {
   if (m.lan.direct.length) lines.push(`\t\tiifname ${ifnames(m.lan.direct)} return`)
   if (m.lan.blocked.length)
     lines.push(`\t\tiifname ${ifnames(m.lan.blocked)} ${setMark(MARK_BLOCKED)} return`)
+  // A device the user put in vpn mode is marked whatever interface its frames come in by: the LAN
+  // renamed or moved (netifd made it br-lan.1) is not yet in `managed` until the next reconcile,
+  // and its devices' new addresses are in no source rule. nft matches ether saddr only on
+  // Ethernet interfaces (an implied `meta iiftype ether`).
+  const vpnMark = markOf('vpn', m)
+  if (vpnMark)
+    lines.push(
+      `\t\tiifname != ${ifnames(m.lan.managed)} ether saddr @${DEVICE_SETS.vpn} ${setMark(vpnMark)} return`
+    )
   lines.push(`\t\tiifname != ${ifnames(m.lan.managed)} return`)
   for (const mode of ['direct', 'blocked', 'mediastreamer', 'vpn'] as DeviceMode[]) {
     const mark = markOf(mode, m)
