@@ -5,13 +5,12 @@
 import { applyConfigPatch, applyDeviceEdits, type DeviceEdit } from '../core/config/patch'
 import { DEVICE_KINDS, DEVICE_MODES, type DeviceMode } from '../core/config/types'
 import { hasControlChars, normaliseMac, parseConfig } from '../core/config/validate'
-import { explainDevice as explain, type Explanation } from '../core/devices/explain'
+import { explainDevice as explain } from '../core/devices/explain'
 import {
   countModes,
   isPrivateMac,
   macsFollowingDefault,
   mergeInventory,
-  type InventoryDevice,
 } from '../core/devices/inventory'
 import { readDevicesFile } from '../system/devices-file'
 import { changeConfig } from '../system/change'

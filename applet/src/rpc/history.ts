@@ -1,7 +1,7 @@
 // The connection-history part of the `lanvpn` ubus object. `getHistory` is a read (the ACL's read
 // block grants get*); `clearHistory` needs write access.
 import type { ClearHistoryResult, GetHistoryResult } from '../core/api/calls'
-import { pruneHistory, type HistoryRecord } from '../core/history'
+import { pruneHistory } from '../core/history'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import { readHistory, removeHistory, withHistoryLock, writeHistory } from '../system/history'

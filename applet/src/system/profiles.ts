@@ -22,17 +22,14 @@ import {
   setProfileLabel,
 } from '../core/tunnel/profile-doc'
 import { isProfileId } from '../core/tunnel/profile-id'
-import type { ImportNote } from '../core/tunnel/wireguard-conf'
 import type { UciDoc } from '../core/uci/doc'
 import type { Host } from '../host/host'
 import {
   hasSecret,
-  notifyDaemon,
   ovpnAuthSecret,
   ovpnConfigSecret,
   readConfigText,
   wgKeySecret,
-  writeConfigText,
   writeSecret,
   type SecretName,
 } from './files'
