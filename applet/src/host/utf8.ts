@@ -7,39 +7,9 @@ const REPLACEMENT = 0xfffd
 // String.fromCharCode.apply has an argument limit; flush the code-unit buffer well below it.
 const FLUSH_AT = 8192
 
-/** Encodes a string as UTF-8. Lone surrogates become U+FFFD (EF BF BD), as TextEncoder does. */
-export function encodeUtf8(text: string): Uint8Array {
-  const out = new Uint8Array(text.length * 3)
-  let n = 0
-  for (let i = 0; i < text.length; i++) {
-    let cp = text.charCodeAt(i)
-    if (cp >= 0xd800 && cp <= 0xdfff) {
-      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0
-      if (cp <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        cp = 0x10000 + ((cp - 0xd800) << 10) + (next - 0xdc00)
-        i++
-      } else {
-        cp = REPLACEMENT
-      }
-    }
-    if (cp < 0x80) {
-      out[n++] = cp
-    } else if (cp < 0x800) {
-      out[n++] = 0xc0 | (cp >> 6)
-      out[n++] = 0x80 | (cp & 0x3f)
-    } else if (cp < 0x10000) {
-      out[n++] = 0xe0 | (cp >> 12)
-      out[n++] = 0x80 | ((cp >> 6) & 0x3f)
-      out[n++] = 0x80 | (cp & 0x3f)
-    } else {
-      out[n++] = 0xf0 | (cp >> 18)
-      out[n++] = 0x80 | ((cp >> 12) & 0x3f)
-      out[n++] = 0x80 | ((cp >> 6) & 0x3f)
-      out[n++] = 0x80 | (cp & 0x3f)
-    }
-  }
-  return out.subarray(0, n)
-}
+/** UTF-8 of a string. One encoder for the whole applet (core/uci/bytes.ts): the U+DC80–DCFF
+ * stand-ins of a lossless decode go back as their bytes, any other lone surrogate as U+FFFD. */
+export { encodeUtf8Lossless as encodeUtf8 } from '../core/uci/bytes'
 
 /** A streaming UTF-8 decoder. `decode(chunk, true)` keeps an incomplete trailing sequence for the
  * next call; `decode(chunk)` (or `end()`) flushes it as U+FFFD. Reusable after a flush. */
