@@ -65,7 +65,7 @@ function model(devices) {
     lan: { managed: ['br-lan'], direct: [], blocked: [] },
     tunnelIface: 'lanvpn0',
     vpnBypassed: false,
-    tunnelV6: true,
+    tunnelCarriesV6: true,
     tunnelDns: { v4: ['10.64.0.1'], v6: ['fd64::1'] },
     smartDns: { v4: ['192.0.2.53'], v6: [] },
   }

@@ -45,7 +45,7 @@ function model(devices: DeviceSets): NftModel {
     // No tunnel in this spec: vpn devices reach nothing past the router (the kill switch).
     tunnelIface: 'lanvpn0',
     vpnBypassed: false,
-    tunnelV6: false,
+    tunnelCarriesV6: false,
     tunnelDns: { v4: ['10.64.0.1'], v6: [] },
     smartDns: { v4: [], v6: [] },
     routerViaWan: '',

@@ -83,7 +83,7 @@ describe('set membership changes', () => {
     lan: { managed: ['br-lan'], direct: [], blocked: [] },
     tunnelIface: 'lanvpn0',
     vpnBypassed: false,
-    tunnelV6: true,
+    tunnelCarriesV6: true,
     tunnelDns: { v4: ['10.64.0.1'], v6: [] },
     smartDns: { v4: [], v6: [] },
     routerViaWan: '',

@@ -280,7 +280,7 @@ describe('policy routing', () => {
     enabled: true,
     tunnelIface: 'lanvpn0',
     tunnelUp: true,
-    tunnelV6: true,
+    tunnelCarriesV6: true,
     keepOnWan: '',
     vpnSources: [] as string[],
   }

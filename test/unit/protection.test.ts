@@ -21,7 +21,7 @@ const model: NftModel = {
   lan: { managed: ['br-lan'], direct: [], blocked: ['br-guest'] },
   tunnelIface: 'lanvpn0',
   vpnBypassed: false,
-  tunnelV6: false,
+  tunnelCarriesV6: false,
   tunnelDns: { v4: ['10.64.0.1'], v6: [] },
   smartDns: { v4: [], v6: [] },
   routerViaWan: '',

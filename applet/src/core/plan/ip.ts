@@ -13,7 +13,7 @@ export type IpDesiredInput = {
   tunnelIface: string
   /** The tunnel interface exists and is up. */
   tunnelUp: boolean
-  tunnelV6: boolean
+  tunnelCarriesV6: boolean
   /** When the router's own traffic uses the tunnel: the WAN device whose bound sockets (the
    * MediaStreamer registration, latency pings) must still use main. '' otherwise. */
   keepOnWan: string
@@ -44,7 +44,7 @@ export function desiredIp(input: IpDesiredInput, family: Family): IpState {
     { dst: 'default', type: 'unreachable', dev: '', metric: UNREACHABLE_METRIC },
   ]
   // IPv6 stores metric 0 as 1024 (its default); desire what the kernel will report back.
-  if (input.tunnelUp && (family === 4 || input.tunnelV6))
+  if (input.tunnelUp && (family === 4 || input.tunnelCarriesV6))
     routes.unshift({
       dst: 'default',
       type: 'unicast',

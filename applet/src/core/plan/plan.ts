@@ -108,7 +108,7 @@ export function nftModel(
     // after a disconnect under kill switch `auto`.
     vpnBypassed:
       config.profiles.length === 0 || !g.armed || (g.killSwitch === 'auto' && !g.connect),
-    tunnelV6: g.ipv6 && hasV6(profile),
+    tunnelCarriesV6: g.ipv6 && hasV6(profile),
     tunnelDns: byFamily(tunnelResolvers(profile, tunnel.pushedDns)),
     smartDns: ms.enabled ? byFamily(ms.dnsServers) : { v4: [], v6: [] },
     routerViaWan: g.routerViaVpn ? (tunnel.wanDevice ?? '') : '',
@@ -161,7 +161,7 @@ export function desiredState(
     enabled,
     tunnelIface,
     tunnelUp: tunnel.up,
-    tunnelV6: model.tunnelV6,
+    tunnelCarriesV6: model.tunnelCarriesV6,
     keepOnWan: model.vpnBypassed ? '' : model.routerViaWan,
   }
   if (!enabled) {
@@ -195,7 +195,11 @@ export function desiredState(
     nft,
     nftHash: parseAppliedHash(nft),
     fw4Include: renderNftTable(
-      closedModel({ ...closed, tunnelV6: model.tunnelV6 && hasV6(active), tunnelAddrs: undefined })
+      closedModel({
+        ...closed,
+        tunnelCarriesV6: model.tunnelCarriesV6 && hasV6(active),
+        tunnelAddrs: undefined,
+      })
     ),
     ip4: desiredIp({ ...ipInput, vpnSources: sources.v4 }, 4),
     ip6: desiredIp({ ...ipInput, vpnSources: sources.v6 }, 6),

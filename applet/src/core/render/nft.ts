@@ -45,7 +45,7 @@ export type NftModel = {
    * then use the WAN. Never true in the persisted (boot-time) version. */
   vpnBypassed: boolean
   /** Whether the tunnel carries IPv6 (the profile has a v6 address). */
-  tunnelV6: boolean
+  tunnelCarriesV6: boolean
   /** The tunnel's DNS servers; vpn devices' DNS goes there, or is dropped when a family has none. */
   tunnelDns: { v4: string[]; v6: string[] }
   /** The MediaStreamer smart-DNS servers (empty: mediastreamer devices use the router's DNS). */
@@ -259,7 +259,7 @@ function filterChains(m: NftModel): string[] {
     ...countedDrop(isMarked(MARK_BLOCKED)),
     ...countedDrop(`${isMarked(MARK_VPN)} oifname != ${tun}`),
   ]
-  if (!m.tunnelV6) ks.push(...countedDrop(`${isMarked(MARK_VPN)} meta nfproto ipv6`))
+  if (!m.tunnelCarriesV6) ks.push(...countedDrop(`${isMarked(MARK_VPN)} meta nfproto ipv6`))
   ks.push('\t}')
   return [
     ...ks,
