@@ -260,6 +260,10 @@ function filterChains(m: NftModel): string[] {
     ...countedDrop(`${isMarked(MARK_VPN)} oifname != ${tun}`),
   ]
   if (!m.tunnelCarriesV6) ks.push(...countedDrop(`${isMarked(MARK_VPN)} meta nfproto ipv6`))
+  // What comes in by the tunnel goes to the LAN or nowhere. While the tunnel is set up again (a
+  // daemon restart, an upgrade) its address is briefly not the router's, and a reply arriving
+  // then would be routed by main, out of the WAN, with the tunnel's address in it.
+  ks.push(`\t\tiifname ${tun} oifname != ${ifnames(m.lan.managed)} drop`)
   ks.push('\t}')
   return [
     ...ks,
