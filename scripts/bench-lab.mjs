@@ -319,7 +319,8 @@ export async function benchLab() {
     inNs('router', ['ip', 'addr', 'del', '198.51.100.2/24', 'dev', 'wan'])
     inNs('router', ['ip', 'addr', 'add', '198.51.100.3/24', 'dev', 'wan'])
     inNs('router', ['ip', 'route', 'replace', 'default', 'via', '198.51.100.1'])
-    inNs('router', ['kill', '-HUP', String(status().daemon.pid)]) // what the hotplug hook does
+    // What the interface hotplug hook runs.
+    inNs('router', ['env', `LANVPN_PREFIX=${prefix}`, ...RUNTIME, BUNDLE, 'wan-event', 'ifupdate'])
     const reg = await until('the new registration', () => requests().length > n0, 60_000)
     await sleep(5000)
     const perChange = requests().length - n0

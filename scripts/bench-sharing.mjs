@@ -35,7 +35,7 @@ async function loadRenderers(dir) {
   const outfile = join(dir, 'sharing-entry.mjs')
   await build({
     stdin: {
-      contents: `export { renderNftTable } from './applet/src/core/render/nft'
+      contents: `export { parseAppliedHash, renderNftTable } from './applet/src/core/render/nft'
 export { renderMembershipUpdate } from './applet/src/core/render/nft-sets'`,
       resolveDir: ROOT,
       loader: 'ts',
@@ -114,7 +114,7 @@ export async function benchSharing({ runs = 9 } = {}) {
   }
   spawnSync('ip', ['netns', 'add', ns])
   try {
-    const { renderNftTable, renderMembershipUpdate } = await loadRenderers(tmp)
+    const { parseAppliedHash, renderNftTable, renderMembershipUpdate } = await loadRenderers(tmp)
     inNs(['ip', 'rule', 'add', ...RULE.split(' ')])
     const lanvpnFull = (n) => () => {
       const script = renderNftTable(model(spread(n)))
@@ -153,7 +153,8 @@ export async function benchSharing({ runs = 9 } = {}) {
     let flip = false
     const change = time(() => {
       const [from, to] = flip ? [moved, base] : [base, moved]
-      const script = renderMembershipUpdate(model(from), model(to))
+      const hash = parseAppliedHash(renderNftTable(model(to)))
+      const script = renderMembershipUpdate(model(from), model(to), hash)
       flip = !flip
       inNs(['nft', '-f', '-'], script)
     })
