@@ -3,12 +3,12 @@
 // The first question about a device starts its counting (for PROOF_SECONDS); later ones read it.
 // Not a read method: it changes what the kernel counts, so it needs write access, like checkExitIp.
 import { normaliseMac, parseConfig } from '../core/config/validate'
-import { judgeProtection, type ProtectionAnswer } from '../core/devices/protection'
+import { judgeProtection } from '../core/devices/protection'
 import { macsFollowingDefault, mergeInventory } from '../core/devices/inventory'
 import { readDevicesFile } from '../system/devices-file'
 import { readConfigText } from '../system/files'
 import { askProtection } from '../system/protection'
-import type { RpcError } from '../core/api/calls'
+import type { CheckProtectionResult, RpcError } from '../core/api/calls'
 import type { MethodTable, RpcContext } from './method'
 
 const rpcError = (code: RpcError['error']['code'], message: string): RpcError => ({
@@ -18,7 +18,7 @@ const rpcError = (code: RpcError['error']['code'], message: string): RpcError =>
 async function checkProtection(
   ctx: RpcContext,
   args: Record<string, unknown>
-): Promise<ProtectionAnswer | RpcError> {
+): Promise<CheckProtectionResult | RpcError> {
   const word = String(args.device).trim()
   const { config, doc } = parseConfig(readConfigText(ctx.host, ctx.paths))
   if (!config.globals.enabled)

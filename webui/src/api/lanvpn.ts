@@ -1,6 +1,7 @@
 // One function per rpc method of the `lanvpn` ubus object, typed from the applet's API types. The
 // `import type` keeps every byte of the applet out of the bundle.
 import type {
+  CheckProtectionResult,
   ConfigView,
   ExplainDeviceResult,
   ImportResult,
@@ -23,10 +24,9 @@ import {
   type Said,
   type Status,
 } from '../../../applet/src/core/api/status'
-import type { ProtectionAnswer } from '../../../applet/src/core/devices/protection'
 
 export type {
-  ProtectionAnswer,
+  CheckProtectionResult,
   ConfigView,
   ExplainDeviceResult,
   ImportResult,
@@ -146,7 +146,7 @@ export type LanvpnApi = {
   setDefaultMode(mode: DeviceMode): Promise<Change>
   explainDevice(mac: string): Promise<ExplainDeviceResult>
   /** The router's own counters for one device; the first call starts the counting. */
-  checkProtection(mac: string): Promise<ProtectionAnswer>
+  checkProtection(mac: string): Promise<CheckProtectionResult>
   getMediastreamer(): Promise<MediastreamerView>
   registerNow(): Promise<RegisterNowResult>
   /** The last ≤ 20 connection records (method `getHistory`, feature-detected). */
@@ -190,7 +190,7 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
     forgetDevice: (mac) => change('forgetDevice', { mac }),
     setDefaultMode: (mode) => change('setDefaultMode', { mode }),
     explainDevice: (mac) => invoke<ExplainDeviceResult>('explainDevice', { mac }),
-    checkProtection: (mac) => invoke<ProtectionAnswer>('checkProtection', { device: mac }),
+    checkProtection: (mac) => invoke<CheckProtectionResult>('checkProtection', { device: mac }),
     getMediastreamer: () => invoke<MediastreamerView>('getMediastreamer'),
     registerNow: () => invoke<RegisterNowResult>('registerNow'),
     getHistory: async () => parseHistory(await invoke<unknown>('getHistory')),

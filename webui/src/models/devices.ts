@@ -10,7 +10,7 @@ import type {
   InventoryDevice,
   LanvpnApi,
   ListDevicesResult,
-  ProtectionAnswer,
+  CheckProtectionResult,
 } from '../api/lanvpn'
 import { createActions, type Actions } from './action'
 import type { ApplyTracker } from './apply'
@@ -57,7 +57,7 @@ export type DevicesModel = {
   /** The last explanation asked for. */
   explanation: ReadonlySignal<ExplainDeviceResult | null>
   /** The last "is this device protected?" answer (counters read live, kept only here). */
-  protection: ReadonlySignal<ProtectionAnswer | null>
+  protection: ReadonlySignal<CheckProtectionResult | null>
   setQuery(q: string): void
   setModeFilter(m: ModeFilter): void
   toggle(mac: string): void
@@ -85,7 +85,7 @@ export function createDevicesModel(deps: { api: LanvpnApi; tracker: ApplyTracker
   const mode = signal<ModeFilter>('all')
   const selected = signal<ReadonlySet<string>>(new Set())
   const explanation = signal<ExplainDeviceResult | null>(null)
-  const protection = signal<ProtectionAnswer | null>(null)
+  const protection = signal<CheckProtectionResult | null>(null)
   const visible = computed(() => filterDevices(list.value?.devices ?? [], query.value, mode.value))
 
   async function load(): Promise<void> {

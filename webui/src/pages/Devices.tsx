@@ -10,7 +10,7 @@ import {
   type DeviceMode,
   type ExplainDeviceResult,
   type InventoryDevice,
-  type ProtectionAnswer,
+  type CheckProtectionResult,
 } from '../api/lanvpn'
 import { memoModel, type AppDeps } from '../deps'
 import { formatNumber, formatTime, t, type MessageKey } from '../i18n'
@@ -262,7 +262,7 @@ function Explanation({ m, e }: { m: DevicesModel; e: ExplainDeviceResult }) {
 
 /** The verdict in plain words: a direct or MediaStreamer device sending by the WAN is doing what
  * its mode says, a vpn device doing so is not protected. Whole ids, so the build shortens them. */
-function verdictKey(a: ProtectionAnswer): MessageKey {
+function verdictKey(a: CheckProtectionResult): MessageKey {
   if (a.verdict === 'wan') return a.mode === 'vpn' ? 'proof.wan' : 'proof.wanByMode'
   return a.verdict === 'protected'
     ? 'proof.protected'
@@ -271,7 +271,7 @@ function verdictKey(a: ProtectionAnswer): MessageKey {
       : 'proof.quiet'
 }
 
-function Protection({ m, a }: { m: DevicesModel; a: ProtectionAnswer }) {
+function Protection({ m, a }: { m: DevicesModel; a: CheckProtectionResult }) {
   const ref = useRef<HTMLHeadingElement>(null)
   useEffect(() => ref.current?.focus(), [a])
   const device = m.list.value?.devices.find((d) => d.mac === a.mac)

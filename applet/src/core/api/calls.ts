@@ -5,11 +5,13 @@ import type { ConfigProblem, DeviceMode, Globals, Mediastreamer, Profile } from 
 import type { ConfigPatch } from '../config/patch'
 import type { Explanation } from '../devices/explain'
 import type { InventoryDevice } from '../devices/inventory'
+import type { ProtectionAnswer } from '../devices/protection'
 import type { HistoryRecord } from '../history'
 import type { ImportNote } from '../tunnel/wireguard-conf'
 import type { MediastreamerStatus } from './status'
 
 export type { InventoryDevice } from '../devices/inventory'
+export type { ProtectionAnswer, ProtectionVerdict } from '../devices/protection'
 export type { ImportNote } from '../tunnel/wireguard-conf'
 
 /** An error as data (style.md: never a stack trace). `field` names the argument or config option at
@@ -95,6 +97,9 @@ export type ListDevicesResult = {
 
 /** `explainDevice` result: see core/devices/explain.ts Explanation for the sample. */
 export type ExplainDeviceResult = Explanation
+
+/** `checkProtection` result: see core/devices/protection.ts ProtectionAnswer for the sample. */
+export type CheckProtectionResult = ProtectionAnswer
 
 /** One profile as the API shows it: no secret, only whether each is stored. `privateKey` is the
  * WireGuard key file, or for OpenVPN the sanitised config that carries the inline keys;
