@@ -8,6 +8,7 @@ import type { Profile } from '../core/config/types'
 import type { Paths } from '../core/paths'
 import { say, SENTENCES } from '../core/messages'
 import { renderWgConfig, type WgPeerSetup } from '../core/render/wg'
+import { addressLines } from '../core/observe/ip'
 import { OFFLINE_REASON } from '../core/tunnel/health'
 import { nameLookupFailure } from '../core/tunnel/setup-reason'
 import type { Host } from '../host/host'
@@ -20,6 +21,7 @@ import {
   observeWgPeers,
   setWgConfig,
   setWgEndpoint,
+  wgInterfaceAddresses,
   wgInterfaceExists,
   type WgKind,
 } from '../system/wireguard'
@@ -40,8 +42,9 @@ export async function bringUpWireguard(
     existed = await wgInterfaceExists(host, iface)
     if (!existed) kind = await createWgInterface(host, iface)
     await setWgConfig(host, paths.runDir, iface, config)
-    const lines = [`address flush dev ${iface}`]
-    for (const a of profile.addresses) lines.push(`address add ${a} dev ${iface}`)
+    // Addresses are set in place: a restart keeps the tunnel's address throughout.
+    const present = existed ? await wgInterfaceAddresses(host, iface) : []
+    const lines = addressLines(iface, present, profile.addresses)
     lines.push(`link set dev ${iface} mtu ${profile.mtu || 1420} up`)
     await runChecked(host, ['ip', '-batch', '-'], { stdin: lines.join('\n') + '\n' })
     return { reason: '', kind }

@@ -1,5 +1,6 @@
 // The WireGuard interface through ip and wg. Kernel WireGuard when the kernel has it; the
 // userspace implementation (wireguard-go) when it answers "Unknown device type", as wg-quick does.
+import { parseIfaceAddresses } from '../core/observe/ip'
 import { parseWgDump, type WgPeerState } from '../core/observe/wg'
 import type { Host } from '../host/host'
 import { run, runChecked } from './run'
@@ -71,6 +72,12 @@ export async function deleteWgInterface(host: Host, iface: string): Promise<void
 /** Whether the interface exists. */
 export async function wgInterfaceExists(host: Host, iface: string): Promise<boolean> {
   return (await run(host, ['ip', 'link', 'show', 'dev', iface])).code === 0
+}
+
+/** The addresses `iface` has now (`addr/len`); [] when it is not there. */
+export async function wgInterfaceAddresses(host: Host, iface: string): Promise<string[]> {
+  const r = await run(host, ['ip', '-j', 'addr', 'show', 'dev', iface])
+  return r.code === 0 ? parseIfaceAddresses(r.stdout) : []
 }
 
 /** Peer state (handshakes, counters), or [] when the interface is not there. */

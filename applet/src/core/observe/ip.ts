@@ -59,3 +59,40 @@ export function parseIpRoutes(text: string): IpRoute[] {
     metric: Number(r.metric ?? 0),
   }))
 }
+
+/** `ip -j addr show dev NAME` → its addresses as `addr/len` (link-local ones left out: the kernel
+ * makes those, lanvpn never sets them). [] for bad JSON or no such device. */
+export function parseIfaceAddresses(text: string): string[] {
+  const out: string[] = []
+  for (const link of parseJsonArray(text)) {
+    const infos = Array.isArray(link.addr_info)
+      ? (link.addr_info as Array<Record<string, unknown>>)
+      : []
+    for (const a of infos) {
+      if (typeof a.local !== 'string' || a.scope === 'link') continue
+      out.push(`${a.local}/${String(a.prefixlen ?? (a.local.includes(':') ? 128 : 32))}`)
+    }
+  }
+  return out
+}
+
+/** An interface address as the kernel writes it back: a prefix length always, IPv6 in lower case.
+ * (The kernel also compresses IPv6; a differently written address is then removed and set again,
+ * which costs a moment, never a wrong address.) */
+function normalAddress(a: string): string {
+  const withLen = a.includes('/') ? a : `${a}/${a.includes(':') ? 128 : 32}`
+  return withLen.toLowerCase()
+}
+
+/** `ip -batch` lines that give `iface` exactly the addresses `wanted`, in place: the ones it has
+ * that are not wanted are removed, the wanted ones are set with `replace` (no error when present).
+ * An address the interface keeps is never absent, not even for a moment, so a reply to it that
+ * arrives meanwhile is delivered, never routed elsewhere. */
+export function addressLines(iface: string, present: string[], wanted: string[]): string[] {
+  const keep = new Set(wanted.map(normalAddress))
+  const lines = present
+    .filter((a) => !keep.has(normalAddress(a)))
+    .map((a) => `address del ${a} dev ${iface}`)
+  for (const a of wanted) lines.push(`address replace ${a} dev ${iface}`)
+  return lines
+}
