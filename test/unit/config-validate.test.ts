@@ -251,8 +251,22 @@ describe('parseConfig', () => {
     )
     const { config, problems } = parseConfig(text)
     expect(config.devices).toEqual([
-      { id: 'd_aabbccddeeff', mac: 'aa:bb:cc:dd:ee:ff', mode: 'direct', label: 'TV', kind: 'tv' },
-      { id: 'd_112233445566', mac: '11:22:33:44:55:66', mode: 'vpn', label: '', kind: 'other' },
+      {
+        id: 'd_aabbccddeeff',
+        mac: 'aa:bb:cc:dd:ee:ff',
+        mode: 'direct',
+        label: 'TV',
+        kind: 'tv',
+        group: '',
+      },
+      {
+        id: 'd_112233445566',
+        mac: '11:22:33:44:55:66',
+        mode: 'vpn',
+        label: '',
+        kind: 'other',
+        group: '',
+      },
     ])
     expect(problems).toEqual([
       { section: 'd_000000000001', option: '', reason: expect.stringContaining('d_000000000002') },

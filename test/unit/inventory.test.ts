@@ -115,8 +115,22 @@ describe('joining the config', () => {
   const config = defaultConfig()
   config.globals.defaultMode = 'direct'
   config.devices = [
-    { id: 'd_020000005001', mac: LAPTOP, mode: 'vpn', label: 'Work laptop', kind: 'laptop' },
-    { id: 'd_001122334488', mac: '00:11:22:33:44:88', mode: 'blocked', label: '', kind: 'other' },
+    {
+      id: 'd_020000005001',
+      mac: LAPTOP,
+      mode: 'vpn',
+      label: 'Work laptop',
+      kind: 'laptop',
+      group: '',
+    },
+    {
+      id: 'd_001122334488',
+      mac: '00:11:22:33:44:88',
+      mode: 'blocked',
+      label: '',
+      kind: 'other',
+      group: '',
+    },
   ]
 
   it('lists configured devices that are offline and gives the others the default mode', () => {

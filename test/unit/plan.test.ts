@@ -39,13 +39,21 @@ function config(): Config {
   c.globals.activeProfile = 'ams'
   c.globals.connect = true
   c.devices = [
-    { id: 'd_020000005002', mac: '02:00:00:00:50:02', mode: 'direct', label: 'TV', kind: 'tv' },
+    {
+      id: 'd_020000005002',
+      mac: '02:00:00:00:50:02',
+      mode: 'direct',
+      label: 'TV',
+      kind: 'tv',
+      group: '',
+    },
     {
       id: 'd_020000005001',
       mac: '02:00:00:00:50:01',
       mode: 'vpn',
       label: 'Laptop',
       kind: 'laptop',
+      group: '',
     },
   ]
   return c

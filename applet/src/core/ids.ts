@@ -9,16 +9,23 @@ export const PKG = 'lanvpn'
 export const NFT_TABLE = 'lanvpn'
 export const NFT_FAMILY = 'inet'
 
-/** First owned ip-rule priority; rules live in [PRIO_BASE, PRIO_BASE + 100), in steps of 10 so admins
- * can insert rules between them. Below `main` (32766) so a more specific route the WAN's DHCP pushes
- * into main cannot pull marked traffic out; above netifd's defaults (0, 32766, 32767) and away from
- * pbr (30000+) and mwan3 (1000–2000 and 2001+ per interface). */
+/** First owned ip-rule priority; rules live in [PRIO_BASE, PRIO_BASE + 100), one kind of rule per
+ * step of 10 so admins can insert rules between the kinds: PRIO_BASE the WAN-bound exception,
+ * +10 the fwmark rules, +20 the source rules (core/plan/ip.ts). Within a kind each device group
+ * has its own priority, +0 for the household's default group and +1…+MAX_GROUPS for the others
+ * (groupPriority): every rule then has a priority of its own kind and group, so a rule is deleted
+ * by priority and match without ever hitting another group's, and every group's fwmark rule comes
+ * before every source rule (the mark, set by nft at once when a device moves, wins over a source
+ * rule the same reconcile is about to move). Below `main` (32766) so a more specific route the
+ * WAN's DHCP pushes into main cannot pull marked traffic out; above netifd's defaults (0, 32766,
+ * 32767) and away from pbr (30000+) and mwan3 (1000–2000 and 2001+ per interface). */
 export const PRIO_BASE = 5200
 export const PRIO_SPAN = 100
 
 /** Routing table for traffic that must use the tunnel. Carries its own `unreachable default`, so
  * routing fails closed when the tunnel route disappears. Chosen away from netifd's ip4table/ip6table
- * habits (small numbers) and pbr's (256+ by name). */
+ * habits (small numbers) and pbr's (256+ by name). The default group's; group i uses
+ * VPN_TABLE + i (groupTable), each with its own `unreachable default`. */
 export const VPN_TABLE = 5201
 
 /** Our fwmark bits. pbr claims 0x00ff0000 and mwan3 0x3f00; 0x0f000000 is free in both. */
@@ -42,4 +49,59 @@ export const UNREACHABLE_METRIC = 4278198272
 export const TUNNEL_IFACE = 'lanvpn0'
 
 /** UCI section types lanvpn's own config uses. Named sections carry only [A-Za-z0-9_]. */
-export const UCI_TYPES = ['globals', 'profile', 'device', 'mediastreamer'] as const
+export const UCI_TYPES = ['globals', 'profile', 'device', 'mediastreamer', 'group'] as const
+
+/** Device groups besides the household's default one (issue 21): each its own tunnel, table, mark
+ * and rule priorities, numbered 1…MAX_GROUPS by their order in /etc/config/lanvpn (index 0 is the
+ * default group, whose names are the ones above). Four: the number the issue's budgets are set
+ * for (500 devices over 4 tunnels) and what a small router carries as tunnel processes (an OpenVPN
+ * client holds 2–4 MB). The names below leave room for 9: priorities +1…+9 within a step of 10,
+ * tables 5202…5210, marks 0x05…0x0d under MARK_MASK. */
+export const MAX_GROUPS = 4
+
+/** First group mark: 0x01–0x04 are the modes above, so group i is marked 0x04 + i (0x05…0x08 for
+ * four groups); the default group keeps MARK_VPN. Exact values under MARK_MASK, never bits: each
+ * fwmark rule matches one value, so no group's rule can take another group's packet. */
+const MARK_GROUP_BASE = 0x04
+
+function checkGroup(index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index > MAX_GROUPS)
+    throw new RangeError(`group index ${index} is outside 0-${MAX_GROUPS}`)
+}
+
+/** The fwmark a group's vpn devices get: MARK_VPN for the default group (0). */
+export function groupMark(index: number): number {
+  checkGroup(index)
+  return index === 0 ? MARK_VPN : (MARK_GROUP_BASE + index) << 24
+}
+
+/** A group's routing table: VPN_TABLE for the default group (0), then the next numbers. */
+export function groupTable(index: number): number {
+  checkGroup(index)
+  return VPN_TABLE + index
+}
+
+/** A group's ip-rule priority of one kind (`base`: PRIO_BASE + 10 for fwmark rules, + 20 for
+ * source rules); the default group's is `base` itself. */
+export function groupPriority(base: number, index: number): number {
+  checkGroup(index)
+  return base + index
+}
+
+/** A group's tunnel interface from the default one (`base`, TUNNEL_IFACE or a lab's own name):
+ * `lanvpn0` gives lanvpn1…lanvpn4. A base not ending in 0 gets the digit appended (cut to
+ * IFNAMSIZ, 15 characters). */
+export function groupIface(base: string, index: number): string {
+  checkGroup(index)
+  if (index === 0) return base
+  return base.endsWith('0') ? `${base.slice(0, -1)}${index}` : `${base.slice(0, 14)}${index}`
+}
+
+/** Whether a routing table number is one of lanvpn's (the default group's or a group's). */
+export function isOwnedTable(table: number): boolean {
+  return table >= VPN_TABLE && table <= VPN_TABLE + MAX_GROUPS
+}
+
+/** UCI section name that may not name a group: phase 2's `lanvpn` words use it for the default
+ * group. */
+export const DEFAULT_GROUP_WORD = 'default'

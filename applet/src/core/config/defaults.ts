@@ -41,6 +41,7 @@ export function defaultConfig(): Config {
     globals: defaultsOf<Globals>(GLOBAL_OPTIONS),
     profiles: [],
     devices: [],
+    groups: [],
     mediastreamer: defaultsOf<Mediastreamer>(MEDIASTREAMER_OPTIONS),
   }
 }

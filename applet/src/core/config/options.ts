@@ -1,10 +1,10 @@
-// Every option of the `globals` and `mediastreamer` sections, declared once: its UCI name, the
+// Every option of the `globals`, `mediastreamer` and `group` sections, declared once: its UCI name, the
 // field of the typed config it fills, the kind of JSON value setConfig takes for it, and its
 // default. The defaults (defaults.ts), setConfig's patch schema and argument type (patch.ts,
 // api/calls.ts) come from this table; validate.ts reads each option by the same name and falls
 // back to the same default; the init script's procd description is checked against it
 // (test/package/procd-validation.test.ts).
-import type { Globals, Mediastreamer } from './types'
+import type { Globals, Group, Mediastreamer } from './types'
 
 /** The JSON kind setConfig takes for an option. */
 export type OptionKind = 'bool' | 'int' | 'string' | 'list'
@@ -62,6 +62,17 @@ export const MEDIASTREAMER_OPTIONS = {
   dns_server: { field: 'dnsServers', kind: 'list', default: [] },
   ip_echo_url: { field: 'ipEchoUrls', kind: 'list', default: DEFAULT_IP_ECHO_URLS },
 } as const satisfies Record<string, Option<Mediastreamer>>
+
+/** A `config group` section's options (its id and index come from the section, not options).
+ * A group's kill switch and wish to be connected start as the safe ones: always closed, and up. */
+export const GROUP_OPTIONS = {
+  label: { field: 'label', kind: 'string', default: '' },
+  profile: { field: 'profile', kind: 'string', default: '' },
+  fallback: { field: 'fallback', kind: 'list', default: [] },
+  kill_switch: { field: 'killSwitch', kind: 'string', default: 'always' },
+  connect: { field: 'connect', kind: 'bool', default: true },
+} as const satisfies Record<string, Option<Omit<Group, 'id' | 'index'>>>
+export type SettableGroupOption = keyof typeof GROUP_OPTIONS
 
 /** The options setConfig may set (not the internal ones), by UCI name. */
 export type SettableGlobal = {

@@ -2,28 +2,34 @@
 // section, then the whole candidate is validated. All or nothing: on any problem the caller gets
 // the original document back, so a half-applied change can never be written.
 import { addSection, findSection, removeSection, replaceSection } from '../uci/doc'
-import { sectionLabel, setOption } from '../uci/doc'
+import { deleteOption, getOption, sectionLabel, sectionsOfType, setOption } from '../uci/doc'
 import type { UciDoc, UciSection, UciValue } from '../uci/doc'
 import type { ConfigProblem, DeviceMode } from './types'
 import { deviceSectionName } from './formats'
 import {
   GLOBAL_OPTIONS,
+  GROUP_OPTIONS,
   MEDIASTREAMER_OPTIONS,
   type OptionKind,
+  type SettableGroupOption,
   type SettableGlobal,
   type SettableMediastreamer,
 } from './options'
 import { blockingProblems } from './problems'
+import { isGroupName } from './groups'
 import { singletonSection, validateConfig } from './validate'
 
 /** The JSON value an option takes: true/false, a whole number, text, or an array of text. */
 export type PatchValue = string | boolean | number | string[]
 
 /** A setConfig change: UCI option names of the globals and mediastreamer sections, values as JSON
- * gives them. '' or [] removes the option, so its default applies. */
+ * gives them. '' or [] removes the option, so its default applies. `groups`: by group section
+ * name, the options to set (a missing group is created at the end, the next index), or null to
+ * remove the group, its devices going back to the default group in the same change. */
 export type ConfigPatch = {
   globals?: Partial<Record<SettableGlobal, PatchValue>>
   mediastreamer?: Partial<Record<SettableMediastreamer, PatchValue>>
+  groups?: Record<string, Partial<Record<SettableGroupOption, PatchValue>> | null>
 }
 
 type Kind = OptionKind
@@ -39,6 +45,7 @@ const kindsOf = (table: Record<string, { kind: Kind; internal?: true }>) =>
 const SCHEMA: Record<string, Record<string, Kind>> = {
   globals: kindsOf(GLOBAL_OPTIONS),
   mediastreamer: kindsOf(MEDIASTREAMER_OPTIONS),
+  group: kindsOf(GROUP_OPTIONS),
 }
 
 // uhttpd adds the session id to every exec-plugin call (openwrt-contracts §10.15): not ours.
@@ -77,28 +84,23 @@ export function applyConfigPatch(
   // The patch comes from JSON: its shape is checked here, not trusted from the type.
   for (const [type, options] of Object.entries(patch as Record<string, unknown>)) {
     if (IGNORED_KEYS.includes(type) || options === undefined) continue
-    const schema = Object.prototype.hasOwnProperty.call(SCHEMA, type) ? SCHEMA[type] : undefined
+    if (type === 'groups') {
+      next = patchGroups(next, options, problems, edited)
+      continue
+    }
+    const isSingleton = type !== 'group' && Object.prototype.hasOwnProperty.call(SCHEMA, type)
+    const schema = isSingleton ? SCHEMA[type] : undefined
     if (!schema) {
       problems.push({ section: type, option: '', reason: 'unknown section' })
       continue
     }
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    if (!isObject(options)) {
       problems.push({ section: type, option: '', reason: 'must be an object of options' })
       continue
     }
     const existing = singletonSection(next, type)
-    let section: UciSection = existing ?? { type, name: type, options: [] }
-    for (const [name, value] of Object.entries(options as Record<string, unknown>)) {
-      const kind = Object.prototype.hasOwnProperty.call(schema, name) ? schema[name] : undefined
-      const uci = kind === undefined ? null : toUci(kind, value)
-      if (kind === undefined) {
-        problems.push({ section: type, option: name, reason: 'unknown option' })
-      } else if (uci === null) {
-        problems.push({ section: type, option: name, reason: EXPECTED[kind] })
-      } else {
-        section = setOption(section, name, uci)
-      }
-    }
+    const empty: UciSection = { type, name: type, options: [] }
+    const section = setOptions(existing ?? empty, type, schema, options, problems)
     edited.push([section, Object.keys(options)])
     // globals goes first in a new file, as the shipped default has it; others at the end.
     if (!existing) next = addSection(next, section, type === 'globals' ? 0 : undefined)
@@ -115,11 +117,81 @@ export function applyConfigPatch(
   return blocking.length > 0 ? { doc, problems: blocking } : { doc: next, problems: [] }
 }
 
+/** Sets one section's options from JSON by `schema`, reporting wrong names and kinds under
+ * `label`. */
+function setOptions(
+  section: UciSection,
+  label: string,
+  schema: Record<string, Kind>,
+  options: Record<string, unknown>,
+  problems: ConfigProblem[]
+): UciSection {
+  let out = section
+  for (const [name, value] of Object.entries(options)) {
+    const kind = Object.prototype.hasOwnProperty.call(schema, name) ? schema[name] : undefined
+    const uci = kind === undefined ? null : toUci(kind, value)
+    if (kind === undefined)
+      problems.push({ section: label, option: name, reason: 'unknown option' })
+    else if (uci === null) problems.push({ section: label, option: name, reason: EXPECTED[kind] })
+    else out = setOption(out, name, uci)
+  }
+  return out
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** setConfig's `groups`: each named group set, created or removed (with its devices moved back
+ * to the default group, so no device names a group that is gone). */
+function patchGroups(
+  doc: UciDoc,
+  groups: unknown,
+  problems: ConfigProblem[],
+  edited: Array<[UciSection, string[]]>
+): UciDoc {
+  if (!isObject(groups)) {
+    problems.push({ section: 'groups', option: '', reason: 'must be an object of groups' })
+    return doc
+  }
+  let next = doc
+  for (const [id, options] of Object.entries(groups)) {
+    const existing = findSection(next, id)
+    if (existing && existing.type !== 'group') {
+      problems.push({ section: id, option: '', reason: 'another section has this name' })
+    } else if (options === null) {
+      if (!existing) continue
+      next = removeSection(next, existing)
+      for (const d of sectionsOfType(next, 'device')) {
+        if (getOption(d, 'group') === id) next = replaceSection(next, d, deleteOption(d, 'group'))
+      }
+    } else if (!isObject(options)) {
+      problems.push({ section: id, option: '', reason: 'must be an object of options or null' })
+    } else if (!existing && !isGroupName(id)) {
+      const reason = 'must be 1 to 32 letters, digits or _ (not "default")'
+      problems.push({ section: id, option: '', reason })
+    } else {
+      const before = existing ?? { type: 'group', name: id, options: [] }
+      const section = setOptions(before, id, SCHEMA.group, options, problems)
+      edited.push([section, Object.keys(options)])
+      next = existing ? replaceSection(next, existing, section) : addSection(next, section)
+    }
+  }
+  return next
+}
+
 /** One change to a configured device, by normalised MAC. `forget` removes its section (it falls
  * back to the default mode); otherwise the given fields are set and a missing section is created.
  * `label: ''` removes the label. */
 export type DeviceEdit =
-  | { mac: string; mode?: DeviceMode; label?: string; kind?: string; forget?: false }
+  | {
+      mac: string
+      mode?: DeviceMode
+      label?: string
+      kind?: string
+      /** A group's section name, or '' for the default group. */
+      group?: string
+      forget?: false
+    }
   | { mac: string; forget: true }
 
 /** Applies device edits to `doc` (named sections `d_<12 hex>`, contracts §4) and validates the
@@ -150,6 +222,7 @@ export function applyDeviceEdits(
     if (edit.mode !== undefined) section = setOption(section, 'mode', edit.mode)
     if (edit.label !== undefined) section = setOption(section, 'label', edit.label)
     if (edit.kind !== undefined) section = setOption(section, 'kind', edit.kind)
+    if (edit.group !== undefined) section = setOption(section, 'group', edit.group)
     if (existing && JSON.stringify(existing) === JSON.stringify(section)) continue
     next = existing ? replaceSection(next, existing, section) : addSection(next, section)
     changed += 1

@@ -125,6 +125,32 @@ export type Device = {
   mode: DeviceMode
   label: string
   kind: string
+  /** The group (section name) whose tunnel carries it while its mode is `vpn`; '' for the
+   * household's default group. Kept whatever the mode, so it returns to its group. */
+  group: string
+}
+
+/** `config group '<name>'` — devices that go through a location of their own at the same time as
+ * the rest (issue 21): the TV through the UK while the laptops use the home country. The
+ * household's default group is not a section: it is the globals' active_profile, fallback,
+ * kill_switch and connect, so every config written before groups means what it meant. */
+export type Group = {
+  /** UCI section name: [A-Za-z0-9_], 1–32 characters, not `default`. */
+  id: string
+  /** 1…MAX_GROUPS: its order among the groups, which names its tunnel, table, mark and rule
+   * priorities (core/ids.ts). */
+  index: number
+  /** What people see ("TV (UK)"); the id when unset. */
+  label: string
+  /** Profile section name of its location, or '' when it has none usable: then its tunnel never
+   * comes up and its vpn devices are blocked. */
+  profile: string
+  /** Ordered fallback profile section names. */
+  fallback: string[]
+  /** As globals.killSwitch, for this group alone. */
+  killSwitch: KillSwitch
+  /** As globals.connect, for this group alone: the user's wish that its tunnel be up. */
+  connect: boolean
 }
 
 export const MS_METHODS = ['http', 'dyndns2'] as const
@@ -158,6 +184,8 @@ export type Config = {
   globals: Globals
   profiles: Profile[]
   devices: Device[]
+  /** The groups besides the default one, in index order (empty: everything as before groups). */
+  groups: Group[]
   mediastreamer: Mediastreamer
 }
 
