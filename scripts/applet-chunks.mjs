@@ -18,15 +18,23 @@ import { join, relative } from 'node:path'
 
 /** The chunks and their roots (paths under applet/src). `base`: what every verb loads (the QuickJS
  * host, the log, config, UCI and files) and the whole rpc table; `profile-import`: the WireGuard
- * and OpenVPN parsers, which only importProfile and `lanvpn import` load; `daemon`, `cli`: the
- * other verbs (the CLI may import every chunk); `node`: the Node host, never loaded under qjs. */
+ * parser and the import itself, which only importProfile and `lanvpn import` load; `daemon`,
+ * `cli`: the other verbs (the CLI may import every chunk but the optional ones); `node`: the Node
+ * host, never loaded under qjs; `openvpn`: the .ovpn parser and what runs openvpn, loaded when an
+ * OpenVPN profile is imported or brought up. */
 export const CHUNK_ROOTS = {
   base: ['main.ts', 'rpc/command.ts'],
   'profile-import': ['system/profile-import.ts'],
   daemon: ['daemon/daemon.ts'],
   node: ['host/node.ts'],
+  openvpn: ['openvpn.ts'],
   cli: ['cli/cli.ts'],
 }
+
+/** The chunks of packages of their own (scripts/ipk.mjs ADDONS: lanvpn-node, lanvpn-openvpn), so
+ * maybe not installed: only ever loaded with import(), and a module they share with the CLI goes
+ * into base rather than into them. */
+export const OPTIONAL_CHUNKS = ['node', 'openvpn']
 
 /** The entry's file name; the chunks are `lanvpn-<chunk>.js` beside it. */
 export const ENTRY_FILE = 'lanvpn.js'
@@ -96,26 +104,34 @@ function chunkOf(id, reached, src) {
   if (reached.base.has(id)) return 'base'
   const by = Object.keys(CHUNK_ROOTS).filter((n) => n !== 'cli' && reached[n].has(id))
   if (by.length > 1) return 'base'
+  if (OPTIONAL_CHUNKS.includes(by[0]) && reached.cli.has(id)) return 'base'
   return by[0] ?? 'cli'
 }
 
 /** Fails the build unless the files are APPLET_FILES, every chunk but the CLI's imports only base
- * (and the runtime), only the Node host imports node:*, the daemon imports nothing later on, and
- * qjs without -m still sees a module in the entry. */
+ * (and the runtime), the CLI no optional chunk, only the Node host imports node:*, the daemon
+ * imports nothing later on, and qjs without -m still sees a module in the entry. */
 function check(files) {
   const names = files.map((f) => f.fileName)
   if ([...names].sort().join() !== [...APPLET_FILES].sort().join())
     throw new Error(`the applet is ${names.join(', ')}, not ${APPLET_FILES.join(', ')}`)
   for (const f of files) {
     const local = f.imports.filter((i) => !i.startsWith('node:'))
-    const allowed = f.fileName === 'lanvpn-cli.js' ? APPLET_FILES : ['lanvpn-base.js', RUNTIME_FILE]
+    const optional = OPTIONAL_CHUNKS.map((c) => `lanvpn-${c}.js`)
+    const allowed =
+      f.fileName === 'lanvpn-cli.js'
+        ? APPLET_FILES.filter((n) => !optional.includes(n))
+        : ['lanvpn-base.js', RUNTIME_FILE]
     const bad = local.filter((i) => !allowed.includes(i))
     if (bad.length) throw new Error(`${f.fileName} imports ${bad.join(', ')}: see CHUNK_ROOTS`)
     if (local.length < f.imports.length && f.fileName !== 'lanvpn-node.js')
       throw new Error(`${f.fileName} imports node:*, which only the Node host may`)
   }
   // A daemon runs for months: all its code is loaded when it starts, so an upgrade that replaces
-  // these files under a running daemon cannot mix two versions in it.
+  // these files under a running daemon cannot mix two versions in it. The one exception is
+  // lanvpn-openvpn.js, a package of its own that an OpenVPN location loads (through base's
+  // system/openvpn-addon.ts, which refuses one of another version); its postinst restarts the
+  // daemon.
   if (files.find((f) => f.fileName === 'lanvpn-daemon.js').dynamicImports.length)
     throw new Error('lanvpn-daemon.js must not import() anything')
   // qjs takes a file for a module when its first token is `import` (not `import(`) or `export`

@@ -13,6 +13,8 @@ export type PackageMeta = {
   description: string[]
   paths?: string[]
   lang?: string
+  /** Maintainer scripts of a package other than the main one: name → file in the control dir. */
+  scripts?: Record<string, string>
 }
 /** A tar entry; no data means a directory. */
 export type TarInput = { name: string; mode: number; data?: Buffer }
@@ -23,7 +25,13 @@ export const I18N_DIR: string
 export const LANGUAGES: Record<string, string>
 export const ADDONS: Record<
   string,
-  { depends: string[]; paths: string[]; description: string[]; section?: string }
+  {
+    depends: string[]
+    paths: string[]
+    description: string[]
+    section?: string
+    scripts?: Record<string, string>
+  }
 >
 export function i18nPackage(lang: string, version: string): PackageMeta
 export function addonPackage(name: string, version: string): PackageMeta

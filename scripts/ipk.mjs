@@ -73,14 +73,26 @@ export const LANGUAGES = { ru: 'Russian', 'zh-CN': 'Simplified Chinese' }
 
 /** The packages split off the router tree besides the languages, each with the paths it holds
  * (a directory: everything under it). `lanvpn-node`: the Node.js host adapter, which QuickJS never
- * loads, and the package.json that makes Node read the bundle as ES modules. `luci-app-lanvpn`:
- * the LuCI menu entry and its launcher view, split off as OpenWrt splits every luci-app-*. Both
- * depend on exactly the lanvpn of the same build, whose chunks they complete. */
+ * loads, and the package.json that makes Node read the bundle as ES modules. `lanvpn-openvpn`:
+ * the .ovpn parser and what runs openvpn (applet/src/openvpn.ts) and openvpn's up hook; with its
+ * postinst (`scripts`, in openwrt-package/control), which restarts a running daemon so it loads
+ * this version. It needs openvpn-openssl, the variant OpenWrt's own guides install (every cipher a
+ * provider's file may name), or an openvpn-mbedtls already there (opkg takes the first it can);
+ * the feed Makefile says openvpn-openssl alone (no alternatives in apk, and Kconfig has no symbol
+ * for the virtual `openvpn`). `luci-app-lanvpn`: the LuCI menu entry and its launcher view, split
+ * off as OpenWrt splits every luci-app-*. Each depends on exactly the lanvpn of the same build,
+ * whose chunks it completes. */
 export const ADDONS = {
   'lanvpn-node': {
     depends: ['node'],
     paths: ['usr/share/lanvpn/lanvpn-node.js', 'usr/share/lanvpn/package.json'],
     description: ['Runs lanvpn under Node.js (x86 and ARM routers without QuickJS)'],
+  },
+  'lanvpn-openvpn': {
+    depends: ['openvpn-openssl | openvpn-mbedtls'],
+    paths: ['usr/libexec/lanvpn/ovpn-up', 'usr/share/lanvpn/lanvpn-openvpn.js'],
+    description: ['OpenVPN locations for lanvpn (.ovpn import, openvpn run by lanvpn)'],
+    scripts: { postinst: 'lanvpn-openvpn.postinst' },
   },
   'luci-app-lanvpn': {
     section: 'luci',
@@ -303,8 +315,9 @@ export function sourceDateEpoch(env = process.env, cwd = ROOT) {
 
 /** Builds one package's .ipk bytes from a router tree: the main package (default) with the
  * conffiles and maintainer scripts of `controlDir` (the scripts without their comment lines), any
- * other (i18nPackage, addonPackage) with its control file alone (static files need no script: the
- * main package's postinst reloads what they add to). Pure over its inputs: returns
+ * other (i18nPackage, addonPackage) with its control file and the `scripts` it names, if any
+ * (static files need no script: the main package's postinst reloads what they add to). Pure over
+ * its inputs: returns
  * { fileName, ipk, data (uncompressed data tar), control (control file text) }. */
 export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE }) {
   const entries = treeEntries(rootDir, dataMode).filter(
@@ -312,18 +325,19 @@ export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE })
   )
   const dataTar = writeTar(entries, epoch)
   const control = renderControl({ version, epoch, installedSize: dataTar.length, pkg })
+  // Without their comment lines, as the tree's shell scripts (scripts/strip-shell.mjs).
+  const script = (name, file) => ({
+    name,
+    mode: 0o755,
+    data: Buffer.from(stripShellComments(readFileSync(join(controlDir, file), 'utf8'))),
+  })
   const controlFiles = [
     { name: 'control', mode: 0o644, data: Buffer.from(control) },
     ...(pkg.name !== PACKAGE.name
-      ? []
+      ? Object.entries(pkg.scripts ?? {}).map(([name, file]) => script(name, file))
       : [
           { name: 'conffiles', mode: 0o644, data: readFileSync(join(controlDir, 'conffiles')) },
-          // Without their comment lines, as the tree's shell scripts (scripts/strip-shell.mjs).
-          ...CONTROL_SCRIPTS.map((s) => ({
-            name: s,
-            mode: 0o755,
-            data: Buffer.from(stripShellComments(readFileSync(join(controlDir, s), 'utf8'))),
-          })),
+          ...CONTROL_SCRIPTS.map((s) => script(s, s)),
         ]),
   ].sort((a, b) => (a.name < b.name ? -1 : 1))
   const controlTar = writeTar(

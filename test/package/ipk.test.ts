@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { APPLET_FILES, PACKAGE_JSON } from '../../scripts/applet-chunks.mjs'
+import { APPLET_FILES, OPTIONAL_CHUNKS, PACKAGE_JSON } from '../../scripts/applet-chunks.mjs'
 import {
   ADDONS,
   EXECUTABLES,
@@ -177,11 +177,12 @@ afterAll(() => {
 })
 
 describe('make ipk', () => {
-  it('writes lanvpn, lanvpn-node, luci-app-lanvpn and one lanvpn-i18n-<lang> per language, named after package.json', () => {
+  it('writes lanvpn, lanvpn-node, lanvpn-openvpn, luci-app-lanvpn and one lanvpn-i18n-<lang> per language, named after package.json', () => {
     expect(packageVersion({})).toBe(VERSION)
     expect(built.map((b) => b.path.slice(b.path.lastIndexOf('/') + 1))).toEqual([
       `lanvpn_${VERSION}_all.ipk`,
       `lanvpn-node_${VERSION}_all.ipk`,
+      `lanvpn-openvpn_${VERSION}_all.ipk`,
       `luci-app-lanvpn_${VERSION}_all.ipk`,
       `lanvpn-i18n-ru_${VERSION}_all.ipk`,
       `lanvpn-i18n-zh-cn_${VERSION}_all.ipk`,
@@ -257,13 +258,20 @@ describe('make ipk', () => {
         expect(def![1]).not.toMatch(/\+node\b/)
         continue
       }
+      // The .ipk's first alternative: apk has none (`openvpn-openssl | openvpn-mbedtls`).
       if (ADDONS[b.name])
-        for (const dep of ADDONS[b.name].depends) expect(def![1]).toContain(`+${dep} lanvpn\n`)
+        for (const dep of ADDONS[b.name].depends)
+          expect(def![1]).toContain(`+${dep.split(' | ')[0]} lanvpn\n`)
       // The exact version, as the hand-built package says it (`=` and PKG_VERSION-rPKG_RELEASE).
       expect(def![1]).toContain('EXTRA_DEPENDS:=lanvpn (=$(PKG_VERSION)-r$(PKG_RELEASE))\n')
-      expect(makefile).not.toMatch(
-        new RegExp(`Package/${b.name}/(conffiles|postinst|prerm|postrm)`)
-      )
+      // Maintainer scripts: exactly the ones the .ipk carries, from the same files.
+      const scripts = Object.entries(ADDONS[b.name]?.scripts ?? {})
+      expect(makefile).not.toMatch(new RegExp(`Package/${b.name}/(conffiles|prerm|postrm)`))
+      if (!scripts.length) expect(makefile).not.toContain(`Package/${b.name}/postinst`)
+      for (const [name, file] of scripts)
+        expect(makefile).toContain(
+          `Package/${b.name}/${name} = $(file <$(CURDIR)/control/${file})\n`
+        )
     }
   })
 })
@@ -304,16 +312,19 @@ describe('the .ipk', () => {
       './usr/bin/lanvpn',
       './usr/sbin/lanvpnd',
       './usr/libexec/rpcd/lanvpn',
-      './usr/libexec/lanvpn/ovpn-up',
-      ...APPLET_FILES.filter((f) => f !== 'lanvpn-node.js').map((f) => `./usr/share/lanvpn/${f}`),
+      ...APPLET_FILES.filter((f) => !OPTIONAL_CHUNKS.some((c) => f === `lanvpn-${c}.js`)).map(
+        (f) => `./usr/share/lanvpn/${f}`
+      ),
       './usr/share/rpcd/acl.d/lanvpn.json',
       './www/lanvpn/index.html',
     ])
       expect(names).toContain(path)
-    // Node's adapter and LuCI's menu entry are packages of their own.
+    // Node's adapter, the OpenVPN code and LuCI's menu entry are packages of their own.
     for (const path of [
       './usr/share/lanvpn/lanvpn-node.js',
       './usr/share/lanvpn/package.json',
+      './usr/share/lanvpn/lanvpn-openvpn.js',
+      './usr/libexec/lanvpn/ovpn-up',
       './usr/share/luci/',
       './www/luci-static/',
     ])
@@ -338,8 +349,6 @@ describe('the .ipk', () => {
           : '-rw-r--r--'
       expect(e.mode, e.name).toBe(want)
     }
-    // openvpn refuses to start with an up hook it cannot execute.
-    expect(data.find((e) => e.name === './usr/libexec/lanvpn/ovpn-up')?.mode).toBe('-rwxr-xr-x')
   })
 
   it('has a data tar byte-identical to what GNU tar makes with ipkg-build flags', () => {
@@ -408,7 +417,7 @@ describe('the .ipk', () => {
   })
 })
 
-describe('lanvpn-node and luci-app-lanvpn', () => {
+describe('lanvpn-node, lanvpn-openvpn and luci-app-lanvpn', () => {
   const filesOf = (name: string) =>
     listTar(join(pkgOf(name).unpacked, 'data.tar.gz')).filter((e) => !e.name.endsWith('/'))
   const controlOf = (name: string) =>
@@ -426,6 +435,28 @@ describe('lanvpn-node and luci-app-lanvpn', () => {
     ])
     expect(pkgJson).toBe(PACKAGE_JSON)
     expect(controlOf('lanvpn-node').Depends).toBe(`node, lanvpn (= ${VERSION})`)
+  })
+
+  it("lanvpn-openvpn holds the OpenVPN chunk and openvpn's up hook, needs openvpn and restarts the daemon", () => {
+    expect(filesOf('lanvpn-openvpn').map((e) => [e.name, e.mode, e.owner])).toEqual([
+      // openvpn refuses to start with an up hook it cannot execute.
+      ['./usr/libexec/lanvpn/ovpn-up', '-rwxr-xr-x', '0/0'],
+      ['./usr/share/lanvpn/lanvpn-openvpn.js', '-rw-r--r--', '0/0'],
+    ])
+    expect(controlOf('lanvpn-openvpn').Depends).toBe(
+      `openvpn-openssl | openvpn-mbedtls, lanvpn (= ${VERSION})`
+    )
+    const unpacked = pkgOf('lanvpn-openvpn').unpacked
+    expectIpkContainer(pkgOf('lanvpn-openvpn').path, unpacked)
+    expectGnuTarIdentical(join(unpacked, 'data.tar.gz'), work)
+    const control = listTar(join(unpacked, 'control.tar.gz'))
+    expect(control.map((e) => [e.name, e.mode])).toEqual([
+      ['./', 'drwxr-xr-x'],
+      ['./control', '-rw-r--r--'],
+      ['./postinst', '-rwxr-xr-x'],
+    ])
+    const postinst = run('tar', ['-xzOf', join(unpacked, 'control.tar.gz'), './postinst'])
+    expect(postinst).toContain('/etc/init.d/lanvpn restart')
   })
 
   it('luci-app-lanvpn holds the menu entry and its launcher view, and needs LuCI', () => {
@@ -563,6 +594,9 @@ describe('the maintainer scripts in an image build (IPKG_INSTROOT set)', () => {
     const info = join(instroot, 'usr/lib/opkg/info')
     mkdirSync(info, { recursive: true })
     run('tar', ['-xzf', join(outer, 'control.tar.gz'), '-C', info])
+    // lanvpn-openvpn's postinst beside lanvpn's, as opkg keeps them (info/<package>.postinst).
+    const addonPostinst = join(ROOT, 'openwrt-package/control/lanvpn-openvpn.postinst')
+    writeFileSync(join(info, 'lanvpn-openvpn.postinst'), readFileSync(addonPostinst))
     // Every command a script could reach for is a stub that only records that it was called.
     stubs = join(work, 'bin')
     mkdirSync(stubs)
@@ -579,6 +613,7 @@ describe('the maintainer scripts in an image build (IPKG_INSTROOT set)', () => {
     ['prerm', ['remove']],
     ['prerm', ['upgrade', '0.2.0-r1']],
     ['postrm', ['remove']],
+    ['lanvpn-openvpn.postinst', ['configure']],
   ])('%s %s touches nothing, inside the root or out', (script, args) => {
     const before = snapshot(instroot)
     const tmpBefore = readdirSync('/tmp').filter((n) => n.startsWith('luci-indexcache'))

@@ -3,17 +3,21 @@
 // status says why in plain words and it is started again after 5 s, then 10 s, 20 s… — while one
 // that dies after it was up is started again at once. The DNS servers the VPN server pushes (as
 // lanvpn's up hook records them) reach routing in the same change that brings the tunnel up, and go
-// with openvpn's other run files.
+// with openvpn's other run files. Without the lanvpn-openvpn package an OpenVPN location is a
+// failed set-up too: the kill switch holds and the status names the package and its command.
 import { beforeEach, describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../applet/src/core/config/defaults'
 import type { Config, Profile } from '../../applet/src/core/config/types'
 import { resolvePaths } from '../../applet/src/core/paths'
+import { SENTENCES } from '../../applet/src/core/messages'
 import { desiredState } from '../../applet/src/core/plan/plan'
 import { openvpnFiles } from '../../applet/src/core/tunnel/openvpn-run'
 import { createTunnelDriver, type TunnelDriver } from '../../applet/src/daemon/tunnel'
 import type { SignalName } from '../../applet/src/host/host'
 import { FakeHost } from '../../applet/src/host/fake'
 import { withLogLevel } from '../../applet/src/system/log'
+import * as openvpnAddon from '../../applet/src/openvpn'
+import { openvpnInstallCommand } from '../../applet/src/system/openvpn-addon'
 
 const paths = resolvePaths('')
 const files = openvpnFiles(paths.runDir)
@@ -76,6 +80,9 @@ let hookWrites: string | null
 let changes: Array<ReturnType<TunnelDriver['context']>>
 /** Monotonic ms of every openvpn start. */
 let starts: number[]
+/** What the driver's load of lanvpn-openvpn gives: its code (at once, as the module is already
+ * loaded; the lab and test/quickjs load the real file), or why it is missing. */
+let addon: typeof openvpnAddon | string
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 const WALL0 = 1_763_800_000_000
 const secret = (content: string) => ({ content, mode: 0o600, mtimeMs: 0 })
@@ -102,6 +109,7 @@ beforeEach(() => {
   hookWrites = ''
   changes = []
   starts = []
+  addon = openvpnAddon
   host.onExec(['openvpn'], () => {
     starts.push(host.monotonicMs())
     if (next === 'refuse')
@@ -124,6 +132,7 @@ beforeEach(() => {
   host.setWallMs(WALL0)
   driver = createTunnelDriver(withLogLevel(host), paths, {
     onChange: () => changes.push(driver.context()),
+    loadOpenvpn: () => Promise.resolve(addon),
   })
 })
 
@@ -287,5 +296,45 @@ describe('the DNS an OpenVPN server pushes', () => {
     for (const f of [DNS_FILE, files.config, files.pid, files.status])
       expect(host.readFile(f)).toBeNull()
     expect(driver.context()).toMatchObject({ up: false, pushedDns: [] })
+  })
+})
+
+describe('an OpenVPN location without the lanvpn-openvpn package', () => {
+  const missing = () => SENTENCES.openvpnMissing.replace('{command}', openvpnInstallCommand(host))
+
+  it('fails closed: no openvpn, the kill switch in force, and the status says what to install', async () => {
+    addon = missing()
+    const c = config()
+    c.globals.armed = true
+    driver.setConfig(c)
+    await run(36_000)
+    expect(driver.status()).toMatchObject({ state: 'failed', profile: 'ovpn' })
+    expect(driver.status().reason).toBe(
+      'OpenVPN profiles need the lanvpn-openvpn package: opkg install lanvpn-openvpn'
+    )
+    expect(starts).toEqual([])
+    expect(changes.some((t) => t.up)).toBe(false)
+    expect(desiredState(c, driver.context(), paths.tunnelIface).model.vpnBypassed).toBe(false)
+  })
+
+  it('names apk on a router that has it (OpenWrt 25.12)', async () => {
+    host.files.set('/usr/bin/apk', secret(''))
+    addon = missing()
+    driver.setConfig(config())
+    await settle()
+    expect(driver.status().reason).toBe(
+      'OpenVPN profiles need the lanvpn-openvpn package: apk add lanvpn-openvpn'
+    )
+  })
+
+  it('connects at the next attempt once the package is there, without a restart', async () => {
+    addon = missing()
+    driver.setConfig(config())
+    await settle()
+    expect(driver.status().state).toBe('failed')
+    addon = openvpnAddon
+    await run(6_000)
+    expect(driver.status().state).toBe('connected')
+    expect(starts).toHaveLength(1)
   })
 })

@@ -25,6 +25,8 @@ export const SENTENCES = {
   nameFailed: "the VPN server's name could not be looked up",
   openvpnNotStarted: 'openvpn could not be started ({detail})',
   openvpnExited: 'openvpn exited before the VPN server accepted the connection',
+  // system/openvpn-addon.ts: the command is `opkg install lanvpn-openvpn` or apk's.
+  openvpnMissing: 'OpenVPN profiles need the lanvpn-openvpn package: {command}',
   // The LAN (system/lan.ts).
   lanMissing:
     'the LAN (network interface {name}) has no device now ({device} is missing): no device on it reaches anything; VPN devices stay closed',

@@ -1,5 +1,7 @@
 // The OpenVPN half of the tunnel driver (daemon/tunnel.ts): bring a location up by running openvpn
-// with lanvpn's run config, and tell the probe whether it still runs and its device is up.
+// with lanvpn's run config, and tell the probe whether it still runs and its device is up. Part of
+// the lanvpn-openvpn package: the driver reaches it through applet/src/openvpn.ts, loaded with
+// import() (system/openvpn-addon.ts) when an OpenVPN location is first brought up.
 //
 // Addresses: openvpn sets the pushed address and MTU on lanvpn's tun device itself. Routes: none
 // (`route-noexec`); the VPN table's `default dev <tunnel>` is lanvpn's. DNS: the servers the VPN
@@ -13,18 +15,14 @@ import type { Profile } from '../core/config/types'
 import { openvpnFiles, renderOvpnRunConfig } from '../core/tunnel/openvpn-run'
 import type { Host } from '../host/host'
 import { hasSecret, ovpnAuthSecret, ovpnConfigSecret, readSecret } from '../system/files'
+import { openvpnPid, sleep, stopOpenvpn } from '../system/openvpn'
 import {
   hasPushedDnsFile,
-  openvpnPid,
   runningOpenvpnConfig,
   startOpenvpn,
-  stopOpenvpn,
   tunDeviceUp,
-} from '../system/openvpn'
+} from '../system/openvpn-run'
 import { run } from '../system/run'
-
-const sleep = (host: Host, ms: number) =>
-  new Promise<void>((resolve) => host.setTimeout(resolve, ms))
 
 /** How long bring-up waits for the device before leaving the rest to the probe: a usual connect
  * takes a second or two, and routing then follows at once instead of one probe later. */

@@ -1,6 +1,7 @@
 // The tunnel driver: runs the health state machine (core/tunnel/health.ts) with Host timers, brings
-// locations up and down (tunnel-wireguard.ts, tunnel-openvpn.ts), probes through the tunnel, and
-// tells the daemon when routing must follow. Actions run one at a time, in order.
+// locations up and down (tunnel-wireguard.ts, and tunnel-openvpn.ts of the lanvpn-openvpn package,
+// loaded when an OpenVPN location is first brought up), probes through the tunnel, and tells the
+// daemon when routing must follow. Actions run one at a time, in order.
 import { errorText } from '../core/errors'
 import type { Config, Profile } from '../core/config/types'
 import { isIpv4, isIpv6 } from '../core/config/formats'
@@ -18,8 +19,8 @@ import {
 } from '../core/tunnel/health'
 import type { TimerHandle } from '../host/host'
 import type { Status } from '../core/api/status'
-import { readOpenvpnCounters, readPushedDns, stopOpenvpn } from '../system/openvpn'
-import { bringUpOpenvpn, checkOpenvpn, isOpenvpnUp, openvpnExited } from './tunnel-openvpn'
+import { stopOpenvpn } from '../system/openvpn'
+import { loadOpenvpn, type OpenvpnAddon } from '../system/openvpn-addon'
 import type { LevelledHost } from '../system/log'
 import { run } from '../system/run'
 import {
@@ -59,6 +60,8 @@ export type TunnelHooks = {
   onChange: () => void
   /** A probe finished: handshake age and counters may have moved. */
   onProbe?: () => void
+  /** Loads the lanvpn-openvpn package's code (default: system/openvpn-addon.ts); tests stand in. */
+  loadOpenvpn?: () => Promise<OpenvpnAddon | string>
 }
 
 /** Profile ids to try in order, or [] when the tunnel should be down. */
@@ -92,6 +95,9 @@ export function createTunnelDriver(
   /** The openvpn of the current location: `starting` until its device first comes up (the server
    * accepted us: only then is its set-up over), then `running`; `none` when none runs. */
   let ovpn: 'none' | 'starting' | 'running' = 'none'
+  /** lanvpn-openvpn's code, once an OpenVPN location loaded it: set whenever `ovpn` is not none. */
+  let addon: OpenvpnAddon | null = null
+  const load = hooks.loadOpenvpn ?? (() => loadOpenvpn(host))
   let peers: WgPeerState[] = []
   let queue: Promise<void> = Promise.resolve()
   let probeTimer: TimerHandle | null = null
@@ -99,7 +105,8 @@ export function createTunnelDriver(
 
   const tune = () => tuning(config?.globals.healthInterval ?? 5)
   // Read while openvpn is up (a RAM file its up hook wrote), so a daemon restart finds it too.
-  const pushedDns = () => (up && ovpn !== 'none' ? readPushedDns(host, paths.runDir) : [])
+  const pushedDns = () =>
+    up && ovpn !== 'none' && addon ? addon.readPushedDns(host, paths.runDir) : []
   const profileById = (id: string | null) => config?.profiles.find((p) => p.id === id) ?? null
 
   const dispatch = (event: HealthEvent) => {
@@ -148,7 +155,7 @@ export function createTunnelDriver(
     // openvpn's device appears only once the server accepted us; until then routing must not
     // point at it, and the set-up is not over: the probe follows it to its end (the device comes,
     // or openvpn exits: a failed set-up like WireGuard's).
-    up = reason === '' && (profile.type === 'wireguard' || isOpenvpnUp(host, paths))
+    up = reason === '' && (profile.type === 'wireguard' || !!addon?.isOpenvpnUp(host, paths))
     if (profile.type === 'openvpn') ovpn = reason ? 'none' : up ? 'running' : 'starting'
     onChange()
     if (ovpn === 'starting') return scheduleProbe()
@@ -165,7 +172,12 @@ export function createTunnelDriver(
       if (kind) await deleteWgInterface(host, iface)
       kind = null
       peers = []
-      return bringUpOpenvpn(host, paths, profile)
+      // Without the package this is a failed set-up like any other: retried, the kill switch
+      // holding meanwhile, and the status names the package and the command to install it.
+      const loaded = addon ?? (await load())
+      if (typeof loaded === 'string') return loaded
+      addon = loaded
+      return addon.bringUpOpenvpn(host, paths, profile)
     }
     ovpn = 'none'
     await stopOpenvpn(host, paths.runDir)
@@ -197,7 +209,7 @@ export function createTunnelDriver(
     const profile = profileById(currentProfile(health))
     if (stopped || !profile) return scheduleProbe()
     if (profile.type === 'openvpn') {
-      const seen = checkOpenvpn(host, paths)
+      const seen = addon ? addon.checkOpenvpn(host, paths) : 'gone'
       if (seen === 'gone' && ovpn === 'running') {
         // It ran and died: lost, built again at once.
         ovpn = 'none'
@@ -207,7 +219,7 @@ export function createTunnelDriver(
       }
       if (seen === 'gone' && ovpn === 'starting') {
         ovpn = 'none'
-        const reason = await openvpnExited(host, paths)
+        const reason = await addon!.openvpnExited(host, paths)
         return dispatch({ kind: 'up-result', ok: false, reason })
       }
       if (seen === 'up' && ovpn === 'starting') {
@@ -280,7 +292,8 @@ export function createTunnelDriver(
         out.rxBytes = peers.reduce((n, p) => n + p.rxBytes, 0)
         out.txBytes = peers.reduce((n, p) => n + p.txBytes, 0)
         if (kind) out.implementation = kind
-        const counters = ovpn !== 'none' ? readOpenvpnCounters(host, paths.runDir) : null
+        const counters =
+          ovpn !== 'none' && addon ? addon.readOpenvpnCounters(host, paths.runDir) : null
         if (counters) Object.assign(out, counters, { implementation: 'openvpn' })
       }
       return out

@@ -1,10 +1,12 @@
 // Importing a WireGuard (.conf) or OpenVPN (.ovpn) profile: the provider's file is parsed
 // (core/tunnel/wireguard-conf.ts, ovpn.ts), its secrets stored root-only and the profile added to
 // the config. Apart from system/profiles.ts because its parsers are a third of the rpc code: an rpc
-// call loads them only for importProfile (rpc/profiles.ts; scripts/applet-chunks.mjs).
+// call loads them only for importProfile (rpc/profiles.ts; scripts/applet-chunks.mjs). The .ovpn
+// parser is the lanvpn-openvpn package's (system/openvpn-addon.ts): without that package an
+// OpenVPN profile is refused at once with the command that installs it, rather than imported as a
+// location that could never connect.
 import type { Profile } from '../core/config/types'
 import { hasControlChars } from '../core/config/validate'
-import { parseOvpn } from '../core/tunnel/ovpn'
 import { readableProfileText } from '../core/tunnel/profile-text'
 import {
   addProfile,
@@ -25,6 +27,7 @@ import type { Host } from '../host/host'
 import { ovpnAuthSecret, ovpnConfigSecret, pskSecret, wgKeySecret, type SecretName } from './files'
 import type { ImportResult, RpcError } from '../core/api/calls'
 import { changeConfig } from './change'
+import { loadOpenvpn, type OpenvpnAddon } from './openvpn-addon'
 import { fail, labelProblem } from './profiles'
 
 /** What an import needs. `type` 'auto' looks at the text. */
@@ -62,12 +65,25 @@ function invalidProfile(notes: ImportNote[]): RpcError {
   return { error: { code: 'invalid_profile', message, field: 'text', notes } }
 }
 
-function prepare(input: ImportInput, id: string, label: string): Prepared | RpcError {
+/** The profile's format: the one asked for, else what its text looks like; null when neither. */
+function profileType(input: ImportInput, text: string): 'wireguard' | 'openvpn' | null {
+  return !input.type || input.type === 'auto' ? detectProfileType(text) : input.type
+}
+
+/** lanvpn-openvpn's .ovpn parser, or why there is none (its package is missing). */
+type OvpnParser = OpenvpnAddon['parseOvpn'] | string
+
+function prepare(
+  input: ImportInput,
+  id: string,
+  label: string,
+  parseOvpn: OvpnParser | null
+): Prepared | RpcError {
   const readable = readableProfileText(input.text)
   if ('error' in readable)
     return { error: { code: 'invalid_profile', message: readable.error, field: 'text', notes: [] } }
   const text = readable.text
-  const type = !input.type || input.type === 'auto' ? detectProfileType(text) : input.type
+  const type = profileType(input, text)
   if (type === null) {
     const message = 'neither a WireGuard (.conf) nor an OpenVPN (.ovpn) profile'
     return { error: { code: 'invalid_profile', message, field: 'text', notes: [] } }
@@ -88,6 +104,10 @@ function prepare(input: ImportInput, id: string, label: string): Prepared | RpcE
       })
     }
     return { profile: wg.profile, secrets, notes }
+  }
+  if (typeof parseOvpn !== 'function') {
+    const message = parseOvpn ?? 'OpenVPN profiles need the lanvpn-openvpn package'
+    return { error: { code: 'invalid_profile', message, field: 'text', notes: [] } }
   }
   const files = input.files ?? {}
   if (Object.values(files).some((f) => typeof f !== 'string' || f.length > MAX_PROFILE_TEXT))
@@ -157,17 +177,22 @@ function takenIds(host: Host, paths: Paths, doc: UciDoc): string[] {
  * first, then the config in one atomic write; if anything fails, the secrets written are removed
  * again and the config is as it was (system/change.ts). Notes say what was refused or ignored,
  * line by line. */
-export function importProfile(
+export async function importProfile(
   host: Host,
   paths: Paths,
   input: ImportInput
 ): Promise<ImportResult | RpcError> {
   const labelWhy = labelProblem(input.name)
-  if (labelWhy) return Promise.resolve(fail('invalid_argument', 'name', `name: ${labelWhy}`))
+  if (labelWhy) return fail('invalid_argument', 'name', `name: ${labelWhy}`)
+  // The parser is loaded before the config is locked: import() is the slow part.
+  const readable = readableProfileText(input.text)
+  const isOpenvpn = 'text' in readable && profileType(input, readable.text) === 'openvpn'
+  const ovpn = isOpenvpn ? await loadOpenvpn(host) : null
+  const parseOvpn = ovpn && typeof ovpn !== 'string' ? ovpn.parseOvpn : ovpn
   return changeConfig(host, paths, (loaded) => {
     const label = input.name.trim()
     const id = profileIdFromLabel(label, takenIds(host, paths, loaded.doc))
-    const prepared = prepare(input, id, label)
+    const prepared = prepare(input, id, label, parseOvpn)
     if ('error' in prepared) return prepared
     let next = addProfile(loaded.doc, prepared.profile)
     // The first location of a config that never armed the kill switch: protection starts at the

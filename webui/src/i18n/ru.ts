@@ -140,6 +140,7 @@ const ru: Record<keyof typeof en | SaidKey, string> = {
   'said.nameFailed': 'не удалось найти адрес VPN-сервера по имени',
   'said.openvpnNotStarted': 'не удалось запустить openvpn ({detail})',
   'said.openvpnExited': 'openvpn завершился до того, как VPN-сервер принял подключение',
+  'said.openvpnMissing': 'OpenVPN-профилям нужен пакет lanvpn-openvpn: {command}',
   'said.lanMissing':
     'у LAN (сетевой интерфейс {name}) сейчас нет устройства ({device} отсутствует): устройства в ней никуда не выходят; VPN-устройства остаются закрытыми',
   'said.lanNoDevice':

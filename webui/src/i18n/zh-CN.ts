@@ -136,6 +136,7 @@ const zhCN: Record<keyof typeof en | SaidKey, string> = {
   'said.nameFailed': '无法解析 VPN 服务器的名称',
   'said.openvpnNotStarted': '无法启动 openvpn（{detail}）',
   'said.openvpnExited': 'openvpn 在 VPN 服务器接受连接之前退出了',
+  'said.openvpnMissing': 'OpenVPN 配置需要 lanvpn-openvpn 软件包：{command}',
   'said.lanMissing':
     'LAN（网络接口 {name}）现在没有设备（{device} 不存在）：其上的设备无法访问任何地方；VPN 设备保持封锁',
   'said.lanNoDevice':

@@ -1,5 +1,29 @@
 // What lanvpn reads of the openvpn it runs: its pid file, /proc entries of that pid, and the status
-// file. Pure parsers; system/openvpn.ts reads the files.
+// file. Pure parsers; system/openvpn.ts reads the files. Here, not with the run config
+// (core/tunnel/openvpn-run.ts), because stopping an openvpn needs them without the lanvpn-openvpn
+// package: a cleanup or a WireGuard location must stop one whatever is installed.
+
+/** openvpn's files in the run directory (tmpfs). The config is a secret (inline keys): 0600. */
+export type OpenvpnFiles = {
+  /** The rendered run config (renderOvpnRunConfig). */
+  config: string
+  /** `--writepid`: the daemon's own pid, written after it forked. */
+  pid: string
+  /** `--status`: traffic counters, rewritten every few seconds; no addresses in client mode. */
+  status: string
+  /** Where lanvpn's up hook writes the DNS servers the VPN server pushed (RAM, like the rest). */
+  dns: string
+}
+
+/** The files of the one openvpn lanvpn runs, under `runDir`. */
+export function openvpnFiles(runDir: string): OpenvpnFiles {
+  return {
+    config: `${runDir}/openvpn.conf`,
+    pid: `${runDir}/openvpn.pid`,
+    status: `${runDir}/openvpn.status`,
+    dns: `${runDir}/openvpn.dns`,
+  }
+}
 
 /** The pid in an openvpn `--writepid` file, or 0 when the text is not one positive pid (> 1, so
  * init is never signalled). */

@@ -1,5 +1,6 @@
-// How lanvpn runs openvpn for a location: where its files live in the RAM run directory and the
-// argv that starts it. Pure: system/openvpn.ts carries it out.
+// How lanvpn runs openvpn for a location: the argv that starts it and the config it runs (its
+// files in the RAM run directory are named in core/observe/openvpn.ts). Pure: system/openvpn-run.ts
+// carries it out. Part of the lanvpn-openvpn package (applet/src/openvpn.ts).
 //
 // openvpn runs as a daemon of its own (`--daemon`, pid in a file) rather than as a tracked child:
 // QuickJS cannot keep a long-running child's pipes open without handlers, and a daemon that
@@ -7,31 +8,12 @@
 // either way). Everything secret stays in files: argv carries only paths and numbers.
 import { isIp } from '../config/formats'
 import { MARK_TUNNEL } from '../ids'
+import type { OpenvpnFiles } from '../observe/openvpn'
 
-/** openvpn's files in the run directory (tmpfs). The config is a secret (inline keys): 0600. */
-export type OpenvpnFiles = {
-  /** The rendered run config (renderOvpnRunConfig). */
-  config: string
-  /** `--writepid`: the daemon's own pid, written after it forked. */
-  pid: string
-  /** `--status`: traffic counters, rewritten every few seconds; no addresses in client mode. */
-  status: string
-  /** Where lanvpn's up hook writes the DNS servers the VPN server pushed (RAM, like the rest). */
-  dns: string
-}
+export { openvpnFiles, type OpenvpnFiles } from '../observe/openvpn'
 
 /** How often openvpn rewrites its status file, in seconds. Counters in the UI lag at most this. */
 export const OPENVPN_STATUS_INTERVAL_S = 5
-
-/** The files of the one openvpn lanvpn runs, under `runDir`. */
-export function openvpnFiles(runDir: string): OpenvpnFiles {
-  return {
-    config: `${runDir}/openvpn.conf`,
-    pid: `${runDir}/openvpn.pid`,
-    status: `${runDir}/openvpn.status`,
-    dns: `${runDir}/openvpn.dns`,
-  }
-}
 
 /** The argv that starts openvpn for a run config. `--config` comes first so the options after it
  * win (openvpn keeps the last value of a single-valued option). `--mark` takes a decimal number

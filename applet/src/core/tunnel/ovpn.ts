@@ -8,7 +8,7 @@ import { isHostname, isIp, parseWholeNumber } from '../config/formats'
 import type { OvpnRemote } from '../config/types'
 import { quoteOvpnArg } from './openvpn-run'
 import { BLOCKS, COMPRESSION, FILE_ARGS, IGNORE, KEEP, REFUSE } from './ovpn-directives'
-import { byLine, MAX_PROFILE_TEXT, type ImportFailure, type ImportNote } from './wireguard-conf'
+import { byLine, MAX_PROFILE_TEXT, type ImportFailure, type ImportNote } from './profile-text'
 
 /** A usable import: the sanitised config (secret: it carries inline keys), the servers, the DNS the
  * file names, and whether lanvpn must supply a user name and password (auth-user-pass). */

@@ -13,10 +13,9 @@ import {
 } from '../config/formats'
 import type { Profile, WireguardPeer } from '../config/types'
 
-/** One finding of an import, tied to a line of the file (0: the file as a whole). `warning`: imported
- * with something ignored; `refused`: a line lanvpn will not run, dropped; `error`: the named part was
- * not imported. */
-export type ImportNote = { line: number; level: 'warning' | 'refused' | 'error'; message: string }
+import { byLine, MAX_PROFILE_TEXT, type ImportFailure, type ImportNote } from './profile-text'
+
+export { byLine, MAX_PROFILE_TEXT, type ImportFailure, type ImportNote } from './profile-text'
 
 /** A usable import. `presharedKeys` maps a peer's index in `profile.peers` to its key. The keys are
  * secrets: the caller stores them root-only and never returns them. */
@@ -27,16 +26,6 @@ export type WireguardImport = {
   presharedKeys: Record<number, string>
   notes: ImportNote[]
 }
-
-/** Nothing usable (no valid private key or no usable peer); the notes say why. */
-export type ImportFailure = { ok: false; notes: ImportNote[] }
-
-/** Orders notes by line, whole-file notes (line 0) last: the first note is the most specific one. */
-export const byLine = (a: ImportNote, b: ImportNote): number =>
-  (a.line || Number.MAX_SAFE_INTEGER) - (b.line || Number.MAX_SAFE_INTEGER)
-
-/** Larger files are refused before parsing: a provider's profile is a few hundred bytes. */
-export const MAX_PROFILE_TEXT = 65536
 
 /** Why hook lines are refused; shown with every refused line. */
 export const HOOK_REFUSAL =
