@@ -1,11 +1,15 @@
 // Golden cases: test/golden/<case>/config (a /etc/config/lanvpn) in; expected.nft (the script the
 // daemon applies with the tunnel down, or "(no table)"), expected.rules (the ip commands of a first
 // start) and expected.problems (one line per config problem) out, compared exactly. Regenerate with `npm run golden:update` and review the diff.
+// An optional state.json says which tunnels are up (by group id, '' the default group: the profile
+// in use and whether it is up) and which devices are on the LAN with which addresses; without it
+// every tunnel is down and no device is seen.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../applet/src/core/config/validate'
 import { desiredState, diffState } from '../../applet/src/core/plan/plan'
+import type { SeenDevice, TunnelView } from '../../applet/src/core/plan/plan'
 
 const DIR = __dirname
 const update = process.env.UPDATE_GOLDEN === '1'
@@ -21,7 +25,18 @@ describe('golden', () => {
 
   it.each(cases)('%s', (name) => {
     const { config, problems } = parseConfig(readFileSync(join(DIR, name, 'config'), 'utf8'))
-    const desired = desiredState(config, { profile: null, up: false }, 'lanvpn0')
+    const statePath = join(DIR, name, 'state.json')
+    const state = (existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : {}) as {
+      tunnels?: Record<string, { profile: string; up: boolean }>
+      seen?: SeenDevice[]
+    }
+    const view = (t?: { profile: string; up: boolean }): TunnelView => ({
+      profile: config.profiles.find((p) => p.id === t?.profile) ?? null,
+      up: t?.up ?? false,
+    })
+    const { '': home, ...others } = state.tunnels ?? {}
+    const groups = Object.fromEntries(Object.entries(others).map(([id, t]) => [id, view(t)]))
+    const desired = desiredState(config, view(home), 'lanvpn0', state.seen ?? [], [], groups)
     check(join(DIR, name, 'expected.nft'), desired.nft ?? '(no table)\n')
     // What a first start runs for routing, from a router with nothing of lanvpn on it.
     const empty = { rules: [], routes: [] }

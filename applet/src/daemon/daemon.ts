@@ -14,7 +14,7 @@ import type { Config } from '../core/config/types'
 import { observeDevices, type PresenceBook, type SeenDevice } from '../core/devices/inventory'
 import type { Paths } from '../core/paths'
 import { desiredState, diffState, vpnDevices, type Applied } from '../core/plan/plan'
-import { diffDeviceSets } from '../core/render/nft-sets'
+import { membershipOf, movedMacs } from '../core/render/nft-sets'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { TimerHandle } from '../host/host'
 import type { Status } from '../core/api/status'
@@ -210,7 +210,7 @@ export function runDaemon(
     // devices' connections are dropped below so they follow the new mode at once.
     const steps = diffState(desired, await observeRouter(host, paths), appliedTable)
     const appliedModel = appliedTable?.model
-    const moved = appliedModel ? diffDeviceSets(appliedModel.devices, model.devices).movedMacs : []
+    const moved = appliedModel ? movedMacs(membershipOf(appliedModel), membershipOf(model)) : []
     // Protection back on (a Connect after a disconnect under "unless I disconnect"): the vpn
     // devices' connections made on the WAN end now, or they would go on there (an offloaded flow
     // never meets the rules again) or into the tunnel with the WAN's address.

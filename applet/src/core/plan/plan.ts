@@ -1,17 +1,19 @@
 // desired (pure) and diff (pure): what the router should look like for a config and the tunnel's
 // state, and which steps get it there from what was observed. Apply (system/apply.ts) only carries
 // the steps out.
-import type { Config, DeviceMode, Profile } from '../config/types'
+import type { Config, DeviceMode, Group, Profile } from '../config/types'
 import { isIpv4, isIpv6 } from '../config/formats'
+import { groupIface } from '../ids'
 import {
   closedModel,
   parseAppliedHash,
   renderNftDelete,
   renderNftTable,
+  type NftGroup,
   type NftModel,
 } from '../render/nft'
 import { renderMembershipUpdate } from '../render/nft-sets'
-import { desiredIp, diffIp, type IpState } from './ip'
+import { desiredIp, diffIp, type IpGroup, type IpState } from './ip'
 import { lanDevices, type LanInterface } from '../observe/lan'
 
 /** The tunnel as routing and the firewall see it. */
@@ -25,6 +27,12 @@ export type TunnelView = {
   /** The WAN's Linux device; needed only when the router's own traffic uses the tunnel. */
   wanDevice?: string
 }
+
+/** The tunnels of the groups besides the default one, by group id (core/config/groups.ts). A
+ * group without an entry has no tunnel: it is down, and its vpn devices are blocked. */
+export type GroupTunnels = Record<string, TunnelView>
+
+const NO_TUNNEL: TunnelView = { profile: null, up: false }
 
 /** What lanvpn found on the router. */
 export type Observed = {
@@ -75,14 +83,49 @@ export function tunnelResolvers(profile: Profile | null, pushedDns: string[] = [
   return pushedDns.length > 0 ? pushedDns : (profile?.dns ?? [])
 }
 
+/** The group whose tunnel a configured device's vpn traffic takes: its own when that group
+ * exists, else null (the default group). */
+function groupOf(config: Config, group: string): Group | null {
+  return group === '' ? null : (config.groups.find((g) => g.id === group) ?? null)
+}
+
+/** Whether vpn devices use the WAN for reasons of the whole household: no location set up yet,
+ * or nobody connected since the first import (config/types.ts armed). */
+const householdBypass = (config: Config): boolean =>
+  config.profiles.length === 0 || !config.globals.armed
+
+/** A group's part of the nft model (`members`: its vpn devices' MACs). */
+function nftGroup(
+  config: Config,
+  group: Group,
+  tunnel: TunnelView,
+  tunnelIface: string,
+  members: string[]
+): NftGroup {
+  const configured = config.profiles.find((p) => p.id === group.profile) ?? null
+  const profile = tunnel.profile ?? configured
+  return {
+    index: group.index,
+    devices: members,
+    tunnelIface: groupIface(tunnelIface, group.index),
+    bypassed: householdBypass(config) || (group.killSwitch === 'auto' && !group.connect),
+    tunnelCarriesV6: config.globals.ipv6 && hasV6(profile),
+    tunnelDns: byFamily(tunnelResolvers(profile, tunnel.pushedDns)),
+    tunnelAddrs: byFamily((profile?.addresses ?? []).map((a) => a.replace(/\/\d+$/, ''))),
+  }
+}
+
 /** The nft model for a config, tunnel and LAN. With no location set up at all, vpn devices use the
  * WAN: a fresh install must not take the household offline before the user imported a profile.
- * With no managed LAN device known, the rules name `lan_device`: they must name one. */
+ * With no managed LAN device known, the rules name `lan_device`: they must name one. `groups`:
+ * the tunnels of the groups besides the default one (`tunnel`, `tunnelIface` are the default
+ * group's); the model has `groups` only when the config has any. */
 export function nftModel(
   config: Config,
   tunnel: TunnelView,
   tunnelIface: string,
-  lan: LanInterface[] = []
+  lan: LanInterface[] = [],
+  groups: GroupTunnels = {}
 ): NftModel {
   const g = config.globals
   const devices: Record<DeviceMode, string[]> = {
@@ -91,10 +134,18 @@ export function nftModel(
     mediastreamer: [],
     blocked: [],
   }
-  for (const d of config.devices) devices[d.mode].push(d.mac)
+  const members = new Map<string, string[]>(config.groups.map((x) => [x.id, []]))
+  for (const d of config.devices) {
+    const own = d.mode === 'vpn' ? groupOf(config, d.group) : null
+    if (own) members.get(own.id)?.push(d.mac)
+    else devices[d.mode].push(d.mac)
+  }
   const active = config.profiles.find((p) => p.id === g.activeProfile) ?? null
   const profile = tunnel.profile ?? active
   const ms = config.mediastreamer
+  const extra = config.groups.map((x) =>
+    nftGroup(config, x, groups[x.id] ?? NO_TUNNEL, tunnelIface, members.get(x.id) ?? [])
+  )
   return {
     devices,
     defaultMode: g.defaultMode,
@@ -106,13 +157,13 @@ export function nftModel(
     tunnelIface,
     // Not before there is a location and someone connected once (config/types.ts armed), and not
     // after a disconnect under kill switch `auto`.
-    vpnBypassed:
-      config.profiles.length === 0 || !g.armed || (g.killSwitch === 'auto' && !g.connect),
+    vpnBypassed: householdBypass(config) || (g.killSwitch === 'auto' && !g.connect),
     tunnelCarriesV6: g.ipv6 && hasV6(profile),
     tunnelDns: byFamily(tunnelResolvers(profile, tunnel.pushedDns)),
     smartDns: ms.enabled ? byFamily(ms.dnsServers) : { v4: [], v6: [] },
     routerViaWan: g.routerViaVpn ? (tunnel.wanDevice ?? '') : '',
     tunnelAddrs: byFamily((profile?.addresses ?? []).map((a) => a.replace(/\/\d+$/, ''))),
+    ...(extra.length ? { groups: extra } : {}),
   }
 }
 
@@ -125,10 +176,15 @@ export function vpnDevices<T extends SeenDevice>(config: Config, seen: T[]): T[]
   return seen.filter((d) => (modes.get(d.mac) ?? config.globals.defaultMode) === 'vpn')
 }
 
-/** The addresses of the seen devices in vpn mode, by family; link-local IPv6 is never routed and
- * is left out. */
-function vpnSources(config: Config, seen: SeenDevice[]): { v4: string[]; v6: string[] } {
-  const vpn = vpnDevices(config, seen)
+/** The addresses of the seen devices in vpn mode whose tunnel is group `group`'s ('' the default
+ * group's), by family; link-local IPv6 is never routed and is left out. */
+function vpnSources(
+  config: Config,
+  seen: SeenDevice[],
+  group: string
+): { v4: string[]; v6: string[] } {
+  const groupOfMac = new Map(config.devices.map((d) => [d.mac, groupOf(config, d.group)?.id ?? '']))
+  const vpn = vpnDevices(config, seen).filter((d) => (groupOfMac.get(d.mac) ?? '') === group)
   return {
     v4: vpn.flatMap((d) => d.ipv4).filter(isIpv4),
     v6: vpn.flatMap((d) => d.ipv6).filter((a) => isIpv6(a) && !/^fe[89ab]/i.test(a)),
@@ -137,26 +193,52 @@ function vpnSources(config: Config, seen: SeenDevice[]): { v4: string[]; v6: str
 
 /** The desired state. Same input, same output. `seen`: the devices on the LAN now, whose
  * addresses the kill switch's routing layer covers; `lan`: the LAN-side interfaces. */
+/** The source addresses a group's table takes: its vpn devices' (none while bypassed), and the
+ * tunnel's own while it is up: a packet from one of them that left by the WAN (the router's ICMP
+ * error about a tunnel reply, say, with nft gone) would name the tunnel there. */
+function groupSources(
+  config: Config,
+  seen: SeenDevice[],
+  group: string,
+  bypassed: boolean,
+  tunnelAddrs: { v4: string[]; v6: string[] } | false | undefined
+): { v4: string[]; v6: string[] } {
+  const fromDevices = bypassed ? { v4: [], v6: [] } : vpnSources(config, seen, group)
+  const own = tunnelAddrs || { v4: [], v6: [] }
+  return { v4: [...fromDevices.v4, ...own.v4], v6: [...fromDevices.v6, ...own.v6] }
+}
+
+/** The desired state. Same input, same output. `seen`: the devices on the LAN now, whose
+ * addresses the kill switch's routing layer covers; `lan`: the LAN-side interfaces; `groups`: the
+ * tunnels of the groups besides the default one (none given: all down, their devices blocked). */
 export function desiredState(
   config: Config,
   tunnel: TunnelView,
   tunnelIface: string,
   seen: SeenDevice[] = [],
-  lan: LanInterface[] = []
+  lan: LanInterface[] = [],
+  groups: GroupTunnels = {}
 ): Desired {
-  const model = nftModel(config, tunnel, tunnelIface, lan)
+  const model = nftModel(config, tunnel, tunnelIface, lan, groups)
   const counts = Object.fromEntries(
     Object.entries(model.devices).map(([mode, macs]) => [mode, macs.length])
   ) as Record<DeviceMode, number>
+  for (const x of model.groups ?? []) counts.vpn += x.devices.length
   const enabled = config.globals.enabled
-  // The tunnel's own addresses too while it is up: a packet from one of them that left by the WAN
-  // (the router's ICMP error about a tunnel reply, say, with nft gone) would name the tunnel there.
-  const fromDevices = model.vpnBypassed ? { v4: [], v6: [] } : vpnSources(config, seen)
-  const tunnelAddrs = (tunnel.up && model.tunnelAddrs) || { v4: [], v6: [] }
-  const sources = {
-    v4: [...fromDevices.v4, ...tunnelAddrs.v4],
-    v6: [...fromDevices.v6, ...tunnelAddrs.v6],
-  }
+  const sources = groupSources(config, seen, '', model.vpnBypassed, tunnel.up && model.tunnelAddrs)
+  const ipGroups = (family: 'v4' | 'v6'): IpGroup[] =>
+    (model.groups ?? []).map((x, i) => {
+      const id = config.groups[i].id
+      const up = (groups[id] ?? NO_TUNNEL).up
+      const own = groupSources(config, seen, id, x.bypassed, up && x.tunnelAddrs)
+      return {
+        index: x.index,
+        tunnelIface: x.tunnelIface,
+        tunnelUp: up,
+        tunnelCarriesV6: x.tunnelCarriesV6,
+        vpnSources: own[family],
+      }
+    })
   const ipInput = {
     enabled,
     tunnelIface,
@@ -164,16 +246,12 @@ export function desiredState(
     tunnelCarriesV6: model.tunnelCarriesV6,
     keepOnWan: model.vpnBypassed ? '' : model.routerViaWan,
   }
+  const withGroups = (family: 'v4' | 'v6') =>
+    config.groups.length ? { groups: ipGroups(family) } : {}
+  const ip4 = desiredIp({ ...ipInput, vpnSources: sources.v4, ...withGroups('v4') }, 4)
+  const ip6 = desiredIp({ ...ipInput, vpnSources: sources.v6, ...withGroups('v6') }, 6)
   if (!enabled) {
-    return {
-      model,
-      nft: null,
-      nftHash: '',
-      fw4Include: '',
-      ip4: desiredIp({ ...ipInput, vpnSources: sources.v4 }, 4),
-      ip6: desiredIp({ ...ipInput, vpnSources: sources.v6 }, 6),
-      devices: counts,
-    }
+    return { model, nft: null, nftHash: '', fw4Include: '', ip4, ip6, devices: counts }
   }
   // The persisted version is closed and uses the configured location (not a failover one) with
   // its own resolvers (not pushed ones), so it changes only when the user changes something: no
@@ -183,12 +261,18 @@ export function desiredState(
   // boot; after a firewall reload while connected, the source rules lead the tunnel's addresses
   // into the VPN table until the daemon puts the live table back.
   const active = config.profiles.find((p) => p.id === config.globals.activeProfile) ?? null
+  // No entry for a group: its configured location, down, with that location's own resolvers.
   const closed = nftModel(
     config,
     { ...tunnel, profile: active, up: false, pushedDns: [] },
     tunnelIface,
     lan
   )
+  const closedGroups = closed.groups?.map((x, i) => ({
+    ...x,
+    tunnelCarriesV6: model.groups?.[i].tunnelCarriesV6 === true && x.tunnelCarriesV6,
+    tunnelAddrs: undefined,
+  }))
   const nft = renderNftTable(model)
   return {
     model,
@@ -199,10 +283,11 @@ export function desiredState(
         ...closed,
         tunnelCarriesV6: model.tunnelCarriesV6 && hasV6(active),
         tunnelAddrs: undefined,
+        ...(closedGroups ? { groups: closedGroups } : {}),
       })
     ),
-    ip4: desiredIp({ ...ipInput, vpnSources: sources.v4 }, 4),
-    ip6: desiredIp({ ...ipInput, vpnSources: sources.v6 }, 6),
+    ip4,
+    ip6,
     devices: counts,
   }
 }

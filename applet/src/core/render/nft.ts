@@ -18,9 +18,14 @@
 //                      IPv6 (see PROOF_SETS).
 //   input              blocked_input: blocked devices get DHCP (and IPv6 neighbour discovery) only.
 //   postrouting        nat_tunnel: masquerade into the tunnel. MSS clamped on the way in.
+// Device groups (issue 21): each group besides the default one has its own set of vpn devices, its
+// own mark (core/ids.ts groupMark), DNS chain and tunnel, and the same kill switch rules against its
+// own tunnel: its marked traffic leaves by that tunnel or not at all, never by the WAN or another
+// group's tunnel. Without groups the script is exactly the one from before groups.
 // None of the fail-closed rules depends on the tunnel being up, so the same script is persisted for
 // the firewall to load at boot and on every reload (see `closed`).
 import {
+  groupMark,
   MARK_BLOCKED,
   MARK_MASK,
   MARK_MEDIASTREAMER,
@@ -54,7 +59,27 @@ export type NftModel = {
   routerViaWan: string
   /** The tunnel's own addresses (no prefix length). */
   tunnelAddrs?: { v4: string[]; v6: string[] }
+  /** The groups besides the default one, in index order; the fields above are the default
+   * group's. Absent or empty: no groups. */
+  groups?: NftGroup[]
 }
+
+/** One group besides the default one, as its rules need it. */
+export type NftGroup = {
+  /** 1…MAX_GROUPS: names its mark and set (core/ids.ts). */
+  index: number
+  /** MACs of its devices in vpn mode (in no DEVICE_SETS set: a device is in one set only). */
+  devices: string[]
+  tunnelIface: string
+  /** As NftModel.vpnBypassed, for this group: its devices then use the WAN unmarked. */
+  bypassed: boolean
+  tunnelCarriesV6: boolean
+  tunnelDns: { v4: string[]; v6: string[] }
+  tunnelAddrs?: { v4: string[]; v6: string[] }
+}
+
+/** nft set of a group's vpn devices. */
+export const groupSet = (index: number): string => `vpn_group${index}`
 
 /** nft set name per device mode. */
 export const DEVICE_SETS: Record<DeviceMode, string> = {
@@ -77,6 +102,9 @@ const isMarked = (mark: number) => `meta mark & ${hex(MARK_MASK)} == ${hex(mark)
 /** Interface names as nft matches them: one name, or an anonymous set. */
 const ifnames = (names: string[]) =>
   names.length === 1 ? quote(names[0]) : `{ ${names.map(quote).join(', ')} }`
+const groupsOf = (m: NftModel): NftGroup[] => m.groups ?? []
+/** Every tunnel interface: the default group's, then the groups'. */
+const tunnels = (m: NftModel): string[] => [m.tunnelIface, ...groupsOf(m).map((g) => g.tunnelIface)]
 
 /** The sets that answer "is this device protected?" for the devices someone asked about. `armed`
  * gates the counting; each other set counts its element's packets (a per-element counter, bumped
@@ -119,7 +147,7 @@ function renderProofSets(): string[] {
  * a packet routed into a tun device (wireguard-go, OpenVPN) no longer matches its Ethernet source
  * (seen in the lab), so the tunnel would count nothing. */
 function proofChain(m: NftModel): string[] {
-  const tun = quote(m.tunnelIface)
+  const tun = ifnames(tunnels(m))
   const lan = [...m.lan.managed, ...m.lan.direct, ...m.lan.blocked]
   return [
     '\tchain proof_count {',
@@ -168,14 +196,23 @@ function markChain(m: NftModel): string[] {
   // and its devices' new addresses are in no source rule. nft matches ether saddr only on
   // Ethernet interfaces (an implied `meta iiftype ether`).
   const vpnMark = markOf('vpn', m)
+  const notManaged = `iifname != ${ifnames(m.lan.managed)}`
   if (vpnMark)
-    lines.push(
-      `\t\tiifname != ${ifnames(m.lan.managed)} ether saddr @${DEVICE_SETS.vpn} ${setMark(vpnMark)} return`
-    )
-  lines.push(`\t\tiifname != ${ifnames(m.lan.managed)} return`)
+    lines.push(`\t\t${notManaged} ether saddr @${DEVICE_SETS.vpn} ${setMark(vpnMark)} return`)
+  for (const g of groupsOf(m))
+    if (!g.bypassed)
+      lines.push(
+        `\t\t${notManaged} ether saddr @${groupSet(g.index)} ${setMark(groupMark(g.index))} return`
+      )
+  lines.push(`\t\t${notManaged} return`)
   for (const mode of ['direct', 'blocked', 'mediastreamer', 'vpn'] as DeviceMode[]) {
     const mark = markOf(mode, m)
     lines.push(`\t\tether saddr @${DEVICE_SETS[mode]} ${mark ? `${setMark(mark)} ` : ''}return`)
+  }
+  // A bypassed group's devices go unmarked (the WAN), never on to the default mode's mark.
+  for (const g of groupsOf(m)) {
+    const mark = g.bypassed ? '' : `${setMark(groupMark(g.index))} `
+    lines.push(`\t\tether saddr @${groupSet(g.index)} ${mark}return`)
   }
   const fallback = markOf(m.defaultMode, m)
   if (fallback) lines.push(`\t\t${setMark(fallback)}`)
@@ -207,11 +244,17 @@ function dnsChains(m: NftModel): string[] {
     `\t\tiifname != ${ifnames(m.lan.managed)} return`,
   ]
   if (!m.vpnBypassed) lines.push(`\t\t${isMarked(MARK_VPN)} ${dns53} jump dns_vpn`)
+  for (const g of groupsOf(m))
+    if (!g.bypassed)
+      lines.push(`\t\t${isMarked(groupMark(g.index))} ${dns53} jump dns_vpn${g.index}`)
   const smart = m.smartDns.v4.length + m.smartDns.v6.length > 0
   if (smart) lines.push(`\t\t${isMarked(MARK_MEDIASTREAMER)} ${dns53} jump dns_smart`)
   lines.push('\t}')
-  // vpn devices: the tunnel's resolver through the tunnel, and nowhere else.
+  // vpn devices: the tunnel's resolver through the tunnel, and nowhere else. A group's DNS is
+  // its own tunnel's: the mark the packet keeps after the dnat routes it into that tunnel.
   lines.push('\tchain dns_vpn {', ...dnatRules(m.tunnelDns, true), '\t}')
+  for (const g of groupsOf(m))
+    lines.push(`\tchain dns_vpn${g.index} {`, ...dnatRules(g.tunnelDns, true), '\t}')
   if (smart) lines.push('\tchain dns_smart {', ...dnatRules(m.smartDns, false), '\t}')
   return lines
 }
@@ -221,16 +264,33 @@ function dnsChains(m: NftModel): string[] {
  * whose conntrack entry went with the old interface) with a reset from that address, and main,
  * which has no route into the tunnel, would send it out of the WAN. */
 function tunnelSourceChain(m: NftModel): string[] {
-  const a = m.tunnelAddrs
-  if (!a || a.v4.length + a.v6.length === 0) return []
-  const tun = quote(m.tunnelIface)
-  const lines = [
+  const all = [m, ...groupsOf(m)]
+  const lines: string[] = []
+  for (const [family, ip] of [
+    ['v4', 'ip'],
+    ['v6', 'ip6'],
+  ] as const) {
+    // Two tunnels may be given the same address (some providers give every client one): such an
+    // address may leave by either of them, never by anything else.
+    const ifacesOf = new Map<string, string[]>()
+    for (const t of all)
+      for (const a of t.tunnelAddrs?.[family] ?? [])
+        ifacesOf.set(a, [...(ifacesOf.get(a) ?? []), t.tunnelIface])
+    const byIfaces = new Map<string, string[]>()
+    for (const [a, ifaces] of ifacesOf) {
+      const key = ifnames([...new Set(ifaces)])
+      byIfaces.set(key, [...(byIfaces.get(key) ?? []), a])
+    }
+    for (const [key, addrs] of byIfaces)
+      lines.push(`\t\toifname != ${key} ${ip} saddr { ${addrs.join(', ')} } drop`)
+  }
+  if (lines.length === 0) return []
+  return [
     '\tchain tunnel_source {',
     '\t\ttype filter hook output priority filter - 10; policy accept;',
+    ...lines,
+    '\t}',
   ]
-  if (a.v4.length) lines.push(`\t\toifname != ${tun} ip saddr { ${a.v4.join(', ')} } drop`)
-  if (a.v6.length) lines.push(`\t\toifname != ${tun} ip6 saddr { ${a.v6.join(', ')} } drop`)
-  return [...lines, '\t}']
 }
 
 /** The router's own traffic through the tunnel (setting router_via_vpn): what the main table would
@@ -251,20 +311,31 @@ function routerChain(m: NftModel): string[] {
   ]
 }
 
+/** One tunnel's kill switch: what carries `mark` leaves by `iface` or is dropped (IPv6 too when
+ * the tunnel carries none), and what comes in by it goes to the LAN or nowhere. While the tunnel is
+ * set up again (a daemon restart, an upgrade) its address is briefly not the router's, and a reply
+ * arriving then would be routed by main, out of the WAN, with the tunnel's address in it. */
+function tunnelGuard(m: NftModel, mark: number, iface: string, carriesV6: boolean): string[] {
+  const tun = quote(iface)
+  return [
+    ...countedDrop(`${isMarked(mark)} oifname != ${tun}`),
+    ...(carriesV6 ? [] : countedDrop(`${isMarked(mark)} meta nfproto ipv6`)),
+    `\t\tiifname ${tun} oifname != ${ifnames(m.lan.managed)} drop`,
+  ]
+}
+
 function filterChains(m: NftModel): string[] {
-  const tun = quote(m.tunnelIface)
+  const tun = ifnames(tunnels(m))
   const ks = [
     '\tchain killswitch {',
     '\t\ttype filter hook forward priority filter - 10; policy accept;',
     ...countedDrop(isMarked(MARK_BLOCKED)),
-    ...countedDrop(`${isMarked(MARK_VPN)} oifname != ${tun}`),
+    ...tunnelGuard(m, MARK_VPN, m.tunnelIface, m.tunnelCarriesV6),
+    ...groupsOf(m).flatMap((g) =>
+      tunnelGuard(m, groupMark(g.index), g.tunnelIface, g.tunnelCarriesV6)
+    ),
+    '\t}',
   ]
-  if (!m.tunnelCarriesV6) ks.push(...countedDrop(`${isMarked(MARK_VPN)} meta nfproto ipv6`))
-  // What comes in by the tunnel goes to the LAN or nowhere. While the tunnel is set up again (a
-  // daemon restart, an upgrade) its address is briefly not the router's, and a reply arriving
-  // then would be routed by main, out of the WAN, with the tunnel's address in it.
-  ks.push(`\t\tiifname ${tun} oifname != ${ifnames(m.lan.managed)} drop`)
-  ks.push('\t}')
   return [
     ...ks,
     '\tchain blocked_input {',
@@ -296,6 +367,7 @@ export function renderNftTable(m: NftModel): string {
     ...(Object.keys(DEVICE_SETS) as DeviceMode[]).flatMap((mode) =>
       renderSet(DEVICE_SETS[mode], m.devices[mode])
     ),
+    ...groupsOf(m).flatMap((g) => renderSet(groupSet(g.index), g.devices)),
     ...renderProofSets(),
     ...markChain(m),
     ...dnsChains(m),
@@ -324,7 +396,8 @@ export function parseAppliedHash(text: string): string {
 /** The version the firewall loads at boot and on every reload: the same table with the kill switch
  * closed, whatever the tunnel and the user are doing now. */
 export function closedModel(m: NftModel): NftModel {
-  return { ...m, vpnBypassed: false }
+  const groups = m.groups?.map((g) => ({ ...g, bypassed: false }))
+  return groups ? { ...m, vpnBypassed: false, groups } : { ...m, vpnBypassed: false }
 }
 
 /** Removes the table; for `enabled 0` and cleanup. */
