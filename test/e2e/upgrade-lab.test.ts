@@ -4,21 +4,30 @@
 // test/package/fixtures, as in test/package/init-lab.test.ts); a location is imported, the laptop set
 // to vpn, the tunnel connected through the installed rpcd plugin. Then, while the laptop sends
 // steady traffic of every kind and a capture watches the WAN, the package is upgraded to N+1 (the
-// same sources built again as another version) the way each package manager does it:
+// same sources built again as another version) the way each package manager does it, with the
+// maintainer scripts each kind of package carries:
 //
-//   opkg: prerm upgrade <new>, postrm upgrade <new>, the new files (a changed conffile kept, the
+//   opkg, the .ipk of `make ipk` (control/'s scripts as they are):
+//         prerm upgrade <new>, postrm upgrade <new>, the new files (a changed conffile kept, the
 //         package's own written beside it as -opkg), postinst configure; PKG_UPGRADE=1 throughout
-//   apk:  the new files (a changed conffile kept, the new one as .apk-new), then post-upgrade, which
-//         the OpenWrt SDK makes of `export PKG_UPGRADE=1` and the postinst; apk runs no script
-//         of the old package on an upgrade
+//         (openwrt/opkg-lede libopkg/opkg_install.c, opkg_install_pkg)
+//   opkg, the .ipk of the 24.10 SDK: the same steps, but prerm and postinst are the SDK's wrappers
+//         (include/package-pack.mk): default_prerm sources prerm-pkg and then stops the service,
+//         so no daemon runs while the files are swapped; default_postinst runs the uci-defaults,
+//         sources postinst-pkg (which restarts the service) and starts the service
+//   apk, the .apk of the 25.12 SDK: the new files (a changed conffile kept, the new one as
+//         .apk-new), then post-upgrade: `export PKG_UPGRADE=1`, default_postinst (uci-defaults,
+//         start) and the postinst inline; apk runs no script of the old package on an upgrade
+//
+// The SDK's scripts are made as package-pack.mk makes them (test/package/sdk-scripts.ts) and call a
+// stand-in of OpenWrt's /lib/functions.sh (test/package/fixtures/functions.sh).
 //
 // and not one packet of the laptop reaches the WAN; the config, the secrets, the device's mode and
 // the chosen location survive; the daemon of N+1 runs (its version in the status) and carries the
 // laptop's traffic again; the fail-closed include for fw4 is there at every moment. /etc/init.d/firewall
 // is the lab's fw4 (a reload loads the include), so the postinst's firewall reload is real too.
 //
-// Absolute paths in the maintainer scripts are pointed into the scratch root (see `rooted`); the
-// scripts are the .ipk's own, as opkg runs them (the SDK's apk scripts wrap the same files).
+// Absolute paths in the maintainer scripts are pointed into the scratch root (see `rooted`).
 //
 //   [lv…-laptop] vpn ── br-lan ──[lv…-router: lanvpnd of the scratch root]── wan ──[lv…-inet]
 //                                  capture: tcpdump -i wan                 [lv…-vpn] 203.0.113.10
@@ -43,6 +52,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildAppletFiles } from '../../scripts/applet-chunks.mjs'
 import { buildIpk } from '../../scripts/ipk.mjs'
 import { qjsCommand } from '../../scripts/native-qjs.mjs'
+import { deviceEnv, forScratchRoot, sdkScripts } from '../package/sdk-scripts'
 import { leakCapture, startLeakLoad, type LeakCapture } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
@@ -63,11 +73,17 @@ const NEW_IPK = `${NEW.bundle}-r1`
 const FW4_INCLUDE = 'usr/share/nftables.d/ruleset-post/90-lanvpn.nft'
 const CONFFILES = ['etc/config/lanvpn']
 
-type Flow = { manager: 'opkg' | 'apk' }
+/** A package manager and who built the package: `make ipk` (control/'s scripts as they are) or the
+ * OpenWrt SDK (its wrappers around them); apk packages come only from the SDK. */
+type Flow = { manager: 'opkg' | 'apk'; build: 'make ipk' | 'SDK' }
 
-describe.runIf(labOrFail()).each<Flow>([{ manager: 'opkg' }, { manager: 'apk' }])(
-  'an $manager upgrade of the installed package, under load in the lab router',
-  ({ manager }) => {
+describe.runIf(labOrFail()).each<Flow>([
+  { manager: 'opkg', build: 'make ipk' },
+  { manager: 'opkg', build: 'SDK' },
+  { manager: 'apk', build: 'SDK' },
+])(
+  'an $manager upgrade of the package $build built, under load in the lab router',
+  ({ manager, build }) => {
     let lab: Lab
     let work: string
     let root: string
@@ -86,6 +102,7 @@ describe.runIf(labOrFail()).each<Flow>([{ manager: 'opkg' }, { manager: 'apk' }]
       LANVPN_BUNDLE: join(root, 'usr/share/lanvpn/lanvpn.js'),
       UCI_STUB_LOG: join(work, 'uci.log'),
       UCI_STUB_DB: join(work, 'uci.db'),
+      ...deviceEnv(root, join(work, 'initd')),
       ...more,
     })
     const envArgv = (more?: Record<string, string>) => [
@@ -170,24 +187,61 @@ describe.runIf(labOrFail()).each<Flow>([{ manager: 'opkg' }, { manager: 'apk' }]
       }
     }
 
+    /** The maintainer scripts of the package unpacked in `pkg` by name, as this flow's package
+     * carries them: control/'s own (make ipk) or the SDK's (test/package/sdk-scripts.ts). */
+    const scriptsOf = (pkg: string): Record<string, string> =>
+      build === 'SDK'
+        ? sdkScripts(join(pkg, 'control'), 'lanvpn', manager)
+        : Object.fromEntries(
+            ['postinst', 'prerm', 'postrm'].map((n) => [
+              n,
+              readFileSync(join(pkg, 'control', n), 'utf8'),
+            ])
+          )
+
     /** The maintainer script `name` of the package unpacked in `pkg`, its absolute paths pointed
      * into the scratch root: /etc/init.d/<service> runs the stand-ins in work/initd, everything
      * else under /etc, /usr, /var, /lib and /tmp is the root's. */
     function rooted(pkg: string, name: string): string {
-      const text = readFileSync(join(pkg, 'control', name), 'utf8')
-        .replace(/(^|[\s"'=(])\/(etc|usr|var|lib|tmp)\//gm, `$1${root}/$2/`)
-        .replaceAll(`${root}/etc/init.d/`, `${work}/initd/`)
       const path = join(pkg, `${name}.rooted`)
-      writeFileSync(path, text, { mode: 0o755 })
+      writeFileSync(path, forScratchRoot(scriptsOf(pkg)[name], root, join(work, 'initd')), {
+        mode: 0o755,
+      })
       return path
     }
 
+    /** What the package manager keeps of a package it installed, where default_postinst and
+     * default_prerm look for it: opkg's info directory (the scripts, pointed into the root, and the
+     * file list), or the file list the SDK puts into an .apk's data (/lib/apk/packages). */
+    function installMeta(pkg: string) {
+      const list = filesOf(join(pkg, 'data'))
+        .map((f) => `/${f}\n`)
+        .sort()
+        .join('')
+      if (manager === 'apk') {
+        mkdirSync(join(root, 'lib/apk/packages'), { recursive: true })
+        writeFileSync(join(root, 'lib/apk/packages/lanvpn.list'), list)
+        return
+      }
+      const info = join(root, 'usr/lib/opkg/info')
+      mkdirSync(info, { recursive: true })
+      for (const name of Object.keys(scriptsOf(pkg)))
+        cpSync(rooted(pkg, name), join(info, `lanvpn.${name}`))
+      writeFileSync(join(info, 'lanvpn.list'), list)
+    }
+
+    /** Runs a maintainer script as the package manager does: opkg runs the installed package's from
+     * its info directory (`sh -c "<path> <args>"`, PKG_UPGRADE 0 or 1), apk the one it carries in
+     * the package, with no arguments (only post-upgrade sets PKG_UPGRADE, itself). */
     const runScript = async (pkg: string, name: string, args: string[], upgrade: boolean) => {
+      const path =
+        manager === 'opkg' ? join(root, 'usr/lib/opkg/info', `lanvpn.${name}`) : rooted(pkg, name)
+      if (manager === 'opkg' && build === 'make ipk') cpSync(rooted(pkg, name), path)
       const result = await lab.exec('router', [
-        ...envArgv(upgrade ? { PKG_UPGRADE: '1' } : {}),
+        ...envArgv(manager === 'opkg' ? { PKG_UPGRADE: upgrade ? '1' : '0' } : {}),
         'sh',
-        rooted(pkg, name),
-        ...args,
+        '-c',
+        [path, ...args].join(' '),
       ])
       expect(result.code, `${name} ${args.join(' ')}: ${result.stderr}`).toBe(0)
     }
@@ -238,14 +292,17 @@ describe.runIf(labOrFail()).each<Flow>([{ manager: 'opkg' }, { manager: 'apk' }]
       )
       writeFileSync(
         join(initd, 'lanvpn'),
-        `#!/bin/sh\nexec sh ${FIXTURES}/rc.common ${root}/etc/init.d/lanvpn "$@"\n`,
+        `#!/bin/sh\necho "lanvpn $*" >>${calls}\nexec sh ${FIXTURES}/rc.common ${root}/etc/init.d/lanvpn "$@"\n`,
         { mode: 0o755 }
       )
 
-      // A first install of N: the files, then `postinst configure`.
+      // A first install of N: the files, then `postinst configure` (apk: post-install).
       swapFiles(join(work, 'pkg-old'))
+      installMeta(join(work, 'pkg-old'))
       await lab.firewall('start', root)
-      await runScript(join(work, 'pkg-old'), 'postinst', ['configure'], false)
+      if (manager === 'opkg')
+        await runScript(join(work, 'pkg-old'), 'postinst', ['configure'], false)
+      else await runScript(join(work, 'pkg-old'), 'post-install', [], false)
       await waitFor('the daemon to run', () => status()?.daemon?.state === 'running', 20_000).catch(
         (e) => {
           throw new Error(`${e.message}\n${procdLog()}`)
@@ -305,6 +362,8 @@ describe.runIf(labOrFail()).each<Flow>([{ manager: 'opkg' }, { manager: 'apk' }]
       capture = await leakCapture(lab)
       load = startLeakLoad(lab, 'laptop')
       const stopWatching = watchInclude()
+      const servicesLog = join(work, 'services.log')
+      writeFileSync(servicesLog, '')
       try {
         await new Promise((r) => setTimeout(r, 1000))
         const oldPkg = join(work, 'pkg-old')
@@ -313,10 +372,12 @@ describe.runIf(labOrFail()).each<Flow>([{ manager: 'opkg' }, { manager: 'apk' }]
           await runScript(oldPkg, 'prerm', ['upgrade', NEW_IPK], true)
           await runScript(oldPkg, 'postrm', ['upgrade', NEW_IPK], true)
           swapFiles(newPkg, oldPkg)
+          installMeta(newPkg)
           await runScript(newPkg, 'postinst', ['configure'], true)
         } else {
           swapFiles(newPkg, oldPkg)
-          await runScript(newPkg, 'postinst', [], true)
+          installMeta(newPkg)
+          await runScript(newPkg, 'post-upgrade', [], true)
         }
         await waitFor(
           `the daemon of ${NEW.bundle} connected`,
@@ -340,6 +401,23 @@ describe.runIf(labOrFail()).each<Flow>([{ manager: 'opkg' }, { manager: 'apk' }]
       }
       expect(await capture.leaks(ALLOWED)).toEqual([])
       expect(includeGaps).toEqual([])
+      // What the scripts told the services, in order (test/package/sdk-hooks.test.ts): the SDK's
+      // opkg prerm stops the daemon before the swap; nothing disables it or reloads the firewall.
+      expect(readFileSync(servicesLog, 'utf8').trim().split('\n')).toEqual(
+        (
+          {
+            'opkg make ipk': ['rpcd reload', 'lanvpn enabled', 'lanvpn restart'],
+            'opkg SDK': [
+              'lanvpn stop',
+              'rpcd reload',
+              'lanvpn enabled',
+              'lanvpn restart',
+              'lanvpn start',
+            ],
+            'apk SDK': ['lanvpn start', 'rpcd reload', 'lanvpn enabled', 'lanvpn restart'],
+          } as Record<string, string[]>
+        )[`${manager} ${build}`]
+      )
     })
 
     it('keeps the config, the secrets, the laptop in vpn and the chosen location', () => {
