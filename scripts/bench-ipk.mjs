@@ -8,7 +8,7 @@ export const IPK_BUDGET_BYTES = 90 * 1024
 
 /** Builds every .ipk into dist/ (needs `npm run build` first) and reports their sizes:
  * `{ main: { name, file, bytes, budget, ok }, languages: [{ name, file, bytes }] }`; `languages`
- * holds every optional package (lanvpn-node, luci-app-lanvpn and the languages). */
+ * holds every optional package (lanvpn-node, lanvpn-openvpn, luci-app-lanvpn and the languages). */
 export function reportPackageSizes() {
   const [main, ...languages] = writeIpks().map(({ pkg, path, bytes }) => ({
     name: pkg.name,
