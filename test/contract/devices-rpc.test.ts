@@ -101,6 +101,7 @@ describe('setDeviceMode', () => {
         mode: 'mediastreamer',
         label: 'Work laptop',
         kind: 'laptop',
+        group: '',
       },
     ])
   })
@@ -193,6 +194,37 @@ describe('listDevices and explainDevice', () => {
       modeIsDefault: true,
       summaryCode: 'vpn_no_profile',
     })
+  })
+
+  it("names a device's group and that group's tunnel, blocked until the daemon runs it", async () => {
+    const key = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg='
+    const groups = `
+config profile 'home'
+\tlist address '10.64.0.2/32'
+\toption public_key '${key}'
+\toption endpoint_host '203.0.113.10'
+
+config profile 'uk'
+\toption label 'London'
+\toption type 'openvpn'
+\tlist remote 'uk.vpn.example 1194 udp'
+
+config group 'tv_uk'
+\toption label 'TV (UK)'
+\toption profile 'uk'
+
+config device 'd_020000005001'
+\toption mac '${LAPTOP}'
+\toption mode 'vpn'
+\toption group 'tv_uk'
+`
+    writeFileSync(paths.config, DEFAULT_CONFIG_TEXT + groups)
+    const e = await call('explainDevice', { mac: LAPTOP })
+    expect(e).toMatchObject({
+      summaryCode: 'vpn_killswitch_blocks',
+      params: { group: 'TV (UK)', tunnel: 'lanvpn1', profile: 'London' },
+    })
+    expect(e.reasonCodes).toContain('vpn_group')
   })
 
   it('lists its methods for rpcd with type samples', () => {

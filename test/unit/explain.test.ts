@@ -117,4 +117,66 @@ describe('explaining how a device is routed', () => {
     expect(e.summaryCode).toBe('disabled')
     expect(e.reasons).toEqual([])
   })
+
+  it('names the group and its tunnel when the household has groups', () => {
+    const group = {
+      id: 'tv_uk',
+      label: 'TV (UK)',
+      tunnelIface: 'lanvpn1',
+      killSwitch: 'always' as const,
+      connect: true,
+    }
+    const up = explainDevice(
+      input({ group, tunnel: { state: 'connected', profileLabel: 'London' } })
+    )
+    expect(up.summaryCode).toBe('vpn_tunnel_up')
+    expect(up.summary).toBe(
+      'Its traffic and DNS go through the tunnel of the group TV (UK) (London).'
+    )
+    expect(up.reasonCodes).toEqual(['mode_chosen', 'vpn_group'])
+    expect(up.reasons[1]).toContain('TV (UK)')
+    expect(up.reasons[1]).toContain('lanvpn1')
+    expect(up.params).toMatchObject({ group: 'TV (UK)', tunnel: 'lanvpn1', profile: 'London' })
+    const down = explainDevice(
+      input({ group, tunnel: { state: 'disconnected', profileLabel: 'London' } })
+    )
+    expect(down.summaryCode).toBe('vpn_killswitch_blocks')
+    expect(down.summary).toMatch(/^The tunnel of the group TV \(UK\) is disconnected/)
+  })
+
+  it("follows the group's own kill switch, not the household's", () => {
+    const group = {
+      id: 'kids',
+      label: '',
+      tunnelIface: 'lanvpn3',
+      killSwitch: 'auto' as const,
+      connect: false,
+    }
+    const tunnel = { state: 'disconnected', profileLabel: 'Frankfurt' }
+    expect(explainDevice(input({ group, tunnel })).summaryCode).toBe('vpn_auto_wan')
+    const closed = { ...group, killSwitch: 'always' as const }
+    const globals = {
+      enabled: true,
+      defaultMode: 'vpn' as const,
+      killSwitch: 'auto' as const,
+      ipv6: true,
+      connect: false,
+    }
+    expect(explainDevice(input({ group: closed, globals, tunnel })).summaryCode).toBe(
+      'vpn_killswitch_blocks'
+    )
+  })
+
+  it('says a device of the default group is held to the default tunnel once there are groups', () => {
+    const group = {
+      id: '',
+      label: '',
+      tunnelIface: 'lanvpn0',
+      killSwitch: 'always' as const,
+      connect: true,
+    }
+    const e = explainDevice(input({ group }))
+    expect(e.reasonCodes).toEqual(['mode_chosen', 'vpn_group_default'])
+    expect(e.summary).toBe('Its traffic and DNS go through the VPN tunnel (Amsterdam).')
+  })
 })

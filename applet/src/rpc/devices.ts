@@ -6,6 +6,8 @@ import { applyConfigPatch, applyDeviceEdits, type DeviceEdit } from '../core/con
 import { DEVICE_KINDS, DEVICE_MODES, type DeviceMode } from '../core/config/types'
 import { hasControlChars, normaliseMac, parseConfig } from '../core/config/validate'
 import { explainDevice as explain } from '../core/devices/explain'
+import { groupOfDevice } from '../core/config/groups'
+import { groupIface } from '../core/ids'
 import {
   countModes,
   isPrivateMac,
@@ -172,12 +174,30 @@ async function explainDevice(
   }
   const profile = config.profiles.find((p) => p.id === status.tunnel.profile)
   const ms = config.mediastreamer
+  const home = { state: status.tunnel.state, profileLabel: profile?.label ?? status.tunnel.profile }
+  // With groups, the device's own group. The status carries the default group's tunnel only (the
+  // daemon runs no other yet, issue 21 phase 2): another group's reads as disconnected, which is
+  // what its devices get until then (blocked).
+  const group = config.groups.length ? groupOfDevice(config, mac) : null
+  const location = config.profiles.find((p) => p.id === group?.profile)
   return explain({
     device,
     globals: config.globals,
-    tunnel: { state: status.tunnel.state, profileLabel: profile?.label ?? status.tunnel.profile },
+    tunnel:
+      group && group.index > 0
+        ? { state: 'disconnected', profileLabel: location?.label ?? '' }
+        : home,
     hasProfiles: config.profiles.length > 0,
     hasSmartDns: ms.enabled && ms.dnsServers.length > 0,
+    ...(group && {
+      group: {
+        id: group.id,
+        label: group.label,
+        tunnelIface: groupIface(ctx.paths.tunnelIface, group.index),
+        killSwitch: group.killSwitch,
+        connect: group.connect,
+      },
+    }),
   })
 }
 

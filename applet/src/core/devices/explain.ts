@@ -14,6 +14,8 @@ export type ExplainCode =
   | 'vpn_no_profile'
   | 'vpn_not_armed'
   | 'vpn_ipv6_dropped'
+  | 'vpn_group'
+  | 'vpn_group_default'
   | 'direct_wan'
   | 'ms_smart_dns'
   | 'ms_no_servers'
@@ -46,6 +48,16 @@ export type ExplainInput = {
   hasProfiles: boolean
   /** Whether MediaStreamer is on with smart-DNS servers (only then is DNS redirected). */
   hasSmartDns: boolean
+  /** The device's group, when the household has groups (issue 21): id '' for the default one.
+   * Its kill switch and wish to be connected replace the globals', and `tunnel` is its tunnel. */
+  group?: {
+    id: string
+    label: string
+    /** Its tunnel interface (lanvpn1…). */
+    tunnelIface: string
+    killSwitch: KillSwitch
+    connect: boolean
+  }
 }
 
 /** The explanation. `reasons[i]` has the code `reasonCodes[i]`. Sample:
@@ -69,7 +81,14 @@ export function explainDevice(input: ExplainInput): Explanation {
   const { device, globals, tunnel } = input
   const mode = device.mode
   const profile = tunnel.profileLabel || 'no location chosen'
-  const params = { mode, defaultMode: globals.defaultMode, profile, tunnelState: tunnel.state }
+  const group = input.group
+  const params: Record<string, string> = {
+    mode,
+    defaultMode: globals.defaultMode,
+    profile,
+    tunnelState: tunnel.state,
+    ...(group ? { group: group.label || group.id, tunnel: group.tunnelIface } : {}),
+  }
   const reasons: Array<[ExplainCode, string]> = []
   const done = (code: ExplainCode, summary: string): Explanation => ({
     mac: device.mac,
@@ -132,6 +151,13 @@ export function explainDevice(input: ExplainInput): Explanation {
   }
 
   // vpn
+  if (group?.id) {
+    const text = `It is in the group ${params.group}: only that group's own tunnel (${group.tunnelIface}, ${profile}) carries it, never the WAN or another group's tunnel.`
+    reasons.push(['vpn_group', text])
+  } else if (group) {
+    const text = `It is in the household's default group: only its tunnel (${group.tunnelIface}, ${profile}) carries it, never the WAN or another group's tunnel.`
+    reasons.push(['vpn_group_default', text])
+  }
   if (!globals.ipv6) {
     reasons.push([
       'vpn_ipv6_dropped',
@@ -152,13 +178,16 @@ export function explainDevice(input: ExplainInput): Explanation {
     return done('vpn_not_armed', text)
   }
   if (tunnel.state === 'connected') {
-    return done('vpn_tunnel_up', `Its traffic and DNS go through the VPN tunnel (${profile}).`)
+    const which = group?.id ? `the tunnel of the group ${params.group}` : 'the VPN tunnel'
+    return done('vpn_tunnel_up', `Its traffic and DNS go through ${which} (${profile}).`)
   }
-  if (globals.killSwitch === 'auto' && !globals.connect) {
+  const killSwitch = group?.killSwitch ?? globals.killSwitch
+  if (killSwitch === 'auto' && !(group?.connect ?? globals.connect)) {
     const text =
       "You disconnected the VPN and the kill switch is set to auto, so its traffic uses the WAN with the router's normal DNS until you connect again."
     return done('vpn_auto_wan', text)
   }
-  const text = `The VPN tunnel is ${tunnel.state}, so the kill switch blocks its traffic: nothing of it goes out through the WAN.`
+  const which = group?.id ? `The tunnel of the group ${params.group}` : 'The VPN tunnel'
+  const text = `${which} is ${tunnel.state}, so the kill switch blocks its traffic: nothing of it goes out through the WAN.`
   return done('vpn_killswitch_blocks', text)
 }
