@@ -108,6 +108,34 @@ describe('setConfig', () => {
     expect(existsSync(join(paths.secretsDir, 'ms_token'))).toBe(false)
   })
 
+  it('creates, changes and removes device groups, refusing a location another group has', async () => {
+    const key = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg='
+    const profile = (id: string) =>
+      `\nconfig profile '${id}'\n\tlist address '10.64.0.2/32'\n\toption public_key '${key}'\n\toption endpoint_host '203.0.113.10'\n`
+    writeFileSync(paths.config, DEFAULT_CONFIG_TEXT + profile('uk') + profile('us'))
+    const made = await call('setConfig', {
+      groups: { tv_uk: { label: 'TV (UK)', profile: 'uk', kill_switch: 'auto' } },
+    })
+    expect(made).toMatchObject({ ok: true })
+    expect((await call('getConfig', {})).groups).toEqual([
+      {
+        id: 'tv_uk',
+        index: 1,
+        label: 'TV (UK)',
+        profile: 'uk',
+        fallback: [],
+        killSwitch: 'auto',
+        connect: true,
+      },
+    ])
+    const before = readFileSync(paths.config, 'utf8')
+    const taken = await call('setConfig', { groups: { work: { profile: 'uk' } } })
+    expect(taken.error).toMatchObject({ code: 'invalid_config', field: 'work.profile' })
+    expect(readFileSync(paths.config, 'utf8')).toBe(before)
+    expect(await call('setConfig', { groups: { tv_uk: null } })).toMatchObject({ ok: true })
+    expect((await call('getConfig', {})).groups).toEqual([])
+  })
+
   it('rejects an unknown option by name', async () => {
     const r = await call('setConfig', { globals: { kill_swich: 'auto' } })
     expect(r.error).toMatchObject({ code: 'invalid_config', field: 'globals.kill_swich' })

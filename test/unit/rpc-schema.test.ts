@@ -12,7 +12,7 @@ describe('rpc argument schemas', () => {
   it('lists type samples, not type names, as rpcd expects', () => {
     const list = renderList(methods)
     expect(list.status).toEqual({})
-    expect(list.setConfig).toEqual({ globals: {}, mediastreamer: {} })
+    expect(list.setConfig).toEqual({ globals: {}, mediastreamer: {}, groups: {} })
     const samples = Object.values(list).flatMap((args) => Object.values(args))
     for (const v of samples)
       expect(

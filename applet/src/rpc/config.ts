@@ -30,6 +30,7 @@ async function getConfig(ctx: RpcContext): Promise<ConfigView> {
       privateKey: { set: hasSecret(host, paths, `profile_${p.id}`) },
     })),
     devices: config.devices,
+    groups: config.groups,
     mediastreamer: {
       ...config.mediastreamer,
       token: { set: hasSecret(host, paths, MS_SECRETS.token) },
@@ -46,7 +47,7 @@ function isSecretValue(v: unknown): v is string {
   return typeof v === 'string' && v.length <= 512 && !/[\u0000-\u001f\u007f]/.test(v)
 }
 
-/** `setConfig`: a partial change of globals and mediastreamer options, validated as a whole. Either
+/** `setConfig`: a partial change of globals, mediastreamer and group options, validated as a whole. Either
  * everything is saved or nothing is: a problem anywhere leaves the file (and the secrets) as they
  * were. */
 async function setConfig(
@@ -90,6 +91,7 @@ export const configMethods = {
     args: {
       globals: { type: 'object', maxKeys: 32 },
       mediastreamer: { type: 'object', maxKeys: 32 },
+      groups: { type: 'object', maxKeys: 16 },
     },
     call: setConfig,
   },

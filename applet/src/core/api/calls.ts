@@ -1,7 +1,8 @@
 // The rpc contract: what each method of the `lanvpn` ubus object answers, and its errors. Types
 // only: the web UI imports them with `import type`, so nothing of the applet reaches its bundle.
 // Below everyone who uses it (system, features, rpc, cli, web UI). The status is in status.ts.
-import type { ConfigProblem, DeviceMode, Globals, Mediastreamer, Profile } from '../config/types'
+import type { ConfigProblem, DeviceMode, Globals, Group } from '../config/types'
+import type { Mediastreamer, Profile } from '../config/types'
 import type { ConfigPatch } from '../config/patch'
 import type { Explanation } from '../devices/explain'
 import type { InventoryDevice } from '../devices/inventory'
@@ -50,14 +51,26 @@ export type SecretFlag = { set: boolean }
 export type ConfigView = {
   globals: Globals
   profiles: Array<Profile & { privateKey: SecretFlag }>
-  devices: Array<{ id: string; mac: string; mode: DeviceMode; label: string; kind: string }>
+  devices: Array<{
+    id: string
+    mac: string
+    mode: DeviceMode
+    label: string
+    kind: string
+    /** Its group's id, '' for the default group. */
+    group: string
+  }>
+  /** The groups besides the default one (issue 21), in index order. */
+  groups: Group[]
   mediastreamer: Mediastreamer & { token: SecretFlag; password: SecretFlag }
   problems: ConfigProblem[]
   configHash: string
 }
-/** `setConfig` argument: options to change, by UCI option name, per section. Secrets (`token`,
- * `password` under mediastreamer) are accepted here and stored root-only, never in UCI. Sample:
- * `{ "globals": { "kill_switch": "auto" }, "mediastreamer": { "enabled": true, "token": "…" } }` */
+/** `setConfig` argument: options to change, by UCI option name, per section; `groups` by group
+ * name (null removes one). Secrets (`token`, `password` under mediastreamer) are accepted here and
+ * stored root-only, never in UCI. Sample:
+ * `{ "globals": { "kill_switch": "auto" }, "mediastreamer": { "enabled": true, "token": "…" },
+ *    "groups": { "tv_uk": { "label": "TV (UK)", "profile": "uk" }, "old": null } }` */
 export type SetConfigArgs = ConfigPatch & {
   mediastreamer?: { token?: string; password?: string }
 }
