@@ -95,6 +95,49 @@ export const hostCases: HostCase[] = [
     },
   },
   {
+    // Issue 20: libuci's lock, taken by the `flock` command on our open file, stays ours after the
+    // command exits, stays on that file when a rename replaces the path, and goes with release().
+    name: 'lockFile holds flock(LOCK_EX) on the open file until release, across a rename',
+    async run(host, t) {
+      const path = `${t.tmpDir}/lanvpn`
+      const bytes = (s: string): number[] => s.split('').map((c) => c.charCodeAt(0))
+      // What another process sees: `flock -n` exits 1 while the file it opens is locked.
+      const isFree = async (): Promise<boolean> =>
+        (await host.exec(['flock', '-x', '-n', path, 'true'])).code === 0
+      host.writeFileAtomic(path, 'old\n')
+      const lock = await host.lockFile(path, 5000)
+      t.eq(await isFree(), false, 'locked for another process')
+      t.eq(lock.isCurrent(), true, 'the path names the locked file')
+      t.eq(Array.from(lock.read()), bytes('old\n'), 'read')
+
+      const waited = await host.lockFile(path, 200).then(
+        () => 'taken',
+        (e: Error) => e.message
+      )
+      t.assert(waited.includes(path) && /another writer/.test(waited), `timeout: ${waited}`)
+
+      host.writeFileAtomic(path, 'new\n')
+      t.eq(lock.isCurrent(), false, 'a rename over the path replaced it')
+      t.eq(await isFree(), true, 'the new file is not locked')
+      t.eq(Array.from(lock.read()), bytes('old\n'), 'read after the rename: the locked file')
+      lock.rewrite(Uint8Array.from([0xff, 0x0a]))
+      t.eq(Array.from(lock.read()), [0xff, 0x0a], 'rewritten in place')
+      t.eq(host.readFile(path), 'new\n', 'the path keeps the new file')
+      lock.release()
+      lock.release()
+
+      const again = await host.lockFile(path, 5000)
+      t.eq(await isFree(), false, 'locked again')
+      again.release()
+      t.eq(await isFree(), true, 'free after release')
+      const missing = await host.lockFile(`${t.tmpDir}/missing`, 200).then(
+        () => '',
+        (e: Error) => e.message
+      )
+      t.assert(missing.includes(`${t.tmpDir}/missing`), `a missing file: ${missing}`)
+    },
+  },
+  {
     name: 'writeFileAtomic creates files with exactly the requested mode',
     async run(host, t) {
       host.writeFileAtomic(`${t.tmpDir}/secret`, 'k', { mode: 0o600 })

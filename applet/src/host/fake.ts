@@ -3,6 +3,7 @@
 import type {
   ExecOptions,
   ExecResult,
+  FileLock,
   FileStat,
   Host,
   LineWatch,
@@ -154,6 +155,18 @@ export class FakeHost implements Host {
     if (this.files.has(path) || this.dirs.has(path)) return false
     this.writeFileAtomic(path, content, { mode, durable: false })
     return true
+  }
+  /** Files lockFile holds now. Nothing else runs in a FakeHost, so the lock never waits. */
+  lockedFiles = new Set<string>()
+  lockFile(path: string): Promise<FileLock> {
+    if (!this.files.has(path)) return Promise.reject(new Error(`locking ${path}: No such file`))
+    this.lockedFiles.add(path)
+    return Promise.resolve({
+      isCurrent: () => true,
+      read: () => this.readFileBytes(path) ?? new Uint8Array(0),
+      rewrite: () => {}, // The path and the locked file are always one here.
+      release: () => void this.lockedFiles.delete(path),
+    })
   }
   removeFile(path: string): void {
     this.files.delete(path)

@@ -49,6 +49,20 @@ export type WriteOptions = {
 
 export type SignalName = 'HUP' | 'TERM' | 'INT' | 'USR1'
 
+/** A file held open with flock(LOCK_EX) on it (Host.lockFile): the lock libuci takes to commit. */
+export interface FileLock {
+  /** Whether the path still names the locked file (false once a rename, as `uci commit` makes,
+   * put another file there). */
+  isCurrent(): boolean
+  /** The locked file's bytes: the file itself, even when its path now names another one. */
+  read(): Uint8Array
+  /** Replaces the locked file's bytes in place (truncate, then write; not fsynced), so whoever
+   * waits for its lock reads them. Throws when a step fails. */
+  rewrite(content: Uint8Array): void
+  /** Closes the file, which lets go of the lock. Safe twice. */
+  release(): void
+}
+
 /** A long-running command read line by line (host.watch). */
 export type LineWatch = {
   /** Ends the command (SIGTERM) and reaps it; no line or exit is reported after. Safe twice. */
@@ -83,6 +97,12 @@ export interface Host {
    * for lock files in /var/run). Throws on other errors (missing directory, read-only fs, a failed
    * write): then no file is left behind, so a lock is never left empty by a write that failed. */
   createExclusive(path: string, content: string, mode?: number): boolean
+  /** Opens the existing file `path` read-write and takes flock(LOCK_EX) on that open file, as
+   * libuci does before it commits a package, waiting up to timeoutMs. QuickJS has no flock: the
+   * `flock` command does it with the file as its stdin, and the lock, which belongs to the open
+   * file, stays held after it exits, until release(). Throws with the reason when the lock cannot
+   * be had (the file is missing, the wait ran out, there is no `flock` command). */
+  lockFile(path: string, timeoutMs: number): Promise<FileLock>
   /** Removes a file; no error when it is already gone. */
   removeFile(path: string): void
   /** Creates a directory and its parents; no error when it exists. */
@@ -146,3 +166,13 @@ export function atomicTempPath(path: string, pid: number): string {
 
 /** A file name made by `atomicTempPath`: group 1 is the base name, group 2 the writer's pid. */
 export const ATOMIC_TEMP_NAME = /^\.(.+)\.tmp-([0-9]+)$/
+
+/** The error of a `flock -x 0` run (Host.lockFile) that did not take the lock on `path`. */
+export function lockFailure(path: string, r: ExecResult, timeoutMs: number): Error {
+  const why = r.timedOut
+    ? `another writer still held it after ${Math.round(timeoutMs)} ms`
+    : r.code === 127
+      ? 'no flock command (busybox has the flock applet by default; else install flock)'
+      : `flock exited ${r.code}: ${r.stderr.trim()}`
+  return new Error(`locking ${path}: ${why}`)
+}

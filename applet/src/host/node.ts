@@ -7,8 +7,10 @@ import process from 'node:process'
 import {
   atomicTempPath,
   DEFAULT_EXEC_TIMEOUT_MS,
+  lockFailure,
   type ExecOptions,
   type ExecResult,
+  type FileLock,
   type FileStat,
   type Host,
   type LineWatch,
@@ -46,7 +48,8 @@ function signalNumber(sig: SignalName | 'KILL' | 0): NodeJS.Signals | 0 {
 export function createNodeHost(): Host {
   const signalHandlers = new Map<SignalName, () => void>()
 
-  function exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  /** `ownStdin`: an fd of the caller's to give the child as its stdin (left open here). */
+  function exec(argv: string[], opts: ExecOptions = {}, ownStdin?: number): Promise<ExecResult> {
     return new Promise((resolve) => {
       let stdout = ''
       let stderr = ''
@@ -59,7 +62,7 @@ export function createNodeHost(): Host {
         resolve({ ...result, stdout, stderr, timedOut })
       }
       const child = spawn(argv[0], argv.slice(1), {
-        stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        stdio: [ownStdin ?? (opts.stdin === undefined ? 'ignore' : 'pipe'), 'pipe', 'pipe'],
         env: opts.env ? { ...process.env, ...opts.env } : process.env,
       })
       const timer = setTimeout(() => {
@@ -114,6 +117,46 @@ export function createNodeHost(): Host {
         fs.unlinkSync(tmp)
       } catch {}
       throw new Error(`writing ${path}: ${(e as Error).message}`, { cause: e })
+    }
+  }
+
+  async function lockFile(path: string, timeoutMs: number): Promise<FileLock> {
+    let fd: number
+    try {
+      fd = fs.openSync(path, 'r+')
+    } catch (e) {
+      throw new Error(`locking ${path}: ${(e as Error).message}`, { cause: e })
+    }
+    // As on QuickJS (host.ts lockFile): flock(1) locks its stdin, this open file.
+    const r = await exec(['flock', '-x', '0'], { timeoutMs }, fd)
+    if (r.code !== 0) {
+      fs.closeSync(fd)
+      throw lockFailure(path, r, timeoutMs)
+    }
+    let held = true
+    return {
+      isCurrent() {
+        try {
+          const now = fs.statSync(path)
+          const ours = fs.fstatSync(fd)
+          return now.dev === ours.dev && now.ino === ours.ino
+        } catch {
+          return false
+        }
+      },
+      read() {
+        const data = fs.readFileSync(`/proc/self/fd/${fd}`)
+        return new Uint8Array(data.buffer, data.byteOffset, data.length)
+      },
+      rewrite(content) {
+        fs.ftruncateSync(fd, 0)
+        for (let at = 0; at < content.length;)
+          at += fs.writeSync(fd, content, at, content.length - at, at)
+      },
+      release() {
+        if (held) fs.closeSync(fd)
+        held = false
+      },
     }
   }
 
@@ -176,6 +219,7 @@ export function createNodeHost(): Host {
       }
     },
     writeFileAtomic,
+    lockFile,
     createExclusive(path, content, mode = 0o644) {
       const flags = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY
       let fd: number

@@ -56,6 +56,8 @@ export type QjsExecOptions = {
 
 /** What os.stat returns in its first slot (lanvpn reads these fields); times in milliseconds. */
 export type QjsStat = {
+  dev: number
+  ino: number
   mode: number
   size: number
   mtime: number
@@ -79,7 +81,7 @@ export interface QjsOs {
   mkdir(path: string, mode?: number): number
   /** [names with . and .., 0], or [[], errno]. */
   readdir(path: string): [string[], number]
-  /** [stat, 0], or [null, errno]. Follows symlinks. */
+  /** [stat, 0], or [null, errno]. Follows symlinks (and /proc/self/fd/N to the open file). */
   stat(path: string): [QjsStat | null, number]
   /** [read fd, write fd], or null. */
   pipe(): [number, number] | null
@@ -104,6 +106,7 @@ export interface QjsOs {
   /** From 2024-01-13 only: feature-detect. Monotonic milliseconds (CLOCK_MONOTONIC), fractional. */
   now?: () => number
   readonly O_RDONLY: number
+  readonly O_RDWR: number
   readonly O_WRONLY: number
   readonly O_CREAT: number
   readonly O_EXCL: number

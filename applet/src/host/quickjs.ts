@@ -9,11 +9,13 @@
 // - FILE: puts and flush (both return undefined: flush ignores fflush's result), error() (the
 //   stream's error flag), close() (0 or -errno, from fclose), readAsString(max).
 // - os: open/close/read/write/remove/rename/mkdir/kill (a count, 0 or -errno); readdir and stat
-//   ([value, errno], errno positive; readdir gives [] and stat null on failure); pipe ([r, w] or
+//   ([value, errno], errno positive; readdir gives [] and stat null on failure; stat's dev and
+//   ino are numbers, and stat of /proc/self/fd/N is the open file's); pipe ([r, w] or
 //   null); exec (block:false → the child's pid; throws only when fork fails; a binary that cannot
 //   be run exits 127); waitpid ([pid | 0 | -errno, raw status]); setReadHandler/setWriteHandler;
 //   setTimeout/clearTimeout (the handle is an object in 2021 and a number from 2025: opaque here);
-//   signal(n, fn | null | undefined); the O_*, S_IF*, WNOHANG, SIGPIPE and SIGUSR1 constants.
+//   signal(n, fn | null | undefined); the O_* (O_RDWR too), S_IF*, WNOHANG, SIGPIPE and SIGUSR1
+//   constants.
 // Feature-detected (newer releases only), with a fallback:
 // - os.getpid (2024-01-13): else the first field of /proc/self/stat.
 // - os.now (2024-01-13), then the global performance.now: else Date.now(). Only a test machine's
@@ -39,8 +41,10 @@ import {
   atomicTempPath,
   DEFAULT_EXEC_TIMEOUT_MS,
   SIGNAL_NUMBERS,
+  lockFailure,
   type ExecOptions,
   type ExecResult,
+  type FileLock,
   type FileStat,
   type Host,
   type LineWatch,
@@ -203,6 +207,40 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     }
   }
 
+  async function lockFile(path: string, timeoutMs: number): Promise<FileLock> {
+    const fd = os.open(path, os.O_RDWR)
+    if (fd < 0) throw fail('locking', path, fd)
+    // flock(1) locks its stdin, which is this open file: the lock is the open file's, so it
+    // outlives the command. The fd is ours alone: exec'ed children close every fd from 3 up.
+    const argv = ['flock', '-x', '0']
+    const r = await new Promise<ExecResult>((done) => runChild(argv, { timeoutMs }, done, fd))
+    if (r.code !== 0) {
+      os.close(fd)
+      throw lockFailure(path, r, timeoutMs)
+    }
+    // The open file by a name of its own, even once a rename unlinked it from `path`. Opening it
+    // again makes another open file: closing that one keeps the lock (flock, unlike fcntl).
+    const self = `/proc/self/fd/${fd}`
+    let held = true
+    return {
+      isCurrent() {
+        const [now] = os.stat(path)
+        const [ours] = os.stat(self)
+        return !!now && !!ours && now.dev === ours.dev && now.ino === ours.ino
+      },
+      read: () => readFileBytes(self) ?? new Uint8Array(0),
+      rewrite(content) {
+        const w = os.open(self, os.O_WRONLY | os.O_TRUNC)
+        if (w < 0) throw fail('rewriting', path, w)
+        writeBytesAndClose(w, path, content)
+      },
+      release() {
+        if (held) os.close(fd)
+        held = false
+      },
+    }
+  }
+
   function createExclusive(path: string, content: string, mode = 0o644): boolean {
     const fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     if (fd === -E.EEXIST) return false
@@ -261,15 +299,21 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     return new Promise((resolve) => runChild(argv, opts, resolve))
   }
 
-  function runChild(argv: string[], opts: ExecOptions, resolve: (r: ExecResult) => void): void {
+  /** `ownStdin`: an fd of the caller's to give the child as its stdin (left open here). */
+  function runChild(
+    argv: string[],
+    opts: ExecOptions,
+    resolve: (r: ExecResult) => void,
+    ownStdin?: number
+  ): void {
     const notStarted = (why: string): void =>
       resolve({ code: 127, stdout: '', stderr: `${argv[0]}: ${why}\n`, timedOut: false })
     const out = os.pipe()
     const err = os.pipe()
     const inp = opts.stdin !== undefined ? os.pipe() : null
-    const stdinFd = inp ? inp[0] : os.open('/dev/null', os.O_RDONLY)
+    const stdinFd = ownStdin ?? (inp ? inp[0] : os.open('/dev/null', os.O_RDONLY))
     const opened = [out, err, inp].filter((p): p is [number, number] => !!p).flat()
-    if (stdinFd >= 0 && !inp) opened.push(stdinFd)
+    if (stdinFd >= 0 && !inp && ownStdin === undefined) opened.push(stdinFd)
     if (!out || !err || (opts.stdin !== undefined && !inp) || stdinFd < 0) {
       opened.forEach((fd) => os.close(fd))
       return notStarted('cannot create pipes')
@@ -291,7 +335,7 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     // The child has its copies; ours must go or we would never see EOF.
     os.close(out[1])
     os.close(err[1])
-    os.close(stdinFd)
+    if (ownStdin === undefined) os.close(stdinFd)
 
     let timedOut = false
     let open = 2
@@ -512,6 +556,7 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     readFileBytes,
     writeFileAtomic,
     createExclusive,
+    lockFile,
     removeFile(path) {
       const ret = os.remove(path)
       if (ret < 0 && ret !== -E.ENOENT) throw fail('removing', path, ret)
