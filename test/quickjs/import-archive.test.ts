@@ -97,6 +97,9 @@ beforeAll(async () => {
   // sync: the qjs host's fsync of a saved file.
   for (const tool of ['sh', 'hexdump', 'tail', 'head', 'gzip', 'printf', 'sync'])
     symlinkSync('/usr/bin/busybox', join(busyboxBin, tool))
+  // flock: libuci's lock on the config file (host.ts lockFile). OpenWrt's busybox has the applet
+  // (BUSYBOX_DEFAULT_FLOCK=y); Debian's has not, so util-linux's stands in, as `flock -x 0`.
+  symlinkSync('/usr/bin/flock', join(busyboxBin, 'flock'))
   writeFileSync(join(root, 'locations.zip'), makeZip(ARCHIVE))
   writeFileSync(join(root, 'not-a.zip'), 'PK\u0003\u0004 and nothing else')
 })

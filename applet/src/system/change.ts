@@ -1,5 +1,5 @@
 // The one way lanvpn changes /etc/config/lanvpn, for the rpc methods and the `lanvpn` commands
-// alike: under the config lock, load the file, edit the document (the edits are core's, pure, and
+// alike: under the config locks (lanvpn's and libuci's, system/files.ts), load the file, edit the document (the edits are core's, pure, and
 // each says which problems refuse it), write the secrets the change brings, save the file (only
 // when its text changes), then wake the daemon once. A refusal leaves the file and the secrets as
 // they were.
@@ -12,14 +12,7 @@ import type { Paths } from '../core/paths'
 import type { UciDoc } from '../core/uci/doc'
 import { renderUci } from '../core/uci/render'
 import type { Host } from '../host/host'
-import {
-  notifyDaemon,
-  readConfigText,
-  withConfigLock,
-  writeConfigText,
-  writeSecret,
-  type SecretName,
-} from './files'
+import { notifyDaemon, withConfigLock, writeSecret, type SecretName } from './files'
 
 /** The config as a change starts from: the file's text, its document, what it means and the
  * problems it has already. */
@@ -53,9 +46,9 @@ export function configError(problems: ConfigProblem[]): RpcError {
   }
 }
 
-/** Loads the config; a file that is not UCI at all is an error (nothing can be edited in it). */
-export function loadConfig(host: Host, paths: Paths): Loaded | RpcError {
-  const text = readConfigText(host, paths)
+/** Loads the config from its text; a file that is not UCI at all is an error (nothing can be
+ * edited in it). */
+export function loadConfig(text: string): Loaded | RpcError {
   const { doc, config, problems } = parseConfig(text)
   const syntax = problems.find((p) => p.section === '' && p.option === '')
   return syntax ? configError([syntax]) : { text, doc, config, problems }
@@ -67,8 +60,8 @@ export function changeConfig<T extends object = object>(
   paths: Paths,
   edit: (loaded: Loaded) => Edited<T> | RpcError
 ): Promise<(SetConfigResult & T) | RpcError> {
-  return withConfigLock(host, paths, () => {
-    const loaded = loadConfig(host, paths)
+  return withConfigLock(host, paths, (file) => {
+    const loaded = loadConfig(file.text)
     if ('error' in loaded) return loaded
     const edited = edit(loaded)
     if ('error' in edited) return edited
@@ -80,8 +73,7 @@ export function changeConfig<T extends object = object>(
         writeSecret(host, paths, name, value)
         written.push(name)
       }
-      if (text !== loaded.text || host.readFile(paths.config) === null)
-        writeConfigText(host, paths, text)
+      if (text !== loaded.text || file.isMissing) file.save(text)
     } catch (e) {
       for (const name of written) {
         try {

@@ -3,7 +3,7 @@ import { errorText } from '../core/errors'
 import { DEFAULT_CONFIG_TEXT } from '../core/config/defaults'
 import type { Paths } from '../core/paths'
 import { decodeUtf8Lossless, encodeUtf8Lossless } from '../core/uci/bytes'
-import type { Host } from '../host/host'
+import type { FileLock, Host } from '../host/host'
 
 /** The config text, or the shipped default when the file does not exist yet. */
 export function readConfigText(host: Host, paths: Paths): string {
@@ -205,13 +205,89 @@ export async function withFileLock<T>(
   }
 }
 
-/** `withFileLock` on the config lock: every read-modify-write of /etc/config/lanvpn goes through
- * this one helper (rpc methods, profile import, CLI). */
+/** /etc/config/lanvpn as a change sees it under withConfigLock: its text, read under the locks
+ * (the shipped default when there is no file), and the one way to save a new text. */
+export type ConfigFile = { text: string; isMissing: boolean; save(text: string): void }
+
+/** How long a `.<pkg>.uci-XXXXXX` may be older than now and still be a commit on its way: libuci
+ * renames it right after writing it, so an older one was left by a `uci` that died. */
+const UCI_TEMP_FRESH_MS = 2000
+
+/** Whether a `uci commit` of this package is between writing its new file and renaming it over
+ * the path: its temp file (`<confdir>/.<pkg>.uci-XXXXXX`, file.c uci_file_commit) exists. */
+function isUciCommitPending(host: Host, paths: Paths): boolean {
+  const dir = dirOf(paths.config)
+  const prefix = `.${baseOf(paths.config)}.uci-`
+  return (host.listDir(dir) ?? []).some((name) => {
+    if (!name.startsWith(prefix)) return false
+    const st = host.stat(`${dir}/${name}`)
+    return st !== null && Math.abs(host.wallMs() - st.mtimeMs) < UCI_TEMP_FRESH_MS
+  })
+}
+
+/** Takes libuci's lock on the config file (flock on the file itself, util.c uci_open_stream) in a
+ * state where no commit is on its way. libuci lets go of that lock BEFORE it renames its new file
+ * over the path (file.c uci_file_commit), so holding the lock is not enough: while a commit's temp
+ * file is there its rename is still to come, and once the path names another file (that rename
+ * came while we waited) the lock is on a file nobody reads any more. Both mean: wait, and lock the
+ * file the path names then. Throws when that does not happen by `deadline`. */
+async function lockUciConfig(host: Host, paths: Paths, deadline: number): Promise<FileLock> {
+  for (;;) {
+    const lock = await host.lockFile(paths.config, Math.max(1, deadline - host.monotonicMs()))
+    while (isUciCommitPending(host, paths) && host.monotonicMs() < deadline) await sleep(host, 5)
+    if (lock.isCurrent() && !isUciCommitPending(host, paths)) return lock
+    lock.release()
+    if (host.monotonicMs() >= deadline)
+      throw new Error(`locking ${paths.config}: uci kept replacing it; try again in a moment`)
+  }
+}
+
+/** Runs `fn`, the read-modify-write of /etc/config/lanvpn, as its one writer. Two locks: lanvpn's
+ * own lock file (`withFileLock`: its writers among themselves, the secrets a change writes, and a
+ * file that does not exist yet), then libuci's, so `uci commit` and LuCI never write it at the
+ * same time (issue 20). Under libuci's lock the text is read from the locked file itself, and a
+ * save renames the new file over the path (atomic on a power cut), then also writes it into the
+ * locked file: a `uci commit` already waiting for that lock re-reads the file it opened, not the
+ * path, and must find the change there. Every change goes through this helper (rpc methods,
+ * profile import, CLI, daemon). Not re-entrant. */
 export function withConfigLock<T>(
   host: Host,
   paths: Paths,
-  fn: () => T | Promise<T>,
+  fn: (file: ConfigFile) => T | Promise<T>,
   waitMs = LOCK_WAIT_MS
 ): Promise<T> {
-  return withFileLock(host, configLockPath(paths), fn, waitMs)
+  const deadline = host.monotonicMs() + waitMs
+  return withFileLock(
+    host,
+    configLockPath(paths),
+    async () => {
+      // No file, no uci commit of it (`uci set` refuses a package that does not exist).
+      if (host.stat(paths.config) === null) {
+        const save = (text: string) => writeConfigText(host, paths, text)
+        return fn({ text: DEFAULT_CONFIG_TEXT, isMissing: true, save })
+      }
+      const lock = await lockUciConfig(host, paths, deadline)
+      try {
+        return await fn({
+          text: decodeUtf8Lossless(lock.read()),
+          isMissing: false,
+          save(text) {
+            writeConfigText(host, paths, text)
+            try {
+              lock.rewrite(encodeUtf8Lossless(text))
+            } catch (e) {
+              // Saved all the same (the rename): only a commit waiting right now could miss it.
+              host.log(
+                'warning',
+                `writing the change into the old ${paths.config}: ${errorText(e)}`
+              )
+            }
+          },
+        })
+      } finally {
+        lock.release()
+      }
+    },
+    waitMs
+  )
 }
