@@ -1,8 +1,8 @@
 // The one way lanvpn changes /etc/config/lanvpn, for the rpc methods and the `lanvpn` commands
-// alike: under the config locks (lanvpn's and libuci's, system/files.ts), load the file, edit the document (the edits are core's, pure, and
-// each says which problems refuse it), write the secrets the change brings, save the file (only
-// when its text changes), then wake the daemon once. A refusal leaves the file and the secrets as
-// they were.
+// alike: under the config locks (lanvpn's and libuci's, system/files.ts), load the file, edit the
+// document (the edits are core's, pure, and each says which problems refuse it), write the secrets
+// the change brings, save the file (only when its text changes), then wake the daemon once. A
+// refusal leaves the file and the secrets as they were.
 import type { RpcError, SetConfigResult } from '../core/api/calls'
 import type { Config, ConfigProblem } from '../core/config/types'
 import { parseConfig } from '../core/config/validate'
