@@ -2,7 +2,7 @@
 // time, and idempotent: a second run finds nothing and says so. The config and secrets are the
 // user's and stay (opkg keeps the conffile; removal of secrets is a separate, explicit action).
 import { errorText } from '../core/errors'
-import { NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN, VPN_TABLE } from '../core/ids'
+import { groupTable, MAX_GROUPS, NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN } from '../core/ids'
 import { parseRulePriorities } from '../core/observe/ip'
 import type { Paths } from '../core/paths'
 import type { Host } from '../host/host'
@@ -47,16 +47,20 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
         'priority',
         String(prio),
       ])
-    const routes = await run(host, ['ip', family, 'route', 'show', 'table', String(VPN_TABLE)])
-    if (routes.code === 0 && routes.stdout.trim() !== '')
-      await attempt(`ip ${family} route table ${VPN_TABLE}`, [
-        'ip',
-        family,
-        'route',
-        'flush',
-        'table',
-        String(VPN_TABLE),
-      ])
+    // Every group's table (core/ids.ts), whether or not the config has that group now.
+    for (let index = 0; index <= MAX_GROUPS; index++) {
+      const table = String(groupTable(index))
+      const routes = await run(host, ['ip', family, 'route', 'show', 'table', table])
+      if (routes.code === 0 && routes.stdout.trim() !== '')
+        await attempt(`ip ${family} route table ${table}`, [
+          'ip',
+          family,
+          'route',
+          'flush',
+          'table',
+          table,
+        ])
+    }
   }
 
   // openvpn (found by its pid file, checked against /proc) takes its tun device with it; its run
