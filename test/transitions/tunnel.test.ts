@@ -161,7 +161,7 @@ describe('the tunnel driver', () => {
     expect(setconfFile!.content).toContain('Endpoint = vpn.example:51820')
     expect(host.readFile(setconfFile!.path)).toBeNull()
     expect(host.transcript[4].stdin).toBe(
-      'address flush dev lanvpn0\naddress add 10.64.0.2/32 dev lanvpn0\naddress add fd64::2/128 dev lanvpn0\nlink set dev lanvpn0 mtu 1420 up\n'
+      'address replace 10.64.0.2/32 dev lanvpn0\naddress replace fd64::2/128 dev lanvpn0\nlink set dev lanvpn0 mtu 1420 up\n'
     )
     expect(driver.status()).toMatchObject({
       state: 'connected',
