@@ -61,6 +61,11 @@ export type Status = {
      * found through carries the traffic. */
     exitIp?: string
   }
+  /** The household's groups besides the default one (whose tunnel is `tunnel` above), in the
+   * config's order, each with its own tunnel; absent or [] without groups (issue 21). Sample:
+   * `[{ "id": "tv_uk", "label": "TV in the UK", "tunnel": { "state": "connected",
+   *    "profile": "uk", "since": 1763800000000 }, "devices": 2 }]` */
+  groups?: GroupStatus[]
   devices: Record<DeviceMode, number>
   /** Config problems found on the last load, each with section, option, reason and line, and
    * the reason's code and parameters when it has one (core/messages.ts). */
@@ -80,6 +85,10 @@ export type Status = {
   /** The last latency test: running, or its results fastest first. */
   latency?: LatencyStatus
 }
+
+/** One group in `status.groups`: its id (the UCI section name), its label, its tunnel (the same
+ * fields as the default group's `status.tunnel`) and how many devices are in it. */
+export type GroupStatus = { id: string; label: string; tunnel: Status['tunnel']; devices: number }
 
 /** `status.latency`. Sample: `{ "running": false, "atWallMs": 1763800000000, "results": [{ "id": "ams", "ms": 23.4 }] }` */
 export type LatencyStatus = {
