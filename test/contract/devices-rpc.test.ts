@@ -14,6 +14,7 @@ import { deviceMethods } from '../../applet/src/rpc/devices'
 import { handleCall, renderList } from '../../applet/src/rpc/protocol'
 import { devicesFilePath, writeDevicesFile } from '../../applet/src/system/devices-file'
 import { withLogLevel } from '../../applet/src/system/log'
+import { stoppedStatus } from '../../applet/src/system/status'
 
 const tmp = mkdtempSync(join(tmpdir(), 'lanvpn-devices-rpc-'))
 const paths = resolvePaths(tmp)
@@ -34,6 +35,18 @@ const MANY = Array.from({ length: 500 }, (_, i) => {
   return `00-16-3E-00-${hex(i >> 8)}-${hex(i & 255)}`
 })
 const LAPTOP = '02:00:00:00:50:01'
+const TV = '02:00:00:00:50:02'
+/** Two locations, the default group on none and one group, tv_uk, on London. */
+const GROUPS = `
+config profile 'uk'
+\toption label 'London'
+\toption type 'openvpn'
+\tlist remote 'uk.vpn.example 1194 udp'
+
+config group 'tv_uk'
+\toption label 'TV (UK)'
+\toption profile 'uk'
+`
 
 beforeEach(() => {
   rmSync(tmp, { recursive: true, force: true })
@@ -225,6 +238,52 @@ config device 'd_020000005001'
       params: { group: 'TV (UK)', tunnel: 'lanvpn1', profile: 'London' },
     })
     expect(e.reasonCodes).toContain('vpn_group')
+
+    // Once the daemon runs the group's tunnel, the status carries it and the answer follows.
+    mkdirSync(join(paths.status, '..'), { recursive: true })
+    const tunnel = { state: 'connected', profile: 'uk', since: 1763800000000 }
+    writeFileSync(
+      paths.status,
+      JSON.stringify({
+        ...stoppedStatus(),
+        groups: [{ id: 'tv_uk', label: 'TV (UK)', tunnel, devices: 1 }],
+      })
+    )
+    const up = await call('explainDevice', { mac: LAPTOP })
+    expect(up).toMatchObject({
+      summaryCode: 'vpn_tunnel_up',
+      params: { group: 'TV (UK)', tunnel: 'lanvpn1', profile: 'London', tunnelState: 'connected' },
+    })
+  })
+
+  it('moves devices between groups in one change, and names a group that is not there', async () => {
+    writeFileSync(paths.config, DEFAULT_CONFIG_TEXT + GROUPS)
+    const r = await call('setDeviceGroup', { macs: [LAPTOP, TV], group: 'tv_uk' })
+    expect(r).toEqual({ ok: true, configHash: fnv1a(configText()), daemonNotified: false })
+    expect(devicesOf().map((d) => [d.mac, d.group])).toEqual([
+      [LAPTOP, 'tv_uk'],
+      [TV, 'tv_uk'],
+    ])
+    const listed = await call('listDevices', {})
+    expect(listed.devices.map((d: { group: string }) => d.group)).toEqual(['tv_uk', 'tv_uk'])
+
+    const before = configText()
+    expect(await call('setDeviceGroup', { mac: LAPTOP, group: 'tv_us' })).toEqual({
+      error: {
+        code: 'invalid_argument',
+        message: 'group: no group is named "tv_us"; give one of: default, tv_uk',
+        field: 'group',
+      },
+    })
+    expect(
+      await call('setDeviceGroup', { macs: [LAPTOP, 'nope'], group: 'default' })
+    ).toMatchObject({ error: { field: 'macs[1]' } })
+    expect(configText()).toBe(before)
+
+    expect(await call('setDeviceGroup', { mac: LAPTOP, group: 'default' })).toMatchObject({
+      ok: true,
+    })
+    expect(devicesOf().find((d) => d.mac === LAPTOP)!.group).toBe('')
   })
 
   it('lists its methods for rpcd with type samples', () => {

@@ -179,6 +179,7 @@ describe('devices', () => {
     configured: false,
     mode: 'vpn',
     modeIsDefault: true,
+    group: '',
     ...over,
   })
 

@@ -7,7 +7,7 @@ import { DEVICE_KINDS, DEVICE_MODES, type DeviceMode } from '../core/config/type
 import { hasControlChars, normaliseMac, parseConfig } from '../core/config/validate'
 import { explainDevice as explain } from '../core/devices/explain'
 import { groupOfDevice } from '../core/config/groups'
-import { groupIface } from '../core/ids'
+import { DEFAULT_GROUP_WORD, groupIface } from '../core/ids'
 import {
   countModes,
   isPrivateMac,
@@ -82,6 +82,17 @@ async function setDeviceMode(
 ): Promise<SetConfigResult | RpcError> {
   const mode = checkMode('mode', args.mode)
   if (isError(mode)) return mode
+  const macs = checkMacs(args)
+  if (isError(macs)) return macs
+  return editDevices(
+    ctx,
+    macs.map((mac) => ({ mac, mode }))
+  )
+}
+
+/** The MACs of `mac` or `macs` (up to 500), normalised and without repeats, or the error naming
+ * the first bad one by index (`macs[3]`). */
+function checkMacs(args: Record<string, unknown>): string[] | RpcError {
   if ((args.mac === undefined) === (args.macs === undefined))
     return argError('mac', 'give either mac (one device) or macs (several), not both or neither')
   const raw = args.macs === undefined ? [args.mac] : (args.macs as unknown[])
@@ -92,9 +103,32 @@ async function setDeviceMode(
     if (isError(mac)) return mac
     if (!macs.includes(mac)) macs.push(mac)
   }
+  return macs
+}
+
+/** `setDeviceGroup { mac | macs, group }` (issue 21): the group whose tunnel carries the devices
+ * while their mode is vpn; '' or "default" is the household's default group. The group must
+ * exist; every MAC is checked before anything is written, and the move is one change. */
+async function setDeviceGroup(
+  ctx: RpcContext,
+  args: Record<string, unknown>
+): Promise<SetConfigResult | RpcError> {
+  const raw = args.group
+  if (typeof raw !== 'string') return argError('group', 'must be a group name, or default')
+  const macs = checkMacs(args)
+  if (isError(macs)) return macs
+  const group = raw === DEFAULT_GROUP_WORD ? '' : raw
+  if (group !== '') {
+    const { groups } = parseConfig(readConfigText(ctx.host, ctx.paths)).config
+    if (!groups.some((g) => g.id === group))
+      return argError(
+        'group',
+        `no group is named "${raw}"; give one of: ${[DEFAULT_GROUP_WORD, ...groups.map((g) => g.id)].join(', ')}`
+      )
+  }
   return editDevices(
     ctx,
-    macs.map((mac) => ({ mac, mode }))
+    macs.map((mac) => ({ mac, group }))
   )
 }
 
@@ -175,17 +209,18 @@ async function explainDevice(
   const profile = config.profiles.find((p) => p.id === status.tunnel.profile)
   const ms = config.mediastreamer
   const home = { state: status.tunnel.state, profileLabel: profile?.label ?? status.tunnel.profile }
-  // With groups, the device's own group. The status carries the default group's tunnel only (the
-  // daemon runs no other yet, issue 21 phase 2): another group's reads as disconnected, which is
-  // what its devices get until then (blocked).
+  // With groups, the device's own group and its tunnel from status.groups; a group the status
+  // does not carry (no daemon runs its tunnel yet) reads as disconnected, which is what its
+  // devices get then (blocked).
   const group = config.groups.length ? groupOfDevice(config, mac) : null
-  const location = config.profiles.find((p) => p.id === group?.profile)
+  const own = status.groups?.find((g) => g.id === group?.id)?.tunnel
+  const location = config.profiles.find((p) => p.id === (own?.profile || group?.profile))
   return explain({
     device,
     globals: config.globals,
     tunnel:
       group && group.index > 0
-        ? { state: 'disconnected', profileLabel: location?.label ?? '' }
+        ? { state: own?.state ?? 'disconnected', profileLabel: location?.label ?? '' }
         : home,
     hasProfiles: config.profiles.length > 0,
     hasSmartDns: ms.enabled && ms.dnsServers.length > 0,
@@ -215,6 +250,14 @@ export const deviceMethods = {
       mode: { ...MODE_ARG, required: true },
     },
     call: setDeviceMode,
+  },
+  setDeviceGroup: {
+    args: {
+      mac: MAC_ARG,
+      macs: { type: 'array', maxItems: MAX_BULK_MACS },
+      group: { type: 'string', maxLength: 32, required: true, sample: 'tv_uk' },
+    },
+    call: setDeviceGroup,
   },
   renameDevice: {
     args: {

@@ -96,7 +96,7 @@ export type RegisterNowResult = { ok: true; daemonNotified: boolean }
  * Sample: `{ "devices": [ { "mac": "02:00:00:00:50:01", "label": "Laptop", "kind": "laptop",
  *   "hostname": "laptop", "ipv4": ["192.168.50.183"], "ipv6": [], "online": true,
  *   "lastSeenWallMs": 1763800000000, "configured": true, "mode": "vpn", "modeIsDefault": false,
- *   "privateMac": true, "wireless": false } ], "defaultMode": "vpn",
+ *   "privateMac": true, "wireless": false, "group": "" } ], "defaultMode": "vpn",
  *   "counts": { "vpn": 1, "direct": 0, "mediastreamer": 0, "blocked": 0 },
  *   "generation": 12, "updatedAt": 1763800000000 }` */
 export type ListDevicesResult = {

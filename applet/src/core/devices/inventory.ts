@@ -50,7 +50,8 @@ export type SeenDevice = {
 /** What listDevices returns per device. Sample:
  * `{ mac: '02:00:00:00:50:01', label: 'Laptop', kind: 'laptop', hostname: 'laptop',
  *    ipv4: ['192.168.50.183'], ipv6: [], online: true, lastSeenWallMs: 1763800000000,
- *    configured: true, mode: 'vpn', modeIsDefault: false, privateMac: true, wireless: false }` */
+ *    configured: true, mode: 'vpn', modeIsDefault: false, privateMac: true, wireless: false,
+ *    group: '' }` */
 export type InventoryDevice = SeenDevice & {
   label: string
   kind: string
@@ -58,6 +59,9 @@ export type InventoryDevice = SeenDevice & {
   mode: DeviceMode
   /** True when the device has no mode of its own and follows globals.default_mode. */
   modeIsDefault: boolean
+  /** The group whose tunnel carries it in mode vpn (issue 21): a group's id, '' for the
+   * household's default group (also when the group it names is gone). */
+  group: string
 }
 
 /** A device not seen for this long is dropped from the RAM list (unless it still has a lease or
@@ -186,6 +190,7 @@ export function mergeInventory(
   followsDefault: Set<string> = new Set()
 ): InventoryDevice[] {
   const configured = new Map(config.devices.map((d) => [d.mac, d]))
+  const groupIds = new Set(config.groups.map((g) => g.id))
   const all = new Map<string, SeenDevice>(seen.map((d) => [d.mac, d]))
   for (const mac of configured.keys()) if (!all.has(mac)) all.set(mac, unseen(mac))
   const out: InventoryDevice[] = []
@@ -201,6 +206,7 @@ export function mergeInventory(
       configured: c !== undefined,
       mode: isDefault ? config.globals.defaultMode : c.mode,
       modeIsDefault: isDefault,
+      group: c && groupIds.has(c.group) ? c.group : '',
     })
   }
   const key = (d: InventoryDevice) => displayName(d).toLowerCase()
