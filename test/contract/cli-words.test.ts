@@ -166,6 +166,110 @@ describe('lanvpn explain and mode', () => {
   })
 })
 
+describe('lanvpn group and lanvpn device … group', () => {
+  it('sets a group up on a location of its own, refuses one another group has, and moves a device in and out', async () => {
+    await lanvpn('import', FIXTURE, '--name', 'Stockholm')
+    await lanvpn('import', FIXTURE, '--name', 'Oslo')
+    await lanvpn('import', FIXTURE, '--name', 'Bergen')
+    await lanvpn('connect', 'Stockholm')
+    writeDevicesFile(host, paths, [
+      {
+        mac: '02:00:00:00:50:02',
+        hostname: 'tv',
+        ipv4: [],
+        ipv6: [],
+        online: true,
+        lastSeenWallMs: 1,
+        privateMac: false,
+        wireless: false,
+      },
+    ])
+
+    expect(await lanvpn('group', 'add', 'tv_no', '--label', 'TV', '--location', 'stockholm')).toBe(
+      1
+    )
+    expect(err.join('')).toBe(
+      'lanvpn group add: tv_no.profile: is a location of the default group (globals) already: a location serves one group\n'
+    )
+    expect(await lanvpn('group', 'add', 'tv_no', '--label', 'TV')).toBe(2)
+    expect(err.join('')).toContain('--location: required')
+    expect(await lanvpn('group', 'add', 'tv no', '--location', 'Oslo')).toBe(1)
+    expect(err.join('')).toMatch(/^lanvpn group add: tv no: must be 1 to 32 letters/)
+    expect(config().groups).toEqual([])
+
+    expect(await lanvpn('group', 'add', 'tv_no', '--label', 'TV', '--location', 'Oslo')).toBe(0)
+    expect(config().groups).toMatchObject([{ id: 'tv_no', label: 'TV', profile: 'oslo' }])
+    expect(await lanvpn('group', 'add', 'tv_no', '--location', 'Bergen')).toBe(1)
+    expect(err.join('')).toContain('tv_no exists already')
+    expect(
+      await lanvpn('group', 'set', 'tv_no', '--fallback', 'bergen', '--kill-switch', 'auto')
+    ).toBe(0)
+    expect(config().groups).toMatchObject([{ fallback: ['bergen'], killSwitch: 'auto' }])
+
+    expect(await lanvpn('device', 'TV', 'group', 'tv_no')).toBe(0)
+    expect(config().devices).toMatchObject([{ mac: '02:00:00:00:50:02', group: 'tv_no' }])
+    expect(await lanvpn('device', 'tv', 'group', 'tv_se')).toBe(1)
+    expect(err.join('')).toBe(
+      'lanvpn device: group: no group is named "tv_se"; give one of: default, tv_no\n'
+    )
+    expect(await lanvpn('explain', 'tv')).toBe(0)
+    expect(out.join('')).toContain(
+      "It is in the group TV: only that group's own tunnel (lanvpn1, Oslo)"
+    )
+
+    expect(await lanvpn('group', 'list')).toBe(0)
+    expect(out.join('')).toMatch(/^NAME +LABEL +LOCATION +FALLBACK +TUNNEL +DEVICES$/m)
+    expect(out.join('')).toMatch(/^default +- +Stockholm +- +disconnected +0$/m)
+    expect(out.join('')).toMatch(/^tv_no +TV +Oslo +Bergen +- +1$/m)
+
+    expect(await lanvpn('device', 'tv', 'group', 'default')).toBe(0)
+    expect(config().devices[0].group).toBe('')
+    expect(await lanvpn('device', 'tv', 'group', 'tv_no')).toBe(0)
+    expect(await lanvpn('group', 'remove', 'tv_se')).toBe(1)
+    expect(err.join('')).toBe('lanvpn group remove: no group is named "tv_se" (groups: tv_no)\n')
+    expect(await lanvpn('group', 'remove', 'tv_no')).toBe(0)
+    expect(config().groups).toEqual([])
+    expect(config().devices[0].group).toBe('')
+  })
+
+  it("shows each group's tunnel in lanvpn status", async () => {
+    await lanvpn('import', FIXTURE, '--name', 'Stockholm')
+    await lanvpn('import', FIXTURE, '--name', 'Oslo')
+    await lanvpn('connect', 'Stockholm')
+    await lanvpn('group', 'add', 'tv_no', '--label', 'TV', '--location', 'oslo')
+    mkdirSync(paths.runDir, { recursive: true })
+    writeFileSync(
+      paths.status,
+      JSON.stringify({
+        version: 1,
+        generation: 3,
+        updatedAt: 1763800000000,
+        configHash: '',
+        daemon: { state: 'running', pid: 42, startedAt: 1763790000000, runtime: 'qjs' },
+        tunnel: { state: 'connected', profile: 'stockholm', since: 1763800000000 },
+        groups: [
+          {
+            id: 'tv_no',
+            label: 'TV',
+            tunnel: { state: 'failed', profile: '', since: 0, reason: 'no handshake' },
+            devices: 2,
+          },
+        ],
+        devices: { vpn: 3, direct: 0, mediastreamer: 0, blocked: 0 },
+        problems: [],
+        apply: { ok: true, errors: [] },
+      })
+    )
+    expect(await lanvpn('status')).toBe(0)
+    expect(out.join('')).toMatch(
+      /^tunnel: {2}connected \(Stockholm\)\ngroup tv_no: failed \(Oslo\), 2 device\(s\) — no handshake$/m
+    )
+    expect(await lanvpn('group', 'list')).toBe(0)
+    expect(out.join('')).toMatch(/^default +- +Stockholm +- +connected +0$/m)
+    expect(out.join('')).toMatch(/^tv_no +TV +Oslo +- +failed +2$/m)
+  })
+})
+
 describe('lanvpn mediastreamer set and lanvpn wan-event', () => {
   it('saves MediaStreamer settings through the one change path, and names a bad value', async () => {
     expect(await lanvpn('mediastreamer', 'set', 'server=members.example.net')).toBe(0)

@@ -6,6 +6,7 @@ import type { Paths } from '../core/paths'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
 import { DEVICE_COMMANDS, pickOne } from './devices'
+import { GROUP_COMMANDS } from './groups'
 import { diagnosticsCommand } from './diagnostics'
 import { exitIpCommand } from './exit-ip'
 import { wanEventCommand } from './wan-event'
@@ -26,6 +27,7 @@ const FEATURE_COMMANDS: Record<string, CliCommand> = {
   ...profileCommands,
   connect: byName(profileCommands.connect),
   ...DEVICE_COMMANDS,
+  ...GROUP_COMMANDS,
   mediastreamer: mediastreamerCommand(),
   'exit-ip': exitIpCommand,
   'wan-event': wanEventCommand,
@@ -107,6 +109,14 @@ export function renderStatusText(s: Status, configPath = '/etc/config/lanvpn', c
     lines.push(
       `         a fallback is in use: ${label(chosen)} (the chosen location) does not answer`
     )
+  // Each group's own tunnel (issue 21), its location by name, the chosen one while none carries.
+  for (const g of s.groups ?? []) {
+    const t = g.tunnel
+    const where = t.profile || config?.groups.find((x) => x.id === g.id)?.profile || ''
+    lines.push(
+      `group ${g.id}: ${t.state}${where ? ` (${label(where)})` : ''}, ${g.devices} device(s)${t.reason ? ` — ${t.reason}` : ''}`
+    )
+  }
   lines.push(
     `devices: vpn ${s.devices.vpn}, direct ${s.devices.direct}, mediastreamer ${s.devices.mediastreamer}, blocked ${s.devices.blocked}`,
     `applied: ${s.apply.ok ? 'ok' : 'FAILED'} (generation ${s.generation}, ${fmtTime(s.updatedAt)})`

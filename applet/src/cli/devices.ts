@@ -87,7 +87,7 @@ export function pickOne(
 }
 
 /** `names` as MACs: a MAC stays as it is, anything else is a device's name as listed. */
-async function macsOf(
+export async function macsOf(
   host: LevelledHost,
   paths: Paths,
   cmd: string,
