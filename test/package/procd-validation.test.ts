@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { validateConfig } from '../../applet/src/core/config/validate'
 import { DEFAULT_CONFIG_TEXT, defaultConfig } from '../../applet/src/core/config/defaults'
 import { parseUci } from '../../applet/src/core/uci/parse'
+import { defaultsOf, GROUP_OPTIONS } from '../../applet/src/core/config/options'
 
 const INIT = join(__dirname, '../../openwrt-package/files/etc/init.d/lanvpn')
 
@@ -73,9 +74,13 @@ function edges(type: string): [string[], string[]] | null {
 describe('the init script describes lanvpn options to procd', () => {
   const specs = validationSpecs()
 
-  it('registers validate_lanvpn with procd and describes the globals and mediastreamer sections', () => {
+  it('registers validate_lanvpn with procd and describes the globals, mediastreamer and group sections', () => {
     expect(readInit()).toMatch(/^\tprocd_add_validation validate_lanvpn$/m)
-    expect(Object.keys(specs)).toEqual(['globals', 'mediastreamer'])
+    expect(Object.keys(specs)).toEqual(['globals', 'mediastreamer', 'group'])
+  })
+
+  it('names every option of a group section the daemon reads, and nothing else', () => {
+    expect(specs.group.map(([name]) => name).sort()).toEqual(Object.keys(GROUP_OPTIONS).sort())
   })
 
   it('names every option of the shipped /etc/config/lanvpn', () => {
@@ -106,6 +111,18 @@ describe('the init script describes lanvpn options to procd', () => {
         if (dflt === undefined) continue
         const doc = parseUci(`config ${section} '${section}'\n\toption ${name} '${dflt}'\n`)
         const { config, problems } = validateConfig(doc)
+        expect(
+          problems.filter((p) => p.option === name),
+          `${section}.${name}`
+        ).toEqual([])
+        if (section === 'group') {
+          // A group section is a group of its own; its other fields are the table's defaults.
+          const { id, index, ...fields } = config.groups[0]
+          expect([id, index]).toEqual(['group', 1])
+          const defaults = defaultsOf<typeof fields>(GROUP_OPTIONS)
+          expect(fields, `${section}.${name}=${dflt}`).toEqual({ ...defaults, label: 'group' })
+          continue
+        }
         expect(problems, `${section}.${name}`).toEqual([])
         const key = section as 'globals' | 'mediastreamer'
         expect(config[key], `${section}.${name}=${dflt}`).toEqual(daemon[key])

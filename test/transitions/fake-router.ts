@@ -43,8 +43,18 @@ export class FakeRouter {
       stdout: JSON.stringify(
         this.routes.map((r) =>
           r.startsWith('unreachable')
-            ? { type: 'unreachable', dst: 'default', metric: Number(r.split(' ').pop()) }
-            : { dst: 'default', dev: r.split(' ')[2], metric: Number(r.split(' ').pop()) }
+            ? {
+                type: 'unreachable',
+                dst: 'default',
+                table: '5201',
+                metric: Number(r.split(' ').pop()),
+              }
+            : {
+                dst: 'default',
+                dev: r.split(' ')[2],
+                table: '5201',
+                metric: Number(r.split(' ').pop()),
+              }
         )
       ),
     }))

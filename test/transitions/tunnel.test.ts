@@ -5,8 +5,12 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../applet/src/core/config/defaults'
 import type { Config, Profile } from '../../applet/src/core/config/types'
-import { resolvePaths } from '../../applet/src/core/paths'
-import { createTunnelDriver, type TunnelDriver } from '../../applet/src/daemon/tunnel'
+import { groupPaths, resolvePaths } from '../../applet/src/core/paths'
+import {
+  createTunnelDriver,
+  wantedCandidates,
+  type TunnelDriver,
+} from '../../applet/src/daemon/tunnel'
 import { FakeHost } from '../../applet/src/host/fake'
 import { withLogLevel } from '../../applet/src/system/log'
 
@@ -135,6 +139,58 @@ beforeEach(() => {
 })
 
 describe('the tunnel driver', () => {
+  it("runs a device group's location on the group's own interface and run directory, and takes it down when the group goes", async () => {
+    const c = config()
+    c.globals.fallback = []
+    c.groups = [
+      {
+        id: 'tv',
+        index: 1,
+        label: 'TV',
+        profile: 'backup',
+        fallback: [],
+        killSwitch: 'always',
+        connect: true,
+      },
+    ]
+    const tv = createTunnelDriver(withLogLevel(host), groupPaths(paths, 1), {
+      group: 'tv',
+      onChange: () => changes++,
+    })
+    tv.setConfig(c)
+    await settle()
+    expect(argvs().slice(0, 4)).toEqual([
+      'ip link show dev lanvpn1',
+      'ip link add dev lanvpn1 type wireguard',
+      'wireguard-go lanvpn1',
+      'wg setconf lanvpn1 /var/run/lanvpn/group1/wg-lanvpn1.conf',
+    ])
+    expect(setconfFile!.content).toContain('Endpoint = 203.0.113.20:51820')
+    expect(tv.status()).toMatchObject({ state: 'connected', profile: 'backup' })
+    expect(tv.context()).toMatchObject({ up: true, profile: { id: 'backup' } })
+    host.transcript = []
+    await tv.close()
+    expect(argvs()).toEqual(['ip link del dev lanvpn1'])
+    expect(tv.context().up).toBe(false)
+    // The group is no more: its candidates are none; the default group's are the globals'.
+    c.groups = []
+    expect(wantedCandidates(c, 'tv')).toEqual([])
+    expect(wantedCandidates(c)).toEqual(['home'])
+  })
+
+  it("a group's candidates are its location then its fallbacks, none when it does not connect", () => {
+    const c = config()
+    c.globals.fallback = []
+    const tv = { id: 'tv', index: 1, label: 'TV', profile: 'backup', fallback: ['home'] }
+    c.groups = [{ ...tv, killSwitch: 'always', connect: true }]
+    expect(wantedCandidates(c, 'tv')).toEqual(['backup', 'home'])
+    c.groups = [{ ...tv, killSwitch: 'always', connect: false }]
+    expect(wantedCandidates(c, 'tv')).toEqual([])
+    c.globals.enabled = false
+    c.groups = [{ ...tv, killSwitch: 'always', connect: true }]
+    expect(wantedCandidates(c, 'tv')).toEqual([])
+  })
+
   it('falls back to wireguard-go when the kernel has no WireGuard, and keys never reach argv', async () => {
     driver.setConfig(config())
     await settle()

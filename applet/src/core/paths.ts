@@ -1,5 +1,5 @@
 // Where lanvpn keeps its files on a router, and how a development or test run moves them.
-import { TUNNEL_IFACE } from './ids'
+import { groupIface, TUNNEL_IFACE } from './ids'
 
 /** The files lanvpn reads and writes. All absolute. */
 export type Paths = {
@@ -57,6 +57,24 @@ export function resolvePaths(prefix = '', tunnelIface = TUNNEL_IFACE): Paths {
     firewallConfig: `${p}/etc/config/firewall`,
     ovpnUpHook: `${p}/usr/libexec/lanvpn/ovpn-up`,
     tunnelIface,
-    sideIface: `${tunnelIface.slice(0, 14)}b`,
+    sideIface: sideIfaceOf(tunnelIface),
+  }
+}
+
+/** The side interface of a tunnel interface (failback's question, core/paths.ts sideIface). */
+const sideIfaceOf = (tunnelIface: string) => `${tunnelIface.slice(0, 14)}b`
+
+/** The paths a device group's tunnel driver uses (issue 21): group `index`'s tunnel interface
+ * (groupIface), its own side interface, and a run directory of its own so that each group's
+ * openvpn has its own run config, pid and pushed-DNS files. Index 0 (the default group) is
+ * `paths` itself. Pure. */
+export function groupPaths(paths: Paths, index: number): Paths {
+  if (index === 0) return paths
+  const tunnelIface = groupIface(paths.tunnelIface, index)
+  return {
+    ...paths,
+    runDir: `${paths.runDir}/group${index}`,
+    tunnelIface,
+    sideIface: sideIfaceOf(tunnelIface),
   }
 }

@@ -12,12 +12,19 @@ import {
 import { isIpv4, isIpv6 } from '../core/config/formats'
 import type { Config } from '../core/config/types'
 import { observeDevices, type PresenceBook, type SeenDevice } from '../core/devices/inventory'
-import type { Paths } from '../core/paths'
-import { desiredState, diffState, vpnDevices, type Applied } from '../core/plan/plan'
+import { groupPaths, type Paths } from '../core/paths'
+import {
+  desiredState,
+  diffState,
+  vpnDevices,
+  type Applied,
+  type GroupTunnels,
+} from '../core/plan/plan'
 import { membershipOf, movedMacs } from '../core/render/nft-sets'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { TimerHandle } from '../host/host'
-import type { Status } from '../core/api/status'
+import type { GroupStatus, Status } from '../core/api/status'
+import { MAX_GROUPS } from '../core/ids'
 import { applyPlan } from '../system/apply'
 import { dropConntrack } from '../system/conntrack'
 import { echoRequest, httpRequest } from '../system/http'
@@ -38,7 +45,8 @@ import { createHistoryRecorder } from './history'
 import { createMediastreamer } from './mediastreamer'
 import { createPrivacyKeeper } from './privacy'
 import { answerProtection } from './protection'
-import { createTunnelDriver } from './tunnel'
+import { createTunnelDriver, type TunnelDriver } from './tunnel'
+import { retireGroupTunnels } from './groups'
 
 /** Between reconciles when nothing asks for one: repairs drift and refreshes the device list
  * without costing a process per second on a small router. */
@@ -173,6 +181,7 @@ export function runDaemon(
     }
     config = loaded.config
     tunnel.setConfig(config)
+    await followGroups(config)
     mediastreamer.onConfig(config)
     // The WAN as netifd sees it (one ubus call): its device for the router's own traffic, its
     // address for the UI (RAM only, like everything in the status file).
@@ -182,6 +191,12 @@ export function runDaemon(
     // The tunnel as this reconcile routes it: the status must not say "connected" before the
     // routing does (a later change is picked up by the reconcile its onChange queued).
     const tunnelStatus = tunnelWithExit()
+    const groupViews: GroupTunnels = {}
+    const groupTunnels = config.groups.map((g) => {
+      const driver = groupDrivers.get(groupKey(g))
+      if (driver) groupViews[g.id] = driver.context()
+      return driver?.status() ?? { state: 'disconnected' as const, profile: '', since: 0 }
+    })
     // The LAN as netifd has it now, then the devices on it: their addresses are the kill switch's
     // routing layer.
     const lan = await observeLan(host, paths, config.globals)
@@ -204,7 +219,7 @@ export function runDaemon(
     // either, and none keeps a source rule into the VPN table (the leases still name them).
     const devices = lanUp && managed.length === 0 ? [] : seenDevices
     const lanRules = lanUp ? lan.interfaces : [...lan.interfaces, ...seenManaged]
-    const desired = desiredState(config, view, paths.tunnelIface, devices, lanRules)
+    const desired = desiredState(config, view, paths.tunnelIface, devices, lanRules, groupViews)
     const model = desired.model
     // A change of device modes only is one transaction of set changes (a plan step); the moved
     // devices' connections are dropped below so they follow the new mode at once.
@@ -216,6 +231,11 @@ export function runDaemon(
     // never meets the rules again) or into the tunnel with the WAN's address.
     if (appliedModel?.vpnBypassed && !model.vpnBypassed)
       moved.push(...vpnDevices(config, devices).map((d) => d.mac))
+    // The same for a group whose own kill switch closes again (its Connect after a disconnect).
+    for (const x of model.groups ?? []) {
+      const before = appliedModel?.groups?.find((y) => y.index === x.index)
+      if (before?.bypassed && !x.bypassed) moved.push(...x.devices)
+    }
     const result = await applyPlan(host, paths, steps)
     const errors = result.errors
     for (const note of result.notes) host.log('warning', note)
@@ -229,6 +249,14 @@ export function runDaemon(
     }
     for (const e of errors) host.log('err', `reconciling: ${e}`)
     status.tunnel = tunnelStatus
+    if (config.groups.length)
+      status.groups = config.groups.map((g, i): GroupStatus => ({
+        id: g.id,
+        label: g.label,
+        tunnel: groupTunnels[i],
+        devices: model.groups?.[i]?.devices.length ?? 0,
+      }))
+    else delete status.groups
     status.apply = { ok: errors.length === 0, errors }
     status.devices = countByMode(config, desired.devices, devices)
     status.configHash = loaded.hash
@@ -322,6 +350,45 @@ export function runDaemon(
     }
   }
 
+  /** The tunnel drivers of the groups besides the default one, by groupKey: a group that moves to
+   * another index (one before it was removed) gets another interface, table and mark, so a new
+   * driver. */
+  const groupDrivers = new Map<string, TunnelDriver>()
+  const groupKey = (g: { id: string; index: number }) => `${g.index}:${g.id}`
+
+  /** Starts a driver for each group new in `cfg`, feeds every driver the config, and takes down
+   * the tunnels of groups it has no more (and any group tunnel left from an earlier run). */
+  const followGroups = async (cfg: Config) => {
+    const wanted = new Map(cfg.groups.map((g) => [groupKey(g), g]))
+    const gone = [...groupDrivers].filter(([key]) => !wanted.has(key))
+    for (const [key] of gone) groupDrivers.delete(key)
+    await Promise.all(gone.map(([, driver]) => driver.close()))
+    for (const [key, g] of wanted) {
+      let driver = groupDrivers.get(key)
+      if (!driver) {
+        driver = createGroupDriver(g.id, g.index)
+        groupDrivers.set(key, driver)
+      }
+      driver.setConfig(cfg)
+    }
+    const used = new Set(cfg.groups.map((g) => g.index))
+    await retireGroupTunnels(host, paths, used)
+  }
+
+  const createGroupDriver = (id: string, index: number): TunnelDriver =>
+    createTunnelDriver(host, groupPaths(paths, index), {
+      group: id,
+      onChange: () => void reconcile(`group ${id}'s tunnel`),
+      onProbe: () => {
+        if (stopping || running || !config || !status.groups) return
+        const driver = groupDrivers.get(`${index}:${id}`)
+        const entry = status.groups.find((x) => x.id === id)
+        if (!driver || !entry) return
+        entry.tunnel = driver.status()
+        publish()
+      },
+    })
+
   const history = createHistoryRecorder(host, paths, VERSION)
   const privacy = createPrivacyKeeper(host, paths)
   const tunnel = createTunnelDriver(host, paths, {
@@ -348,10 +415,14 @@ export function runDaemon(
   })
 
   // A firewall stop or reload, or a flushed ruleset, is repaired at once, not at the next timer.
-  const drift = watchDrift(host, () => void reconcile('drift'), [
-    paths.tunnelIface,
-    paths.sideIface,
-  ])
+  const drift = watchDrift(
+    host,
+    () => void reconcile('drift'),
+    Array.from({ length: MAX_GROUPS + 1 }, (_, i) => groupPaths(paths, i)).flatMap((p) => [
+      p.tunnelIface,
+      p.sideIface,
+    ])
+  )
 
   return new Promise<number>((resolve) => {
     const stop = (sig: string) => {
@@ -361,6 +432,7 @@ export function runDaemon(
       if (timer) host.clearTimeout(timer)
       drift.stop()
       tunnel.stop()
+      for (const driver of groupDrivers.values()) driver.stop()
       void history.stop()
       mediastreamer.stop()
       privacy.stop()

@@ -3,7 +3,7 @@
 // loaded when an OpenVPN location is first brought up), probes through the tunnel, and tells the
 // daemon when routing must follow. Actions run one at a time, in order.
 import { errorText } from '../core/errors'
-import type { Config, Profile } from '../core/config/types'
+import type { Config, Group, Profile } from '../core/config/types'
 import { isIpv4, isIpv6 } from '../core/config/formats'
 import { MARK_TUNNEL } from '../core/ids'
 import { SENTENCES } from '../core/messages'
@@ -53,6 +53,9 @@ export type TunnelDriver = {
   reconnect(): void
   /** Stops probing. The interface stays: traffic keeps flowing while the daemon restarts. */
   stop(): void
+  /** Stops probing and takes the tunnel down (its openvpn, its interfaces): for a group that left
+   * the config. Resolves once the action under way has ended and nothing is left. */
+  close(): Promise<void>
 }
 
 export type TunnelHooks = {
@@ -62,14 +65,22 @@ export type TunnelHooks = {
   onProbe?: () => void
   /** Loads the lanvpn-openvpn package's code (default: system/openvpn-addon.ts); tests stand in. */
   loadOpenvpn?: () => Promise<OpenvpnAddon | string>
+  /** The device group whose tunnel this is, by id (core/config/groups.ts); absent: the default
+   * group's (the globals). Its location, fallbacks and `connect` choose the candidates. */
+  group?: string
 }
 
-/** Profile ids to try in order, or [] when the tunnel should be down. */
-export function wantedCandidates(config: Config): string[] {
+/** Profile ids to try in order, or [] when the tunnel should be down: the default group's (the
+ * globals'), or those of `group` (a `config group` section; [] when the config has it no more). */
+export function wantedCandidates(config: Config, group?: string): string[] {
   const g = config.globals
-  if (!g.enabled || !g.connect || !g.activeProfile) return []
+  const own: Pick<Group, 'profile' | 'fallback' | 'connect'> | undefined =
+    group === undefined
+      ? { profile: g.activeProfile, fallback: g.fallback, connect: g.connect }
+      : config.groups.find((x) => x.id === group)
+  if (!g.enabled || !own || !own.connect || !own.profile) return []
   const known = new Set(config.profiles.map((p) => p.id))
-  return [g.activeProfile, ...g.fallback.filter((id) => id !== g.activeProfile)].filter((id) =>
+  return [own.profile, ...own.fallback.filter((id) => id !== own.profile)].filter((id) =>
     known.has(id)
   )
 }
@@ -114,7 +125,8 @@ export function createTunnelDriver(
     const r = stepHealth(health, event, host.monotonicMs(), tune())
     health = r.state
     if (health.phase !== before) {
-      host.log('notice', `tunnel ${health.phase}${health.reason ? `: ${health.reason}` : ''}`)
+      const which = hooks.group === undefined ? 'tunnel' : `group ${hooks.group}'s tunnel`
+      host.log('notice', `${which} ${health.phase}${health.reason ? `: ${health.reason}` : ''}`)
       onChange()
     }
     for (const action of r.actions) enqueue(action)
@@ -267,7 +279,7 @@ export function createTunnelDriver(
   return {
     setConfig(next: Config) {
       config = next
-      const candidates = wantedCandidates(next)
+      const candidates = wantedCandidates(next, hooks.group)
       const same =
         candidates.length === health.candidates.length &&
         candidates.every((c, i) => c === health.candidates[i])
@@ -305,6 +317,18 @@ export function createTunnelDriver(
       stopped = true
       if (probeTimer) host.clearTimeout(probeTimer)
       probeTimer = null
+    },
+    async close() {
+      this.stop()
+      await queue.catch(() => undefined)
+      up = false
+      peers = []
+      ovpn = 'none'
+      await stopOpenvpn(host, paths.runDir)
+      await deleteWgInterface(host, iface)
+      // The side interface lives only while failback asks (the action awaited above).
+      if (host.stat(`/sys/class/net/${paths.sideIface}`))
+        await deleteWgInterface(host, paths.sideIface)
     },
   }
 }

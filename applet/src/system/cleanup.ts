@@ -4,7 +4,7 @@
 import { errorText } from '../core/errors'
 import { groupTable, MAX_GROUPS, NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN } from '../core/ids'
 import { parseRulePriorities } from '../core/observe/ip'
-import type { Paths } from '../core/paths'
+import { groupPaths, type Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import { devicesFilePath } from './devices-file'
 import { observeNftTables } from './nft'
@@ -13,8 +13,8 @@ import { run } from './run'
 
 export type CleanupReport = { removed: string[]; errors: string[] }
 
-/** Removes our nft table, ip rules in our priority window, our route table, the openvpn we
- * started, the tunnel interface and our runtime files. Each step runs even when an earlier one failed. */
+/** Removes our nft table, ip rules in our priority window, every group's route table, the openvpns
+ * we started, every group's tunnel interface and our runtime files. Each step runs even when an earlier one failed. */
 export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> {
   const report: CleanupReport = { removed: [], errors: [] }
   const attempt = async (what: string, argv: string[]) => {
@@ -63,17 +63,23 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
     }
   }
 
-  // openvpn (found by its pid file, checked against /proc) takes its tun device with it; its run
-  // config, pid, status and pushed-DNS files go too.
-  try {
-    if (await stopOpenvpn(host, paths.runDir)) report.removed.push('openvpn')
-  } catch (e) {
-    report.errors.push(`openvpn: ${errorText(e)}`)
-  }
-
-  for (const iface of [paths.tunnelIface, paths.sideIface]) {
-    const link = await run(host, ['ip', 'link', 'show', 'dev', iface])
-    if (link.code === 0) await attempt(`interface ${iface}`, ['ip', 'link', 'del', 'dev', iface])
+  // Every group's tunnel (core/paths.ts groupPaths), whether or not the config has that group now.
+  for (let index = 0; index <= MAX_GROUPS; index++) {
+    const own = groupPaths(paths, index)
+    // openvpn (found by its pid file, checked against /proc) takes its tun device with it; its
+    // run config, pid, status and pushed-DNS files go too.
+    try {
+      if (await stopOpenvpn(host, own.runDir))
+        report.removed.push(index === 0 ? 'openvpn' : `openvpn of group ${index}`)
+    } catch (e) {
+      report.errors.push(`openvpn: ${errorText(e)}`)
+    }
+    for (const iface of [own.tunnelIface, own.sideIface]) {
+      // No process for a name that is not there (cleanup runs ten names).
+      if (index > 0 && !host.stat(`/sys/class/net/${iface}`)) continue
+      const link = await run(host, ['ip', 'link', 'show', 'dev', iface])
+      if (link.code === 0) await attempt(`interface ${iface}`, ['ip', 'link', 'del', 'dev', iface])
+    }
   }
 
   // The device list and the debug marker (daemon/privacy.ts) are RAM files of the daemon's too.

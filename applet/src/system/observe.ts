@@ -1,6 +1,6 @@
 // Observe: what lanvpn owns, as it is on the router now. Raw reads only; parsing is in core/observe.
-import { VPN_TABLE } from '../core/ids'
-import { parseIpRoutes, parseIpRules } from '../core/observe/ip'
+import { isOwnedTable } from '../core/ids'
+import { parseIpRules, parseOwnedRoutes } from '../core/observe/ip'
 import type { Paths } from '../core/paths'
 import type { Observed } from '../core/plan/plan'
 import type { IpState } from '../core/plan/ip'
@@ -10,19 +10,12 @@ import { run } from './run'
 
 async function observeIp(host: Host, family: 4 | 6): Promise<IpState> {
   const rules = await run(host, ['ip', `-${family}`, '-j', 'rule', 'show'])
-  // A table that was never used does not exist yet: that reads as no routes.
-  const routes = await run(host, [
-    'ip',
-    `-${family}`,
-    '-j',
-    'route',
-    'show',
-    'table',
-    String(VPN_TABLE),
-  ])
+  // Every table at once, lanvpn's kept: each group's, and those of groups the config has no more
+  // (their routes go). A table never used is simply absent.
+  const routes = await run(host, ['ip', `-${family}`, '-j', 'route', 'show', 'table', 'all'])
   return {
     rules: rules.code === 0 ? parseIpRules(rules.stdout) : [],
-    routes: routes.code === 0 ? parseIpRoutes(routes.stdout) : [],
+    routes: routes.code === 0 ? parseOwnedRoutes(routes.stdout, isOwnedTable) : [],
   }
 }
 

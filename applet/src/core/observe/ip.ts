@@ -52,12 +52,32 @@ export function parseIpRules(text: string): IpRule[] {
 
 /** `ip -j route show table N` → routes. Kernel-added fields (flags, pref, protocol) are ignored. */
 export function parseIpRoutes(text: string): IpRoute[] {
-  return parseJsonArray(text).map((r) => ({
+  return parseJsonArray(text).map(routeOf)
+}
+
+function routeOf(r: Record<string, unknown>): IpRoute {
+  return {
     dst: String(r.dst ?? ''),
     type: r.type === 'unreachable' ? 'unreachable' : 'unicast',
     dev: r.type === 'unreachable' ? '' : String(r.dev ?? ''),
     metric: Number(r.metric ?? 0),
-  }))
+  }
+}
+
+/** `ip -j route show table all` → the routes of lanvpn's own tables (`isOwned`, core/ids.ts
+ * isOwnedTable), each with its table: one process reads every group's table, and a table of a
+ * group the config no longer has is read too, so its routes go. */
+export function parseOwnedRoutes(
+  text: string,
+  isOwned: (table: number) => boolean
+): Array<IpRoute & { table: number }> {
+  const out: Array<IpRoute & { table: number }> = []
+  for (const r of parseJsonArray(text)) {
+    // main's routes carry no `table`; local's says "local".
+    const table = /^[0-9]+$/.test(String(r.table ?? '')) ? Number(r.table) : NaN
+    if (isOwned(table)) out.push({ ...routeOf(r), table })
+  }
+  return out
 }
 
 /** `ip -j addr show dev NAME` → its addresses as `addr/len` (link-local ones left out: the kernel
