@@ -19,6 +19,7 @@ import type {
 } from '../../../applet/src/core/api/calls'
 import {
   STATUS_FIELDS,
+  type GroupStatus,
   type LatencyStatus,
   type MediastreamerStatus,
   type Said,
@@ -29,6 +30,7 @@ export type {
   CheckProtectionResult,
   ConfigView,
   ExplainDeviceResult,
+  GroupStatus,
   ImportResult,
   InventoryDevice,
   LatencyStatus,
@@ -96,7 +98,7 @@ export type HistoryRecord = {
  * daemon's format evolves, so the UI renders what is there. `tunnel.exitIp` and `wan.ip` are read
  * when the daemon writes them (RAM only, product.md Privacy rules). */
 export type StatusSnapshot = {
-  [K in Exclude<keyof Status, 'tunnel'>]?: Status[K] extends unknown[]
+  [K in Exclude<keyof Status, 'tunnel' | 'groups'>]?: Status[K] extends unknown[]
     ? Status[K]
     : Status[K] extends object | undefined
       ? Partial<NonNullable<Status[K]>>
@@ -104,6 +106,8 @@ export type StatusSnapshot = {
 } & {
   tunnel?: Partial<Status['tunnel']> & { exitIp?: string }
   wan?: { ip?: string }
+  /** Each group's tunnel (issue 21); only entries with an id and a tunnel state are kept. */
+  groups?: GroupStatus[]
 }
 
 /** The `lanvpn` object's methods plus the status file read. Every change method resolves with the
@@ -140,6 +144,8 @@ export type LanvpnApi = {
   listDevices(): Promise<ListDevicesResult>
   /** One device or many at once (all or nothing). */
   setDeviceMode(macs: string[], mode: DeviceMode): Promise<Change>
+  /** Moves devices into a group ('' for the default group), all or nothing (issue 21). */
+  setDeviceGroup(macs: string[], group: string): Promise<Change>
   renameDevice(mac: string, label: string): Promise<Change>
   setDeviceKind(mac: string, kind: string): Promise<Change>
   forgetDevice(mac: string): Promise<Change>
@@ -185,6 +191,8 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
     listDevices: () => invoke<ListDevicesResult>('listDevices'),
     setDeviceMode: (macs, mode) =>
       change('setDeviceMode', macs.length === 1 ? { mac: macs[0], mode } : { macs, mode }),
+    setDeviceGroup: (macs, group) =>
+      change('setDeviceGroup', macs.length === 1 ? { mac: macs[0], group } : { macs, group }),
     renameDevice: (mac, label) => change('renameDevice', { mac, label }),
     setDeviceKind: (mac, kind) => change('setDeviceKind', { mac, kind }),
     forgetDevice: (mac) => change('forgetDevice', { mac }),
@@ -258,6 +266,7 @@ export function parseStatus(text: string): StatusSnapshot {
   if (isObject(raw.mediastreamer) && typeof raw.mediastreamer.state === 'string')
     out.mediastreamer = raw.mediastreamer
   if (isObject(raw.latency) && Array.isArray(raw.latency.results)) out.latency = raw.latency
+  if (Array.isArray(raw.groups)) out.groups = raw.groups.filter(isGroupStatus)
   if (isObject(raw.lan) && Array.isArray(raw.lan.problems)) {
     const [problems, problemCodes] = sentences(raw.lan.problems, raw.lan.problemCodes)
     const interfaces = (Array.isArray(raw.lan.interfaces) ? raw.lan.interfaces : []).filter(
@@ -283,6 +292,16 @@ function sentences(list: unknown[], codes: unknown): [string[], Array<Said | nul
 
 function isSaid(v: unknown): v is Said {
   return isObject(v) && typeof v.code === 'string' && (v.args === undefined || isObject(v.args))
+}
+
+/** A group of status.groups with what the pages read: its id and its tunnel's state. */
+function isGroupStatus(g: unknown): g is GroupStatus {
+  return (
+    isObject(g) &&
+    typeof g.id === 'string' &&
+    isObject(g.tunnel) &&
+    typeof g.tunnel.state === 'string'
+  )
 }
 
 function isLanSide(i: unknown): boolean {

@@ -134,6 +134,32 @@ const enPages = {
   'explain.private_mac':
     'It uses a private (random) MAC address: if it changes it, it shows up as a new device with the default mode.',
   'explain.offline': 'It is not on the network now; this applies when it comes back.',
+  'devices.groupFor': 'Group for {name}',
+  'explain.vpn_group':
+    'It is in the group {group}: only that group’s own tunnel ({tunnel}, {profile}) carries it, never the internet directly or another group’s tunnel.',
+  'explain.vpn_group_default':
+    'It is in the default group: only its tunnel ({tunnel}, {profile}) carries it, never the internet directly or another group’s tunnel.',
+  'groups.title': 'Device groups',
+  'groups.intro':
+    'A group’s devices use a location of their own, at the same time as everyone else. Each location serves one group.',
+  'groups.default': 'Everyone else (default group)',
+  'groups.location': 'Location: {name}',
+  'groups.noLocation': 'none',
+  'groups.fallbackIs': 'then {name}',
+  'groups.change': 'Change {name}',
+  'groups.locationFor': 'Location of {name}',
+  'groups.fallbackFor': 'Fallback of {name}',
+  'groups.none': 'None',
+  'groups.name': 'Group name',
+  'groups.remove': 'Remove {name}',
+  'groups.removeAsk': 'Remove {name}? Its devices go back to the default group.',
+  'groups.removeYes': 'Remove group',
+  'groups.allUsed':
+    'Every location serves a group already. Import another location to add a group.',
+  'groups.new': 'New group',
+  'groups.namePlaceholder': 'e.g. TV in the UK',
+  'groups.newLocation': 'Its location',
+  'groups.create': 'Create group',
   'ms.title': 'MediaStreamer',
   'ms.intro':
     'Smart DNS for devices that cannot run a VPN (TVs, consoles). Your provider must know your home’s public address; lanvpn registers it.',

@@ -102,6 +102,8 @@ const en = {
   'overview.up': 'Up {rate}',
   'overview.devices': 'Devices by mode',
   'overview.toDevices': 'Manage devices',
+  'overview.groups': 'Device groups',
+  'overview.groupLine': '{location} · {n} devices',
   'overview.alerts': 'Needs attention',
   'alert.cgnat':
     'Your internet provider shares its public address among customers (CGNAT), so MediaStreamer cannot register. See the MediaStreamer page.',

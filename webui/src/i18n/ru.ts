@@ -105,6 +105,8 @@ const ru: Record<keyof typeof en | SaidKey, string> = {
   'overview.up': 'Отдача {rate}',
   'overview.devices': 'Устройства по режимам',
   'overview.toDevices': 'Управление устройствами',
+  'overview.groups': 'Группы устройств',
+  'overview.groupLine': '{location} · устройств: {n}',
   'overview.alerts': 'Требует внимания',
   'alert.cgnat':
     'Ваш провайдер делит один публичный адрес между клиентами (CGNAT), поэтому MediaStreamer не может зарегистрироваться. См. страницу MediaStreamer.',

@@ -104,6 +104,8 @@ const zhCN: Record<keyof typeof en | SaidKey, string> = {
   'overview.up': '上传 {rate}',
   'overview.devices': '各模式的设备',
   'overview.toDevices': '管理设备',
+  'overview.groups': '设备分组',
+  'overview.groupLine': '{location} · {n} 台设备',
   'overview.alerts': '需要注意',
   'alert.cgnat':
     '您的网络运营商让多个用户共用一个公网地址（CGNAT），因此 MediaStreamer 无法注册。请查看 MediaStreamer 页面。',

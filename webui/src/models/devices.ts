@@ -65,6 +65,8 @@ export type DevicesModel = {
   toggleAll(): void
   load(): Promise<void>
   setMode(macs: string[], mode: DeviceMode): Promise<boolean>
+  /** Moves devices into a group ('' for the default group). */
+  setGroup(macs: string[], group: string): Promise<boolean>
   rename(mac: string, label: string): Promise<boolean>
   setKind(mac: string, kind: string): Promise<boolean>
   forget(mac: string): Promise<boolean>
@@ -128,6 +130,8 @@ export function createDevicesModel(deps: { api: LanvpnApi; tracker: ApplyTracker
       if (ok && macs.length > 1) selected.value = new Set()
       return ok
     },
+    setGroup: (macs, group) =>
+      changed(`group:${macs.join(',')}`, () => api.setDeviceGroup(macs, group)),
     rename: (mac, label) => changed(`rename:${mac}`, () => api.renameDevice(mac, label)),
     setKind: (mac, kind) => changed(`kind:${mac}`, () => api.setDeviceKind(mac, kind)),
     forget: (mac) => changed(`forget:${mac}`, () => api.forgetDevice(mac)),

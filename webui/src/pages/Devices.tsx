@@ -7,6 +7,7 @@ import { useEffect, useRef } from 'preact/hooks'
 import {
   DEVICE_KINDS,
   DEVICE_MODES,
+  type ConfigView,
   type DeviceMode,
   type ExplainDeviceResult,
   type InventoryDevice,
@@ -36,7 +37,10 @@ const MODE_OPTIONS = () => DEVICE_MODES.map((m) => ({ value: m, label: modeName(
 export default function Devices({ deps }: { deps: AppDeps }) {
   const m = modelFor(deps)
   useEffect(() => void m.load(), [m])
+  // The groups to pick from (the config, read again when it changes anywhere).
+  useEffect(() => void deps.config.load(), [deps])
   const list = m.list.value
+  const groups = deps.config.config.value?.groups ?? []
   return (
     <PageFrame id="devices-title" title={t('devices.title')} intro={t('devices.intro')}>
       <ErrorLine error={m.actions.error.value} />
@@ -78,7 +82,7 @@ export default function Devices({ deps }: { deps: AppDeps }) {
         ) : (
           <ul class="rows devices">
             {m.visible.value.map((d) => (
-              <DeviceRow key={d.mac} m={m} d={d} />
+              <DeviceRow key={d.mac} m={m} d={d} groups={groups} />
             ))}
           </ul>
         )}
@@ -137,7 +141,14 @@ function Bulk({ m }: { m: DevicesModel }) {
   )
 }
 
-function DeviceRow({ m, d }: { m: DevicesModel; d: InventoryDevice }) {
+/** The group picker's choices: the default group, then each group by its name. */
+const groupOptions = (groups: ConfigView['groups']) => [
+  { value: '', label: t('groups.default') },
+  ...groups.map((g) => ({ value: g.id, label: g.label || g.id })),
+]
+
+function DeviceRow(p: { m: DevicesModel; d: InventoryDevice; groups: ConfigView['groups'] }) {
+  const { m, d, groups } = p
   const name = deviceName(d)
   const id = d.mac.replace(/:/g, '')
   const busy = m.actions.busy.value
@@ -145,7 +156,7 @@ function DeviceRow({ m, d }: { m: DevicesModel; d: InventoryDevice }) {
   const addresses = [...(d.ipv4 ?? []), ...(d.ipv6 ?? [])]
   return (
     <li class={d.online ? 'row device' : 'row device offline'}>
-      <div class="device-head">
+      <div class={groups.length ? 'device-head grouped' : 'device-head'}>
         <input
           id={`sel-${id}`}
           type="checkbox"
@@ -171,6 +182,17 @@ function DeviceRow({ m, d }: { m: DevicesModel; d: InventoryDevice }) {
           isLabelHidden
           onChange={(mode) => void m.setMode([d.mac], mode)}
         />
+        {groups.length > 0 && (
+          <Select
+            id={`group-${id}`}
+            label={t('devices.groupFor', { name })}
+            value={groups.some((g) => g.id === d.group) ? d.group : ''}
+            options={groupOptions(groups)}
+            isDisabled={busy !== null}
+            isLabelHidden
+            onChange={(group) => void m.setGroup([d.mac], group)}
+          />
+        )}
       </div>
       <details>
         <summary>{t('devices.more', { name })}</summary>

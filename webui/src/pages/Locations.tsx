@@ -10,6 +10,7 @@ import { createLocationsModel, move, type LocationsModel } from '../models/locat
 import { Card, TextArea } from '../ui/Controls'
 import { Field } from '../ui/Field'
 import { Progress } from '../ui/Progress'
+import { Groups } from './Groups'
 import { ErrorLine, PageFrame } from './shared'
 
 const modelFor = memoModel((deps) =>
@@ -39,6 +40,7 @@ export default function Locations({ deps }: { deps: AppDeps }) {
         <LatencyTest m={m} />
       </Card>
       {list && list.profiles.length > 1 && <Fallback m={m} />}
+      {list && list.profiles.length > 0 && <Groups deps={deps} />}
       <Import m={m} />
     </PageFrame>
   )

@@ -125,6 +125,7 @@ export function Overview({ model, deps }: OverviewProps) {
         )}
       </div>
       <Alert message={error} />
+      <GroupTunnels status={s.value} config={config.value} />
       <Attention deps={deps} />
       <Traffic deps={deps} />
       <Devices status={s.value} />
@@ -245,6 +246,40 @@ function Traffic({ deps }: { deps: AppDeps }) {
           {t('overview.up', { rate: last ? formatRate(last.tx) : t('value.none') })}
         </span>
       </p>
+    </section>
+  )
+}
+
+/** Each device group's own tunnel (issue 21): its state, location and devices, the default group
+ * being the card above. From the status when it carries the group, else from the config (a group
+ * whose tunnel the daemon does not run yet reads as not protected). Nothing without groups. */
+export function GroupTunnels(p: { status: StatusSnapshot | null; config: ConfigView | null }) {
+  const groups = p.config?.groups ?? []
+  if (!groups.length) return null
+  return (
+    <section class="card" aria-labelledby="groups-title">
+      <h2 id="groups-title">{t('overview.groups')}</h2>
+      <ul class="rows">
+        {groups.map((g) => {
+          const live = p.status?.groups?.find((x) => x.id === g.id)
+          const state = live?.tunnel.state ?? 'disconnected'
+          const count = live?.devices ?? p.config!.devices.filter((d) => d.group === g.id).length
+          return (
+            <li class="row group-tunnel" key={g.id} data-group={g.id}>
+              <div class="row-main">
+                <strong>{g.label || g.id}</strong>
+                <span class="small muted">
+                  {t('overview.groupLine', {
+                    location: profileLabel(p.config, live?.tunnel.profile || g.profile),
+                    n: formatNumber(count),
+                  })}
+                </span>
+              </div>
+              <Badge tone={TUNNEL_TONES[state] ?? 'unknown'}>{tunnelText(state)}</Badge>
+            </li>
+          )
+        })}
+      </ul>
     </section>
   )
 }
