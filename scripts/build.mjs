@@ -8,7 +8,7 @@
 //                           language of the UI, which scripts/ipk.mjs splits into packages
 // Usage: node scripts/build.mjs [applet|webui|root]...   (no argument: all of them)
 import { APPLET_FILES, buildAppletFiles, PACKAGE_JSON } from './applet-chunks.mjs'
-import { EXECUTABLES } from './ipk.mjs'
+import { EXECUTABLES, PRIVATE_FILES } from './ipk.mjs'
 import { stripShellComments } from './strip-shell.mjs'
 import { execFileSync } from 'node:child_process'
 import {
@@ -87,6 +87,7 @@ function buildRoot() {
       chmodSync(join(out, exe), 0o755)
     } catch {}
   }
+  for (const file of PRIVATE_FILES) chmodSync(join(out, file), 0o600)
 }
 
 const steps = process.argv.slice(2)

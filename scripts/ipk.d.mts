@@ -21,6 +21,7 @@ export type TarInput = { name: string; mode: number; data?: Buffer }
 
 export const PACKAGE: PackageMeta
 export const EXECUTABLES: string[]
+export const PRIVATE_FILES: string[]
 export const I18N_DIR: string
 export const LANGUAGES: Record<string, string>
 export const ADDONS: Record<

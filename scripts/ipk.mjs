@@ -260,9 +260,15 @@ export function treeEntries(dir, modeOf) {
   return entries
 }
 
-/** The data tree's mode rule: directories 0755, EXECUTABLES 0755, the rest 0644. */
+/** Files only root reads: the config (device names and addresses), 0600 as the SDK's INSTALL_CONF
+ * installs it and as lanvpn writes it. */
+export const PRIVATE_FILES = ['etc/config/lanvpn']
+
+/** The data tree's mode rule: directories 0755, EXECUTABLES 0755, PRIVATE_FILES 0600, the rest
+ * 0644. */
 export function dataMode(path, isDir) {
-  return isDir || EXECUTABLES.includes(path) ? 0o755 : 0o644
+  if (isDir || EXECUTABLES.includes(path)) return 0o755
+  return PRIVATE_FILES.includes(path) ? 0o600 : 0o644
 }
 
 /** The control file text: fields in the order OpenWrt's package-pack.mk writes them, none empty.

@@ -21,6 +21,7 @@ import { APPLET_FILES, OPTIONAL_CHUNKS, PACKAGE_JSON } from '../../scripts/apple
 import {
   ADDONS,
   EXECUTABLES,
+  PRIVATE_FILES,
   I18N_DIR,
   LANGUAGES,
   PACKAGE,
@@ -346,7 +347,9 @@ describe('the .ipk', () => {
         ? 'drwxr-xr-x'
         : EXECUTABLES.includes(rel)
           ? '-rwxr-xr-x'
-          : '-rw-r--r--'
+          : PRIVATE_FILES.includes(rel)
+            ? '-rw-------'
+            : '-rw-r--r--'
       expect(e.mode, e.name).toBe(want)
     }
   })
