@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config'
-import { JSX_OPTIONS } from './webui/vite.config.ts'
+import { JSX_OPTIONS } from './webui/vite.config'
 
 // One `vitest run` runs every suite. The lab (e2e) and browser suites share the machine's network
 // namespaces and wireguard-go sockets, so they run one file at a time.
