@@ -32,13 +32,25 @@ function usage(host: LevelledHost, cmd: CliCommand): number {
   return 2
 }
 
-function saved(host: LevelledHost, r: SetConfigResult): number {
+/** Says a change was saved, and whether the daemon applies it now; exit code 0. */
+export function saved(host: LevelledHost, r: SetConfigResult): number {
   host.writeStdout(
     r.daemonNotified
       ? 'saved; lanvpn applies it now\n'
       : 'saved; lanvpn is not running, so it applies at its next start\n'
   )
   return 0
+}
+
+/** Rows under a head, in columns two spaces apart, as lines for a terminal. */
+export function renderTable(head: string[], rows: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c))
+      .join('  ')
+      .trimEnd()
+  return [head, ...rows].map(line)
 }
 
 /** The device list as a table for a terminal. */
@@ -50,17 +62,9 @@ export function renderDeviceTable(list: ListDevicesResult): string {
     d.online ? 'online' : 'offline',
     [...d.ipv4, ...d.ipv6].join(' ') || '-',
   ])
-  const head = ['NAME', 'MAC', 'MODE', 'STATE', 'ADDRESSES']
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c))
-      .join('  ')
-      .trimEnd()
   const c = list.counts
   return [
-    line(head),
-    ...rows.map(line),
+    ...renderTable(['NAME', 'MAC', 'MODE', 'STATE', 'ADDRESSES'], rows),
     '',
     `${list.devices.length} devices: vpn ${c.vpn}, direct ${c.direct}, mediastreamer ${c.mediastreamer}, blocked ${c.blocked}`,
     `* no mode of its own: uses the default mode (${list.defaultMode})`,

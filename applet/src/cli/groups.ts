@@ -1,14 +1,14 @@
 // `lanvpn group …` and `lanvpn device DEVICE group NAME|default`: device groups (issue 21) for SSH
 // users. Changes go through the rpc's own functions (setConfig's `groups`, setDeviceGroup), so the
 // arguments are checked by the same rules and refused with the same messages as from the web UI.
-import type { ConfigView, RpcError, SetConfigResult } from '../core/api/calls'
+import type { ConfigView, RpcError } from '../core/api/calls'
 import type { GroupStatus, Status } from '../core/api/status'
 import { DEFAULT_GROUP_WORD } from '../core/ids'
 import { configMethods } from '../rpc/config'
 import { deviceMethods } from '../rpc/devices'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
-import { macsOf, pickOne } from './devices'
+import { macsOf, pickOne, renderTable, saved } from './devices'
 
 const GROUP_USAGE = `group list [--json]
   group add NAME --location LOCATION [--label TEXT] [--fallback L1,L2] [--kill-switch always|auto]
@@ -21,15 +21,6 @@ const FLAGS: Record<string, string> = {
   '--label': 'label',
   '--fallback': 'fallback',
   '--kill-switch': 'kill_switch',
-}
-
-function saved(host: LevelledHost, r: SetConfigResult): number {
-  host.writeStdout(
-    r.daemonNotified
-      ? 'saved; lanvpn applies it now\n'
-      : 'saved; lanvpn is not running, so it applies at its next start\n'
-  )
-  return 0
 }
 
 function failed(host: LevelledHost, cmd: string, r: RpcError): number {
@@ -64,13 +55,7 @@ export function renderGroupTable(config: ConfigView, status: Status): string {
     ]),
   ]
   const head = ['NAME', 'LABEL', 'LOCATION', 'FALLBACK', 'TUNNEL', 'DEVICES']
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c))
-      .join('  ')
-      .trimEnd()
-  return [line(head), ...rows.map(line), ''].join('\n')
+  return [...renderTable(head, rows), ''].join('\n')
 }
 
 /** `--flag value` words as a group patch; locations by id or by the name `profiles` shows. */
