@@ -17,7 +17,7 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'locations.openvpn': 'OpenVPN',
   'locations.ms': '{n} мс',
   'locations.noAnswer': 'нет ответа',
-  'locations.connectTo': 'Подключиться к {name}',
+  'locations.connectTo': 'Подключить к {name}',
   'locations.renameNamed': 'Переименовать {name}',
   'locations.deleteNamed': 'Удалить {name}',
   'locations.newName': 'Новое название',

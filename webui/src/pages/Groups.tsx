@@ -20,10 +20,11 @@ const MAX_GROUPS = 4
 
 type Group = ConfigView['groups'][number]
 
-/** The groups card; nothing until the config is read. */
-export function Groups({ deps }: { deps: AppDeps }) {
+/** The groups card; nothing until the config is read. `locations`: the ids of the locations
+ * listed, so an import or a deletion is offered (or no longer) at once. */
+export function Groups({ deps, locations }: { deps: AppDeps; locations: string }) {
   const m = modelFor(deps)
-  useEffect(() => void deps.config.load(), [deps])
+  useEffect(() => void deps.config.load(), [deps, locations])
   const config = deps.config.config.value
   // Nothing until the config is read, nor from a router whose config has no groups at all.
   if (!config?.groups) return null

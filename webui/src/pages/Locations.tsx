@@ -40,7 +40,9 @@ export default function Locations({ deps }: { deps: AppDeps }) {
         <LatencyTest m={m} />
       </Card>
       {list && list.profiles.length > 1 && <Fallback m={m} />}
-      {list && list.profiles.length > 0 && <Groups deps={deps} />}
+      {list && list.profiles.length > 0 && (
+        <Groups deps={deps} locations={list.profiles.map((p) => p.id).join()} />
+      )}
       <Import m={m} />
     </PageFrame>
   )
