@@ -1,7 +1,9 @@
 // The web UI as a household uses it, against the real daemon in the lab (the `make demo` stack):
 // log in, import the lab's WireGuard file by pasting it, connect and see the laptop's traffic leave
 // from the VPN server, move the TV to `direct` and see it applied, set up MediaStreamer against the
-// lab's provider fixture, let the whole LAN go direct from Settings and back; then, in English,
+// lab's provider fixture, let the whole LAN go direct from Settings and back, set a device group
+// up on a second location (vpn2) and move the TV into it with one tap (it then leaves from vpn2,
+// the laptop still from vpn; the Overview shows the group's own tunnel); then, in English,
 // Russian and Chinese, disconnect and connect from the Overview (with its progress shown), see a
 // problem the daemon found said in the page's language, and check every page at 360 px: the menu
 // in one row, no overflow, no English left, and the accessibility rules below (labels, names,
@@ -13,9 +15,10 @@
 //                                            │ file.read (status poll)        │ UCI + SIGHUP
 //                                            ▼                                ▼
 //   [lv…-laptop] vpn ──┐        <prefix>/var/run/lanvpn/status.json <── lanvpn daemon
-//                      ├─ br-lan [lv…-router] wan ── [lv…-inet] ── [lv…-vpn] 203.0.113.10
-//   [lv…-tv] direct ───┘          <lab>tun (wireguard-go)    echo 192.0.2.1, provider 192.0.2.2,
-//                                                            smart DNS 192.0.2.54
+//                      ├─ br-lan [lv…-router] wan ── [lv…-inet] ─┬ [lv…-vpn]  203.0.113.10
+//   [lv…-tv] direct ───┘          <lab>tun, <lab>tun1 (group)     └ [lv…-vpn2] 203.0.113.20
+//     (vpn in group tv_in_the_uk for one step)                   echo 192.0.2.1, provider
+//                                                            192.0.2.2, smart DNS 192.0.2.54
 //
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -302,6 +305,72 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
     await page.getByRole('button', { name: 'Save' }).click()
     await applied()
     await expect.poll(() => echoFrom('laptop'), { timeout: 30_000 }).toContain('203.0.113.10')
+  })
+
+  it('sets up a device group from the phone and moves the TV into it in one tap: the TV leaves by its own location, the laptop keeps the household’s', async () => {
+    // A second location (the lab's vpn2 server), then a group on it: the only location offered,
+    // the household's own being taken.
+    await goTo('locations')
+    await page.getByLabel('Or paste the file’s text').fill(lab.clientConf('vpn2'))
+    await page.getByLabel('Name of the location').fill('Lab UK')
+    await page.getByRole('button', { name: 'Import', exact: true }).click()
+    await expect.poll(() => locationsList().innerText(), { timeout: 15_000 }).toContain('Lab UK')
+    const card = page.locator('section[aria-labelledby=groups-title]')
+    const where = card.getByLabel('Its location')
+    await expect
+      .poll(() => where.locator('option').allInnerTexts(), { timeout: 10_000 })
+      .toEqual(['Lab UK'])
+    await card.getByLabel('Group name').fill('TV in the UK')
+    await card.getByRole('button', { name: 'Create group' }).click()
+    await applied()
+    expect(readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')).toMatch(
+      /config group 'tv_in_the_uk'\n\toption label 'TV in the UK'\n\toption profile 'lab_uk'/
+    )
+    await expect.poll(() => card.innerText()).toContain('Location: Lab UK')
+    await waitFor(
+      "the group's tunnel up",
+      () =>
+        statusFile()?.groups?.find((g: { id: string }) => g.id === 'tv_in_the_uk')?.tunnel
+          ?.state === 'connected',
+      60_000
+    )
+
+    // The TV back on the VPN (the household's), then into the group with one tap.
+    await goTo('devices')
+    const row = page.locator('li.device', { hasText: lab.deviceIp('tv') })
+    await expect.poll(() => row.count(), { timeout: 30_000 }).toBe(1)
+    await row.getByLabel(/^Mode for /).selectOption('vpn')
+    await applied()
+    await expect.poll(() => echoFrom('tv'), { timeout: 30_000 }).toContain('203.0.113.10')
+    const picker = row.getByLabel(/^Group for /)
+    expect(await picker.inputValue()).toBe('')
+    await picker.selectOption({ label: 'TV in the UK' })
+    await expect.poll(() => page.locator('.apply-bar').innerText()).toMatch(/Applying…|Applied\./)
+    await applied()
+    await expect.poll(() => echoFrom('tv'), { timeout: 30_000 }).toContain('203.0.113.20')
+    expect(await echoFrom('laptop')).toContain('203.0.113.10')
+    expect(await picker.inputValue()).toBe('tv_in_the_uk')
+    await row.getByText('More about').click()
+    await row.getByRole('button', { name: 'Why is it routed like this?' }).click()
+    await expect
+      .poll(() => page.locator('.explain').innerText())
+      .toContain('It is in the group TV in the UK: only that group’s own tunnel')
+    await page.locator('.explain').getByRole('button', { name: 'Close' }).click()
+
+    // The Overview: the household's tunnel first, then the group's own.
+    await goTo('overview')
+    const group = page.locator('[data-group=tv_in_the_uk]')
+    await expect
+      .poll(() => group.locator('.badge').innerText(), { timeout: 10_000 })
+      .toBe('Protected')
+    expect(await group.innerText()).toContain('Lab UK · 1 devices')
+    expect(await page.locator('.hero .badge').innerText()).toBe('Protected')
+
+    // Back to direct for the steps below (it stays in its group for when it is on the VPN again).
+    await goTo('devices')
+    await row.getByLabel(/^Mode for /).selectOption('direct')
+    await applied()
+    await expect.poll(() => echoFrom('tv'), { timeout: 15_000 }).toContain('198.51.100.2')
   })
 
   for (const l of ['en', 'ru', 'zh-CN']) {
