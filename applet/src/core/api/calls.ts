@@ -1,7 +1,7 @@
 // The rpc contract: what each method of the `lanvpn` ubus object answers, and its errors. Types
 // only: the web UI imports them with `import type`, so nothing of the applet reaches its bundle.
 // Below everyone who uses it (system, features, rpc, cli, web UI). The status is in status.ts.
-import type { ConfigProblem, DeviceMode, Globals, Group } from '../config/types'
+import type { ConfigProblem, Device, DeviceMode, Globals, Group } from '../config/types'
 import type { Mediastreamer, Profile } from '../config/types'
 import type { ConfigPatch } from '../config/patch'
 import type { Explanation } from '../devices/explain'
@@ -51,15 +51,7 @@ export type SecretFlag = { set: boolean }
 export type ConfigView = {
   globals: Globals
   profiles: Array<Profile & { privateKey: SecretFlag }>
-  devices: Array<{
-    id: string
-    mac: string
-    mode: DeviceMode
-    label: string
-    kind: string
-    /** Its group's id, '' for the default group. */
-    group: string
-  }>
+  devices: Device[]
   /** The groups besides the default one (issue 21), in index order. */
   groups: Group[]
   mediastreamer: Mediastreamer & { token: SecretFlag; password: SecretFlag }
