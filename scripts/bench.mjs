@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { APPLET_FILES } from './applet-chunks.mjs'
 import { reportPackageSizes } from './bench-ipk.mjs'
+import { benchGroups } from './bench-groups.mjs'
 import { benchSharing } from './bench-sharing.mjs'
 import { benchLab } from './bench-lab.mjs'
 import { QJS, QJS_RELEASE } from './native-qjs.mjs'
@@ -330,6 +331,7 @@ benchRpcCall()
 benchWebui()
 benchIpk()
 for (const r of await benchSharing()) rows.push(r)
+for (const r of await benchGroups()) rows.push(r)
 await benchEchoRate()
 for (const r of await benchLab()) rows.push({ verdict: '', ...r })
 
