@@ -8,10 +8,11 @@
 #            | to-router 198.51.100.1/24 2001:db8:100::1/64
 #          inet  lo: 192.0.2.1 (echo) 192.0.2.2 (API, HTTPS) 192.0.2.53 (DNS) 192.0.2.54 (smart DNS) 2001:db8:2::1 (echo v6)
 #            | br-inet 203.0.113.1/24 2001:db8:113::1/64
-#       +----+-----------------------+---------------------------+
-#      vpn 203.0.113.10            vpn2 203.0.113.20            ovpn 203.0.113.30
-#      ${LAB}srv 10.64.0.1/24      ${LAB}srv2 10.65.0.1/24      ovpnsrv 10.66.0.1/24 (openvpn, udp 1194,
-#      (wireguard-go, :51820, NAT out, DNS)                      user/password, NAT out, DNS)
+#       +----+-----------------------+---------------------------+---------------------------+
+#      vpn 203.0.113.10            vpn2 203.0.113.20            vpn3 203.0.113.40            ovpn 203.0.113.30
+#      ${LAB}srv 10.64.0.1/24      ${LAB}srv2 10.65.0.1/24      ${LAB}srv3 10.67.0.1/24      ovpnsrv 10.66.0.1/24
+#      (wireguard-go, :51820, NAT out, DNS; one client key each)                              (openvpn, udp 1194,
+#                                                                                             user/password, NAT out, DNS)
 #
 # Usage: lab.sh up|down|status|firewall start|stop|reload|restart [ROOT]|exec <short-ns> <cmd...>
 # Env:   LAB (name prefix, default lv), LAB_STATE (default /run/lanvpn-lab/$LAB),
@@ -23,8 +24,9 @@ LAB_STATE=${LAB_STATE:-/run/lanvpn-lab/$LAB}
 LAB_DEVICES=${LAB_DEVICES:-laptop tv console}
 LAB_WAIT_S=${LAB_WAIT_S:-15}
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# Fixed namespaces besides the devices; vpn2 is the failover server.
-INFRA_NS="router inet vpn vpn2 ovpn"
+# Fixed namespaces besides the devices; vpn2 is the failover server, vpn3 a fourth location (so
+# four device groups can each have their own server at once).
+INFRA_NS="router inet vpn vpn2 vpn3 ovpn"
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "[!] $*"; exit 1; }
@@ -47,7 +49,7 @@ ip_ns() {
 
 check_names() {
   [[ $LAB =~ ^[a-z][a-z0-9]*$ ]] || die "LAB='$LAB': use lowercase letters and digits"
-  # wireguard-go names ${LAB}srv2 / ${LAB}tst must fit IFNAMSIZ (15) and be unique machine-wide.
+  # wireguard-go names ${LAB}srv3 / ${LAB}tst must fit IFNAMSIZ (15) and be unique machine-wide.
   local ns dev
   for ns in $INFRA_NS $LAB_DEVICES; do
     [ ${#ns} -le 11 ] || die "device name '$ns' is longer than 11 characters (veth lan-$ns)"
@@ -110,7 +112,7 @@ make_namespaces() {
     mkdir -p "/etc/netns/$LAB-$ns"
   done
   printf 'nameserver 127.0.0.1\n' >"/etc/netns/$LAB-router/resolv.conf"
-  for ns in inet vpn vpn2; do printf 'nameserver 192.0.2.53\n' >"/etc/netns/$LAB-$ns/resolv.conf"; done
+  for ns in inet vpn vpn2 vpn3; do printf 'nameserver 192.0.2.53\n' >"/etc/netns/$LAB-$ns/resolv.conf"; done
 }
 
 make_inet() {
@@ -439,6 +441,7 @@ up_lab() {
   make_router
   make_vpn vpn 203.0.113.10 10.64.0 fd64 "${LAB}srv"
   make_vpn vpn2 203.0.113.20 10.65.0 fd65 "${LAB}srv2"
+  make_vpn vpn3 203.0.113.40 10.67.0 fd67 "${LAB}srv3"
   make_ovpn
   start_echo
   start_provider
@@ -462,7 +465,7 @@ down_lab() {
   for ns in $(list_namespaces); do
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill_pid "$pid"; done
   done
-  for wg in "${LAB}srv" "${LAB}srv2" "${LAB}tst"; do
+  for wg in "${LAB}srv" "${LAB}srv2" "${LAB}srv3" "${LAB}tst"; do
     if [ -e "/var/run/wireguard/$wg.sock" ]; then in_ns host rm -f "/var/run/wireguard/$wg.sock"; fi
   done
   for ns in $(list_namespaces); do
@@ -484,7 +487,7 @@ down_lab() {
 is_lab_process() {
   local cmdline
   cmdline=$({ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null) || return 1
-  [[ $cmdline == *"$LAB_STATE"* || $cmdline =~ wireguard-go\ -f\ ${LAB}(srv|srv2|tst)\  ]]
+  [[ $cmdline == *"$LAB_STATE"* || $cmdline =~ wireguard-go\ -f\ ${LAB}(srv|srv2|srv3|tst)\  ]]
 }
 
 # The lab's namespaces that exist, including devices of an earlier LAB_DEVICES.

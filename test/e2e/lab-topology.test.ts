@@ -9,9 +9,10 @@
  *        198.51.100.1 |  <lab>-inet: echo 192.0.2.1:80 [2001:db8:2::1]:80 udp 192.0.2.1:9000,
  *                     |               DNS 192.0.2.53
  *        [ br-inet 203.0.113.1/24 ]
- *            /                 \
- *   <lab>-vpn 203.0.113.10     <lab>-vpn2 203.0.113.20
- *   <lab>srv 10.64.0.1/24      <lab>srv2 10.65.0.1/24     (wireguard-go :51820, NAT out, DNS)
+ *            /                 |                     \
+ *   <lab>-vpn 203.0.113.10     <lab>-vpn2 203.0.113.20     <lab>-vpn3 203.0.113.40
+ *   <lab>srv 10.64.0.1/24      <lab>srv2 10.65.0.1/24     <lab>srv3 10.67.0.1/24
+ *   (wireguard-go :51820, NAT out, DNS; and <lab>-ovpn 203.0.113.30, OpenVPN, not checked here)
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -21,6 +22,7 @@ import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 const SERVERS = [
   { server: 'vpn', publicIp: '203.0.113.10', clientIp: '10.64.0.2', dnsIp: '10.64.0.1' },
   { server: 'vpn2', publicIp: '203.0.113.20', clientIp: '10.65.0.2', dnsIp: '10.65.0.1' },
+  { server: 'vpn3', publicIp: '203.0.113.40', clientIp: '10.67.0.2', dnsIp: '10.67.0.1' },
 ] as const
 
 describe.runIf(labOrFail())('the lab topology', () => {
@@ -123,7 +125,7 @@ describe.runIf(labOrFail())('the lab topology', () => {
   it('leaves no namespace, process, socket or file after down', async () => {
     const pidDir = `${lab.stateDir}/pids`
     const daemons = ['dnsmasq-router', 'dnsmasq-inet', 'dnsmasq-vpn', 'dnsmasq-vpn2', 'echo']
-    const pids = [...daemons, 'wg-vpn', 'wg-vpn2'].map((name) =>
+    const pids = [...daemons, 'dnsmasq-vpn3', 'wg-vpn', 'wg-vpn2', 'wg-vpn3'].map((name) =>
       Number(readFileSync(`${pidDir}/${name}`, 'utf8').trim())
     )
     expect(pids.every(isRunning)).toBe(true)
@@ -136,7 +138,7 @@ describe.runIf(labOrFail())('the lab topology', () => {
     expect(namespaces.split('\n').filter((line) => line.startsWith(`${lab.name}-`))).toEqual([])
     expect(pids.filter(isRunning)).toEqual([])
     expect(isRunning(stray.pid)).toBe(false)
-    for (const iface of ['srv', 'srv2', 'tst']) {
+    for (const iface of ['srv', 'srv2', 'srv3', 'tst']) {
       expect(existsSync(`/var/run/wireguard/${lab.name}${iface}.sock`)).toBe(false)
     }
     expect(existsSync(lab.stateDir)).toBe(false)
@@ -146,7 +148,7 @@ describe.runIf(labOrFail())('the lab topology', () => {
 
 /** Brings up wireguard-go `<lab>tst` in the router with the issued client config (Address and
  * DNS stripped for `wg setconf`), routing only the server's tunnel /24 and 192.0.2.1 through it. */
-async function openTestTunnel(lab: Lab, server: 'vpn' | 'vpn2') {
+async function openTestTunnel(lab: Lab, server: 'vpn' | 'vpn2' | 'vpn3') {
   const iface = `${lab.name}tst`
   const conf = lab.clientConf(server)
   const address = /^Address\s*=\s*([^,\s]+)/m.exec(conf)?.[1] ?? ''

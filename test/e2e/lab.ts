@@ -178,7 +178,7 @@ export class Lab {
     return lab
   }
 
-  /** Runs argv in namespace `<name>-<ns>` (ns: router, inet, vpn, vpn2, ovpn or a device) and logs
+  /** Runs argv in namespace `<name>-<ns>` (ns: router, inet, vpn, vpn2, vpn3, ovpn or a device) and logs
    * `[+] NS <ns>: <cmd>` (unless `quiet`). Default timeout 30 s (code 124 on timeout); `check` throws on
    * non-zero. */
   async exec(ns: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -266,7 +266,7 @@ export class Lab {
 
   /** The WireGuard client config the provider issued for a server, as text (wg-quick format
    * with Address and DNS). */
-  clientConf(server: 'vpn' | 'vpn2'): string {
+  clientConf(server: 'vpn' | 'vpn2' | 'vpn3'): string {
     return readFileSync(`${this.stateDir}/client-${server}.conf`, 'utf8')
   }
 
