@@ -1,22 +1,24 @@
-// Device groups in the lab (issue 21): three tunnels at once, WireGuard and OpenVPN mixed, each
+// Device groups in the lab (issue 21): four tunnels at once, WireGuard and OpenVPN mixed, each
 // device leaving by its own group's exit. The laptop is in the default group (location home, the
-// vpn server), the TV in group `tv` (vpn2), the console in group `games` (the OpenVPN server).
-// Then, with all three devices sending every kind of packet a leak could take: the tv group's
-// server stops answering → the TV reaches nothing, the laptop and the console keep their own
-// exits; the server answers again → the TV is back on vpn2; and a capture on the router's WAN
-// sees ZERO packets of any of them through all of it. A device moved between groups in one change
+// vpn server), the TV in group `tv` (vpn2), the console in group `games` (the OpenVPN server), the
+// phone (a fourth LAN device, this spec's own) in group `kids` (vpn3). Then, with all four devices
+// sending every kind of packet a leak could take: the tv group's server stops answering → the TV
+// reaches nothing, the laptop, the console and the phone keep their own exits; the server answers
+// again → the TV is back on vpn2; and a capture on the router's WAN sees ZERO packets of any of
+// them through all of it. A device moved between groups in one change
 // leaves by its new group's exit at its next connection; a group with a fallback location moves
 // to it when its own stops answering (and a group removed from the config takes its tunnel with
 // it).
 //
-// Three tunnels, not four: the lab has three VPN servers and each WireGuard server knows one
-// client key (lab.sh make_vpn), and a location serves one group only (one key, one session).
+// Each WireGuard server knows one client key (lab.sh make_vpn) and a location serves one group
+// only (one key, one session): four tunnels take the lab's four servers.
 //
 //   [lv…-laptop] vpn (default) ─┐                                  ┌─ [lv…-vpn]  203.0.113.10 wg
-//   [lv…-tv]     vpn (tv)      ─┼ br-lan [lv…-router] wan ─ [lv…-inet] ┼─ [lv…-vpn2] 203.0.113.20 wg
-//   [lv…-console] vpn (games)  ─┘  lanvpn daemon:                   ├─ [lv…-ovpn] 203.0.113.30 udp 1194
+//   [lv…-tv]     vpn (tv)      ─┤                                  ├─ [lv…-vpn2] 203.0.113.20 wg
+//   [lv…-console] vpn (games)  ─┼ br-lan [lv…-router] wan ─ [lv…-inet] ┼─ [lv…-ovpn] 203.0.113.30 udp 1194
+//   [lv…-phone]  vpn (kids)    ─┘  lanvpn daemon:                   ├─ [lv…-vpn3] 203.0.113.40 wg
 //                                  <lab>tun (home), <lab>tun1 (tv),  └─ echo 192.0.2.1
-//                                  <lab>tun2 (games, openvpn)
+//                                  <lab>tun2 (games, openvpn), <lab>tun3 (kids)
 //                                  capture: tcpdump -i wan
 //
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -41,7 +43,13 @@ import {
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
 const LAB_UP_HOOK = resolve(import.meta.dirname, '../../dist/root/usr/libexec/lanvpn/ovpn-up')
-const EXIT = { vpn: '203.0.113.10', vpn2: '203.0.113.20', ovpn: '203.0.113.30' }
+const EXIT = {
+  vpn: '203.0.113.10',
+  vpn2: '203.0.113.20',
+  ovpn: '203.0.113.30',
+  vpn3: '203.0.113.40',
+}
+const DEVICES = ['laptop', 'tv', 'console', 'phone']
 
 describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () => {
   let lab: Lab
@@ -100,7 +108,7 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
           ...(g.fallback ? { fallback: g.fallback } : {}),
         })
       ),
-      ...['laptop', 'tv', 'console'].map((d) =>
+      ...DEVICES.map((d) =>
         labDeviceSection(lab.deviceMac(d), 'vpn', members[d] ? { group: members[d] } : {})
       )
     )
@@ -145,14 +153,15 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
 
   beforeAll(async () => {
     if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
-    lab = await Lab.up({ devices: ['laptop', 'tv', 'console'] })
+    lab = await Lab.up({ devices: DEVICES })
     prefix = mkdtempSync(join(tmpdir(), 'lanvpn-groups-'))
     paths = resolvePaths(prefix, `${lab.name}tun`)
     mkdirSync(dirname(paths.ovpnUpHook), { recursive: true })
     cpSync(LAB_UP_HOOK, paths.ovpnUpHook)
     const home = writeLabProfile(prefix, 'home', lab.clientConf('vpn'), { keepalive: 5 })
     const uk = writeLabProfile(prefix, 'uk', lab.clientConf('vpn2'), { keepalive: 5 })
-    profiles = [home, uk]
+    const us = writeLabProfile(prefix, 'us', lab.clientConf('vpn3'), { keepalive: 5 })
+    profiles = [home, uk, us]
     await configure([], {})
     daemon = startLabDaemon(lab, prefix, { iface: paths.tunnelIface })
     await waitFor('the daemon', () => statusFile()?.daemon?.state === 'running', 20_000)
@@ -174,12 +183,14 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
       [
         { id: 'tv', profile: 'uk' },
         { id: 'games', profile: ovpnId },
+        { id: 'kids', profile: 'us' },
       ],
-      { tv: 'tv', console: 'games' }
+      { tv: 'tv', console: 'games', phone: 'kids' }
     )
     await connected('', 'home')
     await connected('tv', 'uk')
     await connected('games', ovpnId)
+    await connected('kids', 'us')
   }, 180_000)
 
   afterAll(async () => {
@@ -190,17 +201,20 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
     if (prefix) rmSync(prefix, { recursive: true, force: true })
   })
 
-  it("sends each device out by its own group's tunnel: three exits at once, WireGuard and OpenVPN", async () => {
+  it("sends each device out by its own group's tunnel: four exits at once, WireGuard and OpenVPN", async () => {
     await leavesFrom('laptop', EXIT.vpn)
     await leavesFrom('tv', EXIT.vpn2)
     await leavesFrom('console', EXIT.ovpn)
+    await leavesFrom('phone', EXIT.vpn3)
     const s = statusFile()
     expect(s.groups.map((g: { id: string; devices: number }) => [g.id, g.devices])).toEqual([
       ['tv', 1],
       ['games', 1],
+      ['kids', 1],
     ])
     expect(s.groups[1].tunnel).toMatchObject({ implementation: 'openvpn' })
-    for (const i of ['', '1', '2']) {
+    expect(s.groups[2].tunnel).toMatchObject({ implementation: 'userspace', profile: 'us' })
+    for (const i of ['', '1', '2', '3']) {
       const link = await lab.exec('router', [
         'ip',
         'link',
@@ -217,14 +231,14 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
     ).stdout
       .split('\n')
       .filter((l) => /^default dev .* table 520[1-5]/.test(l))
-    expect(defaults.length).toBe(3)
+    expect(defaults.length).toBe(4)
     await reload() // a tunnel's reconcile may still be under way: let it end first
     expect(await reload()).not.toContain('[#] ip -4 -batch')
   })
 
-  it('blocks only the group whose tunnel is down; the others keep their exits and nothing reaches the WAN', async () => {
+  it('blocks only the group whose tunnel is down; the other three keep their exits and nothing reaches the WAN', async () => {
     const wan = await leakCapture(lab)
-    for (const d of ['laptop', 'tv', 'console']) background.push(...startLeakLoad(lab, d))
+    for (const d of DEVICES) background.push(...startLeakLoad(lab, d))
     await vpn2Answers(false)
     await waitFor('the tv group noticed', () => groupTunnel('tv')?.state !== 'connected', 30_000)
     const tv = await lab.exec('tv', ['curl', '-sS', '-m', '3', 'http://192.0.2.1/'])
@@ -232,6 +246,7 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
     expect(tv.stdout).toBe('')
     expect(await echoFrom('laptop')).toBe(EXIT.vpn)
     expect(await echoFrom('console')).toBe(EXIT.ovpn)
+    expect(await echoFrom('phone')).toBe(EXIT.vpn3)
     await vpn2Answers(true)
     await connected('tv', 'uk', 60_000)
     await leavesFrom('tv', EXIT.vpn2)
@@ -250,18 +265,25 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
       [
         { id: 'tv', profile: 'uk' },
         { id: 'games', profile: ovpnId },
+        { id: 'kids', profile: 'us' },
       ],
-      { tv: 'tv', console: 'tv' }
+      { tv: 'tv', console: 'tv', phone: 'kids' }
     )
     await leavesFrom('console', EXIT.vpn2, 10_000)
-    await waitFor('the status to count 2 devices in tv and none in games', () =>
-      /^2,0$/.test(String(statusFile().groups.map((g: { devices: number }) => g.devices)))
+    await waitFor('the status to count 2 devices in tv, none in games, 1 in kids', () =>
+      /^2,0,1$/.test(String(statusFile().groups.map((g: { devices: number }) => g.devices)))
     )
   })
 
   it('fails over inside a group when its location stops answering, and a removed group takes its tunnel with it', async () => {
     // games is removed (its OpenVPN location free again) and becomes tv's fallback.
-    await configure([{ id: 'tv', profile: 'uk', fallback: [ovpnId] }], { tv: 'tv' })
+    await configure(
+      [
+        { id: 'tv', profile: 'uk', fallback: [ovpnId] },
+        { id: 'kids', profile: 'us' },
+      ],
+      { tv: 'tv', phone: 'kids' }
+    )
     await waitFor(
       'the games tunnel gone',
       async () =>
@@ -278,6 +300,7 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
       await connected('tv', ovpnId, 60_000)
       await leavesFrom('tv', EXIT.ovpn)
       expect(await echoFrom('laptop')).toBe(EXIT.vpn)
+      expect(await echoFrom('phone')).toBe(EXIT.vpn3)
     } finally {
       await vpn2Answers(true)
     }
