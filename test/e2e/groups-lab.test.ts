@@ -1,14 +1,14 @@
 // Device groups in the lab (issue 21): four tunnels at once, WireGuard and OpenVPN mixed, each
 // device leaving by its own group's exit. The laptop is in the default group (location home, the
 // vpn server), the TV in group `tv` (vpn2), the console in group `games` (the OpenVPN server), the
-// phone (a fourth LAN device, this spec's own) in group `kids` (vpn3). Then, with all four devices
-// sending every kind of packet a leak could take: the tv group's server stops answering → the TV
-// reaches nothing, the laptop, the console and the phone keep their own exits; the server answers
-// again → the TV is back on vpn2; and a capture on the router's WAN sees ZERO packets of any of
-// them through all of it. A device moved between groups in one change
-// leaves by its new group's exit at its next connection; a group with a fallback location moves
-// to it when its own stops answering (and a group removed from the config takes its tunnel with
-// it).
+// phone (a fourth LAN device, this spec's own) in group `kids` (vpn3). Each device's DNS, whatever
+// server it asks, is answered by its own group's tunnel resolver, none of it on the WAN. Then, with
+// all four devices sending every kind of packet a leak could take: the tv group's server stops
+// answering → the TV reaches nothing, the laptop, the console and the phone keep their own exits;
+// the server answers again → the TV is back on vpn2; and a capture on the router's WAN sees ZERO
+// packets of any of them through all of it. A device moved between groups in one change leaves by
+// its new group's exit at its next connection; a group with a fallback location moves to it when
+// its own stops answering (and a group removed from the config takes its tunnel with it).
 //
 // Each WireGuard server knows one client key (lab.sh make_vpn) and a location serves one group
 // only (one key, one session): four tunnels take the lab's four servers.
@@ -234,6 +234,30 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
     expect(defaults.length).toBe(4)
     await reload() // a tunnel's reconcile may still be under way: let it end first
     expect(await reload()).not.toContain('[#] ip -4 -batch')
+  })
+
+  it("answers each group's DNS from its own tunnel's resolver, whatever server a device asks, and none of it reaches the WAN", async () => {
+    const wan = await leakCapture(lab)
+    // Each lab VPN server's resolver names itself (TXT whoami.lab.test, lab.sh dnsmasq_simple);
+    // the OpenVPN server's is the one it pushes (10.66.0.1).
+    const resolver = { laptop: 'vpn', tv: 'vpn2', console: 'ovpn', phone: 'vpn3' }
+    for (const [device, name] of Object.entries(resolver)) {
+      const answers: string[] = []
+      // The router, the WAN's own resolver, a public address nobody in the lab has.
+      for (const server of ['192.168.50.1', '192.0.2.53', '8.8.8.8']) {
+        const r = await lab.exec(device, [
+          'busybox',
+          'nslookup',
+          '-type=TXT',
+          'whoami.lab.test',
+          server,
+        ])
+        answers.push(/text = "([^"]*)"/.exec(r.stdout)?.[1] ?? `none (${r.stdout}${r.stderr})`)
+      }
+      expect(answers, device).toEqual([name, name, name])
+    }
+    expect(await wan.packets('port 53')).toEqual([])
+    await wan.close()
   })
 
   it('blocks only the group whose tunnel is down; the other three keep their exits and nothing reaches the WAN', async () => {
