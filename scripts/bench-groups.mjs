@@ -18,38 +18,26 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { build } from 'esbuild'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { loadSources, macs } from './bench-sharing.mjs'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const DEVICES = 500
 /** The three groups besides the default one, each on a location of its own (groups.ts: a location
  * serves one group), WireGuard and OpenVPN mixed. */
 const GROUPS = ['tv', 'work', 'games']
 
-/** Config parsing and the plan bundled from the sources with esbuild (as the product is). */
-async function loadPlan(dir) {
-  const outfile = join(dir, 'groups-entry.mjs')
-  await build({
-    stdin: {
-      contents: `export { parseConfig } from './applet/src/core/config/validate'
-export { desiredState, diffState } from './applet/src/core/plan/plan'`,
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2020',
-    outfile,
-    logLevel: 'warning',
-  })
-  return import(pathToFileURL(outfile).href)
-}
+/** Config parsing and the plan, bundled from the sources as the product is. */
+const loadPlan = (dir) =>
+  loadSources(
+    dir,
+    'groups',
+    `export { parseConfig } from './applet/src/core/config/validate'
+export { desiredState, diffState } from './applet/src/core/plan/plan'`
+  )
 
-const hex = (x) => x.toString(16).padStart(2, '0')
-const mac = (i) => `02:16:3e:00:${hex(i >> 8)}:${hex(i & 255)}`
+const MACS = macs(DEVICES, '02:16:3e')
+const mac = (i) => MACS[i]
 
 /** /etc/config/lanvpn with four locations, three groups and `n` vpn devices, the i-th in group
  * i mod 4 (0: the default group, no `option group`). */

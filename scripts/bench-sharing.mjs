@@ -30,16 +30,12 @@ const IP_BATCH = [
   '',
 ].join('\n')
 
-/** Renderers bundled from the sources with esbuild (as the product is), loaded into this process. */
-async function loadRenderers(dir) {
-  const outfile = join(dir, 'sharing-entry.mjs')
+/** Exports of the applet's sources (`contents`: `export … from './applet/src/…'` lines) bundled
+ * with esbuild as the product is, into `dir`, and loaded into this process. */
+export async function loadSources(dir, name, contents) {
+  const outfile = join(dir, `${name}-entry.mjs`)
   await build({
-    stdin: {
-      contents: `export { parseAppliedHash, renderNftTable } from './applet/src/core/render/nft'
-export { renderMembershipUpdate } from './applet/src/core/render/nft-sets'`,
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
+    stdin: { contents, resolveDir: ROOT, loader: 'ts' },
     bundle: true,
     format: 'esm',
     platform: 'neutral',
@@ -50,7 +46,17 @@ export { renderMembershipUpdate } from './applet/src/core/render/nft-sets'`,
   return import(pathToFileURL(outfile).href)
 }
 
-function macs(n, prefix = '00:16:3e') {
+/** The renderers the sharing rows time. */
+const loadRenderers = (dir) =>
+  loadSources(
+    dir,
+    'sharing',
+    `export { parseAppliedHash, renderNftTable } from './applet/src/core/render/nft'
+export { renderMembershipUpdate } from './applet/src/core/render/nft-sets'`
+  )
+
+/** `n` MAC addresses under `prefix` (three bytes), counting up. */
+export function macs(n, prefix = '00:16:3e') {
   const hex = (x) => x.toString(16).padStart(2, '0')
   return Array.from(
     { length: n },
