@@ -307,3 +307,22 @@ describe('groups card', () => {
     })
   })
 })
+
+describe("a group's kill switch", () => {
+  it('shows the group\'s own kill switch and changes it to "unless I disconnect" in one tap', async () => {
+    const { router } = await openPage('locations')
+    await vi.waitFor(() => expect(container.querySelector('#group-ks-tv_uk')).toBeTruthy())
+    const ks = container.querySelector<HTMLSelectElement>('#group-ks-tv_uk')!
+    expect(ks.value).toBe('always')
+    expect(Array.from(ks.options, (o) => o.textContent)).toEqual(['Always', 'Unless I disconnect'])
+    expect(container.querySelector(`label[for="group-ks-tv_uk"]`)!.textContent).toBe(
+      'Kill switch of TV (UK)'
+    )
+    router.lanvpn.setConfig = () => CHANGED
+    await choose(ks, 'auto')
+    await vi.waitFor(() => expect(router.callsOf('lanvpn', 'setConfig')).toHaveLength(1))
+    expect(router.callsOf('lanvpn', 'setConfig')[0].args).toEqual({
+      groups: { tv_uk: { kill_switch: 'auto' } },
+    })
+  })
+})

@@ -149,6 +149,7 @@ const enPages = {
   'groups.change': 'Change {name}',
   'groups.locationFor': 'Location of {name}',
   'groups.fallbackFor': 'Fallback of {name}',
+  'groups.killSwitchFor': 'Kill switch of {name}',
   'groups.none': 'None',
   'groups.name': 'Group name',
   'groups.remove': 'Remove {name}',

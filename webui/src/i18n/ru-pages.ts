@@ -148,6 +148,7 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'groups.change': 'Изменить {name}',
   'groups.locationFor': 'Локация группы {name}',
   'groups.fallbackFor': 'Запасная локация группы {name}',
+  'groups.killSwitchFor': 'Защита от утечек группы {name}',
   'groups.none': 'Нет',
   'groups.name': 'Название группы',
   'groups.remove': 'Удалить {name}',

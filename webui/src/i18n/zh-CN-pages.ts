@@ -137,6 +137,7 @@ const zhCNPages: Record<keyof typeof enPages, string> = {
   'groups.change': '更改 {name}',
   'groups.locationFor': '{name} 的位置',
   'groups.fallbackFor': '{name} 的备用位置',
+  'groups.killSwitchFor': '{name} 的终止开关',
   'groups.none': '无',
   'groups.name': '分组名称',
   'groups.remove': '删除 {name}',

@@ -1,5 +1,5 @@
-// The device groups card of the Locations page (issue 21): each group with its location and
-// fallback, a new group by name and location, rename and remove. Phone first: one column, native
+// The device groups card of the Locations page (issue 21): each group with its location,
+// fallback and kill switch, a new group by name and location, rename and remove. Phone first: one column, native
 // selects. A location another group holds is never offered (a location serves one group).
 import { useSignal } from '@preact/signals'
 import { useEffect } from 'preact/hooks'
@@ -112,6 +112,17 @@ function GroupRow(p: {
                 : g.fallback.slice(1),
             })
           }
+        />
+        <Select
+          id={`group-ks-${g.id}`}
+          label={t('groups.killSwitchFor', { name })}
+          value={g.killSwitch}
+          options={[
+            { value: 'always', label: t('settings.ksAlways') },
+            { value: 'auto', label: t('settings.ksAuto') },
+          ]}
+          isDisabled={busy}
+          onChange={(v) => void m.set(g.id, { kill_switch: v as 'always' | 'auto' })}
         />
         <form
           class="inline"
