@@ -1,6 +1,7 @@
 // The device groups card of the Locations page (issue 21): each group with its location,
-// fallback and kill switch, a new group by name and location, rename and remove. Phone first: one column, native
-// selects. A location another group holds is never offered (a location serves one group).
+// fallback and kill switch, a new group by name and location, rename and remove. Phone first: one
+// column, native selects. A location another group holds is never offered (a location serves one
+// group).
 import { useSignal } from '@preact/signals'
 import { useEffect } from 'preact/hooks'
 import type { ConfigView } from '../api/lanvpn'
