@@ -40,6 +40,16 @@ export const MARK_BLOCKED = 0x03000000
 /** Packet from a `mediastreamer` device: WAN, DNS redirected to the smart-DNS servers. */
 export const MARK_MEDIASTREAMER = 0x04000000
 
+/** Packet a destination rule (issue 22, core/render/nft-rules.ts) sends directly, whatever its
+ * device's mode: routed by main, by the ip rule at PRIO_RULE_DIRECT. A value of its own, not "no
+ * mark": a vpn device's source rule (PRIO_BASE + 20) would take an unmarked packet back into its
+ * tunnel. 0x0e: past the modes (0x01–0x04) and the nine group marks room is left for (0x05–0x0d). */
+export const MARK_DIRECT = 0x0e000000
+/** The ip rule MARK_DIRECT → main: after the WAN-bound exception (PRIO_BASE), before every fwmark
+ * and source rule, which it must beat for a vpn device's matched destinations. Its value is exact
+ * under MARK_MASK, so no other mark is taken by it. */
+export const PRIO_RULE_DIRECT = PRIO_BASE + 5
+
 /** Metric of the VPN table's `unreachable default`: the largest, so the tunnel's default (metric 0)
  * wins while it exists and routing fails closed the moment it goes. */
 export const UNREACHABLE_METRIC = 4278198272

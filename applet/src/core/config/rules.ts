@@ -1,0 +1,243 @@
+// Rules by destination (issue 22): `config rule` sections of /etc/config/lanvpn, in file order,
+// and the globals' local exceptions. Rule n is the n-th `config rule` section of the file (a
+// skipped one keeps its number, so "by rule 3" names the third section the user wrote); the first
+// rule that matches a packet decides where it goes.
+//
+//   config rule 'bank'
+//   	option label 'My bank'
+//   	list domain 'mybank.example'      a name and its subdomains, followed by DNS answers
+//   	list dest '198.51.100.0/24'       IPv4/IPv6 address or CIDR
+//   	list port 'tcp:443'               tcp:N, udp:N-M, or N for both
+//   	option via 'direct'               vpn | direct | blocked | <group id> | default
+//   	list device 'aa:bb:cc:dd:ee:ff'   who: these devices and/or …
+//   	list group 'tv'                   … these groups' devices (`default`: the default group)
+//
+// A rule that names things to match (domain, dest, port) or whom it is for (device, group) but
+// has none of them usable is skipped: read as "everything" or "everyone", a typo would send a vpn
+// device's whole traffic by the WAN. Problems name the item by its position, never its value:
+// they reach the log, and destinations are what the privacy rules keep out of it.
+//
+// Not yet part of parseConfig: the renderer (core/render/nft-rules.ts) and its tests use it; the
+// daemon, rpc and procd description take it up when rules are wired in.
+import { sectionLabel, sectionsOfType } from '../uci/doc'
+import type { UciDoc } from '../uci/doc'
+import { DEFAULT_GROUP_WORD } from '../ids'
+import { isLabel, LABEL_REASON, SectionReader } from './reader'
+import type { ConfigProblem, Group } from './types'
+import * as f from './formats'
+import { singletonSection } from './validate'
+
+/** Where a rule's traffic goes: `vpn` the device's own group's tunnel, `group` a named group's
+ * tunnel (`group` field; '' the default group's), `direct` the WAN, `blocked` nowhere. */
+export const RULE_VIAS = ['vpn', 'direct', 'blocked', 'group'] as const
+export type RuleVia = (typeof RULE_VIAS)[number]
+
+/** One port or range of one protocol. `443` in the config gives a tcp and a udp match. */
+export type PortMatch = { proto: 'tcp' | 'udp'; first: number; last: number }
+
+/** `config rule` — traffic matching it goes `via`, for the devices it is for. */
+export type Rule = {
+  /** The section's name, or `@rule[i]` for an anonymous one. */
+  id: string
+  /** 1-based position among the `config rule` sections: names its nft sets and chain. */
+  number: number
+  label: string
+  enabled: boolean
+  /** Lower case, no trailing dot; each covers its subdomains. */
+  domains: string[]
+  /** CIDRs (a bare address gets /32 or /128). */
+  dests: string[]
+  ports: PortMatch[]
+  via: RuleVia
+  /** With via `group`: the group's id, '' for the default group. */
+  group: string
+  /** Who: these MACs, and the devices of these groups ('' the default group); both empty:
+   * every device. */
+  devices: string[]
+  groups: string[]
+}
+
+/** The globals' local exceptions: destinations every device reaches directly, before any rule. */
+export type LocalExceptions = {
+  /** The LAN's other subnets, the router's own addresses, the WAN's subnet and gateway (the
+   * modem): the daemon observes them (default on). */
+  localDirect: boolean
+  /** More CIDRs the user adds. */
+  localDest: string[]
+}
+
+/** A rule section's options, as GROUP_OPTIONS (for procd's description when rules are wired). */
+export const RULE_OPTIONS = {
+  label: { field: 'label', kind: 'string', default: '' },
+  enabled: { field: 'enabled', kind: 'bool', default: true },
+  domain: { field: 'domains', kind: 'list', default: [] },
+  dest: { field: 'dests', kind: 'list', default: [] },
+  port: { field: 'ports', kind: 'list', default: [] },
+  via: { field: 'via', kind: 'string', default: '' },
+  device: { field: 'devices', kind: 'list', default: [] },
+  group: { field: 'groups', kind: 'list', default: [] },
+} as const
+
+/** The globals' options for local exceptions. */
+export const LOCAL_OPTIONS = {
+  local_direct: { field: 'localDirect', kind: 'bool', default: true },
+  local_dest: { field: 'localDest', kind: 'list', default: [] },
+} as const
+
+/** The issue's budget: what one nft transaction is measured with (bench-rules.mjs). Items past
+ * it are left out and named. */
+export const MAX_RULE_DESTS = 10000
+export const MAX_RULE_DOMAINS = 1000
+export const MAX_RULES = 100
+export const MAX_LOCAL_DESTS = 256
+
+const DEST_REASON = 'is not an IPv4 or IPv6 address or CIDR'
+const DOMAIN_REASON = 'is not a domain name (letters, digits, - and dots)'
+const PORT_REASON = 'is not a port: tcp:N, udp:N, N (both) or a range N-M, from 1 to 65535'
+const VIA_REASON = `must be vpn, direct, blocked, ${DEFAULT_GROUP_WORD} or a group's name; rule skipped`
+
+/** `tcp:443`, `udp:3074-3076` or `443` (tcp and udp); null when none of these. */
+export function parsePort(s: string): PortMatch[] | null {
+  const m = /^(?:(tcp|udp):)?([0-9]{1,5})(?:-([0-9]{1,5}))?$/.exec(s)
+  if (!m) return null
+  const first = f.parseWholeNumber(m[2], 1, 65535)
+  const last = m[3] === undefined ? first : f.parseWholeNumber(m[3], 1, 65535)
+  if (first === null || last === null || last < first) return null
+  const protos = m[1] ? [m[1] as 'tcp' | 'udp'] : (['tcp', 'udp'] as const)
+  return protos.map((proto) => ({ proto, first, last }))
+}
+
+/** A domain as dnsmasq matches it: lower case, a trailing dot dropped; null when not a name. */
+export function normaliseDomain(s: string): string | null {
+  const name = s.toLowerCase().replace(/\.$/, '')
+  return f.isHostname(name) ? name : null
+}
+
+/** Counts what all rules hold, so the budget is for the whole file. */
+type Budget = { dests: number; domains: number }
+
+/** A list option's good items within what is left of `room`; bad ones and those past the limit
+ * are named by position. */
+function budgeted<T>(
+  r: SectionReader,
+  name: string,
+  parse: (s: string) => T | null,
+  reason: string,
+  room: { left: number; limit: number; what: string }
+): T[] {
+  const out: T[] = []
+  ;(r.list(name) ?? []).forEach((item, i) => {
+    const value = parse(item)
+    if (value === null) return r.problem(name, `item ${i + 1} ${reason}`)
+    // Past the limit: said once, at the first item left out.
+    const past = `items from ${i + 1} on are past the limit of ${room.limit} ${room.what}; left out`
+    if (room.left === 0) r.problem(name, past)
+    room.left -= 1
+    if (room.left < 0) return
+    out.push(value)
+  })
+  return out
+}
+
+function readVia(r: SectionReader, groupIds: string[]): { via: RuleVia; group: string } | null {
+  const raw = r.text('via')
+  if (raw === undefined) {
+    r.problem(
+      'via',
+      'required: where matching traffic goes (vpn, direct, blocked or a group); rule skipped'
+    )
+    return null
+  }
+  if (raw === 'vpn' || raw === 'direct' || raw === 'blocked') return { via: raw, group: '' }
+  if (raw === DEFAULT_GROUP_WORD) return { via: 'group', group: '' }
+  if (groupIds.includes(raw)) return { via: 'group', group: raw }
+  r.problem('via', VIA_REASON)
+  return null
+}
+
+function readRule(
+  r: SectionReader,
+  number: number,
+  groupIds: string[],
+  budget: Budget
+): Rule | null {
+  const via = readVia(r, groupIds)
+  const dests = budgeted(r, 'dest', f.normaliseCidr, DEST_REASON, {
+    left: MAX_RULE_DESTS - budget.dests,
+    limit: MAX_RULE_DESTS,
+    what: 'destinations in all rules',
+  })
+  const domains = budgeted(r, 'domain', normaliseDomain, DOMAIN_REASON, {
+    left: MAX_RULE_DOMAINS - budget.domains,
+    limit: MAX_RULE_DOMAINS,
+    what: 'domains in all rules',
+  })
+  const ports = r
+    .items('port', (s) => (parsePort(s) ? s : null), PORT_REASON)
+    .flatMap((s) => parsePort(s) ?? [])
+  const devices = r.items(
+    'device',
+    f.normaliseMac,
+    'is not a MAC address such as aa:bb:cc:dd:ee:ff'
+  )
+  const isGroup = (s: string) => s === DEFAULT_GROUP_WORD || groupIds.includes(s)
+  const groups = r
+    .items(
+      'group',
+      (s) => (isGroup(s) ? s : null),
+      `must name a group section or ${DEFAULT_GROUP_WORD}`
+    )
+    .map((g) => (g === DEFAULT_GROUP_WORD ? '' : g))
+  budget.dests += dests.length
+  budget.domains += domains.length
+  const asked = (names: string[]) => names.some((n) => r.list(n) !== undefined)
+  if (asked(['domain', 'dest', 'port']) && dests.length + domains.length + ports.length === 0) {
+    r.problem('', 'nothing it matches is usable (domain, dest, port); rule skipped')
+    return null
+  }
+  if (asked(['device', 'group']) && devices.length + groups.length === 0) {
+    r.problem('', 'none of the devices or groups it is for is usable; rule skipped')
+    return null
+  }
+  if (!via) return null
+  return {
+    id: r.label,
+    number,
+    label: r.str('label', isLabel, LABEL_REASON, r.label),
+    enabled: r.bool('enabled', RULE_OPTIONS.enabled.default),
+    domains: [...new Set(domains)],
+    dests: [...new Set(dests)],
+    ports,
+    ...via,
+    devices: [...new Set(devices)],
+    groups: [...new Set(groups)],
+  }
+}
+
+/** The `config rule` sections in file order (`groups`: the config's groups, to check names
+ * against), and the globals' local exceptions. A rule that cannot be used is skipped and named;
+ * the others keep their numbers. Same input, same output. */
+export function readRules(
+  doc: UciDoc,
+  groups: Group[],
+  problems: ConfigProblem[]
+): { rules: Rule[]; local: LocalExceptions } {
+  const groupIds = groups.map((g) => g.id)
+  const budget: Budget = { dests: 0, domains: 0 }
+  const rules: Rule[] = []
+  sectionsOfType(doc, 'rule').forEach((s, i) => {
+    const r = new SectionReader(s, sectionLabel(doc, s), problems)
+    if (i >= MAX_RULES) return r.problem('', `at most ${MAX_RULES} rules; skipped`)
+    const rule = readRule(r, i + 1, groupIds, budget)
+    if (rule) rules.push(rule)
+  })
+  const g = singletonSection(doc, 'globals')
+  const local: LocalExceptions = { localDirect: true, localDest: [] }
+  if (g) {
+    const r = new SectionReader(g, sectionLabel(doc, g), problems)
+    local.localDirect = r.bool('local_direct', LOCAL_OPTIONS.local_direct.default)
+    const room = { left: MAX_LOCAL_DESTS, limit: MAX_LOCAL_DESTS, what: 'local destinations' }
+    local.localDest = [...new Set(budgeted(r, 'local_dest', f.normaliseCidr, DEST_REASON, room))]
+  }
+  return { rules, local }
+}
