@@ -1,15 +1,15 @@
 // The kill switch per group, proved on the rendered rules: for every group, with its tunnel down
 // (the others up or down), a packet of one of its devices is marked with its mark, routed into its
 // own table (which then has nothing but `unreachable default`), and dropped by nft whatever way out
-// routing might give it — the WAN, the LAN or another group's tunnel. The walker below reads the
-// rule lines themselves (the `nft -c` of the golden cases checks that nft takes them); a rule it
-// does not understand fails the test rather than being skipped.
+// routing might give it — the WAN, the LAN or another group's tunnel. The walker (nft-walker.ts)
+// reads the rule lines themselves (the `nft -c` of the golden cases checks that nft takes them);
+// a rule it does not understand fails the test rather than being skipped.
 import { describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../applet/src/core/config/defaults'
 import type { Config, Profile } from '../../applet/src/core/config/types'
-import { groupIface, groupMark, groupTable, MARK_MASK, MAX_GROUPS } from '../../applet/src/core/ids'
+import { groupIface, groupMark, MARK_MASK, MAX_GROUPS } from '../../applet/src/core/ids'
 import { desiredState, type GroupTunnels, type TunnelView } from '../../applet/src/core/plan/plan'
-import type { IpState } from '../../applet/src/core/plan/ip'
+import { chain, route, sets, walk } from './nft-walker'
 
 const WAN = 'eth1'
 const LAN = 'br-lan'
@@ -61,99 +61,6 @@ function config(): Config {
     group: i === 0 ? '' : `g${i}`,
   }))
   return c
-}
-
-type Packet = { mark: number; mac: string; iif: string; oif: string; v6: boolean }
-
-/** The rules of one chain, one per line, without its `type … hook` line. */
-function chain(script: string, name: string): string[] {
-  const m = new RegExp(`\\tchain ${name} \\{\\n([\\s\\S]*?)\\n\\t\\}`).exec(script)
-  if (!m) throw new Error(`no chain ${name}`)
-  return m[1]
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => !l.startsWith('type '))
-}
-
-/** Members of each named set. */
-function sets(script: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {}
-  for (const m of script.matchAll(/\tset (\w+) \{\n([\s\S]*?)\n\t\}/g)) {
-    const el = /elements = \{ ([^}]*) \}/.exec(m[2])
-    out[m[1]] = el ? el[1].split(', ') : []
-  }
-  return out
-}
-
-const names = (s: string): string[] =>
-  s
-    .replace(/[{}"]/g, '')
-    .split(',')
-    .map((x) => x.trim())
-
-/** Runs a packet through a chain's rules: the verdict ('drop', 'return', 'accept', 'jump X' or
- * 'end') and the mark it leaves with. */
-function walk(
-  rules: string[],
-  p: Packet,
-  members: Record<string, string[]>
-): { verdict: string; mark: number } {
-  let mark = p.mark
-  for (const rule of rules) {
-    let rest = rule
-    let matches = true
-    const take = (re: RegExp, test: (m: RegExpExecArray) => boolean): boolean => {
-      const m = re.exec(rest)
-      if (!m) return false
-      rest = rest.slice(m[0].length).trim()
-      if (!test(m)) matches = false
-      return true
-    }
-    while (rest && matches) {
-      const known =
-        take(/^meta mark & (0x[0-9a-f]+) (==|!=) (0x[0-9a-f]+)/, (m) => {
-          const eq = (mark & Number(m[1])) === Number(m[3])
-          return m[2] === '==' ? eq : !eq
-        }) ||
-        take(/^(iifname|oifname) (!= )?("[^"]+"|\{ [^}]+ \})/, (m) => {
-          const inSet = names(m[3]).includes(m[1] === 'iifname' ? p.iif : p.oif)
-          return m[2] ? !inSet : inSet
-        }) ||
-        take(/^ether saddr (!= )?@(\w+)/, (m) => {
-          const inSet = (members[m[2]] ?? []).includes(p.mac)
-          return m[1] ? !inSet : inSet
-        }) ||
-        take(/^meta nfproto (ipv4|ipv6)/, (m) => (m[1] === 'ipv6') === p.v6) ||
-        take(/^meta l4proto \{ tcp, udp \} th dport 53/, () => true) ||
-        take(/^meta mark set meta mark & (0x[0-9a-f]+) \| (0x[0-9a-f]+)/, (m) => {
-          mark = (mark & Number(m[1])) | Number(m[2])
-          return true
-        })
-      if (known) continue
-      const verdict = /^(drop|return|accept|jump \w+)$/.exec(rest)
-      if (!verdict) throw new Error(`the walker does not know: ${rule}`)
-      return { verdict: verdict[1], mark }
-    }
-  }
-  return { verdict: 'end', mark }
-}
-
-/** The table routing picks for a packet with this mark and source (ip rules in priority order),
- * and that table's usable ways out ('unreachable' when none). */
-function route(ip: IpState, mark: number, from: string): string[] {
-  const rules = [...ip.rules].sort((a, b) => a.priority - b.priority)
-  for (const r of rules) {
-    if (r.oif) continue
-    if (r.fwmark) {
-      const [value, mask] = r.fwmark.split('/').map(Number)
-      if ((mark & mask) !== value) continue
-    } else if (r.from && r.from.split('/')[0] !== from) continue
-    const table = Number(r.table)
-    const routes = ip.routes.filter((x) => (x.table ?? groupTable(0)) === table)
-    const best = routes.sort((a, b) => a.metric - b.metric)[0]
-    return !best || best.type === 'unreachable' ? ['unreachable'] : [best.dev]
-  }
-  return ['main']
 }
 
 const ALL = Array.from({ length: MAX_GROUPS + 1 }, (_, i) => i)
@@ -227,7 +134,15 @@ describe('the kill switch of each group', () => {
 
   it.each(ALL)("sends group %i's DNS to its own tunnel's resolver only", (g) => {
     const script = scenario(-1).nft as string
-    const p = { mark: groupMark(g), mac: mac(g), iif: LAN, oif: '', v6: false }
+    const p = {
+      mark: groupMark(g),
+      mac: mac(g),
+      iif: LAN,
+      oif: '',
+      v6: false,
+      proto: 'udp' as const,
+      dport: 53,
+    }
     const jump = walk(chain(script, 'dns_redirect'), p, sets(script)).verdict
     expect(jump).toBe(g === 0 ? 'jump dns_vpn' : `jump dns_vpn${g}`)
     expect(chain(script, jump.slice(5))).toContain(`meta nfproto ipv4 dnat ip to 10.6${g}.0.1`)
