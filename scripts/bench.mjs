@@ -49,8 +49,8 @@ function runBatch(cmd, runs, dir) {
     return file
   })
   // The open-file limit of a router (Linux's default, 1024): qjs's os.exec closes every descriptor
-  // up to it in the child, so a machine's higher limit (thousands) slows each exec (a durable
-  // write's `sync`) by as many close() calls.
+  // up to it in the child, so a machine's higher limit (thousands) slows each exec (the config
+  // write's `flock`) by as many close() calls.
   const loop =
     'ulimit -n 1024 2>/dev/null; n=$1; shift; k=$1; shift; i=0; while [ $i -lt $n ]; do ' +
     'eval "in=\\${IN_$((i % k))}"; "$@" <"$in" >/dev/null 2>&1 || exit 1; i=$((i + 1)); done'
@@ -341,7 +341,7 @@ const NOTES = [
   '`scripts/native-qjs.mjs`); each figure is the median of 21 pairs of batches taken in turn (ten',
   "runs of the command by a shell loop, then ten of `qjs -e ''`, both with a router's limit of 1024",
   'open files): ms per run, and the multiple of the empty start of the same pair. The write is a',
-  "real one (each run changes the mode), durable: it runs `sync` on the new file. OpenWrt's qjs is",
+  "real one (each run changes the mode), durable: its temp file is opened O_SYNC. OpenWrt's qjs is",
   '2025-09-13 built against musl on a CPU 10–20 × slower: its absolute times and its RSS differ,',
   'the multiples are what the budgets are about. The daemon runs under the native qjs in the lab.',
 ]

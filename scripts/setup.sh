@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 
 # The lab (lab.md), the browser tests (Debian's chromium: no browser download; a colour emoji
 # font for the device icons in the README's pictures), OpenVPN's server, a C compiler for the
-# native qjs, and zopfli for the .ipk.
+# native qjs, zopfli for the .ipk, and strace (test/contract/durable-write.test.ts checks the
+# syscalls of a durable write under qjs: its temp file opened O_SYNC, no `sync` process).
 DEBIAN_PACKAGES=(
   wireguard-go wireguard-tools nftables iproute2 dnsmasq-base busybox curl ca-certificates
   conntrack tcpdump iputils-ping openvpn chromium fonts-noto-color-emoji procps openssl zopfli
-  gcc make libc6-dev
+  gcc make libc6-dev strace
 )
 
 install_debian_packages() {

@@ -2,19 +2,10 @@
 // fired at once by the UI are twenty processes reading, changing and writing /etc/config/lanvpn.
 // The config lock (system/files.ts withConfigLock, O_EXCL lock file in /var/run) makes every one
 // of them land: real processes of the bundle under Node and under the native qjs, plus the lock's
-// stale-takeover and bounded-wait rules on a FakeHost. And a save killed in the middle (kill -9)
-// leaves nothing the next save does not clean up.
+// stale-takeover and bounded-wait rules on a FakeHost. And a save killed in the middle (SIGKILL,
+// by strace at its rename) leaves nothing the next save does not clean up.
 import { spawn } from 'node:child_process'
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -108,32 +99,23 @@ describe('a save killed in the middle (native qjs)', () => {
   it('leaves a dot temp file and a stale lock, and the next save cleans both up', async () => {
     const prefix = join(root, 'killed')
     const paths = resolvePaths(prefix)
-    // A `sync` that reports the file it was asked to make durable and then hangs: the save stops
-    // there, with its temp file written and not yet renamed, until the test kills it.
-    const bin = join(root, 'hanging-sync')
-    const ready = join(root, 'sync-ready')
-    mkdirSync(bin)
-    writeFileSync(join(bin, 'sync'), `#!/bin/sh\necho "$$ $1" > "${ready}"\nexec sleep 60\n`)
-    chmodSync(join(bin, 'sync'), 0o755)
-    let saver = 0
-    const killed = rpcCall(
-      qjsCommand(),
-      prefix,
-      'setDeviceMode',
-      { mac: mac(1), mode: 'direct' },
-      { PATH: `${bin}:${process.env.PATH}` },
-      (pid) => (saver = pid)
-    )
-    for (let i = 0; i < 200 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 25))
-    const [syncPid, syncing] = readFileSync(ready, 'utf8').trim().split(' ')
-    process.kill(saver, 'SIGKILL')
-    process.kill(Number(syncPid), 'SIGKILL')
-    expect((await killed).code).toBeNull()
+    // strace kills the save with SIGKILL as it asks to rename its temp file over the config (the
+    // rename never runs): it dies with its new config written in full, not yet in place.
+    const renames = 'rename,renameat,renameat2'
+    const killAtRename = ['strace', '-qq', '-o', '/dev/null', '-e', `trace=${renames}`]
+    killAtRename.push('-e', `inject=${renames}:error=EIO:signal=SIGKILL:when=1`)
+    const killed = await rpcCall([...killAtRename, ...qjsCommand()], prefix, 'setDeviceMode', {
+      mac: mac(1),
+      mode: 'direct',
+    })
+    expect([killed.code, killed.stderr]).toEqual([null, ''])
 
+    const saver = Number(readFileSync(configLockPath(paths), 'utf8'))
+    expect(() => process.kill(saver, 0)).toThrow(/ESRCH/)
     const tmp = join(dirname(paths.config), `.lanvpn.tmp-${saver}`)
-    expect(syncing).toBe(tmp)
     expect(readdirSync(dirname(paths.config))).toEqual([`.lanvpn.tmp-${saver}`])
-    expect(readFileSync(configLockPath(paths), 'utf8')).toBe(`${saver}\n`)
+    const unsaved = parseConfig(readFileSync(tmp, 'utf8')).config
+    expect(unsaved.devices.map((d) => [d.mac, d.mode])).toEqual([[mac(1), 'direct']])
 
     const next = await rpcCall(qjsCommand(), prefix, 'setDeviceMode', { mac: mac(2), mode: 'vpn' })
     expect(JSON.parse(next.stdout)).toMatchObject({ ok: true })

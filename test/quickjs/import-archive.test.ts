@@ -94,7 +94,7 @@ const ARCHIVE: Entry[] = [
 beforeAll(async () => {
   await build({ entryPoints: ['applet/src/main.ts'], outfile: bundle, ...BUNDLE_OPTIONS })
   mkdirSync(busyboxBin)
-  // sync: the qjs host's fsync of a saved file.
+  // sync: the qjs host's fsync of a saved file, on a CPU whose O_SYNC it does not know.
   for (const tool of ['sh', 'hexdump', 'tail', 'head', 'gzip', 'printf', 'sync'])
     symlinkSync('/usr/bin/busybox', join(busyboxBin, tool))
   // flock: libuci's lock on the config file (host.ts lockFile). OpenWrt's busybox has the applet

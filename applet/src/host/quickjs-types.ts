@@ -41,6 +41,7 @@ export interface QjsStd {
     readonly ENOENT: number
     readonly EEXIST: number
     readonly EIO: number
+    readonly ENOSYS: number
   }
 }
 

@@ -4,8 +4,8 @@
 // and 2021-03-27 (the native qjs every test runs, scripts/native-qjs.mjs). lanvpn uses only what
 // both have, checked against quickjs-libc.c of each (test/quickjs/host-quickjs.test.ts runs them):
 // - std: open (null, and errObj.errno, on failure), fdopen, in/out/err, getenv (undefined when
-//   unset), getenviron, strerror, exit, Error.{ENOENT,EEXIST,EIO}. Not std.loadFile: it sizes the
-//   file with ftell, so /proc files read as "".
+//   unset), getenviron, strerror, exit, Error.{ENOENT,EEXIST,EIO,ENOSYS}. Not std.loadFile: it
+//   sizes the file with ftell, so /proc files read as "".
 // - FILE: puts and flush (both return undefined: flush ignores fflush's result), error() (the
 //   stream's error flag), close() (0 or -errno, from fclose), readAsString(max).
 // - os: open/close/read/write/remove/rename/mkdir/kill (a count, 0 or -errno); readdir and stat
@@ -29,9 +29,10 @@
 //   with pipes and read/write handlers, never a blocking os.exec, which would stall the loop.
 // - The loop ends when no timer and no read/write handler is left. Signal handlers do NOT keep it
 //   alive (js_os_poll checks only timers, fd handlers and worker ports): a daemon needs a timer.
-// - There is no fsync: durable writes run `sync FILE` (coreutils and busybox fsync that file; a
-//   busybox without FEATURE_SYNC_FANCY ignores the argument and syncs everything, which is also
-//   durable). It is a blocking exec, so callers pass durable:false for tmpfs files.
+// - There is no fsync, and no O_SYNC constant, but os.open passes its flags to open(2) unchanged:
+//   a durable write opens its temp file O_SYNC (each write is on disk before it returns, as write +
+//   fsync), no process. Where oSyncFlag cannot tell O_SYNC, it runs `sync FILE` (a blocking exec,
+//   so callers pass durable:false for tmpfs files; busybox without FEATURE_SYNC_FANCY syncs all).
 // - Nothing ignores SIGPIPE: writing to a pipe whose reader died would kill qjs. We install a
 //   no-op handler (a caught signal, unlike SIG_IGN, is reset to default in exec'ed children), so
 //   os.write returns -EPIPE instead.
@@ -67,6 +68,17 @@ const WRITE_CHUNK = 4096
 // After a timeout kill, how long to wait for EOF before giving up on a background grandchild
 // that still holds the pipes (openwrt-contracts §10.2).
 const KILL_GRACE_MS = 1000
+
+/** O_SYNC of this CPU's Linux ABI (QuickJS exports none), told by its O_CREAT and ENOSYS, or 0 when
+ * not known: durable writes then run `sync`. Values from the kernel's uapi fcntl.h and errno.h. */
+function oSyncFlag(oCreat: number, enosys: number): number {
+  // asm-generic (x86, ARM, AArch64, RISC-V, PowerPC, LoongArch): __O_SYNC | O_DSYNC.
+  if (oCreat === 0o100) return 0o4010000
+  // MIPS, most OpenWrt routers: __O_SYNC 0x4000 | O_DSYNC 0x0010. PA-RISC has MIPS's O_CREAT
+  // (and O_EXCL, O_TRUNC, O_APPEND) but another O_SYNC: only its ENOSYS (251, MIPS 89) differs.
+  if (oCreat === 0x100 && enosys === 89) return 0x4010
+  return 0
+}
 
 /** Creates the QuickJS host. Pass the `std`, `os` and `scriptArgs` globals of `qjs --std`.
  * Installs a SIGPIPE handler so writes to dead pipes fail with -EPIPE instead of killing qjs. */
@@ -154,8 +166,10 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     if (closed < 0) throw fail('writing', path, closed)
   }
 
-  function openExclusive(tmp: string, mode: number): number {
-    const flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC
+  const O_SYNC = oSyncFlag(os.O_CREAT, E.ENOSYS)
+
+  function openExclusive(tmp: string, mode: number, extraFlags: number): number {
+    const flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC | extraFlags
     let fd = os.open(tmp, flags, mode)
     if (fd === -E.EEXIST) {
       // Only a crashed earlier run with our pid can have left this name behind.
@@ -189,13 +203,14 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     opts: WriteOptions = {}
   ): void {
     const tmp = atomicTempPath(path, pid())
+    const durable = opts.durable !== false
     let created = false
     try {
-      const fd = openExclusive(tmp, opts.mode ?? 0o644)
+      const fd = openExclusive(tmp, opts.mode ?? 0o644, durable ? O_SYNC : 0)
       created = true
       if (typeof content === 'string') writeAndClose(fd, tmp, content)
       else writeBytesAndClose(fd, tmp, content)
-      if (opts.durable !== false) {
+      if (durable && !O_SYNC) {
         const code = os.exec(['sync', tmp], { block: true, usePath: true })
         if (code !== 0) throw new Error(`syncing ${tmp}: sync exited ${code}`)
       }
