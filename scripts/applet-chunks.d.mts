@@ -2,7 +2,8 @@
 
 /** The chunks beside the entry and their root modules (paths under applet/src). */
 export const CHUNK_ROOTS: Record<string, string[]>
-/** The chunks of optional packages (lanvpn-node, lanvpn-openvpn), loaded only with import(). */
+/** The chunks of optional packages (lanvpn-node, lanvpn-openvpn, lanvpn-cli), loaded only with
+ * import(). */
 export const OPTIONAL_CHUNKS: string[]
 /** The entry's file name (lanvpn.js). */
 export const ENTRY_FILE: string

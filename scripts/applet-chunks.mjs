@@ -9,32 +9,39 @@
 // tar header in an .ipk with little room left). rolldown (the bundler inside Vite) builds it, with
 // one manual group per chunk: a module goes into the chunk whose roots reach it by static imports;
 // one that the roots of two or more chunks reach goes into `base`, which also holds all the entry
-// and `lanvpn rpc` need; one only the CLI reaches goes into `cli`. So every chunk but the CLI's
-// imports base alone (checked below), and the file names are the chunk names, stable whatever the
-// code.
+// and `lanvpn rpc` need; one only the commands reach goes into `command` (the main package's
+// `lanvpn` command) or, if only the feature commands reach it, into `cli` (the package
+// lanvpn-cli). So every chunk but the feature commands' imports base alone (checked below), and
+// the file names are the chunk names, stable whatever the code.
 import { rolldown } from 'rolldown'
 import { minify } from 'terser'
 import { join, relative } from 'node:path'
 
 /** The chunks and their roots (paths under applet/src). `base`: what every verb loads (the QuickJS
  * host, the log, config, UCI and files) and the whole rpc table; `profile-import`: the WireGuard
- * parser and the import itself, which only importProfile and `lanvpn import` load; `daemon`,
- * `cli`: the other verbs (the CLI may import every chunk but the optional ones); `node`: the Node
- * host, never loaded under qjs; `openvpn`: the .ovpn parser and what runs openvpn, loaded when an
- * OpenVPN profile is imported or brought up. */
+ * parser and the import itself, which only importProfile and `lanvpn import` load; `daemon`: the
+ * daemon; `command`: the main package's `lanvpn` command (status, check, cleanup, wan-event,
+ * help); `cli`: the feature commands (lanvpn-cli, which may import every chunk but the other
+ * optional ones); `node`: the Node host, never loaded under qjs; `openvpn`: the .ovpn parser and
+ * what runs openvpn, loaded when an OpenVPN profile is imported or brought up. */
 export const CHUNK_ROOTS = {
   base: ['main.ts', 'rpc/command.ts'],
   'profile-import': ['system/profile-import.ts'],
   daemon: ['daemon/daemon.ts'],
   node: ['host/node.ts'],
   openvpn: ['openvpn.ts'],
-  cli: ['cli/cli.ts'],
+  command: ['cli/cli.ts'],
+  cli: ['cli/features.ts'],
 }
 
-/** The chunks of packages of their own (scripts/ipk.mjs ADDONS: lanvpn-node, lanvpn-openvpn), so
- * maybe not installed: only ever loaded with import(), and a module they share with the CLI goes
- * into base rather than into them. */
-export const OPTIONAL_CHUNKS = ['node', 'openvpn']
+/** The chunks of packages of their own (scripts/ipk.mjs ADDONS: lanvpn-node, lanvpn-openvpn,
+ * lanvpn-cli), so maybe not installed: only ever loaded with import(), and a module they share
+ * with the commands goes into base rather than into them. */
+export const OPTIONAL_CHUNKS = ['node', 'openvpn', 'cli']
+
+/** The chunks of the commands: a module only they reach goes into `command`, or into `cli` when
+ * only the feature commands reach it; one they share with another chunk goes there. */
+const COMMAND_CHUNKS = ['command', 'cli']
 
 /** The entry's file name; the chunks are `lanvpn-<chunk>.js` beside it. */
 export const ENTRY_FILE = 'lanvpn.js'
@@ -102,15 +109,18 @@ function closures(ctx, src) {
 function chunkOf(id, reached, src) {
   if (relative(src, id) === 'main.ts') return null
   if (reached.base.has(id)) return 'base'
-  const by = Object.keys(CHUNK_ROOTS).filter((n) => n !== 'cli' && reached[n].has(id))
+  const by = Object.keys(CHUNK_ROOTS).filter(
+    (n) => !COMMAND_CHUNKS.includes(n) && reached[n].has(id)
+  )
+  const byCommands = COMMAND_CHUNKS.filter((n) => reached[n].has(id))
   if (by.length > 1) return 'base'
-  if (OPTIONAL_CHUNKS.includes(by[0]) && reached.cli.has(id)) return 'base'
-  return by[0] ?? 'cli'
+  if (OPTIONAL_CHUNKS.includes(by[0]) && byCommands.length) return 'base'
+  return by[0] ?? byCommands[0]
 }
 
-/** Fails the build unless the files are APPLET_FILES, every chunk but the CLI's imports only base
- * (and the runtime), the CLI no optional chunk, only the Node host imports node:*, the daemon
- * imports nothing later on, and qjs without -m still sees a module in the entry. */
+/** Fails the build unless the files are APPLET_FILES, every chunk but the commands' imports only
+ * base (and the runtime), the commands no optional chunk, only the Node host imports node:*, the
+ * daemon imports nothing later on, and qjs without -m still sees a module in the entry. */
 function check(files) {
   const names = files.map((f) => f.fileName)
   if ([...names].sort().join() !== [...APPLET_FILES].sort().join())
@@ -118,10 +128,10 @@ function check(files) {
   for (const f of files) {
     const local = f.imports.filter((i) => !i.startsWith('node:'))
     const optional = OPTIONAL_CHUNKS.map((c) => `lanvpn-${c}.js`)
-    const allowed =
-      f.fileName === 'lanvpn-cli.js'
-        ? APPLET_FILES.filter((n) => !optional.includes(n))
-        : ['lanvpn-base.js', RUNTIME_FILE]
+    // The commands share modules with the daemon (cleanup, check): those stay in its chunk.
+    const allowed = COMMAND_CHUNKS.map((c) => `lanvpn-${c}.js`).includes(f.fileName)
+      ? APPLET_FILES.filter((n) => !optional.includes(n))
+      : ['lanvpn-base.js', RUNTIME_FILE]
     const bad = local.filter((i) => !allowed.includes(i))
     if (bad.length) throw new Error(`${f.fileName} imports ${bad.join(', ')}: see CHUNK_ROOTS`)
     if (local.length < f.imports.length && f.fileName !== 'lanvpn-node.js')

@@ -79,9 +79,13 @@ export const LANGUAGES = { ru: 'Russian', 'zh-CN': 'Simplified Chinese' }
  * this version. It needs openvpn-openssl, the variant OpenWrt's own guides install (every cipher a
  * provider's file may name), or an openvpn-mbedtls already there (opkg takes the first it can);
  * the feed Makefile says openvpn-openssl alone (no alternatives in apk, and Kconfig has no symbol
- * for the virtual `openvpn`). `luci-app-lanvpn`: the LuCI menu entry and its launcher view, split
- * off as OpenWrt splits every luci-app-*. Each depends on exactly the lanvpn of the same build,
- * whose chunks it completes. */
+ * for the virtual `openvpn`). `lanvpn-cli`: the feature commands of `lanvpn` for SSH users
+ * (applet/src/cli/features.ts: locations, devices, groups, MediaStreamer …), the largest part of
+ * the command, which a household on the web UI never runs; without it `lanvpn` keeps what the
+ * system and the state need (daemon, rpc, wan-event, cleanup, status, check, help) and names this
+ * package for the rest. No postinst: every command is a new process. `luci-app-lanvpn`: the LuCI
+ * menu entry and its launcher view, split off as OpenWrt splits every luci-app-*. Each depends on
+ * exactly the lanvpn of the same build, whose chunks it completes. */
 export const ADDONS = {
   'lanvpn-node': {
     depends: ['node'],
@@ -93,6 +97,11 @@ export const ADDONS = {
     paths: ['usr/libexec/lanvpn/ovpn-up', 'usr/share/lanvpn/lanvpn-openvpn.js'],
     description: ['OpenVPN locations for lanvpn (.ovpn import, openvpn run by lanvpn)'],
     scripts: { postinst: 'lanvpn-openvpn.postinst' },
+  },
+  'lanvpn-cli': {
+    depends: [],
+    paths: ['usr/share/lanvpn/lanvpn-cli.js'],
+    description: ['Feature commands of lanvpn for SSH (locations, devices, groups, MediaStreamer)'],
   },
   'luci-app-lanvpn': {
     section: 'luci',

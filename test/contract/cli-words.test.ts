@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../../applet/src/cli/cli'
+import { FEATURE_VERBS, runCli } from '../../applet/src/cli/cli'
+import { FEATURE_COMMANDS } from '../../applet/src/cli/features'
 import { DEFAULT_CONFIG_TEXT } from '../../applet/src/core/config/defaults'
 import { parseConfig } from '../../applet/src/core/config/validate'
 import { resolvePaths } from '../../applet/src/core/paths'
@@ -60,6 +61,12 @@ describe('lanvpn --help', () => {
     expect(out.join('')).toMatch(/^ {2}mode MODE DEVICE\.\.\. {2}Set/m)
     expect(out.join('')).toMatch(/^ {2}explain DEVICE \[--json\]\n {23}Say/m)
     expect(out.join('')).toMatch(/^ {2}cleanup {14}Remove .*\n {23}Safe/m)
+  })
+})
+
+describe('the feature commands (lanvpn-cli)', () => {
+  it("are the verbs the main package names as lanvpn-cli's, in the same order", () => {
+    expect(Object.keys(FEATURE_COMMANDS)).toEqual(FEATURE_VERBS)
   })
 })
 

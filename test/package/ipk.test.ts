@@ -178,12 +178,13 @@ afterAll(() => {
 })
 
 describe('make ipk', () => {
-  it('writes lanvpn, lanvpn-node, lanvpn-openvpn, luci-app-lanvpn and one lanvpn-i18n-<lang> per language, named after package.json', () => {
+  it('writes lanvpn, lanvpn-node, lanvpn-openvpn, lanvpn-cli, luci-app-lanvpn and one lanvpn-i18n-<lang> per language, named after package.json', () => {
     expect(packageVersion({})).toBe(VERSION)
     expect(built.map((b) => b.path.slice(b.path.lastIndexOf('/') + 1))).toEqual([
       `lanvpn_${VERSION}_all.ipk`,
       `lanvpn-node_${VERSION}_all.ipk`,
       `lanvpn-openvpn_${VERSION}_all.ipk`,
+      `lanvpn-cli_${VERSION}_all.ipk`,
       `luci-app-lanvpn_${VERSION}_all.ipk`,
       `lanvpn-i18n-ru_${VERSION}_all.ipk`,
       `lanvpn-i18n-zh-cn_${VERSION}_all.ipk`,
@@ -320,11 +321,13 @@ describe('the .ipk', () => {
       './www/lanvpn/index.html',
     ])
       expect(names).toContain(path)
-    // Node's adapter, the OpenVPN code and LuCI's menu entry are packages of their own.
+    // Node's adapter, the OpenVPN code, the feature commands and LuCI's menu entry are packages of
+    // their own.
     for (const path of [
       './usr/share/lanvpn/lanvpn-node.js',
       './usr/share/lanvpn/package.json',
       './usr/share/lanvpn/lanvpn-openvpn.js',
+      './usr/share/lanvpn/lanvpn-cli.js',
       './usr/libexec/lanvpn/ovpn-up',
       './usr/share/luci/',
       './www/luci-static/',
@@ -420,7 +423,7 @@ describe('the .ipk', () => {
   })
 })
 
-describe('lanvpn-node, lanvpn-openvpn and luci-app-lanvpn', () => {
+describe('lanvpn-node, lanvpn-openvpn, lanvpn-cli and luci-app-lanvpn', () => {
   const filesOf = (name: string) =>
     listTar(join(pkgOf(name).unpacked, 'data.tar.gz')).filter((e) => !e.name.endsWith('/'))
   const controlOf = (name: string) =>
@@ -462,6 +465,13 @@ describe('lanvpn-node, lanvpn-openvpn and luci-app-lanvpn', () => {
     expect(postinst).toContain('/etc/init.d/lanvpn restart')
   })
 
+  it("lanvpn-cli holds the feature commands' chunk alone and needs the same lanvpn", () => {
+    expect(filesOf('lanvpn-cli').map((e) => [e.name, e.mode, e.owner])).toEqual([
+      ['./usr/share/lanvpn/lanvpn-cli.js', '-rw-r--r--', '0/0'],
+    ])
+    expect(controlOf('lanvpn-cli').Depends).toBe(`lanvpn (= ${VERSION})`)
+  })
+
   it('luci-app-lanvpn holds the menu entry and its launcher view, and needs LuCI', () => {
     expect(filesOf('luci-app-lanvpn').map((e) => e.name)).toEqual([
       './usr/share/luci/menu.d/luci-app-lanvpn.json',
@@ -473,7 +483,7 @@ describe('lanvpn-node, lanvpn-openvpn and luci-app-lanvpn', () => {
     })
   })
 
-  it.each(['lanvpn-node', 'luci-app-lanvpn'])(
+  it.each(['lanvpn-node', 'lanvpn-cli', 'luci-app-lanvpn'])(
     '%s is a control file and static files alone',
     (name) => {
       expectIpkContainer(pkgOf(name).path, pkgOf(name).unpacked)

@@ -1,83 +1,96 @@
-// The `lanvpn` command (for SSH users, the init script and rpcd): one bundle, several verbs.
+// The `lanvpn` command of the main package: what the system runs (daemon, rpc, the hotplug hook's
+// wan-event, the init script's and prerm's cleanup) and what lets a person on SSH see the state
+// (status, check, help, version). The feature commands (locations, devices, groups, MediaStreamer
+// …) are the package lanvpn-cli (cli/features.ts, dist/lanvpn-cli.js), loaded with import() when
+// one is asked for: without that package such a verb says which package to install.
 import { describeProblem, readConfigVersion } from '../core/config/guard'
 import type { Config } from '../core/config/types'
 import { parseConfig } from '../core/config/validate'
+import { errorText } from '../core/errors'
 import type { Paths } from '../core/paths'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
-import { DEVICE_COMMANDS, pickOne } from './devices'
-import { GROUP_COMMANDS } from './groups'
-import { diagnosticsCommand } from './diagnostics'
-import { exitIpCommand } from './exit-ip'
 import { wanEventCommand } from './wan-event'
-import { historyCommand } from './history'
-import { mediastreamerCommand } from './mediastreamer'
-import { profileCommands } from './profiles'
-import { protectedCommand } from './protected'
 import type { Status } from '../core/api/status'
 import { cleanup } from '../system/cleanup'
 import { readConfigText } from '../system/files'
+import { installCommand } from '../system/install-command'
 import { readStatus } from '../system/status'
 
 declare const __LANVPN_VERSION__: string
 const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'dev'
 
-/** Feature commands (profiles, devices, MediaStreamer …), each defined in its own cli/ file. */
-const FEATURE_COMMANDS: Record<string, CliCommand> = {
-  ...profileCommands,
-  connect: byName(profileCommands.connect),
-  ...DEVICE_COMMANDS,
-  ...GROUP_COMMANDS,
-  mediastreamer: mediastreamerCommand(),
-  'exit-ip': exitIpCommand,
-  'wan-event': wanEventCommand,
-  protected: protectedCommand,
-  history: historyCommand,
-  diagnostics: diagnosticsCommand,
-}
+/** The verbs of lanvpn-cli (features.ts FEATURE_COMMANDS, in its order), so that one asked for
+ * without the package is told apart from a typo. */
+export const FEATURE_VERBS = [
+  'import',
+  'profiles',
+  'connect',
+  'disconnect',
+  'rename',
+  'delete',
+  'fallback',
+  'latency',
+  'devices',
+  'mode',
+  'name',
+  'kind',
+  'forget',
+  'default-mode',
+  'explain',
+  'group',
+  'device',
+  'mediastreamer',
+  'exit-ip',
+  'protected',
+  'history',
+  'diagnostics',
+]
 
-/** `connect` that also takes a location's name as `lanvpn profiles` shows it, in any case. */
-function byName(connect: CliCommand): CliCommand {
-  return {
-    usage: 'connect [LOCATION]',
-    summary: 'Connect (to LOCATION, its name or id, which becomes the chosen one).',
-    async run(host, paths, args) {
-      if (args.length !== 1) return connect.run(host, paths, args)
-      const { profiles } = parseConfig(readConfigText(host, paths)).config
-      const id = pickOne(
-        host,
-        'connect',
-        args[0],
-        profiles.map((p) => [p.id, p.label])
-      )
-      return id === null ? 1 : connect.run(host, paths, [id])
-    },
+type Features = Record<string, CliCommand>
+
+/** lanvpn-cli's commands, or null when the package is missing or of another version (the reason
+ * goes to the log at info: a missing optional package is no fault). */
+async function loadFeatures(host: LevelledHost): Promise<Features | null> {
+  let why: string
+  try {
+    const cli = await import('./features')
+    if (cli.CLI_VERSION === VERSION) return cli.FEATURE_COMMANDS
+    why = `lanvpn-cli ${cli.CLI_VERSION} is not lanvpn ${VERSION}`
+  } catch (e) {
+    why = errorText(e)
   }
+  host.log('info', `loading lanvpn-cli: ${why}`)
+  return null
 }
 
-function featureHelp(): string {
-  return (
-    Object.values(FEATURE_COMMANDS)
-      // A usage that would not leave two spaces before the summary gets it on a line of its own.
-      .map((c) =>
-        c.usage.length < 20
-          ? `  ${c.usage.padEnd(21)}${c.summary}\n`
-          : `  ${c.usage}\n  ${''.padEnd(21)}${c.summary}\n`
-      )
-      .join('')
-  )
+/** One help row per command; a usage that would not leave two spaces before the summary gets it
+ * on a line of its own. */
+function helpRows(commands: CliCommand[]): string {
+  return commands
+    .map((c) =>
+      c.usage.length < 20
+        ? `  ${c.usage.padEnd(21)}${c.summary}\n`
+        : `  ${c.usage}\n  ${''.padEnd(21)}${c.summary}\n`
+    )
+    .join('')
 }
 
-export const HELP = `lanvpn ${VERSION} — VPN sharing for OpenWrt routers
+/** The --help text: the feature commands when lanvpn-cli is there, else how to install it. */
+export function renderHelp(host: LevelledHost, features: Features | null): string {
+  const more = features
+    ? helpRows(Object.values(features))
+    : `  (locations, devices, groups, MediaStreamer and more: ${installCommand(host, 'lanvpn-cli')})\n`
+  return `lanvpn ${VERSION} — VPN sharing for OpenWrt routers
 
 Usage: lanvpn <command> [options]
 
 Commands:
-${featureHelp()}  status [--json]      Show the daemon, tunnel and device state (from the status file).
+${more}  status [--json]      Show the daemon, tunnel and device state (from the status file).
   check                Validate /etc/config/lanvpn and list every problem (exit 1 if any).
   cleanup              Remove every rule, route, interface and runtime file lanvpn made.
                        Safe to run at any time; your config and secrets are kept.
-  daemon               Run the daemon (procd starts this; you normally do not).
+${helpRows([wanEventCommand])}  daemon               Run the daemon (procd starts this; you normally do not).
   rpc list             Print the rpcd signature of the lanvpn ubus object.
   rpc call METHOD      Run one rpc method with a JSON object on stdin (what rpcd does).
   version              Print the version.
@@ -85,6 +98,7 @@ ${featureHelp()}  status [--json]      Show the daemon, tunnel and device state 
 
 The web UI is at http://<router>/lanvpn/. Settings live in /etc/config/lanvpn.
 `
+}
 
 function fmtTime(ms: number): string {
   return ms > 0
@@ -145,7 +159,7 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
     case 'help':
     case '--help':
     case '-h':
-      host.writeStdout(HELP)
+      host.writeStdout(renderHelp(host, await loadFeatures(host)))
       return 0
     case 'version':
     case '--version':
@@ -178,10 +192,22 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
       return (await import('../daemon/daemon')).runDaemon(host, paths)
     case 'rpc':
       return (await import('../rpc/command')).runRpc(host, paths, rest)
+    case 'wan-event':
+      return wanEventCommand.run(host, paths, rest)
     default:
-      if (Object.prototype.hasOwnProperty.call(FEATURE_COMMANDS, cmd))
-        return FEATURE_COMMANDS[cmd].run(host, paths, rest)
-      host.writeStderr(`lanvpn: unknown command ${JSON.stringify(cmd)}; see lanvpn --help\n`)
-      return 2
+      return runFeature(host, paths, cmd, rest)
   }
+}
+
+/** Runs a verb of lanvpn-cli, or says the package is missing (exit 1) or the verb unknown (2). */
+async function runFeature(host: LevelledHost, paths: Paths, cmd: string, rest: string[]) {
+  if (!FEATURE_VERBS.includes(cmd)) {
+    host.writeStderr(`lanvpn: unknown command ${JSON.stringify(cmd)}; see lanvpn --help\n`)
+    return 2
+  }
+  const features = await loadFeatures(host)
+  if (features) return features[cmd].run(host, paths, rest)
+  const install = installCommand(host, 'lanvpn-cli')
+  host.writeStderr(`lanvpn ${cmd}: this command is in the lanvpn-cli package: ${install}\n`)
+  return 1
 }

@@ -5,6 +5,7 @@
 import { errorText } from '../core/errors'
 import { say } from '../core/messages'
 import type { Host } from '../host/host'
+import { installCommand } from './install-command'
 
 /** What the lanvpn-openvpn package adds. */
 export type OpenvpnAddon = typeof import('../openvpn')
@@ -14,7 +15,7 @@ const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'd
 
 /** The command that installs lanvpn-openvpn on this router: apk on OpenWrt 25.12, opkg before. */
 export function openvpnInstallCommand(host: Host): string {
-  return host.stat('/usr/bin/apk') ? 'apk add lanvpn-openvpn' : 'opkg install lanvpn-openvpn'
+  return installCommand(host, 'lanvpn-openvpn')
 }
 
 /** The package's code, or the sentence (messages.ts `openvpnMissing`) that names the package and
