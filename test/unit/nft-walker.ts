@@ -14,7 +14,7 @@ export type Packet = {
   oif: string
   v6: boolean
   dst?: string
-  proto?: 'tcp' | 'udp' | 'icmp'
+  proto?: 'tcp' | 'udp' | 'icmp' | 'ipv6-icmp'
   dport?: number
 }
 
@@ -110,6 +110,7 @@ export function walk(
           /^meta l4proto \{ tcp, udp \} th dport 53/,
           () => (p.proto === 'tcp' || p.proto === 'udp') && p.dport === 53
         ) ||
+        take(/^meta l4proto (icmp|ipv6-icmp)(?= )/, (m) => p.proto === m[1]) ||
         take(/^(tcp|udp) dport \{ ([^}]+) \}/, (m) => p.proto === m[1] && inPorts(m[2])) ||
         take(/^meta mark set meta mark & (0x[0-9a-f]+) \| (0x[0-9a-f]+)/, (m) => {
           mark = (mark & Number(m[1])) | Number(m[2])

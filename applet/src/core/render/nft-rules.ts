@@ -1,0 +1,264 @@
+// Rules by destination (issue 22) in the `inet lanvpn` table: the sets and the chain that re-mark
+// a LAN device's packets by where they go, after mark_devices gave them the device's mark.
+//
+//   prerouting/mangle     mark_devices (nft.ts): the device's mark, by its mode and group.
+//   prerouting/mangle+1   dest_rules: only what came in by a managed LAN device, and never
+//                         1. a blocked device's packets (blocked means nothing past the router),
+//                         2. DNS (tcp/udp 53): it keeps the device's mark, so a vpn device's lookups
+//                            still go to its tunnel's resolver (dns_redirect) and nowhere else, even
+//                            to the router's or the modem's own address, which are local exceptions;
+//                         3. local exceptions (the LAN's other subnets, the router's addresses, the
+//                            WAN's subnet and gateway, the user's local_dest): MARK_DIRECT;
+//                         4. the rules in order, the first match wins:
+//                            direct  → MARK_DIRECT, routed by main (ip rule PRIO_RULE_DIRECT)
+//                            blocked → MARK_BLOCKED, dropped by the killswitch chain
+//                            group   → that group's mark
+//                            vpn     → rule_vpn: a packet in a tunnel already keeps its group's
+//                                      mark; any other gets its device's group's mark.
+//   Everything after is nft.ts's, unchanged: a packet re-marked into a group is held to that
+//   group's tunnel by its own kill switch (its mark → its table, `unreachable default` while the
+//   tunnel is down; forward drops its mark leaving by anything else), so no rule can send
+//   anything by the WAN but what `direct` matches, and a packet a rule does not match keeps the
+//   mark its device's mode gave it.
+//
+// A base chain of its own, one priority after mark_devices, rather than a jump from it: the
+// table without rules stays byte for byte what nft.ts renders (the goldens), and splicing adds
+// lines after the table's own instead of rewriting its chains.
+//
+// Set names (what dnsmasq's nftset= and the daemon fill): rule<n>_net4/6 (CIDRs, interval),
+// rule<n>_dns4/6 (addresses of the rule's domains, from DNS answers, with a timeout),
+// rule<n>_who and rule<n>_others (who it is for), rules_group<i> (group i's devices),
+// rules_local4/6 (local exceptions).
+import type { IpRule } from '../observe/ip'
+import type { Rule } from '../config/rules'
+import type { LocalExceptions } from '../config/rules'
+import { isCidr, normaliseCidr } from '../config/formats'
+import { fnv1a } from '../hash'
+import {
+  groupMark,
+  MARK_BLOCKED,
+  MARK_DIRECT,
+  MARK_MASK,
+  NFT_FAMILY,
+  NFT_TABLE,
+  PRIO_RULE_DIRECT,
+} from '../ids'
+
+/** What the rules need from the config and the router. */
+export type NftRulesModel = {
+  /** The config's rules in number order; disabled ones are left out of the table. */
+  rules: Rule[]
+  /** The groups besides the default one: id and index (core/ids.ts). */
+  groups: { id: string; index: number }[]
+  /** The configured devices and their group ('' the default group), whatever their mode. */
+  devices: { mac: string; group: string }[]
+  /** Local exceptions by family (localDestinations). */
+  local: { v4: string[]; v6: string[] }
+  /** The managed LAN devices (NftModel.lan.managed): rules apply to what comes in by them. */
+  lan: string[]
+}
+
+/** How long an address from a DNS answer stays in a rule's set. dnsmasq adds an address again
+ * on each answer without renewing it, so this must outlive what clients cache a name for. */
+export const DNS_SET_TIMEOUT = '1d'
+
+/** The chain's name. */
+export const RULES_CHAIN = 'dest_rules'
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`
+const quote = (s: string) => JSON.stringify(s)
+const ifnames = (names: string[]) =>
+  names.length === 1 ? quote(names[0]) : `{ ${names.map(quote).join(', ')} }`
+const isMarked = (mark: number) => `meta mark & ${hex(MARK_MASK)} == ${hex(mark)}`
+// As nft.ts: every bit outside our mask is kept.
+const setMark = (mark: number) =>
+  `meta mark set meta mark & ${hex(~MARK_MASK >>> 0)} | ${hex(mark)}`
+
+/** The local exceptions by family: what the daemon observed (`observed`: the LAN's subnets, the
+ * router's own addresses, the WAN's subnet and gateway) when local_direct is on, and the user's
+ * local_dest always. Bad items are left out. Same input, same output. */
+export function localDestinations(
+  local: LocalExceptions,
+  observed: string[]
+): { v4: string[]; v6: string[] } {
+  const all = [...(local.localDirect ? observed : []), ...local.localDest]
+  const cidrs = [...new Set(all.map(normaliseCidr).filter((c): c is string => c !== null))]
+  return { v4: cidrs.filter((c) => !c.includes(':')), v6: cidrs.filter((c) => c.includes(':')) }
+}
+
+const setOf = (name: string, type: string, extra: string[], elements: string[]): string[] => [
+  `\tset ${name} {`,
+  `\t\ttype ${type}`,
+  ...extra.map((x) => `\t\t${x}`),
+  ...(elements.length ? [`\t\telements = { ${elements.join(', ')} }`] : []),
+  '\t}',
+]
+const netSet = (name: string, type: string, cidrs: string[]) =>
+  setOf(name, type, ['flags interval', 'auto-merge'], cidrs)
+const macSet = (name: string, macs: string[]) => setOf(name, 'ether_addr', [], [...macs].sort())
+
+/** The sets a rule's domains fill from DNS answers, by family (for dnsmasq's nftset=). */
+export const dnsSets = (n: number) => ({ v4: `rule${n}_dns4`, v6: `rule${n}_dns6` })
+
+/** Group index by id, '' (the default group) 0. */
+const indexOf = (m: NftRulesModel, id: string): number =>
+  id === '' ? 0 : (m.groups.find((g) => g.id === id)?.index ?? 0)
+
+const membersOf = (m: NftRulesModel, id: string): string[] =>
+  m.devices.filter((d) => d.group === id).map((d) => d.mac)
+
+type Part = { sets: string[]; lines: string[] }
+
+/** Who a rule is for, as alternative matches ('' everyone), and the sets they need. */
+function whoOf(m: NftRulesModel, r: Rule): Part {
+  if (r.devices.length + r.groups.length === 0) return { sets: [], lines: [''] }
+  const sets: string[] = []
+  const lines: string[] = []
+  const macs = [
+    ...new Set([...r.devices, ...r.groups.filter((g) => g).flatMap((g) => membersOf(m, g))]),
+  ]
+  if (macs.length) {
+    sets.push(...macSet(`rule${r.number}_who`, macs))
+    lines.push(`ether saddr @rule${r.number}_who`)
+  }
+  if (r.groups.includes('')) {
+    // The default group: every device in no other group, configured or not.
+    const others = m.groups.flatMap((g) => membersOf(m, g.id))
+    if (others.length === 0) return { sets: [], lines: [''] }
+    sets.push(...macSet(`rule${r.number}_others`, others))
+    lines.push(`ether saddr != @rule${r.number}_others`)
+  }
+  return { sets, lines }
+}
+
+/** Where a rule matches, as alternative matches ('' anywhere), and its sets. */
+function destOf(r: Rule): Part {
+  const n = r.number
+  const v4 = r.dests.filter((d) => !d.includes(':'))
+  const v6 = r.dests.filter((d) => d.includes(':'))
+  const sets: string[] = []
+  const lines: string[] = []
+  if (v4.length) sets.push(...netSet(`rule${n}_net4`, 'ipv4_addr', v4))
+  if (v4.length) lines.push(`ip daddr @rule${n}_net4`)
+  if (v6.length) sets.push(...netSet(`rule${n}_net6`, 'ipv6_addr', v6))
+  if (v6.length) lines.push(`ip6 daddr @rule${n}_net6`)
+  if (r.domains.length) {
+    const d = dnsSets(n)
+    const timed = ['flags timeout', `timeout ${DNS_SET_TIMEOUT}`]
+    sets.push(...setOf(d.v4, 'ipv4_addr', timed, []), ...setOf(d.v6, 'ipv6_addr', timed, []))
+    lines.push(`ip daddr @${d.v4}`, `ip6 daddr @${d.v6}`)
+  }
+  return { sets, lines: lines.length ? lines : [''] }
+}
+
+/** Port matches per protocol ('' any protocol and port). */
+function portsOf(r: Rule): string[] {
+  if (r.ports.length === 0) return ['']
+  return (['tcp', 'udp'] as const).flatMap((proto) => {
+    const ranges = r.ports
+      .filter((p) => p.proto === proto)
+      .map((p) => (p.first === p.last ? `${p.first}` : `${p.first}-${p.last}`))
+    return ranges.length ? [`${proto} dport { ${[...new Set(ranges)].join(', ')} }`] : []
+  })
+}
+
+function verdictOf(m: NftRulesModel, r: Rule): string {
+  if (r.via === 'direct') return `${setMark(MARK_DIRECT)} return`
+  if (r.via === 'blocked') return `${setMark(MARK_BLOCKED)} return`
+  if (r.via === 'group') return `${setMark(groupMark(indexOf(m, r.group)))} return`
+  return 'goto rule_vpn'
+}
+
+/** `via vpn`: a packet already in a tunnel keeps its group's mark; any other gets the mark of its
+ * device's group (by configuration, whatever its mode), the default group's when in none. */
+function vpnChain(m: NftRulesModel): Part {
+  const marks = [0, ...m.groups.map((g) => g.index)].map(groupMark)
+  const sets: string[] = []
+  const lines = marks.map((x) => `\t\t${isMarked(x)} return`)
+  for (const g of m.groups) {
+    const macs = membersOf(m, g.id)
+    if (!macs.length) continue
+    sets.push(...macSet(`rules_group${g.index}`, macs))
+    lines.push(`\t\tether saddr @rules_group${g.index} ${setMark(groupMark(g.index))} return`)
+  }
+  lines.push(`\t\t${setMark(groupMark(0))}`)
+  return { sets, lines: ['\tchain rule_vpn {', ...lines, '\t}'] }
+}
+
+/** The lines (sets, then chains) that go into the `inet lanvpn` table for these rules; [] when
+ * there is nothing to do (no enabled rule, no local exception), so a config without rules keeps
+ * its table as it was. Deterministic: the same model gives the same lines. */
+export function renderRules(m: NftRulesModel): string[] {
+  const rules = m.rules.filter((r) => r.enabled)
+  const local4 = m.local.v4.filter(isCidr)
+  const local6 = m.local.v6.filter(isCidr)
+  if (rules.length + local4.length + local6.length === 0) return []
+  const sets: string[] = []
+  const lines = [
+    `\tchain ${RULES_CHAIN} {`,
+    '\t\ttype filter hook prerouting priority mangle + 1; policy accept;',
+    `\t\tiifname != ${ifnames(m.lan)} return`,
+    `\t\t${isMarked(MARK_BLOCKED)} return`,
+    '\t\tmeta l4proto { tcp, udp } th dport 53 return',
+  ]
+  if (local4.length) sets.push(...netSet('rules_local4', 'ipv4_addr', local4))
+  if (local4.length) lines.push(`\t\tip daddr @rules_local4 ${setMark(MARK_DIRECT)} return`)
+  if (local6.length) sets.push(...netSet('rules_local6', 'ipv6_addr', local6))
+  if (local6.length) lines.push(`\t\tip6 daddr @rules_local6 ${setMark(MARK_DIRECT)} return`)
+  for (const r of rules) {
+    const who = whoOf(m, r)
+    const dest = destOf(r)
+    sets.push(...who.sets, ...dest.sets)
+    const verdict = verdictOf(m, r)
+    for (const w of who.lines)
+      for (const d of dest.lines)
+        for (const p of portsOf(r))
+          lines.push(`\t\t${[w, d, p, verdict].filter((x) => x).join(' ')}`)
+  }
+  lines.push('\t}')
+  const vpn = rules.some((r) => r.via === 'vpn') ? vpnChain(m) : { sets: [], lines: [] }
+  return [...sets, ...vpn.sets, ...lines, ...vpn.lines]
+}
+
+/** `table` (renderNftTable's text) with `lines` (renderRules) added at the end of the table and
+ * the `applied` hash computed again over the new body, so the daemon's drift check still reads
+ * what is loaded. `lines` empty: `table` unchanged. Throws on text that is not such a table. */
+export function spliceRules(table: string, lines: string[]): string {
+  if (lines.length === 0) return table
+  const all = table.split('\n')
+  const at = all.indexOf('\tset applied {')
+  const end = all.length - 2
+  if (at < 0 || all[end] !== '}' || all[end + 1] !== '')
+    throw new Error('splicing rules: not a table renderNftTable made')
+  const body = [...all.slice(at + 4, end), ...lines]
+  const applied = [
+    ...all.slice(at, at + 2),
+    `\t\telements = { 0x${fnv1a(body.join('\n'))} }`,
+    '\t}',
+  ]
+  return [...all.slice(0, at), ...applied, ...body, '}', ''].join('\n')
+}
+
+/** The ip rules rules need, per family: MARK_DIRECT → main. Always the same; only while a
+ * table with rules is loaded does anything carry the mark. */
+export function ruleIpRules(): IpRule[] {
+  return [
+    {
+      priority: PRIO_RULE_DIRECT,
+      fwmark: `0x${MARK_DIRECT.toString(16)}/0x${MARK_MASK.toString(16)}`,
+      table: 'main',
+    },
+  ]
+}
+
+/** dnsmasq's lines that fill each enabled rule's DNS sets from its answers (dnsmasq-full's
+ * `nftset=`): one per domain, both families. A name and its subdomains, as dnsmasq matches. */
+export function dnsmasqNftsets(rules: Rule[]): string[] {
+  const t = `${NFT_FAMILY}#${NFT_TABLE}`
+  return rules
+    .filter((r) => r.enabled)
+    .flatMap((r) => {
+      const s = dnsSets(r.number)
+      return r.domains.map((d) => `nftset=/${d}/4#${t}#${s.v4},6#${t}#${s.v6}`)
+    })
+}

@@ -1,0 +1,86 @@
+// Rules golden cases (issue 22): each test/golden/rules-*/ case (a config with `config rule`
+// sections, state.json with the tunnels, the devices seen and the local addresses observed) is
+// planned as test/golden/rules.ts says. Out, compared exactly: expected-rules.nft (the live table
+// with the rules), expected-rules.ip (the ip -batch lines of a first start, the rule for
+// MARK_DIRECT among them), expected-rules.dnsmasq (the nftset= lines for the rules' domains) and
+// expected-rules.problems. golden.test.ts renders the same case without rules (expected.nft):
+// rules are not in parseConfig yet. Regenerate with `npm run golden:update`.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { diffIp } from '../../applet/src/core/plan/ip'
+import {
+  dnsmasqNftsets,
+  localDestinations,
+  renderRules,
+  spliceRules,
+} from '../../applet/src/core/render/nft-rules'
+import { parseAppliedHash } from '../../applet/src/core/render/nft'
+import { fnv1a } from '../../applet/src/core/hash'
+import { readRules } from '../../applet/src/core/config/rules'
+import { parseConfig } from '../../applet/src/core/config/validate'
+import { planRulesCase } from './rules'
+
+const DIR = __dirname
+const update = process.env.UPDATE_GOLDEN === '1'
+const cases = readdirSync(DIR).filter(
+  (d) => d.startsWith('rules-') && statSync(join(DIR, d)).isDirectory()
+)
+const others = readdirSync(DIR).filter(
+  (d) => !d.startsWith('rules-') && statSync(join(DIR, d)).isDirectory()
+)
+
+function check(file: string, actual: string) {
+  if (update || !existsSync(file)) writeFileSync(file, actual)
+  expect(actual).toBe(readFileSync(file, 'utf8'))
+}
+
+describe('rules golden', () => {
+  it('has cases', () => expect(cases.length).toBeGreaterThan(0))
+
+  it.each(cases)('%s', (name) => {
+    const dir = join(DIR, name)
+    const c = planRulesCase(dir)
+    check(join(dir, 'expected-rules.nft'), c.nft)
+    const empty = { rules: [], routes: [] }
+    const ip = [
+      ...diffIp(c.ip4, empty).map((l) => `ip -4 ${l}\n`),
+      ...diffIp(c.ip6, empty).map((l) => `ip -6 ${l}\n`),
+    ]
+    check(join(dir, 'expected-rules.ip'), ip.join(''))
+    check(join(dir, 'expected-rules.dnsmasq'), dnsmasqNftsets(c.model.rules).join('\n') + '\n')
+    check(
+      join(dir, 'expected-rules.problems'),
+      c.problems.map((p) => `${p.section}.${p.option}: ${p.reason}\n`).join('')
+    )
+  })
+
+  it.each(cases)('%s: the table without rules is golden.test.ts own, line for line', (name) => {
+    const dir = join(DIR, name)
+    const base = readFileSync(join(dir, 'expected.nft'), 'utf8').split('\n')
+    const withRules = planRulesCase(dir).nft.split('\n')
+    const hashAt = base.findIndex((l) => l.startsWith('\t\telements = { 0x'))
+    // Everything but the hash and the last `}` comes first, as it was.
+    expect(withRules.slice(0, hashAt)).toEqual(base.slice(0, hashAt))
+    expect(withRules.slice(hashAt + 1, base.length - 2)).toEqual(base.slice(hashAt + 1, -2))
+    // The hash covers the new body, as renderNftTable's does its own.
+    const body = withRules.slice(hashAt + 2, -2).join('\n')
+    expect(parseAppliedHash(withRules.join('\n'))).toBe(`0x${fnv1a(body)}`)
+  })
+
+  it.each(others)('leaves %s (no rules, no local exceptions) byte for byte as it is', (name) => {
+    const text = readFileSync(join(DIR, name, 'config'), 'utf8')
+    const { doc, config } = parseConfig(text)
+    const { rules, local } = readRules(doc, config.groups, [])
+    const lines = renderRules({
+      rules,
+      groups: config.groups,
+      devices: config.devices,
+      local: localDestinations(local, []),
+      lan: ['br-lan'],
+    })
+    expect(lines).toEqual([])
+    const table = readFileSync(join(DIR, name, 'expected.nft'), 'utf8')
+    if (table.startsWith('table')) expect(spliceRules(table, lines)).toBe(table)
+  })
+})

@@ -1,0 +1,75 @@
+// A rules golden case (issue 22) as the next session's daemon will plan it: the case's config and
+// state.json through desiredState (as golden.test.ts does), the config's rules read with
+// readRules, rendered with renderRules and spliced into the live table and the boot-time include;
+// the ip rules with ruleIpRules added. state.json's `local` is what the daemon will observe for
+// local exceptions (the LAN's subnets, the router's addresses, the WAN's subnet and gateway).
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseConfig } from '../../applet/src/core/config/validate'
+import { readRules } from '../../applet/src/core/config/rules'
+import type { ConfigProblem } from '../../applet/src/core/config/types'
+import { desiredState } from '../../applet/src/core/plan/plan'
+import type { SeenDevice, TunnelView } from '../../applet/src/core/plan/plan'
+import type { IpState } from '../../applet/src/core/plan/ip'
+import {
+  localDestinations,
+  renderRules,
+  ruleIpRules,
+  spliceRules,
+  type NftRulesModel,
+} from '../../applet/src/core/render/nft-rules'
+
+type State = {
+  tunnels?: Record<string, { profile: string; up: boolean }>
+  seen?: SeenDevice[]
+  local?: string[]
+}
+
+export type RulesCase = {
+  /** The live table with the rules spliced in. */
+  nft: string
+  /** The boot-time include with the same rules. */
+  fw4Include: string
+  ip4: IpState
+  ip6: IpState
+  model: NftRulesModel
+  problems: ConfigProblem[]
+}
+
+/** Plans case `dir`; `tunnels` overrides state.json's (group id → up) to take tunnels down. */
+export function planRulesCase(dir: string, up: Record<string, boolean> = {}): RulesCase {
+  const text = readFileSync(join(dir, 'config'), 'utf8')
+  const { doc, config, problems } = parseConfig(text)
+  const statePath = join(dir, 'state.json')
+  const state = (existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : {}) as State
+  const view = (id: string): TunnelView => {
+    const t = state.tunnels?.[id]
+    return {
+      profile: config.profiles.find((p) => p.id === t?.profile) ?? null,
+      up: up[id] ?? t?.up ?? false,
+    }
+  }
+  const groups = Object.fromEntries(config.groups.map((g) => [g.id, view(g.id)]))
+  const desired = desiredState(config, view(''), 'lanvpn0', state.seen ?? [], [], groups)
+  const { rules, local } = readRules(doc, config.groups, problems)
+  const model: NftRulesModel = {
+    rules,
+    groups: config.groups.map((g) => ({ id: g.id, index: g.index })),
+    devices: config.devices.map((d) => ({ mac: d.mac, group: d.group })),
+    local: localDestinations(local, state.local ?? []),
+    lan: desired.model.lan.managed,
+  }
+  const lines = renderRules(model)
+  const withRules = (ip: IpState): IpState => ({
+    ...ip,
+    rules: [...ruleIpRules(), ...ip.rules],
+  })
+  return {
+    nft: spliceRules(desired.nft as string, lines),
+    fw4Include: spliceRules(desired.fw4Include, lines),
+    ip4: withRules(desired.ip4),
+    ip6: withRules(desired.ip6),
+    model,
+    problems,
+  }
+}

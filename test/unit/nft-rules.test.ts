@@ -1,0 +1,130 @@
+// Rules by destination (issue 22), the renderer's contract: nothing at all without rules or
+// local exceptions, disabled rules left out, the default group read as "in no other group", the
+// ip rule a direct rule needs, and dnsmasq's nftset= lines. Where packets go: rules-leaks.test.ts.
+import { describe, expect, it } from 'vitest'
+import type { Rule } from '../../applet/src/core/config/rules'
+import {
+  dnsmasqNftsets,
+  localDestinations,
+  renderRules,
+  ruleIpRules,
+  spliceRules,
+  type NftRulesModel,
+} from '../../applet/src/core/render/nft-rules'
+
+const rule = (over: Partial<Rule>): Rule => ({
+  id: 'r',
+  number: 1,
+  label: 'r',
+  enabled: true,
+  domains: [],
+  dests: [],
+  ports: [],
+  via: 'direct',
+  group: '',
+  devices: [],
+  groups: [],
+  ...over,
+})
+
+const model = (over: Partial<NftRulesModel>): NftRulesModel => ({
+  rules: [],
+  groups: [],
+  devices: [],
+  local: { v4: [], v6: [] },
+  lan: ['br-lan'],
+  ...over,
+})
+
+describe('renderRules', () => {
+  it('renders nothing without an enabled rule or a local exception', () => {
+    expect(renderRules(model({}))).toEqual([])
+    expect(
+      renderRules(model({ rules: [rule({ enabled: false, dests: ['10.0.0.0/8'] })] }))
+    ).toEqual([])
+  })
+
+  it('reads a rule for the default group as "every device in no other group"', () => {
+    const lines = renderRules(
+      model({
+        rules: [rule({ groups: [''], dests: ['10.0.0.0/8'] })],
+        groups: [{ id: 'tv', index: 1 }],
+        devices: [
+          { mac: '02:00:00:00:00:02', group: 'tv' },
+          { mac: '02:00:00:00:00:01', group: '' },
+        ],
+      })
+    ).join('\n')
+    expect(lines).toContain(
+      '\tset rule1_others {\n\t\ttype ether_addr\n\t\telements = { 02:00:00:00:00:02 }'
+    )
+    expect(lines).toContain('ether saddr != @rule1_others ip daddr @rule1_net4 meta mark set')
+    // Without other groups the default group is everyone: no device match at all.
+    const alone = renderRules(model({ rules: [rule({ groups: [''], dests: ['10.0.0.0/8'] })] }))
+    expect(alone.join('\n')).not.toContain('ether saddr')
+  })
+
+  it('matches everything for a rule with no match, and only ports of a port rule', () => {
+    const all = renderRules(
+      model({ rules: [rule({ via: 'blocked', devices: ['02:00:00:00:00:09'] })] })
+    )
+    expect(all).toContain(
+      '\t\tether saddr @rule1_who meta mark set meta mark & 0xf0ffffff | 0x03000000 return'
+    )
+    const ports = renderRules(
+      model({
+        rules: [
+          rule({
+            ports: [
+              { proto: 'udp', first: 500, last: 500 },
+              { proto: 'udp', first: 4500, last: 4501 },
+            ],
+          }),
+        ],
+      })
+    )
+    expect(ports).toContain(
+      '\t\tudp dport { 500, 4500-4501 } meta mark set meta mark & 0xf0ffffff | 0x0e000000 return'
+    )
+  })
+
+  it('splices into a table and refuses text that is not one', () => {
+    expect(() => spliceRules('flush ruleset\n', ['\tchain x {', '\t}'])).toThrow(/not a table/)
+    expect(spliceRules('anything', [])).toBe('anything')
+  })
+})
+
+describe('what rules need besides the table', () => {
+  it('routes MARK_DIRECT by main, before every fwmark and source rule of lanvpn', () => {
+    expect(ruleIpRules()).toEqual([
+      { priority: 5205, fwmark: '0xe000000/0xf000000', table: 'main' },
+    ])
+  })
+
+  it('gives dnsmasq one nftset= line per domain of each enabled rule, both families', () => {
+    const rules = [
+      rule({ number: 2, domains: ['bank.example', 'bank2.example'] }),
+      rule({ number: 3, domains: ['off.example'], enabled: false }),
+    ]
+    expect(dnsmasqNftsets(rules)).toEqual([
+      'nftset=/bank.example/4#inet#lanvpn#rule2_dns4,6#inet#lanvpn#rule2_dns6',
+      'nftset=/bank2.example/4#inet#lanvpn#rule2_dns4,6#inet#lanvpn#rule2_dns6',
+    ])
+  })
+
+  it('takes the observed local addresses only while local_direct is on, the user ones always', () => {
+    const observed = ['192.168.2.0/24', 'fd00:1::1', 'garbage']
+    expect(localDestinations({ localDirect: true, localDest: ['10.10.0.0/16'] }, observed)).toEqual(
+      {
+        v4: ['192.168.2.0/24', '10.10.0.0/16'],
+        v6: ['fd00:1::1/128'],
+      }
+    )
+    expect(
+      localDestinations({ localDirect: false, localDest: ['10.10.0.0/16'] }, observed)
+    ).toEqual({
+      v4: ['10.10.0.0/16'],
+      v6: [],
+    })
+  })
+})
