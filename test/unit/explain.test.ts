@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { explainDevice, type ExplainInput } from '../../applet/src/core/devices/explain'
+import { explainText } from '../../applet/src/core/devices/explain-text'
+
+/** The explanation with its English (`lanvpn explain`) beside the codes. */
+const explain = (i: ExplainInput) => {
+  const e = explainDevice(i)
+  return { ...e, ...explainText(e) }
+}
 
 const input = (over: Partial<ExplainInput> = {}, device: Partial<ExplainInput['device']> = {}) =>
   ({
@@ -20,7 +27,7 @@ const input = (over: Partial<ExplainInput> = {}, device: Partial<ExplainInput['d
 
 describe('explaining how a device is routed', () => {
   it('says a vpn device goes through the tunnel, naming the location and that the user chose it', () => {
-    const e = explainDevice(input())
+    const e = explain(input())
     expect(e.summaryCode).toBe('vpn_tunnel_up')
     expect(e.summary).toContain('Amsterdam')
     expect(e.reasonCodes).toEqual(['mode_chosen'])
@@ -29,7 +36,7 @@ describe('explaining how a device is routed', () => {
   })
 
   it('says the kill switch blocks a vpn device while the tunnel is down', () => {
-    const e = explainDevice(input({ tunnel: { state: 'reconnecting', profileLabel: 'Amsterdam' } }))
+    const e = explain(input({ tunnel: { state: 'reconnecting', profileLabel: 'Amsterdam' } }))
     expect(e.summaryCode).toBe('vpn_killswitch_blocks')
     expect(e.summary).toMatch(/kill switch blocks/)
   })
@@ -42,7 +49,7 @@ describe('explaining how a device is routed', () => {
       ipv6: true,
       connect: false,
     } as const
-    const e = explainDevice(input({ globals, tunnel: { state: 'disconnected', profileLabel: '' } }))
+    const e = explain(input({ globals, tunnel: { state: 'disconnected', profileLabel: '' } }))
     expect(e.summaryCode).toBe('vpn_auto_wan')
   })
 
@@ -55,7 +62,7 @@ describe('explaining how a device is routed', () => {
       connect: false,
       armed: false,
     } as const
-    const e = explainDevice(input({ globals, tunnel: { state: 'disconnected', profileLabel: '' } }))
+    const e = explain(input({ globals, tunnel: { state: 'disconnected', profileLabel: '' } }))
     expect(e.summaryCode).toBe('vpn_not_armed')
     expect(e.summary).toMatch(/kill switch starts at the first connect/)
   })
@@ -68,28 +75,28 @@ describe('explaining how a device is routed', () => {
       ipv6: true,
       connect: false,
     } as const
-    const e = explainDevice(input({ globals, tunnel: { state: 'disconnected', profileLabel: '' } }))
+    const e = explain(input({ globals, tunnel: { state: 'disconnected', profileLabel: '' } }))
     expect(e.summaryCode).toBe('vpn_killswitch_blocks')
   })
 
   it('says vpn devices use the WAN while no location is set up', () => {
-    expect(explainDevice(input({ hasProfiles: false })).summaryCode).toBe('vpn_no_profile')
+    expect(explain(input({ hasProfiles: false })).summaryCode).toBe('vpn_no_profile')
   })
 
   it('says a device without a mode of its own follows the default, and why a private MAC matters', () => {
-    const e = explainDevice(input({}, { modeIsDefault: true, privateMac: true, online: false }))
+    const e = explain(input({}, { modeIsDefault: true, privateMac: true, online: false }))
     expect(e.reasonCodes).toEqual(['mode_default', 'private_mac', 'offline'])
     expect(e.reasons[0]).toContain('default mode')
   })
 
   it('explains direct, mediastreamer and blocked without regard to the tunnel', () => {
     const down = { tunnel: { state: 'failed', profileLabel: '' } }
-    expect(explainDevice(input(down, { mode: 'direct' })).summaryCode).toBe('direct_wan')
-    expect(explainDevice(input(down, { mode: 'mediastreamer' })).summaryCode).toBe('ms_smart_dns')
+    expect(explain(input(down, { mode: 'direct' })).summaryCode).toBe('direct_wan')
+    expect(explain(input(down, { mode: 'mediastreamer' })).summaryCode).toBe('ms_smart_dns')
     expect(
-      explainDevice(input({ ...down, hasSmartDns: false }, { mode: 'mediastreamer' })).summaryCode
+      explain(input({ ...down, hasSmartDns: false }, { mode: 'mediastreamer' })).summaryCode
     ).toBe('ms_no_servers')
-    const blocked = explainDevice(input(down, { mode: 'blocked' }))
+    const blocked = explain(input(down, { mode: 'blocked' }))
     expect(blocked.summaryCode).toBe('blocked')
     expect(blocked.reasonCodes).toContain('tunnel_irrelevant')
   })
@@ -102,7 +109,7 @@ describe('explaining how a device is routed', () => {
       ipv6: false,
       connect: true,
     } as const
-    expect(explainDevice(input({ globals })).reasonCodes).toContain('vpn_ipv6_dropped')
+    expect(explain(input({ globals })).reasonCodes).toContain('vpn_ipv6_dropped')
   })
 
   it('says everything uses the WAN when lanvpn is switched off', () => {
@@ -113,7 +120,7 @@ describe('explaining how a device is routed', () => {
       ipv6: true,
       connect: true,
     } as const
-    const e = explainDevice(input({ globals }))
+    const e = explain(input({ globals }))
     expect(e.summaryCode).toBe('disabled')
     expect(e.reasons).toEqual([])
   })
@@ -126,9 +133,7 @@ describe('explaining how a device is routed', () => {
       killSwitch: 'always' as const,
       connect: true,
     }
-    const up = explainDevice(
-      input({ group, tunnel: { state: 'connected', profileLabel: 'London' } })
-    )
+    const up = explain(input({ group, tunnel: { state: 'connected', profileLabel: 'London' } }))
     expect(up.summaryCode).toBe('vpn_tunnel_up')
     expect(up.summary).toBe(
       'Its traffic and DNS go through the tunnel of the group TV (UK) (London).'
@@ -137,7 +142,7 @@ describe('explaining how a device is routed', () => {
     expect(up.reasons[1]).toContain('TV (UK)')
     expect(up.reasons[1]).toContain('lanvpn1')
     expect(up.params).toMatchObject({ group: 'TV (UK)', tunnel: 'lanvpn1', profile: 'London' })
-    const down = explainDevice(
+    const down = explain(
       input({ group, tunnel: { state: 'disconnected', profileLabel: 'London' } })
     )
     expect(down.summaryCode).toBe('vpn_killswitch_blocks')
@@ -153,7 +158,7 @@ describe('explaining how a device is routed', () => {
       connect: false,
     }
     const tunnel = { state: 'disconnected', profileLabel: 'Frankfurt' }
-    expect(explainDevice(input({ group, tunnel })).summaryCode).toBe('vpn_auto_wan')
+    expect(explain(input({ group, tunnel })).summaryCode).toBe('vpn_auto_wan')
     const closed = { ...group, killSwitch: 'always' as const }
     const globals = {
       enabled: true,
@@ -162,7 +167,7 @@ describe('explaining how a device is routed', () => {
       ipv6: true,
       connect: false,
     }
-    expect(explainDevice(input({ group: closed, globals, tunnel })).summaryCode).toBe(
+    expect(explain(input({ group: closed, globals, tunnel })).summaryCode).toBe(
       'vpn_killswitch_blocks'
     )
   })
@@ -175,7 +180,7 @@ describe('explaining how a device is routed', () => {
       killSwitch: 'always' as const,
       connect: true,
     }
-    const e = explainDevice(input({ group }))
+    const e = explain(input({ group }))
     expect(e.reasonCodes).toEqual(['mode_chosen', 'vpn_group_default'])
     expect(e.summary).toBe('Its traffic and DNS go through the VPN tunnel (Amsterdam).')
   })

@@ -209,9 +209,7 @@ describe('devices page', () => {
       mac: TV.mac,
       mode: 'vpn',
       modeIsDefault: false,
-      summary: '',
       summaryCode: 'vpn_tunnel_up',
-      reasons: [],
       reasonCodes: ['mode_chosen', 'vpn_group'],
       params: { mode: 'vpn', profile: 'London', group: 'TV (UK)', tunnel: 'lanvpn1' },
     })

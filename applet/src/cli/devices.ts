@@ -5,6 +5,7 @@
 import type { Paths } from '../core/paths'
 import type { InventoryDevice } from '../core/devices/inventory'
 import type { Explanation } from '../core/devices/explain'
+import { explainText } from '../core/devices/explain-text'
 import { deviceMethods } from '../rpc/devices'
 import type { ListDevicesResult, RpcError, SetConfigResult } from '../core/api/calls'
 import type { LevelledHost } from '../system/log'
@@ -166,8 +167,12 @@ const explain: CliCommand = {
     const r = await call(host, paths, 'explain', 'explainDevice', { mac: macs[0] })
     if (!r.ok) return r.code
     const e = r.result as Explanation
-    if (args.includes('--json')) host.writeStdout(`${JSON.stringify(e)}\n`)
-    else host.writeStdout([e.summary, ...e.reasons.map((x) => `  - ${x}`), ''].join('\n'))
+    const { summary, reasons } = explainText(e)
+    // --json: the rpc's answer with its English beside each code, as lanvpn always printed it.
+    const { mac, mode, modeIsDefault, summaryCode, reasonCodes, params } = e
+    const json = { mac, mode, modeIsDefault, summary, summaryCode, reasons, reasonCodes, params }
+    if (args.includes('--json')) host.writeStdout(`${JSON.stringify(json)}\n`)
+    else host.writeStdout([summary, ...reasons.map((x) => `  - ${x}`), ''].join('\n'))
     return 0
   },
 }

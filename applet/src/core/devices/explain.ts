@@ -1,9 +1,10 @@
-// "Why is this device routed this way": the answer in plain English sentences, each with a stable
-// code (and the values it mentions in `params`) so the web UI can show its own translation.
+// "Why is this device routed this way": the answer as stable codes of sentences (and the values they
+// mention in `params`), which the web UI shows in its own words and `lanvpn explain` in English
+// (explain-text.ts, in the lanvpn-cli package: the main package carries no second English copy).
 // Pure: everything it talks about comes in as arguments and mirrors product.md's mode table.
 import type { DeviceMode, KillSwitch } from '../config/types'
 
-/** Stable identifiers of the sentences below; the UI translates by these. */
+/** Stable identifiers of the sentences; the UI translates by these (explain-text.ts: English). */
 export type ExplainCode =
   | 'disabled'
   | 'mode_chosen'
@@ -60,18 +61,16 @@ export type ExplainInput = {
   }
 }
 
-/** The explanation. `reasons[i]` has the code `reasonCodes[i]`. Sample:
+/** The explanation: the summary's code, the reasons' codes in order, and the values the sentences
+ * mention. Sample:
  * `{ mac: '02:00:00:00:50:01', mode: 'vpn', modeIsDefault: false, summaryCode: 'vpn_tunnel_up',
- *    summary: 'Its traffic and DNS go through the VPN tunnel (Amsterdam).',
- *    reasons: ['You chose the mode vpn for this device.'], reasonCodes: ['mode_chosen'],
+ *    reasonCodes: ['mode_chosen'],
  *    params: { mode: 'vpn', profile: 'Amsterdam', tunnelState: 'connected' } }` */
 export type Explanation = {
   mac: string
   mode: DeviceMode
   modeIsDefault: boolean
-  summary: string
   summaryCode: ExplainCode
-  reasons: string[]
   reasonCodes: ExplainCode[]
   params: Record<string, string>
 }
@@ -89,105 +88,37 @@ export function explainDevice(input: ExplainInput): Explanation {
     tunnelState: tunnel.state,
     ...(group ? { group: group.label || group.id, tunnel: group.tunnelIface } : {}),
   }
-  const reasons: Array<[ExplainCode, string]> = []
-  const done = (code: ExplainCode, summary: string): Explanation => ({
+  const reasonCodes: ExplainCode[] = []
+  const done = (summaryCode: ExplainCode): Explanation => ({
     mac: device.mac,
     mode,
     modeIsDefault: device.modeIsDefault,
-    summary,
-    summaryCode: code,
-    reasons: reasons.map((r) => r[1]),
-    reasonCodes: reasons.map((r) => r[0]),
+    summaryCode,
+    reasonCodes,
     params,
   })
 
-  if (!globals.enabled) {
-    const text =
-      'lanvpn is switched off, so this device uses the WAN like any other, whatever its mode.'
-    return done('disabled', text)
-  }
-  if (device.modeIsDefault) {
-    const text = `It has no mode of its own, so it uses the default mode for devices: ${globals.defaultMode}.`
-    reasons.push(['mode_default', text])
-  } else {
-    reasons.push(['mode_chosen', `You chose the mode ${mode} for this device.`])
-  }
-  if (device.privateMac) {
-    const text =
-      'It uses a private (randomised) MAC address: if it changes that address it shows up as a new device with the default mode.'
-    reasons.push(['private_mac', text])
-  }
-  if (!device.online) {
-    reasons.push([
-      'offline',
-      'It is not on the network right now; this applies when it comes back.',
-    ])
+  if (!globals.enabled) return done('disabled')
+  reasonCodes.push(device.modeIsDefault ? 'mode_default' : 'mode_chosen')
+  if (device.privateMac) reasonCodes.push('private_mac')
+  if (!device.online) reasonCodes.push('offline')
+
+  if (mode !== 'vpn') {
+    reasonCodes.push('tunnel_irrelevant')
+    if (mode === 'blocked') return done('blocked')
+    if (mode === 'direct') return done('direct_wan')
+    return done(input.hasSmartDns ? 'ms_smart_dns' : 'ms_no_servers')
   }
 
-  if (mode === 'blocked') {
-    reasons.push(['tunnel_irrelevant', 'The state of the VPN tunnel does not matter for it.'])
-    return done(
-      'blocked',
-      'It gets an address from the router but reaches nothing past the router.'
-    )
-  }
-  if (mode === 'direct') {
-    reasons.push(['tunnel_irrelevant', 'The state of the VPN tunnel does not matter for it.'])
-    return done(
-      'direct_wan',
-      "Its traffic goes straight out through the WAN, with the router's normal DNS."
-    )
-  }
-  if (mode === 'mediastreamer') {
-    reasons.push(['tunnel_irrelevant', 'The state of the VPN tunnel does not matter for it.'])
-    if (!input.hasSmartDns) {
-      const text =
-        "Its traffic goes out through the WAN; no MediaStreamer DNS servers are set, so its DNS uses the router's normal resolver."
-      return done('ms_no_servers', text)
-    }
-    const text =
-      "Its traffic goes out through the WAN, and its DNS queries go to the provider's MediaStreamer servers through the WAN."
-    return done('ms_smart_dns', text)
-  }
-
-  // vpn
-  if (group?.id) {
-    const text = `It is in the group ${params.group}: only that group's own tunnel (${group.tunnelIface}, ${profile}) carries it, never the WAN or another group's tunnel.`
-    reasons.push(['vpn_group', text])
-  } else if (group) {
-    const text = `It is in the household's default group: only its tunnel (${group.tunnelIface}, ${profile}) carries it, never the WAN or another group's tunnel.`
-    reasons.push(['vpn_group_default', text])
-  }
-  if (!globals.ipv6) {
-    reasons.push([
-      'vpn_ipv6_dropped',
-      'IPv6 through the tunnel is switched off, so its IPv6 traffic is dropped.',
-    ])
-  }
+  if (group) reasonCodes.push(group.id ? 'vpn_group' : 'vpn_group_default')
+  if (!globals.ipv6) reasonCodes.push('vpn_ipv6_dropped')
   // Mirrors core/plan nftModel's vpnBypassed: with no location at all, before the first connect,
   // or after a manual disconnect under kill switch `auto`, vpn devices use the WAN; any other way
   // down blocks them.
-  if (!input.hasProfiles) {
-    const text =
-      "No VPN location is set up yet, so its traffic uses the WAN with the router's normal DNS until you import one."
-    return done('vpn_no_profile', text)
-  }
-  if (globals.armed === false && tunnel.state !== 'connected') {
-    const text =
-      "Nobody has connected the VPN yet, so its traffic uses the WAN with the router's normal DNS; the kill switch starts at the first connect."
-    return done('vpn_not_armed', text)
-  }
-  if (tunnel.state === 'connected') {
-    const which = group?.id ? `the tunnel of the group ${params.group}` : 'the VPN tunnel'
-    return done('vpn_tunnel_up', `Its traffic and DNS go through ${which} (${profile}).`)
-  }
+  if (!input.hasProfiles) return done('vpn_no_profile')
+  if (globals.armed === false && tunnel.state !== 'connected') return done('vpn_not_armed')
+  if (tunnel.state === 'connected') return done('vpn_tunnel_up')
   const killSwitch = group?.killSwitch ?? globals.killSwitch
-  if (killSwitch === 'auto' && !(group?.connect ?? globals.connect)) {
-    const text =
-      "You disconnected the VPN and the kill switch is set to auto, so its traffic uses the WAN with the router's normal DNS until you connect again."
-    return done('vpn_auto_wan', text)
-  }
-  const which = group?.id ? `The tunnel of the group ${params.group}` : 'The VPN tunnel'
-  const text = `${which} is ${tunnel.state}, so the kill switch blocks its traffic: nothing of it goes out through the WAN.`
-  return done('vpn_killswitch_blocks', text)
+  if (killSwitch === 'auto' && !(group?.connect ?? globals.connect)) return done('vpn_auto_wan')
+  return done('vpn_killswitch_blocks')
 }
