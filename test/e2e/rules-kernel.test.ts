@@ -1,0 +1,95 @@
+// Rules by destination (issue 22), the kernel's word: the rules golden (test/golden/rules-1,
+// expected-rules.nft and expected-rules.ip) is loaded for real in a throwaway network namespace,
+// `nft -f` and `ip -batch`, and the kernel's listing shows the rules' chain, sets and the ip rule
+// that routes MARK_DIRECT by main. Then dnsmasq (Debian's 2.90, nftset compiled in) answers a
+// subdomain of a rule's domain with the golden's own nftset= line, and the address is in the
+// rule's set, with the set's timeout. Nothing leaves the namespace; it goes with the process.
+//
+//   [unshare -n: lo (127.0.0.1 dnsmasq with nftset=, 127.0.0.2 its upstream), lanvpn0/lanvpn1
+//    (veth, peers h3p0/h3p1), table inet lanvpn with dest_rules, ip rules 52xx]
+//
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { labOrFail } from './lab'
+
+const CASE = join(__dirname, '../golden/rules-1')
+
+/** Runs `script` (sh) in a fresh network namespace with the case loaded; its output. */
+function inNamespace(script: string, env: Record<string, string> = {}): string {
+  const ip = readFileSync(join(CASE, 'expected-rules.ip'), 'utf8').split('\n')
+  const family = (f: 4 | 6) =>
+    ip
+      .filter((l) => l.startsWith(`ip -${f} `))
+      .map((l) => l.slice(6))
+      .join('\n')
+  const setup = [
+    'set -e',
+    'ip link set lo up',
+    'for i in 0 1; do ip link add lanvpn$i type veth peer name h3p$i; ip link set lanvpn$i up; ip link set h3p$i up; done',
+    `nft -f '${join(CASE, 'expected-rules.nft')}'`,
+    `printf '%s\\n' "$RULES4" | ip -4 -batch -`,
+    `printf '%s\\n' "$RULES6" | ip -6 -batch -`,
+  ]
+  return execFileSync('unshare', ['-n', 'sh', '-c', [...setup, script].join('\n')], {
+    encoding: 'utf8',
+    env: { ...process.env, RULES4: family(4), RULES6: family(6), ...env },
+  })
+}
+
+describe.runIf(labOrFail())('the rules golden in a real kernel', () => {
+  it('loads the table with its rules and the ip rule for direct', () => {
+    const out = inNamespace(
+      [
+        'ip -4 rule show; ip -6 rule show',
+        'nft list chain inet lanvpn dest_rules',
+        'nft list chain inet lanvpn rule_vpn',
+        'nft list set inet lanvpn rules_local4',
+        'nft list set inet lanvpn rule2_net6',
+      ].join('\n')
+    )
+    expect(out).toContain('5205:\tfrom all fwmark 0xe000000/0xf000000 lookup main')
+    expect(out).toContain('5211:\tfrom all fwmark 0x5000000/0xf000000 lookup 5202')
+    expect(out).toContain('type filter hook prerouting priority mangle + 1; policy accept;')
+    expect(out).toContain('meta l4proto { tcp, udp } th dport 53 return')
+    expect(out).toContain('ip daddr @rule4_net4 goto rule_vpn')
+    expect(out).toContain('ether saddr != @rule6_others ip daddr @rule6_net4')
+    // auto-merge folded the modem's address into the WAN's subnet.
+    expect(out).toMatch(
+      /elements = \{ 10\.10\.0\.0\/16, 192\.168\.0\.0\/24,\s+192\.168\.1\.1, 192\.168\.2\.0\/24 \}/
+    )
+    expect(out).toContain('elements = { 2001:db8:ba::/48 }')
+  })
+
+  it("fills a domain rule's sets from dnsmasq's answers, subdomains too, with the set's timeout", () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'lanvpn-rules-kernel-'))
+    try {
+      const nftset = readFileSync(join(CASE, 'expected-rules.dnsmasq'), 'utf8')
+        .split('\n')
+        .find((l) => l.includes('/mybank.example/')) as string
+      const dnsmasq = `dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --port=53 --user=root`
+      const out = inNamespace(
+        [
+          'ip addr add 127.0.0.2/8 dev lo',
+          `${dnsmasq} --listen-address=127.0.0.2 --pid-file=${tmp}/up.pid --address=/mybank.example/203.0.113.50 --address=/mybank.example/2001:db8:50::1 & UP=$!`,
+          `${dnsmasq} --listen-address=127.0.0.1 --pid-file=${tmp}/router.pid --server=127.0.0.2 "--$NFTSET" & ROUTER=$!`,
+          'trap "kill $UP $ROUTER" EXIT',
+          'for i in 1 2 3 4 5 6 7 8 9 10; do busybox nslookup www.mybank.example 127.0.0.1 >/dev/null 2>&1 && break; sleep 0.2; done',
+          'busybox nslookup -type=AAAA www.mybank.example 127.0.0.1 >/dev/null',
+          'busybox nslookup other.example 127.0.0.1 >/dev/null 2>&1 || true',
+          'nft list set inet lanvpn rule2_dns4; nft list set inet lanvpn rule2_dns6',
+          'nft list set inet lanvpn rule4_dns4',
+        ].join('\n'),
+        { NFTSET: nftset }
+      )
+      expect(out).toMatch(/set rule2_dns4 \{[\s\S]*elements = \{ 203\.0\.113\.50 expires 23h/)
+      expect(out).toMatch(/set rule2_dns6 \{[\s\S]*elements = \{ 2001:db8:50::1 expires 23h/)
+      // Another rule's set took nothing.
+      expect(out).toMatch(/set rule4_dns4 \{\n\t\ttype ipv4_addr\n\t\ttimeout 1d\n\t\}/)
+    } finally {
+      rmSync(tmp, { recursive: true, force: true })
+    }
+  })
+})
