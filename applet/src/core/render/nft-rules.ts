@@ -4,9 +4,9 @@
 //   prerouting/mangle     mark_devices (nft.ts): the device's mark, by its mode and group.
 //   prerouting/mangle+1   dest_rules: only what came in by a managed LAN device, and never
 //                         1. a blocked device's packets (blocked means nothing past the router),
-//                         2. DNS (tcp/udp 53): it keeps the device's mark, so a vpn device's lookups
-//                            still go to its tunnel's resolver (dns_redirect) and nowhere else, even
-//                            to the router's or the modem's own address, which are local exceptions;
+//                         2. DNS (tcp/udp 53): it keeps the device's mark, so a vpn device's
+//                            lookups still go to its tunnel's resolver (dns_redirect) and nowhere
+//                            else, even when asked of the router or the modem (local exceptions);
 //                         3. local exceptions (the LAN's other subnets, the router's addresses, the
 //                            WAN's subnet and gateway, the user's local_dest): MARK_DIRECT;
 //                         4. the rules in order, the first match wins:
