@@ -14,14 +14,14 @@ format-check: setup
 	@npm run --silent format:check
 
 # Every test: unit, golden, transitions, host contract (Node and the native qjs), rpc contract,
-# the dev router, web UI, and the end-to-end lab and browser tests (root), the ten-minute load
-# test among them.
+# the dev router, web UI, and the end-to-end lab and browser tests (root), with the ten-minute
+# load test beside them (scripts/test.sh).
 test: build typecheck format-check
-	@npx vitest run --project unit --project contract --project webui --project e2e
+	@scripts/test.sh
 
 # The ten-minute load test alone (issue 8): five UI pollers, a hundred devices a second.
 soak: build
-	@npx vitest run --project e2e test/soak
+	@npx vitest run --project soak
 
 demo: build
 	@scripts/demo.sh
