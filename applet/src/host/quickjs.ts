@@ -26,7 +26,8 @@
 // Facts of the runtime this file is shaped by:
 // - Everything in std/os is synchronous; the only concurrency is the event loop of os.setTimeout,
 //   os.setReadHandler/setWriteHandler and os.signal. exec therefore uses non-blocking children
-//   with pipes and read/write handlers, never a blocking os.exec, which would stall the loop.
+//   with pipes and read/write handlers: a blocking os.exec stalls the loop, so it runs only
+//   commands that return at once (`flock -xn`, the fallback `sync`).
 // - The loop ends when no timer and no read/write handler is left. Signal handlers do NOT keep it
 //   alive (js_os_poll checks only timers, fd handlers and worker ports): a daemon needs a timer.
 // - There is no fsync, and no O_SYNC constant, but os.open passes its flags to open(2) unchanged:
@@ -222,16 +223,34 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
     }
   }
 
+  /** Takes the lock on `fd` if it is free, by `flock -xn 0` run as a blocking exec: it returns at
+   * once, and costs no pipes, no loop turns and no waitpid poll timer. False when it is busy (or
+   * flock failed otherwise: the waiting exec then reports why). */
+  function tryLock(fd: number): boolean {
+    const devnull = os.open('/dev/null', os.O_WRONLY)
+    if (devnull < 0) return false
+    try {
+      const opts = { block: true, usePath: true, stdin: fd, stdout: devnull, stderr: devnull }
+      return os.exec(['flock', '-xn', '0'], opts) === 0
+    } catch {
+      return false
+    } finally {
+      os.close(devnull)
+    }
+  }
+
   async function lockFile(path: string, timeoutMs: number): Promise<FileLock> {
     const fd = os.open(path, os.O_RDWR)
     if (fd < 0) throw fail('locking', path, fd)
     // flock(1) locks its stdin, which is this open file: the lock is the open file's, so it
     // outlives the command. The fd is ours alone: exec'ed children close every fd from 3 up.
-    const argv = ['flock', '-x', '0']
-    const r = await new Promise<ExecResult>((done) => runChild(argv, { timeoutMs }, done, fd))
-    if (r.code !== 0) {
-      os.close(fd)
-      throw lockFailure(path, r, timeoutMs)
+    if (!tryLock(fd)) {
+      const argv = ['flock', '-x', '0']
+      const r = await new Promise<ExecResult>((done) => runChild(argv, { timeoutMs }, done, fd))
+      if (r.code !== 0) {
+        os.close(fd)
+        throw lockFailure(path, r, timeoutMs)
+      }
     }
     // The open file by a name of its own, even once a rename unlinked it from `path`. Opening it
     // again makes another open file: closing that one keeps the lock (flock, unlike fcntl).
