@@ -3,10 +3,14 @@
 // `nft -f` and `ip -batch`, and the kernel's listing shows the rules' chain, sets and the ip rule
 // that routes MARK_DIRECT by main. Then dnsmasq (Debian's 2.90, nftset compiled in) answers a
 // subdomain of a rule's domain with the golden's own nftset= line, and the address is in the
-// rule's set, with the set's timeout. Nothing leaves the namespace; it goes with the process.
+// rule's set, with the set's timeout. Last, real packets: a laptop, the modem's side, both
+// tunnels' far ends and a second LAN subnet around the loaded router, each far end noting what
+// reaches it, tunnels up and down (test/fixtures/rules-packets.sh, whose diagram is the
+// topology). Nothing leaves the namespaces; they go with their processes.
 //
 //   [unshare -n: lo (127.0.0.1 dnsmasq with nftset=, 127.0.0.2 its upstream), lanvpn0/lanvpn1
 //    (veth, peers h3p0/h3p1), table inet lanvpn with dest_rules, ip rules 52xx]
+//   [unshare -n router ── laptop, W (modem, internet), T0, T1 (tunnel far ends), L2 (br-lan2)]
 //
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -16,6 +20,21 @@ import { describe, expect, it } from 'vitest'
 import { labOrFail } from './lab'
 
 const CASE = join(__dirname, '../golden/rules-1')
+const PACKETS = join(__dirname, '../fixtures/rules-packets.sh')
+
+/** Runs the packet fixture's commands in a fresh router namespace: one line per probe, words
+ * separated by one space (`icmp 8.8.8.8 -> T0`). */
+function packets(probes: string[]): string[] {
+  const out = execFileSync('unshare', ['-n', 'bash', PACKETS], {
+    encoding: 'utf8',
+    env: { ...process.env, CASE, PROBES: probes.join('\n') },
+    timeout: 150_000,
+  })
+  return out
+    .split('\n')
+    .filter((l) => l.includes('->'))
+    .map((l) => l.split(/\s+/).join(' '))
+}
 
 /** Runs `script` (sh) in a fresh network namespace with the case loaded; its output. */
 function inNamespace(script: string, env: Record<string, string> = {}): string {
@@ -91,5 +110,71 @@ describe.runIf(labOrFail())('the rules golden in a real kernel', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }
+  })
+
+  it('sends real packets where the rules say, and with the tunnels down only direct rules and local exceptions get out', () => {
+    const CONSOLE = 'forget; become 02:00:00:00:50:03 192.168.1.103'
+    const lines = packets([
+      // The laptop: vpn, default group.
+      'probe icmp 198.51.100.7',
+      'probe icmp 8.8.8.8',
+      'probe icmp 203.0.113.99',
+      'probe icmp 192.0.2.66',
+      'probe icmp 192.168.2.10',
+      'probe tcp 192.168.0.1 80',
+      'probe udp 8.8.4.4 3075',
+      'probe tcp 8.8.4.4 3075',
+      'probe udp 8.8.4.4 3077',
+      'send udp 192.168.0.1 53; seen udp 10.64.0.1 53; seen udp 192.168.0.1 53',
+      'send tcp 198.51.100.53 53; seen tcp 10.64.0.1 53; seen tcp 198.51.100.53 53',
+      // The console: direct, default group.
+      CONSOLE,
+      'probe icmp 192.0.2.80',
+      'probe icmp 8.8.8.8',
+      // Both tunnels down.
+      'forget; tunnels_down; become 02:00:00:00:50:01 192.168.1.101',
+      'probe icmp 8.8.8.8',
+      'probe icmp 192.0.2.80',
+      'probe icmp 203.0.113.99',
+      'probe tcp 8.8.4.4 3075',
+      'probe icmp 198.51.100.7',
+      'probe icmp 192.168.2.10',
+      'probe tcp 192.168.0.1 80',
+      'probe udp 8.8.4.4 3075',
+      'send udp 192.168.0.1 53; seen udp 10.64.0.1 53; seen udp 192.168.0.1 53',
+      CONSOLE,
+      'probe icmp 192.0.2.80',
+      'probe icmp 8.8.8.8',
+    ])
+    expect(lines).toEqual([
+      'icmp 198.51.100.7 -> W',
+      'icmp 8.8.8.8 -> T0',
+      'icmp 203.0.113.99 -> T1',
+      'icmp 192.0.2.66 -> nowhere',
+      'icmp 192.168.2.10 -> L2',
+      'tcp 192.168.0.1 80 -> W',
+      'udp 8.8.4.4 3075 -> W',
+      'tcp 8.8.4.4 3075 -> T0',
+      'udp 8.8.4.4 3077 -> T0',
+      'udp 10.64.0.1 53 -> T0',
+      'udp 192.168.0.1 53 -> nowhere',
+      'tcp 10.64.0.1 53 -> T0',
+      'tcp 198.51.100.53 53 -> nowhere',
+      'icmp 192.0.2.80 -> T0',
+      'icmp 8.8.8.8 -> W',
+      // Down.
+      'icmp 8.8.8.8 -> nowhere',
+      'icmp 192.0.2.80 -> nowhere',
+      'icmp 203.0.113.99 -> nowhere',
+      'tcp 8.8.4.4 3075 -> nowhere',
+      'icmp 198.51.100.7 -> W',
+      'icmp 192.168.2.10 -> L2',
+      'tcp 192.168.0.1 80 -> W',
+      'udp 8.8.4.4 3075 -> W',
+      'udp 10.64.0.1 53 -> nowhere',
+      'udp 192.168.0.1 53 -> nowhere',
+      'icmp 192.0.2.80 -> nowhere',
+      'icmp 8.8.8.8 -> W',
+    ])
   })
 })
