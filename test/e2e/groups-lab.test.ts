@@ -299,7 +299,7 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
     )
   })
 
-  it('fails over inside a group when its location stops answering, and a removed group takes its tunnel with it', async () => {
+  it('fails over inside a group when its location stops answering, goes back once it answers steadily again, and a removed group takes its tunnel with it', async () => {
     // games is removed (its OpenVPN location free again) and becomes tv's fallback.
     await configure(
       [
@@ -328,7 +328,11 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
     } finally {
       await vpn2Answers(true)
     }
-  })
+    // Failback inside the group: asked every 20 s, three answers in a row, about a minute.
+    await connected('tv', 'uk', 120_000)
+    await leavesFrom('tv', EXIT.vpn2)
+    expect(await echoFrom('laptop')).toBe(EXIT.vpn)
+  }, 300_000)
 
   it('ran without an unhandled rejection', () => {
     expect(labDaemonRejections()).toEqual([])
