@@ -20,9 +20,9 @@ import { join, relative } from 'node:path'
 /** The chunks and their roots (paths under applet/src). `base`: what every verb loads (the QuickJS
  * host, the log, config, UCI and files) and the whole rpc table; `profile-import`: the WireGuard
  * parser and the import itself, which only importProfile and `lanvpn import` load; `daemon`: the
- * daemon; `command`: the main package's `lanvpn` command (status, check, cleanup, wan-event,
- * help); `cli`: the feature commands (lanvpn-cli, which may import every chunk but the other
- * optional ones); `node`: the Node host, never loaded under qjs; `openvpn`: the .ovpn parser and
+ * daemon; `command`: the main package's `lanvpn` command (cleanup, wan-event, help and the way to
+ * daemon and rpc); `cli`: the feature commands, status and check among them (lanvpn-cli, which may
+ * import every chunk but the other optional ones); `node`: the Node host, never loaded under qjs; `openvpn`: the .ovpn parser and
  * what runs openvpn, loaded when an OpenVPN profile is imported or brought up. */
 export const CHUNK_ROOTS = {
   base: ['main.ts', 'rpc/command.ts'],

@@ -80,10 +80,10 @@ export const LANGUAGES = { ru: 'Russian', 'zh-CN': 'Simplified Chinese' }
  * provider's file may name), or an openvpn-mbedtls already there (opkg takes the first it can);
  * the feed Makefile says openvpn-openssl alone (no alternatives in apk, and Kconfig has no symbol
  * for the virtual `openvpn`). `lanvpn-cli`: the feature commands of `lanvpn` for SSH users
- * (applet/src/cli/features.ts: locations, devices, groups, MediaStreamer …), the largest part of
- * the command, which a household on the web UI never runs; without it `lanvpn` keeps what the
- * system and the state need (daemon, rpc, wan-event, cleanup, status, check, help) and names this
- * package for the rest. No postinst: every command is a new process. `luci-app-lanvpn`: the LuCI
+ * (applet/src/cli/features.ts: locations, devices, groups, MediaStreamer, status, check …), the
+ * largest part of the command, which a household on the web UI never runs; without it `lanvpn`
+ * keeps what the system runs (daemon, rpc, wan-event, cleanup) plus help and version, and names
+ * this package for the rest. No postinst: every command is a new process. `luci-app-lanvpn`: the LuCI
  * menu entry and its launcher view, split off as OpenWrt splits every luci-app-*. Each depends on
  * exactly the lanvpn of the same build, whose chunks it completes. */
 export const ADDONS = {
@@ -101,7 +101,7 @@ export const ADDONS = {
   'lanvpn-cli': {
     depends: [],
     paths: ['usr/share/lanvpn/lanvpn-cli.js'],
-    description: ['Feature commands of lanvpn for SSH (locations, devices, groups, MediaStreamer)'],
+    description: ['Commands of lanvpn for SSH (status, locations, devices, groups, MediaStreamer)'],
   },
   'luci-app-lanvpn': {
     section: 'luci',

@@ -61,6 +61,10 @@ describe('lanvpn --help', () => {
     expect(out.join('')).toMatch(/^ {2}mode MODE DEVICE\.\.\. {2}Set/m)
     expect(out.join('')).toMatch(/^ {2}explain DEVICE \[--json\]\n {23}Say/m)
     expect(out.join('')).toMatch(/^ {2}cleanup {14}Remove .*\n {23}Safe/m)
+    // status and check (lanvpn-cli's) stay where they were, just above cleanup.
+    expect(out.join('')).toMatch(
+      /^ {2}status \[--json\] {6}Show .*\n {2}check {16}Validate .*\n {2}cleanup /m
+    )
   })
 })
 

@@ -1,21 +1,15 @@
 // The `lanvpn` command of the main package: what the system runs (daemon, rpc, the hotplug hook's
-// wan-event, the init script's and prerm's cleanup) and what lets a person on SSH see the state
-// (status, check, help, version). The feature commands (locations, devices, groups, MediaStreamer
-// …) are the package lanvpn-cli (cli/features.ts, dist/lanvpn-cli.js), loaded with import() when
-// one is asked for: without that package such a verb says which package to install.
-import { describeProblem, readConfigVersion } from '../core/config/guard'
-import type { Config } from '../core/config/types'
-import { parseConfig } from '../core/config/validate'
+// wan-event, the init script's and prerm's cleanup) plus help and version. Every other command
+// (status, check, locations, devices, groups, MediaStreamer …) is the package lanvpn-cli
+// (cli/features.ts, dist/lanvpn-cli.js), loaded with import() when one is asked for: without that
+// package such a verb says which package to install.
 import { errorText } from '../core/errors'
 import type { Paths } from '../core/paths'
 import type { LevelledHost } from '../system/log'
 import type { CliCommand } from './command'
 import { wanEventCommand } from './wan-event'
-import type { Status } from '../core/api/status'
 import { cleanup } from '../system/cleanup'
-import { readConfigText } from '../system/files'
 import { installCommand } from '../system/install-command'
-import { readStatus } from '../system/status'
 
 declare const __LANVPN_VERSION__: string
 const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'dev'
@@ -45,6 +39,8 @@ export const FEATURE_VERBS = [
   'protected',
   'history',
   'diagnostics',
+  'status',
+  'check',
 ]
 
 type Features = Record<string, CliCommand>
@@ -80,15 +76,13 @@ function helpRows(commands: CliCommand[]): string {
 export function renderHelp(host: LevelledHost, features: Features | null): string {
   const more = features
     ? helpRows(Object.values(features))
-    : `  (locations, devices, groups, MediaStreamer and more: ${installCommand(host, 'lanvpn-cli')})\n`
+    : `  (status, check, locations, devices, groups, MediaStreamer and more: ${installCommand(host, 'lanvpn-cli')})\n`
   return `lanvpn ${VERSION} — VPN sharing for OpenWrt routers
 
 Usage: lanvpn <command> [options]
 
 Commands:
-${more}  status [--json]      Show the daemon, tunnel and device state (from the status file).
-  check                Validate /etc/config/lanvpn and list every problem (exit 1 if any).
-  cleanup              Remove every rule, route, interface and runtime file lanvpn made.
+${more}  cleanup              Remove every rule, route, interface and runtime file lanvpn made.
                        Safe to run at any time; your config and secrets are kept.
 ${helpRows([wanEventCommand])}  daemon               Run the daemon (procd starts this; you normally do not).
   rpc list             Print the rpcd signature of the lanvpn ubus object.
@@ -98,58 +92,6 @@ ${helpRows([wanEventCommand])}  daemon               Run the daemon (procd start
 
 The web UI is at http://<router>/lanvpn/. Settings live in /etc/config/lanvpn.
 `
-}
-
-function fmtTime(ms: number): string {
-  return ms > 0
-    ? new Date(ms)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, ' UTC')
-    : '-'
-}
-
-/** The status in a few lines for a person on SSH, locations by name (from `config`), saying when a
- * fallback carries the traffic. No addresses: status holds none. */
-export function renderStatusText(s: Status, configPath = '/etc/config/lanvpn', config?: Config) {
-  const label = (id: string) => config?.profiles.find((p) => p.id === id)?.label || id
-  const chosen = config?.globals.activeProfile ?? ''
-  const used = s.tunnel.profile
-  const lines = [
-    `daemon:  ${s.daemon.state}${s.daemon.pid ? ` (pid ${s.daemon.pid}, ${s.daemon.runtime}, since ${fmtTime(s.daemon.startedAt)})` : ''}`,
-    `tunnel:  ${s.tunnel.state}${used || chosen ? ` (${label(used || chosen)})` : ''}${s.tunnel.reason ? ` — ${s.tunnel.reason}` : ''}`,
-  ]
-  if (used && chosen && used !== chosen)
-    lines.push(
-      `         a fallback is in use: ${label(chosen)} (the chosen location) does not answer`
-    )
-  // Each group's own tunnel (issue 21), its location by name, the chosen one while none carries.
-  for (const g of s.groups ?? []) {
-    const t = g.tunnel
-    const where = t.profile || config?.groups.find((x) => x.id === g.id)?.profile || ''
-    lines.push(
-      `group ${g.id}: ${t.state}${where ? ` (${label(where)})` : ''}, ${g.devices} device(s)${t.reason ? ` — ${t.reason}` : ''}`
-    )
-  }
-  lines.push(
-    `devices: vpn ${s.devices.vpn}, direct ${s.devices.direct}, mediastreamer ${s.devices.mediastreamer}, blocked ${s.devices.blocked}`,
-    `applied: ${s.apply.ok ? 'ok' : 'FAILED'} (generation ${s.generation}, ${fmtTime(s.updatedAt)})`
-  )
-  for (const e of s.apply.errors) lines.push(`  ${e}`)
-  if (s.lan) {
-    const policy = { managed: 'each device by its mode', direct: 'direct', blocked: 'blocked' }
-    const each = s.lan.interfaces.map(
-      (i) => `${i.name} ${i.device || '(no device)'}${i.up ? '' : ' down'} (${policy[i.policy]})`
-    )
-    lines.push(`lan:     ${each.join(', ')}`, ...s.lan.problems.map((p) => `  ${p}`))
-  }
-  if (s.configHeld) {
-    lines.push(`config:  NOT APPLIED: ${configPath} has new problems; the last good settings`)
-    lines.push('         stay in force (VPN devices stay protected) until it is fixed:')
-    for (const p of s.problems) lines.push(`  ${describeProblem(p)}`)
-  } else if (s.problems.length)
-    lines.push(`config:  ${s.problems.length} problem(s); run \`lanvpn check\``)
-  return lines.join('\n') + '\n'
 }
 
 /** Runs one command line; resolves with the process exit code. */
@@ -165,20 +107,6 @@ export async function runCli(host: LevelledHost, paths: Paths, argv: string[]): 
     case '--version':
       host.writeStdout(`${VERSION}\n`)
       return 0
-    case 'status': {
-      const s = readStatus(host, paths)
-      const text = rest.includes('--json')
-        ? `${JSON.stringify(s)}\n`
-        : renderStatusText(s, paths.config, parseConfig(readConfigText(host, paths)).config)
-      host.writeStdout(text)
-      return 0
-    }
-    case 'check': {
-      const { problems } = readConfigVersion(readConfigText(host, paths))
-      for (const p of problems) host.writeStdout(`${describeProblem(p)}\n`)
-      if (!problems.length) host.writeStdout(`${paths.config}: ok\n`)
-      return problems.length ? 1 : 0
-    }
     case 'cleanup': {
       const report = await cleanup(host, paths)
       for (const r of report.removed) host.writeStdout(`removed ${r}\n`)

@@ -1,9 +1,9 @@
-// The feature commands of `lanvpn` (locations, devices, groups, MediaStreamer …): dist/lanvpn-cli.js,
-// the package lanvpn-cli (scripts/ipk.mjs ADDONS). They are the largest part of the command and a
-// household that uses the web UI never runs them, so the main package leaves them out to stay
-// within its size budget (product.md Budgets); cli.ts loads this file with import() and, when it
-// is missing, says which package to install. Every command calls the web UI's rpc functions, so
-// nothing here is needed for the router to work.
+// The feature commands of `lanvpn` (locations, devices, groups, MediaStreamer …, status and check):
+// dist/lanvpn-cli.js, the package lanvpn-cli (scripts/ipk.mjs ADDONS). They are the largest part of
+// the command and a household that uses the web UI never runs them, so the main package leaves
+// them out to stay within its size budget (product.md Budgets); cli.ts loads this file with
+// import() and, when it is missing, says which package to install. Every command calls the web
+// UI's rpc functions or reads what they read, so nothing here is needed for the router to work.
 import { parseConfig } from '../core/config/validate'
 import type { CliCommand } from './command'
 import { DEVICE_COMMANDS, pickOne } from './devices'
@@ -14,6 +14,7 @@ import { historyCommand } from './history'
 import { mediastreamerCommand } from './mediastreamer'
 import { profileCommands } from './profiles'
 import { protectedCommand } from './protected'
+import { checkCommand, statusCommand } from './status'
 import { readConfigText } from '../system/files'
 
 declare const __LANVPN_VERSION__: string
@@ -52,4 +53,7 @@ export const FEATURE_COMMANDS: Record<string, CliCommand> = {
   protected: protectedCommand,
   history: historyCommand,
   diagnostics: diagnosticsCommand,
+  // Last, so --help lists them just above the main package's cleanup.
+  status: statusCommand,
+  check: checkCommand,
 }
