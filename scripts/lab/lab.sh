@@ -3,10 +3,16 @@
 #
 #   laptop  tv  console        LAN devices, one namespace each, eth0 = 02:00:00:00:50:0N, DHCP + SLAAC
 #       \    |    /
-#   [ br-lan 192.168.50.1/24 fd50::1/64 ]  router: dnsmasq (DHCP/RA/DNS), table inet fw4 (NAT on wan)
-#            | wan 198.51.100.2/24 2001:db8:100::2/64
+#   [ br-lan 192.168.50.1/24 fd50::1/64 ]  router: dnsmasq (DHCP/RA/DNS, router.lan), table inet fw4 (NAT on wan)
+#            |                              [ br-lan2 192.168.2.1/24 fd02::1/64 ] ── nas 192.168.2.10 fd02::10  (lan2)
+#            | wan 198.51.100.2/24 2001:db8:100::2/64 (+ 192.168.100.2/24 with modem)
+#            |
+#          [ modem: br-modem 192.168.100.1/24, bridges cpe ── isp ]                             (modem)
+#            |
 #            | to-router 198.51.100.1/24 2001:db8:100::1/64
 #          inet  lo: 192.0.2.1 (echo) 192.0.2.2 (API, HTTPS) 192.0.2.53 (DNS) 192.0.2.54 (smart DNS) 2001:db8:2::1 (echo v6)
+#                    192.0.2.11 / .12 / .13 / .101 (echo as bank.example, www.bank.example,
+#                    stream.example, and a nameless CIDR target; v6 2001:db8:2::11 / ::12 / ::13 / ::101)
 #            | br-inet 203.0.113.1/24 2001:db8:113::1/64
 #       +----+-----------------------+---------------------------+---------------------------+
 #      vpn 203.0.113.10            vpn2 203.0.113.20            vpn3 203.0.113.40            ovpn 203.0.113.30
@@ -14,19 +20,40 @@
 #      (wireguard-go, :51820, NAT out, DNS; one client key each)                              (openvpn, udp 1194,
 #                                                                                             user/password, NAT out, DNS)
 #
+# The parts in brackets marked (lan2) and (modem) are there only when LAB_NETWORKS names them:
+#   lan2   a second LAN subnet on the router (br-lan2) with one server, nas, static, answering as
+#          the echo service does (its log: nas.log); dnsmasq answers nas.lan for it.
+#   modem  the ISP's modem in bridge mode: the WAN link runs through it (router wan ── cpe, isp ──
+#          inet to-router), and it answers HTTP on its own address 192.168.100.1 (modem.log), which
+#          nothing routes: the router reaches it by OpenWrt's modem-access interface, a static
+#          192.168.100.2/24 on the WAN device, masqueraded by fw4 like the WAN.
+# `up` writes the router's network as OpenWrt would describe it in $LAB_STATE/openwrt/ (network,
+# firewall: UCI; netifd.json: for scripts/lab/bin/ubus, LAB_NETIFD).
+#
 # Usage: lab.sh up|down|status|firewall start|stop|reload|restart [ROOT]|exec <short-ns> <cmd...>
 # Env:   LAB (name prefix, default lv), LAB_STATE (default /run/lanvpn-lab/$LAB),
-#        LAB_DEVICES (default "laptop tv console"), LAB_WAIT_S (DHCP/SLAAC wait, default 15)
+#        LAB_DEVICES (default "laptop tv console"), LAB_NETWORKS (default none; "lan2 modem"),
+#        LAB_WAIT_S (DHCP/SLAAC wait, default 15)
 set -Eeuo pipefail
 
 LAB=${LAB:-lv}
 LAB_STATE=${LAB_STATE:-/run/lanvpn-lab/$LAB}
 LAB_DEVICES=${LAB_DEVICES:-laptop tv console}
+LAB_NETWORKS=${LAB_NETWORKS:-}
 LAB_WAIT_S=${LAB_WAIT_S:-15}
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Fixed namespaces besides the devices; vpn2 is the failover server, vpn3 a fourth location (so
 # four device groups can each have their own server at once).
 INFRA_NS="router inet vpn vpn2 vpn3 ovpn"
+
+# True when LAB_NETWORKS names network $1.
+has_network() { case " $LAB_NETWORKS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# The namespaces LAB_NETWORKS adds: nas for lan2, modem for modem.
+extra_namespaces() {
+  if has_network lan2; then echo nas; fi
+  if has_network modem; then echo modem; fi
+}
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "[!] $*"; exit 1; }
@@ -50,13 +77,18 @@ ip_ns() {
 check_names() {
   [[ $LAB =~ ^[a-z][a-z0-9]*$ ]] || die "LAB='$LAB': use lowercase letters and digits"
   # wireguard-go names ${LAB}srv3 / ${LAB}tst must fit IFNAMSIZ (15) and be unique machine-wide.
-  local ns dev
-  for ns in $INFRA_NS $LAB_DEVICES; do
+  local ns dev net
+  for net in $LAB_NETWORKS; do
+    case $net in lan2 | modem) ;; *) die "LAB_NETWORKS: unknown network '$net' (lan2, modem)" ;; esac
+  done
+  for ns in $INFRA_NS $(extra_namespaces) $LAB_DEVICES; do
     [ ${#ns} -le 11 ] || die "device name '$ns' is longer than 11 characters (veth lan-$ns)"
     [ $((${#LAB} + 1 + ${#ns})) -le 15 ] || die "namespace '$LAB-$ns' is longer than 15 characters"
   done
   for dev in $LAB_DEVICES; do
-    case " $INFRA_NS " in *" $dev "*) die "device name '$dev' is taken by an infrastructure namespace" ;; esac
+    case " $INFRA_NS $(extra_namespaces | tr '\n' ' ') " in
+      *" $dev "*) die "device name '$dev' is taken by an infrastructure namespace" ;;
+    esac
   done
 }
 
@@ -103,7 +135,7 @@ make_state() {
 
 make_namespaces() {
   local ns
-  for ns in $INFRA_NS $LAB_DEVICES; do
+  for ns in $INFRA_NS $(extra_namespaces) $LAB_DEVICES; do
     in_ns host ip netns add "$LAB-$ns"
     ip_ns "$ns" link set lo up
     # No DAD: static and SLAAC addresses are usable at once, which keeps `up` fast.
@@ -113,14 +145,19 @@ make_namespaces() {
   done
   printf 'nameserver 127.0.0.1\n' >"/etc/netns/$LAB-router/resolv.conf"
   for ns in inet vpn vpn2 vpn3; do printf 'nameserver 192.0.2.53\n' >"/etc/netns/$LAB-$ns/resolv.conf"; done
+  if has_network lan2; then printf 'nameserver 192.168.2.1\n' >"/etc/netns/$LAB-nas/resolv.conf"; fi
+  # The modem resolves nothing (nothing listens on its 127.0.0.1).
+  if has_network modem; then printf 'nameserver 127.0.0.1\n' >"/etc/netns/$LAB-modem/resolv.conf"; fi
 }
 
 make_inet() {
   in_ns inet sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
   # The service addresses live on lo: this kernel has no dummy driver ("Unknown device type").
   local addr
-  for addr in 192.0.2.1/32 192.0.2.2/32 192.0.2.53/32 192.0.2.54/32; do ip_ns inet addr add "$addr" dev lo; done
-  ip_ns inet addr add 2001:db8:2::1/128 dev lo nodad
+  for addr in 192.0.2.1/32 192.0.2.2/32 192.0.2.53/32 192.0.2.54/32 $(echo_hosts 4); do
+    ip_ns inet addr add "$addr" dev lo
+  done
+  for addr in 2001:db8:2::1/128 $(echo_hosts 6); do ip_ns inet addr add "$addr" dev lo nodad; done
   # A bridge without a set MAC takes its lowest port's and changes it as ports are added: a peer
   # that learnt the old one sends to a MAC nobody owns until the next RA (seen: a first IPv6
   # connection timed out). netifd gives OpenWrt's bridges a fixed MAC too.
@@ -132,9 +169,31 @@ make_inet() {
   dnsmasq_simple inet 192.0.2.53 inet
 }
 
+# The echo service's addresses besides 192.0.2.1 and 2001:db8:2::1, as /32 or /128 ($1: 4 or 6):
+# what the example names point at (see EXAMPLE_NAMES), and .101, in no name, for a CIDR rule.
+echo_hosts() {
+  local h
+  for h in 11 12 13 101; do
+    if [ "$1" = 4 ]; then echo "192.0.2.$h/32"; else echo "2001:db8:2::$h/128"; fi
+  done
+}
+
+# The names every lab resolver (inet's and each VPN server's, which a vpn device asks) answers
+# besides lab.test, as dnsmasq --address options: a name covers its subdomains unless a longer one
+# says otherwise, so www.bank.example has an address of its own, as a CDN's host would.
+EXAMPLE_NAMES=(
+  --address=/bank.example/192.0.2.11 --address=/bank.example/2001:db8:2::11
+  --address=/www.bank.example/192.0.2.12 --address=/www.bank.example/2001:db8:2::12
+  --address=/stream.example/192.0.2.13 --address=/stream.example/2001:db8:2::13
+)
+
 make_router() {
   in_ns router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-  ip_ns router link add wan type veth peer name to-router netns "$LAB-inet"
+  if has_network modem; then
+    make_modem
+  else
+    ip_ns router link add wan type veth peer name to-router netns "$LAB-inet"
+  fi
   ip_ns router addr add 198.51.100.2/24 dev wan
   ip_ns router addr add 2001:db8:100::2/64 dev wan nodad
   ip_ns router link set wan up
@@ -143,13 +202,51 @@ make_router() {
   ip_ns inet link set to-router up
   ip_ns router route add default via 198.51.100.1
   ip_ns router -6 route add default via 2001:db8:100::1
+  # OpenWrt's modem access: a static interface on the WAN device in the modem's subnet (added after
+  # the WAN's address, so that the WAN's stays the first on the device, as lanvpn reads it here).
+  if has_network modem; then ip_ns router addr add 192.168.100.2/24 dev wan; fi
   ip_ns router link add br-lan address 02:00:00:00:50:fe type bridge forward_delay 0
   ip_ns router addr add 192.168.50.1/24 dev br-lan
   ip_ns router addr add fd50::1/64 dev br-lan nodad
   ip_ns router link set br-lan up
+  if has_network lan2; then make_lan2; fi
   render_fw4 >"$LAB_STATE/fw4.nft"
   in_ns router nft -f "$LAB_STATE/fw4.nft"
   start_router_dnsmasq
+}
+
+# The modem in bridge mode: the WAN link runs through it at layer 2 (router wan ── cpe
+# [br-modem] isp ── inet to-router), so the router and inet see each other as before. Its own
+# page is on br-modem 192.168.100.1/24; it forwards no IP and has no route beyond that subnet, so
+# only the WAN segment can reach it, never the internet or a VPN server. IPv4 only.
+make_modem() {
+  in_ns modem sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip_ns router link add wan type veth peer name cpe netns "$LAB-modem"
+  ip_ns modem link add isp type veth peer name to-router netns "$LAB-inet"
+  # A fixed MAC (see make_inet), and no multicast snooping: IPv6 neighbour discovery between the
+  # router and inet must cross the bridge without a querier.
+  ip_ns modem link add br-modem address 02:00:00:00:64:fe type bridge forward_delay 0 \
+    mcast_snooping 0
+  ip_ns modem link set cpe master br-modem up
+  ip_ns modem link set isp master br-modem up
+  ip_ns modem addr add 192.168.100.1/24 dev br-modem
+  ip_ns modem link set br-modem up
+}
+
+# The second LAN subnet: br-lan2 on the router and the nas, a server with static addresses
+# (192.168.2.10, fd02::10, MAC 02:00:00:00:02:0a) that dnsmasq names nas.lan.
+make_lan2() {
+  ip_ns router link add br-lan2 address 02:00:00:00:02:fe type bridge forward_delay 0
+  ip_ns router addr add 192.168.2.1/24 dev br-lan2
+  ip_ns router addr add fd02::1/64 dev br-lan2 nodad
+  ip_ns router link set br-lan2 up
+  ip_ns router link add lan2-nas type veth peer name eth0 address 02:00:00:00:02:0a netns "$LAB-nas"
+  ip_ns router link set lan2-nas master br-lan2 up
+  ip_ns nas link set eth0 up
+  ip_ns nas addr add 192.168.2.10/24 dev eth0
+  ip_ns nas addr add fd02::10/64 dev eth0 nodad
+  ip_ns nas route add default via 192.168.2.1
+  ip_ns nas -6 route add default via fd02::1
 }
 
 # Emulates OpenWrt's fw4 (which owns `table inet fw4` and reloads it by flushing it): forward
@@ -174,24 +271,33 @@ table inet fw4 {
 EOF
 }
 
+# OpenWrt's dnsmasq for its `lan` domain: DHCP names (laptop.lan), the router's own name, and a
+# static host for the nas (what /etc/config/dhcp's `config domain` gives).
 start_router_dnsmasq() {
+  local lan2=()
+  if has_network lan2; then
+    lan2=(--interface=br-lan2 --host-record=nas.lan,nas,192.168.2.10,fd02::10)
+  fi
   in_ns router dnsmasq --conf-file=/dev/null --no-hosts --no-resolv --server=192.0.2.53 \
     --interface=br-lan --interface=lo --bind-interfaces --user=root --group=root \
     --pid-file="$LAB_STATE/pids/dnsmasq-router" --log-facility="$LAB_STATE/logs/dnsmasq-router.log" \
     --dhcp-leasefile="$LAB_STATE/dhcp.leases" --dhcp-authoritative --no-ping --log-dhcp \
     --dhcp-range=192.168.50.100,192.168.50.199,255.255.255.0,12h \
     --enable-ra --ra-param=br-lan,high,3 --dhcp-range=fd50::,ra-stateless,64,12h \
-    --domain=lan --local=/lan/ </dev/null
+    --domain=lan --local=/lan/ --host-record=router.lan,router,192.168.50.1,fd50::1 \
+    "${lan2[@]}" </dev/null
 }
 
-# A DNS-only dnsmasq on $2 (and $4) in namespace $1: lab.test is the echo service (A and AAAA),
-# TXT whoami.lab.test names the answering server ($3), anything else is REFUSED (no upstream).
+# A DNS-only dnsmasq on $2 (and $4) in namespace $1: lab.test and EXAMPLE_NAMES are the echo
+# service (A and AAAA), TXT whoami.lab.test names the answering server ($3), anything else is
+# REFUSED (no upstream).
 dnsmasq_simple() {
   local ns=$1 addr=$2 who=$3
   in_ns "$ns" dnsmasq --conf-file=/dev/null --no-hosts --no-resolv --bind-interfaces \
     --listen-address="$addr" ${4:+--listen-address="$4"} --user=root --group=root \
     --pid-file="$LAB_STATE/pids/dnsmasq-$ns" --log-facility="$LAB_STATE/logs/dnsmasq-$ns.log" \
-    --address=/lab.test/192.0.2.1 --address=/lab.test/2001:db8:2::1 --txt-record=whoami.lab.test,"$who" </dev/null
+    --address=/lab.test/192.0.2.1 --address=/lab.test/2001:db8:2::1 "${EXAMPLE_NAMES[@]}" \
+    --txt-record=whoami.lab.test,"$who" </dev/null
 }
 
 # make_vpn <short-ns> <server addr> <tunnel /24 prefix, e.g. 10.64.0> <v6 tunnel prefix> <wg name>
@@ -366,10 +472,40 @@ $(cat "$dir/tls-crypt.key")
 EOF
 }
 
+# The echo service in inet (echo.log): 192.0.2.1 tcp 80 and 3075, udp 9000 and 3075 (a console's
+# game port, for port rules), and tcp 80 on every echo_hosts address; with lan2 the same service
+# on the nas (nas.log), with modem the modem's page (modem.log). All start at once.
 start_echo() {
-  start_daemon echo inet node "$LAB_DIR/echo-server.mjs" --log "$LAB_STATE/echo.log" \
-    --ready "$LAB_STATE/echo.ready" --tcp 192.0.2.1:80 --tcp '[2001:db8:2::1]:80' --udp 192.0.2.1:9000
-  wait_for 100 test -e "$LAB_STATE/echo.ready" || die "echo server did not start: $(log_tail echo)"
+  local listen=(--tcp 192.0.2.1:80 --tcp '[2001:db8:2::1]:80' --udp 192.0.2.1:9000
+    --tcp 192.0.2.1:3075 --udp 192.0.2.1:3075) addr names=(echo)
+  for addr in $(echo_hosts 4); do listen+=(--tcp "${addr%/*}:80"); done
+  for addr in $(echo_hosts 6); do listen+=(--tcp "[${addr%/*}]:80"); done
+  start_echo_at echo inet "${listen[@]}"
+  if has_network lan2; then
+    start_echo_at nas nas --tcp 192.168.2.10:80 --tcp '[fd02::10]:80' --udp 192.168.2.10:9000
+    names+=(nas)
+  fi
+  if has_network modem; then
+    start_echo_at modem modem --tcp 192.168.100.1:80
+    names+=(modem)
+  fi
+  local name pid
+  for name in "${names[@]}"; do
+    pid=echo-$name
+    [ "$name" != echo ] || pid=echo
+    wait_for 100 test -e "$LAB_STATE/$name.ready" ||
+      die "echo server $name did not start: $(log_tail "$pid")"
+  done
+}
+
+# start_echo_at <service> <short-ns> <listen options...>: an echo-server.mjs whose requests go to
+# $service.log; its pid is pids/echo (inet's) or pids/echo-<service>.
+start_echo_at() {
+  local service=$1 ns=$2 pid=echo
+  shift 2
+  [ "$service" = echo ] || pid=echo-$service
+  start_daemon "$pid" "$ns" node "$LAB_DIR/echo-server.mjs" --log "$LAB_STATE/$service.log" \
+    --ready "$LAB_STATE/$service.ready" "$@"
 }
 
 # The MediaStreamer provider on 192.0.2.2:443 (HTTPS with a lab CA: $LAB_STATE/provider/ca.pem,
@@ -384,6 +520,54 @@ start_provider() {
     --listen-address=192.0.2.54 --user=root --group=root \
     --pid-file="$LAB_STATE/pids/dnsmasq-smartdns" --log-facility="$LAB_STATE/logs/dnsmasq-smartdns.log" \
     --address=/stream.lab.test/192.0.2.80 </dev/null
+}
+
+# The router's network as OpenWrt describes it, in $LAB_STATE/openwrt/: `network` and `firewall`
+# (UCI, what /etc/config/ would hold: the LAN side is every network of a zone without masq, as
+# lanvpn reads it) and netifd.json, what netifd would report for each interface, for the lab's
+# ubus stand-in (LAB_NETIFD=$LAB_STATE/openwrt/netifd.json, scripts/lab/bin on PATH). The WAN is
+# static here (a DHCP lease would give netifd the same address, mask and gateway).
+write_openwrt_config() {
+  local dir=$LAB_STATE/openwrt
+  mkdir -p "$dir"
+  render_uci_network >"$dir/network"
+  render_uci_firewall >"$dir/firewall"
+  render_netifd_json >"$dir/netifd.json"
+}
+
+render_uci_network() {
+  printf "config interface 'lan'\n\toption device 'br-lan'\n\toption proto 'static'\n"
+  printf "\toption ipaddr '192.168.50.1'\n\toption netmask '255.255.255.0'\n\toption ip6assign '64'\n\n"
+  if has_network lan2; then
+    printf "config interface 'lan2'\n\toption device 'br-lan2'\n\toption proto 'static'\n"
+    printf "\toption ipaddr '192.168.2.1'\n\toption netmask '255.255.255.0'\n\toption ip6addr 'fd02::1/64'\n\n"
+  fi
+  printf "config interface 'wan'\n\toption device 'wan'\n\toption proto 'static'\n"
+  printf "\toption ipaddr '198.51.100.2'\n\toption netmask '255.255.255.0'\n\toption gateway '198.51.100.1'\n\n"
+  printf "config interface 'wan6'\n\toption device 'wan'\n\toption proto 'static'\n"
+  printf "\toption ip6addr '2001:db8:100::2/64'\n\toption ip6gw '2001:db8:100::1'\n"
+  if has_network modem; then
+    printf "\nconfig interface 'modem'\n\toption device 'wan'\n\toption proto 'static'\n"
+    printf "\toption ipaddr '192.168.100.2'\n\toption netmask '255.255.255.0'\n"
+  fi
+}
+
+render_uci_firewall() {
+  printf "config zone\n\toption name 'lan'\n\tlist network 'lan'\n"
+  if has_network lan2; then printf "\tlist network 'lan2'\n"; fi
+  printf "\nconfig zone\n\toption name 'wan'\n\tlist network 'wan'\n\tlist network 'wan6'\n"
+  if has_network modem; then printf "\tlist network 'modem'\n"; fi
+  printf "\toption masq '1'\n"
+}
+
+# interface → device, or → { device, ipv4, ipv6, gateway, gateway6 } for an interface whose
+# addresses and default route netifd would report (see netifd-ubus.mjs).
+render_netifd_json() {
+  local lan2='' modem=''
+  if has_network lan2; then lan2='"lan2": "br-lan2", '; fi
+  if has_network modem; then modem=', "modem": { "device": "wan", "ipv4": ["192.168.100.2/24"] }'; fi
+  printf '{ "lan": "br-lan", %s"wan": { "device": "wan", "ipv4": ["198.51.100.2/24"], "gateway": "198.51.100.1" }, ' "$lan2"
+  printf '"wan6": { "device": "wan", "ipv6": ["2001:db8:100::2/64"], "gateway6": "2001:db8:100::1" }%s }\n' "$modem"
 }
 
 make_devices() {
@@ -445,6 +629,7 @@ up_lab() {
   make_ovpn
   start_echo
   start_provider
+  write_openwrt_config
   make_devices
   trap - ERR EXIT
   log "[+] lab $LAB up in $((SECONDS - started))s, state in $LAB_STATE"

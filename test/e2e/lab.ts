@@ -20,6 +20,35 @@ const TOOLS = [
 ]
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
+/** The lab's optional networks (lab.sh LAB_NETWORKS): `lan2`, a second LAN subnet with the nas;
+ * `modem`, the ISP's modem in bridge mode on the WAN link. */
+export type LabNetwork = 'lan2' | 'modem'
+
+/** Services whose requests the lab logs: inet's echo, the nas (lan2), the modem's page (modem). */
+export type EchoService = 'echo' | 'nas' | 'modem'
+
+/** Where the lab's services answer (scripts/lab/lab.sh). The echo service answers HTTP on port 80
+ * at each of `echo`, `bank`, `wwwBank`, `stream` and `cidr` (v4 and v6), so a rule by domain and a
+ * rule by CIDR can be told apart by the address that was hit; the names are in every lab
+ * resolver (inet's and each VPN server's), `www.bank.example` with an address of its own. */
+export const LAB_ADDR = {
+  echo: { v4: '192.0.2.1', v6: '2001:db8:2::1' },
+  bank: { v4: '192.0.2.11', v6: '2001:db8:2::11', name: 'bank.example' },
+  wwwBank: { v4: '192.0.2.12', v6: '2001:db8:2::12', name: 'www.bank.example' },
+  stream: { v4: '192.0.2.13', v6: '2001:db8:2::13', name: 'stream.example' },
+  /** In no name: for a CIDR rule (192.0.2.100/30, 2001:db8:2::100/126). */
+  cidr: { v4: '192.0.2.101', v6: '2001:db8:2::101' },
+  /** On 192.0.2.1 besides tcp 80 and udp 9000: a console's game port, tcp and udp. */
+  gamePort: 3075,
+  /** lan2: the router's second LAN subnet and its server, named nas.lan by the router's dnsmasq. */
+  lan2: { v4: '192.168.2.0/24', v6: 'fd02::/64', router: '192.168.2.1', router6: 'fd02::1' },
+  nas: { v4: '192.168.2.10', v6: 'fd02::10', name: 'nas.lan' },
+  /** modem: its page, and the router's own address in its subnet (OpenWrt's modem access). */
+  modem: { v4: '192.168.100.1', subnet: '192.168.100.0/24', router: '192.168.100.2' },
+  /** The router's names for itself in its `lan` domain. */
+  router: { v4: '192.168.50.1', v6: 'fd50::1', name: 'router.lan' },
+} as const
+
 /** Result of a command: a non-zero exit is a value, not an exception (unless `check` is set). */
 export type ExecResult = { code: number; stdout: string; stderr: string }
 
@@ -151,16 +180,20 @@ export class Lab {
     readonly name: string,
     /** LAB_STATE: keys, client configs, leases, pids, logs, echo.log. Gone after down(). */
     readonly stateDir: string,
-    readonly devices: string[]
+    readonly devices: string[],
+    readonly networks: LabNetwork[] = []
   ) {}
 
   /** Starts a fresh lab (tearing down any earlier one of the same name) and registers teardown
    * on process exit, SIGINT, SIGTERM and SIGHUP. Default name: `lv` + 5 random characters, so
-   * concurrent specs and `make demo` (lvdemo) never collide. Names are ≤ 7 characters. */
-  static async up(opts: { name?: string; devices?: string[] } = {}): Promise<Lab> {
+   * concurrent specs and `make demo` (lvdemo) never collide. Names are ≤ 7 characters.
+   * `networks` adds the optional networks (none by default: the lab every spec has known). */
+  static async up(
+    opts: { name?: string; devices?: string[]; networks?: LabNetwork[] } = {}
+  ): Promise<Lab> {
     const name = opts.name ?? `lv${[...randomBytes(5)].map((b) => ALPHABET[b % 36]).join('')}`
     const devices = opts.devices ?? DEFAULT_DEVICES
-    const lab = new Lab(name, `/run/lanvpn-lab/${name}`, devices)
+    const lab = new Lab(name, `/run/lanvpn-lab/${name}`, devices, opts.networks ?? [])
     installExitHooks()
     liveLabs.add(lab)
     const started = Date.now()
@@ -178,7 +211,7 @@ export class Lab {
     return lab
   }
 
-  /** Runs argv in namespace `<name>-<ns>` (ns: router, inet, vpn, vpn2, vpn3, ovpn or a device) and logs
+  /** Runs argv in namespace `<name>-<ns>` (ns: router, inet, vpn, vpn2, vpn3, ovpn, nas, modem or a device) and logs
    * `[+] NS <ns>: <cmd>` (unless `quiet`). Default timeout 30 s (code 124 on timeout); `check` throws on
    * non-zero. */
   async exec(ns: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -254,14 +287,22 @@ export class Lab {
     return ip
   }
 
-  /** Every request the echo server has seen so far, oldest first. */
-  echoLog(): EchoEntry[] {
-    const file = `${this.stateDir}/echo.log`
+  /** Every request an echo service has seen so far, oldest first: inet's (default), the nas's
+   * or the modem's page's (when the lab has that network). */
+  echoLog(service: EchoService = 'echo'): EchoEntry[] {
+    const file = `${this.stateDir}/${service}.log`
     if (!existsSync(file)) return []
     return readFileSync(file, 'utf8')
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as EchoEntry)
+  }
+
+  /** The router's network as OpenWrt describes it (lab.sh up): `network` and `firewall` (UCI, for
+   * a daemon's etc/config/) and `netifd.json` (the ubus stand-in's map, for LAB_NETIFD), each
+   * naming lan2 and the modem's interface when the lab has them. */
+  openwrtFile(file: 'network' | 'firewall' | 'netifd.json'): string {
+    return `${this.stateDir}/openwrt/${file}`
   }
 
   /** The WireGuard client config the provider issued for a server, as text (wg-quick format
@@ -346,6 +387,7 @@ export class Lab {
       LAB: this.name,
       LAB_STATE: this.stateDir,
       LAB_DEVICES: this.devices.join(' '),
+      LAB_NETWORKS: this.networks.join(' '),
     }
   }
 }
