@@ -281,6 +281,27 @@ describe('lanvpn group and lanvpn device … group', () => {
   })
 })
 
+describe('lanvpn mediastreamer', () => {
+  it("says the state, the WAN's kind in a sentence and the daemon's note, as one line", async () => {
+    mkdirSync(paths.runDir, { recursive: true })
+    const mediastreamer = {
+      enabled: true,
+      state: 'registered',
+      wanKind: 'double-nat',
+      lastAttempt: null,
+      nextCheckWallMs: 0,
+      message: 'Registered.',
+      explainsWan: true,
+      note: 'asking for the public address failed: timeout',
+    }
+    writeFileSync(paths.status, JSON.stringify({ version: 1, mediastreamer }))
+    expect(await lanvpn('mediastreamer')).toBe(0)
+    expect(out.join('')).toContain(
+      '\n  Registered. The router is behind another router or modem (double NAT). The public address comes from an IP-echo service; registration works while that box keeps its address. (asking for the public address failed: timeout)\n'
+    )
+  })
+})
+
 describe('lanvpn mediastreamer set and lanvpn wan-event', () => {
   it('saves MediaStreamer settings through the one change path, and names a bad value', async () => {
     expect(await lanvpn('mediastreamer', 'set', 'server=members.example.net')).toBe(0)

@@ -29,6 +29,8 @@ import {
   writeLabProfile,
 } from './daemon-lab'
 import { Lab, labOrFail, waitFor, type LabProcess } from './lab'
+import { mediastreamerMessage } from '../../applet/src/core/mediastreamer/wan-text'
+import type { MediastreamerStatus } from '../../applet/src/core/api/status'
 
 type ProviderRequest = { t: number; path: string; src: string; ip?: string; token?: string }
 const TOKEN = 'lab-token&s3cret'
@@ -157,8 +159,8 @@ describe.runIf(labOrFail())('MediaStreamer registration in the lab', () => {
     await router(['ip', 'route', 'replace', 'default', 'via', '100.64.0.1', 'dev', 'wan'])
     await hotplug()
     await waitFor('status cgnat', () => status().state === 'cgnat', 30_000)
-    expect(status()).toMatchObject({ wanKind: 'cgnat' })
-    expect(String(status().message)).toMatch(/ISP/)
+    expect(status()).toMatchObject({ wanKind: 'cgnat', explainsWan: true })
+    expect(mediastreamerMessage(status() as MediastreamerStatus)).toMatch(/ISP/)
     const echoes = requests()
       .filter((r) => r.path === '/ip')
       .slice(echoesBefore)

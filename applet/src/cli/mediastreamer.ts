@@ -2,6 +2,7 @@
 // now". Secrets are never taken from argv (any local user can read it): `token=-` reads stdin.
 import type { Paths } from '../core/paths'
 import type { MediastreamerView } from '../core/api/calls'
+import { mediastreamerMessage } from '../core/mediastreamer/wan-text'
 import { configMethods } from '../rpc/config'
 import { getMediastreamer, registerNow } from '../rpc/mediastreamer'
 import type { LevelledHost } from '../system/log'
@@ -25,7 +26,7 @@ export function renderMediastreamerText(v: MediastreamerView): string {
   const m = v.settings
   const lines = [
     `mediastreamer: ${s.state}${s.enabled ? '' : ' (disabled)'}`,
-    `  ${s.message}`,
+    `  ${mediastreamerMessage(s)}`,
     `  WAN kind:     ${s.wanKind}`,
     `  last attempt: ${s.lastAttempt ? `${fmtTime(s.lastAttempt.atWallMs)} ${s.lastAttempt.result} — ${s.lastAttempt.message}` : '-'}`,
     `  next check:   ${fmtTime(s.nextCheckWallMs)}`,

@@ -176,6 +176,8 @@ export function createMediastreamer(
         },
         nextCheckWallMs: view.nextCheckAtMs === null ? 0 : toWall(view.nextCheckAtMs),
         message: view.message,
+        explainsWan: view.explainsWan,
+        note: view.note,
       }
     },
     stop() {

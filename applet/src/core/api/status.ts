@@ -101,7 +101,9 @@ export type LatencyStatus = {
  * WAN status, not from here. Sample:
  * `{ "enabled": true, "state": "registered", "wanKind": "public",
  *    "lastAttempt": { "atWallMs": 1763800000000, "result": "ok", "message": "registered" },
- *    "nextCheckWallMs": 1763800600000, "message": "Registered. The WAN has a public address; …" }` */
+ *    "nextCheckWallMs": 1763800600000, "message": "Registered.", "explainsWan": true, "note": "" }`
+ * In words (`lanvpn mediastreamer`, core/mediastreamer/wan-text.ts): "Registered. The WAN has a
+ * public address; it is registered as it is." */
 export type MediastreamerStatus = {
   enabled: boolean
   state: MsStateName
@@ -111,7 +113,13 @@ export type MediastreamerStatus = {
   lastAttempt: { atWallMs: number; result: MsAttempt['result']; message: string } | null
   /** Wall-clock ms of the next planned check; 0 when none is planned. */
   nextCheckWallMs: number
+  /** The state in words, without the WAN's kind when `explainsWan` (then '' or 'Registered.'). */
   message: string
+  /** Whether the WAN's kind is what the state says, after `message`: lanvpn-cli says it in
+   * English, the web UI as ms.wan.<kind>; the daemon carries neither's words. */
+  explainsWan?: boolean
+  /** A plain-words note on the last event, said after both (absent or '' when none). */
+  note?: string
 }
 
 /** What status.mediastreamer reads as when the daemon has not written one. */

@@ -89,19 +89,3 @@ export function needsEcho(wanAddress: string | null): boolean {
   const scope = ipv4Scope(wanAddress)
   return scope === 'private' || scope === 'cgnat'
 }
-
-/** Plain words for a WAN kind, for the status (no address in them). */
-export function explainWan(kind: WanKind): string {
-  switch (kind) {
-    case 'public':
-      return 'The WAN has a public address; it is registered as it is.'
-    case 'private':
-      return 'The WAN address is private (the router is behind another router or modem); asking an IP-echo service for the public address.'
-    case 'double-nat':
-      return 'The router is behind another router or modem (double NAT). The public address comes from an IP-echo service; registration works while that box keeps its address.'
-    case 'cgnat':
-      return 'Your internet provider shares one public address among many customers (carrier-grade NAT, 100.64.0.0/10), so smart-DNS registration cannot work. Ask your ISP for a public IPv4 address (often called "opting out of CGNAT" or a "public/static IP").'
-    case 'unknown':
-      return 'The WAN has no IPv4 address (down or IPv6 only).'
-  }
-}

@@ -13,7 +13,7 @@
 //   user asks to register now; `wait` answers (911, dnserr, 5xx) pause at least 30 minutes and
 //   "register now" does not override that; other failures retry after a growing pause;
 // - results of requests made under older settings are ignored (each request carries a seq).
-import { classifyWan, explainWan, ipv4Scope, needsEcho, publicAddress } from './classify'
+import { classifyWan, ipv4Scope, needsEcho, publicAddress } from './classify'
 import type { WanKind } from './classify'
 import type { RegisterOutcome } from './register'
 
@@ -333,7 +333,13 @@ export type MsView = {
   lastAttempt: MsAttempt | null
   /** Monotonic ms of the next planned check, or null. */
   nextCheckAtMs: number | null
+  /** The state in words, without the WAN's kind when `explainsWan` (then '' or 'Registered.'). */
   message: string
+  /** Whether the WAN's kind is what the state says (after `message`): the English is in
+   * lanvpn-cli (wan-text.ts), the web UI has its own (ms.wan.*), so the daemon carries neither. */
+  explainsWan: boolean
+  /** A plain-words note on the last event ('' none), said after both. */
+  note: string
 }
 
 /** The user's view of a state. */
@@ -341,10 +347,12 @@ export function viewOf(s: MsSchedulerState): MsView {
   const enabled = isOn(s)
   const wanKind = s.hasReadWan ? classifyWan(s.wanAddress, s.echoAddress) : 'unknown'
   const base = { enabled, wanKind, lastAttempt: s.lastAttempt, nextCheckAtMs: s.timerAtMs }
-  const say = (state: MsStateName, message: string): MsView => ({
+  const say = (state: MsStateName, message: string, explainsWan = false): MsView => ({
     ...base,
     state,
-    message: s.note ? `${message} (${s.note})` : message,
+    message,
+    explainsWan,
+    note: s.note,
   })
   if (!enabled) return { ...say('off', 'MediaStreamer registration is off.'), nextCheckAtMs: null }
   if (s.phase === 'stopped')
@@ -356,10 +364,10 @@ export function viewOf(s: MsSchedulerState): MsView {
   if (s.phase === 'backoff')
     return say('backoff', `Waiting before the next try: ${s.lastAttempt?.message ?? 'it failed'}.`)
   if (s.inflight || !s.hasReadWan) return say('checking', 'Checking the WAN address…')
-  if (wanKind === 'cgnat') return say('cgnat', explainWan('cgnat'))
-  if (wanKind === 'unknown') return say('error', explainWan('unknown'))
+  if (wanKind === 'cgnat') return say('cgnat', '', true)
+  if (wanKind === 'unknown') return say('error', '', true)
   const ip = publicAddress(s.wanAddress, s.echoAddress)
-  if (ip === null) return say('error', explainWan(wanKind))
-  if (ip === s.registeredIp) return say('registered', `Registered. ${explainWan(wanKind)}`)
-  return say('checking', explainWan(wanKind))
+  if (ip === null) return say('error', '', true)
+  if (ip === s.registeredIp) return say('registered', 'Registered.', true)
+  return say('checking', '', true)
 }
