@@ -328,6 +328,17 @@ export function sourceDateEpoch(env = process.env, cwd = ROOT) {
   }
 }
 
+/** The entries without the directories that hold none of them (but `./`): the main package's
+ * usr/libexec/lanvpn/ holds only lanvpn-openvpn's ovpn-up, so that package makes the directory
+ * (opkg creates a file's directories) and the main one does not ship it empty (a tar header, 512
+ * bytes before compression). The tree has no directory meant to be empty. */
+function withoutEmptyDirs(entries) {
+  const files = entries.filter((e) => e.data !== undefined).map((e) => e.name)
+  return entries.filter(
+    (e) => e.data !== undefined || e.name === './' || files.some((f) => f.startsWith(e.name))
+  )
+}
+
 /** Builds one package's .ipk bytes from a router tree: the main package (default) with the
  * conffiles and maintainer scripts of `controlDir` (the scripts without their comment lines), any
  * other (i18nPackage, addonPackage) with its control file and the `scripts` it names, if any
@@ -335,8 +346,10 @@ export function sourceDateEpoch(env = process.env, cwd = ROOT) {
  * its inputs: returns
  * { fileName, ipk, data (uncompressed data tar), control (control file text) }. */
 export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE }) {
-  const entries = treeEntries(rootDir, dataMode).filter(
-    (e) => e.name === './' || holdsPath(pkg, e.name.slice(2).replace(/\/$/, ''))
+  const entries = withoutEmptyDirs(
+    treeEntries(rootDir, dataMode).filter(
+      (e) => e.name === './' || holdsPath(pkg, e.name.slice(2).replace(/\/$/, ''))
+    )
   )
   const dataTar = writeTar(entries, epoch)
   const control = renderControl({ version, epoch, installedSize: dataTar.length, pkg })

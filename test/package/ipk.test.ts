@@ -335,13 +335,19 @@ describe('the .ipk', () => {
       expect(names).not.toContain(path)
     expect(names.some((n) => /^\.\/www\/lanvpn\/assets\/.+\.js$/.test(n))).toBe(true)
     // Nothing else may land on the router: exactly the files of dist/root, but the catalogs of the
-    // other languages and their directory, and what the other packages hold.
+    // other languages and their directory, and what the other packages hold, with no directory
+    // left empty by them (usr/libexec/lanvpn/ is lanvpn-openvpn's alone).
     const elsewhere = Object.values(ADDONS).flatMap((a) => a.paths)
-    const tree = treeNames(DIST_ROOT).filter(
+    const kept = (n: string) =>
+      !n.startsWith(`./${I18N_DIR}/`) &&
+      !elsewhere.some((p) => n === `./${p}` || n.startsWith(`./${p}/`))
+    const all = treeNames(DIST_ROOT)
+    const tree = all.filter(
       (n) =>
-        !n.startsWith(`./${I18N_DIR}/`) &&
-        !elsewhere.some((p) => n === `./${p}` || n.startsWith(`./${p}/`))
+        kept(n) &&
+        (!n.endsWith('/') || all.some((f) => f.startsWith(n) && !f.endsWith('/') && kept(f)))
     )
+    expect(names).not.toContain('./usr/libexec/lanvpn/')
     expect(names.slice(1).sort()).toEqual(tree.sort())
     for (const e of data) {
       expect(e.owner, e.name).toBe('0/0')
