@@ -216,20 +216,23 @@ export function writeTar(entries, mtime) {
 /** gzip with the fixed header `gzip -n` writes: no name, mtime 0, OS 3 (Unix). Node's zlib writes
  * OS 3 on Linux only, so the byte is set explicitly to keep builds identical across hosts.
  * `smallest`: zopfli's deflate (Debian's `zopfli`, installed by setup), about 3% smaller than
- * level 9 and read by every gunzip; used for every member and the outer file. */
-export function gzipFixed(data, { smallest = false } = {}) {
-  const gz = smallest ? zopfli(data) : gzipSync(data, { level: 9 })
+ * level 9 and read by every gunzip; used for every member and the outer file. `iterations`:
+ * zopfli's --i (its default 15 unless told). */
+export function gzipFixed(data, { smallest = false, iterations = 15 } = {}) {
+  const gz = smallest ? zopfli(data, iterations) : gzipSync(data, { level: 9 })
   gz.writeUInt32LE(0, 4)
   gz[9] = 3
   return gz
 }
 
-function zopfli(data) {
+function zopfli(data, iterations) {
   const dir = mkdtempSync(join(tmpdir(), 'lanvpn-ipk-'))
   try {
     const file = join(dir, 'data.tar')
     writeFileSync(file, data)
-    return execFileSync('zopfli', ['--gzip', '--i15', '-c', file], { maxBuffer: 64 << 20 })
+    return execFileSync('zopfli', ['--gzip', `--i${iterations}`, '-c', file], {
+      maxBuffer: 64 << 20,
+    })
   } catch (err) {
     throw new Error(
       `zopfli: ${err.code === 'ENOENT' ? 'not installed (run make setup)' : err.message}`
@@ -339,6 +342,11 @@ function withoutEmptyDirs(entries) {
   )
 }
 
+/** zopfli's iterations for the main package's data.tar.gz, the one with a size budget: 100 rather
+ * than 15 take 32 bytes off it (23 off the .ipk) for about 2.5 s of build here (50: 20 bytes,
+ * 1.4 s; 250: 39 bytes, 8 s). The other packages and members stay at 15. */
+const MAIN_DATA_ITERATIONS = 100
+
 /** Builds one package's .ipk bytes from a router tree: the main package (default) with the
  * conffiles and maintainer scripts of `controlDir` (the scripts without their comment lines), any
  * other (i18nPackage, addonPackage) with its control file and the `scripts` it names, if any
@@ -372,11 +380,16 @@ export function buildIpk({ rootDir, controlDir, version, epoch, pkg = PACKAGE })
     [{ name: './', mode: 0o755 }, ...controlFiles.map((f) => ({ ...f, name: `./${f.name}` }))],
     epoch
   )
+  const iterations = pkg.name === PACKAGE.name ? MAIN_DATA_ITERATIONS : 15
   // Outer members in ipkg-build's command-line order (tar keeps it even with --sort=name).
   const outer = writeTar(
     [
       { name: './debian-binary', mode: 0o644, data: Buffer.from('2.0\n') },
-      { name: './data.tar.gz', mode: 0o644, data: gzipFixed(dataTar, { smallest: true }) },
+      {
+        name: './data.tar.gz',
+        mode: 0o644,
+        data: gzipFixed(dataTar, { smallest: true, iterations }),
+      },
       { name: './control.tar.gz', mode: 0o644, data: gzipFixed(controlTar, { smallest: true }) },
     ],
     epoch
