@@ -76,7 +76,7 @@ const SHORT_PROPERTIES =
  * a function expression that uses no `this` becomes an arrow (nothing here reads a function
  * expression's prototype or calls one with `new`), and `{ m: function () {} }` becomes `{ m() {} }`
  * (no object's method is a constructor). Not the other unsafe options: `pure_getters` would drop
- * a bare `signal.value` read, which subscribes in @preact/signals. */
+ * a bare `signal.value` read, which subscribes (webui/src/signals.ts). */
 export const TERSER_COMPRESS = {
   ecma: 2020,
   passes: 2,

@@ -1,7 +1,7 @@
 // The Locations import over a fake api: a file's text is kept out of sight, credentials go only
 // with the profiles that ask for them, a failed import leaves no stale "Applied.", and a provider's
 // .zip becomes one import per location with what happened said file by file.
-import { signal } from '@preact/signals'
+import { signal } from '../../webui/src/signals'
 import { describe, expect, it, vi } from 'vitest'
 import type { StatusSnapshot } from '../../webui/src/api/lanvpn'
 import { createLanvpnApi } from '../../webui/src/api/lanvpn'

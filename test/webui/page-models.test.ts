@@ -1,5 +1,5 @@
 // The page models' pure parts and their behaviour over a fake router, without a DOM.
-import { signal } from '@preact/signals'
+import { signal } from '../../webui/src/signals'
 import { describe, expect, it, vi } from 'vitest'
 import type { ConfigView, InventoryDevice, StatusSnapshot } from '../../webui/src/api/lanvpn'
 import { createLanvpnApi, LanvpnError, parseHistory, parseStatus } from '../../webui/src/api/lanvpn'

@@ -1,7 +1,7 @@
 // The app shell: header, login, the "applying…" bar and the page for the hash route. Hash routing
 // only: uhttpd has no SPA fallback, so /lanvpn/ must be the only URL the server ever sees. Login
 // and Overview are in the first bundle; every other page is its own chunk, fetched on first visit.
-import { signal } from '@preact/signals'
+import { signal } from './signals'
 import type { FunctionComponent } from 'preact'
 import { useEffect, useMemo } from 'preact/hooks'
 import { createAppDeps, type AppDeps } from './deps'

@@ -6,7 +6,7 @@ import { createConfigModel, type ConfigModel } from './models/config'
 import type { Session } from './models/session'
 import type { StatusModel } from './models/status'
 import { createThroughput, type Throughput } from './models/throughput'
-import type { ReadonlySignal } from '@preact/signals'
+import type { ReadonlySignal } from './signals'
 
 /** The shared models. */
 export type AppDeps = {

@@ -1,7 +1,7 @@
 // Entry point: creates the models once, wires them to the router's /ubus and renders the app in
 // the reader's language (its catalog is fetched first, so the page never flashes in English; when
 // that language is not installed on the router, the page is English).
-import { effect } from '@preact/signals'
+import { effect } from './signals'
 import { render } from 'preact'
 import { createLanvpnApi } from './api/lanvpn'
 import { App, route, routeOf } from './App'

@@ -16,7 +16,7 @@
 // A language that fails to load is no longer offered, nor the saved choice, so a removed language
 // is not fetched again on every visit. The switcher offers the languages known to be there and is
 // hidden while that is English alone.
-import { computed, signal } from '@preact/signals'
+import { computed, signal } from '../signals'
 import { UBUS_STATUS, UbusError } from '../api/ubus'
 import type { SentenceCode } from '../../../applet/src/core/messages'
 import en from './en'

@@ -1,6 +1,6 @@
 // What every page's actions share: one action at a time per page, a busy flag naming it (for the
 // button's progress text), and the error it ended with (kept as an Error; the page translates).
-import { signal, type Signal } from '@preact/signals'
+import { signal, type Signal } from '../signals'
 import type { Change } from '../api/lanvpn'
 import type { ApplyTracker } from './apply'
 import { LoggedOutError } from './session'

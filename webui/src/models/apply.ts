@@ -1,7 +1,7 @@
 // "Applying…": every change method answers with the hash of the config it saved; the daemon writes
 // that hash into the status file once the change is in force. The page shows "applying…" from the
 // answer until a status carries the hash (product.md Web UI; Status.generation in applet/src/core/api/status.ts).
-import { computed, signal, type ReadonlySignal } from '@preact/signals'
+import { computed, signal, type ReadonlySignal } from '../signals'
 import type { Change, StatusSnapshot } from '../api/lanvpn'
 
 /** Where the last change stands: none, on its way, in force, refused by the system (the previous

@@ -1,7 +1,7 @@
 // The validated config (getConfig), shared by the overview, Settings and Privacy. Reloaded whenever
 // the polled status reports a config hash it has not read yet (a change from this page, another tab
 // or the `lanvpn` command alike), and after a change saved while no daemon runs.
-import { effect, signal, type ReadonlySignal } from '@preact/signals'
+import { effect, signal, type ReadonlySignal } from '../signals'
 import type { ConfigView, LanvpnApi, StatusSnapshot } from '../api/lanvpn'
 import type { ApplyTracker } from './apply'
 import type { LoginState } from './session'

@@ -2,7 +2,7 @@
 // is this device routed like this" (explainDevice) and "is this device protected?"
 // (checkProtection). listDevices runs the exec plugin, so it is read on visit, after a change and
 // on request, never on the status poll.
-import { computed, signal, type ReadonlySignal } from '@preact/signals'
+import { computed, signal, type ReadonlySignal } from '../signals'
 import type {
   Change,
   DeviceMode,

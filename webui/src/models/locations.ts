@@ -1,6 +1,6 @@
 // Locations: the imported profiles, which one is chosen, the fallback order, the latency test and
 // the import form. The latency results and progress come from the polled status (status.latency).
-import { computed, signal, type ReadonlySignal } from '@preact/signals'
+import { computed, signal, type ReadonlySignal } from '../signals'
 import type {
   Change,
   ImportNote,

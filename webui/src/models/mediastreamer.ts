@@ -2,7 +2,7 @@
 // now" with progress, the live registration status from the polled status file, and the devices
 // that use it. Token and password are write-only: the form only says whether they are set.
 import type { MediastreamerMethod } from '../../../applet/src/core/config/types'
-import { computed, signal, type ReadonlySignal } from '@preact/signals'
+import { computed, signal, type ReadonlySignal } from '../signals'
 import type {
   InventoryDevice,
   LanvpnApi,

@@ -1,6 +1,6 @@
 // Privacy: what lanvpn stores, from the real config; the connection history and the diagnostics
 // bundle when the router offers them (feature-detected with ubus `list`, never faked).
-import { signal, type ReadonlySignal } from '@preact/signals'
+import { signal, type ReadonlySignal } from '../signals'
 import type { HistoryRecord, LanvpnApi } from '../api/lanvpn'
 import { createActions, type Actions } from './action'
 import type { ApplyTracker } from './apply'

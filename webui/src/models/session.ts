@@ -1,7 +1,7 @@
 // The rpcd session: who is logged in, and the one place that notices an expired session. Every
 // authenticated call goes through `call`/`readFile` here, so an expiry anywhere shows the password
 // prompt once, keeps whatever the page holds, and retries the failed requests after the re-login.
-import { signal, type ReadonlySignal, type Signal } from '@preact/signals'
+import { signal, type ReadonlySignal, type Signal } from '../signals'
 import {
   createUbusClient,
   NULL_SID,

@@ -1,7 +1,7 @@
 // Settings: the globals a household changes (kill switch, auto-connect, IPv6, the router's own
 // traffic, the health probe, what the LAN-side networks get), edited as a form and saved with one
 // setConfig, all or nothing.
-import { computed, effect, signal, type ReadonlySignal } from '@preact/signals'
+import { computed, effect, signal, type ReadonlySignal } from '../signals'
 import type { KillSwitch } from '../../../applet/src/core/config/types'
 import type { ConfigView, LanvpnApi } from '../api/lanvpn'
 import { createActions, type Actions } from './action'

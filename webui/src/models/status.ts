@@ -1,7 +1,7 @@
 // The daemon's status, polled from its status file through rpcd's `file.read` (no process is
 // spawned per poll, product.md Budgets). Polls only while the page is visible and someone is
 // logged in; an expired session parks the poll until the re-login, keeping the last status shown.
-import { effect, signal, type ReadonlySignal } from '@preact/signals'
+import { effect, signal, type ReadonlySignal } from '../signals'
 import type { StatusSnapshot } from '../api/lanvpn'
 import { LoggedOutError, type LoginState } from './session'
 

@@ -2,7 +2,7 @@
 // writes, kept for a chart of the last minutes. No extra request: it rides on the status poll.
 // Kept for the tab's life in sessionStorage (aggregate rates only, in the browser's memory, never
 // on the router), so a page load continues the chart; logging out forgets it.
-import { signal, effect, type ReadonlySignal } from '@preact/signals'
+import { signal, effect, type ReadonlySignal } from '../signals'
 import type { StatusSnapshot } from '../api/lanvpn'
 import type { LoginState } from './session'
 

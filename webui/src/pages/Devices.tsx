@@ -2,7 +2,7 @@
 // filter, bulk changes, the default mode for new devices, rename and type, and "why is it routed
 // like this" (explainDevice) in the user's language, and "is this device protected?" from the
 // router's own counters (checkProtection).
-import { useSignal } from '@preact/signals'
+import { useSignal } from '../signals'
 import { useEffect, useRef } from 'preact/hooks'
 import {
   DEVICE_KINDS,

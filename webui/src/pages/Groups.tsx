@@ -2,7 +2,7 @@
 // fallback and kill switch, a new group by name and location, rename and remove. Phone first: one
 // column, native selects. A location another group holds is never offered (a location serves one
 // group).
-import { useSignal } from '@preact/signals'
+import { useSignal } from '../signals'
 import { useEffect } from 'preact/hooks'
 import type { ConfigView } from '../api/lanvpn'
 import { memoModel, type AppDeps } from '../deps'

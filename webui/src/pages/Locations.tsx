@@ -1,6 +1,6 @@
 // Locations: import (file picker, drag and drop, paste), the list with connect, rename and delete,
 // the fallback order, and the latency test with its progress.
-import { useSignal } from '@preact/signals'
+import { useSignal } from '../signals'
 import { useEffect } from 'preact/hooks'
 import type { ProfileSummary } from '../api/lanvpn'
 import { memoModel, type AppDeps } from '../deps'

@@ -1,4 +1,4 @@
-import { useComputed, useSignal } from '@preact/signals'
+import { useComputed, useSignal } from '../signals'
 import { useEffect, useRef } from 'preact/hooks'
 import { t } from '../i18n'
 import { describeLoginError } from '../i18n/errors'

@@ -1,4 +1,4 @@
-import { useComputed, useSignal, type Signal } from '@preact/signals'
+import { useComputed, useSignal, type Signal } from '../signals'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
 import type { ConfigView, StatusSnapshot } from '../api/lanvpn'
 import { DEVICE_MODES } from '../api/lanvpn'

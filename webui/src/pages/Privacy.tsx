@@ -1,6 +1,6 @@
 // Privacy: what lanvpn stores, rendered from the real config (secrets only as "set"); the last
 // connection records and the diagnostics bundle when the router offers those methods.
-import { useSignal } from '@preact/signals'
+import { useSignal } from '../signals'
 import { useEffect } from 'preact/hooks'
 import type { ConfigView } from '../api/lanvpn'
 import { memoModel, type AppDeps } from '../deps'

@@ -1,4 +1,4 @@
-import type { ReadonlySignal } from '@preact/signals'
+import type { ReadonlySignal } from '../signals'
 
 /** Props of an error message. */
 export type AlertProps = { message: string | ReadonlySignal<string> }

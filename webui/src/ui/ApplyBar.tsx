@@ -1,4 +1,4 @@
-import type { ReadonlySignal } from '@preact/signals'
+import type { ReadonlySignal } from '../signals'
 import { t } from '../i18n'
 import type { ApplyPhase } from '../models/apply'
 

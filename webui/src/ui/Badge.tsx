@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact'
-import type { ReadonlySignal } from '@preact/signals'
+import type { ReadonlySignal } from '../signals'
 
 /** How a state reads at a glance: good, in progress, bad, or not known. */
 export type Tone = 'ok' | 'busy' | 'bad' | 'unknown'

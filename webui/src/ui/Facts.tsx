@@ -1,4 +1,4 @@
-import type { ReadonlySignal } from '@preact/signals'
+import type { ReadonlySignal } from '../signals'
 
 /** One labelled value; a signal value updates only its own text node. */
 export type Fact = { label: string; value: string | ReadonlySignal<string> }

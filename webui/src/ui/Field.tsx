@@ -1,5 +1,5 @@
 import type { Ref } from 'preact'
-import type { ReadonlySignal } from '@preact/signals'
+import type { ReadonlySignal } from '../signals'
 
 /** Props of a labelled text input. */
 export type FieldProps = {

@@ -1,4 +1,4 @@
-import type { ReadonlySignal } from '@preact/signals'
+import type { ReadonlySignal } from '../signals'
 
 /** Props of a progress line. */
 export type ProgressProps = { label: string | ReadonlySignal<string> }
