@@ -8,7 +8,9 @@
 // the server answers again → the TV is back on vpn2; and a capture on the router's WAN sees ZERO
 // packets of any of them through all of it. A device moved between groups in one change leaves by
 // its new group's exit at its next connection; a group with a fallback location moves to it when
-// its own stops answering (and a group removed from the config takes its tunnel with it).
+// its own stops answering (and a group removed from the config takes its tunnel with it), and back
+// once it answers steadily again. MediaStreamer, on all along, registers the WAN address, never a
+// tunnel's exit.
 //
 // Each WireGuard server knows one client key (lab.sh make_vpn) and a location serves one group
 // only (one key, one session): four tunnels take the lab's four servers.
@@ -21,7 +23,15 @@
 //                                  <lab>tun2 (games, openvpn), <lab>tun3 (kids)
 //                                  capture: tcpdump -i wan
 //
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -49,6 +59,8 @@ const EXIT = {
   ovpn: '203.0.113.30',
   vpn3: '203.0.113.40',
 }
+/** The router's WAN address (lab.md): what MediaStreamer must register. */
+const WAN = '198.51.100.2'
 const DEVICES = ['laptop', 'tv', 'console', 'phone']
 
 describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () => {
@@ -110,7 +122,16 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
       ),
       ...DEVICES.map((d) =>
         labDeviceSection(lab.deviceMac(d), 'vpn', members[d] ? { group: members[d] } : {})
-      )
+      ),
+      // With the lab's provider fixture in inet (as mediastreamer-lab registers with it).
+      labSection('mediastreamer', 'mediastreamer', {
+        enabled: '1',
+        method: 'http',
+        url: 'https://192.0.2.2/activate?ip={ip}&token={token}',
+        success_match: 'OK',
+        dns_server: ['192.0.2.54'],
+        ip_echo_url: ['https://192.0.2.2/ip'],
+      })
     )
     if (statusFile()?.daemon?.pid)
       await lab.exec('router', ['kill', '-HUP', String(statusFile().daemon.pid)], { check: true })
@@ -162,8 +183,12 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
     const uk = writeLabProfile(prefix, 'uk', lab.clientConf('vpn2'), { keepalive: 5 })
     const us = writeLabProfile(prefix, 'us', lab.clientConf('vpn3'), { keepalive: 5 })
     profiles = [home, uk, us]
+    writeFileSync(`${prefix}/etc/lanvpn/secrets/ms_token`, 'lab-token', { mode: 0o600 })
     await configure([], {})
-    daemon = startLabDaemon(lab, prefix, { iface: paths.tunnelIface })
+    daemon = startLabDaemon(lab, prefix, {
+      iface: paths.tunnelIface,
+      env: [`CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`],
+    })
     await waitFor('the daemon', () => statusFile()?.daemon?.state === 'running', 20_000)
     // The OpenVPN location through the real rpc, as a household imports one.
     const creds = lab.clientOvpn()
@@ -234,6 +259,22 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
     expect(defaults.length).toBe(4)
     await reload() // a tunnel's reconcile may still be under way: let it end first
     expect(await reload()).not.toContain('[#] ip -4 -batch')
+  })
+
+  it("registers the WAN address with MediaStreamer, never a tunnel's exit, while four tunnels run", async () => {
+    const file = `${lab.stateDir}/provider/requests.jsonl`
+    const activations = () =>
+      (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [])
+        .map((l) => JSON.parse(l) as { path: string; src: string; ip?: string })
+        .filter((r) => r.path === '/activate')
+    await waitFor('a registration', () => activations().length > 0, 30_000)
+    await waitFor('status registered', () => statusFile()?.mediastreamer?.state === 'registered')
+    expect(statusFile().groups.map((g: { tunnel: { state: string } }) => g.tunnel.state)).toEqual([
+      'connected',
+      'connected',
+      'connected',
+    ])
+    for (const a of activations()) expect(a).toMatchObject({ src: WAN, ip: WAN })
   })
 
   it("answers each group's DNS from its own tunnel's resolver, whatever server a device asks, and none of it reaches the WAN", async () => {
