@@ -6,19 +6,10 @@ import { mediastreamerMessage } from '../core/mediastreamer/wan-text'
 import { configMethods } from '../rpc/config'
 import { getMediastreamer, registerNow } from '../rpc/mediastreamer'
 import type { LevelledHost } from '../system/log'
-import type { CliCommand } from './command'
+import { fmtTime, type CliCommand } from './command'
 
 const SECRETS = ['token', 'password']
 const LISTS = ['dns_server', 'ip_echo_url']
-
-function fmtTime(ms: number): string {
-  return ms > 0
-    ? new Date(ms)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, ' UTC')
-    : '-'
-}
 
 /** The status and settings in a few lines for a person on SSH (no secrets, no addresses). */
 export function renderMediastreamerText(v: MediastreamerView): string {

@@ -6,18 +6,9 @@ import { describeProblem, readConfigVersion } from '../core/config/guard'
 import type { Config } from '../core/config/types'
 import { parseConfig } from '../core/config/validate'
 import type { Status } from '../core/api/status'
-import type { CliCommand } from './command'
+import { fmtTime, type CliCommand } from './command'
 import { readConfigText } from '../system/files'
 import { readStatus } from '../system/status'
-
-function fmtTime(ms: number): string {
-  return ms > 0
-    ? new Date(ms)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, ' UTC')
-    : '-'
-}
 
 /** The status in a few lines for a person on SSH, locations by name (from `config`), saying when a
  * fallback carries the traffic. No addresses: status holds none. */
