@@ -235,18 +235,24 @@ make_modem() {
 
 # The second LAN subnet: br-lan2 on the router and the nas, a server with static addresses
 # (192.168.2.10, fd02::10, MAC 02:00:00:00:02:0a) that dnsmasq names nas.lan.
-make_lan2() {
-  ip_ns router link add br-lan2 address 02:00:00:00:02:fe type bridge forward_delay 0
-  ip_ns router addr add 192.168.2.1/24 dev br-lan2
-  ip_ns router addr add fd02::1/64 dev br-lan2 nodad
-  ip_ns router link set br-lan2 up
-  ip_ns router link add lan2-nas type veth peer name eth0 address 02:00:00:00:02:0a netns "$LAB-nas"
-  ip_ns router link set lan2-nas master br-lan2 up
-  ip_ns nas link set eth0 up
-  ip_ns nas addr add 192.168.2.10/24 dev eth0
-  ip_ns nas addr add fd02::10/64 dev eth0 nodad
-  ip_ns nas route add default via 192.168.2.1
-  ip_ns nas -6 route add default via fd02::1
+make_lan2() { add_subnet_host br-lan2 lan2-nas nas 192.168.2 fd02 02:00:00:00:02:0a; }
+
+# A LAN bridge $1 of the router with one host on it, lab namespace $3, by the router's veth $2:
+# the bridge $4.1/24 $5::1/64 (its MAC $6's with :fe last), the host's eth0 $4.10/24 $5::10/64
+# (static, MAC $6), the router its default gateway.
+add_subnet_host() {
+  local br=$1 port=$2 ns=$3 v4=$4 v6=$5 mac=$6
+  ip_ns router link add "$br" address "${mac%:*}:fe" type bridge forward_delay 0
+  ip_ns router addr add "$v4.1/24" dev "$br"
+  ip_ns router addr add "$v6::1/64" dev "$br" nodad
+  ip_ns router link set "$br" up
+  ip_ns router link add "$port" type veth peer name eth0 address "$mac" netns "$LAB-$ns"
+  ip_ns router link set "$port" master "$br" up
+  ip_ns "$ns" link set eth0 up
+  ip_ns "$ns" addr add "$v4.10/24" dev eth0
+  ip_ns "$ns" addr add "$v6::10/64" dev eth0 nodad
+  ip_ns "$ns" route add default via "$v4.1"
+  ip_ns "$ns" -6 route add default via "$v6::1"
 }
 
 # Emulates OpenWrt's fw4 (which owns `table inet fw4` and reloads it by flushing it): forward
@@ -778,17 +784,7 @@ guest_up() {
   mkdir -p "/etc/netns/$LAB-guest"
   ip_ns guest link set lo up
   in_ns guest sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-  ip_ns router link add br-guest address 02:00:00:00:60:fe type bridge forward_delay 0
-  ip_ns router addr add 192.168.60.1/24 dev br-guest
-  ip_ns router addr add fd60::1/64 dev br-guest nodad
-  ip_ns router link set br-guest up
-  ip_ns router link add lan-guest type veth peer name eth0 address 02:00:00:00:60:01 netns "$LAB-guest"
-  ip_ns router link set lan-guest master br-guest up
-  ip_ns guest link set eth0 up
-  ip_ns guest addr add 192.168.60.10/24 dev eth0
-  ip_ns guest addr add fd60::10/64 dev eth0 nodad
-  ip_ns guest route add default via 192.168.60.1
-  ip_ns guest -6 route add default via fd60::1
+  add_subnet_host br-guest lan-guest guest 192.168.60 fd60 02:00:00:00:60:01
 }
 
 main() {
