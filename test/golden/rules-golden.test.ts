@@ -17,7 +17,6 @@ import {
 } from '../../applet/src/core/render/nft-rules'
 import { parseAppliedHash } from '../../applet/src/core/render/nft'
 import { fnv1a } from '../../applet/src/core/hash'
-import { readRules } from '../../applet/src/core/config/rules'
 import { parseConfig } from '../../applet/src/core/config/validate'
 import { planRulesCase } from './rules'
 
@@ -70,8 +69,8 @@ describe('rules golden', () => {
 
   it.each(others)('leaves %s (no rules, no local exceptions) byte for byte as it is', (name) => {
     const text = readFileSync(join(DIR, name, 'config'), 'utf8')
-    const { doc, config } = parseConfig(text)
-    const { rules, local } = readRules(doc, config.groups, [])
+    const { config } = parseConfig(text)
+    const { rules, globals: local } = config
     const lines = renderRules({
       rules,
       groups: config.groups,

@@ -1,12 +1,11 @@
-// A rules golden case (issue 22) as the next session's daemon will plan it: the case's config and
-// state.json through desiredState (as golden.test.ts does), the config's rules read with
-// readRules, rendered with renderRules and spliced into the live table and the boot-time include;
+// A rules golden case (issue 22) as the daemon plans it: the case's config and
+// state.json through desiredState (as golden.test.ts does), the config's rules
+// rendered with renderRules and spliced into the live table and the boot-time include;
 // the ip rules with ruleIpRules added. state.json's `local` is what the daemon will observe for
 // local exceptions (the LAN's subnets, the router's addresses, the WAN's subnet and gateway).
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseConfig } from '../../applet/src/core/config/validate'
-import { readRules } from '../../applet/src/core/config/rules'
 import type { ConfigProblem } from '../../applet/src/core/config/types'
 import { desiredState } from '../../applet/src/core/plan/plan'
 import type { SeenDevice, TunnelView } from '../../applet/src/core/plan/plan'
@@ -39,7 +38,7 @@ export type RulesCase = {
 /** Plans case `dir`; `tunnels` overrides state.json's (group id → up) to take tunnels down. */
 export function planRulesCase(dir: string, up: Record<string, boolean> = {}): RulesCase {
   const text = readFileSync(join(dir, 'config'), 'utf8')
-  const { doc, config, problems } = parseConfig(text)
+  const { config, problems } = parseConfig(text)
   const statePath = join(dir, 'state.json')
   const state = (existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : {}) as State
   const view = (id: string): TunnelView => {
@@ -51,7 +50,7 @@ export function planRulesCase(dir: string, up: Record<string, boolean> = {}): Ru
   }
   const groups = Object.fromEntries(config.groups.map((g) => [g.id, view(g.id)]))
   const desired = desiredState(config, view(''), 'lanvpn0', state.seen ?? [], [], groups)
-  const { rules, local } = readRules(doc, config.groups, problems)
+  const { rules, globals: local } = config
   const model: NftRulesModel = {
     rules,
     groups: config.groups.map((g) => ({ id: g.id, index: g.index })),

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { validateConfig } from '../../applet/src/core/config/validate'
 import { DEFAULT_CONFIG_TEXT, defaultConfig } from '../../applet/src/core/config/defaults'
 import { parseUci } from '../../applet/src/core/uci/parse'
-import { defaultsOf, GROUP_OPTIONS } from '../../applet/src/core/config/options'
+import { defaultsOf, GLOBAL_OPTIONS, GROUP_OPTIONS } from '../../applet/src/core/config/options'
+import { RULE_OPTIONS } from '../../applet/src/core/config/rules'
 
 const INIT = join(__dirname, '../../openwrt-package/files/etc/init.d/lanvpn')
 
@@ -36,9 +37,16 @@ function validationSpecs(): Record<string, Array<[string, string, string | undef
   return specs
 }
 
+/** A section with one option set; a rule gets the `via` it needs to be read at all. */
+const sectionWith = (section: string, name: string, value: string) =>
+  parseUci(
+    `config ${section} '${section}'\n\toption ${name} '${value}'\n` +
+      (section === 'rule' ? `\toption via 'direct'\n` : '')
+  )
+
 /** The daemon's problems with one option of one section set to `value`. */
 function problemsWith(section: string, name: string, value: string): string[] {
-  const doc = parseUci(`config ${section} '${section}'\n\toption ${name} '${value}'\n`)
+  const doc = sectionWith(section, name, value)
   return validateConfig(doc)
     .problems.filter((p) => p.option === name)
     .map((p) => p.reason)
@@ -74,9 +82,18 @@ function edges(type: string): [string[], string[]] | null {
 describe('the init script describes lanvpn options to procd', () => {
   const specs = validationSpecs()
 
-  it('registers validate_lanvpn with procd and describes the globals, mediastreamer and group sections', () => {
+  it('registers validate_lanvpn with procd and describes the globals, mediastreamer, group and rule sections', () => {
     expect(readInit()).toMatch(/^\tprocd_add_validation validate_lanvpn$/m)
-    expect(Object.keys(specs)).toEqual(['globals', 'mediastreamer', 'group'])
+    expect(Object.keys(specs)).toEqual(['globals', 'mediastreamer', 'group', 'rule'])
+  })
+
+  it('names every option of a rule section the daemon reads, and nothing else', () => {
+    expect(specs.rule.map(([name]) => name).sort()).toEqual(Object.keys(RULE_OPTIONS).sort())
+  })
+
+  it('names every option of the globals setConfig takes', () => {
+    const settable = Object.entries(GLOBAL_OPTIONS).filter(([, o]) => !('internal' in o))
+    for (const [name] of settable) expect(specs.globals.map(([n]) => n)).toContain(name)
   })
 
   it('names every option of a group section the daemon reads, and nothing else', () => {
@@ -109,8 +126,7 @@ describe('the init script describes lanvpn options to procd', () => {
     for (const [section, list] of Object.entries(specs))
       for (const [name, , dflt] of list) {
         if (dflt === undefined) continue
-        const doc = parseUci(`config ${section} '${section}'\n\toption ${name} '${dflt}'\n`)
-        const { config, problems } = validateConfig(doc)
+        const { config, problems } = validateConfig(sectionWith(section, name, dflt))
         expect(
           problems.filter((p) => p.option === name),
           `${section}.${name}`
@@ -124,6 +140,11 @@ describe('the init script describes lanvpn options to procd', () => {
           continue
         }
         expect(problems, `${section}.${name}`).toEqual([])
+        if (section === 'rule') {
+          const option = RULE_OPTIONS[name as keyof typeof RULE_OPTIONS]
+          expect(config.rules[0][option.field], name).toEqual(option.default)
+          continue
+        }
         const key = section as 'globals' | 'mediastreamer'
         expect(config[key], `${section}.${name}=${dflt}`).toEqual(daemon[key])
       }

@@ -2,12 +2,12 @@
 // every bad value named by its field (and item position, never its value: problems reach the
 // log), and a rule that would read as "everything" or "everyone" by a typo skipped.
 import { describe, expect, it } from 'vitest'
-import { parseConfig } from '../../applet/src/core/config/validate'
+import { parseConfig, validateConfig } from '../../applet/src/core/config/validate'
+import { applyConfigPatch } from '../../applet/src/core/config/patch'
 import {
   MAX_RULE_DESTS,
   MAX_RULE_DOMAINS,
   parsePort,
-  readRules,
   RULE_OPTIONS,
 } from '../../applet/src/core/config/rules'
 import type { ConfigProblem } from '../../applet/src/core/config/types'
@@ -20,13 +20,12 @@ config group 'tv'
 	option profile 'uk'
 `
 
-/** Rules and problems of a config text (globals and a group `tv` come first). */
+/** Rules, local exceptions and problems of a config text (globals and a group `tv` come first). */
 function read(text: string, globals = '') {
   const full = `config globals 'globals'\n${globals}\n${PROFILE}\n${text}`
-  const { doc, config, problems: base } = parseConfig(full)
-  expect(base).toEqual([])
-  const problems: ConfigProblem[] = []
-  return { ...readRules(doc, config.groups, problems), problems }
+  const { config, problems } = parseConfig(full)
+  const { localDirect, localDest } = config.globals
+  return { rules: config.rules, local: { localDirect, localDest }, problems }
 }
 
 const said = (problems: ConfigProblem[]) =>
@@ -217,8 +216,29 @@ config rule 'more'
     ])
   })
 
-  it('is not part of parseConfig yet: a config with rules means what it meant', () => {
+  it('is part of parseConfig: Config.rules, and a bad rule is a problem named by its field', () => {
     const text = `config globals 'globals'\n\nconfig rule 'x'\n\toption via 'moon'\n`
-    expect(parseConfig(text).problems).toEqual([])
+    const { config, problems } = parseConfig(text)
+    expect(config.rules).toEqual([])
+    expect(said(problems)).toEqual([
+      "x.via: must be vpn, direct, blocked, default or a group's name; rule skipped",
+    ])
+  })
+
+  it("setConfig's globals take local_direct and local_dest; a bad item is named by field and position, nothing saved", () => {
+    const { doc } = parseConfig(`config globals 'globals'\n`)
+    const ok = applyConfigPatch(doc, {
+      globals: { local_direct: false, local_dest: ['192.168.8.0/24', 'fd00:8::1'] },
+    })
+    expect(ok.problems).toEqual([])
+    expect(validateConfig(ok.doc).config.globals).toMatchObject({
+      localDirect: false,
+      localDest: ['192.168.8.0/24', 'fd00:8::1/128'],
+    })
+    const bad = applyConfigPatch(doc, { globals: { local_dest: ['10.0.0.0/8', 'nas.lan'] } })
+    expect(bad.doc).toBe(doc)
+    expect(said(bad.problems)).toEqual([
+      'globals.local_dest: item 2 is not an IPv4 or IPv6 address or CIDR',
+    ])
   })
 })

@@ -43,5 +43,6 @@ export function defaultConfig(): Config {
     devices: [],
     groups: [],
     mediastreamer: defaultsOf<Mediastreamer>(MEDIASTREAMER_OPTIONS),
+    rules: [],
   }
 }

@@ -47,6 +47,8 @@ export const GLOBAL_OPTIONS = {
   lan_direct: { field: 'lanDirect', kind: 'list', default: [] },
   lan_blocked: { field: 'lanBlocked', kind: 'list', default: [] },
   wan_interface: { field: 'wanInterface', kind: 'string', default: 'wan' },
+  local_direct: { field: 'localDirect', kind: 'bool', default: true },
+  local_dest: { field: 'localDest', kind: 'list', default: [] },
 } as const satisfies Record<string, Option<Globals>>
 
 export const MEDIASTREAMER_OPTIONS = {

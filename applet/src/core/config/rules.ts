@@ -17,15 +17,12 @@
 // device's whole traffic by the WAN. Problems name the item by its position, never its value:
 // they reach the log, and destinations are what the privacy rules keep out of it.
 //
-// Not yet part of parseConfig: the renderer (core/render/nft-rules.ts) and its tests use it; the
-// daemon, rpc and procd description take it up when rules are wired in.
 import { sectionLabel, sectionsOfType } from '../uci/doc'
 import type { UciDoc } from '../uci/doc'
 import { DEFAULT_GROUP_WORD } from '../ids'
 import { isLabel, LABEL_REASON, SectionReader } from './reader'
-import type { ConfigProblem, Group } from './types'
+import type { ConfigProblem, Globals, Group } from './types'
 import * as f from './formats'
-import { singletonSection } from './validate'
 
 /** Where a rule's traffic goes: `vpn` the device's own group's tunnel, `group` a named group's
  * tunnel (`group` field; '' the default group's), `direct` the WAN, `blocked` nowhere. */
@@ -58,15 +55,9 @@ export type Rule = {
 }
 
 /** The globals' local exceptions: destinations every device reaches directly, before any rule. */
-export type LocalExceptions = {
-  /** The LAN's other subnets, the router's own addresses, the WAN's subnet and gateway (the
-   * modem): the daemon observes them (default on). */
-  localDirect: boolean
-  /** More CIDRs the user adds. */
-  localDest: string[]
-}
+export type LocalExceptions = Pick<Globals, 'localDirect' | 'localDest'>
 
-/** A rule section's options, as GROUP_OPTIONS (for procd's description when rules are wired). */
+/** A rule section's options, as GROUP_OPTIONS (procd's description is checked against it). */
 export const RULE_OPTIONS = {
   label: { field: 'label', kind: 'string', default: '' },
   enabled: { field: 'enabled', kind: 'bool', default: true },
@@ -76,12 +67,6 @@ export const RULE_OPTIONS = {
   via: { field: 'via', kind: 'string', default: '' },
   device: { field: 'devices', kind: 'list', default: [] },
   group: { field: 'groups', kind: 'list', default: [] },
-} as const
-
-/** The globals' options for local exceptions. */
-export const LOCAL_OPTIONS = {
-  local_direct: { field: 'localDirect', kind: 'bool', default: true },
-  local_dest: { field: 'localDest', kind: 'list', default: [] },
 } as const
 
 /** The issue's budget: what one nft transaction is measured with (bench-rules.mjs). Items past
@@ -214,14 +199,16 @@ function readRule(
   }
 }
 
+/** The globals' `local_dest`: CIDRs (a bare address gets /32 or /128), bad ones named by position. */
+export function readLocalDest(r: SectionReader): string[] {
+  const room = { left: MAX_LOCAL_DESTS, limit: MAX_LOCAL_DESTS, what: 'local destinations' }
+  return [...new Set(budgeted(r, 'local_dest', f.normaliseCidr, DEST_REASON, room))]
+}
+
 /** The `config rule` sections in file order (`groups`: the config's groups, to check names
- * against), and the globals' local exceptions. A rule that cannot be used is skipped and named;
- * the others keep their numbers. Same input, same output. */
-export function readRules(
-  doc: UciDoc,
-  groups: Group[],
-  problems: ConfigProblem[]
-): { rules: Rule[]; local: LocalExceptions } {
+ * against). A rule that cannot be used is skipped and named; the others keep their numbers. Same
+ * input, same output. */
+export function readRules(doc: UciDoc, groups: Group[], problems: ConfigProblem[]): Rule[] {
   const groupIds = groups.map((g) => g.id)
   const budget: Budget = { dests: 0, domains: 0 }
   const rules: Rule[] = []
@@ -231,13 +218,5 @@ export function readRules(
     const rule = readRule(r, i + 1, groupIds, budget)
     if (rule) rules.push(rule)
   })
-  const g = singletonSection(doc, 'globals')
-  const local: LocalExceptions = { localDirect: true, localDest: [] }
-  if (g) {
-    const r = new SectionReader(g, sectionLabel(doc, g), problems)
-    local.localDirect = r.bool('local_direct', LOCAL_OPTIONS.local_direct.default)
-    const room = { left: MAX_LOCAL_DESTS, limit: MAX_LOCAL_DESTS, what: 'local destinations' }
-    local.localDest = [...new Set(budgeted(r, 'local_dest', f.normaliseCidr, DEST_REASON, room))]
-  }
-  return { rules, local }
+  return rules
 }

@@ -1,5 +1,6 @@
 // The typed view of /etc/config/lanvpn. UCI holds strings; validate.ts turns them into these types
 // and reports every problem at once; render.ts writes them back without losing what it does not know.
+import type { Rule } from './rules'
 
 /** How a LAN device's traffic is routed (product.md, The four device modes), in the order the UI
  * offers them. Declared here once: the daemon, the rpc checks and the web UI all take it from here. */
@@ -73,6 +74,11 @@ export type Globals = {
   lanBlocked: string[]
   /** netifd logical name of the WAN interface. */
   wanInterface: string
+  /** Rules by destination (issue 22): the LAN's other subnets, the router's own addresses and the
+   * WAN side's networks (the modem) reach every device directly, before any rule. */
+  localDirect: boolean
+  /** More local exceptions the user adds: CIDRs. */
+  localDest: string[]
 }
 
 export const PROFILE_TYPES = ['wireguard', 'openvpn'] as const
@@ -187,6 +193,8 @@ export type Config = {
   /** The groups besides the default one, in index order (empty: everything as before groups). */
   groups: Group[]
   mediastreamer: Mediastreamer
+  /** Rules by destination (issue 22) in file order; rules.ts. */
+  rules: Rule[]
 }
 
 /** One validation problem. `section` is the UCI section name (or `@type[i]` for anonymous ones),

@@ -13,6 +13,7 @@ import * as f from './formats'
 import { say, SENTENCES } from '../messages'
 import { isLabel, keep, LABEL_REASON, SectionReader } from './reader'
 import { readGroups } from './groups'
+import { readLocalDest, readRules } from './rules'
 
 /** The value recognisers (isIp, isWgKey, normaliseMac, …), re-exported so the rpc layer can take
  * every check from this one module. */
@@ -148,7 +149,7 @@ function readProfiles(doc: UciDoc, problems: ConfigProblem[]): Profile[] {
 }
 
 function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
-  if (!r) return { ...DEFAULT_GLOBALS, fallback: [], lanDirect: [], lanBlocked: [] }
+  if (!r) return { ...DEFAULT_GLOBALS, fallback: [], lanDirect: [], lanBlocked: [], localDest: [] }
   const d = DEFAULT_GLOBALS
   const isProfile = (s: string): boolean => profileIds.includes(s)
   const activeReason = 'must be empty or name a usable profile section'
@@ -185,6 +186,8 @@ function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
     lanDirect: r.items('lan_direct', keep(f.isUciName), NETIFD_REASON),
     lanBlocked: r.items('lan_blocked', keep(f.isUciName), NETIFD_REASON),
     wanInterface: r.str('wan_interface', f.isUciName, NETIFD_REASON, d.wanInterface),
+    localDirect: r.bool('local_direct', d.localDirect),
+    localDest: readLocalDest(r),
   }
 }
 
@@ -314,7 +317,8 @@ export function validateConfig(doc: UciDoc): { config: Config; problems: ConfigP
   )
   const devices = readDevices(doc, globals.defaultMode, groups, problems)
   const mediastreamer = readMediastreamer(readSingleton(doc, 'mediastreamer', problems))
-  return { config: { globals, profiles, devices, groups, mediastreamer }, problems }
+  const rules = readRules(doc, groups, problems)
+  return { config: { globals, profiles, devices, groups, mediastreamer, rules }, problems }
 }
 
 /** Parses and validates config text. A syntax error gives one problem (section and option '',
