@@ -15,12 +15,10 @@
 //                 (nft-sets: one transaction), then the source rules that follow the device
 // Run alone: `node scripts/bench-groups.mjs`; scripts/bench.mjs imports benchGroups() and adds its
 // rows. Never a pass/fail test: figures vary by machine.
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { loadSources, macs } from './bench-sharing.mjs'
+import { benchInNamespace, loadSources, macs, median, timed } from './bench-sharing.mjs'
 
 const DEVICES = 500
 /** The three groups besides the default one, each on a location of its own (groups.ts: a location
@@ -91,28 +89,9 @@ const seenDevices = (n) =>
     ipv6: [`fd00:1::${i.toString(16)}`],
   }))
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
-export async function benchGroups({ runs = 9 } = {}) {
-  if (process.getuid?.() !== 0)
-    return [{ what: 'groups bench', figure: 'not run: needs root', budget: '—', verdict: '' }]
-  const ns = `lvgroups${process.pid % 100000}`
-  const tmp = mkdtempSync(join(tmpdir(), 'lanvpn-bench-groups-'))
-  let processes = 0
-  const inNs = (argv, input) => {
-    processes += 1
-    const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { input, encoding: 'utf8' })
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
-  }
-  const rows = []
-  const row = (what, figure, budget, verdict = '') => {
-    rows.push({ what, figure, budget, verdict })
-    console.log(
-      `${what.padEnd(44)} ${String(figure).padEnd(34)} budget: ${budget}${verdict ? `  [${verdict}]` : ''}`
-    )
-  }
-  spawnSync('ip', ['netns', 'add', ns])
-  try {
+export const benchGroups = ({ runs = 9 } = {}) =>
+  benchInNamespace('groups', async (b) => {
+    const { tmp, inNs, row } = b
     const { parseConfig, desiredState, diffState } = await loadPlan(tmp)
     // The four tunnel interfaces (veth: this kernel may lack the dummy module), up, so the
     // tables' `default dev lanvpn<i>` routes can be set.
@@ -152,16 +131,7 @@ export async function benchGroups({ runs = 9 } = {}) {
       { ...desired, nft: null, ip4: { rules: [], routes: [] }, ip6: { rules: [], routes: [] } },
       { ...EMPTY, ip4: desired.ip4, ip6: desired.ip6 }
     ).filter((s) => s.kind === 'ip-batch')
-    const time = (fn, reset = () => apply(undo)) => {
-      const times = []
-      for (let i = 0; i < runs; i++) {
-        reset()
-        const t0 = process.hrtime.bigint()
-        fn()
-        times.push(Number(process.hrtime.bigint() - t0) / 1e6)
-      }
-      return median(times)
-    }
+    const time = (fn, reset = () => apply(undo)) => timed(runs, fn, reset)
     apply(first)
     const rawFile = join(tmp, 'raw.nft')
     writeFileSync(rawFile, desired.nft)
@@ -175,11 +145,11 @@ export async function benchGroups({ runs = 9 } = {}) {
       for (const [family, file] of rawBatches) inNs(['ip', family, '-batch', file])
     })
     const lanvpn = () => apply(plan(config, EMPTY, null))
-    processes = 0
+    b.processes = 0
     apply(undo)
-    const undoProcesses = processes
+    const undoProcesses = b.processes
     lanvpn()
-    const perApply = processes - undoProcesses
+    const perApply = b.processes - undoProcesses
     const full = time(lanvpn)
     row(
       `apply ${DEVICES} devices over 4 groups`,
@@ -211,13 +181,13 @@ export async function benchGroups({ runs = 9 } = {}) {
         observedOf(from),
         { model: from.model, hash: from.nftHash }
       )
-      processes = 0
+      b.processes = 0
       apply(steps)
       moveTimes.push(Number(process.hrtime.bigint() - t0) / 1e6)
       moveSteps = steps
     }
     const move = median(moveTimes)
-    const moveProcesses = processes
+    const moveProcesses = b.processes
     const nftSteps = moveSteps.filter((s) => s.kind.startsWith('nft'))
     const rawAdd = time(
       () => inNs(['nft', 'add', 'element', 'inet', 'lanvpn', 'vpn_group1', `{ ${mac(0)} }`]),
@@ -230,12 +200,7 @@ export async function benchGroups({ runs = 9 } = {}) {
       'one nft transaction',
       onlySets ? 'ok' : 'over'
     )
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns])
-    rmSync(tmp, { recursive: true, force: true })
-  }
-  return rows
-}
+  })
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   await benchGroups()

@@ -89,37 +89,59 @@ function spread(n) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+/** A bench row: printed as it is measured, returned for bench/results.md. */
+export function row(what, figure, budget, verdict = '') {
+  console.log(
+    `${what.padEnd(44)} ${String(figure).padEnd(34)} budget: ${budget}${verdict ? `  [${verdict}]` : ''}`
+  )
+  return { what, figure, budget, verdict }
+}
 
-export async function benchSharing({ runs = 9 } = {}) {
-  if (process.getuid?.() !== 0)
-    return [{ what: 'sharing bench', figure: 'not run: needs root', budget: '—' }]
-  const ns = `lvbench${process.pid % 100000}`
-  const tmp = mkdtempSync(join(tmpdir(), 'lanvpn-bench-sharing-'))
-  let processes = 0
-  const inNs = (argv, input) => {
-    processes += 1
-    const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { input, encoding: 'utf8' })
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** The median ms of `runs` runs of `fn`, each after an untimed `before`. */
+export function timed(runs, fn, before = () => {}) {
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    before()
+    const t0 = process.hrtime.bigint()
+    fn()
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6)
   }
-  const time = (fn) => {
-    const times = []
-    for (let i = 0; i < runs; i++) {
-      const t0 = process.hrtime.bigint()
-      fn()
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6)
-    }
-    return median(times)
-  }
+  return median(times)
+}
+
+/** Runs `fn(b)` in a throwaway network namespace and temp dir (root only), both deleted whatever
+ * happens, and resolves with the rows it added. `b`: `tmp` (the dir), `inNs(argv, input?)` (runs
+ * argv in the namespace, throws on a non-zero exit, counts `b.processes`), `row(...)` (as row). */
+export async function benchInNamespace(name, fn) {
+  if (process.getuid?.() !== 0) return [row(`${name} bench`, 'not run: needs root', '—')]
+  const ns = `lv${name}${process.pid % 100000}`
   const rows = []
-  const row = (what, figure, budget, verdict = '') => {
-    rows.push({ what, figure, budget, verdict })
-    console.log(
-      `${what.padEnd(44)} ${String(figure).padEnd(34)} budget: ${budget}${verdict ? `  [${verdict}]` : ''}`
-    )
+  const b = {
+    tmp: mkdtempSync(join(tmpdir(), `lanvpn-bench-${name}-`)),
+    processes: 0,
+    inNs(argv, input) {
+      b.processes += 1
+      const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { input, encoding: 'utf8' })
+      if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
+    },
+    row: (...args) => rows.push(row(...args)),
   }
   spawnSync('ip', ['netns', 'add', ns])
   try {
+    await fn(b)
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns])
+    rmSync(b.tmp, { recursive: true, force: true })
+  }
+  return rows
+}
+
+export const benchSharing = ({ runs = 9 } = {}) =>
+  benchInNamespace('sharing', async (b) => {
+    const { tmp, inNs, row } = b
+    const time = (fn) => timed(runs, fn)
     const { parseAppliedHash, renderNftTable, renderMembershipUpdate } = await loadRenderers(tmp)
     inNs(['ip', 'rule', 'add', ...RULE.split(' ')])
     const lanvpnFull = (n) => () => {
@@ -134,9 +156,9 @@ export async function benchSharing({ runs = 9 } = {}) {
       inNs(['nft', '-f', rawFile])
       inNs(['ip', '-batch', '-'], IP_BATCH)
     })
-    processes = 0
+    b.processes = 0
     lanvpnFull(500)()
-    const perApply = processes
+    const perApply = b.processes
     const full500 = time(lanvpnFull(500))
     row(
       'apply 500 device policies',
@@ -201,12 +223,7 @@ export async function benchSharing({ runs = 9 } = {}) {
       `${full5000.toFixed(1)} ms = ${(full5000 / full500).toFixed(2)} × 500`,
       '— (scaling)'
     )
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns])
-    rmSync(tmp, { recursive: true, force: true })
-  }
-  return rows
-}
+  })
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   await benchSharing()

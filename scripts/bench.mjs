@@ -19,7 +19,7 @@ import { gzipSync } from 'node:zlib'
 import { APPLET_FILES } from './applet-chunks.mjs'
 import { reportPackageSizes } from './bench-ipk.mjs'
 import { benchGroups } from './bench-groups.mjs'
-import { benchSharing } from './bench-sharing.mjs'
+import { benchSharing, median, row as benchRow } from './bench-sharing.mjs'
 import { benchLab } from './bench-lab.mjs'
 import { QJS, QJS_RELEASE } from './native-qjs.mjs'
 import { build } from 'esbuild'
@@ -28,14 +28,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = join(ROOT, 'dist')
 const rows = []
 
-function row(what, figure, budget, verdict = '') {
-  rows.push({ what, figure, budget, verdict })
-  console.log(
-    `${what.padEnd(44)} ${String(figure).padEnd(28)} budget: ${budget}${verdict ? `  [${verdict}]` : ''}`
-  )
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const row = (...args) => rows.push(benchRow(...args))
 
 /** One batch: `cmd` ({ argv, env?, inputs? }) run `runs` times in a row by a shell loop, each run's
  * stdin the next of `inputs` in turn (files in `dir`); the wall ms per run. A shell starts each
