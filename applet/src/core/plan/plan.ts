@@ -26,6 +26,9 @@ export type TunnelView = {
   pushedDns?: string[]
   /** The WAN's Linux device; needed only when the router's own traffic uses the tunnel. */
   wanDevice?: string
+  /** The ports of lanvpn's own dnsmasq instances, when they run (NftModel.dnsPort). */
+  dnsPort?: number
+  directDnsPort?: number
 }
 
 /** The tunnels of the groups besides the default one, by group id (core/config/groups.ts). A
@@ -112,6 +115,7 @@ function nftGroup(
     tunnelCarriesV6: config.globals.ipv6 && hasV6(profile),
     tunnelDns: byFamily(tunnelResolvers(profile, tunnel.pushedDns)),
     tunnelAddrs: byFamily((profile?.addresses ?? []).map((a) => a.replace(/\/\d+$/, ''))),
+    ...(tunnel.dnsPort ? { dnsPort: tunnel.dnsPort } : {}),
   }
 }
 
@@ -163,6 +167,8 @@ export function nftModel(
     smartDns: ms.enabled ? byFamily(ms.dnsServers) : { v4: [], v6: [] },
     routerViaWan: g.routerViaVpn ? (tunnel.wanDevice ?? '') : '',
     tunnelAddrs: byFamily((profile?.addresses ?? []).map((a) => a.replace(/\/\d+$/, ''))),
+    ...(tunnel.dnsPort ? { dnsPort: tunnel.dnsPort } : {}),
+    ...(tunnel.directDnsPort ? { directDnsPort: tunnel.directDnsPort } : {}),
     ...(extra.length ? { groups: extra } : {}),
   }
 }

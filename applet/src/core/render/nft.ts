@@ -59,6 +59,10 @@ export type NftModel = {
   routerViaWan: string
   /** The tunnel's own addresses (no prefix length). */
   tunnelAddrs?: { v4: string[]; v6: string[] }
+  /** The port of lanvpn's own dnsmasq for the vpn devices' DNS, instead of the tunnel's resolver
+   * (core/render/dnsmasq.ts); and of the one for the other devices' (unmarked) DNS. */
+  dnsPort?: number
+  directDnsPort?: number
   /** The groups besides the default one, in index order; the fields above are the default
    * group's. Absent or empty: no groups. */
   groups?: NftGroup[]
@@ -76,6 +80,7 @@ export type NftGroup = {
   tunnelCarriesV6: boolean
   tunnelDns: { v4: string[]; v6: string[] }
   tunnelAddrs?: { v4: string[]; v6: string[] }
+  dnsPort?: number
 }
 
 /** nft set of a group's vpn devices. */
@@ -249,12 +254,17 @@ function dnsChains(m: NftModel): string[] {
       lines.push(`\t\t${isMarked(groupMark(g.index))} ${dns53} jump dns_vpn${g.index}`)
   const smart = m.smartDns.v4.length + m.smartDns.v6.length > 0
   if (smart) lines.push(`\t\t${isMarked(MARK_MEDIASTREAMER)} ${dns53} jump dns_smart`)
+  if (m.directDnsPort) lines.push(`\t\t${isMarked(0)} ${dns53} redirect to :${m.directDnsPort}`)
   lines.push('\t}')
   // vpn devices: the tunnel's resolver through the tunnel, and nowhere else. A group's DNS is
-  // its own tunnel's: the mark the packet keeps after the dnat routes it into that tunnel.
-  lines.push('\tchain dns_vpn {', ...dnatRules(m.tunnelDns, true), '\t}')
+  // its own tunnel's: the mark the packet keeps after the dnat routes it into that tunnel. With
+  // lanvpn's own dnsmasq for the group (its port), both families go there: it asks the tunnel's
+  // resolver on a socket bound to the tunnel, and the router's dnsmasq for local names.
+  const vpn = (dns: NftModel['tunnelDns'], port?: number) =>
+    port ? [`\t\t${countIn(PROOF_SETS.dns)}`, `\t\tredirect to :${port}`] : dnatRules(dns, true)
+  lines.push('\tchain dns_vpn {', ...vpn(m.tunnelDns, m.dnsPort), '\t}')
   for (const g of groupsOf(m))
-    lines.push(`\tchain dns_vpn${g.index} {`, ...dnatRules(g.tunnelDns, true), '\t}')
+    lines.push(`\tchain dns_vpn${g.index} {`, ...vpn(g.tunnelDns, g.dnsPort), '\t}')
   if (smart) lines.push('\tchain dns_smart {', ...dnatRules(m.smartDns, false), '\t}')
   return lines
 }
@@ -397,7 +407,10 @@ export function parseAppliedHash(text: string): string {
  * closed, whatever the tunnel and the user are doing now. */
 export function closedModel(m: NftModel): NftModel {
   const groups = m.groups?.map((g) => ({ ...g, bypassed: false }))
-  return groups ? { ...m, vpnBypassed: false, groups } : { ...m, vpnBypassed: false }
+  // Until the daemon runs it, no instance answers the other devices' DNS: it goes where it was
+  // sent. The vpn devices' stays with their instance (no answer until then: closed).
+  const { directDnsPort: _, ...rest } = m
+  return groups ? { ...rest, vpnBypassed: false, groups } : { ...rest, vpnBypassed: false }
 }
 
 /** Removes the table; for `enabled 0` and cleanup. */
