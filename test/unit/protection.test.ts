@@ -3,11 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { parseProofCounters } from '../../applet/src/core/observe/proof'
 import { renderNftTable, type NftModel } from '../../applet/src/core/render/nft'
 import { renderProofArm } from '../../applet/src/core/render/proof'
-import {
-  describeProtection,
-  judgeProtection,
-  type ProtectionAnswer,
-} from '../../applet/src/core/devices/protection'
+import { judgeProtection, type ProtectionAnswer } from '../../applet/src/core/devices/protection'
+import { describeProtection } from '../../applet/src/core/devices/protection-text'
 
 // `nft -j list sets table inet lanvpn` captured in namespaces (nft 1.0.6, kernel 6.x): the
 // with-profile golden table, 02:00:00:00:50:01 direct and 02:00:00:00:50:05 vpn (default mode,

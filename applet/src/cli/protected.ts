@@ -3,7 +3,8 @@
 // by the same rules. The first question about a device starts its counting; ask again after
 // using it.
 import type { RpcError } from '../core/api/calls'
-import { describeProtection, type ProtectionAnswer } from '../core/devices/protection'
+import type { ProtectionAnswer } from '../core/devices/protection'
+import { describeProtection } from '../core/devices/protection-text'
 import { methods } from '../rpc/methods'
 import { handleCall } from '../rpc/protocol'
 import type { CliCommand } from './command'
