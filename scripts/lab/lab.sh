@@ -567,12 +567,16 @@ render_uci_firewall() {
 }
 
 # interface → device, or → { device, ipv4, ipv6, gateway, gateway6 } for an interface whose
-# addresses and default route netifd would report (see netifd-ubus.mjs).
+# addresses and default route netifd would report (see netifd-ubus.mjs): each of the lab's own,
+# so that the dump names every network the router is on, as netifd's does.
 render_netifd_json() {
   local lan2='' modem=''
-  if has_network lan2; then lan2='"lan2": "br-lan2", '; fi
+  if has_network lan2; then
+    lan2='"lan2": { "device": "br-lan2", "ipv4": ["192.168.2.1/24"], "ipv6": ["fd02::1/64"] }, '
+  fi
   if has_network modem; then modem=', "modem": { "device": "wan", "ipv4": ["192.168.100.2/24"] }'; fi
-  printf '{ "lan": "br-lan", %s"wan": { "device": "wan", "ipv4": ["198.51.100.2/24"], "gateway": "198.51.100.1" }, ' "$lan2"
+  printf '{ "lan": { "device": "br-lan", "ipv4": ["192.168.50.1/24"], "ipv6": ["fd50::1/64"] }, %s' "$lan2"
+  printf '"wan": { "device": "wan", "ipv4": ["198.51.100.2/24"], "gateway": "198.51.100.1" }, '
   printf '"wan6": { "device": "wan", "ipv6": ["2001:db8:100::2/64"], "gateway6": "2001:db8:100::1" }%s }\n' "$modem"
 }
 

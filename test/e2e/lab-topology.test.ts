@@ -186,7 +186,7 @@ describe.runIf(labOrFail())('the lab topology', () => {
     ])
   })
 
-  it('describes its networks as OpenWrt would, so that lanvpn reads lan2 as LAN and learns the WAN and modem subnets', async () => {
+  it('describes its networks as OpenWrt would, so that lanvpn reads lan2 as LAN and learns each network with its subnet', async () => {
     const firewall = parseUci(readFileSync(lab.openwrtFile('firewall'), 'utf8'))
     expect(lanSideNetworks(firewall, 'wan')).toEqual(['lan', 'lan2'])
     const ubus = (...args: string[]) =>
@@ -214,6 +214,16 @@ describe.runIf(labOrFail())('the lab topology', () => {
     expect(wan.route).toEqual([{ target: '0.0.0.0', mask: 0, nexthop: '198.51.100.1' }])
     const modem = JSON.parse((await ubus('call', 'network.interface.modem', 'status')).stdout)
     expect(modem['ipv4-address']).toEqual([{ address: LAB_ADDR.modem.router, mask: 24 }])
+    // The LAN's networks with their addresses, as netifd reports them (the rules' local exceptions).
+    const { router, lan2: second } = LAB_ADDR
+    for (const [name, v4, v6] of [
+      ['lan', router.v4, router.v6],
+      ['lan2', second.router, second.router6],
+    ]) {
+      const lan = JSON.parse((await ubus('call', `network.interface.${name}`, 'status')).stdout)
+      expect(lan['ipv4-address'], name).toEqual([{ address: v4, mask: 24 }])
+      expect(lan['ipv6-address'], name).toEqual([{ address: v6, mask: 64 }])
+    }
     // What the stand-in says is what the router has.
     const addrs = await lab.exec('router', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'wan'])
     expect(addrs.stdout).toContain('inet 198.51.100.2/24')
