@@ -1,8 +1,7 @@
-// A rules golden case (issue 22) as the daemon plans it: the case's config and
-// state.json through desiredState (as golden.test.ts does), the config's rules
-// rendered with renderRules and spliced into the live table and the boot-time include;
-// the ip rules with ruleIpRules added. state.json's `local` is what the daemon will observe for
-// local exceptions (the LAN's subnets, the router's addresses, the WAN's subnet and gateway).
+// A rules golden case (issue 22) as the daemon plans it: the case's config and state.json through
+// desiredState, which splices the rules into the live table and the boot-time include and adds
+// ruleIpRules. state.json's `local` is what the daemon observes for local exceptions (the
+// networks the router is on, observe/lan.ts parseDumpNets); the include has local_dest alone.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseConfig } from '../../applet/src/core/config/validate'
@@ -10,13 +9,7 @@ import type { ConfigProblem } from '../../applet/src/core/config/types'
 import { desiredState } from '../../applet/src/core/plan/plan'
 import type { SeenDevice, TunnelView } from '../../applet/src/core/plan/plan'
 import type { IpState } from '../../applet/src/core/plan/ip'
-import {
-  localDestinations,
-  renderRules,
-  ruleIpRules,
-  spliceRules,
-  type NftRulesModel,
-} from '../../applet/src/core/render/nft-rules'
+import { localDestinations, type NftRulesModel } from '../../applet/src/core/render/nft-rules'
 
 type State = {
   tunnels?: Record<string, { profile: string; up: boolean }>
@@ -49,25 +42,20 @@ export function planRulesCase(dir: string, up: Record<string, boolean> = {}): Ru
     }
   }
   const groups = Object.fromEntries(config.groups.map((g) => [g.id, view(g.id)]))
-  const desired = desiredState(config, view(''), 'lanvpn0', state.seen ?? [], [], groups)
-  const { rules, globals: local } = config
+  const nets = state.local ?? []
+  const desired = desiredState(config, view(''), 'lanvpn0', state.seen ?? [], [], groups, nets)
   const model: NftRulesModel = {
-    rules,
+    rules: config.rules,
     groups: config.groups.map((g) => ({ id: g.id, index: g.index })),
     devices: config.devices.map((d) => ({ mac: d.mac, group: d.group })),
-    local: localDestinations(local, state.local ?? []),
+    local: localDestinations(config.globals, nets),
     lan: desired.model.lan.managed,
   }
-  const lines = renderRules(model)
-  const withRules = (ip: IpState): IpState => ({
-    ...ip,
-    rules: [...ruleIpRules(), ...ip.rules],
-  })
   return {
-    nft: spliceRules(desired.nft as string, lines),
-    fw4Include: spliceRules(desired.fw4Include, lines),
-    ip4: withRules(desired.ip4),
-    ip6: withRules(desired.ip6),
+    nft: desired.nft as string,
+    fw4Include: desired.fw4Include,
+    ip4: desired.ip4,
+    ip6: desired.ip6,
     model,
     problems,
   }

@@ -6,6 +6,7 @@ import {
   lanInterfaces,
   lanSideNetworks,
   mainLan,
+  parseDumpNets,
   parseInterfaceDump,
 } from '../../applet/src/core/observe/lan'
 import { nftModel } from '../../applet/src/core/plan/plan'
@@ -99,5 +100,41 @@ describe('the LAN side', () => {
     )
     const none = [{ name: 'lan', device: '', up: false, policy: 'managed' as const }]
     expect(nftModel(cfg, { profile: null, up: false }, 'tun', none).lan.managed).toEqual(['br-lan'])
+  })
+
+  it('gives the networks the router is on for the local exceptions: addresses, assignments, gateways', () => {
+    const dump = JSON.stringify({
+      interface: [
+        {
+          interface: 'lan',
+          up: true,
+          'ipv4-address': [{ address: '192.168.1.1', mask: 24 }],
+          'ipv6-prefix-assignment': [{ address: 'fd00:1::', mask: 64 }],
+        },
+        {
+          interface: 'wan',
+          up: true,
+          'ipv4-address': [{ address: '198.51.100.2', mask: 24 }],
+          route: [
+            { target: '0.0.0.0', mask: 0, nexthop: '198.51.100.1' },
+            { target: '10.0.0.0', mask: 8, nexthop: '198.51.100.9' },
+          ],
+        },
+        // A bridge-mode modem's page, by a static address on the WAN device (wan zone).
+        { interface: 'modem', up: true, 'ipv4-address': [{ address: '192.168.100.2', mask: 24 }] },
+        { interface: 'wan6', up: true, 'ipv6-address': [{ address: '2001:db8::2', mask: 64 }] },
+        { interface: 'guest', up: false },
+        { interface: 'loopback', up: true, 'ipv4-address': [{ address: '127.0.0.1', mask: 8 }] },
+      ],
+    })
+    expect(parseDumpNets(dump)).toEqual([
+      '192.168.1.1/24',
+      'fd00:1::/64',
+      '198.51.100.2/24',
+      '198.51.100.1',
+      '192.168.100.2/24',
+      '2001:db8::2/64',
+    ])
+    expect(parseDumpNets('Command failed: Not found')).toEqual([])
   })
 })

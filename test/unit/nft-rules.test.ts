@@ -6,6 +6,7 @@ import type { Rule } from '../../applet/src/core/config/rules'
 import {
   dnsmasqNftsets,
   localDestinations,
+  movedByRules,
   renderRules,
   ruleIpRules,
   spliceRules,
@@ -126,5 +127,35 @@ describe('what rules need besides the table', () => {
       v4: ['10.10.0.0/16'],
       v6: [],
     })
+  })
+})
+
+describe('what a change of rules moves (conntrack)', () => {
+  const devices = [
+    { mac: '02:00:00:00:00:01', group: '' },
+    { mac: '02:00:00:00:00:02', group: 'tv' },
+  ]
+  it('is nothing when the rules are the same but for their labels', () => {
+    const a = [rule({ dests: ['10.0.0.0/8'] })]
+    expect(movedByRules(a, [{ ...a[0], label: 'new' }], devices)).toEqual({ dests: [], macs: [] })
+  })
+
+  it("is a CIDR rule's destinations, added, removed, changed or turned off", () => {
+    const a = rule({ number: 1, dests: ['10.0.0.0/8'] })
+    const b = rule({ number: 2, dests: ['192.0.2.0/24'], via: 'vpn' })
+    expect(movedByRules([a], [a, b], devices)).toEqual({ dests: ['192.0.2.0/24'], macs: [] })
+    expect(movedByRules([a, b], [a], devices).dests).toEqual(['192.0.2.0/24'])
+    expect(movedByRules([a], [{ ...a, enabled: false }], devices).dests).toEqual(['10.0.0.0/8'])
+    expect(movedByRules([a], [{ ...a, via: 'blocked' }], devices).dests).toEqual(['10.0.0.0/8'])
+  })
+
+  it("is the devices a domain or port rule is for, every device when it is everyone's or too big", () => {
+    const ports = rule({ ports: [{ proto: 'udp', first: 3074, last: 3074 }], groups: ['tv'] })
+    expect(movedByRules([], [ports], devices)).toEqual({ dests: [], macs: ['02:00:00:00:00:02'] })
+    const mine = rule({ domains: ['a.example'], devices: ['02:00:00:00:00:01'] })
+    expect(movedByRules([mine], [], devices).macs).toEqual(['02:00:00:00:00:01'])
+    expect(movedByRules([], [rule({ domains: ['a.example'] })], devices).macs).toBeNull()
+    const many = Array.from({ length: 9 }, (_, i) => `10.${i}.0.0/16`)
+    expect(movedByRules([], [rule({ dests: many })], devices)).toEqual({ dests: [], macs: null })
   })
 })

@@ -402,3 +402,77 @@ describe('observe parsers', () => {
     expect(parseAppliedHash('')).toBe('')
   })
 })
+
+describe('rules by destination in the desired state (issue 22)', () => {
+  const down = { profile: PROFILE, up: false }
+  const empty = { rules: [], routes: [] }
+  const observed = (nftHash: string): Observed => ({
+    nftHash,
+    fw4Include: null,
+    ip4: empty,
+    ip6: empty,
+  })
+  const nets = ['192.168.1.1/24', '192.168.100.2/24']
+
+  it('leaves the table and the ip rules as they were with no rule and no local exception', () => {
+    const c = config()
+    const before = desiredState(c, down, 'lanvpn0')
+    c.globals.localDirect = false
+    const off = desiredState(c, down, 'lanvpn0', [], [], {}, nets)
+    expect(off.nft).toBe(before.nft)
+    expect(off.nft).not.toContain('dest_rules')
+    expect(off.ip4.rules).toEqual(before.ip4.rules)
+    expect(off.model).toEqual(before.model)
+  })
+
+  it('splices the observed local exceptions into the live table only, with the ip rule for MARK_DIRECT', () => {
+    const d = desiredState(config(), down, 'lanvpn0', [], [], {}, nets)
+    expect(d.nft).toContain('chain dest_rules')
+    expect(d.nft).toContain('elements = { 192.168.1.1/24, 192.168.100.2/24 }')
+    expect(d.nft).toMatch(/ip daddr @rules_local4 meta mark set .* \| 0x0e000000 return/)
+    expect(d.nftHash).toBe(parseAppliedHash(d.nft as string))
+    expect(d.fw4Include).not.toContain('dest_rules')
+    expect(d.ip4.rules[0]).toMatchObject({ priority: 5205, table: 'main' })
+    expect(d.ip6.rules[0]).toMatchObject({ priority: 5205, table: 'main' })
+  })
+
+  it('applies a change of rules as one whole table, never as a device-set update', () => {
+    const c = config()
+    const before = desiredState(c, down, 'lanvpn0', [], [], {}, nets)
+    c.rules = [
+      {
+        id: 'bank',
+        number: 1,
+        label: 'bank',
+        enabled: true,
+        domains: [],
+        dests: ['198.51.100.0/24'],
+        ports: [],
+        via: 'direct',
+        group: '',
+        devices: [],
+        groups: [],
+      },
+    ]
+    c.globals.localDest = ['10.10.0.0/16']
+    const after = desiredState(c, down, 'lanvpn0', [], [], {}, nets)
+    const steps = diffState(after, observed(before.nftHash), {
+      model: before.model,
+      hash: before.nftHash,
+    })
+    expect(steps.map((s) => s.kind)).toContain('nft-apply')
+    expect(steps.map((s) => s.kind)).not.toContain('nft-sets')
+    // The include has the rules and local_dest, never what was observed.
+    expect(after.fw4Include).toContain('ip daddr @rule1_net4')
+    expect(after.fw4Include).toContain('elements = { 10.10.0.0/16 }')
+    expect(after.fw4Include).not.toContain('192.168.100.2/24')
+  })
+
+  it('adds nothing while lanvpn is disabled', () => {
+    const c = config()
+    c.globals.enabled = false
+    const d = desiredState(c, down, 'lanvpn0', [], [], {}, nets)
+    expect(d.nft).toBeNull()
+    expect(d.ip4.rules).toEqual([])
+  })
+})

@@ -21,6 +21,8 @@ import {
   type GroupTunnels,
 } from '../core/plan/plan'
 import { membershipOf, movedMacs } from '../core/render/nft-sets'
+import { movedByRules } from '../core/render/nft-rules'
+import type { Rule } from '../core/config/rules'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { TimerHandle } from '../host/host'
 import type { GroupStatus, Status } from '../core/api/status'
@@ -109,8 +111,11 @@ export function runDaemon(
   let seenDevices: SeenDevice[] = []
   /** The managed LAN-side interfaces as last seen with the LAN up (see the reconcile). */
   let seenManaged: LanInterface[] = []
-  /** The live table this daemon last applied, for membership-only updates. */
+  /** The live table this daemon last applied, for membership-only updates, and its rules. */
   let appliedTable: Applied | null = null
+  let appliedRules: Rule[] = []
+  /** The networks the router is on, as last read: the rules' observed local exceptions. */
+  let seenNets: string[] = []
   let config: Config | null = null
 
   const publish = () => {
@@ -199,7 +204,8 @@ export function runDaemon(
     })
     // The LAN as netifd has it now, then the devices on it: their addresses are the kill switch's
     // routing layer.
-    const lan = await observeLan(host, paths, config.globals)
+    const { nets, ...lan } = await observeLan(host, paths, config.globals)
+    if (nets.length) seenNets = nets
     for (const p of lan.problems) if (!status.lan?.problems.includes(p)) host.log('err', p)
     status.lan = lan
     const managed = lan.interfaces.filter((i) => i.policy === 'managed' && i.up)
@@ -219,7 +225,15 @@ export function runDaemon(
     // either, and none keeps a source rule into the VPN table (the leases still name them).
     const devices = lanUp && managed.length === 0 ? [] : seenDevices
     const lanRules = lanUp ? lan.interfaces : [...lan.interfaces, ...seenManaged]
-    const desired = desiredState(config, view, paths.tunnelIface, devices, lanRules, groupViews)
+    const desired = desiredState(
+      config,
+      view,
+      paths.tunnelIface,
+      devices,
+      lanRules,
+      groupViews,
+      seenNets
+    )
     const model = desired.model
     // A change of device modes only is one transaction of set changes (a plan step); the moved
     // devices' connections are dropped below so they follow the new mode at once.
@@ -236,15 +250,22 @@ export function runDaemon(
       const before = appliedModel?.groups?.find((y) => y.index === x.index)
       if (before?.bypassed && !x.bypassed) moved.push(...x.devices)
     }
+    // A change of rules re-routes flows mid-way: theirs are dropped too (as for a mode change).
+    const byRules = appliedModel ? movedByRules(appliedRules, config.rules, config.devices) : null
+    if (byRules) moved.push(...(byRules.macs ?? devices.map((d) => d.mac)))
     const result = await applyPlan(host, paths, steps)
     const errors = result.errors
     for (const note of result.notes) host.log('warning', note)
-    if (result.ok && desired.nft !== null) appliedTable = { model, hash: desired.nftHash }
-    if (moved.length) {
+    if (result.ok && desired.nft !== null) {
+      appliedTable = { model, hash: desired.nftHash }
+      appliedRules = config.rules
+    }
+    const dests = byRules?.dests ?? []
+    if (moved.length + dests.length) {
       const ips = devices
         .filter((d) => moved.includes(d.mac))
         .flatMap((d) => [...d.ipv4, ...d.ipv6])
-      const ct = await dropConntrack(host, ips)
+      const ct = await dropConntrack(host, [...ips, ...dests])
       for (const e of ct.errors) host.log('warning', `dropping connections: ${e}`)
     }
     for (const e of errors) host.log('err', `reconciling: ${e}`)

@@ -7,6 +7,7 @@ import {
   lanInterfaces,
   lanSideNetworks,
   mainLan,
+  parseDumpNets,
   parseInterfaceDump,
   type LanInterface,
 } from '../core/observe/lan'
@@ -16,7 +17,9 @@ import { parseUci } from '../core/uci/parse'
 import type { Host } from '../host/host'
 import { run } from './run'
 
-export type LanObservation = { interfaces: LanInterface[]; problems: string[] }
+/** `nets`: the networks the router is on (parseDumpNets), for the rules' local exceptions;
+ * [] without netifd. */
+export type LanObservation = { interfaces: LanInterface[]; problems: string[]; nets: string[] }
 
 /** The LAN-side interfaces and what is wrong with them, in plain words. Never throws. */
 export async function observeLan(host: Host, paths: Paths, g: Globals): Promise<LanObservation> {
@@ -47,5 +50,5 @@ export async function observeLan(host: Host, paths: Paths, g: Globals): Promise<
   ] as const)
     for (const name of names)
       if (dump && !networks.includes(name)) problems.push(say('notLanSide', { option, name }))
-  return { interfaces, problems }
+  return { interfaces, problems, nets: r.code === 0 ? parseDumpNets(r.stdout) : [] }
 }

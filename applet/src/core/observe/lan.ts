@@ -52,6 +52,33 @@ export function parseInterfaceDump(json: string): NetifdInterface[] | null {
   }
 }
 
+/** Rules by destination (issue 22): the networks the router is on, from the same dump, for the
+ * local exceptions: every up interface's addresses with their prefix (the LAN's subnets and the
+ * router's own addresses, the WAN's subnet, a bridge-mode modem's network in the wan zone: an
+ * interface such as `modem`, 192.168.100.2/24 on the WAN device) and each default route's gateway
+ * (a routed modem). Loopback left out; [] when the text is not a dump. */
+export function parseDumpNets(json: string): string[] {
+  type Addr = { address?: string; mask?: number; nexthop?: string }
+  try {
+    const list = (JSON.parse(json) as { interface?: Array<Record<string, unknown>> }).interface
+    return (Array.isArray(list) ? list : [])
+      .filter((i) => i.up === true && i.interface !== 'loopback')
+      .flatMap((i) => {
+        const of = (k: string) => (Array.isArray(i[k]) ? (i[k] as Addr[]) : [])
+        return [
+          ...['ipv4-address', 'ipv6-address', 'ipv6-prefix-assignment']
+            .flatMap(of)
+            .map((a) => `${a.address}/${a.mask}`),
+          ...of('route')
+            .filter((r) => r.mask === 0)
+            .map((r) => `${r.nexthop}`),
+        ]
+      })
+  } catch {
+    return []
+  }
+}
+
 /** The LAN-side interfaces with their devices and policies. Without netifd (`dump` null: a
  * development machine, the lab), the LAN is the one device `lan_device`, under the policy the
  * user chose for `lan` (the Settings page offers it as it offers every LAN-side network). */

@@ -13,6 +13,7 @@ import {
   type NftModel,
 } from '../render/nft'
 import { renderMembershipUpdate } from '../render/nft-sets'
+import { localDestinations, renderRules, ruleIpRules, spliceRules } from '../render/nft-rules'
 import { desiredIp, diffIp, type IpGroup, type IpState } from './ip'
 import { lanDevices, type LanInterface } from '../observe/lan'
 
@@ -47,9 +48,14 @@ export type Observed = {
   ip6: IpState
 }
 
+/** The live table's model and, when there are any, the rules' lines spliced into it
+ * (render/nft-rules.ts): the membership diff compares both, so a change of rules (or of who a
+ * rule is for) applies the whole table, in one transaction. */
+export type PlannedModel = NftModel & { rules?: string[] }
+
 export type Desired = {
   /** The live table's model (the daemon diffs device sets against the last one it applied). */
-  model: NftModel
+  model: PlannedModel
   /** The live nft script, or null when lanvpn is disabled (no table at all). */
   nft: string | null
   nftHash: string
@@ -61,7 +67,7 @@ export type Desired = {
 }
 
 /** The live table lanvpn applied last: its model and hash. */
-export type Applied = { model: NftModel; hash: string }
+export type Applied = { model: PlannedModel; hash: string }
 
 export type PlanStep =
   | { kind: 'nft-apply'; script: string }
@@ -214,18 +220,35 @@ function groupSources(
   return { v4: [...fromDevices.v4, ...own.v4], v6: [...fromDevices.v6, ...own.v6] }
 }
 
+/** The rules' lines (render/nft-rules.ts) for a table of `model`, with the local exceptions
+ * `nets` observed (used when local_direct is on) and the user's local_dest. */
+const rulesOf = (config: Config, model: NftModel, nets: string[]): string[] =>
+  renderRules({
+    rules: config.rules,
+    groups: config.groups,
+    devices: config.devices,
+    local: localDestinations(config.globals, nets),
+    lan: model.lan.managed,
+  })
+
 /** The desired state. Same input, same output. `seen`: the devices on the LAN now, whose
  * addresses the kill switch's routing layer covers; `lan`: the LAN-side interfaces; `groups`: the
- * tunnels of the groups besides the default one (none given: all down, their devices blocked). */
+ * tunnels of the groups besides the default one (none given: all down, their devices blocked);
+ * `nets`: the networks the router is on (observe/lan.ts parseDumpNets), the rules' observed
+ * local exceptions. The boot-time include has the rules and local_dest but not what was
+ * observed: it changes only when the config does (a file on flash). */
 export function desiredState(
   config: Config,
   tunnel: TunnelView,
   tunnelIface: string,
   seen: SeenDevice[] = [],
   lan: LanInterface[] = [],
-  groups: GroupTunnels = {}
+  groups: GroupTunnels = {},
+  nets: string[] = []
 ): Desired {
-  const model = nftModel(config, tunnel, tunnelIface, lan, groups)
+  const table = nftModel(config, tunnel, tunnelIface, lan, groups)
+  const rules = rulesOf(config, table, nets)
+  const model: PlannedModel = rules.length ? { ...table, rules } : table
   const counts = Object.fromEntries(
     Object.entries(model.devices).map(([mode, macs]) => [mode, macs.length])
   ) as Record<DeviceMode, number>
@@ -256,6 +279,8 @@ export function desiredState(
     config.groups.length ? { groups: ipGroups(family) } : {}
   const ip4 = desiredIp({ ...ipInput, vpnSources: sources.v4, ...withGroups('v4') }, 4)
   const ip6 = desiredIp({ ...ipInput, vpnSources: sources.v6, ...withGroups('v6') }, 6)
+  // MARK_DIRECT → main, while a table with rules carries it.
+  if (rules.length && enabled) for (const ip of [ip4, ip6]) ip.rules.unshift(...ruleIpRules())
   if (!enabled) {
     return { model, nft: null, nftHash: '', fw4Include: '', ip4, ip6, devices: counts }
   }
@@ -279,19 +304,18 @@ export function desiredState(
     tunnelCarriesV6: model.groups?.[i].tunnelCarriesV6 === true && x.tunnelCarriesV6,
     tunnelAddrs: undefined,
   }))
-  const nft = renderNftTable(model)
+  const nft = spliceRules(renderNftTable(table), rules)
+  const boot = closedModel({
+    ...closed,
+    tunnelCarriesV6: model.tunnelCarriesV6 && hasV6(active),
+    tunnelAddrs: undefined,
+    ...(closedGroups ? { groups: closedGroups } : {}),
+  })
   return {
     model,
     nft,
     nftHash: parseAppliedHash(nft),
-    fw4Include: renderNftTable(
-      closedModel({
-        ...closed,
-        tunnelCarriesV6: model.tunnelCarriesV6 && hasV6(active),
-        tunnelAddrs: undefined,
-        ...(closedGroups ? { groups: closedGroups } : {}),
-      })
-    ),
+    fw4Include: spliceRules(renderNftTable(boot), rulesOf(config, boot, [])),
     ip4,
     ip6,
     devices: counts,

@@ -262,3 +262,28 @@ export function dnsmasqNftsets(rules: Rule[]): string[] {
       return r.domains.map((d) => `nftset=/${d}/4#${t}#${s.v4},6#${t}#${s.v6}`)
     })
 }
+
+/** What a change of rules moves, for system/conntrack.ts (marks are per packet, a flow's NAT is
+ * not): the destinations of every rule added, removed or changed, and, for one matching by domain
+ * or port (its destinations unknown), the devices it is for (`macs` null: every device, also
+ * when there are more than a few destinations: two processes each). Same input, same output. */
+export function movedByRules(
+  before: Rule[],
+  after: Rule[],
+  devices: { mac: string; group: string }[]
+): { dests: string[]; macs: string[] | null } {
+  const key = (r?: Rule) => (r?.enabled ? JSON.stringify({ ...r, id: '', label: '' }) : '')
+  const at = (rules: Rule[], n: number) => key(rules.find((x) => x.number === n))
+  const changed = [...before, ...after].filter(
+    (r) => r.enabled && at(before, r.number) !== at(after, r.number)
+  )
+  const dests = [...new Set(changed.flatMap((r) => r.dests))]
+  const wide = changed.filter((r) => r.domains.length + r.ports.length > 0 || !r.dests.length)
+  const all = (r: Rule) => r.devices.length + r.groups.length === 0 || r.groups.includes('')
+  if (dests.length > 8 || wide.some(all)) return { dests: [], macs: null }
+  const macs = wide.flatMap((r) => [
+    ...r.devices,
+    ...devices.filter((d) => r.groups.includes(d.group)).map((d) => d.mac),
+  ])
+  return { dests, macs: [...new Set(macs)] }
+}
