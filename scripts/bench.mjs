@@ -19,6 +19,7 @@ import { gzipSync } from 'node:zlib'
 import { APPLET_FILES } from './applet-chunks.mjs'
 import { reportPackageSizes } from './bench-ipk.mjs'
 import { benchGroups } from './bench-groups.mjs'
+import { benchRules } from './bench-rules.mjs'
 import { benchSharing, median, row as benchRow } from './bench-sharing.mjs'
 import { benchLab } from './bench-lab.mjs'
 import { QJS, QJS_RELEASE } from './native-qjs.mjs'
@@ -325,6 +326,7 @@ benchWebui()
 benchIpk()
 for (const r of await benchSharing()) rows.push(r)
 for (const r of await benchGroups()) rows.push(r)
+for (const r of await benchRules()) rows.push(r)
 await benchEchoRate()
 for (const r of await benchLab()) rows.push({ verdict: '', ...r })
 
