@@ -59,7 +59,9 @@ describe('lanvpn --help', () => {
     expect(runTogether).toEqual([])
     expect(out.join('')).toMatch(/^ {2}profiles \[--json\] {4}List/m)
     expect(out.join('')).toMatch(/^ {2}mode MODE DEVICE\.\.\. {2}Set/m)
-    expect(out.join('')).toMatch(/^ {2}explain DEVICE \[--json\]\n {23}Say/m)
+    expect(out.join('')).toMatch(
+      /^ {2}explain DEVICE \[DESTINATION \[PORT\]\] \[--json\]\n {23}Say/m
+    )
     expect(out.join('')).toMatch(/^ {2}cleanup {14}Remove .*\n {23}Safe/m)
     // status and check (lanvpn-cli's) stay where they were, just above cleanup.
     expect(out.join('')).toMatch(
@@ -174,6 +176,22 @@ describe('lanvpn explain and mode', () => {
       /^lanvpn mode: "printer" names none; give one of:\n {2}02:00:00:00:50:01 {2}laptop\n/
     )
     expect(await lanvpn('explain', '02:00:00:00:50:03')).toBe(0)
+  })
+
+  it('say where a device reaches a destination, and by which rule (issue 22)', async () => {
+    writeDevicesFile(host, paths, [seen('02:00:00:00:50:02', 'tv')])
+    writeFileSync(
+      paths.config,
+      `${DEFAULT_CONFIG_TEXT}\nconfig rule 'bank'\n\toption label 'My bank'\n\tlist domain 'bank.example'\n\toption via 'direct'\n\nconfig rule 'games'\n\tlist port 'udp:3074'\n\toption via 'direct'\n`
+    )
+    expect(await lanvpn('explain', 'TV', 'www.bank.example')).toBe(0)
+    expect(out.join('')).toBe('www.bank.example from TV: direct, by rule 1 (My bank).\n')
+    expect(await lanvpn('explain', 'tv', 'stream.example')).toBe(0)
+    expect(out.join('')).toBe('stream.example from tv: through the VPN, by its mode.\n')
+    expect(await lanvpn('explain', 'tv', '203.0.113.5', 'udp:3074', '--json')).toBe(0)
+    expect(JSON.parse(out.join(''))).toMatchObject({ via: 'direct', by: 'rule', rule: 2 })
+    expect(await lanvpn('explain', 'tv', 'not a name!')).not.toBe(0)
+    expect(err.join('')).toMatch(/dest: must be a domain name or an IPv4 or IPv6 address/)
   })
 })
 

@@ -195,6 +195,41 @@ describe('listDevices and explainDevice', () => {
     ])
   })
 
+  it('explains a destination with codes (issue 22): by rule, local exception or mode; bad input names its field', async () => {
+    const globals = "config globals 'globals'\n"
+    writeFileSync(
+      paths.config,
+      `${DEFAULT_CONFIG_TEXT.replace(globals, `${globals}\tlist local_dest '192.168.8.0/24'\n`)}
+config rule 'bank'
+\toption label 'Bank'
+\tlist domain 'bank.example'
+\tlist dest '198.51.100.0/24'
+\toption via 'direct'
+`
+    )
+    expect(await call('explainDestination', { mac: LAPTOP, dest: 'WWW.Bank.Example.' })).toEqual({
+      via: 'direct',
+      group: '',
+      by: 'rule',
+      rule: 1,
+      label: 'Bank',
+    })
+    expect(await call('explainDestination', { mac: LAPTOP, dest: '192.168.8.4' })).toEqual({
+      via: 'direct',
+      group: '',
+      by: 'local',
+    })
+    expect(
+      await call('explainDestination', { mac: LAPTOP, dest: '203.0.113.1', port: 'tcp:443' })
+    ).toEqual({ via: 'vpn', group: '', by: 'device' })
+    for (const [args, field] of [
+      [{ mac: LAPTOP, dest: 'a b' }, 'dest'],
+      [{ mac: LAPTOP, dest: 'x.example', port: 'sctp:1' }, 'port'],
+      [{ mac: 'nope', dest: 'x.example' }, 'mac'],
+    ] as const)
+      expect(await call('explainDestination', args)).toMatchObject({ error: { field } })
+  })
+
   it('explains a device with codes for each sentence, from config and status', async () => {
     await call('setDeviceMode', { mac: LAPTOP, mode: 'direct' })
     const e = await call('explainDevice', { mac: LAPTOP })

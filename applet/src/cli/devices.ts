@@ -5,7 +5,8 @@
 import type { Paths } from '../core/paths'
 import type { InventoryDevice } from '../core/devices/inventory'
 import type { Explanation } from '../core/devices/explain'
-import { explainText } from '../core/devices/explain-text'
+import { destinationText, explainText } from '../core/devices/explain-text'
+import type { DestExplanation } from '../core/devices/explain-dest'
 import { deviceMethods } from '../rpc/devices'
 import type { ListDevicesResult, RpcError, SetConfigResult } from '../core/api/calls'
 import type { LevelledHost } from '../system/log'
@@ -157,13 +158,26 @@ const devices: CliCommand = {
 }
 
 const explain: CliCommand = {
-  usage: 'explain DEVICE [--json]',
-  summary: 'Say how traffic of a device is routed now, and why.',
+  usage: 'explain DEVICE [DESTINATION [PORT]] [--json]',
+  summary: 'Say how traffic of a device (to DESTINATION, a domain or address) goes, and why.',
   async run(host, paths, args) {
     const rest = args.filter((a) => a !== '--json')
-    if (rest.length !== 1) return usage(host, explain)
-    const macs = await macsOf(host, paths, 'explain', rest)
+    if (rest.length < 1 || rest.length > 3) return usage(host, explain)
+    const macs = await macsOf(host, paths, 'explain', rest.slice(0, 1))
     if (!macs) return 1
+    if (rest.length > 1) {
+      const [, dest, port] = rest
+      const d = await call(host, paths, 'explain', 'explainDestination', {
+        mac: macs[0],
+        dest,
+        ...(port ? { port } : {}),
+      })
+      if (!d.ok) return d.code
+      const text = destinationText(dest, rest[0], d.result as DestExplanation)
+      const out = args.includes('--json') ? JSON.stringify({ ...d.result, text }) : text
+      host.writeStdout(`${out}\n`)
+      return 0
+    }
     const r = await call(host, paths, 'explain', 'explainDevice', { mac: macs[0] })
     if (!r.ok) return r.code
     const e = r.result as Explanation

@@ -4,8 +4,16 @@
 // one nft transaction. Like every rpc method these never run nft or ip (architecture.md).
 import { applyConfigPatch, applyDeviceEdits, type DeviceEdit } from '../core/config/patch'
 import { DEVICE_KINDS, DEVICE_MODES, type DeviceMode } from '../core/config/types'
-import { hasControlChars, normaliseMac, parseConfig } from '../core/config/validate'
+import { hasControlChars, isIp, normaliseMac, parseConfig } from '../core/config/validate'
 import { explainDevice as explain } from '../core/devices/explain'
+import {
+  explainDestination as explainDest,
+  type DestExplanation,
+} from '../core/devices/explain-dest'
+import { normaliseDomain, parsePort } from '../core/config/rules'
+import { parseDumpNets } from '../core/observe/lan'
+import { localDestinations } from '../core/render/nft-rules'
+import { run } from '../system/run'
 import { groupOfDevice } from '../core/config/groups'
 import { DEFAULT_GROUP_WORD, groupIface } from '../core/ids'
 import {
@@ -236,11 +244,33 @@ async function explainDevice(
   })
 }
 
+/** `explainDestination { mac, dest, port? }` (issue 22): where this device's traffic to a domain or
+ * an address (port like tcp:443) goes, and what decided it: codes (core/devices/explain-dest.ts).
+ * For an address, the networks the router is on come from netifd (one ubus call), as the
+ * daemon's local exceptions do. */
+async function explainDestination(
+  ctx: RpcContext,
+  args: Record<string, unknown>
+): Promise<DestExplanation | RpcError> {
+  const mac = checkMac('mac', args.mac)
+  if (isError(mac)) return mac
+  const raw = String(args.dest ?? '')
+  const dest = isIp(raw) ? raw : normaliseDomain(raw)
+  if (!dest) return argError('dest', 'must be a domain name or an IPv4 or IPv6 address')
+  const port = args.port === undefined ? [] : parsePort(String(args.port))
+  if (!port) return argError('port', 'must be a port such as tcp:443, udp:3074 or 443')
+  const { config } = parseConfig(readConfigText(ctx.host, ctx.paths))
+  const dump = isIp(dest) && config.globals.localDirect
+  const r = dump ? await run(ctx.host, ['ubus', 'call', 'network.interface', 'dump']) : null
+  const local = localDestinations(config.globals, r?.code === 0 ? parseDumpNets(r.stdout) : [])
+  return explainDest(config, mac, dest, port[0] ?? null, [...local.v4, ...local.v6])
+}
+
 const MAC_ARG = { type: 'string', maxLength: 17, sample: 'aa:bb:cc:dd:ee:ff' } as const
 const MODE_ARG = { type: 'string', maxLength: 16, sample: 'vpn' } as const
 
-/** The sharing methods, to spread into rpc/methods.ts `methods`. `listDevices` and
- * `explainDevice` are reads (the ACL's read block); the others need write access. */
+/** The sharing methods, to spread into rpc/methods.ts `methods`. `listDevices`, `explainDevice`
+ * and `explainDestination` are reads (the ACL's read block); the others need write access. */
 export const deviceMethods = {
   listDevices: { args: {}, call: listDevices },
   setDeviceMode: {
@@ -276,4 +306,12 @@ export const deviceMethods = {
   forgetDevice: { args: { mac: { ...MAC_ARG, required: true } }, call: forgetDevice },
   setDefaultMode: { args: { mode: { ...MODE_ARG, required: true } }, call: setDefaultMode },
   explainDevice: { args: { mac: { ...MAC_ARG, required: true } }, call: explainDevice },
+  explainDestination: {
+    args: {
+      mac: { ...MAC_ARG, required: true },
+      dest: { type: 'string', maxLength: 253, required: true, sample: 'stream.example' },
+      port: { type: 'string', maxLength: 16, sample: 'tcp:443' },
+    },
+    call: explainDestination,
+  },
 } satisfies MethodTable

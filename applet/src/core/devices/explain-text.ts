@@ -3,6 +3,7 @@
 // codes (webui/src/i18n, explain.*), so the main package need not carry a second English copy.
 // Pure.
 import type { ExplainCode, Explanation } from './explain'
+import type { DestExplanation } from './explain-dest'
 
 /** The English of one code, the values filled in from `p` (explain.ts params); `inGroup`: the
  * device is in a group other than the default one. */
@@ -57,4 +58,22 @@ export function explainText(e: Explanation): { summary: string; reasons: string[
     summary: sentence(e.summaryCode, e.params, inGroup),
     reasons: e.reasonCodes.map((c) => sentence(c, e.params, inGroup)),
   }
+}
+
+/** A destination's answer (explain-dest.ts) in one line: "stream.example from TV: through the VPN
+ * (tv), by rule 3 (Streaming)." `who`: the device as the user named it. */
+export function destinationText(dest: string, who: string, e: DestExplanation): string {
+  const via =
+    e.via === 'vpn'
+      ? `through the VPN${e.group ? ` (${e.group})` : ''}`
+      : e.via === 'mediastreamer'
+        ? 'direct, with the MediaStreamer DNS'
+        : e.via
+  const by =
+    e.by === 'rule'
+      ? `by rule ${e.rule}${e.label ? ` (${e.label})` : ''}`
+      : e.by === 'local'
+        ? 'a local address, always reached directly'
+        : 'by its mode'
+  return `${dest} from ${who}: ${via}, ${by}.`
 }

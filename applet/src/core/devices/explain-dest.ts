@@ -1,0 +1,77 @@
+// "Why does this device reach this destination so" (issue 22): where a device's traffic to a
+// domain or an address (and port) goes, and what decided it, as codes: `lanvpn devices explain`
+// (explain-text.ts, lanvpn-cli) and the web UI say it in words ("stream.example from the TV:
+// through the VPN (tv), by rule 3"). Pure; mirrors core/render/nft-rules.ts's dest_rules: a
+// blocked device and DNS keep the device's mode, then the local exceptions (addresses only), then
+// the rules in order, the first match wins.
+import type { Config } from '../config/types'
+import type { PortMatch, Rule } from '../config/rules'
+import { isIpv4, isIpv6 } from '../config/formats'
+
+/** `explainDestination`'s answer. `group`: the tunnel's group ('' the default one) when `via` is
+ * vpn; `rule` and `label` when a rule decided (`by` rule). */
+export type DestExplanation = {
+  via: 'vpn' | 'direct' | 'blocked' | 'mediastreamer'
+  group: string
+  by: 'rule' | 'local' | 'device'
+  rule?: number
+  label?: string
+}
+
+/** An address as its bits (32 or 128 of them); null when not an address. */
+function bits(a: string): string | null {
+  const bin = (n: number, w: number) => n.toString(2).padStart(w, '0')
+  if (isIpv4(a))
+    return a
+      .split('.')
+      .map((x) => bin(+x, 8))
+      .join('')
+  if (!isIpv6(a) || a.includes('.')) return null
+  const [head, tail] = a.split('::').map((s) => (s ? s.split(':') : []))
+  const all = tail ? [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail] : head
+  return all.map((g) => bin(parseInt(g, 16), 16)).join('')
+}
+
+/** Whether address `a` is in CIDR `cidr`. */
+export function inCidr(a: string, cidr: string): boolean {
+  const [net, len] = cidr.split('/')
+  const x = bits(a)
+  const y = bits(net)
+  return !!x && x.length === y?.length && x.slice(0, +len) === y.slice(0, +len)
+}
+
+/** Where `mac`'s traffic to `dest` (a domain, matching a rule's subdomains too, or an address)
+ * and `port` (none: a rule matching by port does not answer) goes. `local`: the local
+ * exceptions (nft-rules.ts localDestinations). Same input, same output. */
+export function explainDestination(
+  config: Config,
+  mac: string,
+  dest: string,
+  port: PortMatch | null,
+  local: string[]
+): DestExplanation {
+  const device = config.devices.find((d) => d.mac === mac)
+  const mode = config.globals.enabled ? (device?.mode ?? config.globals.defaultMode) : 'direct'
+  const group = device?.group ?? ''
+  const address = bits(dest) !== null
+  const byDevice: DestExplanation = { via: mode, group: mode === 'vpn' ? group : '', by: 'device' }
+  if (mode === 'blocked' || !config.globals.enabled || port?.first === 53) return byDevice
+  if (address && local.some((c) => inCidr(dest, c)))
+    return { via: 'direct', group: '', by: 'local' }
+  const forMe = (r: Rule) =>
+    r.devices.length + r.groups.length === 0 || r.devices.includes(mac) || r.groups.includes(group)
+  const where = (r: Rule) =>
+    r.dests.length + r.domains.length === 0 ||
+    (address
+      ? r.dests.some((c) => inCidr(dest, c))
+      : r.domains.some((d) => dest === d || dest.endsWith(`.${d}`)))
+  const onPort = (r: Rule) =>
+    r.ports.length === 0 ||
+    (!!port &&
+      r.ports.some((p) => p.proto === port.proto && port.first >= p.first && port.first <= p.last))
+  const r = config.rules.find((x) => x.enabled && forMe(x) && where(x) && onPort(x))
+  if (!r) return byDevice
+  const tunnel = r.via === 'group' ? r.group : r.via === 'vpn' ? group : ''
+  const via = r.via === 'group' ? 'vpn' : r.via
+  return { via, group: tunnel, by: 'rule', rule: r.number, label: r.label }
+}

@@ -1,0 +1,101 @@
+// "netflix.com from the TV: direct, by rule 3" (issue 22): where a device's traffic to a domain or
+// an address goes and what decided it, as dest_rules decides (rules-leaks.test.ts walks the same
+// case's packets): a blocked device and DNS by the device's mode, local exceptions for addresses,
+// then the first rule that matches.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parseConfig } from '../../applet/src/core/config/validate'
+import { explainDestination, inCidr } from '../../applet/src/core/devices/explain-dest'
+import { destinationText } from '../../applet/src/core/devices/explain-text'
+import { parsePort } from '../../applet/src/core/config/rules'
+
+const CASE = join(__dirname, '../golden/rules-1')
+const { config } = parseConfig(readFileSync(join(CASE, 'config'), 'utf8'))
+const LOCAL = ['192.168.1.1/32', '192.168.2.0/24', 'fd00:1::1/128', '10.10.0.0/16']
+const LAPTOP = '02:00:00:00:50:01' // vpn, default group
+const TV = '02:00:00:00:50:02' // vpn, group tv
+const CONSOLE = '02:00:00:00:50:03' // direct
+const GUEST = '02:00:00:00:50:05' // blocked
+const port = (s: string) => parsePort(s)?.[0] ?? null
+const why = (mac: string, dest: string, p = '') =>
+  explainDestination(config, mac, dest, p ? port(p) : null, LOCAL)
+
+describe('explainDestination', () => {
+  it('answers by the first rule that matches a domain, its subdomains too', () => {
+    expect(why(LAPTOP, 'mybank.example')).toEqual({
+      via: 'direct',
+      group: '',
+      by: 'rule',
+      rule: 2,
+      label: 'My bank',
+    })
+    expect(why(LAPTOP, 'www.mybank.example')).toMatchObject({ via: 'direct', rule: 2 })
+    expect(why(LAPTOP, 'notmybank.example')).toEqual({ via: 'vpn', group: '', by: 'device' })
+  })
+
+  it('answers an address by the local exceptions first, then the rules, then the mode', () => {
+    expect(why(LAPTOP, '192.168.2.10')).toEqual({ via: 'direct', group: '', by: 'local' })
+    expect(why(LAPTOP, '198.51.100.7')).toMatchObject({ via: 'direct', by: 'rule', rule: 2 })
+    expect(why(LAPTOP, '2001:db8:ba::1')).toMatchObject({ via: 'direct', rule: 2 })
+    expect(why(LAPTOP, '2001:db8:bb::1')).toEqual({ via: 'vpn', group: '', by: 'device' })
+    expect(why(TV, '8.8.8.8')).toEqual({ via: 'vpn', group: 'tv', by: 'device' })
+  })
+
+  it("sends a vpn rule's traffic through the device's own group's tunnel, whatever its mode", () => {
+    expect(why(CONSOLE, 'stream.example')).toMatchObject({ via: 'vpn', group: '', by: 'rule' })
+    expect(why(TV, 'stream.example')).toMatchObject({ via: 'vpn', group: 'tv', by: 'rule' })
+  })
+
+  it('matches a port rule on its protocol and ports, for its devices only', () => {
+    const games = config.rules.find((r) => r.id === 'games')!
+    expect(why(LAPTOP, '203.0.113.5', 'udp:3075')).toMatchObject({ by: 'rule', rule: games.number })
+    expect(why(LAPTOP, '203.0.113.5', 'tcp:3075')).toMatchObject({ by: 'device' })
+    expect(why(LAPTOP, '203.0.113.5')).toMatchObject({ by: 'device' })
+    expect(why(TV, '203.0.113.5', 'udp:3075')).toMatchObject({ by: 'device' })
+  })
+
+  it('leaves a blocked device and DNS to the mode, and everything direct while lanvpn is off', () => {
+    expect(why(GUEST, '192.168.2.10')).toEqual({ via: 'blocked', group: '', by: 'device' })
+    expect(why(LAPTOP, '192.168.0.1', 'udp:53')).toEqual({ via: 'vpn', group: '', by: 'device' })
+    const off = { ...config, globals: { ...config.globals, enabled: false } }
+    expect(explainDestination(off, LAPTOP, 'mybank.example', null, LOCAL)).toMatchObject({
+      via: 'direct',
+      by: 'device',
+    })
+  })
+
+  it('takes an unknown device by the default mode and the default group', () => {
+    expect(why('02:00:00:00:99:99', 'stream.example')).toMatchObject({ via: 'vpn', by: 'rule' })
+  })
+
+  it('knows which CIDR an address is in, both families', () => {
+    expect(inCidr('192.168.2.10', '192.168.2.0/24')).toBe(true)
+    expect(inCidr('192.168.3.10', '192.168.2.0/24')).toBe(false)
+    expect(inCidr('fd00:1::1', 'fd00:1::/64')).toBe(true)
+    expect(inCidr('fd00:2::1', 'fd00:1::/64')).toBe(false)
+    expect(inCidr('::1', '::/0')).toBe(true)
+    expect(inCidr('192.168.2.10', '::/0')).toBe(false)
+    expect(inCidr('stream.example', '0.0.0.0/0')).toBe(false)
+  })
+})
+
+describe('destinationText', () => {
+  it('says it in one line, as the issue writes it', () => {
+    expect(
+      destinationText('stream.example', 'TV', {
+        via: 'vpn',
+        group: 'tv',
+        by: 'rule',
+        rule: 3,
+        label: 'Streaming',
+      })
+    ).toBe('stream.example from TV: through the VPN (tv), by rule 3 (Streaming).')
+    expect(destinationText('nas.lan', 'Laptop', { via: 'direct', group: '', by: 'local' })).toBe(
+      'nas.lan from Laptop: direct, a local address, always reached directly.'
+    )
+    expect(destinationText('x.example', 'Laptop', { via: 'vpn', group: '', by: 'device' })).toBe(
+      'x.example from Laptop: through the VPN, by its mode.'
+    )
+  })
+})
