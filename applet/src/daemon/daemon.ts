@@ -19,6 +19,7 @@ import {
   vpnDevices,
   type Applied,
   type GroupTunnels,
+  type TunnelView,
 } from '../core/plan/plan'
 import { membershipOf, movedMacs } from '../core/render/nft-sets'
 import { movedByRules } from '../core/render/nft-rules'
@@ -49,6 +50,7 @@ import { createPrivacyKeeper } from './privacy'
 import { answerProtection } from './protection'
 import { createTunnelDriver, type TunnelDriver } from './tunnel'
 import { retireGroupTunnels } from './groups'
+import { createLocalDns } from './dns'
 
 /** Between reconciles when nothing asks for one: repairs drift and refreshes the device list
  * without costing a process per second on a small router. */
@@ -192,7 +194,10 @@ export function runDaemon(
     // address for the UI (RAM only, like everything in the status file).
     const wan = await observeWan(host, config.globals.wanInterface).catch(() => null)
     status.wan = { ip: wan?.address ?? '', up: wan?.up ?? false }
-    const view = { ...tunnel.context(), wanDevice: wan?.device || config.globals.wanInterface }
+    const view: TunnelView = {
+      ...tunnel.context(),
+      wanDevice: wan?.device || config.globals.wanInterface,
+    }
     // The tunnel as this reconcile routes it: the status must not say "connected" before the
     // routing does (a later change is picked up by the reconcile its onChange queued).
     const tunnelStatus = tunnelWithExit()
@@ -225,6 +230,9 @@ export function runDaemon(
     // either, and none keeps a source rule into the VPN table (the leases still name them).
     const devices = lanUp && managed.length === 0 ? [] : seenDevices
     const lanRules = lanUp ? lan.interfaces : [...lan.interfaces, ...seenManaged]
+    // lanvpn's own dnsmasq instances (issue 22): their ports go into the views' DNS chains.
+    const dnsLan = (lanUp ? managed : seenManaged).map((i) => i.device)
+    status.rulesDns = await localDns.update(config, view, groupViews, dnsLan)
     const desired = desiredState(
       config,
       view,
@@ -412,6 +420,7 @@ export function runDaemon(
 
   const history = createHistoryRecorder(host, paths, VERSION)
   const privacy = createPrivacyKeeper(host, paths)
+  const localDns = createLocalDns(host, paths)
   const tunnel = createTunnelDriver(host, paths, {
     onChange: () => {
       const t = tunnel.status()
@@ -457,6 +466,7 @@ export function runDaemon(
       void history.stop()
       mediastreamer.stop()
       privacy.stop()
+      localDns.stop()
       status.daemon.state = 'stopped'
       publish()
       host.removeFile(paths.pidFile)

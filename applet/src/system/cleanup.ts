@@ -7,6 +7,7 @@ import { parseRulePriorities } from '../core/observe/ip'
 import { groupPaths, type Paths } from '../core/paths'
 import type { Host } from '../host/host'
 import { devicesFilePath } from './devices-file'
+import { stopAllDnsmasq } from './dnsmasq'
 import { observeNftTables } from './nft'
 import { stopOpenvpn } from './openvpn'
 import { run } from './run'
@@ -81,6 +82,10 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
       if (link.code === 0) await attempt(`interface ${iface}`, ['ip', 'link', 'del', 'dev', iface])
     }
   }
+
+  // lanvpn's own dnsmasq instances (daemon/dns.ts).
+  for (const name of await stopAllDnsmasq(host, `${paths.runDir}/dns`))
+    report.removed.push(`dnsmasq ${name}`)
 
   // The device list and the debug marker (daemon/privacy.ts) are RAM files of the daemon's too.
   const ram = [devicesFilePath(paths), `${paths.runDir}/debug-since`]

@@ -22,6 +22,8 @@ export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'reconne
  *    "tunnel": { "state": "disconnected", "profile": "", "since": 0 },
  *    "devices": { "vpn": 2, "direct": 1, "mediastreamer": 0, "blocked": 0 },
  *    "problems": [], "apply": { "ok": true, "errors": [] } }` */
+export type RulesDns = 'nftset' | 'poll' | null
+
 export type Status = {
   version: 1
   /** Increases with every status write; the UI's "applying…" ends when it sees a generation whose
@@ -66,6 +68,11 @@ export type Status = {
    * `[{ "id": "tv_uk", "label": "TV in the UK", "tunnel": { "state": "connected",
    *    "profile": "uk", "since": 1763800000000 }, "devices": 2 }]` */
   groups?: GroupStatus[]
+  /** How domain rules follow DNS (issue 22): `nftset`, every answer of lanvpn's own dnsmasq
+   * (dnsmasq-full); `poll`, lanvpn looks the names up itself every 5 minutes and so sees only the
+   * addresses its look-ups got; null, no enabled rule has a domain. Absent before the daemon's
+   * first reconcile. */
+  rulesDns?: RulesDns
   devices: Record<DeviceMode, number>
   /** Config problems found on the last load, each with section, option, reason and line, and
    * the reason's code and parameters when it has one (core/messages.ts). */

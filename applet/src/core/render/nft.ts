@@ -242,7 +242,8 @@ function dnatRules(dns: { v4: string[]; v6: string[] }, isVpn: boolean): string[
 }
 
 function dnsChains(m: NftModel): string[] {
-  const dns53 = 'meta l4proto { tcp, udp } th dport 53'
+  const l4 = 'meta l4proto { tcp, udp }'
+  const dns53 = `${l4} th dport 53`
   const lines = [
     '\tchain dns_redirect {',
     '\t\ttype nat hook prerouting priority dstnat - 5; policy accept;',
@@ -261,7 +262,9 @@ function dnsChains(m: NftModel): string[] {
   // lanvpn's own dnsmasq for the group (its port), both families go there: it asks the tunnel's
   // resolver on a socket bound to the tunnel, and the router's dnsmasq for local names.
   const vpn = (dns: NftModel['tunnelDns'], port?: number) =>
-    port ? [`\t\t${countIn(PROOF_SETS.dns)}`, `\t\tredirect to :${port}`] : dnatRules(dns, true)
+    port
+      ? [`\t\t${countIn(PROOF_SETS.dns)}`, `\t\t${l4} redirect to :${port}`]
+      : dnatRules(dns, true)
   lines.push('\tchain dns_vpn {', ...vpn(m.tunnelDns, m.dnsPort), '\t}')
   for (const g of groupsOf(m))
     lines.push(`\tchain dns_vpn${g.index} {`, ...vpn(g.tunnelDns, g.dnsPort), '\t}')
