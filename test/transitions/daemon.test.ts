@@ -207,6 +207,57 @@ describe('daemon transitions', () => {
     ])
   })
 
+  it('rules by destination (issue 22): local exceptions from netifd, a rule change as one whole-table transaction, its connections dropped', async () => {
+    host.onExec(['ubus', 'call', 'network.interface', 'dump'], () => ({
+      stdout: JSON.stringify({
+        interface: [
+          {
+            interface: 'lan',
+            up: true,
+            l3_device: 'br-lan',
+            'ipv4-address': [{ address: '192.168.1.1', mask: 24 }],
+          },
+          {
+            interface: 'modem',
+            up: true,
+            l3_device: 'wan',
+            'ipv4-address': [{ address: '192.168.100.2', mask: 24 }],
+          },
+        ],
+      }),
+    }))
+    host.files.set('/sys/class/net/br-lan/ifindex', { content: '7\n', mode: 0o444, mtimeMs: 0 })
+    host.onExec(['conntrack'], () => ({
+      code: 1,
+      stderr: 'conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.\n',
+    }))
+    const applied = () => host.transcript.find((c) => c.argv.join(' ') === 'nft -f -')?.stdin ?? ''
+    await step(null)
+    expect(applied()).toContain('elements = { 192.168.1.1/24, 192.168.100.2/24 }')
+    expect(router.rules.get(5205)).toBe('0xe000000/0xf000000 main')
+    expect(status().lan).toEqual({
+      interfaces: [{ name: 'lan', device: 'br-lan', up: true, policy: 'managed' }],
+      problems: [],
+    })
+    // Nothing observed goes to flash: the include has no local exception.
+    expect(host.readFile(paths.fw4Include)).not.toContain('192.168.100.2/24')
+    await step(
+      GLOBALS +
+        device(1, 'vpn') +
+        "\nconfig rule 'bank'\n\tlist dest '198.51.100.0/24'\n\toption via 'direct'\n"
+    )
+    expect(changes().filter((c) => /^(nft|conntrack|fw4|\/etc)/.test(c))).toEqual([
+      'nft -f -',
+      'nft -c -f -',
+      'conntrack -D -s 198.51.100.0/24',
+      'conntrack -D -d 198.51.100.0/24',
+    ])
+    expect(applied()).toContain('delete table inet lanvpn')
+    expect(applied()).toContain('ip daddr @rule1_net4 meta mark set')
+    await step(null)
+    expect(changes().filter((c) => /^(nft|conntrack)/.test(c))).toEqual([])
+  })
+
   it('nft failing: the rules in force are not touched and the status says why', async () => {
     router.nftFails = 'Error: Could not process rule: No such file or directory'
     const before = router.table
