@@ -34,6 +34,7 @@ export const FEATURE_VERBS = [
   'explain',
   'group',
   'device',
+  'rules',
   'mediastreamer',
   'exit-ip',
   'protected',

@@ -8,6 +8,7 @@ import { parseConfig } from '../core/config/validate'
 import type { CliCommand } from './command'
 import { DEVICE_COMMANDS, pickOne } from './devices'
 import { GROUP_COMMANDS } from './groups'
+import { RULE_COMMANDS } from './rules'
 import { diagnosticsCommand } from './diagnostics'
 import { exitIpCommand } from './exit-ip'
 import { historyCommand } from './history'
@@ -48,6 +49,7 @@ export const FEATURE_COMMANDS: Record<string, CliCommand> = {
   connect: byName(profileCommands.connect),
   ...DEVICE_COMMANDS,
   ...GROUP_COMMANDS,
+  ...RULE_COMMANDS,
   mediastreamer: mediastreamerCommand(),
   'exit-ip': exitIpCommand,
   protected: protectedCommand,

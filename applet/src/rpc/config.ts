@@ -36,6 +36,7 @@ async function getConfig(ctx: RpcContext): Promise<ConfigView> {
       token: { set: hasSecret(host, paths, MS_SECRETS.token) },
       password: { set: hasSecret(host, paths, MS_SECRETS.password) },
     },
+    rules: config.rules,
     problems,
     configHash: fnv1a(text),
   }

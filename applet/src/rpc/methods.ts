@@ -11,6 +11,7 @@ import { historyMethods } from './history'
 import { mediastreamerMethods } from './mediastreamer'
 import { profileMethods } from './profiles'
 import { protectionMethods } from './protection'
+import { ruleMethods } from './rules'
 import type { MethodTable } from './method'
 
 /** The API. Read methods (`status`, `get*`, `list*`, `explain*`) are what the ACL's read block
@@ -23,6 +24,7 @@ export const methods = {
   ...historyMethods,
   ...diagnosticsMethods,
   ...protectionMethods,
+  ...ruleMethods,
 } satisfies MethodTable
 
 export type MethodName = keyof typeof methods

@@ -4,6 +4,7 @@
 import type { ConfigProblem, Device, DeviceMode, Globals, Group } from '../config/types'
 import type { Mediastreamer, Profile } from '../config/types'
 import type { ConfigPatch } from '../config/patch'
+import type { Rule } from '../config/rules'
 import type { Explanation } from '../devices/explain'
 import type { InventoryDevice } from '../devices/inventory'
 import type { ProtectionAnswer } from '../devices/protection'
@@ -55,9 +56,20 @@ export type ConfigView = {
   /** The groups besides the default one (issue 21), in index order. */
   groups: Group[]
   mediastreamer: Mediastreamer & { token: SecretFlag; password: SecretFlag }
+  /** Rules by destination (issue 22), in file order; a skipped one is missing (its problem is
+   * in `problems`) and the others keep their numbers. */
+  rules: Rule[]
   problems: ConfigProblem[]
   configHash: string
 }
+
+/** `setRule`, `deleteRule`, `moveRule` result: a saved change and the rule's id (its section name,
+ * `@rule[i]` for an anonymous one; '' after deleteRule). `setRule` args: `{ id?, label, enabled,
+ * domains, dests, ports: ['tcp:443'], via: 'direct', devices, groups }`, no id for a new rule;
+ * only the fields given change. Sample: `{ "ok": true, "configHash": "9f1c2e3a",
+ * "daemonNotified": true, "id": "rule_1" }` */
+export type RuleIdResult = SetConfigResult & { id: string }
+
 /** `setConfig` argument: options to change, by UCI option name, per section; `groups` by group
  * name (null removes one). Secrets (`token`, `password` under mediastreamer) are accepted here and
  * stored root-only, never in UCI. Sample:

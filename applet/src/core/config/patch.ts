@@ -88,7 +88,7 @@ export function applyConfigPatch(
       next = patchGroups(next, options, problems, edited)
       continue
     }
-    const isSingleton = type !== 'group' && Object.prototype.hasOwnProperty.call(SCHEMA, type)
+    const isSingleton = type === 'globals' || type === 'mediastreamer'
     const schema = isSingleton ? SCHEMA[type] : undefined
     if (!schema) {
       problems.push({ section: type, option: '', reason: 'unknown section' })
@@ -234,4 +234,60 @@ export function applyDeviceEdits(
   return blocking.length > 0
     ? { doc, problems: blocking, changed: 0 }
     : { doc: next, problems: [], changed }
+}
+
+/** setRule's fields: rules.ts RULE_OPTIONS by `field`, lists named in the plural (`ports` →
+ * `list port`); ports as UCI has them (`tcp:443`), via as UCI's (vpn, direct, blocked, default or
+ * a group's name). */
+export type RuleFields = Record<string, unknown>
+
+/** One change of the rules: set a rule's fields (`id` absent: a new rule at the end, named
+ * `rule_<n>`), remove one (`position` 0), or move one to `position` (1-based, clamped). */
+export type RuleEdit = { id?: string; fields?: RuleFields; position?: number }
+
+/** Applies one rule edit to `doc` and validates the result (rules.ts: each item by its field and
+ * position, MAX_RULES, the destination and domain budgets). All or nothing, as applyConfigPatch:
+ * on any problem `doc` itself comes back. Problems of the edited rule name the rpc's field
+ * (`ports`) and no section, so a new rule's generated name never shows. `id`: the rule's id
+ * afterwards (its name, or `@rule[i]`). */
+export function applyRuleEdit(
+  doc: UciDoc,
+  edit: RuleEdit,
+  known: ConfigProblem[] = validateConfig(doc).problems
+): { doc: UciDoc; problems: ConfigProblem[]; id: string } {
+  const rules = sectionsOfType(doc, 'rule')
+  const at = /^@rule\[(\d+)\]$/.exec(edit.id ?? '')
+  const old = at ? rules[+at[1]] : rules.find((s) => s.name === edit.id)
+  const problems: ConfigProblem[] = []
+  const fail = () => ({ doc, problems, id: '' })
+  if (edit.id !== undefined && !old) {
+    problems.push({ section: '', option: 'id', reason: 'no rule has this id' })
+    return fail()
+  }
+  let n = rules.length + 1
+  while (findSection(doc, `rule_${n}`)) n++
+  let section = old ?? { type: 'rule', name: `rule_${n}`, options: [] }
+  for (const [field, value] of Object.entries(edit.fields ?? {})) {
+    const kind = field === 'enabled' ? 'bool' : /^(label|via)$/.test(field) ? 'string' : 'list'
+    const uci = toUci(kind, value)
+    if (uci === null) problems.push({ section: '', option: field, reason: EXPECTED[kind] })
+    else section = setOption(section, kind === 'list' ? field.slice(0, -1) : field, uci)
+  }
+  if (problems.length > 0) return fail()
+  const order = rules.filter((s) => s !== old)
+  const position = edit.position ?? (old ? rules.indexOf(old) + 1 : n)
+  if (position > 0) order.splice(position - 1, 0, section)
+  // The rule sections in their new order, in the places rule sections had; a new one at the end.
+  let i = 0
+  const sections = doc.sections.map((s) => (s.type === 'rule' ? order[i++] : s))
+  const next = { ...doc, sections: [...sections, ...order.slice(i)].filter(Boolean) }
+  // A rule's own fields, when set, are checked even where they were wrong before.
+  const label = position > 0 ? sectionLabel(next, section) : ''
+  const mine = (p: ConfigProblem) => !!edit.fields && p.section === label
+  for (const p of blockingProblems(known, validateConfig(next).problems, mine)) {
+    const o = p.option
+    const field = o === '' ? 'rule' : /^(label|via|enabled)$/.test(o) ? o : `${o}s`
+    problems.push(mine(p) ? { section: '', option: field, reason: p.reason } : p)
+  }
+  return problems.length ? fail() : { doc: next, problems, id: label }
 }
