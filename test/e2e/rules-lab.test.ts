@@ -1,0 +1,339 @@
+// Rules by destination in the lab (issue 22), observed from outside: the echo services' logs (who
+// reached them, from which address) and a capture on the router's WAN. One lab with both optional
+// networks (a second LAN subnet with the nas, the ISP's modem in bridge mode on the WAN link), one
+// daemon, four rules written as a household would:
+//
+//   1 My bank    dest 192.0.2.100/30, 2001:db8:2::100/126  via direct   for the laptop (vpn)
+//   2 Console    port 3075 (tcp and udp)                   via direct   for the console (vpn)
+//   3 Streaming  dest stream.example's addresses           via vpn      for the TV (direct)
+//   4 Ads        dest www.bank.example's addresses         via blocked  for everyone
+//
+// and the local exceptions on by default (the nas, the modem's page; off, the nas is out of a vpn
+// device's reach). Then the tunnel goes down (its server stops answering, then the user
+// disconnects under the kill switch): not one packet of the vpn devices on the WAN but what rules
+// 1 and 2 and the modem's page allow, and the TV's `via vpn` destination dropped, never sent by
+// the WAN. (Domain rules and `.lan` names: rules-dns-lab.test.ts.)
+//
+//   [lv…-laptop]  vpn ─┐                                  ┌─ [lv…-vpn] 203.0.113.10 wg
+//   [lv…-console] vpn ─┼ br-lan [lv…-router] wan ─ [modem] ─ [lv…-inet] echo 192.0.2.1, .12,
+//   [lv…-tv]   direct ─┘ br-lan2 ── [lv…-nas]  192.168.100.1     .13, .101, tcp/udp 3075
+//                        lanvpn daemon, capture: tcpdump -i wan
+//
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  cleanupLabDaemon,
+  LAB_BUNDLE,
+  labDaemonRejections,
+  labDeviceSection,
+  labPlugin,
+  labSection,
+  labStatus,
+  leakCapture,
+  startLabDaemon,
+  startLeakLoad,
+  writeLabConfig,
+  writeLabProfile,
+} from './daemon-lab'
+import { LAB_ADDR, Lab, labOrFail, waitFor, type LabProcess } from './lab'
+
+const { echo, cidr, stream, wwwBank: ads, nas, modem, gamePort } = LAB_ADDR
+/** Where traffic is seen from: the tunnel's exit (the VPN server) or the router's WAN. */
+const EXIT = { v4: '203.0.113.10', v6: '2001:db8:113::10' }
+const WAN = { v4: '198.51.100.2', v6: '2001:db8:100::2' }
+/** The lab's ubus stand-in (netifd), first on the daemon's PATH. */
+const LAB_BIN = join(import.meta.dirname, '../../scripts/lab/bin')
+/** What may cross the WAN while the tunnel is down: the tunnel's own UDP and the ICMP errors
+ * about it, rule 1's destination, rule 2's port, and the modem's page (a local exception). */
+const ALLOWED_DOWN = [
+  `udp port 51820 and host ${EXIT.v4}`,
+  'icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820',
+  `host ${cidr.v4} or host ${cidr.v6}`,
+  `port ${gamePort}`,
+  `host ${modem.v4}`,
+]
+
+describe.runIf(labOrFail())('rules by destination in the lab', () => {
+  let lab: Lab
+  let prefix: string
+  let iface: string
+  let daemon: LabProcess
+  const status = () => labStatus(prefix)
+  const url = (addr: string, port = 80) =>
+    `http://${addr.includes(':') ? `[${addr}]` : addr}:${port}/`
+  /** What the service at `addr` answered `device` over HTTP: the address it saw it come from
+   * ('' when nothing answered). */
+  const get = async (device: string, addr: string, port = 80) =>
+    (await lab.exec(device, ['curl', '-sS', '-m', '3', url(addr, port)])).stdout
+  /** The same over one UDP datagram each way (the echo answers the sender's address). */
+  const udp = async (device: string, addr: string, port: number) =>
+    (
+      await lab.exec(device, [
+        'bash',
+        '-c',
+        `exec 3<>/dev/udp/${addr}/${port}; echo ping >&3; timeout 3 dd bs=64 count=1 status=none <&3`,
+      ])
+    ).stdout
+  /** A failed wait shows the status and the daemon's last words. */
+  const explained = async <T>(wait: Promise<T>): Promise<T> =>
+    wait.catch((e: unknown) => {
+      console.log(JSON.stringify(status(), null, 1), daemon?.output().slice(-8000))
+      throw e
+    })
+  /** How long the echo services' logs are now: what a test saw is what comes after. */
+  const marks = () => ({ echo: lab.echoLog().length, nas: lab.echoLog('nas').length })
+
+  beforeAll(async () => {
+    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    lab = await Lab.up({ networks: ['lan2', 'modem'] })
+    iface = `${lab.name}tun`
+    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-rules-'))
+    const mac = (d: string) => lab.deviceMac(d)
+    writeLabConfig(
+      prefix,
+      { enabled: '1', connect: '1', active_profile: 'home', health_interval: '2' },
+      writeLabProfile(prefix, 'home', lab.clientConf('vpn')),
+      labDeviceSection(mac('laptop'), 'vpn'),
+      labDeviceSection(mac('console'), 'vpn'),
+      labDeviceSection(mac('tv'), 'direct'),
+      labSection('rule', 'bank', {
+        label: 'My bank',
+        dest: ['192.0.2.100/30', '2001:db8:2::100/126'],
+        via: 'direct',
+        device: [mac('laptop')],
+      }),
+      labSection('rule', 'console', {
+        label: 'Console',
+        port: [String(gamePort)],
+        via: 'direct',
+        device: [mac('console')],
+      }),
+      labSection('rule', 'stream', {
+        label: 'Streaming',
+        dest: [stream.v4, stream.v6],
+        via: 'vpn',
+        device: [mac('tv')],
+      }),
+      labSection('rule', 'ads', { label: 'Ads', dest: [ads.v4, ads.v6], via: 'blocked' })
+    )
+    // The router's networks as OpenWrt describes them: lan and lan2 in the lan zone, wan, wan6
+    // and the modem's interface in the masquerading one; netifd (the stand-in) reports each.
+    for (const file of ['network', 'firewall'] as const)
+      copyFileSync(lab.openwrtFile(file), join(prefix, 'etc/config', file))
+    daemon = startLabDaemon(lab, prefix, {
+      iface,
+      env: [`PATH=${LAB_BIN}:${process.env.PATH}`, `LAB_NETIFD=${lab.openwrtFile('netifd.json')}`],
+    })
+    await explained(
+      waitFor('the tunnel connected', () => status()?.tunnel?.state === 'connected', 60_000)
+    )
+    await explained(
+      waitFor(
+        'the laptop through the tunnel',
+        async () => (await get('laptop', echo.v4)) === EXIT.v4,
+        30_000
+      )
+    )
+  }, 150_000)
+
+  afterAll(async () => {
+    // Each step even when the one before it failed: nothing of the spec may outlive it.
+    try {
+      await daemon?.kill()
+      if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
+    } finally {
+      try {
+        await lab?.down()
+      } finally {
+        if (prefix) rmSync(prefix, { recursive: true, force: true })
+      }
+    }
+  })
+
+  it('reads the four rules without a problem and applies them', () => {
+    expect(status().problems).toEqual([])
+    expect(status().apply.ok).toBe(true)
+  })
+
+  it("a CIDR rule: the laptop (vpn) reaches the bank's CIDR by the WAN, everything else by its tunnel; the console, not in the rule, by its tunnel", async () => {
+    const before = marks()
+    expect(await get('laptop', cidr.v4)).toBe(WAN.v4)
+    expect(await get('laptop', cidr.v6)).toBe(WAN.v6)
+    expect(await get('laptop', echo.v4)).toBe(EXIT.v4)
+    expect(await get('laptop', echo.v6)).toBe(EXIT.v6)
+    expect(await get('console', cidr.v4)).toBe(EXIT.v4)
+    expect(lab.echoLog().slice(before.echo)).toMatchObject([
+      { dst: cidr.v4, src: WAN.v4 },
+      { dst: cidr.v6, src: WAN.v6 },
+      { dst: echo.v4, src: EXIT.v4 },
+      { dst: echo.v6, src: EXIT.v6 },
+      { dst: cidr.v4, src: EXIT.v4 },
+    ])
+  })
+
+  it('only these through it: the TV (direct) reaches the streaming addresses from the tunnel’s exit, everything else from the WAN address', async () => {
+    const before = marks()
+    expect(await get('tv', stream.v4)).toBe(EXIT.v4)
+    expect(await get('tv', stream.v6)).toBe(EXIT.v6)
+    expect(await get('tv', echo.v4)).toBe(WAN.v4)
+    expect(await get('tv', echo.v6)).toBe(WAN.v6)
+    expect(await get('tv', cidr.v4)).toBe(WAN.v4)
+    expect(lab.echoLog().slice(before.echo)).toMatchObject([
+      { dst: stream.v4, src: EXIT.v4 },
+      { dst: stream.v6, src: EXIT.v6 },
+      { dst: echo.v4, src: WAN.v4 },
+      { dst: echo.v6, src: WAN.v6 },
+      { dst: cidr.v4, src: WAN.v4 },
+    ])
+  })
+
+  it("a port rule: the console's (vpn) tcp and udp 3075 leave by the WAN, its other ports by the tunnel; the laptop's 3075 by its tunnel", async () => {
+    const before = marks()
+    expect(await get('console', echo.v4, gamePort)).toBe(WAN.v4)
+    expect(await udp('console', echo.v4, gamePort)).toBe(WAN.v4)
+    expect(await get('console', echo.v4)).toBe(EXIT.v4)
+    expect(await udp('console', echo.v4, 9000)).toBe(EXIT.v4)
+    expect(await get('laptop', echo.v4, gamePort)).toBe(EXIT.v4)
+    expect(
+      lab
+        .echoLog()
+        .slice(before.echo)
+        .map((e) => `${e.proto} ${e.port} ${e.src}`)
+    ).toEqual([
+      `tcp ${gamePort} ${WAN.v4}`,
+      `udp ${gamePort} ${WAN.v4}`,
+      `tcp 80 ${EXIT.v4}`,
+      `udp 9000 ${EXIT.v4}`,
+      `tcp ${gamePort} ${EXIT.v4}`,
+    ])
+  })
+
+  it("local exceptions by default: the laptop (vpn) reaches the nas on the second LAN subnet and the modem's page directly", async () => {
+    const before = marks()
+    const modemBefore = lab.echoLog('modem').length
+    const laptop = { v4: lab.deviceIp('laptop'), v6: await lab.deviceIp6('laptop') }
+    // The nas sees the laptop's own LAN addresses: routed by the router, not by any tunnel.
+    expect(await get('laptop', nas.v4)).toBe(laptop.v4)
+    expect(await get('laptop', nas.v6)).toBe(laptop.v6)
+    expect(lab.echoLog('nas').slice(before.nas)).toMatchObject([
+      { dst: nas.v4, src: laptop.v4 },
+      { dst: nas.v6, src: laptop.v6 },
+    ])
+    // The modem is reached by the WAN link only (no VPN server can), as the router's address in
+    // its subnet (OpenWrt's modem access: the wan zone masquerades).
+    expect(await get('laptop', modem.v4)).toBe(modem.router)
+    expect(lab.echoLog('modem').slice(modemBefore)).toMatchObject([
+      { dst: modem.v4, src: modem.router },
+    ])
+    // Nothing of it went to the internet.
+    expect(lab.echoLog().slice(before.echo)).toEqual([])
+  })
+
+  it('a blocked rule: nothing of it reaches anywhere, from a vpn device or a direct one, not a packet on the WAN', async () => {
+    const wan = await leakCapture(lab)
+    const before = marks()
+    const tries = ['laptop', 'tv'].flatMap((device) =>
+      [ads.v4, ads.v6].map(async (addr) => ({
+        to: `${device} → ${addr}`,
+        ...(await lab.exec(device, ['curl', '-sS', '-m', '2', url(addr)])),
+      }))
+    )
+    for (const r of await Promise.all(tries)) {
+      expect(r.code, r.to).not.toBe(0)
+      expect(r.stdout, r.to).toBe('')
+    }
+    expect(lab.echoLog().slice(before.echo)).toEqual([])
+    expect(await wan.packets(`host ${ads.v4} or host ${ads.v6}`)).toEqual([])
+    await wan.close()
+    // The device itself is not blocked: the rule is about that destination only.
+    expect(await get('tv', echo.v4)).toBe(WAN.v4)
+  })
+
+  it('local exceptions turned off (local_direct 0): the nas is out of the laptop’s reach (its traffic goes to the tunnel); on again, reached again', async () => {
+    const nasFromLaptop = async () => get('laptop', nas.v4)
+    const setLocalDirect = (on: boolean) =>
+      expect(labPlugin(prefix, 'setConfig', { globals: { local_direct: on } })).toMatchObject({
+        ok: true,
+      })
+    setLocalDirect(false)
+    try {
+      await explained(waitFor('the nas out of reach', async () => (await nasFromLaptop()) === ''))
+      // Not a request of the laptop's reaches the nas any more.
+      const before = lab.echoLog('nas').length
+      expect(await nasFromLaptop()).toBe('')
+      expect(lab.echoLog('nas').length).toBe(before)
+    } finally {
+      setLocalDirect(true)
+    }
+    await explained(
+      waitFor(
+        'the nas reached again',
+        async () => (await nasFromLaptop()) === lab.deviceIp('laptop')
+      )
+    )
+  })
+
+  it("the kill switch with rules in force: tunnel down, nothing of the vpn devices on the WAN but what rules 1 and 2 and the modem's page allow; the TV's `via vpn` destination dropped", async () => {
+    const wan = await leakCapture(lab)
+    const load = [...startLeakLoad(lab, 'laptop'), ...startLeakLoad(lab, 'console')]
+    /** While the tunnel is down: the direct rules and the local exceptions still work, the rest
+     * of the vpn devices' traffic and the TV's streaming get nowhere. */
+    const probeDown = async (when: string) => {
+      expect(await get('laptop', cidr.v4), when).toBe(WAN.v4)
+      expect(await get('console', echo.v4, gamePort), when).toBe(WAN.v4)
+      expect(await udp('console', echo.v4, gamePort), when).toBe(WAN.v4)
+      expect(await get('laptop', nas.v4), when).toBe(lab.deviceIp('laptop'))
+      expect(await get('laptop', modem.v4), when).toBe(modem.router)
+      // What must get nowhere, tried at once.
+      const nowhere = await Promise.all([
+        get('laptop', echo.v4),
+        get('console', echo.v4),
+        get('tv', stream.v4),
+        get('tv', stream.v6),
+      ])
+      expect(nowhere, when).toEqual(['', '', '', ''])
+    }
+    try {
+      // 1. The VPN server stops answering (its WireGuard port dropped in its own namespace).
+      await lab.exec('vpn', ['nft', 'add', 'table', 'inet', 'blackhole'], { check: true })
+      await lab.exec(
+        'vpn',
+        [
+          'nft',
+          'add',
+          'chain',
+          'inet',
+          'blackhole',
+          'input',
+          '{ type filter hook input priority -300; policy accept; }',
+        ],
+        { check: true }
+      )
+      await lab.exec(
+        'vpn',
+        ['nft', 'add', 'rule', 'inet', 'blackhole', 'input', 'udp', 'dport', '51820', 'drop'],
+        { check: true }
+      )
+      await explained(waitFor('an outage', () => status()?.tunnel?.state !== 'connected', 30_000))
+      await probeDown('server not answering')
+      // 2. The user disconnects (the kill switch is `always`): the tunnel's interface is gone.
+      expect(labPlugin(prefix, 'disconnect')).toMatchObject({ ok: true })
+      await explained(
+        waitFor('disconnected', () => status()?.tunnel?.state === 'disconnected', 20_000)
+      )
+      expect((await lab.exec('router', ['ip', 'link', 'show', 'dev', iface])).code).not.toBe(0)
+      await probeDown('disconnected')
+    } finally {
+      for (const p of load) await p.kill()
+    }
+    expect(await wan.packets(`host ${stream.v4} or host ${stream.v6}`)).toEqual([])
+    expect(await wan.leaks(ALLOWED_DOWN)).toEqual([])
+    await wan.close()
+  })
+
+  it('ran without an unhandled rejection', () => {
+    expect(labDaemonRejections()).toEqual([])
+  })
+})
