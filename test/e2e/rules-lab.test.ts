@@ -28,7 +28,9 @@ import {
   LAB_BUNDLE,
   labDaemonRejections,
   labDeviceSection,
+  LAB_PLUGIN,
   labPlugin,
+  labPluginEnv,
   labSection,
   labStatus,
   leakCapture,
@@ -273,6 +275,44 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
         async () => (await nasFromLaptop()) === lab.deviceIp('laptop')
       )
     )
+  })
+
+  it('explains each destination as it was observed: by rule n, by a local exception, by the device', async () => {
+    /** The rpc call as rpcd makes it, in the router's namespace (where netifd's stand-in sees
+     * the router's interfaces up). */
+    const explain = async (device: string, dest: string, port?: string) => {
+      const env = labPluginEnv(prefix)
+      const vars = ['LANVPN_PREFIX', 'LANVPN_BUNDLE', 'LANVPN_RUNTIME', 'LANVPN_LOG']
+      const argv = [
+        'env',
+        ...vars.map((k) => `${k}=${env[k]}`),
+        `PATH=${LAB_BIN}:${process.env.PATH}`,
+        `LAB_NETIFD=${lab.openwrtFile('netifd.json')}`,
+        LAB_PLUGIN,
+        'call',
+        'explainDestination',
+      ]
+      const args = { mac: lab.deviceMac(device), dest, ...(port ? { port } : {}) }
+      const r = await lab.exec('router', argv, { input: JSON.stringify(args), check: true })
+      return JSON.parse(r.stdout)
+    }
+    expect(await explain('laptop', cidr.v4)).toMatchObject({
+      via: 'direct',
+      by: 'rule',
+      rule: 1,
+      label: 'My bank',
+    })
+    expect(await explain('laptop', echo.v4)).toMatchObject({ via: 'vpn', by: 'device' })
+    expect(await explain('console', echo.v4, `tcp:${gamePort}`)).toMatchObject({
+      via: 'direct',
+      by: 'rule',
+      rule: 2,
+    })
+    expect(await explain('tv', stream.v6)).toMatchObject({ via: 'vpn', by: 'rule', rule: 3 })
+    expect(await explain('tv', echo.v4)).toMatchObject({ via: 'direct', by: 'device' })
+    expect(await explain('laptop', ads.v4)).toMatchObject({ via: 'blocked', by: 'rule', rule: 4 })
+    expect(await explain('laptop', nas.v4)).toMatchObject({ via: 'direct', by: 'local' })
+    expect(await explain('laptop', modem.v4)).toMatchObject({ via: 'direct', by: 'local' })
   })
 
   it("the kill switch with rules in force: tunnel down, nothing of the vpn devices on the WAN but what rules 1 and 2 and the modem's page allow; the TV's `via vpn` destination dropped", async () => {
