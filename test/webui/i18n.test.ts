@@ -54,6 +54,7 @@ const NAMES = [
   'devices.mac',
   'ms.title',
   'privacy.ms',
+  'rules.via.mediastreamer',
 ]
 const SAME_AS_ENGLISH: Record<string, string[]> = {
   ru: NAMES,

@@ -27,13 +27,15 @@ import { LangSelect } from './ui/LangSelect'
 import { Progress } from './ui/Progress'
 
 /** A page of the app. */
-export type Route = 'overview' | 'locations' | 'devices' | 'mediastreamer' | 'settings' | 'privacy'
+export type Route =
+  'overview' | 'locations' | 'devices' | 'rules' | 'mediastreamer' | 'settings' | 'privacy'
 
 /** The pages in menu order. */
 export const ROUTES: Route[] = [
   'overview',
   'locations',
   'devices',
+  'rules',
   'mediastreamer',
   'settings',
   'privacy',
@@ -53,6 +55,7 @@ type LazyRoute = Exclude<Route, 'overview'>
 const LAZY: Record<LazyRoute, () => Promise<{ default: PageComponent }>> = {
   locations: () => import('./pages/Locations'),
   devices: () => import('./pages/Devices'),
+  rules: () => import('./pages/Rules'),
   mediastreamer: () => import('./pages/Mediastreamer'),
   settings: () => import('./pages/Settings'),
   privacy: () => import('./pages/Privacy'),

@@ -25,9 +25,13 @@ import {
   type Said,
   type Status,
 } from '../../../applet/src/core/api/status'
+import type { DestExplanation } from '../../../applet/src/core/devices/explain-dest'
+import type { Rule } from '../../../applet/src/core/config/rules'
 
 export type {
   CheckProtectionResult,
+  DestExplanation,
+  Rule,
   ConfigView,
   ExplainDeviceResult,
   GroupStatus,
@@ -163,6 +167,26 @@ export type LanvpnApi = {
   getDiagnostics(): Promise<string>
   /** The method names the router's `lanvpn` object offers now (ubus `list`); [] when unknown. */
   listMethods(): Promise<string[]>
+  /** Creates a rule (no `id`) or changes the fields given of one (issue 22). */
+  setRule(args: RuleArgs): Promise<Change>
+  deleteRule(id: string): Promise<Change>
+  /** Moves a rule to `position` (1-based). */
+  moveRule(id: string, position: number): Promise<Change>
+  /** Where `mac`'s traffic to `dest` (a domain or an address), and `port` ('tcp:443'), goes. */
+  explainDestination(mac: string, dest: string, port?: string): Promise<DestExplanation>
+}
+
+/** setRule's arguments: ports as 'tcp:443', via vpn, direct, blocked, default or a group's id. */
+export type RuleArgs = {
+  id?: string
+  label?: string
+  enabled?: boolean
+  domains?: string[]
+  dests?: string[]
+  ports?: string[]
+  via?: string
+  devices?: string[]
+  groups?: string[]
 }
 
 /** Binds the methods to a caller (normally the session model, which handles expiry). */
@@ -205,6 +229,11 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
     clearHistory: async () => void (await invoke<unknown>('clearHistory')),
     getDiagnostics: async () => diagnosticsText(await invoke<unknown>('getDiagnostics')),
     listMethods: async () => (caller.listMethods ? caller.listMethods('lanvpn') : []),
+    setRule: (args) => change('setRule', args),
+    deleteRule: (id) => change('deleteRule', { id }),
+    moveRule: (id, position) => change('moveRule', { id, position }),
+    explainDestination: (mac, dest, port) =>
+      invoke<DestExplanation>('explainDestination', port ? { mac, dest, port } : { mac, dest }),
   }
 }
 
@@ -247,6 +276,7 @@ export function parseStatus(text: string): StatusSnapshot {
   for (const key of ['version', 'generation', 'updatedAt'] as const)
     if (typeof raw[key] === 'number') out[key] = raw[key]
   if (typeof raw.configHash === 'string') out.configHash = raw.configHash
+  if (typeof raw.rulesDns === 'string') out.rulesDns = raw.rulesDns
   for (const [key, shape] of Object.entries(STATUS_FIELDS)) {
     const part = raw[key]
     if (!isObject(part)) continue

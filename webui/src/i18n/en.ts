@@ -51,6 +51,7 @@ const en = {
   'nav.skip': 'Skip to the content',
   'nav.locations': 'Locations',
   'nav.devices': 'Devices',
+  'nav.rules': 'Rules',
   'nav.mediastreamer': 'MediaStreamer',
   'nav.settings': 'Settings',
   'nav.privacy': 'Privacy',

@@ -54,6 +54,7 @@ const ru: Record<keyof typeof en | SaidKey, string> = {
   'nav.skip': 'Перейти к содержимому',
   'nav.locations': 'Локации',
   'nav.devices': 'Устройства',
+  'nav.rules': 'Правила',
   'nav.mediastreamer': 'MediaStreamer',
   'nav.settings': 'Настройки',
   'nav.privacy': 'Приватность',

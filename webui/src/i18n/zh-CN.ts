@@ -53,6 +53,7 @@ const zhCN: Record<keyof typeof en | SaidKey, string> = {
   'nav.skip': '跳到内容',
   'nav.locations': '位置',
   'nav.devices': '设备',
+  'nav.rules': '规则',
   'nav.mediastreamer': 'MediaStreamer',
   'nav.settings': '设置',
   'nav.privacy': '隐私',
