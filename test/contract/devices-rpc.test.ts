@@ -222,6 +222,15 @@ config rule 'bank'
     expect(
       await call('explainDestination', { mac: LAPTOP, dest: '203.0.113.1', port: 'tcp:443' })
     ).toEqual({ via: 'vpn', group: '', by: 'device' })
+    // The networks the router is on, as the daemon read them (a bridge-mode modem's, its gateway).
+    mkdirSync(join(paths.status, '..'), { recursive: true })
+    const localNets = ['192.168.100.2/24', '203.0.113.1']
+    writeFileSync(paths.status, JSON.stringify({ ...stoppedStatus(), localNets }))
+    for (const dest of ['192.168.100.1', '203.0.113.1'])
+      expect(await call('explainDestination', { mac: LAPTOP, dest })).toMatchObject({ by: 'local' })
+    expect(await call('explainDestination', { mac: LAPTOP, dest: '203.0.113.2' })).toMatchObject({
+      by: 'device',
+    })
     for (const [args, field] of [
       [{ mac: LAPTOP, dest: 'a b' }, 'dest'],
       [{ mac: LAPTOP, dest: 'x.example', port: 'sctp:1' }, 'port'],

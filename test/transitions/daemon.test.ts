@@ -239,6 +239,8 @@ describe('daemon transitions', () => {
       interfaces: [{ name: 'lan', device: 'br-lan', up: true, policy: 'managed' }],
       problems: [],
     })
+    // For explainDestination (RAM only).
+    expect(status().localNets).toEqual(['192.168.1.1/24', '192.168.100.2/24'])
     // Nothing observed goes to flash: the include has no local exception.
     expect(host.readFile(paths.fw4Include)).not.toContain('192.168.100.2/24')
     await step(

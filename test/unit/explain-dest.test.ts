@@ -77,6 +77,9 @@ describe('explainDestination', () => {
     expect(inCidr('::1', '::/0')).toBe(true)
     expect(inCidr('192.168.2.10', '::/0')).toBe(false)
     expect(inCidr('stream.example', '0.0.0.0/0')).toBe(false)
+    expect(inCidr('192.168.0.1', '192.168.0.1')).toBe(true)
+    expect(inCidr('192.168.0.2', '192.168.0.1')).toBe(false)
+    expect(inCidr('fd00::1', 'fd00::1')).toBe(true)
   })
 })
 

@@ -210,7 +210,7 @@ export function runDaemon(
     // The LAN as netifd has it now, then the devices on it: their addresses are the kill switch's
     // routing layer.
     const { nets, ...lan } = await observeLan(host, paths, config.globals)
-    if (nets.length) seenNets = nets
+    if (nets.length) status.localNets = seenNets = nets
     for (const p of lan.problems) if (!status.lan?.problems.includes(p)) host.log('err', p)
     status.lan = lan
     const managed = lan.interfaces.filter((i) => i.policy === 'managed' && i.up)

@@ -11,9 +11,6 @@ import {
   type DestExplanation,
 } from '../core/devices/explain-dest'
 import { normaliseDomain, parsePort } from '../core/config/rules'
-import { parseDumpNets } from '../core/observe/lan'
-import { localDestinations } from '../core/render/nft-rules'
-import { run } from '../system/run'
 import { groupOfDevice } from '../core/config/groups'
 import { DEFAULT_GROUP_WORD, groupIface } from '../core/ids'
 import {
@@ -246,8 +243,7 @@ async function explainDevice(
 
 /** `explainDestination { mac, dest, port? }` (issue 22): where this device's traffic to a domain or
  * an address (port like tcp:443) goes, and what decided it: codes (core/devices/explain-dest.ts).
- * For an address, the networks the router is on come from netifd (one ubus call), as the
- * daemon's local exceptions do. */
+ * The networks the router is on are the daemon's (status.json localNets). */
 async function explainDestination(
   ctx: RpcContext,
   args: Record<string, unknown>
@@ -260,10 +256,9 @@ async function explainDestination(
   const port = args.port === undefined ? [] : parsePort(String(args.port))
   if (!port) return argError('port', 'must be a port such as tcp:443, udp:3074 or 443')
   const { config } = parseConfig(readConfigText(ctx.host, ctx.paths))
-  const dump = isIp(dest) && config.globals.localDirect
-  const r = dump ? await run(ctx.host, ['ubus', 'call', 'network.interface', 'dump']) : null
-  const local = localDestinations(config.globals, r?.code === 0 ? parseDumpNets(r.stdout) : [])
-  return explainDest(config, mac, dest, port[0] ?? null, [...local.v4, ...local.v6])
+  const g = config.globals
+  const nets = g.localDirect ? (readStatus(ctx.host, ctx.paths).localNets ?? []) : []
+  return explainDest(config, mac, dest, port[0] ?? null, [...nets, ...g.localDest])
 }
 
 const MAC_ARG = { type: 'string', maxLength: 17, sample: 'aa:bb:cc:dd:ee:ff' } as const

@@ -73,6 +73,9 @@ export type Status = {
    * addresses its look-ups got; null, no enabled rule has a domain. Absent before the daemon's
    * first reconcile. */
   rulesDns?: RulesDns
+  /** The networks the router is on, as the daemon last read them from netifd (the rules' local
+   * exceptions while local_direct is on; explainDestination reads them here). */
+  localNets?: string[]
   devices: Record<DeviceMode, number>
   /** Config problems found on the last load, each with section, option, reason and line, and
    * the reason's code and parameters when it has one (core/messages.ts). */

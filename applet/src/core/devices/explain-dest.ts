@@ -32,9 +32,9 @@ function bits(a: string): string | null {
   return all.map((g) => bin(parseInt(g, 16), 16)).join('')
 }
 
-/** Whether address `a` is in CIDR `cidr`. */
+/** Whether address `a` is in CIDR `cidr` (a bare address: that one). */
 export function inCidr(a: string, cidr: string): boolean {
-  const [net, len] = cidr.split('/')
+  const [net, len = 128] = cidr.split('/')
   const x = bits(a)
   const y = bits(net)
   return !!x && x.length === y?.length && x.slice(0, +len) === y.slice(0, +len)
@@ -42,7 +42,7 @@ export function inCidr(a: string, cidr: string): boolean {
 
 /** Where `mac`'s traffic to `dest` (a domain, matching a rule's subdomains too, or an address)
  * and `port` (none: a rule matching by port does not answer) goes. `local`: the local
- * exceptions (nft-rules.ts localDestinations). Same input, same output. */
+ * exceptions (addresses or CIDRs). Same input, same output. */
 export function explainDestination(
   config: Config,
   mac: string,
