@@ -9,7 +9,8 @@
 //   4 Ads        dest www.bank.example's addresses         via blocked  for everyone
 //
 // and the local exceptions on by default (the nas, the modem's page; off, the nas is out of a vpn
-// device's reach). Then the tunnel goes down (its server stops answering, then the user
+// device's reach). explainDestination says what decided each; a rule changed through the rpc
+// applies to the next connection. Then the tunnel goes down (its server stops answering, then the user
 // disconnects under the kill switch): not one packet of the vpn devices on the WAN but what rules
 // 1 and 2 and the modem's page allow, and the TV's `via vpn` destination dropped, never sent by
 // the WAN. (Domain rules and `.lan` names: rules-dns-lab.test.ts.)
@@ -313,6 +314,33 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
     expect(await explain('laptop', ads.v4)).toMatchObject({ via: 'blocked', by: 'rule', rule: 4 })
     expect(await explain('laptop', nas.v4)).toMatchObject({ via: 'direct', by: 'local' })
     expect(await explain('laptop', modem.v4)).toMatchObject({ via: 'direct', by: 'local' })
+  })
+
+  it("a rule changed through the rpc (setRule) applies to the next connection: the console added to rule 1 reaches the bank's CIDR by the WAN, taken out again by its tunnel", async () => {
+    const bank = (devices: string[]) =>
+      expect(
+        labPlugin(prefix, 'setRule', {
+          id: 'bank',
+          label: 'My bank',
+          enabled: true,
+          domains: [],
+          dests: ['192.0.2.100/30', '2001:db8:2::100/126'],
+          ports: [],
+          via: 'direct',
+          devices: devices.map((d) => lab.deviceMac(d)),
+          groups: [],
+        })
+      ).toMatchObject({ ok: true, id: 'bank' })
+    bank(['laptop', 'console'])
+    await explained(
+      waitFor('the console by the WAN', async () => (await get('console', cidr.v4)) === WAN.v4)
+    )
+    expect(await get('laptop', cidr.v4)).toBe(WAN.v4)
+    bank(['laptop'])
+    await explained(
+      waitFor('the console by its tunnel', async () => (await get('console', cidr.v4)) === EXIT.v4)
+    )
+    expect(status().problems).toEqual([])
   })
 
   it("the kill switch with rules in force: tunnel down, nothing of the vpn devices on the WAN but what rules 1 and 2 and the modem's page allow; the TV's `via vpn` destination dropped", async () => {
