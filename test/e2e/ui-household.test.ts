@@ -3,7 +3,8 @@
 // from the VPN server, move the TV to `direct` and see it applied, set up MediaStreamer against the
 // lab's provider fixture, let the whole LAN go direct from Settings and back, set a device group
 // up on a second location (vpn2) and move the TV into it with one tap (it then leaves from vpn2,
-// the laptop still from vpn; the Overview shows the group's own tunnel); then, in English,
+// the laptop still from vpn; the Overview shows the group's own tunnel), set "My bank goes
+// direct" on the Rules page and check a destination against it; then, in English,
 // Russian and Chinese, disconnect and connect from the Overview (with its progress shown), see a
 // problem the daemon found said in the page's language, and check every page at 360 px: the menu
 // in one row, no overflow, no English left, and the accessibility rules below (labels, names,
@@ -45,7 +46,7 @@ import zhCNPages from '../../webui/src/i18n/zh-CN-pages'
 const REPO = resolve(import.meta.dirname, '../..')
 const PASSWORD = 'ui-test-pw'
 const TOKEN = 'ui-lab-token'
-const PAGES = ['overview', 'locations', 'devices', 'mediastreamer', 'settings', 'privacy']
+const PAGES = ['overview', 'locations', 'devices', 'rules', 'mediastreamer', 'settings', 'privacy']
 
 /** Each language's messages, to find the page's words by their keys. */
 const WORDS: Record<string, Record<string, string>> = {
@@ -371,6 +372,30 @@ describe.runIf(labOrFail())('the web UI against the real daemon in the lab', () 
     await row.getByLabel(/^Mode for /).selectOption('direct')
     await applied()
     await expect.poll(() => echoFrom('tv'), { timeout: 15_000 }).toContain('198.51.100.2')
+  })
+
+  it('sets “My bank goes direct” from the phone: one tap, the bank’s domain, saved as rule 1 and applied; a destination check says so; deleted after asking', async () => {
+    await goTo('rules')
+    await page.getByText('My bank goes direct', { exact: true }).click()
+    await page.getByLabel('Your bank’s domain').fill('bank.example')
+    await page.getByRole('button', { name: 'Add', exact: true }).first().click()
+    await applied()
+    expect(readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8')).toContain(
+      "config rule 'rule_1'\n\toption label 'My bank goes direct'\n\tlist domain 'bank.example'\n\toption via 'direct'\n"
+    )
+    const rule = page.locator('[data-rule="1"]')
+    await expect.poll(() => rule.innerText()).toContain('bank.example → direct · everyone')
+    await page.getByLabel('Domain or address').fill('www.bank.example')
+    await page.getByRole('button', { name: 'Check', exact: true }).click()
+    await expect
+      .poll(() => page.locator('section[aria-labelledby=rules-check] [aria-live]').innerText())
+      .toMatch(/^www\.bank\.example from .+: direct, by rule 1$/)
+    await rule.getByRole('button', { name: 'Delete rule 1' }).click()
+    await rule.getByRole('button', { name: 'Delete', exact: true }).click()
+    await expect
+      .poll(() => readFileSync(join(prefix, 'etc/config/lanvpn'), 'utf8'), { timeout: 10_000 })
+      .not.toContain('config rule')
+    await applied()
   })
 
   for (const l of ['en', 'ru', 'zh-CN']) {

@@ -177,7 +177,7 @@ function Full(ctx: Ctx) {
   const v = f.value
   const set = (k: keyof typeof v) => (x: string) => (f.value = { ...f.peek(), [k]: x })
   const text = (k: 'label' | 'domains' | 'dests' | 'ports', label: string, hint?: string) => (
-    <Field id={`rule-${k}`} label={label} hint={hint} value={v[k]} onInput={set(k)} />
+    <Field id={`rule-new-${k}`} label={label} hint={hint} value={v[k]} onInput={set(k)} />
   )
   const [kind, who] = [v.who.slice(0, 2), v.who.slice(2)]
   return (
