@@ -9,7 +9,17 @@
 // resolver that answered: `vpn`, the VPN server's), the echo service's log (the address a request
 // came from: the tunnel's exit or the WAN's), and a capture on the router's WAN (no lookup of the
 // laptop on it, not even with the tunnel down).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, copyFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -29,7 +39,7 @@ import {
 } from './daemon-lab'
 import { LAB_ADDR, Lab, labOrFail, waitFor, type LabProcess } from './lab'
 
-const { echo, wwwBank, nas, router } = LAB_ADDR
+const { echo, bank, wwwBank, nas, router } = LAB_ADDR
 const EXIT = '203.0.113.10'
 const WAN = '198.51.100.2'
 const LAB_BIN = join(import.meta.dirname, '../../scripts/lab/bin')
@@ -149,6 +159,33 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
     expect(await lookup('laptop', wwwBank.name)).toEqual([wwwBank.v4])
     expect(await get('laptop', wwwBank.v4)).toBe(WAN)
     expect(await get('laptop', echo.v4)).toBe(EXIT)
+  })
+
+  it("without dnsmasq's nftset: lanvpn looks the rule's names up itself, and the laptop's traffic to bank.example leaves by the WAN without it asking", async () => {
+    await daemon.kill()
+    // The daemon's dnsmasq says it has no nftset (OpenWrt's default build); the domain sets start empty.
+    mkdirSync(join(prefix, 'bin'))
+    const fake = join(prefix, 'bin/dnsmasq')
+    writeFileSync(
+      fake,
+      '#!/bin/sh\n[ "$1" = --version ] && exec echo "Compile time options: IPv6 GNU-getopt no-DBus UBus"\nexec /usr/sbin/dnsmasq "$@"\n'
+    )
+    chmodSync(fake, 0o755)
+    for (const set of ['rule1_dns4', 'rule1_dns6'])
+      await lab.exec('router', ['nft', 'flush', 'set', 'inet', 'lanvpn', set], { check: true })
+    daemon = startLabDaemon(lab, prefix, {
+      iface,
+      env: [
+        `PATH=${join(prefix, 'bin')}:${LAB_BIN}:${process.env.PATH}`,
+        `LAB_NETIFD=${lab.openwrtFile('netifd.json')}`,
+      ],
+    })
+    await explained(waitFor('poll', () => status()?.rulesDns === 'poll', 30_000))
+    await explained(
+      waitFor('bank.example by the WAN', async () => (await get('laptop', bank.v4)) === WAN, 30_000)
+    )
+    expect(await get('laptop', echo.v4)).toBe(EXIT)
+    expect(await lookup('laptop', router.name)).toEqual([router.v4])
   })
 
   it("tunnel down (server silent, then disconnected): the laptop's lookups fail rather than leave by the WAN, and none of its packets to anything but the rule's address is on the WAN", async () => {

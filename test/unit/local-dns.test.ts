@@ -1,6 +1,6 @@
 // lanvpn's own dnsmasq instances and the no-nftset look-ups (core/render/dnsmasq.ts): which
 // instances a config needs and what each is told, and busybox nslookup's output read back into
-// the rules' sets. The look-up script is run for real with busybox, against a stand-in nslookup.
+// the rules' sets. The look-up script is run for real by busybox sh, against a stand-in `busybox nslookup`.
 import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -176,14 +176,14 @@ describe('without nftset: the look-ups every 5 minutes', () => {
       'tv.example',
     ])
     expect(pollArgv(config(), [])).toBeNull()
-    // Run by busybox sh with a stand-in nslookup that answers as busybox's does.
+    // Run by busybox sh with a stand-in `busybox nslookup` that answers as busybox's does.
     const dir = mkdtempSync(join(tmpdir(), 'lanvpn-nslookup-'))
     try {
       writeFileSync(
-        join(dir, 'nslookup'),
-        `#!/bin/sh\nprintf 'Server:\\t\\t%s\\nAddress:\\t%s\\n\\nName:\\t%s\\nAddress: 192.0.2.%s\\n\\n' "$2" "$2" "$1" "\${#1}"\n`
+        join(dir, 'busybox'),
+        `#!/bin/sh\n[ "$1" = nslookup ] || exec /usr/bin/busybox "$@"\nprintf 'Server:\\t\\t%s\\nAddress:\\t%s\\n\\nName:\\t%s\\nAddress: 192.0.2.%s\\n\\n' "$3" "$3" "$2" "\${#2}"\n`
       )
-      chmodSync(join(dir, 'nslookup'), 0o755)
+      chmodSync(join(dir, 'busybox'), 0o755)
       const out = execFileSync('busybox', argv ?? [], {
         env: { PATH: `${dir}:/usr/bin:/bin` },
         encoding: 'utf8',

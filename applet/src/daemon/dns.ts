@@ -6,7 +6,6 @@
 // names a domain or an address.
 import type { Config } from '../core/config/types'
 import type { RulesDns } from '../core/api/status'
-import { errorText } from '../core/errors'
 import { groupPaths, type Paths } from '../core/paths'
 import { tunnelResolvers, type GroupTunnels, type TunnelView } from '../core/plan/plan'
 import {
@@ -44,18 +43,18 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
   /** From `dnsmasq --version`, read once: null until then. No dnsmasq: no instance. */
   let caps: { dnsmasq: boolean; nftset: boolean } | null = null
   let argv: string[] | null = null
+  let pollKey: string | undefined
   let timer: TimerHandle | null = null
   let stopped = false
 
   const poll = async () => {
     timer = host.setTimeout(() => void poll(), POLL_MS)
     if (!argv) return
-    const r = await run(host, argv, { timeoutMs: 240_000 })
+    // host.exec, not run: run logs the argv (the domains) at debug level.
+    const r = await host.exec(argv, { timeoutMs: 240_000 })
     const script = parseLookups(r.stdout)
     if (script)
-      await applyNftScript(host, script).catch(() =>
-        host.log('warning', 'filling the domain rules from look-ups failed')
-      )
+      await applyNftScript(host, script).catch(() => host.log('warning', 'domain look-ups: nft'))
   }
 
   /** Brings the instances to what `config` needs, puts their ports into the views (`view` the
@@ -89,7 +88,8 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
       }
     })
     const domains = localDomains(host, paths)
-    const want = caps.dnsmasq ? localDnsPlan(config, groups, caps.nftset, dir, lan, domains) : []
+    const ifaces = lan.length ? lan : [g.lanDevice]
+    const want = caps.dnsmasq ? localDnsPlan(config, groups, caps.nftset, dir, ifaces, domains) : []
     const names = new Set(want.map((w) => w.name))
     for (const name of dnsmasqNames(host, dir))
       if (!names.has(name)) await stopDnsmasq(host, dir, name)
@@ -103,7 +103,7 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
         host.writeFileAtomic(file, w.conf, { durable: false })
         const r = await run(host, ['dnsmasq', `--conf-file=${file}`], { timeoutMs: 10_000 })
         if (r.code !== 0) {
-          host.log('err', `starting lanvpn's dnsmasq ${w.name}: exited ${r.code}`)
+          host.log('err', `dnsmasq ${w.name}: exit ${r.code}`)
           continue
         }
       }
@@ -115,12 +115,15 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
       return port ? [{ ...x, port }] : []
     })
     const next = rules && !caps.nftset ? pollArgv(config, running) : null
-    if (next?.join('\0') !== argv?.join('\0')) {
+    // Asked again at once when what is asked, an instance or a tunnel's state changed (a table
+    // rebuilt with a tunnel has its domain sets empty).
+    const key = next && [...next, ...want.map((w) => w.conf), ...groups.map((x) => views[x.id]?.up)]
+    if (key?.join('\0') !== pollKey) {
+      pollKey = key?.join('\0')
       argv = next
       if (timer) host.clearTimeout(timer)
       timer = null
-      if (argv)
-        void poll().catch((e: unknown) => host.log('warning', `domain look-ups: ${errorText(e)}`))
+      if (argv) void poll()
     }
     for (const x of groups) if (views[x.id]) views[x.id].dnsPort = ports.get(`g${x.index}`)
     view.directDnsPort = ports.get(DIRECT_DNS)

@@ -154,7 +154,7 @@ export function pollArgv(
   }
   if (!args.length) return null
   const script =
-    's=; for a; do case $a in @*) s=${a#@};; \\#*) echo "$a";; *) nslookup "$a" "$s";; esac; done'
+    's=; for a; do case $a in @*) s=${a#@};; \\#*) echo "$a";; *) busybox nslookup "$a" "$s";; esac; done'
   return ['sh', '-c', script, 'sh', ...args]
 }
 
