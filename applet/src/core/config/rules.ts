@@ -21,38 +21,10 @@ import { sectionLabel, sectionsOfType } from '../uci/doc'
 import type { UciDoc } from '../uci/doc'
 import { DEFAULT_GROUP_WORD } from '../ids'
 import { isLabel, LABEL_REASON, SectionReader } from './reader'
-import type { ConfigProblem, Globals, Group } from './types'
+import type { ConfigProblem, Globals, Group, PortMatch, Rule, RuleVia } from './types'
 import * as f from './formats'
 
-/** Where a rule's traffic goes: `vpn` the device's own group's tunnel, `group` a named group's
- * tunnel (`group` field; '' the default group's), `direct` the WAN, `blocked` nowhere. */
-export const RULE_VIAS = ['vpn', 'direct', 'blocked', 'group'] as const
-export type RuleVia = (typeof RULE_VIAS)[number]
-
-/** One port or range of one protocol. `443` in the config gives a tcp and a udp match. */
-export type PortMatch = { proto: 'tcp' | 'udp'; first: number; last: number }
-
-/** `config rule` — traffic matching it goes `via`, for the devices it is for. */
-export type Rule = {
-  /** The section's name, or `@rule[i]` for an anonymous one. */
-  id: string
-  /** 1-based position among the `config rule` sections: names its nft sets and chain. */
-  number: number
-  label: string
-  enabled: boolean
-  /** Lower case, no trailing dot; each covers its subdomains. */
-  domains: string[]
-  /** CIDRs (a bare address gets /32 or /128). */
-  dests: string[]
-  ports: PortMatch[]
-  via: RuleVia
-  /** With via `group`: the group's id, '' for the default group. */
-  group: string
-  /** Who: these MACs, and the devices of these groups ('' the default group); both empty:
-   * every device. */
-  devices: string[]
-  groups: string[]
-}
+export type { PortMatch, Rule, RuleVia } from './types'
 
 /** The globals' local exceptions: destinations every device reaches directly, before any rule. */
 export type LocalExceptions = Pick<Globals, 'localDirect' | 'localDest'>

@@ -1,6 +1,5 @@
 // The typed view of /etc/config/lanvpn. UCI holds strings; validate.ts turns them into these types
 // and reports every problem at once; render.ts writes them back without losing what it does not know.
-import type { Rule } from './rules'
 
 /** How a LAN device's traffic is routed (product.md, The four device modes), in the order the UI
  * offers them. Declared here once: the daemon, the rpc checks and the web UI all take it from here. */
@@ -205,4 +204,33 @@ export type ConfigProblem = {
   reason: string
   /** The line of /etc/config/lanvpn it is about, where known (the daemon's status sets it). */
   line?: number
+}
+
+/** Where a rule's traffic goes: `vpn` the device's own group's tunnel, `group` a named group's
+ * tunnel (`group` field; '' the default group's), `direct` the WAN, `blocked` nowhere. */
+export type RuleVia = 'vpn' | 'direct' | 'blocked' | 'group'
+
+/** One port or range of one protocol. `443` in the config gives a tcp and a udp match. */
+export type PortMatch = { proto: 'tcp' | 'udp'; first: number; last: number }
+
+/** `config rule` — traffic matching it goes `via`, for the devices it is for. */
+export type Rule = {
+  /** The section's name, or `@rule[i]` for an anonymous one. */
+  id: string
+  /** 1-based position among the `config rule` sections: names its nft sets and chain. */
+  number: number
+  label: string
+  enabled: boolean
+  /** Lower case, no trailing dot; each covers its subdomains. */
+  domains: string[]
+  /** CIDRs (a bare address gets /32 or /128). */
+  dests: string[]
+  ports: PortMatch[]
+  via: RuleVia
+  /** With via `group`: the group's id, '' for the default group. */
+  group: string
+  /** Who: these MACs, and the devices of these groups ('' the default group); both empty:
+   * every device. */
+  devices: string[]
+  groups: string[]
 }
