@@ -559,8 +559,11 @@ render_uci_network() {
 }
 
 render_uci_firewall() {
+  # As OpenWrt ships it: the defaults' input REJECT, the lan zone's ACCEPT.
+  printf "config defaults\n\toption input 'REJECT'\n\toption forward 'REJECT'\n\n"
   printf "config zone\n\toption name 'lan'\n\tlist network 'lan'\n"
   if has_network lan2; then printf "\tlist network 'lan2'\n"; fi
+  printf "\toption input 'ACCEPT'\n"
   printf "\nconfig zone\n\toption name 'wan'\n\tlist network 'wan'\n\tlist network 'wan6'\n"
   if has_network modem; then printf "\tlist network 'modem'\n"; fi
   printf "\toption masq '1'\n"

@@ -51,7 +51,7 @@ const WATCH_MS = 6000
 const LAB_BIN = join(import.meta.dirname, '../../scripts/lab/bin')
 /** The router's /etc/config/firewall: lan, wan (masquerading), and a guest zone. */
 const FIREWALL = [
-  "config zone\n\toption name 'lan'\n\tlist network 'lan'",
+  "config zone\n\toption name 'lan'\n\tlist network 'lan'\n\toption input 'ACCEPT'",
   "config zone\n\toption name 'wan'\n\tlist network 'wan'\n\tlist network 'wan6'\n\toption masq '1'",
   "config zone\n\toption name 'guest'\n\tlist network 'guest'",
 ].join('\n\n')

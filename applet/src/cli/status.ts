@@ -40,7 +40,13 @@ export function renderStatusText(s: Status, configPath = '/etc/config/lanvpn', c
   if (s.lan) {
     const policy = { managed: 'each device by its mode', direct: 'direct', blocked: 'blocked' }
     const each = s.lan.interfaces.map(
-      (i) => `${i.name} ${i.device || '(no device)'}${i.up ? '' : ' down'} (${policy[i.policy]})`
+      (i) =>
+        `${i.name} ${i.device || '(no device)'}${i.up ? '' : ' down'} (${policy[i.policy]}${
+          // render/nft.ts: fw4 would reject a lookup redirected to lanvpn's own dnsmasq there.
+          i.closed && i.policy === 'managed'
+            ? "; input rejected: vpn DNS to the tunnel's resolver"
+            : ''
+        })`
     )
     lines.push(`lan:     ${each.join(', ')}`, ...s.lan.problems.map((p) => `  ${p}`))
   }

@@ -231,8 +231,10 @@ export function runDaemon(
     const devices = lanUp && managed.length === 0 ? [] : seenDevices
     const lanRules = lanUp ? lan.interfaces : [...lan.interfaces, ...seenManaged]
     // lanvpn's own dnsmasq instances (issue 22): their ports go into the views' DNS chains.
-    const dnsLan = (lanUp ? managed : seenManaged).map((i) => i.device)
-    status.rulesDns = await localDns.update(config, view, groupViews, dnsLan)
+    const dnsIfs = lanUp ? managed : seenManaged
+    const dnsLan = dnsIfs.map((i) => i.device)
+    const closed = dnsIfs.some((i) => i.closed)
+    status.rulesDns = await localDns.update(config, view, groupViews, dnsLan, closed)
     const desired = desiredState(
       config,
       view,

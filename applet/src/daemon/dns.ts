@@ -58,12 +58,15 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
   }
 
   /** Brings the instances to what `config` needs, puts their ports into the views (`view` the
-   * default group's) and answers how domain rules follow DNS. */
+   * default group's) and answers how domain rules follow DNS. `closed`: a managed network's zone
+   * rejects input, so its devices' lookups bypass the instances (render/nft.ts): the rules'
+   * domains are looked up then even with nftset. */
   const update = async (
     config: Config,
     view: TunnelView,
     groupViews: GroupTunnels,
-    lan: string[]
+    lan: string[],
+    closed = false
   ): Promise<RulesDns> => {
     const views: GroupTunnels = { ...groupViews, '': view }
     if (!caps) {
@@ -114,7 +117,7 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
       const port = ports.get(`g${x.index}`)
       return port ? [{ ...x, port }] : []
     })
-    const next = rules && !caps.nftset ? pollArgv(config, running) : null
+    const next = rules && (closed || !caps.nftset) ? pollArgv(config, running) : null
     // Asked again at once when what is asked, an instance or a tunnel's state changed (a table
     // rebuilt with a tunnel has its domain sets empty).
     const key = next && [...next, ...want.map((w) => w.conf), ...groups.map((x) => views[x.id]?.up)]

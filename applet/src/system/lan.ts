@@ -4,6 +4,7 @@
 // the lab without its netifd stand-in) the LAN is the one device `lan_device`.
 import type { Globals } from '../core/config/types'
 import {
+  closedNetworks,
   lanInterfaces,
   lanSideNetworks,
   mainLan,
@@ -32,7 +33,7 @@ export async function observeLan(host: Host, paths: Paths, g: Globals): Promise<
     // A firewall config fw4 cannot read either: `lan` alone is the LAN side.
   }
   const networks = lanSideNetworks(firewall, g.wanInterface)
-  const interfaces = lanInterfaces(dump, networks, g).map((i) => ({
+  const interfaces = lanInterfaces(dump, networks, g, closedNetworks(firewall)).map((i) => ({
     ...i,
     up: i.up && !!i.device && host.readFile(`/sys/class/net/${i.device}/ifindex`) !== null,
   }))

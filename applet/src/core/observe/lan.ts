@@ -6,12 +6,19 @@
 // `lan`, a guest or an IoT zone do not), or `lan` alone when the firewall names none. Each is lanvpn's (every device by its own
 // mode) unless the user said `lan_direct` or `lan_blocked` for it: never silently the WAN.
 import type { Globals } from '../config/types'
-import { getOption, sectionsOfType, type UciDoc } from '../uci/doc'
+import { getOption, sectionsOfType, type UciDoc, type UciSection } from '../uci/doc'
 
 export type LanPolicy = 'managed' | 'direct' | 'blocked'
 
-/** One LAN-side interface: netifd's name, its device ('' when netifd has none), its policy. */
-export type LanInterface = { name: string; device: string; up: boolean; policy: LanPolicy }
+/** One LAN-side interface: netifd's name, its device ('' when netifd has none), its policy;
+ * `closed`: its zone's input is not ACCEPT (closedNetworks). */
+export type LanInterface = {
+  name: string
+  device: string
+  up: boolean
+  policy: LanPolicy
+  closed?: true
+}
 
 /** A netifd interface as `ubus call network.interface dump` lists it. */
 export type NetifdInterface = { name: string; device: string; up: boolean }
@@ -29,6 +36,19 @@ export function lanSideNetworks(firewall: UciDoc | null, wanInterface: string): 
       if (!names.includes(n) && n !== wanInterface && n !== 'loopback') names.push(n)
   }
   return names.length ? names : ['lan']
+}
+
+/** LAN-side networks whose zone's input is not ACCEPT (the zone's `input`, else the defaults',
+ * else fw4's `drop`): a guest network, whose devices reach the router only by rules (DNS on port
+ * 53, DHCP). fw4's input_<zone> accepts `ct status dnat` only in zones with port redirects, so it
+ * rejects a lookup redirected to lanvpn's own dnsmasq (port 5330+i). */
+export function closedNetworks(firewall: UciDoc | null): string[] {
+  if (!firewall) return []
+  const policy = (s: UciSection | undefined) => String((s && getOption(s, 'input')) ?? '')
+  const dflt = policy(sectionsOfType(firewall, 'defaults')[0]) || 'drop'
+  return sectionsOfType(firewall, 'zone')
+    .filter((z) => !/^accept$/i.test(policy(z) || dflt))
+    .flatMap((z) => words(getOption(z, 'network')))
 }
 
 /** The LAN itself among the LAN-side interfaces: `lan`, else the first (a LAN renamed). */
@@ -85,14 +105,22 @@ export function parseDumpNets(json: string): string[] {
 export function lanInterfaces(
   dump: NetifdInterface[] | null,
   networks: string[],
-  g: Pick<Globals, 'lanDevice' | 'lanDirect' | 'lanBlocked'>
+  g: Pick<Globals, 'lanDevice' | 'lanDirect' | 'lanBlocked'>,
+  closed: string[] = []
 ): LanInterface[] {
   const policy = (name: string): LanPolicy =>
     g.lanBlocked.includes(name) ? 'blocked' : g.lanDirect.includes(name) ? 'direct' : 'managed'
-  if (!dump) return [{ name: 'lan', device: g.lanDevice, up: true, policy: policy('lan') }]
+  const of = (name: string, device: string, up: boolean): LanInterface => ({
+    name,
+    device,
+    up,
+    policy: policy(name),
+    ...(closed.includes(name) ? { closed: true } : {}),
+  })
+  if (!dump) return [of('lan', g.lanDevice, true)]
   return networks.map((name) => {
     const found = dump.find((i) => i.name === name)
-    return { name, device: found?.device ?? '', up: found?.up ?? false, policy: policy(name) }
+    return of(name, found?.device ?? '', found?.up ?? false)
   })
 }
 

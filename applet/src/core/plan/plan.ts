@@ -156,6 +156,10 @@ export function nftModel(
   const extra = config.groups.map((x) =>
     nftGroup(config, x, groups[x.id] ?? NO_TUNNEL, tunnelIface, members.get(x.id) ?? [])
   )
+  const closed = lanDevices(
+    lan.filter((i) => i.closed),
+    'managed'
+  )
   return {
     devices,
     defaultMode: g.defaultMode,
@@ -163,6 +167,7 @@ export function nftModel(
       managed: lanDevices(lan, 'managed').length ? lanDevices(lan, 'managed') : [g.lanDevice],
       direct: lanDevices(lan, 'direct'),
       blocked: lanDevices(lan, 'blocked'),
+      ...(closed.length ? { closed } : {}),
     },
     tunnelIface,
     // Not before there is a location and someone connected once (config/types.ts armed), and not

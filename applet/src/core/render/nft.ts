@@ -43,8 +43,10 @@ export type NftModel = {
   /** Mode of devices in no set (never seen before). */
   defaultMode: DeviceMode
   /** The Linux devices of the LAN side (core/observe/lan.ts): those whose devices each follow
-   * their own mode (never empty), and those whose devices all go directly or are all blocked. */
-  lan: { managed: string[]; direct: string[]; blocked: string[] }
+   * their own mode (never empty), and those whose devices all go directly or are all blocked;
+   * `closed`: the managed ones whose firewall zone's input is not ACCEPT (a guest network), where
+   * fw4 would reject a lookup redirected to lanvpn's own dnsmasq. */
+  lan: { managed: string[]; direct: string[]; blocked: string[]; closed?: string[] }
   tunnelIface: string
   /** True only while the kill switch is `auto` and the user disconnected on purpose: vpn devices
    * then use the WAN. Never true in the persisted (boot-time) version. */
@@ -255,7 +257,13 @@ function dnsChains(m: NftModel): string[] {
       lines.push(`\t\t${isMarked(groupMark(g.index))} ${dns53} jump dns_vpn${g.index}`)
   const smart = m.smartDns.v4.length + m.smartDns.v6.length > 0
   if (smart) lines.push(`\t\t${isMarked(MARK_MEDIASTREAMER)} ${dns53} jump dns_smart`)
-  if (m.directDnsPort) lines.push(`\t\t${isMarked(0)} ${dns53} redirect to :${m.directDnsPort}`)
+  // On a closed network (fw4 rejects what the redirect sends to the router's input) a device's
+  // DNS goes where it went before lanvpn's own dnsmasq: the router's for unmarked devices, the
+  // tunnel's resolver for vpn devices (no `.lan` names; domain rules by look-up, daemon/dns.ts).
+  const closed = m.lan.closed?.length ? ifnames(m.lan.closed) : ''
+  const open = closed && `iifname != ${closed} `
+  if (m.directDnsPort)
+    lines.push(`\t\t${open}${isMarked(0)} ${dns53} redirect to :${m.directDnsPort}`)
   lines.push('\t}')
   // vpn devices: the tunnel's resolver through the tunnel, and nowhere else. A group's DNS is
   // its own tunnel's: the mark the packet keeps after the dnat routes it into that tunnel. With
@@ -263,7 +271,11 @@ function dnsChains(m: NftModel): string[] {
   // resolver on a socket bound to the tunnel, and the router's dnsmasq for local names.
   const vpn = (dns: NftModel['tunnelDns'], port?: number) =>
     port
-      ? [`\t\t${countIn(PROOF_SETS.dns)}`, `\t\t${l4} redirect to :${port}`]
+      ? [
+          ...(closed ? dnatRules(dns, true).map((l) => `\t\tiifname ${closed} ${l.slice(2)}`) : []),
+          `\t\t${countIn(PROOF_SETS.dns)}`,
+          `\t\t${l4} redirect to :${port}`,
+        ]
       : dnatRules(dns, true)
   lines.push('\tchain dns_vpn {', ...vpn(m.tunnelDns, m.dnsPort), '\t}')
   for (const g of groupsOf(m))
