@@ -53,7 +53,7 @@ const LAB_BIN = join(import.meta.dirname, '../../scripts/lab/bin')
 const FIREWALL = [
   "config zone\n\toption name 'lan'\n\tlist network 'lan'\n\toption input 'ACCEPT'",
   "config zone\n\toption name 'wan'\n\tlist network 'wan'\n\tlist network 'wan6'\n\toption masq '1'",
-  "config zone\n\toption name 'guest'\n\tlist network 'guest'",
+  "config zone\n\toption name 'guest'\n\tlist network 'guest'\n\toption input 'REJECT'",
 ].join('\n\n')
 
 describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab', () => {
@@ -256,7 +256,7 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     expect(status().lan).toEqual({
       interfaces: [
         { name: 'lan', device: 'br-lan', up: true, policy: 'managed' },
-        { name: 'guest', device: 'br-guest', up: true, policy: 'blocked' },
+        { name: 'guest', device: 'br-guest', up: true, policy: 'blocked', closed: true },
       ],
       problems: [],
     })
