@@ -8,6 +8,7 @@ import { FakeHost } from '../../applet/src/host/fake'
 import type { Status } from '../../applet/src/core/api/status'
 import { withLogLevel } from '../../applet/src/system/log'
 import { FakeRouter } from './fake-router'
+import { parseAppliedHash } from '../../applet/src/core/render/nft'
 
 const paths = resolvePaths('')
 const GLOBALS = "\nconfig globals 'globals'\n\toption enabled '1'\n"
@@ -258,6 +259,65 @@ describe('daemon transitions', () => {
     expect(applied()).toContain('ip daddr @rule1_net4 meta mark set')
     await step(null)
     expect(changes().filter((c) => /^(nft|conntrack)/.test(c))).toEqual([])
+  })
+
+  it("domain sets across a whole-table apply: what an unchanged domain rule's sets held goes into the new table's transaction, read by one nft only then", async () => {
+    const bank = "\nconfig rule 'bank'\n\tlist domain 'bank.example'\n\toption via 'direct'\n"
+    const cidr = "\nconfig rule 'nas'\n\tlist dest '192.0.2.0/24'\n\toption via 'direct'\n"
+    let listed = 0
+    host.onExec(['nft', '-j', 'list', 'sets', 'table', 'inet', 'lanvpn'], () => {
+      listed += 1
+      return {
+        stdout: JSON.stringify({
+          nftables: [
+            {
+              set: {
+                name: 'rule1_dns4',
+                table: 'lanvpn',
+                elem: [{ elem: { val: '198.51.100.12', expires: 3599 } }],
+              },
+            },
+          ],
+        }),
+      }
+    })
+    // nft's commands but the hash's read, every reconcile's.
+    const nft = () =>
+      host.transcript.map((c) => c.argv.join(' ')).filter((c) => /^nft (-|list sets)/.test(c))
+    const applied = () => host.transcript.find((c) => c.argv.join(' ') === 'nft -f -')?.stdin ?? ''
+    const kept = 'add element inet lanvpn rule1_dns4 { 198.51.100.12 timeout 3599s }\n'
+    // The first table with the rule: nothing to keep yet, nothing read.
+    await step(GLOBALS + device(1, 'vpn') + bank)
+    expect(nft()).toEqual(['nft -f -', 'nft -c -f -'])
+    // Another rule (a whole table): rule 1's addresses in the same transaction, with their time.
+    await step(GLOBALS + device(1, 'vpn') + bank + cidr)
+    expect(nft()).toEqual(['nft -j list sets table inet lanvpn', 'nft -f -', 'nft -c -f -'])
+    expect(applied()).toContain('delete table inet lanvpn')
+    expect(applied().endsWith('}\n' + kept)).toBe(true)
+    // Nothing changed: not even the read.
+    await step(null)
+    expect(nft()).toEqual([])
+    // nft refusing them: the table goes in without them, and the log names no address.
+    host.onExec(['nft', '-f', '-'], (_argv, opts) =>
+      opts.stdin?.includes(kept)
+        ? { code: 1, stderr: `Error: Could not process rule\n${kept}` }
+        : ((router.table = parseAppliedHash(opts.stdin ?? '')), {})
+    )
+    await step(GLOBALS + device(1, 'vpn') + bank)
+    expect(nft()).toEqual([
+      'nft -j list sets table inet lanvpn',
+      'nft -f -',
+      'nft -f -',
+      'nft -c -f -',
+    ])
+    expect(status().apply.ok).toBe(true)
+    expect(host.logs.filter((l) => l.message.includes('198.51.100.12'))).toEqual([])
+    // Only its domains changed: a new table all the same (their hash is in it), rule 1's sets
+    // start empty, nothing read.
+    await step(GLOBALS + device(1, 'vpn') + bank.replace('bank.example', 'bank.example.net'))
+    expect(nft()).toEqual(['nft -f -', 'nft -c -f -'])
+    expect(applied()).not.toContain('add element')
+    expect(listed).toBe(2)
   })
 
   it('nft failing: the rules in force are not touched and the status says why', async () => {

@@ -22,7 +22,7 @@ import {
   type TunnelView,
 } from '../core/plan/plan'
 import { membershipOf, movedMacs } from '../core/render/nft-sets'
-import { movedByRules } from '../core/render/nft-rules'
+import { keptDnsSets, movedByRules } from '../core/render/nft-rules'
 import type { Rule } from '../core/config/rules'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { TimerHandle } from '../host/host'
@@ -263,7 +263,8 @@ export function runDaemon(
     // A change of rules re-routes flows mid-way: theirs are dropped too (as for a mode change).
     const byRules = appliedModel ? movedByRules(appliedRules, config.rules, config.devices) : null
     if (byRules) moved.push(...(byRules.macs ?? devices.map((d) => d.mac)))
-    const result = await applyPlan(host, paths, steps)
+    // A whole table keeps the addresses its unchanged domain rules' sets hold (read only then).
+    const result = await applyPlan(host, paths, steps, keptDnsSets(appliedRules, config.rules))
     const errors = result.errors
     for (const note of result.notes) host.log('warning', note)
     if (result.ok && desired.nft !== null) {

@@ -4,7 +4,7 @@ import { errorText } from '../core/errors'
 import type { Paths } from '../core/paths'
 import type { PlanStep } from '../core/plan/plan'
 import type { Host } from '../host/host'
-import { applyNftScript, checkNftScript } from './nft'
+import { applyNftScript, checkNftScript, keptSets } from './nft'
 import { runChecked } from './run'
 
 /** `notes`: what went wrong but was mended on the way (logged as warnings). */
@@ -26,17 +26,37 @@ function stepName(step: PlanStep): string {
   }
 }
 
-async function applyStep(host: Host, paths: Paths, step: PlanStep, notes: string[]): Promise<void> {
+async function applyStep(
+  host: Host,
+  paths: Paths,
+  step: PlanStep,
+  notes: string[],
+  keep: string[]
+): Promise<void> {
+  /** A whole table, in the same transaction with what its DNS sets `keep` held before (they would
+   * start empty: a domain rule would miss until its clients ask again). Should nft refuse those
+   * addresses, the table goes in without them (the error, which quotes them, is not kept). */
+  const whole = async (script: string) => {
+    const kept = await keptSets(host, keep)
+    if (kept) {
+      try {
+        return await applyNftScript(host, script + kept)
+      } catch {
+        notes.push('domain sets not kept: nft refused them')
+      }
+    }
+    await applyNftScript(host, script)
+  }
   switch (step.kind) {
     case 'nft-apply':
-      return applyNftScript(host, step.script)
+      return whole(step.script)
     case 'nft-sets':
       try {
         await runChecked(host, ['nft', '-f', '-'], { stdin: step.script })
       } catch (e) {
         // The whole table is one transaction too: the devices still move at once.
         notes.push(`updating the device sets: ${errorText(e)}; applied the whole table instead`)
-        await applyNftScript(host, step.table)
+        await whole(step.table)
       }
       return
     case 'nft-delete':
@@ -59,13 +79,19 @@ async function applyStep(host: Host, paths: Paths, step: PlanStep, notes: string
 }
 
 /** Runs each step; a failed step is reported in plain words and the rest still run, except that
- * the include is only persisted when every nft step succeeded. */
-export async function applyPlan(host: Host, paths: Paths, steps: PlanStep[]): Promise<ApplyResult> {
+ * the include is only persisted when every nft step succeeded. `keep`: the DNS sets a whole table
+ * keeps the addresses of (core/render/nft-rules.ts keptDnsSets). */
+export async function applyPlan(
+  host: Host,
+  paths: Paths,
+  steps: PlanStep[],
+  keep: string[] = []
+): Promise<ApplyResult> {
   const result: ApplyResult = { ok: true, errors: [], notes: [] }
   for (const step of steps) {
     if (step.kind === 'persist-include' && !result.ok) continue
     try {
-      await applyStep(host, paths, step, result.notes)
+      await applyStep(host, paths, step, result.notes, keep)
     } catch (e) {
       result.ok = false
       result.errors.push(`applying ${stepName(step)}: ${errorText(e)}`)

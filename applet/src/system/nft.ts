@@ -1,6 +1,6 @@
 // nft through Host.exec. One `nft -f` is one kernel transaction.
 import { NFT_FAMILY, NFT_TABLE } from '../core/ids'
-import { parseNftTables, type NftTableRef } from '../core/observe/nft'
+import { keptElements, parseNftTables, type NftTableRef } from '../core/observe/nft'
 import { parseAppliedHash } from '../core/render/nft'
 import type { Host } from '../host/host'
 import { run, runChecked } from './run'
@@ -27,4 +27,13 @@ export async function applyNftScript(host: Host, script: string): Promise<void> 
 /** Checks a script without applying it (for text that is persisted, not loaded now). */
 export async function checkNftScript(host: Host, script: string): Promise<void> {
   await runChecked(host, ['nft', '-c', '-f', '-'], { stdin: script })
+}
+
+/** What sets `names` of our live table hold now, as lines that add it to a new table's script
+ * (core/observe/nft.ts keptElements): one process, none when `names` is empty; '' when the table
+ * or its sets are missing. */
+export async function keptSets(host: Host, names: string[]): Promise<string> {
+  if (!names.length) return ''
+  const r = await run(host, ['nft', '-j', 'list', 'sets', 'table', NFT_FAMILY, NFT_TABLE])
+  return r.code === 0 ? keptElements(r.stdout, names) : ''
 }

@@ -1,3 +1,6 @@
+import { isIp } from '../config/formats'
+import { NFT_FAMILY, NFT_TABLE } from '../ids'
+
 /** One nft table, as `nft list tables` names it. */
 export type NftTableRef = { family: string; name: string }
 
@@ -7,6 +10,28 @@ export function parseNftTables(text: string): NftTableRef[] {
   for (const line of text.split('\n')) {
     const m = /^table\s+(\S+)\s+(\S+)\s*$/.exec(line.trim())
     if (m) out.push({ family: m[1], name: m[2] })
+  }
+  return out
+}
+
+/** `add element` lines putting back into sets `names` of our table what `nft -j list sets` said
+ * they held (`json`), each address with the time it had left: one line per set, '' for none.
+ * Anything but an address with whole seconds left is left out. */
+export function keptElements(json: string, names: string[]): string {
+  let out = ''
+  try {
+    for (const { set: s } of JSON.parse(json).nftables) {
+      if (s?.table !== NFT_TABLE || !names.includes(s.name)) continue
+      const elems = (s.elem ?? []).flatMap((e: { elem?: { val: unknown; expires: number } }) =>
+        e.elem && isIp(`${e.elem.val}`) && Number.isInteger(e.elem.expires) && e.elem.expires > 0
+          ? [`${e.elem.val} timeout ${e.elem.expires}s`]
+          : []
+      )
+      if (elems.length)
+        out += `add element ${NFT_FAMILY} ${NFT_TABLE} ${s.name} { ${elems.join(', ')} }\n`
+    }
+  } catch {
+    // Not nft's JSON: nothing is kept.
   }
   return out
 }

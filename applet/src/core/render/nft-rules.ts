@@ -100,6 +100,17 @@ const macSet = (name: string, macs: string[]) => setOf(name, 'ether_addr', [], [
 /** The sets a rule's domains fill from DNS answers, by family (for dnsmasq's nftset=). */
 export const dnsSets = (n: number) => ({ v4: `rule${n}_dns4`, v6: `rule${n}_dns6` })
 
+/** The DNS sets a whole-table apply fills again with what the live table's hold (system/apply.ts):
+ * those of every enabled rule of `after` whose number and domains are as in `before`, the rules
+ * the live table was made for; a changed rule's start empty. Same input, same output. */
+export function keptDnsSets(before: Rule[], after: Rule[]): string[] {
+  const key = (r: Rule) => `${r.number} ${r.domains}`
+  const was = new Set(before.filter((r) => r.enabled && r.domains.length).map(key))
+  return after
+    .filter((r) => r.enabled && was.has(key(r)))
+    .flatMap((r) => Object.values(dnsSets(r.number)))
+}
+
 /** Group index by id, '' (the default group) 0. */
 const indexOf = (m: NftRulesModel, id: string): number =>
   id === '' ? 0 : (m.groups.find((g) => g.id === id)?.index ?? 0)
@@ -144,7 +155,8 @@ function destOf(r: Rule): Part {
   if (v6.length) lines.push(`ip6 daddr @rule${n}_net6`)
   if (r.domains.length) {
     const d = dnsSets(n)
-    const timed = ['flags timeout', `timeout ${DNS_SET_TIMEOUT}`]
+    // The domains' hash, an nft comment: new domains make a new table, whose sets start empty.
+    const timed = ['flags timeout', `timeout ${DNS_SET_TIMEOUT}`, `# ${fnv1a(`${r.domains}`)}`]
     sets.push(...setOf(d.v4, 'ipv4_addr', timed, []), ...setOf(d.v6, 'ipv6_addr', timed, []))
     lines.push(`ip daddr @${d.v4}`, `ip6 daddr @${d.v6}`)
   }

@@ -1,0 +1,143 @@
+// Domain sets across a whole-table apply (issue 22): which rules' DNS sets keep their addresses
+// (number and domains unchanged), and the lines that put back what `nft -j list sets` said they
+// held, each address with the time it had left. The daemon's commands: transitions/daemon.test.ts.
+import { describe, expect, it } from 'vitest'
+import type { Rule } from '../../applet/src/core/config/rules'
+import { keptElements } from '../../applet/src/core/observe/nft'
+import { keptDnsSets } from '../../applet/src/core/render/nft-rules'
+
+const rule = (number: number, domains: string[], over: Partial<Rule> = {}): Rule => ({
+  id: `r${number}`,
+  number,
+  label: '',
+  enabled: true,
+  domains,
+  dests: [],
+  ports: [],
+  via: 'direct',
+  group: '',
+  devices: [],
+  groups: [],
+  ...over,
+})
+
+// What nft 1.0.6 prints for `nft -j list sets table inet lanvpn` (trimmed to three sets).
+const LISTED = JSON.stringify({
+  nftables: [
+    { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+    {
+      set: {
+        family: 'inet',
+        name: 'rule3_dns4',
+        table: 'lanvpn',
+        type: 'ipv4_addr',
+        handle: 1,
+        flags: ['timeout'],
+        timeout: 86400,
+        elem: [
+          { elem: { val: '192.0.2.12', expires: 86399 } },
+          { elem: { val: '192.0.2.13', timeout: 3600, expires: 3599 } },
+          { elem: { val: '192.0.2.14', expires: 0 } },
+        ],
+      },
+    },
+    {
+      set: {
+        family: 'inet',
+        name: 'rule3_dns6',
+        table: 'lanvpn',
+        type: 'ipv6_addr',
+        handle: 2,
+        flags: ['timeout'],
+        timeout: 86400,
+        elem: [{ elem: { val: '2001:db8:2::12', expires: 600 } }],
+      },
+    },
+    {
+      set: {
+        family: 'inet',
+        name: 'rule1_net4',
+        table: 'lanvpn',
+        type: 'ipv4_addr',
+        handle: 3,
+        flags: ['interval'],
+        elem: ['198.51.100.7', { prefix: { addr: '10.0.0.0', len: 8 } }],
+      },
+    },
+    { set: { family: 'inet', name: 'rule4_dns4', table: 'lanvpn', type: 'ipv4_addr' } },
+  ],
+})
+
+describe('keptDnsSets', () => {
+  it("keeps an unchanged domain rule's sets, whatever else of it changed", () => {
+    const before = [rule(1, []), rule(2, ['bank.example']), rule(3, ['a.example', 'b.example'])]
+    const after = [
+      rule(1, [], { dests: ['192.0.2.0/24'] }),
+      rule(2, ['bank.example'], { via: 'vpn' }),
+      rule(3, ['a.example', 'b.example']),
+    ]
+    expect(keptDnsSets(before, after)).toEqual([
+      'rule2_dns4',
+      'rule2_dns6',
+      'rule3_dns4',
+      'rule3_dns6',
+    ])
+  })
+
+  it('a rule whose number or domains changed, or that was or is off, starts empty', () => {
+    const before = [rule(1, ['a.example']), rule(2, ['b.example']), rule(3, ['c.example'])]
+    expect(
+      keptDnsSets(before, [
+        rule(1, ['b.example']), // rule 2 moved up
+        rule(2, ['b.example', 'd.example']),
+        rule(3, ['c.example'], { enabled: false }),
+      ])
+    ).toEqual([])
+    expect(
+      keptDnsSets([rule(1, ['a.example'], { enabled: false })], [rule(1, ['a.example'])])
+    ).toEqual([])
+    // Nothing applied yet (a daemon's first table): nothing to keep, no process.
+    expect(keptDnsSets([], [rule(1, ['a.example'])])).toEqual([])
+  })
+})
+
+describe('keptElements', () => {
+  it('puts back the addresses of the sets asked for, each with the time it had left', () => {
+    expect(keptElements(LISTED, ['rule3_dns4', 'rule3_dns6'])).toBe(
+      'add element inet lanvpn rule3_dns4 { 192.0.2.12 timeout 86399s, 192.0.2.13 timeout 3599s }\n' +
+        'add element inet lanvpn rule3_dns6 { 2001:db8:2::12 timeout 600s }\n'
+    )
+  })
+
+  it('nothing for sets not asked for, empty or expiring, another table, or text that is not JSON', () => {
+    expect(keptElements(LISTED, ['rule1_net4', 'rule4_dns4', 'rule9_dns4'])).toBe('')
+    const other = LISTED.replaceAll('"lanvpn"', '"fw4"')
+    expect(keptElements(other, ['rule3_dns4'])).toBe('')
+    expect(keptElements('Error: No such file or directory', ['rule3_dns4'])).toBe('')
+    expect(keptElements('{"nftables": []}', ['rule3_dns4'])).toBe('')
+  })
+
+  it('leaves out anything that is not an address with whole seconds left (it goes into a script)', () => {
+    const odd = JSON.stringify({
+      nftables: [
+        {
+          set: {
+            name: 'rule1_dns4',
+            table: 'lanvpn',
+            elem: [
+              { elem: { val: '192.0.2.1 }; flush ruleset; add element x y { 1', expires: 60 } },
+              { elem: { val: '192.0.2.2', expires: 1.5 } },
+              { elem: { val: '192.0.2.3' } },
+              { elem: { val: '192.0.2.4', expires: '60; flush ruleset' } },
+              '192.0.2.5',
+              { elem: { val: '192.0.2.6', expires: 1 } },
+            ],
+          },
+        },
+      ],
+    })
+    expect(keptElements(odd, ['rule1_dns4'])).toBe(
+      'add element inet lanvpn rule1_dns4 { 192.0.2.6 timeout 1s }\n'
+    )
+  })
+})
