@@ -161,6 +161,26 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
     expect(await get('laptop', echo.v4)).toBe(EXIT)
   })
 
+  it("a disconnect and a connect (each a whole new table): www.bank.example's address still leaves by the WAN, without the laptop asking again", async () => {
+    expect(labPlugin(prefix, 'disconnect')).toMatchObject({ ok: true })
+    await explained(
+      waitFor('disconnected', () => status()?.tunnel?.state === 'disconnected', 20_000)
+    )
+    // No instance now: nothing could have filled the set again but the table's own transaction.
+    expect(instances()).toEqual([])
+    expect(await get('laptop', wwwBank.v4)).toBe(WAN)
+    expect(await get('laptop', echo.v4)).toBe('')
+    expect(labPlugin(prefix, 'connect')).toMatchObject({ ok: true })
+    await explained(
+      waitFor(
+        'the laptop through the tunnel again',
+        async () => (await get('laptop', echo.v4)) === EXIT,
+        60_000
+      )
+    )
+    expect(await get('laptop', wwwBank.v4)).toBe(WAN)
+  })
+
   it("without dnsmasq's nftset: lanvpn looks the rule's names up itself, and the laptop's traffic to bank.example leaves by the WAN without it asking", async () => {
     await daemon.kill()
     // The daemon's dnsmasq says it has no nftset (OpenWrt's default build); the domain sets start empty.
