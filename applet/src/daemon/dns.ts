@@ -40,7 +40,7 @@ function localDomains(host: LevelledHost, paths: Paths): string[] {
 
 export function createLocalDns(host: LevelledHost, paths: Paths) {
   const dir = `${paths.runDir}/dns`
-  /** From `dnsmasq --version`, read once: null until then. No dnsmasq: no instance. */
+  /** From `dnsmasq --version`, read once when first needed. No dnsmasq: no instance. */
   let caps: { dnsmasq: boolean; nftset: boolean } | null = null
   let argv: string[] | null = null
   let pollKey: string | undefined
@@ -69,10 +69,6 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
     closed = false
   ): Promise<RulesDns> => {
     const views: GroupTunnels = { ...groupViews, '': view }
-    if (!caps) {
-      const r = await run(host, ['dnsmasq', '--version'])
-      caps = { dnsmasq: r.code === 0, nftset: r.code === 0 && hasNftset(r.stdout) }
-    }
     const g = config.globals
     const groups: DnsGroup[] = [
       { id: '', index: 0, profile: g.activeProfile, connect: g.connect },
@@ -90,9 +86,17 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
         ifindex: (readOrNull(host, `/sys/class/net/${iface}/ifindex`) ?? '').trim(),
       }
     })
+    const rules = domainRules(config).length > 0
+    // Asked only once an instance may be wanted: a start with nothing connected runs nothing.
+    if (!caps && (rules || groups.some((x) => x.on))) {
+      const r = await run(host, ['dnsmasq', '--version'])
+      caps = { dnsmasq: r.code === 0, nftset: r.code === 0 && hasNftset(r.stdout) }
+    }
     const domains = localDomains(host, paths)
     const ifaces = lan.length ? lan : [g.lanDevice]
-    const want = caps.dnsmasq ? localDnsPlan(config, groups, caps.nftset, dir, ifaces, domains) : []
+    const want = caps?.dnsmasq
+      ? localDnsPlan(config, groups, caps.nftset, dir, ifaces, domains)
+      : []
     const names = new Set(want.map((w) => w.name))
     for (const name of dnsmasqNames(host, dir))
       if (!names.has(name)) await stopDnsmasq(host, dir, name)
@@ -112,12 +116,11 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
       }
       ports.set(w.name, w.port)
     }
-    const rules = domainRules(config).length > 0
     const running = groups.flatMap((x) => {
       const port = ports.get(`g${x.index}`)
       return port ? [{ ...x, port }] : []
     })
-    const next = rules && (closed || !caps.nftset) ? pollArgv(config, running) : null
+    const next = rules && (closed || !caps?.nftset) ? pollArgv(config, running) : null
     // Asked again at once when what is asked, an instance or a tunnel's state changed (a table
     // rebuilt with a tunnel has its domain sets empty).
     const key = next && [...next, ...want.map((w) => w.conf), ...groups.map((x) => views[x.id]?.up)]
@@ -130,7 +133,7 @@ export function createLocalDns(host: LevelledHost, paths: Paths) {
     }
     for (const x of groups) if (views[x.id]) views[x.id].dnsPort = ports.get(`g${x.index}`)
     view.directDnsPort = ports.get(DIRECT_DNS)
-    return rules ? (caps.nftset ? 'nftset' : 'poll') : null
+    return rules ? (caps?.nftset ? 'nftset' : 'poll') : null
   }
 
   /** Stops every instance and the look-ups at once (the daemon's stop: it exits next). */
