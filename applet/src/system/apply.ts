@@ -3,6 +3,7 @@
 import { errorText } from '../core/errors'
 import type { Paths } from '../core/paths'
 import type { PlanStep } from '../core/plan/plan'
+import { withoutLoadedElements } from '../core/render/nft-check'
 import type { Host } from '../host/host'
 import { applyNftScript, checkNftScript, keptSets } from './nft'
 import { runChecked } from './run'
@@ -69,9 +70,13 @@ async function applyStep(
       return
     case 'persist-include':
       // fw4 loads this file on every start and reload; a broken one would stop the whole firewall
-      // from loading, so only text nft has checked is written.
+      // from loading, so only text nft has checked is written: checked now, but for the sets
+      // nft loaded in the live table just as they are here (render/nft-check.ts).
       if (step.text === '') return host.removeFile(paths.fw4Include)
-      await checkNftScript(host, step.text)
+      await checkNftScript(
+        host,
+        step.live ? withoutLoadedElements(step.text, step.live) : step.text
+      )
       host.mkdirp(paths.fw4Include.replace(/\/[^/]+$/, ''), 0o755)
       // Root-only: it names every configured device by MAC, and fw4 (root) is its only reader.
       host.writeFileAtomic(paths.fw4Include, step.text, { mode: 0o600, durable: true })

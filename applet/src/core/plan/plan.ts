@@ -75,7 +75,8 @@ export type PlanStep =
    * `table`, the whole table, is applied instead should nft refuse it. */
   | { kind: 'nft-sets'; script: string; table: string }
   | { kind: 'nft-delete'; script: string }
-  | { kind: 'persist-include'; text: string }
+  /** `live`: the table that is loaded once the steps before have run (nft has read it). */
+  | { kind: 'persist-include'; text: string; live?: string }
   | { kind: 'ip-batch'; family: 4 | 6; lines: string[] }
 
 const hasV6 = (p: Profile | null) => !!p && p.addresses.some((a) => a.includes(':'))
@@ -352,6 +353,10 @@ export function diffState(
   const ip6 = diffIp(desired.ip6, observed.ip6)
   if (ip6.length) steps.push({ kind: 'ip-batch', family: 6, lines: ip6 })
   if ((observed.fw4Include ?? '') !== desired.fw4Include)
-    steps.push({ kind: 'persist-include', text: desired.fw4Include })
+    steps.push({
+      kind: 'persist-include',
+      text: desired.fw4Include,
+      live: desired.nft ?? undefined,
+    })
   return steps
 }
