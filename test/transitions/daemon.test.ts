@@ -261,7 +261,7 @@ describe('daemon transitions', () => {
     expect(changes().filter((c) => /^(nft|conntrack)/.test(c))).toEqual([])
   })
 
-  it("domain sets across a whole-table apply: what an unchanged domain rule's sets held goes into the new table's transaction, read by one nft only then", async () => {
+  it("domain sets across a whole-table apply: an unchanged domain rule's sets stay as they are over the table the daemon applied, or what they held is read by one nft and goes into the new table's transaction", async () => {
     const bank = "\nconfig rule 'bank'\n\tlist domain 'bank.example'\n\toption via 'direct'\n"
     const cidr = "\nconfig rule 'nas'\n\tlist dest '192.0.2.0/24'\n\toption via 'direct'\n"
     let listed = 0
@@ -289,27 +289,37 @@ describe('daemon transitions', () => {
     // The first table with the rule: nothing to keep yet, nothing read.
     await step(GLOBALS + device(1, 'vpn') + bank)
     expect(nft()).toEqual(['nft -f -', 'nft -c -f -'])
-    // Another rule (a whole table): rule 1's addresses in the same transaction, with their time.
+    // Another rule (a whole table) over the table the daemon applied: one transaction drops the
+    // rules and every chain and set but rule 1's, which keep what they hold; nothing read.
     await step(GLOBALS + device(1, 'vpn') + bank + cidr)
-    expect(nft()).toEqual(['nft -j list sets table inet lanvpn', 'nft -f -', 'nft -c -f -'])
-    expect(applied()).toContain('delete table inet lanvpn')
-    expect(applied().endsWith('}\n' + kept)).toBe(true)
+    expect(nft()).toEqual(['nft -f -', 'nft -c -f -'])
+    expect(applied()).toMatch(/^table inet lanvpn\nflush table inet lanvpn\n/)
+    expect(applied()).toContain('delete set inet lanvpn vpn_devices\n')
+    expect(applied()).toContain('delete chain inet lanvpn mark_devices\n')
+    expect(applied()).not.toContain('delete set inet lanvpn rule1_dns')
+    expect(applied()).not.toContain('delete table')
     // Nothing changed: not even the read.
     await step(null)
     expect(nft()).toEqual([])
-    // nft refusing them: the table goes in without them, and the log names no address.
+    // nft refusing that (the table is not quite as the daemon left it), then the addresses read:
+    // the table goes in without them, and the log names no address.
     host.onExec(['nft', '-f', '-'], (_argv, opts) =>
-      opts.stdin?.includes(kept)
+      opts.stdin?.includes(kept) || opts.stdin?.includes('flush table')
         ? { code: 1, stderr: `Error: Could not process rule\n${kept}` }
         : ((router.table = parseAppliedHash(opts.stdin ?? '')), {})
     )
     await step(GLOBALS + device(1, 'vpn') + bank)
     expect(nft()).toEqual([
+      'nft -f -',
       'nft -j list sets table inet lanvpn',
       'nft -f -',
       'nft -f -',
       'nft -c -f -',
     ])
+    expect(applied()).toContain('flush table inet lanvpn')
+    const last = host.transcript.filter((c) => c.argv.join(' ') === 'nft -f -').pop()?.stdin ?? ''
+    expect(last).toContain('delete table inet lanvpn')
+    expect(last).not.toContain(kept)
     expect(status().apply.ok).toBe(true)
     expect(host.logs.filter((l) => l.message.includes('198.51.100.12'))).toEqual([])
     // Only its domains changed: a new table all the same (their hash is in it), rule 1's sets
@@ -317,7 +327,7 @@ describe('daemon transitions', () => {
     await step(GLOBALS + device(1, 'vpn') + bank.replace('bank.example', 'bank.example.net'))
     expect(nft()).toEqual(['nft -f -', 'nft -c -f -'])
     expect(applied()).not.toContain('add element')
-    expect(listed).toBe(2)
+    expect(listed).toBe(1)
   })
 
   it('nft failing: the rules in force are not touched and the status says why', async () => {

@@ -23,6 +23,7 @@ import {
 } from '../core/plan/plan'
 import { membershipOf, movedMacs } from '../core/render/nft-sets'
 import { keptDnsSets, movedByRules } from '../core/render/nft-rules'
+import { tableObjects } from '../core/render/nft-keep'
 import type { Rule } from '../core/config/rules'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { TimerHandle } from '../host/host'
@@ -247,7 +248,8 @@ export function runDaemon(
     const model = desired.model
     // A change of device modes only is one transaction of set changes (a plan step); the moved
     // devices' connections are dropped below so they follow the new mode at once.
-    const steps = diffState(desired, await observeRouter(host, paths), appliedTable)
+    const observed = await observeRouter(host, paths)
+    const steps = diffState(desired, observed, appliedTable)
     const appliedModel = appliedTable?.model
     const moved = appliedModel ? movedMacs(membershipOf(appliedModel), membershipOf(model)) : []
     // Protection back on (a Connect after a disconnect under "unless I disconnect"): the vpn
@@ -263,12 +265,17 @@ export function runDaemon(
     // A change of rules re-routes flows mid-way: theirs are dropped too (as for a mode change).
     const byRules = appliedModel ? movedByRules(appliedRules, config.rules, config.devices) : null
     if (byRules) moved.push(...(byRules.macs ?? devices.map((d) => d.mac)))
-    // A whole table keeps the addresses its unchanged domain rules' sets hold (read only then).
-    const result = await applyPlan(host, paths, steps, keptDnsSets(appliedRules, config.rules))
+    // A whole table keeps the addresses its unchanged domain rules' sets hold: over the table this
+    // daemon applied, when that is what is loaded, or else read first.
+    const live = appliedTable?.hash === observed.nftHash ? appliedTable.objects : null
+    const keep = keptDnsSets(appliedRules, config.rules)
+    const result = await applyPlan(host, paths, steps, keep, live ?? null)
     const errors = result.errors
     for (const note of result.notes) host.log('warning', note)
     if (result.ok && desired.nft !== null) {
-      appliedTable = { model, hash: desired.nftHash }
+      const objects =
+        appliedTable?.hash === desired.nftHash ? appliedTable.objects : tableObjects(desired.nft)
+      appliedTable = { model, hash: desired.nftHash, objects }
       appliedRules = config.rules
     }
     const dests = byRules?.dests ?? []

@@ -4,6 +4,7 @@ import { errorText } from '../core/errors'
 import type { Paths } from '../core/paths'
 import type { PlanStep } from '../core/plan/plan'
 import { withoutLoadedElements } from '../core/render/nft-check'
+import { replacingTable } from '../core/render/nft-keep'
 import type { Host } from '../host/host'
 import { applyNftScript, checkNftScript, keptSets } from './nft'
 import { runChecked } from './run'
@@ -32,12 +33,22 @@ async function applyStep(
   paths: Paths,
   step: PlanStep,
   notes: string[],
-  keep: string[]
+  keep: string[],
+  live: string[] | null
 ): Promise<void> {
   /** A whole table, in the same transaction with what its DNS sets `keep` held before (they would
-   * start empty: a domain rule would miss until its clients ask again). Should nft refuse those
-   * addresses, the table goes in without them (the error, which quotes them, is not kept). */
+   * start empty: a domain rule would miss until its clients ask again): over the live table as the
+   * daemon knows it (`live`, render/nft-keep.ts), or else with their addresses read first. Should
+   * nft refuse those addresses, the table goes in without them (the error, which quotes them, is
+   * not kept). */
   const whole = async (script: string) => {
+    if (live && keep.length) {
+      try {
+        return await applyNftScript(host, replacingTable(script, live, keep))
+      } catch {
+        notes.push('the table could not be replaced keeping its domain sets: read them instead')
+      }
+    }
     const kept = await keptSets(host, keep)
     if (kept) {
       try {
@@ -85,18 +96,20 @@ async function applyStep(
 
 /** Runs each step; a failed step is reported in plain words and the rest still run, except that
  * the include is only persisted when every nft step succeeded. `keep`: the DNS sets a whole table
- * keeps the addresses of (core/render/nft-rules.ts keptDnsSets). */
+ * keeps the addresses of (core/render/nft-rules.ts keptDnsSets); `live`: the objects of the table
+ * loaded now, when the daemon knows them (render/nft-keep.ts tableObjects). */
 export async function applyPlan(
   host: Host,
   paths: Paths,
   steps: PlanStep[],
-  keep: string[] = []
+  keep: string[] = [],
+  live: string[] | null = null
 ): Promise<ApplyResult> {
   const result: ApplyResult = { ok: true, errors: [], notes: [] }
   for (const step of steps) {
     if (step.kind === 'persist-include' && !result.ok) continue
     try {
-      await applyStep(host, paths, step, result.notes, keep)
+      await applyStep(host, paths, step, result.notes, keep, live)
     } catch (e) {
       result.ok = false
       result.errors.push(`applying ${stepName(step)}: ${errorText(e)}`)

@@ -67,7 +67,8 @@ export type Desired = {
 }
 
 /** The live table lanvpn applied last: its model and hash. */
-export type Applied = { model: PlannedModel; hash: string }
+/** `objects`: its chains and sets (render/nft-keep.ts tableObjects). */
+export type Applied = { model: PlannedModel; hash: string; objects?: string[] }
 
 export type PlanStep =
   | { kind: 'nft-apply'; script: string }
