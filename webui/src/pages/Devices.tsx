@@ -2,6 +2,7 @@
 // filter, bulk changes, the default mode for new devices, rename and type, and "why is it routed
 // like this" (explainDevice) in the user's language, and "is this device protected?" from the
 // router's own counters (checkProtection).
+import type { ComponentChildren } from 'preact'
 import { useSignal } from '../signals'
 import { useEffect, useRef } from 'preact/hooks'
 import {
@@ -21,11 +22,12 @@ import {
   type DevicesModel,
   type ModeFilter,
 } from '../models/devices'
-import { Card, Select } from '../ui/Controls'
+import { Card } from '../ui/Card'
+import { Select } from '../ui/Controls'
 import { DeviceIcon } from '../ui/DeviceIcon'
 import { Field } from '../ui/Field'
 import { Progress } from '../ui/Progress'
-import { ErrorLine, PageFrame } from './shared'
+import { ErrorLine, onSubmitted, PageFrame } from './shared'
 
 const modelFor = memoModel((deps) => createDevicesModel({ api: deps.api, tracker: deps.tracker }))
 
@@ -202,13 +204,7 @@ function DeviceRow(p: { m: DevicesModel; d: InventoryDevice; groups: ConfigView[
             ? ` · ${t('devices.lastSeen', { time: formatTime(d.lastSeenWallMs) })}`
             : ''}
         </p>
-        <form
-          class="inline"
-          onSubmit={(e) => {
-            e.preventDefault()
-            void m.rename(d.mac, label.peek().trim())
-          }}
-        >
+        <form class="inline" onSubmit={onSubmitted(() => m.rename(d.mac, label.peek().trim()))}>
           <Field
             id={`label-${id}`}
             label={t('devices.name')}
@@ -250,10 +246,28 @@ function DeviceRow(p: { m: DevicesModel; d: InventoryDevice; groups: ConfigView[
   )
 }
 
-function Explanation({ m, e }: { m: DevicesModel; e: ExplainDeviceResult }) {
+/** The answer to a device's question, as a region whose heading takes the focus for each new
+ * answer, so a screen reader reads it right after the button press. */
+function Answer(p: {
+  id: string
+  class: string
+  title: string
+  answer: object
+  children: ComponentChildren
+}) {
   const ref = useRef<HTMLHeadingElement>(null)
-  // A new answer takes the focus, so a screen reader reads it right after the button press.
-  useEffect(() => ref.current?.focus(), [e])
+  useEffect(() => ref.current?.focus(), [p.answer])
+  return (
+    <section class={p.class} aria-labelledby={p.id} role="region">
+      <h2 id={p.id} tabIndex={-1} ref={ref}>
+        {p.title}
+      </h2>
+      {p.children}
+    </section>
+  )
+}
+
+function Explanation({ m, e }: { m: DevicesModel; e: ExplainDeviceResult }) {
   const device = m.list.value?.devices.find((d) => d.mac === e.mac)
   const params = {
     ...e.params,
@@ -263,10 +277,12 @@ function Explanation({ m, e }: { m: DevicesModel; e: ExplainDeviceResult }) {
       e.params.profile === 'no location chosen' ? t('explain.noProfile') : (e.params.profile ?? ''),
   }
   return (
-    <section class="card explain" aria-labelledby="explain-title" role="region">
-      <h2 id="explain-title" tabIndex={-1} ref={ref}>
-        {t('explain.title', { name: device ? deviceName(device) : e.mac })}
-      </h2>
+    <Answer
+      id="explain-title"
+      class="card explain"
+      title={t('explain.title', { name: device ? deviceName(device) : e.mac })}
+      answer={e}
+    >
       <p>
         <strong>{t(`explain.${e.summaryCode}` as MessageKey, params)}</strong>
       </p>
@@ -278,7 +294,7 @@ function Explanation({ m, e }: { m: DevicesModel; e: ExplainDeviceResult }) {
       <button type="button" onClick={m.closeExplanation}>
         {t('action.close')}
       </button>
-    </section>
+    </Answer>
   )
 }
 
@@ -294,8 +310,6 @@ function verdictKey(a: CheckProtectionResult): MessageKey {
 }
 
 function Protection({ m, a }: { m: DevicesModel; a: CheckProtectionResult }) {
-  const ref = useRef<HTMLHeadingElement>(null)
-  useEffect(() => ref.current?.focus(), [a])
   const device = m.list.value?.devices.find((d) => d.mac === a.mac)
   const name = device ? deviceName(device) : a.name || a.mac
   const c = a.counters
@@ -309,10 +323,12 @@ function Protection({ m, a }: { m: DevicesModel; a: CheckProtectionResult }) {
   ]
   const busy = m.actions.busy.value !== null
   return (
-    <section class="card explain proof" aria-labelledby="proof-title" role="region">
-      <h2 id="proof-title" tabIndex={-1} ref={ref}>
-        {t('proof.title', { name })}
-      </h2>
+    <Answer
+      id="proof-title"
+      class="card explain proof"
+      title={t('proof.title', { name })}
+      answer={a}
+    >
       <p>
         <strong>
           {t(verdictKey(a), {
@@ -349,6 +365,6 @@ function Protection({ m, a }: { m: DevicesModel; a: CheckProtectionResult }) {
           {t('action.close')}
         </button>
       </div>
-    </section>
+    </Answer>
   )
 }

@@ -8,9 +8,10 @@ import type { ConfigView } from '../api/lanvpn'
 import { memoModel, type AppDeps } from '../deps'
 import { t } from '../i18n'
 import { createGroupsModel, freeLocations, type GroupsModel } from '../models/groups'
-import { Card, Select } from '../ui/Controls'
+import { Card } from '../ui/Card'
+import { Select } from '../ui/Controls'
 import { Field } from '../ui/Field'
-import { ErrorLine } from './shared'
+import { ErrorLine, onSubmitted } from './shared'
 
 const modelFor = memoModel((deps) =>
   createGroupsModel({ api: deps.api, tracker: deps.tracker, config: deps.config })
@@ -20,6 +21,10 @@ const modelFor = memoModel((deps) =>
 const MAX_GROUPS = 4
 
 type Group = ConfigView['groups'][number]
+
+/** Locations as a picker's choices, by name. */
+const locationOptions = (list: ConfigView['profiles']) =>
+  list.map((x) => ({ value: x.id, label: x.label || x.id }))
 
 /** The groups card; nothing until the config is read. `locations`: the ids of the locations
  * listed, so an import or a deletion is offered (or no longer) at once. */
@@ -31,8 +36,7 @@ export function Groups({ deps, locations }: { deps: AppDeps; locations: string }
   if (!config?.groups) return null
   const label = (id: string) => config.profiles.find((p) => p.id === id)?.label || id
   return (
-    <Card id="groups-title" title={t('groups.title')}>
-      <p class="muted">{t('groups.intro')}</p>
+    <Card id="groups-title" title={t('groups.title')} intro={t('groups.intro')}>
       <ErrorLine error={m.actions.error.value} />
       <ul class="rows">
         <li class="row">
@@ -88,9 +92,7 @@ function GroupRow(p: {
           value={g.profile}
           options={[
             ...(g.profile ? [] : [none]),
-            ...free
-              .filter((x) => !g.fallback.includes(x.id))
-              .map((x) => ({ value: x.id, label: x.label || x.id })),
+            ...locationOptions(free.filter((x) => !g.fallback.includes(x.id))),
           ]}
           isDisabled={busy}
           onChange={(profile) => void m.set(g.id, { profile })}
@@ -99,12 +101,7 @@ function GroupRow(p: {
           id={`group-fb-${g.id}`}
           label={t('groups.fallbackFor', { name })}
           value={fallback}
-          options={[
-            none,
-            ...free
-              .filter((x) => x.id !== g.profile)
-              .map((x) => ({ value: x.id, label: x.label || x.id })),
-          ]}
+          options={[none, ...locationOptions(free.filter((x) => x.id !== g.profile))]}
           isDisabled={busy}
           onChange={(v) =>
             void m.set(g.id, {
@@ -127,10 +124,7 @@ function GroupRow(p: {
         />
         <form
           class="inline"
-          onSubmit={(e) => {
-            e.preventDefault()
-            void m.set(g.id, { label: text.peek().trim() })
-          }}
+          onSubmit={onSubmitted(() => m.set(g.id, { label: text.peek().trim() }))}
         >
           <Field
             id={`group-name-${g.id}`}
@@ -178,10 +172,9 @@ function NewGroup({ m, config }: { m: GroupsModel; config: ConfigView }) {
   return (
     <form
       class="new-group"
-      onSubmit={async (e) => {
-        e.preventDefault()
+      onSubmit={onSubmitted(async () => {
         if (await m.add(name.peek().trim(), profile)) name.value = ''
-      }}
+      })}
     >
       <h3>{t('groups.new')}</h3>
       <Field
@@ -196,7 +189,7 @@ function NewGroup({ m, config }: { m: GroupsModel; config: ConfigView }) {
         id="group-new-location"
         label={t('groups.newLocation')}
         value={profile}
-        options={free.map((x) => ({ value: x.id, label: x.label || x.id }))}
+        options={locationOptions(free)}
         onChange={(v) => (chosen.value = v)}
       />
       <button

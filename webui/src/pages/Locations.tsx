@@ -7,11 +7,12 @@ import { memoModel, type AppDeps } from '../deps'
 import { formatNumber, t } from '../i18n'
 import { asksForCredentials } from '../../../applet/src/core/tunnel/zip'
 import { createLocationsModel, move, type LocationsModel } from '../models/locations'
-import { Card, TextArea } from '../ui/Controls'
+import { Card } from '../ui/Card'
+import { TextArea } from '../ui/Controls'
 import { Field } from '../ui/Field'
 import { Progress } from '../ui/Progress'
 import { Groups } from './Groups'
-import { ErrorLine, PageFrame } from './shared'
+import { ErrorLine, onSubmitted, PageFrame } from './shared'
 
 const modelFor = memoModel((deps) =>
   createLocationsModel({ api: deps.api, tracker: deps.tracker, status: deps.status.status })
@@ -85,10 +86,9 @@ function ProfileRow({ m, p }: { m: LocationsModel; p: ProfileSummary }) {
       {mode.value === 'rename' ? (
         <form
           class="inline"
-          onSubmit={async (e) => {
-            e.preventDefault()
+          onSubmit={onSubmitted(async () => {
             if (await m.rename(p.id, label.peek().trim())) mode.value = 'view'
-          }}
+          })}
         >
           <Field
             id={`rename-${p.id}`}
@@ -187,43 +187,45 @@ function Fallback({ m }: { m: LocationsModel }) {
   const others = list.profiles.filter((p) => p.id !== list.active && !order.includes(p.id))
   const isBusy = m.actions.busy.value !== null
   return (
-    <Card id="fallback-title" title={t('locations.fallback')}>
-      <p class="muted">{t('locations.fallbackIntro')}</p>
+    <Card id="fallback-title" title={t('locations.fallback')} intro={t('locations.fallbackIntro')}>
       {order.length === 0 ? (
         <p class="muted">{t('locations.fallbackNone')}</p>
       ) : (
         <ol class="rows">
-          {order.map((id, i) => (
-            <li class="row" key={id}>
-              <span class="row-main">{names.get(id)}</span>
-              <span class="row-actions">
-                <button
-                  type="button"
-                  disabled={isBusy || i === 0}
-                  aria-label={t('locations.up', { name: names.get(id)! })}
-                  onClick={() => void m.setFallback(move(order, id, -1))}
-                >
-                  ↑
-                </button>
-                <button
-                  type="button"
-                  disabled={isBusy || i === order.length - 1}
-                  aria-label={t('locations.down', { name: names.get(id)! })}
-                  onClick={() => void m.setFallback(move(order, id, 1))}
-                >
-                  ↓
-                </button>
-                <button
-                  type="button"
-                  disabled={isBusy}
-                  aria-label={t('locations.removeFallback', { name: names.get(id)! })}
-                  onClick={() => void m.setFallback(order.filter((x) => x !== id))}
-                >
-                  ✕
-                </button>
-              </span>
-            </li>
-          ))}
+          {order.map((id, i) => {
+            const name = names.get(id)!
+            return (
+              <li class="row" key={id}>
+                <span class="row-main">{name}</span>
+                <span class="row-actions">
+                  <button
+                    type="button"
+                    disabled={isBusy || i === 0}
+                    aria-label={t('locations.up', { name })}
+                    onClick={() => void m.setFallback(move(order, id, -1))}
+                  >
+                    ↑
+                  </button>
+                  <button
+                    type="button"
+                    disabled={isBusy || i === order.length - 1}
+                    aria-label={t('locations.down', { name })}
+                    onClick={() => void m.setFallback(move(order, id, 1))}
+                  >
+                    ↓
+                  </button>
+                  <button
+                    type="button"
+                    disabled={isBusy}
+                    aria-label={t('locations.removeFallback', { name })}
+                    onClick={() => void m.setFallback(order.filter((x) => x !== id))}
+                  >
+                    ✕
+                  </button>
+                </span>
+              </li>
+            )
+          })}
         </ol>
       )}
       {others.length > 0 && (
@@ -260,12 +262,7 @@ function Import({ m }: { m: LocationsModel }) {
   const takeFile = (file: File | undefined) => void (file && m.takeFile(file))
   return (
     <Card id="import-title" title={t('locations.import')}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault()
-          void (archive ? m.importArchive() : m.importDraft())
-        }}
-      >
+      <form onSubmit={onSubmitted(archive ? m.importArchive : m.importDraft)}>
         <div
           class={isDragging.value ? 'drop dragging' : 'drop'}
           onDragOver={(e) => {

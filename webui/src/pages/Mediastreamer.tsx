@@ -9,11 +9,12 @@ import {
   type MediastreamerModel,
   type MsForm,
 } from '../models/mediastreamer'
-import { Card, Check, Radios, TextArea } from '../ui/Controls'
+import { Card } from '../ui/Card'
+import { Check, Radios, TextArea } from '../ui/Controls'
 import { Field } from '../ui/Field'
 import { Progress } from '../ui/Progress'
 import { deviceName } from '../models/devices'
-import { ErrorLine, PageFrame } from './shared'
+import { ErrorLine, onSubmitted, PageFrame } from './shared'
 
 const modelFor = memoModel((deps) =>
   createMediastreamerModel({ api: deps.api, tracker: deps.tracker, status: deps.status.status })
@@ -92,21 +93,25 @@ function StatusCard({ m }: { m: MediastreamerModel }) {
   )
 }
 
+/** The form's text entries. */
+type TextKey = Exclude<keyof MsForm, 'enabled' | 'method'>
+
 function Setup({ m, form: f }: { m: MediastreamerModel; form: MsForm }) {
   const settings = m.view.value!.settings
   const err = (field: string) =>
     m.errorField.value === field && m.actions.error.value ? m.actions.error.value.message : ''
-  const errDns = err('dns_server')
   const isBusy = m.actions.busy.value !== null
   const edit = (patch: Partial<MsForm>) => m.edit(patch)
+  /** A text field's value, edit and error: the error when the daemon names `option` (the form's
+   * key unless given). */
+  const bind = (key: TextKey, option: string = key) => ({
+    value: f[key],
+    error: err(option),
+    onInput: (value: string) => edit({ [key]: value }),
+  })
   return (
     <Card id="ms-setup" title={t('ms.setup')}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault()
-          void m.save()
-        }}
-      >
+      <form onSubmit={onSubmitted(m.save)}>
         <Check
           id="ms-enabled"
           label={t('ms.enabled')}
@@ -131,54 +136,34 @@ function Setup({ m, form: f }: { m: MediastreamerModel; form: MsForm }) {
               type="url"
               label={t('ms.url')}
               hint={t('ms.urlHint')}
-              value={f.url}
-              error={err('url')}
-              onInput={(url) => edit({ url })}
+              {...bind('url')}
             />
             <Field
               id="ms-token"
               type="password"
               label={t('ms.token')}
               hint={settings.token.set ? t('secret.set') : t('secret.notSet')}
-              value={f.token}
               autocomplete="new-password"
-              error={err('token')}
-              onInput={(token) => edit({ token })}
+              {...bind('token')}
             />
           </>
         ) : (
           <>
-            <Field
-              id="ms-server"
-              label={t('ms.server')}
-              value={f.server}
-              error={err('server')}
-              onInput={(server) => edit({ server })}
-            />
-            <Field
-              id="ms-hostname"
-              label={t('ms.hostname')}
-              value={f.hostname}
-              error={err('hostname')}
-              onInput={(hostname) => edit({ hostname })}
-            />
+            <Field id="ms-server" label={t('ms.server')} {...bind('server')} />
+            <Field id="ms-hostname" label={t('ms.hostname')} {...bind('hostname')} />
             <Field
               id="ms-username"
               label={t('ms.username')}
-              value={f.username}
               autocomplete="off"
-              error={err('username')}
-              onInput={(username) => edit({ username })}
+              {...bind('username')}
             />
             <Field
               id="ms-password"
               type="password"
               label={t('ms.password')}
               hint={settings.password.set ? t('secret.set') : t('secret.notSet')}
-              value={f.password}
               autocomplete="new-password"
-              error={err('password')}
-              onInput={(password) => edit({ password })}
+              {...bind('password')}
             />
           </>
         )}
@@ -186,9 +171,7 @@ function Setup({ m, form: f }: { m: MediastreamerModel; form: MsForm }) {
           id="ms-dns1"
           label={t('ms.dns1')}
           inputMode="decimal"
-          value={f.dns1}
-          error={errDns}
-          onInput={(dns1) => edit({ dns1 })}
+          {...bind('dns1', 'dns_server')}
         />
         <Field
           id="ms-dns2"
@@ -204,9 +187,7 @@ function Setup({ m, form: f }: { m: MediastreamerModel; form: MsForm }) {
               id="ms-match"
               label={t('ms.successMatch')}
               hint={t('ms.successMatchHint')}
-              value={f.success_match}
-              error={err('success_match')}
-              onInput={(success_match) => edit({ success_match })}
+              {...bind('success_match')}
             />
           )}
           <TextArea
@@ -214,9 +195,7 @@ function Setup({ m, form: f }: { m: MediastreamerModel; form: MsForm }) {
             label={t('ms.echo')}
             hint={t('ms.echoHint')}
             rows={3}
-            value={f.ip_echo_url}
-            error={err('ip_echo_url')}
-            onInput={(ip_echo_url) => edit({ ip_echo_url })}
+            {...bind('ip_echo_url')}
           />
         </details>
         {m.actions.failed.value === 'save' && !m.errorField.value && (

@@ -19,6 +19,7 @@ import type { StatusModel } from '../models/status'
 import { WINDOW_MS } from '../models/throughput'
 import { Alert } from '../ui/Alert'
 import { Badge, type Tone } from '../ui/Badge'
+import { Card } from '../ui/Card'
 import { Chart } from '../ui/Chart'
 import { Facts } from '../ui/Facts'
 
@@ -222,8 +223,7 @@ function Traffic({ deps }: { deps: AppDeps }) {
   const last = rates[rates.length - 1]
   const max = chartMax(Math.max(0, ...rates.flatMap((r) => [r.rx, r.tx])))
   return (
-    <section class="card" aria-labelledby="traffic-title">
-      <h2 id="traffic-title">{t('overview.traffic')}</h2>
+    <Card id="traffic-title" title={t('overview.traffic')}>
       <Chart
         label={t('overview.trafficChart')}
         spanMs={WINDOW_MS}
@@ -246,7 +246,7 @@ function Traffic({ deps }: { deps: AppDeps }) {
           {t('overview.up', { rate: last ? formatRate(last.tx) : t('value.none') })}
         </span>
       </p>
-    </section>
+    </Card>
   )
 }
 
@@ -257,8 +257,7 @@ export function GroupTunnels(p: { status: StatusSnapshot | null; config: ConfigV
   const groups = p.config?.groups ?? []
   if (!groups.length) return null
   return (
-    <section class="card" aria-labelledby="groups-title">
-      <h2 id="groups-title">{t('overview.groups')}</h2>
+    <Card id="groups-title" title={t('overview.groups')}>
       <ul class="rows">
         {groups.map((g) => {
           const live = p.status?.groups?.find((x) => x.id === g.id)
@@ -280,7 +279,7 @@ export function GroupTunnels(p: { status: StatusSnapshot | null; config: ConfigV
           )
         })}
       </ul>
-    </section>
+    </Card>
   )
 }
 
@@ -288,8 +287,7 @@ export function GroupTunnels(p: { status: StatusSnapshot | null; config: ConfigV
 function Devices({ status }: { status: StatusSnapshot | null }) {
   const counts = status?.devices ?? {}
   return (
-    <section class="card" aria-labelledby="devices-title">
-      <h2 id="devices-title">{t('overview.devices')}</h2>
+    <Card id="devices-title" title={t('overview.devices')}>
       <ul class="counts">
         {DEVICE_MODES.map((m) => (
           <li key={m}>
@@ -298,7 +296,7 @@ function Devices({ status }: { status: StatusSnapshot | null }) {
         ))}
       </ul>
       <a href="#/devices">{t('overview.toDevices')}</a>
-    </section>
+    </Card>
   )
 }
 

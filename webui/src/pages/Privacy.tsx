@@ -6,7 +6,8 @@ import type { ConfigView } from '../api/lanvpn'
 import { memoModel, type AppDeps } from '../deps'
 import { formatDuration, formatTime, t, type MessageKey } from '../i18n'
 import { createPrivacyModel, type PrivacyModel } from '../models/privacy'
-import { Card } from '../ui/Controls'
+import { Card } from '../ui/Card'
+import { Facts } from '../ui/Facts'
 import { Progress } from '../ui/Progress'
 import { ErrorLine, PageFrame } from './shared'
 
@@ -49,54 +50,56 @@ function Stored({ config }: { config: ConfigView }) {
   const ms = config.mediastreamer
   const secret = (isSet: boolean) => (isSet ? t('privacy.isSet') : t('privacy.isNotSet'))
   return (
-    <dl class="facts">
-      <div class="fact">
-        <dt>{t('privacy.configFile')}</dt>
-        <dd>
-          <code>{CONFIG_PATH}</code>
-        </dd>
-      </div>
-      <div class="fact">
-        <dt>{t('privacy.locations', { n: config.profiles.length })}</dt>
-        <dd>
-          {config.profiles.length === 0 ? (
-            t('value.none')
-          ) : (
-            <ul class="plain">
-              {config.profiles.map((p) => (
-                <li key={p.id}>
-                  {p.label} — {t('privacy.privateKey', { state: secret(p.privateKey.set) })}
-                </li>
-              ))}
-            </ul>
-          )}
-        </dd>
-      </div>
-      <div class="fact">
-        <dt>{t('privacy.devices', { n: config.devices.length })}</dt>
-        <dd>{t('privacy.devicesText')}</dd>
-      </div>
-      <div class="fact">
-        <dt>{t('privacy.ms')}</dt>
-        <dd>
-          {ms.enabled ? t('privacy.msOn') : t('privacy.msOff')} ·{' '}
-          {t('privacy.msToken', { state: secret(ms.token.set) })} ·{' '}
-          {t('privacy.msPassword', { state: secret(ms.password.set) })}
-        </dd>
-      </div>
-      <div class="fact">
-        <dt>{t('privacy.secretsDir')}</dt>
-        <dd>
-          <code>{SECRETS_PATH}</code> {t('privacy.secretsText')}
-        </dd>
-      </div>
-      <div class="fact">
-        <dt>{t('privacy.history')}</dt>
-        <dd>
-          <code>{HISTORY_PATH}</code> {t('privacy.historyFile')}
-        </dd>
-      </div>
-    </dl>
+    <Facts
+      items={[
+        { label: t('privacy.configFile'), value: <code>{CONFIG_PATH}</code> },
+        {
+          label: t('privacy.locations', { n: config.profiles.length }),
+          value:
+            config.profiles.length === 0 ? (
+              t('value.none')
+            ) : (
+              <ul class="plain">
+                {config.profiles.map((p) => (
+                  <li key={p.id}>
+                    {p.label} — {t('privacy.privateKey', { state: secret(p.privateKey.set) })}
+                  </li>
+                ))}
+              </ul>
+            ),
+        },
+        {
+          label: t('privacy.devices', { n: config.devices.length }),
+          value: t('privacy.devicesText'),
+        },
+        {
+          label: t('privacy.ms'),
+          value: (
+            <>
+              {ms.enabled ? t('privacy.msOn') : t('privacy.msOff')} ·{' '}
+              {t('privacy.msToken', { state: secret(ms.token.set) })} ·{' '}
+              {t('privacy.msPassword', { state: secret(ms.password.set) })}
+            </>
+          ),
+        },
+        {
+          label: t('privacy.secretsDir'),
+          value: (
+            <>
+              <code>{SECRETS_PATH}</code> {t('privacy.secretsText')}
+            </>
+          ),
+        },
+        {
+          label: t('privacy.history'),
+          value: (
+            <>
+              <code>{HISTORY_PATH}</code> {t('privacy.historyFile')}
+            </>
+          ),
+        },
+      ]}
+    />
   )
 }
 
@@ -127,8 +130,7 @@ function History({ m }: { m: PrivacyModel }) {
   const records = m.history.value
   const confirm = useSignal(false)
   return (
-    <Card id="privacy-history" title={t('privacy.history')}>
-      <p class="muted">{t('privacy.historyIntro')}</p>
+    <Card id="privacy-history" title={t('privacy.history')} intro={t('privacy.historyIntro')}>
       {!features ? (
         <Progress label={t('page.loading')} />
       ) : !features.history ? (
@@ -192,8 +194,11 @@ function Diagnostics({ m }: { m: PrivacyModel }) {
     setTimeout(() => URL.revokeObjectURL(url), 10_000)
   }
   return (
-    <Card id="privacy-diagnostics" title={t('privacy.diagnostics')}>
-      <p class="muted">{t('privacy.diagnosticsIntro')}</p>
+    <Card
+      id="privacy-diagnostics"
+      title={t('privacy.diagnostics')}
+      intro={t('privacy.diagnosticsIntro')}
+    >
       {features && !features.diagnostics ? (
         <p class="unavailable">{t('privacy.notAvailable')}</p>
       ) : m.actions.busy.value === 'diagnostics' ? (

@@ -10,10 +10,11 @@ import {
   type LanPolicy,
   type SettingsForm,
 } from '../models/settings'
-import { Card, Check, Radios, Select } from '../ui/Controls'
+import { Card } from '../ui/Card'
+import { Check, Radios, Select } from '../ui/Controls'
 import { Field } from '../ui/Field'
 import { Progress } from '../ui/Progress'
-import { ErrorLine, PageFrame } from './shared'
+import { ErrorLine, onSubmitted, PageFrame } from './shared'
 
 const modelFor = memoModel((deps) =>
   createSettingsModel({ api: deps.api, tracker: deps.tracker, config: deps.config.config })
@@ -34,12 +35,7 @@ export default function Settings({ deps }: { deps: AppDeps }) {
     m.errorField.value === field && m.actions.error.value ? m.actions.error.value.message : ''
   return (
     <PageFrame id="settings-title" title={t('settings.title')}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault()
-          void m.save()
-        }}
-      >
+      <form onSubmit={onSubmitted(m.save)}>
         <Card id="settings-protection" title={t('settings.protection')}>
           <Radios
             name="kill-switch"
@@ -73,8 +69,7 @@ export default function Settings({ deps }: { deps: AppDeps }) {
             onChange={(router_via_vpn) => edit({ router_via_vpn })}
           />
         </Card>
-        <Card id="settings-health" title={t('settings.health')}>
-          <p class="muted">{t('settings.healthIntro')}</p>
+        <Card id="settings-health" title={t('settings.health')} intro={t('settings.healthIntro')}>
           <Field
             id="health-target"
             label={t('settings.healthTarget')}
@@ -116,8 +111,7 @@ function Networks(p: { deps: AppDeps; form: SettingsForm; edit: (f: SettingsForm
   const networks = p.deps.status.status.value?.lan?.interfaces ?? []
   if (networks.length === 0) return null
   return (
-    <Card id="settings-lan" title={t('settings.networks')}>
-      <p class="muted">{t('settings.networksIntro')}</p>
+    <Card id="settings-lan" title={t('settings.networks')} intro={t('settings.networksIntro')}>
       {networks.map((n) => (
         <Select<LanPolicy>
           key={n.name}

@@ -1,5 +1,5 @@
-// Pieces the lazily loaded pages share: the focused page title and an error line in the user's
-// words. Kept out of the first bundle (only lazy pages import this file).
+// Pieces the lazily loaded pages share: the focused page title, an error line in the user's
+// words and the forms' submit handler. Kept out of the first bundle (only lazy pages import this file).
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef } from 'preact/hooks'
 import { describeError } from '../i18n/errors'
@@ -21,6 +21,15 @@ export function PageFrame({ id, title, intro, children }: PageProps) {
       {children}
     </section>
   )
+}
+
+/** A form's onSubmit: the page stays (no browser post) and `action` runs, its promise left to the
+ * action's own error handling. */
+export function onSubmitted(action: () => unknown) {
+  return (e: Event) => {
+    e.preventDefault()
+    void action()
+  }
 }
 
 /** An action's error, translated; nothing when there is none. */

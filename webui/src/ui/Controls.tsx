@@ -1,6 +1,7 @@
 // Form controls besides the text field: a checkbox with its label, a labelled select, a labelled
 // textarea, and a group of radio buttons. Props only; native elements for keyboard and readers.
-import type { ComponentChildren } from 'preact'
+// The card is in Card.tsx (the first view has cards too); pages that take it from here still can.
+export { Card } from './Card'
 
 /** Props of a checkbox row. */
 export type CheckProps = {
@@ -150,18 +151,5 @@ export function Radios<V extends string>(props: RadiosProps<V>) {
         )
       })}
     </fieldset>
-  )
-}
-
-/** Props of a card section with a heading. */
-export type CardProps = { title: string; id: string; children: ComponentChildren }
-
-/** A card that is a labelled region, so screen-reader users can jump between sections. */
-export function Card({ title, id, children }: CardProps) {
-  return (
-    <section class="card" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
-      {children}
-    </section>
   )
 }

@@ -1,7 +1,8 @@
+import type { ComponentChildren } from 'preact'
 import type { ReadonlySignal } from '../signals'
 
 /** One labelled value; a signal value updates only its own text node. */
-export type Fact = { label: string; value: string | ReadonlySignal<string> }
+export type Fact = { label: string; value: ComponentChildren | ReadonlySignal<string> }
 
 /** Props of a fact list. */
 export type FactsProps = { items: Fact[] }
