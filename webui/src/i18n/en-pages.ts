@@ -6,7 +6,6 @@
 const enPages = {
   'secret.set': 'Set (hidden). Leave empty to keep it.',
   'secret.notSet': 'Not set.',
-  'locations.title': 'Locations',
   'locations.intro':
     'Each location is a VPN server from your provider. Import its file, then connect.',
   'locations.list': 'Your locations',
@@ -51,7 +50,6 @@ const enPages = {
   'locations.imported': 'Imported “{name}”.',
   'locations.importingOf': 'Importing {done} of {total}…',
   'locations.archiveDone': '{imported} imported, {refused} refused, {skipped} skipped.',
-  'devices.title': 'Devices',
   'devices.intro':
     'Choose per device: through the VPN, direct, MediaStreamer smart DNS, or blocked.',
   'devices.defaultTitle': 'New devices',
@@ -139,7 +137,6 @@ const enPages = {
     'It is in the group {group}: only that group’s own tunnel ({tunnel}, {profile}) carries it, never the internet directly or another group’s tunnel.',
   'explain.vpn_group_default':
     'It is in the default group: only its tunnel ({tunnel}, {profile}) carries it, never the internet directly or another group’s tunnel.',
-  'groups.title': 'Device groups',
   'groups.intro':
     'A group’s devices use a location of their own, at the same time as everyone else. Each location serves one group.',
   'groups.default': 'Everyone else (default group)',
@@ -203,7 +200,6 @@ const enPages = {
   'ms.server': 'Server',
   'ms.hostname': 'Host name',
   'ms.username': 'User name',
-  'ms.password': 'Password',
   'ms.dns1': 'Smart DNS server',
   'ms.dns2': 'Second smart DNS server (optional)',
   'ms.advanced': 'Advanced',
@@ -213,7 +209,6 @@ const enPages = {
   'ms.echoHint': 'One https:// address per line; used only behind another router.',
   'ms.devices': 'Devices using MediaStreamer',
   'ms.devicesNone': 'No device uses MediaStreamer.',
-  'settings.title': 'Settings',
   'settings.protection': 'Protection',
   'settings.killSwitch': 'Kill switch',
   'settings.ksAlways': 'Always',
@@ -244,7 +239,6 @@ const enPages = {
   'settings.lanBlocked': 'All blocked',
   'privacy.isSet': 'set',
   'privacy.isNotSet': 'not set',
-  'privacy.title': 'Privacy',
   'privacy.intro': 'What lanvpn keeps on the router, and what it never keeps.',
   'privacy.stored': 'Stored on the router',
   'privacy.configFile': 'Settings file',

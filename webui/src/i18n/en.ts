@@ -46,7 +46,6 @@ const en = {
   'daemon.running': 'Running',
   'daemon.stopping': 'Stopping',
   'daemon.stopped': 'Stopped',
-  'daemon.unknown': 'Unknown',
   'value.none': '—',
   'nav.skip': 'Skip to the content',
   'nav.locations': 'Locations',

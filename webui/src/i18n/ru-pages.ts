@@ -5,7 +5,6 @@ import type enPages from './en-pages'
 const ruPages: Record<keyof typeof enPages, string> = {
   'secret.set': 'Задан (скрыт). Оставьте пустым, чтобы не менять.',
   'secret.notSet': 'Не задан.',
-  'locations.title': 'Локации',
   'locations.intro':
     'Каждая локация — VPN-сервер вашего провайдера. Импортируйте его файл и подключитесь.',
   'locations.list': 'Ваши локации',
@@ -50,7 +49,6 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'locations.imported': 'Импортировано: «{name}».',
   'locations.importingOf': 'Импорт {done} из {total}…',
   'locations.archiveDone': 'Импортировано: {imported}, отклонено: {refused}, пропущено: {skipped}.',
-  'devices.title': 'Устройства',
   'devices.intro':
     'Для каждого устройства: через VPN, напрямую, умный DNS MediaStreamer или блокировка.',
   'devices.defaultTitle': 'Новые устройства',
@@ -138,7 +136,6 @@ const ruPages: Record<keyof typeof enPages, string> = {
     'Оно в группе {group}: его несёт только собственный туннель этой группы ({tunnel}, {profile}), никогда не интернет напрямую и не туннель другой группы.',
   'explain.vpn_group_default':
     'Оно в основной группе: его несёт только её туннель ({tunnel}, {profile}), никогда не интернет напрямую и не туннель другой группы.',
-  'groups.title': 'Группы устройств',
   'groups.intro':
     'Устройства группы используют свою локацию одновременно со всеми остальными. Каждая локация служит одной группе.',
   'groups.default': 'Все остальные (основная группа)',
@@ -201,7 +198,6 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'ms.server': 'Сервер',
   'ms.hostname': 'Имя хоста',
   'ms.username': 'Имя пользователя',
-  'ms.password': 'Пароль',
   'ms.dns1': 'Сервер умного DNS',
   'ms.dns2': 'Второй сервер умного DNS (необязательно)',
   'ms.advanced': 'Дополнительно',
@@ -211,7 +207,6 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'ms.echoHint': 'По одному адресу https:// в строке; используются только за другим роутером.',
   'ms.devices': 'Устройства с MediaStreamer',
   'ms.devicesNone': 'Ни одно устройство не использует MediaStreamer.',
-  'settings.title': 'Настройки',
   'settings.protection': 'Защита',
   'settings.killSwitch': 'Защита от утечек',
   'settings.ksAlways': 'Всегда',
@@ -242,7 +237,6 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'settings.lanBlocked': 'Все заблокированы',
   'privacy.isSet': 'задан',
   'privacy.isNotSet': 'не задан',
-  'privacy.title': 'Приватность',
   'privacy.intro': 'Что lanvpn хранит на роутере и чего не хранит никогда.',
   'privacy.stored': 'Хранится на роутере',
   'privacy.configFile': 'Файл настроек',

@@ -49,7 +49,6 @@ const ru: Record<keyof typeof en | SaidKey, string> = {
   'daemon.running': 'Работает',
   'daemon.stopping': 'Останавливается',
   'daemon.stopped': 'Остановлена',
-  'daemon.unknown': 'Неизвестно',
   'value.none': '—',
   'nav.skip': 'Перейти к содержимому',
   'nav.locations': 'Локации',

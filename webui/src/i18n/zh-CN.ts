@@ -48,7 +48,6 @@ const zhCN: Record<keyof typeof en | SaidKey, string> = {
   'daemon.running': '运行中',
   'daemon.stopping': '正在停止',
   'daemon.stopped': '已停止',
-  'daemon.unknown': '未知',
   'value.none': '—',
   'nav.skip': '跳到内容',
   'nav.locations': '位置',

@@ -44,7 +44,7 @@ export default function Devices({ deps }: { deps: AppDeps }) {
   const list = m.list.value
   const groups = deps.config.config.value?.groups ?? []
   return (
-    <PageFrame id="devices-title" title={t('devices.title')} intro={t('devices.intro')}>
+    <PageFrame id="devices-title" title={t('nav.devices')} intro={t('devices.intro')}>
       <ErrorLine error={m.actions.error.value} />
       {m.explanation.value && <Explanation m={m} e={m.explanation.value} />}
       {m.protection.value && <Protection m={m} a={m.protection.value} />}

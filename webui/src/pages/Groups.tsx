@@ -36,7 +36,7 @@ export function Groups({ deps, locations }: { deps: AppDeps; locations: string }
   if (!config?.groups) return null
   const label = (id: string) => config.profiles.find((p) => p.id === id)?.label || id
   return (
-    <Card id="groups-title" title={t('groups.title')} intro={t('groups.intro')}>
+    <Card id="groups-title" title={t('overview.groups')} intro={t('groups.intro')}>
       <ErrorLine error={m.actions.error.value} />
       <ul class="rows">
         <li class="row">

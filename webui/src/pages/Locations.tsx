@@ -24,7 +24,7 @@ export default function Locations({ deps }: { deps: AppDeps }) {
   useEffect(() => void m.load(), [m])
   const list = m.list.value
   return (
-    <PageFrame id="locations-title" title={t('locations.title')} intro={t('locations.intro')}>
+    <PageFrame id="locations-title" title={t('nav.locations')} intro={t('locations.intro')}>
       <ErrorLine error={m.actions.failed.value === 'import' ? null : m.actions.error.value} />
       <Card id="locations-list" title={t('locations.list')}>
         {!list ? (

@@ -160,7 +160,7 @@ function Setup({ m, form: f }: { m: MediastreamerModel; form: MsForm }) {
             <Field
               id="ms-password"
               type="password"
-              label={t('ms.password')}
+              label={t('login.password')}
               hint={settings.password.set ? t('secret.set') : t('secret.notSet')}
               autocomplete="new-password"
               {...bind('password')}

@@ -393,7 +393,7 @@ function tunnelText(state: string): string {
 
 function daemonText(state: string | undefined): string {
   if (!state) return t('value.none')
-  return DAEMON_STATES.includes(state) ? t(`daemon.${state}` as MessageKey) : t('daemon.unknown')
+  return DAEMON_STATES.includes(state) ? t(`daemon.${state}` as MessageKey) : t('tunnel.unknown')
 }
 
 function numberText(n: number | undefined): string {

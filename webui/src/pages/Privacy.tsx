@@ -29,7 +29,7 @@ export default function Privacy({ deps }: { deps: AppDeps }) {
   useEffect(() => void m.load(), [m])
   const config = deps.config.config.value
   return (
-    <PageFrame id="privacy-title" title={t('privacy.title')} intro={t('privacy.intro')}>
+    <PageFrame id="privacy-title" title={t('nav.privacy')} intro={t('privacy.intro')}>
       <ErrorLine error={m.actions.error.value} />
       <Card id="privacy-stored" title={t('privacy.stored')}>
         {config ? <Stored config={config} /> : <Progress label={t('page.loading')} />}

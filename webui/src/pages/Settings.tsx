@@ -26,7 +26,7 @@ export default function Settings({ deps }: { deps: AppDeps }) {
   const f = m.form.value
   if (!f)
     return (
-      <PageFrame id="settings-title" title={t('settings.title')}>
+      <PageFrame id="settings-title" title={t('nav.settings')}>
         <Progress label={t('page.loading')} />
       </PageFrame>
     )
@@ -34,7 +34,7 @@ export default function Settings({ deps }: { deps: AppDeps }) {
   const err = (field: string) =>
     m.errorField.value === field && m.actions.error.value ? m.actions.error.value.message : ''
   return (
-    <PageFrame id="settings-title" title={t('settings.title')}>
+    <PageFrame id="settings-title" title={t('nav.settings')}>
       <form onSubmit={onSubmitted(m.save)}>
         <Card id="settings-protection" title={t('settings.protection')}>
           <Radios

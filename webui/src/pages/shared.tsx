@@ -8,7 +8,8 @@ import { Alert } from '../ui/Alert'
 /** Props of a page. */
 export type PageProps = { id: string; title: string; intro?: string; children: ComponentChildren }
 
-/** A page: its h1 takes the focus on arrival (screen readers announce the new page). */
+/** A page: its h1 takes the focus on arrival (screen readers announce the new page). Its title is
+ * the page's name in the menu (a `nav.*` message), one word for both. */
 export function PageFrame({ id, title, intro, children }: PageProps) {
   const ref = useRef<HTMLHeadingElement>(null)
   useEffect(() => ref.current?.focus(), [])
