@@ -8,7 +8,6 @@ import { formatNumber, t } from '../i18n'
 import { asksForCredentials } from '../../../applet/src/core/tunnel/zip'
 import { createLocationsModel, move, type LocationsModel } from '../models/locations'
 import { Card } from '../ui/Card'
-import { TextArea } from '../ui/Controls'
 import { Field } from '../ui/Field'
 import { Progress } from '../ui/Progress'
 import { Groups } from './Groups'
@@ -301,7 +300,7 @@ function Import({ m }: { m: LocationsModel }) {
             </button>
           </p>
         ) : (
-          <TextArea
+          <Field
             id="import-text"
             label={t('locations.paste')}
             hint={t('locations.pasteHint')}

@@ -10,7 +10,7 @@ import {
   type MsForm,
 } from '../models/mediastreamer'
 import { Card } from '../ui/Card'
-import { Check, Radios, TextArea } from '../ui/Controls'
+import { Check, Radios } from '../ui/Controls'
 import { Field } from '../ui/Field'
 import { Progress } from '../ui/Progress'
 import { deviceName } from '../models/devices'
@@ -190,7 +190,7 @@ function Setup({ m, form: f }: { m: MediastreamerModel; form: MsForm }) {
               {...bind('success_match')}
             />
           )}
-          <TextArea
+          <Field
             id="ms-echo"
             label={t('ms.echo')}
             hint={t('ms.echoHint')}

@@ -1,5 +1,6 @@
-// Form controls besides the text field: a checkbox with its label, a labelled select, a labelled
-// textarea, and a group of radio buttons. Props only; native elements for keyboard and readers.
+// Form controls besides the text field (Field, one line or several): a checkbox with its label,
+// a labelled select and a group of radio buttons. Props only; native elements for keyboard and
+// readers.
 // The card is in Card.tsx (the first view has cards too); pages that take it from here still can.
 export { Card } from './Card'
 
@@ -66,49 +67,6 @@ export function Select<V extends string>(props: SelectProps<V>) {
           </option>
         ))}
       </select>
-    </div>
-  )
-}
-
-/** Props of a labelled textarea. */
-export type TextAreaProps = {
-  id: string
-  label: string
-  value: string
-  onInput: (value: string) => void
-  hint?: string
-  error?: string
-  rows?: number
-  isDisabled?: boolean
-}
-
-/** A multi-line text box with its label, help line and error. */
-export function TextArea(props: TextAreaProps) {
-  const ids = [props.hint && `${props.id}-hint`, props.error && `${props.id}-error`]
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      {props.hint && (
-        <p class="hint" id={`${props.id}-hint`}>
-          {props.hint}
-        </p>
-      )}
-      <textarea
-        id={props.id}
-        rows={props.rows ?? 6}
-        value={props.value}
-        disabled={props.isDisabled}
-        spellcheck={false}
-        autocapitalize="none"
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={ids.filter(Boolean).join(' ') || undefined}
-        onInput={(e) => props.onInput(e.currentTarget.value)}
-      />
-      {props.error && (
-        <p class="field-error" id={`${props.id}-error`} role="alert">
-          {props.error}
-        </p>
-      )}
     </div>
   )
 }

@@ -18,13 +18,26 @@ export type FieldProps = {
   isRequired?: boolean
   isDisabled?: boolean | ReadonlySignal<boolean>
   inputRef?: Ref<HTMLInputElement>
+  /** A multi-line text box of this many lines (a textarea) instead of the one-line input; `type`,
+   * `autocomplete`, `inputMode`, `placeholder`, `isRequired` and `inputRef` are the input's. */
+  rows?: number
 }
 
 /** A visible label above its input, tied by id so screen readers and taps on the label work. */
 export function Field(props: FieldProps) {
   const hintId = props.hint ? `${props.id}-hint` : undefined
   const errorId = props.error ? `${props.id}-error` : undefined
-  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined
+  // What the input and the textarea share.
+  const control = {
+    id: props.id,
+    value: props.value,
+    autocapitalize: 'none' as const,
+    spellcheck: false,
+    disabled: props.isDisabled,
+    'aria-invalid': props.error ? true : undefined,
+    'aria-describedby': [hintId, errorId].filter(Boolean).join(' ') || undefined,
+    onInput: (e: Event) => props.onInput((e.currentTarget as HTMLInputElement).value),
+  }
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
@@ -33,23 +46,20 @@ export function Field(props: FieldProps) {
           {props.hint}
         </p>
       )}
-      <input
-        id={props.id}
-        ref={props.inputRef}
-        // preact's input types are a union keyed by `type`; the variants take the same props here.
-        type={(props.type ?? 'text') as 'text'}
-        value={props.value}
-        autocomplete={props.autocomplete}
-        inputMode={props.inputMode}
-        placeholder={props.placeholder}
-        autocapitalize="none"
-        spellcheck={false}
-        required={props.isRequired}
-        disabled={props.isDisabled}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={describedBy}
-        onInput={(e) => props.onInput(e.currentTarget.value)}
-      />
+      {props.rows ? (
+        <textarea rows={props.rows} {...control} />
+      ) : (
+        <input
+          ref={props.inputRef}
+          // preact's input types are a union keyed by `type`; the variants take the same props here.
+          type={(props.type ?? 'text') as 'text'}
+          autocomplete={props.autocomplete}
+          inputMode={props.inputMode}
+          placeholder={props.placeholder}
+          required={props.isRequired}
+          {...control}
+        />
+      )}
       {props.error && (
         <p class="field-error" id={errorId} role="alert">
           {props.error}
