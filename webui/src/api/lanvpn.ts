@@ -196,8 +196,8 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
     if (isRpcError(reply)) throw new LanvpnError(reply.error)
     return reply as T
   }
-  const change = (method: string, args: Record<string, unknown> = {}) =>
-    invoke<SetConfigResult>(method, args).then(asChange)
+  // A change method answers a SetConfigResult, of which the UI needs the Change part.
+  const change = invoke<Change>
   return {
     status: () => invoke<Status>('status'),
     getConfig: () => invoke<ConfigView>('getConfig'),
@@ -237,23 +237,24 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
   }
 }
 
-function asChange(r: { configHash: string; daemonNotified: boolean }): Change {
-  return { configHash: r.configHash, daemonNotified: r.daemonNotified }
-}
-
 /** `getHistory`'s records (`{ records: [...] }` or a bare array), keeping only well-formed ones. */
 export function parseHistory(reply: unknown): HistoryRecord[] {
   const list = Array.isArray(reply) ? reply : isObject(reply) ? reply.records : undefined
   if (!Array.isArray(list)) return []
   return list.filter(isObject).map((r) => ({
     // The API's name is startWallMs (0: the start could not be dated, the clock was not set yet).
-    start: typeof r.startWallMs === 'number' ? r.startWallMs : 0,
-    durationS: typeof r.durationS === 'number' ? r.durationS : 0,
-    location: typeof r.location === 'string' ? r.location : '',
-    protocol: typeof r.protocol === 'string' ? r.protocol : '',
-    version: typeof r.version === 'string' ? r.version : '',
-    result: typeof r.result === 'string' ? r.result : '',
+    start: orElse(r.startWallMs, 0),
+    durationS: orElse(r.durationS, 0),
+    location: orElse(r.location, ''),
+    protocol: orElse(r.protocol, ''),
+    version: orElse(r.version, ''),
+    result: orElse(r.result, ''),
   }))
+}
+
+/** v when it has the type of `fallback`, else fallback. */
+function orElse<T>(v: unknown, fallback: T): T {
+  return typeof v === typeof fallback ? (v as T) : fallback
 }
 
 /** The bundle's text: `{ text }` as it is, any other reply as indented JSON. */

@@ -1,7 +1,6 @@
 // Errors in the user's words. Models keep Error objects; only the page turns them into text, so a
 // language switch re-translates an error already on screen.
-import { LanvpnError } from '../api/lanvpn'
-import { JsonRpcError, NetworkError, UBUS_STATUS, UbusError } from '../api/ubus'
+import { NetworkError, UBUS_STATUS, UbusError } from '../api/ubus'
 import { t } from './index'
 
 /** A translated sentence for any error a request can end with. */
@@ -12,8 +11,6 @@ export function describeError(e: unknown): string {
     if (e.status === UBUS_STATUS.TIMEOUT) return t('error.timeout')
   }
   // The rest are rare and technical: name them as the router did, for a bug report.
-  if (e instanceof UbusError || e instanceof JsonRpcError || e instanceof LanvpnError)
-    return t('error.other', { message: e.message })
   return t('error.other', { message: e instanceof Error ? e.message : String(e) })
 }
 
