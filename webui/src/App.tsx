@@ -17,6 +17,7 @@ import {
   type MessageKey,
 } from './i18n'
 import { describeError } from './i18n/errors'
+import { asError } from './api/ubus'
 import type { Session } from './models/session'
 import type { StatusModel } from './models/status'
 import { Login } from './pages/Login'
@@ -30,28 +31,11 @@ import { Progress } from './ui/Progress'
 export type Route =
   'overview' | 'locations' | 'devices' | 'rules' | 'mediastreamer' | 'settings' | 'privacy'
 
-/** The pages in menu order. */
-export const ROUTES: Route[] = [
-  'overview',
-  'locations',
-  'devices',
-  'rules',
-  'mediastreamer',
-  'settings',
-  'privacy',
-]
-
-/** The route of a location hash ('' is the overview), or null for an unknown one. */
-export function routeOf(hash: string): Route | null {
-  const path = hash.replace(/^#\/?/, '').replace(/\/+$/, '')
-  if (path === '') return 'overview'
-  return (ROUTES as string[]).includes(path) ? (path as Route) : null
-}
-
 /** A lazily loaded page: its module's default export. */
 type PageComponent = FunctionComponent<{ deps: AppDeps }>
 type LazyRoute = Exclude<Route, 'overview'>
 
+/** Every page but the overview, in menu order. */
 const LAZY: Record<LazyRoute, () => Promise<{ default: PageComponent }>> = {
   locations: () => import('./pages/Locations'),
   devices: () => import('./pages/Devices'),
@@ -59,6 +43,16 @@ const LAZY: Record<LazyRoute, () => Promise<{ default: PageComponent }>> = {
   mediastreamer: () => import('./pages/Mediastreamer'),
   settings: () => import('./pages/Settings'),
   privacy: () => import('./pages/Privacy'),
+}
+
+/** The pages in menu order. */
+export const ROUTES: Route[] = ['overview', ...(Object.keys(LAZY) as LazyRoute[])]
+
+/** The route of a location hash ('' is the overview), or null for an unknown one. */
+export function routeOf(hash: string): Route | null {
+  const path = hash.replace(/^#\/?/, '').replace(/\/+$/, '')
+  if (path === '') return 'overview'
+  return (ROUTES as string[]).includes(path) ? (path as Route) : null
 }
 
 const loadedPages = signal<Partial<Record<LazyRoute, PageComponent>>>({})
@@ -171,7 +165,7 @@ function LazyPage({ route: r, deps }: { route: LazyRoute; deps: AppDeps }) {
     pageError.value = null
     Promise.all([LAZY[r](), ensurePagesCatalog()])
       .then(([m]) => (loadedPages.value = { ...loadedPages.peek(), [r]: m.default }))
-      .catch((e: unknown) => (pageError.value = e instanceof Error ? e : new Error(String(e))))
+      .catch((e: unknown) => (pageError.value = asError(e)))
   }, [r, Component])
   if (Component) return <Component deps={deps} />
   if (pageError.value)

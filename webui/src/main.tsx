@@ -6,7 +6,7 @@ import { render } from 'preact'
 import { createLanvpnApi } from './api/lanvpn'
 import { App, route, routeOf } from './App'
 import { createAppDeps } from './deps'
-import { lang, startLang, t } from './i18n'
+import { startLang, t } from './i18n'
 import { createSession } from './models/session'
 import { createStatusModel } from './models/status'
 import './styles.css'
@@ -21,10 +21,8 @@ const deps = createAppDeps(
 )
 
 addEventListener('hashchange', () => (route.value = routeOf(location.hash)))
-effect(() => {
-  document.documentElement.lang = lang.value
-  document.title = t('app.name')
-})
+// <html lang> follows the language where it changes (i18n/index.ts showLang); the title follows here.
+effect(() => (document.title = t('app.name')))
 
 async function start(): Promise<void> {
   await startLang()

@@ -167,7 +167,7 @@ export function createUbusClient(options: UbusClientOptions = {}): UbusClient {
     } catch (e) {
       if (e instanceof NetworkError) throw e
       const isTimeout = abort.signal.aborted
-      const why = isTimeout ? `no answer within ${timeoutMs / 1000} s` : errorText(e)
+      const why = isTimeout ? `no answer within ${timeoutMs / 1000} s` : asError(e).message
       throw new NetworkError(`calling ${what}: ${why}`, { cause: e, isTimeout })
     } finally {
       clearTimeout(timer)
@@ -232,6 +232,7 @@ function unwrap(reply: JsonRpcReply, what: string): Record<string, unknown> {
   return data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {}
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
+/** What a rejection carries, as an Error: `e` itself, or one whose message is String(e). */
+export function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e))
 }

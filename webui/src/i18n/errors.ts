@@ -1,6 +1,6 @@
 // Errors in the user's words. Models keep Error objects; only the page turns them into text, so a
 // language switch re-translates an error already on screen.
-import { NetworkError, UBUS_STATUS, UbusError } from '../api/ubus'
+import { asError, NetworkError, UBUS_STATUS, UbusError } from '../api/ubus'
 import { t } from './index'
 
 /** A translated sentence for any error a request can end with. */
@@ -11,7 +11,7 @@ export function describeError(e: unknown): string {
     if (e.status === UBUS_STATUS.TIMEOUT) return t('error.timeout')
   }
   // The rest are rare and technical: name them as the router did, for a bug report.
-  return t('error.other', { message: e instanceof Error ? e.message : String(e) })
+  return t('error.other', { message: asError(e).message })
 }
 
 /** A failed login: a wrong password (ubus status 6) says so; anything else as describeError. */

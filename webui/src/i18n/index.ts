@@ -120,20 +120,12 @@ function offerLangs(isInstalled: (l: Lang) => boolean): void {
 
 /** A language's catalog (fetched once, then cached). */
 export async function loadCatalog(l: Lang): Promise<Catalog> {
-  const have = loaded[l]
-  if (have) return have
-  const catalog = (await LOADERS[l as keyof typeof LOADERS]()).default
-  loaded[l] = catalog
-  return catalog
+  return (loaded[l] ??= (await LOADERS[l as keyof typeof LOADERS]()).default)
 }
 
 /** A language's pages catalog (fetched once, then cached). */
 export async function loadPagesCatalog(l: Lang): Promise<PagesCatalog> {
-  const have = loadedPages[l]
-  if (have) return have
-  const catalog = (await PAGE_LOADERS[l]()).default
-  loadedPages[l] = catalog
-  return catalog
+  return (loadedPages[l] ??= (await PAGE_LOADERS[l]()).default)
 }
 
 /** Makes the pages messages of the current language (and English, the fallback) available;

@@ -2,6 +2,7 @@
 // button's progress text), and the error it ended with (kept as an Error; the page translates).
 import { signal, type Signal } from '../signals'
 import type { Change } from '../api/lanvpn'
+import { asError } from '../api/ubus'
 import type { ApplyTracker } from './apply'
 import { LoggedOutError } from './session'
 
@@ -41,23 +42,20 @@ export function createActions(tracker: ApplyTracker): Actions {
     error.value = null
     failed.value = null
     try {
-      return await fn()
-    } catch (e) {
-      if (e instanceof LoggedOutError) return undefined
-      error.value = e instanceof Error ? e : new Error(String(e))
-      failed.value = name
-      return undefined
+      return await attempt(name, fn)
     } finally {
       busy.value = null
     }
   }
-  async function read<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  /** fn's result, or undefined when it failed: its error then lands in `error` (as `name`'s). */
+  async function attempt<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
     try {
       return await fn()
     } catch (e) {
+      // A logout ended it: there is nothing left to show it on.
       if (e instanceof LoggedOutError) return undefined
-      error.value = e instanceof Error ? e : new Error(String(e))
-      failed.value = 'load'
+      error.value = asError(e)
+      failed.value = name
       return undefined
     }
   }
@@ -71,7 +69,7 @@ export function createActions(tracker: ApplyTracker): Actions {
     error,
     failed,
     run,
-    read,
+    read: (fn) => attempt('load', fn),
     change,
     async changeAndReload(name, fn, reload) {
       const done = await change(name, fn)

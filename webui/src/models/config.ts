@@ -3,6 +3,7 @@
 // or the `lanvpn` command alike), and after a change saved while no daemon runs.
 import { effect, signal, type ReadonlySignal } from '../signals'
 import type { ConfigView, LanvpnApi, StatusSnapshot } from '../api/lanvpn'
+import { asError } from '../api/ubus'
 import type { ApplyTracker } from './apply'
 import type { LoginState } from './session'
 
@@ -37,7 +38,7 @@ export function createConfigModel(
       error.value = null
     } catch (e) {
       if (mine !== seq) return
-      error.value = e instanceof Error ? e : new Error(String(e))
+      error.value = asError(e)
       seenHash = ''
     }
   }

@@ -11,6 +11,7 @@ import type {
   StatusSnapshot,
 } from '../api/lanvpn'
 import { LanvpnError } from '../api/lanvpn'
+import { asError } from '../api/ubus'
 import {
   asksForCredentials,
   listZip,
@@ -258,16 +259,22 @@ export function createLocationsModel(deps: {
             done.push({ file: l.file, outcome: 'imported', message: l.name, notes: r.notes })
           } catch (e) {
             if (e instanceof LoggedOutError) throw e
-            const why = e instanceof Error ? e.message : String(e)
-            const lines = e instanceof LanvpnError ? e.notes : []
-            done.push({ file: l.file, outcome: 'refused', message: why, notes: lines })
+            const notes = e instanceof LanvpnError ? e.notes : []
+            done.push({ file: l.file, outcome: 'refused', message: asError(e).message, notes })
           }
         }
       })
       progress.value = null
       if (!done.some((o) => o.outcome === 'imported')) tracker.clear()
-      const rest = skipped.map((s) => ({ file: s.file, message: s.why, notes: [] }))
-      outcomes.value = [...done, ...rest.map((r) => ({ ...r, outcome: 'skipped' as const }))]
+      outcomes.value = [
+        ...done,
+        ...skipped.map((s) => ({
+          file: s.file,
+          outcome: 'skipped' as const,
+          message: s.why,
+          notes: [],
+        })),
+      ]
       if (done.length === locations.length) {
         archive.value = null
         draft.value = EMPTY_DRAFT

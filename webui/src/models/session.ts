@@ -3,6 +3,7 @@
 // prompt once, keeps whatever the page holds, and retries the failed requests after the re-login.
 import { signal, type ReadonlySignal, type Signal } from '../signals'
 import {
+  asError,
   createUbusClient,
   NULL_SID,
   SessionExpiredError,
@@ -120,7 +121,7 @@ export function createSession(options: SessionOptions = {}): Session {
       relogin = null
       return true
     } catch (e) {
-      loginError.value = e instanceof Error ? e : new Error(String(e))
+      loginError.value = asError(e)
       if (!wasExpired) loginState.value = 'loggedOut'
       return false
     } finally {

@@ -3,6 +3,7 @@
 // logged in; an expired session parks the poll until the re-login, keeping the last status shown.
 import { effect, signal, type ReadonlySignal } from '../signals'
 import type { StatusSnapshot } from '../api/lanvpn'
+import { asError } from '../api/ubus'
 import { LoggedOutError, type LoginState } from './session'
 
 /** Never poll faster than this: every poll renews the session and wakes rpcd. */
@@ -69,7 +70,7 @@ export function createStatusModel(options: StatusModelOptions): StatusModel {
       lastError.value = null
     } catch (e) {
       if (myRun !== run || e instanceof LoggedOutError) return
-      lastError.value = e instanceof Error ? e : new Error(String(e))
+      lastError.value = asError(e)
     } finally {
       if (myRun === run) {
         isReading = false
