@@ -117,8 +117,6 @@ export type StatusSnapshot = {
 /** The `lanvpn` object's methods plus the status file read. Every change method resolves with the
  * new config hash, or rejects with LanvpnError naming the field at fault. */
 export type LanvpnApi = {
-  /** `lanvpn.status`: the status through the exec plugin (spawns the runtime; do not poll). */
-  status(): Promise<Status>
   /** `lanvpn.getConfig`: the validated config; secrets only as `{ set }`. */
   getConfig(): Promise<ConfigView>
   /** `lanvpn.setConfig`: saves a partial change or nothing. */
@@ -199,7 +197,6 @@ export function createLanvpnApi(caller: Caller): LanvpnApi {
   // A change method answers a SetConfigResult, of which the UI needs the Change part.
   const change = invoke<Change>
   return {
-    status: () => invoke<Status>('status'),
     getConfig: () => invoke<ConfigView>('getConfig'),
     setConfig: (patch) => invoke<SetConfigResult>('setConfig', patch as Record<string, unknown>),
     readStatusFile: async () => parseStatus(await caller.readFile(STATUS_FILE)),
@@ -273,18 +270,10 @@ export function parseStatus(text: string): StatusSnapshot {
     throw new SyntaxError('reading the status file: not JSON', { cause: e })
   }
   if (!isObject(raw)) throw new SyntaxError('reading the status file: not a JSON object')
-  const out: Record<string, unknown> = {}
-  for (const key of ['version', 'generation', 'updatedAt'] as const)
-    if (typeof raw[key] === 'number') out[key] = raw[key]
-  if (typeof raw.configHash === 'string') out.configHash = raw.configHash
-  if (typeof raw.rulesDns === 'string') out.rulesDns = raw.rulesDns
+  const out = typed(raw, TOP_FIELDS)
   for (const [key, shape] of Object.entries(STATUS_FIELDS)) {
     const part = raw[key]
-    if (!isObject(part)) continue
-    const kept: Record<string, unknown> = {}
-    for (const [field, type] of Object.entries(shape))
-      if (typeof part[field] === type) kept[field] = part[field]
-    out[key] = kept
+    if (isObject(part)) out[key] = typed(part, shape)
   }
   if (isObject(raw.devices)) out.devices = raw.devices
   if (Array.isArray(raw.problems)) out.problems = raw.problems.filter(isProblem)
@@ -306,6 +295,23 @@ export function parseStatus(text: string): StatusSnapshot {
     out.lan = { problems, problemCodes, interfaces }
   }
   return out as StatusSnapshot
+}
+
+/** The status's own scalar fields, by type (the parts' are STATUS_FIELDS). */
+const TOP_FIELDS = {
+  version: 'number',
+  generation: 'number',
+  updatedAt: 'number',
+  configHash: 'string',
+  rulesDns: 'string',
+}
+
+/** The fields of `from` that have the type `shape` names for them. */
+function typed(from: Record<string, unknown>, shape: Record<string, string>) {
+  const kept: Record<string, unknown> = {}
+  for (const [field, type] of Object.entries(shape))
+    if (typeof from[field] === type) kept[field] = from[field]
+  return kept
 }
 
 /** The daemon's sentences of a list and their codes (core/messages.ts), kept in step: a code

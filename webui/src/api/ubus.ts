@@ -50,9 +50,6 @@ export class UbusError extends Error {
 /** The session is unknown or expired (JSON-RPC −32002): the user has to log in again. */
 export class SessionExpiredError extends Error {
   override name = 'SessionExpiredError'
-  constructor(message = 'Access denied') {
-    super(message)
-  }
 }
 
 /** Any other JSON-RPC level error (`error: { code, message }`), e.g. −32000 Object not found. */
@@ -85,7 +82,7 @@ export class NetworkError extends Error {
 }
 
 /** What `session.login` hands back. */
-export type LoginResult = { sid: string; username: string; expires: number }
+export type LoginResult = { sid: string; username: string }
 
 /** A JSON-RPC client bound to one session; the session id is read on every call. */
 export interface UbusClient {
@@ -184,14 +181,13 @@ export function createUbusClient(options: UbusClientOptions = {}): UbusClient {
         username,
         password,
         timeout: SESSION_TIMEOUT_S,
-      })) as { ubus_rpc_session?: unknown; expires?: unknown; data?: { username?: unknown } }
+      })) as { ubus_rpc_session?: unknown; data?: { username?: unknown } }
       const sid = reply.ubus_rpc_session
       if (typeof sid !== 'string' || !/^[0-9a-f]{32}$/.test(sid))
         throw new NetworkError('logging in: the router sent no session id')
       return {
         sid,
         username: typeof reply.data?.username === 'string' ? reply.data.username : username,
-        expires: typeof reply.expires === 'number' ? reply.expires : SESSION_TIMEOUT_S,
       }
     },
     async logout() {

@@ -141,6 +141,13 @@ export function move(ids: string[], id: string, by: -1 | 1): string[] {
   return out
 }
 
+/** importProfile's arguments for a location's text, with the form's user name and password when
+ * the text asks for them. */
+function importArgs(name: string, text: string, d: ImportDraft) {
+  const credentials = asksForCredentials(text) ? { username: d.username, password: d.password } : {}
+  return { name, text, ...credentials }
+}
+
 /** Creates the model. */
 export function createLocationsModel(deps: {
   api: LanvpnApi
@@ -221,11 +228,7 @@ export function createLocationsModel(deps: {
       notes.value = []
       imported.value = ''
       const result = await actions.run('import', () =>
-        api.importProfile({
-          name: d.name.trim(),
-          text: d.text,
-          ...(asksForCredentials(d.text) ? { username: d.username, password: d.password } : {}),
-        })
+        api.importProfile(importArgs(d.name.trim(), d.text, d))
       )
       const e = actions.error.peek()
       if (e instanceof LanvpnError) notes.value = e.notes
@@ -247,14 +250,13 @@ export function createLocationsModel(deps: {
       await actions.run('import', async () => {
         for (const l of locations) {
           progress.value = { done: done.length, total: locations.length }
-          const args = { name: l.name, text: l.text }
-          if (asksForCredentials(l.text))
-            Object.assign(args, { username: d.username, password: d.password })
+          const args = importArgs(l.name, l.text, d)
           // Only the certificates it names: a request must stay under uhttpd's 64 KiB.
           const files = Object.entries(companions).filter(([n]) => l.text.includes(n))
-          if (files.length) Object.assign(args, { files: Object.fromEntries(files) })
           try {
-            const r = await api.importProfile(args)
+            const r = await api.importProfile(
+              files.length ? { ...args, files: Object.fromEntries(files) } : args
+            )
             tracker.track(r)
             done.push({ file: l.file, outcome: 'imported', message: l.name, notes: r.notes })
           } catch (e) {
