@@ -33,7 +33,11 @@ export function createApplyTracker(status: ReadonlySignal<StatusSnapshot | null>
   return {
     pending,
     phase: computed(() => applyPhase(pending.value, status.value)),
-    track: (change) => (pending.value = change),
-    clear: () => (pending.value = null),
+    track(change) {
+      pending.value = change
+    },
+    clear() {
+      pending.value = null
+    },
   }
 }

@@ -111,8 +111,12 @@ export function createDevicesModel(deps: { api: LanvpnApi; tracker: ApplyTracker
     selected,
     explanation,
     protection,
-    setQuery: (q) => (query.value = q),
-    setModeFilter: (m) => (mode.value = m),
+    setQuery(q) {
+      query.value = q
+    },
+    setModeFilter(m) {
+      mode.value = m
+    },
     toggle(mac) {
       const next = new Set(selected.peek())
       if (next.has(mac)) next.delete(mac)
@@ -140,11 +144,15 @@ export function createDevicesModel(deps: { api: LanvpnApi; tracker: ApplyTracker
       const result = await actions.run(`explain:${mac}`, () => api.explainDevice(mac))
       if (result) explanation.value = result
     },
-    closeExplanation: () => (explanation.value = null),
+    closeExplanation() {
+      explanation.value = null
+    },
     async checkProtection(mac) {
       const result = await actions.run(`protection:${mac}`, () => api.checkProtection(mac))
       if (result) protection.value = result
     },
-    closeProtection: () => (protection.value = null),
+    closeProtection() {
+      protection.value = null
+    },
   }
 }

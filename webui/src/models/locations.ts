@@ -198,7 +198,9 @@ export function createLocationsModel(deps: {
     inUse,
     isTesting,
     load,
-    editDraft: (patch) => (draft.value = { ...draft.peek(), ...patch }),
+    editDraft(patch) {
+      draft.value = { ...draft.peek(), ...patch }
+    },
     async takeFile(file) {
       notes.value = []
       outcomes.value = []

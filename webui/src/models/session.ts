@@ -116,7 +116,7 @@ export function createSession(options: SessionOptions = {}): Session {
       username.value = result.username
       loginError.value = null
       loginState.value = 'loggedIn'
-      persist(storage, { sid: result.sid, username: result.username })
+      persist(storage, result)
       relogin?.resolve()
       relogin = null
       return true
