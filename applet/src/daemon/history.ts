@@ -52,7 +52,7 @@ type Attempt = { profileId: string; session: OpenSession }
 
 /** Creates the recorder. `version` is lanvpn's own version, stored in each record. */
 export function createHistoryRecorder(host: Host, paths: Paths, version: string): HistoryRecorder {
-  let open: { profileId: string; session: OpenSession } | null = null
+  let open: Attempt | null = null
   let attempt: Attempt | null = null
   let lastPhase: TunnelState = 'disconnected'
   /** Locations that failed since the last successful connection: one record each, so a server
@@ -102,16 +102,20 @@ export function createHistoryRecorder(host: Host, paths: Paths, version: string)
       })
   }
 
+  /** Ends `session` as `result` and saves its record. */
+  const end = (session: OpenSession, result: HistoryResult) =>
+    save(closeSession(session, result, clock()), session.startMonoMs)
+
   const close = (result: HistoryResult) => {
     if (!open) return
-    save(closeSession(open.session, result, clock()), open.session.startMonoMs)
+    end(open.session, result)
     open = null
   }
 
   const fail = (a: Attempt) => {
     if (failedSinceOk.has(a.profileId)) return
     failedSinceOk.add(a.profileId)
-    save(closeSession(a.session, 'failed', clock()), a.session.startMonoMs)
+    end(a.session, 'failed')
   }
 
   const begin = (profile: Profile): OpenSession =>

@@ -80,10 +80,15 @@ export function createMediastreamer(
     work().then(dispatch, (e: unknown) => dispatch(fallback(e)))
   }
 
+  const cancelTimer = () => {
+    if (timer) host.clearTimeout(timer)
+    timer = null
+  }
+
   const perform = (action: MsAction): void => {
     switch (action.kind) {
       case 'timer': {
-        if (timer) host.clearTimeout(timer)
+        cancelTimer()
         const delay = Math.max(0, action.atMs - host.monotonicMs())
         timer = host.setTimeout(() => {
           timer = null
@@ -92,9 +97,7 @@ export function createMediastreamer(
         return
       }
       case 'cancelTimer':
-        if (timer) host.clearTimeout(timer)
-        timer = null
-        return
+        return cancelTimer()
       case 'readWan':
         return later(
           async () => {
@@ -104,19 +107,25 @@ export function createMediastreamer(
           },
           () => ({ kind: 'wanChanged', address: null })
         )
-      case 'echo':
+      case 'echo': {
+        const answer = (address: string | null, message: string): MsEvent => ({
+          kind: 'echoResult',
+          seq: action.seq,
+          address,
+          message,
+        })
         return later(
           async () => {
             const res = await request(host, echoRequest(action.url, device, REQUEST_MAX_TIME_S))
-            if (!res.ok)
-              return { kind: 'echoResult', seq: action.seq, address: null, message: res.message }
+            if (!res.ok) return answer(null, res.message)
             const text = res.body.trim()
-            const good = res.status === 200 && ipv4Scope(text) !== 'invalid'
-            const message = good ? '' : 'the IP-echo service gave no address'
-            return { kind: 'echoResult', seq: action.seq, address: good ? text : null, message }
+            return res.status === 200 && ipv4Scope(text) !== 'invalid'
+              ? answer(text, '')
+              : answer(null, 'the IP-echo service gave no address')
           },
-          (e) => ({ kind: 'echoResult', seq: action.seq, address: null, message: errorText(e) })
+          (e) => answer(null, errorText(e))
         )
+      }
       case 'register': {
         const ms = settings
         if (!ms) return
@@ -160,30 +169,24 @@ export function createMediastreamer(
       if (kind === 'register-now') dispatch({ kind: 'registerNow' })
     },
     status() {
-      const view = viewOf(state)
+      const { lastAttempt: last, nextCheckAtMs: next, ...view } = viewOf(state)
       const mono = host.monotonicMs()
       // Monotonic times become wall times at the moment of reading, so an NTP jump between the
       // event and now cannot show a date in 1970.
       const toWall = (atMs: number) => host.wallMs() - (mono - atMs)
       return {
-        enabled: view.enabled,
-        state: view.state,
-        wanKind: view.wanKind,
-        lastAttempt: view.lastAttempt && {
-          atWallMs: toWall(view.lastAttempt.atMs),
-          result: view.lastAttempt.result,
-          message: view.lastAttempt.message,
+        ...view,
+        lastAttempt: last && {
+          atWallMs: toWall(last.atMs),
+          result: last.result,
+          message: last.message,
         },
-        nextCheckWallMs: view.nextCheckAtMs === null ? 0 : toWall(view.nextCheckAtMs),
-        message: view.message,
-        explainsWan: view.explainsWan,
-        note: view.note,
+        nextCheckWallMs: next === null ? 0 : toWall(next),
       }
     },
     stop() {
       isStopped = true
-      if (timer) host.clearTimeout(timer)
-      timer = null
+      cancelTimer()
     },
   }
 }

@@ -141,16 +141,20 @@ export function createTunnelDriver(
       })
   }
 
+  /** Takes the location down: its openvpn and its interface. */
+  async function tearDown(): Promise<void> {
+    up = false
+    peers = []
+    ovpn = 'none'
+    await stopOpenvpn(host, paths.runDir)
+    await deleteWgInterface(host, iface)
+  }
+
   async function perform(action: HealthAction): Promise<void> {
     if (stopped) return
     if (action.kind === 'tear-down') {
-      up = false
-      peers = []
-      ovpn = 'none'
-      await stopOpenvpn(host, paths.runDir)
-      await deleteWgInterface(host, iface)
-      onChange()
-      return
+      await tearDown()
+      return onChange()
     }
     const profile = profileById(action.profile)
     if (!profile)
@@ -216,6 +220,13 @@ export function createTunnelDriver(
     return true
   }
 
+  /** The interface went away under a running tunnel: routing follows, and it is built again. */
+  function lost() {
+    up = false
+    onChange()
+    dispatch({ kind: 'lost' })
+  }
+
   async function probe(): Promise<void> {
     probeTimer = null
     const profile = profileById(currentProfile(health))
@@ -225,9 +236,7 @@ export function createTunnelDriver(
       if (seen === 'gone' && ovpn === 'running') {
         // It ran and died: lost, built again at once.
         ovpn = 'none'
-        up = false
-        onChange()
-        return dispatch({ kind: 'lost' })
+        return lost()
       }
       if (seen === 'gone' && ovpn === 'starting') {
         ovpn = 'none'
@@ -248,11 +257,7 @@ export function createTunnelDriver(
       return dispatch({ kind: 'probe', ok: false, isDown: true })
     if (!up) return dispatch({ kind: 'probe', ok: false, isOffline: await isOffline(profile) })
     const isWg = profile.type === 'wireguard'
-    if (isWg && !(await wgInterfaceExists(host, iface))) {
-      up = false
-      onChange()
-      return dispatch({ kind: 'lost' })
-    }
+    if (isWg && !(await wgInterfaceExists(host, iface))) return lost()
     if (isWg) peers = await observeWgPeers(host, iface)
     const target = probeTarget(config!, tunnelResolvers(profile, pushedDns()))
     const nowS = host.wallMs() / 1000
@@ -263,17 +268,23 @@ export function createTunnelDriver(
     hooks.onProbe?.()
   }
 
-  function probeNow() {
+  const queueProbe = () => {
+    queue = queue.then(probe).catch(() => undefined)
+  }
+
+  const cancelProbe = () => {
     if (probeTimer) host.clearTimeout(probeTimer)
     probeTimer = null
-    queue = queue.then(probe).catch(() => undefined)
+  }
+
+  function probeNow() {
+    cancelProbe()
+    queueProbe()
   }
 
   function scheduleProbe() {
     if (stopped || probeTimer || health.phase === 'disconnected') return
-    probeTimer = host.setTimeout(() => {
-      queue = queue.then(probe).catch(() => undefined)
-    }, tune().intervalMs)
+    probeTimer = host.setTimeout(queueProbe, tune().intervalMs)
   }
 
   return {
@@ -315,17 +326,12 @@ export function createTunnelDriver(
     },
     stop() {
       stopped = true
-      if (probeTimer) host.clearTimeout(probeTimer)
-      probeTimer = null
+      cancelProbe()
     },
     async close() {
       this.stop()
       await queue.catch(() => undefined)
-      up = false
-      peers = []
-      ovpn = 'none'
-      await stopOpenvpn(host, paths.runDir)
-      await deleteWgInterface(host, iface)
+      await tearDown()
       // The side interface lives only while failback asks (the action awaited above).
       if (host.stat(`/sys/class/net/${paths.sideIface}`))
         await deleteWgInterface(host, paths.sideIface)

@@ -105,6 +105,26 @@ function groupOf(config: Config, group: string): Group | null {
 const householdBypass = (config: Config): boolean =>
   config.profiles.length === 0 || !config.globals.armed
 
+/** The configured profile `id`, or null. */
+const profileById = (config: Config, id: string): Profile | null =>
+  config.profiles.find((p) => p.id === id) ?? null
+
+/** Whether a group's vpn devices use the WAN (`own`: the globals for the default group): for
+ * reasons of the whole household, or after a disconnect under kill switch `auto`. */
+const isBypassed = (config: Config, own: Pick<Group, 'killSwitch' | 'connect'>): boolean =>
+  householdBypass(config) || (own.killSwitch === 'auto' && !own.connect)
+
+/** What the rules need of one tunnel: the live profile, else the configured `profile`. */
+function tunnelFields(config: Config, tunnel: TunnelView, configured: Profile | null) {
+  const profile = tunnel.profile ?? configured
+  return {
+    tunnelCarriesV6: config.globals.ipv6 && hasV6(profile),
+    tunnelDns: byFamily(tunnelResolvers(profile, tunnel.pushedDns)),
+    tunnelAddrs: byFamily((profile?.addresses ?? []).map((a) => a.replace(/\/\d+$/, ''))),
+    ...(tunnel.dnsPort ? { dnsPort: tunnel.dnsPort } : {}),
+  }
+}
+
 /** A group's part of the nft model (`members`: its vpn devices' MACs). */
 function nftGroup(
   config: Config,
@@ -113,17 +133,12 @@ function nftGroup(
   tunnelIface: string,
   members: string[]
 ): NftGroup {
-  const configured = config.profiles.find((p) => p.id === group.profile) ?? null
-  const profile = tunnel.profile ?? configured
   return {
     index: group.index,
     devices: members,
     tunnelIface: groupIface(tunnelIface, group.index),
-    bypassed: householdBypass(config) || (group.killSwitch === 'auto' && !group.connect),
-    tunnelCarriesV6: config.globals.ipv6 && hasV6(profile),
-    tunnelDns: byFamily(tunnelResolvers(profile, tunnel.pushedDns)),
-    tunnelAddrs: byFamily((profile?.addresses ?? []).map((a) => a.replace(/\/\d+$/, ''))),
-    ...(tunnel.dnsPort ? { dnsPort: tunnel.dnsPort } : {}),
+    bypassed: isBypassed(config, group),
+    ...tunnelFields(config, tunnel, profileById(config, group.profile)),
   }
 }
 
@@ -152,8 +167,6 @@ export function nftModel(
     if (own) members.get(own.id)?.push(d.mac)
     else devices[d.mode].push(d.mac)
   }
-  const active = config.profiles.find((p) => p.id === g.activeProfile) ?? null
-  const profile = tunnel.profile ?? active
   const ms = config.mediastreamer
   const extra = config.groups.map((x) =>
     nftGroup(config, x, groups[x.id] ?? NO_TUNNEL, tunnelIface, members.get(x.id) ?? [])
@@ -174,13 +187,10 @@ export function nftModel(
     tunnelIface,
     // Not before there is a location and someone connected once (config/types.ts armed), and not
     // after a disconnect under kill switch `auto`.
-    vpnBypassed: householdBypass(config) || (g.killSwitch === 'auto' && !g.connect),
-    tunnelCarriesV6: g.ipv6 && hasV6(profile),
-    tunnelDns: byFamily(tunnelResolvers(profile, tunnel.pushedDns)),
+    vpnBypassed: isBypassed(config, g),
     smartDns: ms.enabled ? byFamily(ms.dnsServers) : { v4: [], v6: [] },
     routerViaWan: g.routerViaVpn ? (tunnel.wanDevice ?? '') : '',
-    tunnelAddrs: byFamily((profile?.addresses ?? []).map((a) => a.replace(/\/\d+$/, ''))),
-    ...(tunnel.dnsPort ? { dnsPort: tunnel.dnsPort } : {}),
+    ...tunnelFields(config, tunnel, profileById(config, g.activeProfile)),
     ...(tunnel.directDnsPort ? { directDnsPort: tunnel.directDnsPort } : {}),
     ...(extra.length ? { groups: extra } : {}),
   }
@@ -298,7 +308,7 @@ export function desiredState(
   // tunnel's own addresses (an identifier the provider gave this account). No tunnel exists at
   // boot; after a firewall reload while connected, the source rules lead the tunnel's addresses
   // into the VPN table until the daemon puts the live table back.
-  const active = config.profiles.find((p) => p.id === config.globals.activeProfile) ?? null
+  const active = profileById(config, config.globals.activeProfile)
   // No entry for a group: its configured location, down, with that location's own resolvers.
   const closed = nftModel(
     config,
