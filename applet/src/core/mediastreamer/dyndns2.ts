@@ -23,34 +23,20 @@ export type Dyndns2Code =
  * (the answer made no sense). */
 export type Dyndns2Next = 'ok' | 'stop' | 'wait' | 'retry'
 
-const NEXT: Record<Dyndns2Code, Dyndns2Next> = {
-  good: 'ok',
-  nochg: 'ok',
-  badauth: 'stop',
-  '!donator': 'stop',
-  notfqdn: 'stop',
-  nohost: 'stop',
-  numhost: 'stop',
-  abuse: 'stop',
-  badagent: 'stop',
-  dnserr: 'wait',
-  '911': 'wait',
-  unknown: 'retry',
-}
-
-const WORDS: Record<Dyndns2Code, string> = {
-  good: 'registered',
-  nochg: 'registered (the address was already set)',
-  badauth: 'the provider refused the user name or password',
-  '!donator': 'the provider says this account cannot use that feature',
-  notfqdn: 'the provider says the host name is not a full domain name',
-  nohost: 'the provider does not know this host name for this account',
-  numhost: 'the provider says too many host names were given',
-  abuse: 'the provider blocked this host name for too many updates',
-  badagent: 'the provider refused this client',
-  dnserr: 'the provider has a DNS problem on its side',
-  '911': 'the provider has a problem on its side',
-  unknown: 'the provider answered something that is not a dyndns2 answer',
+/** Each code: what to do next, and its plain words. */
+const ANSWERS: Record<Dyndns2Code, [Dyndns2Next, string]> = {
+  good: ['ok', 'registered'],
+  nochg: ['ok', 'registered (the address was already set)'],
+  badauth: ['stop', 'the provider refused the user name or password'],
+  '!donator': ['stop', 'the provider says this account cannot use that feature'],
+  notfqdn: ['stop', 'the provider says the host name is not a full domain name'],
+  nohost: ['stop', 'the provider does not know this host name for this account'],
+  numhost: ['stop', 'the provider says too many host names were given'],
+  abuse: ['stop', 'the provider blocked this host name for too many updates'],
+  badagent: ['stop', 'the provider refused this client'],
+  dnserr: ['wait', 'the provider has a DNS problem on its side'],
+  '911': ['wait', 'the provider has a problem on its side'],
+  unknown: ['retry', 'the provider answered something that is not a dyndns2 answer'],
 }
 
 /** A parsed answer: the code, what to do next, and plain words (no address, no host name). */
@@ -61,10 +47,11 @@ export type Dyndns2Answer = { code: Dyndns2Code; next: Dyndns2Next; message: str
 export function parseDyndns2(body: string): Dyndns2Answer {
   const line = body.split(/\r?\n/).find((l) => l.trim() !== '') ?? ''
   const word = line.trim().split(/\s+/)[0] ?? ''
-  const code: Dyndns2Code = Object.prototype.hasOwnProperty.call(NEXT, word)
+  const code: Dyndns2Code = Object.prototype.hasOwnProperty.call(ANSWERS, word)
     ? (word as Dyndns2Code)
     : 'unknown'
-  return { code, next: NEXT[code], message: WORDS[code] }
+  const [next, message] = ANSWERS[code]
+  return { code, next, message }
 }
 
 /** The dyndns2 update URL for one host name and address (both percent-encoded). The user name and

@@ -44,22 +44,23 @@ export function buildRegistration(
   return req
 }
 
+/** An outcome: what to do next, and why in plain words. */
+const said = (next: RegisterOutcome['next'], message: string): RegisterOutcome => ({
+  next,
+  message,
+})
+
 /** An HTTP status in plain words for the kinds of failure that matter. */
 function statusOutcome(status: number): RegisterOutcome | null {
-  if (status >= 500)
-    return { next: 'wait', message: `the provider's server failed (HTTP ${status})` }
-  if (status === 429) return { next: 'wait', message: 'the provider asked to slow down (HTTP 429)' }
+  if (status >= 500) return said('wait', `the provider's server failed (HTTP ${status})`)
+  if (status === 429) return said('wait', 'the provider asked to slow down (HTTP 429)')
   if (status === 401 || status === 403)
-    return { next: 'stop', message: `the provider refused the token or login (HTTP ${status})` }
+    return said('stop', `the provider refused the token or login (HTTP ${status})`)
   if (status === 404)
-    return {
-      next: 'stop',
-      message: 'the provider does not know this address (HTTP 404): check the URL',
-    }
-  if (status === 408) return { next: 'retry', message: 'the provider timed out (HTTP 408)' }
-  if (status >= 400)
-    return { next: 'stop', message: `the provider refused the request (HTTP ${status})` }
-  if (status >= 300) return { next: 'retry', message: `unexpected redirect (HTTP ${status})` }
+    return said('stop', 'the provider does not know this address (HTTP 404): check the URL')
+  if (status === 408) return said('retry', 'the provider timed out (HTTP 408)')
+  if (status >= 400) return said('stop', `the provider refused the request (HTTP ${status})`)
+  if (status >= 300) return said('retry', `unexpected redirect (HTTP ${status})`)
   return null
 }
 
@@ -68,19 +69,19 @@ export function judgeRegistration(ms: Mediastreamer, outcome: HttpOutcome): Regi
   if (!outcome.ok) {
     // A certificate that does not verify will not fix itself by retrying often.
     const next = outcome.reason === 'tls' || outcome.reason === 'setup' ? 'wait' : 'retry'
-    return { next, message: outcome.message }
+    return said(next, outcome.message)
   }
   const byStatus = statusOutcome(outcome.status)
   if (ms.method === 'dyndns2') {
     // dyndns2 servers answer 200 with the code in the body; some put badauth behind a 401.
     const answer = parseDyndns2(outcome.body)
-    if (answer.code !== 'unknown') return { next: answer.next, message: answer.message }
+    if (answer.code !== 'unknown') return said(answer.next, answer.message)
     if (byStatus) return byStatus
-    return { next: 'wait', message: answer.message }
+    return said('wait', answer.message)
   }
   if (byStatus) return byStatus
   if (ms.successMatch && !outcome.body.includes(ms.successMatch)) {
-    return { next: 'wait', message: 'the provider answered without the expected success text' }
+    return said('wait', 'the provider answered without the expected success text')
   }
-  return { next: 'ok', message: 'registered' }
+  return said('ok', 'registered')
 }

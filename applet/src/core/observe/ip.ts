@@ -24,7 +24,8 @@ export type IpRule = {
 /** One route of a table as lanvpn compares them: `unreachable default` or `default dev X`. */
 export type IpRoute = { dst: string; type: 'unicast' | 'unreachable'; dev: string; metric: number }
 
-function parseJsonArray(text: string): Array<Record<string, unknown>> {
+/** JSON text as an array of objects' fields; [] for bad JSON, an empty text or another value. */
+export function parseJsonArray(text: string): Array<Record<string, unknown>> {
   try {
     const v = JSON.parse(text.trim() || '[]') as unknown
     return Array.isArray(v) ? (v as Array<Record<string, unknown>>) : []

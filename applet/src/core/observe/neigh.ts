@@ -3,6 +3,7 @@
 // "state":["REACHABLE"]}, {"dst":"fd50::1","dev":"br-lan","state":["FAILED"]}]
 // With `dev X` iproute2 leaves out "dev"; entries being resolved have no "lladdr".
 import { isIpv4, isIpv6, normaliseMac } from '../config/formats'
+import { parseJsonArray } from './ip'
 
 /** One neighbour entry with a link-layer address. `isPresent` is false for FAILED and INCOMPLETE
  * (the kernel asked and nobody answered). Sample:
@@ -15,15 +16,8 @@ const PRESENT = ['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']
 /** Parses `ip -j neigh show` output. Entries without a usable MAC or address are skipped;
  * text that is not JSON gives []. Never throws. */
 export function parseNeighbours(text: string): Neighbour[] {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text.trim() === '' ? '[]' : text)
-  } catch {
-    return []
-  }
-  if (!Array.isArray(parsed)) return []
   const out: Neighbour[] = []
-  for (const e of parsed as Array<Record<string, unknown>>) {
+  for (const e of parseJsonArray(text)) {
     if (typeof e !== 'object' || e === null) continue
     const dst = typeof e.dst === 'string' ? e.dst.toLowerCase() : ''
     const mac = typeof e.lladdr === 'string' ? normaliseMac(e.lladdr) : null

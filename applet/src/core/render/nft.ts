@@ -415,7 +415,7 @@ export function renderNftTable(m: NftModel): string {
 /** The hash in `nft list set inet lanvpn applied` output, normalised ('' when there is none). */
 export function parseAppliedHash(text: string): string {
   const m = /elements = \{ (0x[0-9a-fA-F]+)/.exec(text)
-  return m ? `0x${parseInt(m[1], 16).toString(16).padStart(8, '0')}` : ''
+  return m ? hex(parseInt(m[1], 16)) : ''
 }
 
 /** The version the firewall loads at boot and on every reload: the same table with the kill switch
@@ -425,7 +425,7 @@ export function closedModel(m: NftModel): NftModel {
   // Until the daemon runs it, no instance answers the other devices' DNS: it goes where it was
   // sent. The vpn devices' stays with their instance (no answer until then: closed).
   const { directDnsPort: _, ...rest } = m
-  return groups ? { ...rest, vpnBypassed: false, groups } : { ...rest, vpnBypassed: false }
+  return { ...rest, vpnBypassed: false, ...(groups ? { groups } : {}) }
 }
 
 /** Removes the table; for `enabled 0` and cleanup. */
