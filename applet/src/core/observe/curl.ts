@@ -40,10 +40,12 @@ export function parseCurlOutput(
   timedOut: boolean,
   maxBytes: number
 ): HttpOutcome {
-  if (timedOut)
-    return { ok: false, reason: 'timeout', message: 'the server did not answer in time' }
-  if (code !== 0) {
-    const [reason, message] = EXIT[code] ?? ['network', `the request failed (curl exit ${code})`]
+  if (timedOut || code !== 0) {
+    // Killed for taking too long: curl's own timeout (exit 28) in other words.
+    const [reason, message] = EXIT[timedOut ? 28 : code] ?? [
+      'network',
+      `the request failed (curl exit ${code})`,
+    ]
     return { ok: false, reason, message }
   }
   const at = stdout.lastIndexOf(CURL_STATUS_MARK)
@@ -54,7 +56,9 @@ export function parseCurlOutput(
   const body = stdout.slice(0, at)
   // max-filesize only works when the server announces the size; chunked answers are capped here.
   if (body.length > maxBytes) {
-    return { ok: false, reason: 'too-large', message: 'the answer was too large' }
+    // As curl's own max-filesize refusal (exit 63).
+    const [reason, message] = EXIT[63]
+    return { ok: false, reason, message }
   }
   return { ok: true, status, body }
 }

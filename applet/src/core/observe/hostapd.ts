@@ -20,16 +20,12 @@ export function parseHostapdClients(text: string): string[] {
   } catch {
     return []
   }
-  const clients =
-    typeof parsed === 'object' && parsed !== null
-      ? (parsed as Record<string, unknown>).clients
-      : undefined
+  const clients = (parsed as { clients?: unknown } | null)?.clients
   if (typeof clients !== 'object' || clients === null) return []
   const out: string[] = []
   for (const [key, value] of Object.entries(clients)) {
     const mac = key.toLowerCase()
-    const assoc =
-      typeof value === 'object' && value !== null ? (value as { assoc?: unknown }).assoc : true
+    const assoc = (value as { assoc?: unknown } | null)?.assoc
     if (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac) && assoc !== false) out.push(mac)
   }
   return out
