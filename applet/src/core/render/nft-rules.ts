@@ -97,6 +97,12 @@ const netSet = (name: string, type: string, cidrs: string[]) =>
   setOf(name, type, ['flags interval', 'auto-merge'], cidrs)
 const macSet = (name: string, macs: string[]) => setOf(name, 'ether_addr', [], [...macs].sort())
 
+/** Each family's set name suffix, address match and set type. */
+const FAMILIES = [
+  ['4', 'ip daddr', 'ipv4_addr'],
+  ['6', 'ip6 daddr', 'ipv6_addr'],
+] as const
+
 /** The sets a rule's domains fill from DNS answers, by family (for dnsmasq's nftset=). */
 export const dnsSets = (n: number) => ({ v4: `rule${n}_dns4`, v6: `rule${n}_dns6` })
 
@@ -119,6 +125,19 @@ const membersOf = (m: NftRulesModel, id: string): string[] =>
   m.devices.filter((d) => d.group === id).map((d) => d.mac)
 
 type Part = { sets: string[]; lines: string[] }
+
+/** The interval sets `<name>4` and `<name>6` of `cidrs` (none for a family without any) and a
+ * match of each. */
+function netsOf(name: string, cidrs: string[]): Part {
+  const part: Part = { sets: [], lines: [] }
+  for (const [f, match, type] of FAMILIES) {
+    const mine = cidrs.filter((c) => c.includes(':') === (f === '6'))
+    if (!mine.length) continue
+    part.sets.push(...netSet(name + f, type, mine))
+    part.lines.push(`${match} @${name}${f}`)
+  }
+  return part
+}
 
 /** Who a rule is for, as alternative matches ('' everyone), and the sets they need. */
 function whoOf(m: NftRulesModel, r: Rule): Part {
@@ -144,21 +163,15 @@ function whoOf(m: NftRulesModel, r: Rule): Part {
 
 /** Where a rule matches, as alternative matches ('' anywhere), and its sets. */
 function destOf(r: Rule): Part {
-  const n = r.number
-  const v4 = r.dests.filter((d) => !d.includes(':'))
-  const v6 = r.dests.filter((d) => d.includes(':'))
-  const sets: string[] = []
-  const lines: string[] = []
-  if (v4.length) sets.push(...netSet(`rule${n}_net4`, 'ipv4_addr', v4))
-  if (v4.length) lines.push(`ip daddr @rule${n}_net4`)
-  if (v6.length) sets.push(...netSet(`rule${n}_net6`, 'ipv6_addr', v6))
-  if (v6.length) lines.push(`ip6 daddr @rule${n}_net6`)
+  const { sets, lines } = netsOf(`rule${r.number}_net`, r.dests)
   if (r.domains.length) {
-    const d = dnsSets(n)
+    const d = dnsSets(r.number)
     // The domains' hash, an nft comment: new domains make a new table, whose sets start empty.
     const timed = ['flags timeout', `timeout ${DNS_SET_TIMEOUT}`, `# ${fnv1a(`${r.domains}`)}`]
-    sets.push(...setOf(d.v4, 'ipv4_addr', timed, []), ...setOf(d.v6, 'ipv6_addr', timed, []))
-    lines.push(`ip daddr @${d.v4}`, `ip6 daddr @${d.v6}`)
+    for (const [f, match, type] of FAMILIES) {
+      sets.push(...setOf(d[`v${f}`], type, timed, []))
+      lines.push(`${match} @${d[`v${f}`]}`)
+    }
   }
   return { sets, lines: lines.length ? lines : [''] }
 }
@@ -175,10 +188,14 @@ function portsOf(r: Rule): string[] {
 }
 
 function verdictOf(m: NftRulesModel, r: Rule): string {
-  if (r.via === 'direct') return `${setMark(MARK_DIRECT)} return`
-  if (r.via === 'blocked') return `${setMark(MARK_BLOCKED)} return`
-  if (r.via === 'group') return `${setMark(groupMark(indexOf(m, r.group)))} return`
-  return 'goto rule_vpn'
+  if (r.via === 'vpn') return 'goto rule_vpn'
+  const mark =
+    r.via === 'direct'
+      ? MARK_DIRECT
+      : r.via === 'blocked'
+        ? MARK_BLOCKED
+        : groupMark(indexOf(m, r.group))
+  return `${setMark(mark)} return`
 }
 
 /** `via vpn`: a packet already in a tunnel keeps its group's mark; any other gets the mark of its
@@ -202,21 +219,17 @@ function vpnChain(m: NftRulesModel): Part {
  * its table as it was. Deterministic: the same model gives the same lines. */
 export function renderRules(m: NftRulesModel): string[] {
   const rules = m.rules.filter((r) => r.enabled)
-  const local4 = m.local.v4.filter(isCidr)
-  const local6 = m.local.v6.filter(isCidr)
-  if (rules.length + local4.length + local6.length === 0) return []
-  const sets: string[] = []
+  const local = netsOf('rules_local', [...m.local.v4, ...m.local.v6].filter(isCidr))
+  if (rules.length + local.lines.length === 0) return []
+  const sets = local.sets
   const lines = [
     `\tchain ${RULES_CHAIN} {`,
     '\t\ttype filter hook prerouting priority mangle + 1; policy accept;',
     `\t\tiifname != ${ifnames(m.lan)} return`,
     `\t\t${isMarked(MARK_BLOCKED)} return`,
     '\t\tmeta l4proto { tcp, udp } th dport 53 return',
+    ...local.lines.map((x) => `\t\t${x} ${setMark(MARK_DIRECT)} return`),
   ]
-  if (local4.length) sets.push(...netSet('rules_local4', 'ipv4_addr', local4))
-  if (local4.length) lines.push(`\t\tip daddr @rules_local4 ${setMark(MARK_DIRECT)} return`)
-  if (local6.length) sets.push(...netSet('rules_local6', 'ipv6_addr', local6))
-  if (local6.length) lines.push(`\t\tip6 daddr @rules_local6 ${setMark(MARK_DIRECT)} return`)
   for (const r of rules) {
     const who = whoOf(m, r)
     const dest = destOf(r)
