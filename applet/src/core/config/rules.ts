@@ -73,25 +73,31 @@ export function normaliseDomain(s: string): string | null {
 /** Counts what all rules hold, so the budget is for the whole file. */
 type Budget = { dests: number; domains: number }
 
-/** A list option's good items within what is left of `room`; bad ones and those past the limit
- * are named by position. */
+/** Each budgeted list option's limit and what it counts. */
+const LIMITS = {
+  dest: [MAX_RULE_DESTS, 'destinations in all rules'],
+  domain: [MAX_RULE_DOMAINS, 'domains in all rules'],
+  local_dest: [MAX_LOCAL_DESTS, 'local destinations'],
+} as const
+
+/** A list option's good items while `used` (those already taken: a rule's are counted with all
+ * rules') stays within its limit; bad ones and those past the limit are named by position. */
 function budgeted<T>(
   r: SectionReader,
-  name: string,
+  name: keyof typeof LIMITS,
   parse: (s: string) => T | null,
   reason: string,
-  room: { left: number; limit: number; what: string }
+  used = 0
 ): T[] {
+  const [limit, what] = LIMITS[name]
   const out: T[] = []
   ;(r.list(name) ?? []).forEach((item, i) => {
     const value = parse(item)
     if (value === null) return r.problem(name, `item ${i + 1} ${reason}`)
     // Past the limit: said once, at the first item left out.
-    const past = `items from ${i + 1} on are past the limit of ${room.limit} ${room.what}; left out`
-    if (room.left === 0) r.problem(name, past)
-    room.left -= 1
-    if (room.left < 0) return
-    out.push(value)
+    if (used++ === limit)
+      r.problem(name, `items from ${i + 1} on are past the limit of ${limit} ${what}; left out`)
+    if (used <= limit) out.push(value)
   })
   return out
 }
@@ -119,16 +125,8 @@ function readRule(
   budget: Budget
 ): Rule | null {
   const via = readVia(r, groupIds)
-  const dests = budgeted(r, 'dest', f.normaliseCidr, DEST_REASON, {
-    left: MAX_RULE_DESTS - budget.dests,
-    limit: MAX_RULE_DESTS,
-    what: 'destinations in all rules',
-  })
-  const domains = budgeted(r, 'domain', normaliseDomain, DOMAIN_REASON, {
-    left: MAX_RULE_DOMAINS - budget.domains,
-    limit: MAX_RULE_DOMAINS,
-    what: 'domains in all rules',
-  })
+  const dests = budgeted(r, 'dest', f.normaliseCidr, DEST_REASON, budget.dests)
+  const domains = budgeted(r, 'domain', normaliseDomain, DOMAIN_REASON, budget.domains)
   const ports = r
     .items('port', (s) => (parsePort(s) ? s : null), PORT_REASON)
     .flatMap((s) => parsePort(s) ?? [])
@@ -173,8 +171,7 @@ function readRule(
 
 /** The globals' `local_dest`: CIDRs (a bare address gets /32 or /128), bad ones named by position. */
 export function readLocalDest(r: SectionReader): string[] {
-  const room = { left: MAX_LOCAL_DESTS, limit: MAX_LOCAL_DESTS, what: 'local destinations' }
-  return [...new Set(budgeted(r, 'local_dest', f.normaliseCidr, DEST_REASON, room))]
+  return [...new Set(budgeted(r, 'local_dest', f.normaliseCidr, DEST_REASON))]
 }
 
 /** The `config rule` sections in file order (`groups`: the config's groups, to check names
