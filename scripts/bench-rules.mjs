@@ -1,21 +1,40 @@
 #!/usr/bin/env node
-// The rules-by-destination bench (issue 22), the daemon's path as bench-groups.mjs takes it
-// (core/plan desiredState + diffState from the config read, then what system/apply.ts runs for
-// the steps), in a throwaway network namespace (root only; deleted on exit):
-//   full apply:   10,000 destination CIDRs (9,000 IPv4, 1,000 IPv6) and 1,000 domains over 10
-//                 rules, in one `nft -f` transaction, against one raw `nft -f` of the same table
-//                 from a file; budget ≤ 1.3 × raw. The domains cost two empty timeout sets per
-//                 rule in the table (dnsmasq fills them from answers); their 1,000 nftset= lines
-//                 are dnsmasq's configuration, not nft's.
+// The rules-by-destination bench (issue 22): the daemon's path as it runs it (core/plan
+// desiredState + diffState from the config read, then system/apply.ts applyPlan with the DNS sets
+// keptDnsSets names, on a Host whose commands run in a throwaway network namespace with the real
+// nft and ip; root only; deleted on exit), against one raw `nft -f` of the same sets from a file:
+//   10,000 destination CIDRs (9,000 IPv4, 1,000 IPv6) and 1,000 domains over 10 rules; budget
+//   ≤ 1.3 × raw. The domains cost two timeout sets per rule in the table (dnsmasq fills them from
+//   answers: here one IPv4 and one IPv6 address per domain); their 1,000 nftset= lines are
+//   dnsmasq's configuration, not nft's.
+//   first apply:  a router with nothing of lanvpn on it: the table (one `nft -f`), the routing
+//                 rules (`ip -4/-6 -batch`) and the boot-time include (checked with `nft -c`,
+//                 which carries the rules too, and written); no domain set to keep.
+//   again:        the table applied whole again with the same rules (the tunnel coming up, a
+//                 drift repaired): the live domain sets are read first (`nft -j list sets`, every
+//                 set of the table) and their addresses go into the same transaction.
 //   a rule change: one destination of a rule another, the daemon's plan against the table it
-//                 applied last: one nft transaction, and no firewall reload (the boot-time include,
-//                 which carries the rules, is checked with `nft -c` and written, not loaded); then
-//                 the moved flows dropped by conntrack, as the daemon does.
+//                 applied last: one nft transaction with the domain sets kept, and no firewall
+//                 reload (the include is checked and written, not loaded); then the moved flows
+//                 dropped by conntrack, as the daemon does.
+// Each row says what its time is made of (every command timed, the rest is planning and parsing).
 // Raw and lanvpn are timed in turn and each ratio taken pair by pair, so that a machine whose
-// speed drifts (others' work on it) weighs on both alike. Run alone: `node
+// speed drifts (others' work on it) weighs on both alike. The daemon's observation before a plan
+// (system/observe.ts) is timed on its own, not in the ratios. Run alone: `node
 // scripts/bench-rules.mjs`; scripts/bench.mjs imports benchRules() and adds its rows. Never a
 // pass/fail test: figures vary by machine.
-import { writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { benchInNamespace, loadSources, median, timed } from './bench-sharing.mjs'
@@ -25,13 +44,19 @@ const DESTS = 10000
 const V6_DESTS = 1000
 const DOMAINS = 1000
 
-const loadPlan = (dir) =>
+/** The product's plan and apply, bundled from the sources as the product is. */
+const loadProduct = (dir) =>
   loadSources(
     dir,
     'rules',
     `export { parseConfig } from './applet/src/core/config/validate'
+export { keptElements } from './applet/src/core/observe/nft'
+export { resolvePaths } from './applet/src/core/paths'
 export { desiredState, diffState } from './applet/src/core/plan/plan'
-export { movedByRules } from './applet/src/core/render/nft-rules'`
+export { dnsSets, keptDnsSets, movedByRules } from './applet/src/core/render/nft-rules'
+export { applyPlan } from './applet/src/system/apply'
+export { dropConntrack } from './applet/src/system/conntrack'
+export { observeRouter } from './applet/src/system/observe'`
   )
 
 /** The i-th destination: a /24 of 10/8 … for IPv4, a /48 of 2001:db8::/32 for IPv6. */
@@ -72,16 +97,106 @@ function configText(changed = false) {
   return lines.join('\n')
 }
 
-/** Runs `fn` and `raw` in turn `runs` times: the medians of fn's ms, raw's ms and their ratio. */
-function paired(runs, fn, raw) {
-  const pairs = Array.from({ length: runs }, () => [timed(1, fn), timed(1, raw)])
-  return [0, 1, 2].map((i) => median(pairs.map((p) => (i < 2 ? p[i] : p[0] / p[1]))))
+/** What the DNS answers put into the rules' domain sets (`dnsSets` names them): one IPv4 and one
+ * IPv6 address per domain, for a day (dnsmasq's nftset=), as `add element` lines. */
+function dnsAnswers(rules, dnsSets) {
+  const lines = []
+  let k = 0
+  for (const r of rules) {
+    const ks = r.domains.map(() => k++)
+    if (!ks.length) continue
+    const add = (set, addr) =>
+      lines.push(`add element inet lanvpn ${set} { ${ks.map(addr).join(', ')} }`)
+    const sets = dnsSets(r.number)
+    add(sets.v4, (i) => `198.18.${i >> 8}.${i & 255} timeout 1d`)
+    add(sets.v6, (i) => `2001:db8:ffff::${i.toString(16)} timeout 1d`)
+  }
+  return lines.join('\n') + '\n'
 }
+
+const clock = () => Number(process.hrtime.bigint()) / 1e6
+
+/** A command's first words, as the breakdown names it ('nft -f', 'nft -c -f', 'ip -4 -batch'). */
+const commandOf = (argv) =>
+  argv
+    .slice(0, argv[0] === 'conntrack' ? 2 : 3)
+    .join(' ')
+    .replace(/ -$/, '')
+
+/** The Host the product's apply runs on here: its commands in the bench's namespace through
+ * b.run, as the raw side's (so a process costs both alike), its files for real (the include under
+ * the temp dir, written as host/node.ts does: temp file, fsync, rename). Each command and file
+ * write goes into `calls` with its ms (a command with its input). */
+function benchHost(b, calls) {
+  return {
+    runtime: 'node',
+    log() {},
+    async exec(argv, opts = {}) {
+      const t0 = clock()
+      const r = b.run(argv, opts.stdin)
+      calls.push({ what: commandOf(argv), ms: clock() - t0, input: opts.stdin ?? '' })
+      if (r.error) throw r.error
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, timedOut: false }
+    },
+    readFile: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : null),
+    writeFileAtomic(path, content, opts = {}) {
+      const t0 = clock()
+      const tmp = `${path}.tmp`
+      const fd = openSync(tmp, 'w', opts.mode ?? 0o644)
+      writeSync(fd, content)
+      if (opts.durable !== false) fsyncSync(fd)
+      closeSync(fd)
+      renameSync(tmp, path)
+      calls.push({ what: 'write', ms: clock() - t0 })
+    },
+    mkdirp: (path, mode) => mkdirSync(path, { recursive: true, mode }),
+    removeFile: (path) => rmSync(path, { force: true }),
+  }
+}
+
+/** Runs `fn` and `raw` (either may be async) in turn `runs` times, each after an untimed
+ * `before`: the medians of fn's ms, raw's ms and their ratio, and fn's ms run by run. */
+async function paired(runs, fn, raw, before = () => {}) {
+  const pairs = []
+  for (let i = 0; i < runs; i++) {
+    const pair = []
+    for (const side of [fn, raw]) {
+      await before()
+      const t0 = clock()
+      await side()
+      pair.push(clock() - t0)
+    }
+    pairs.push(pair)
+  }
+  const [ms, rawMs, ratio] = [0, 1, 2].map((i) =>
+    median(pairs.map((p) => (i < 2 ? p[i] : p[0] / p[1])))
+  )
+  return { ms, rawMs, ratio, times: pairs.map((p) => p[0]) }
+}
+
+/** The median ms of each command over the runs (`logs`: each run's calls, `times`: its ms), and
+ * of the rest (`js`: planning, rendering, parsing, in this process). */
+function breakdown(logs, times) {
+  const names = [...new Set(logs.flat().map((c) => c.what))]
+  const sumOf = (calls, what) => calls.filter((c) => c.what === what).reduce((t, c) => t + c.ms, 0)
+  const byCommand = Object.fromEntries(
+    names.map((what) => [what, median(logs.map((calls) => sumOf(calls, what)))])
+  )
+  const js = median(logs.map((calls, i) => times[i] - calls.reduce((t, c) => t + c.ms, 0)))
+  return { ...byCommand, js }
+}
+
+const ms = (x) => `${x.toFixed(1)} ms`
 
 export const benchRules = ({ runs = 15 } = {}) =>
   benchInNamespace('rules', async (b) => {
     const { tmp, inNs, row } = b
-    const { parseConfig, desiredState, diffState, movedByRules } = await loadPlan(tmp)
+    const product = await loadProduct(tmp)
+    const { parseConfig, desiredState, diffState, dnsSets, keptDnsSets, movedByRules } = product
+    const { applyPlan, dropConntrack, keptElements, observeRouter } = product
+    const paths = product.resolvePaths(join(tmp, 'root'))
+    const calls = []
+    const host = benchHost(b, calls)
     /** Reading the config: parseConfig, rules included. Not in the ratio, as bench-groups.mjs
      * keeps parseConfig out of its own: the daemon reads the file once per reload, whatever it
      * then applies. */
@@ -94,108 +209,232 @@ export const benchRules = ({ runs = 15 } = {}) =>
     const configs = texts.map(read)
     const desire = (config) =>
       desiredState(config, { profile: config.profiles[0], up: false }, 'lanvpn0', [], [], {}, NETS)
-    /** What system/apply.ts runs for a step (the include written to the temp dir). */
-    const apply = (steps) => {
-      for (const s of steps) {
-        if (s.kind === 'nft-apply' || s.kind === 'nft-sets') inNs(['nft', '-f', '-'], s.script)
-        if (s.kind === 'ip-batch')
-          inNs(['ip', `-${s.family}`, '-batch', '-'], s.lines.join('\n') + '\n')
-        if (s.kind === 'persist-include') {
-          inNs(['nft', '-c', '-f', '-'], s.text)
-          writeFileSync(join(tmp, 'include.nft'), s.text)
-        }
-      }
+    /** What the daemon's reconcile does once it has observed the router (daemon/daemon.ts): plan,
+     * apply with the domain sets of the rules unchanged since `appliedRules` kept, then drop the
+     * flows the rules moved (no device on this bench's LAN: only moved destinations). Each run's
+     * commands and ms go to `logs`; its steps are returned. */
+    const logs = []
+    const reconcile = async (config, observed, applied, appliedRules) => {
+      calls.length = 0
+      b.processes = 0
+      const steps = diffState(desire(config), observed, applied)
+      const result = await applyPlan(host, paths, steps, keptDnsSets(appliedRules, config.rules))
+      if (!result.ok || result.notes.length)
+        throw new Error(`bench apply: ${[...result.errors, ...result.notes].join('; ')}`)
+      const dests = applied ? movedByRules(appliedRules, config.rules, []).dests : []
+      if (dests.length) await dropConntrack(host, dests)
+      logs.push([...calls])
+      return steps
     }
     const { rules } = configs[0]
-    const script = desire(configs[0]).nft
+    const states = configs.map(desire)
+    const script = states[0].nft
     if (!script.includes('chain dest_rules')) throw new Error('bench: the plan has no rules')
     const dests = rules.reduce((n, r) => n + r.dests.length, 0)
     const domains = rules.reduce((n, r) => n + r.domains.length, 0)
-    const rawFile = join(tmp, 'raw.nft')
-    writeFileSync(rawFile, script)
-    const rawApply = () => inNs(['nft', '-f', rawFile])
-    // The script replaces the table whole each time (delete, declare): every run is the same.
-    rawApply()
-    const [full, raw, ratio] = paired(
+    const answers = dnsAnswers(rules, dnsSets)
+    /** Raw: `nft -f` of a file; `filled`: with the domain sets' addresses (the same sets). */
+    const rawFileOf = (d, name, filled) => {
+      const file = join(tmp, `${name}.nft`)
+      writeFileSync(file, filled ? d.nft + answers : d.nft)
+      return () => inNs(['nft', '-f', file])
+    }
+    const NO_IP = { rules: [], routes: [] }
+    const nothing = { nftHash: '', fw4Include: null, ip4: NO_IP, ip6: NO_IP }
+    /** A router whose table is not `d`'s (its hash differs) and whose routing and include are. */
+    const observedOf = (d, nftHash = d.nftHash) => ({
+      nftHash,
+      fw4Include: d.fw4Include,
+      ip4: d.ip4,
+      ip6: d.ip6,
+    })
+    // Back to a router with nothing of lanvpn on it, untimed: the table, the include and the
+    // routing the first apply set (the daemon's own plan for a disabled lanvpn).
+    const undo = diffState(
+      { ...states[0], nft: null, fw4Include: '', ip4: NO_IP, ip6: NO_IP },
+      observedOf(states[0])
+    )
+    let routed = false
+    const clean = async () => {
+      inNs(['nft', 'delete', 'table', 'inet', 'lanvpn'], '', [0, 1])
+      if (routed) {
+        const result = await applyPlan(
+          host,
+          paths,
+          undo.filter((s) => s.kind !== 'nft-delete')
+        )
+        if (!result.ok) throw new Error(`bench undo: ${result.errors.join('; ')}`)
+      }
+      routed = false
+      rmSync(paths.fw4Include, { force: true })
+    }
+
+    // The first apply: from nothing, against raw nft -f of the table alone.
+    const rawFirst = rawFileOf(states[0], 'raw', false)
+    let firstSteps = []
+    logs.length = 0
+    const first = await paired(
       runs,
-      () => inNs(['nft', '-f', '-'], desire(configs[0]).nft),
-      rawApply
+      async () => {
+        firstSteps = await reconcile(configs[0], nothing, null, [])
+        routed = true
+      },
+      rawFirst,
+      clean
     )
+    const firstBy = breakdown(logs, first.times)
+    const over = (x) => (x <= 1.3 ? 'ok' : 'over')
+    const what = `apply ${dests} CIDRs + ${domains} domains (${RULES} rules)`
     row(
-      `apply ${dests} CIDRs + ${domains} domains (${RULES} rules)`,
-      `${full.toFixed(1)} ms = ${ratio.toFixed(2)} × raw (${raw.toFixed(1)} ms)`,
+      `${what}, first`,
+      `${ms(first.ms)} = ${first.ratio.toFixed(2)} × raw nft -f (${ms(first.rawMs)}); ${firstSteps.map((s) => s.kind).join(', ')}`,
       '≤ 1.3 × raw nft -f',
-      ratio <= 1.3 ? 'ok' : 'over'
+      over(first.ratio)
     )
-    const render = timed(runs, () => desire(configs[0]))
+    const include = (by) => (by['nft -c -f'] ?? 0) + (by.write ?? 0)
     row(
-      '  of which planning and rendering',
-      `${render.toFixed(1)} ms; table ${(script.length / 1024).toFixed(0)} KB, 1 transaction`,
+      '  of which: the table (nft -f)',
+      `${ms(firstBy['nft -f'])} = ${(firstBy['nft -f'] / first.rawMs).toFixed(2)} × raw; table ${(script.length / 1024).toFixed(0)} KB, 1 transaction`,
       '—'
     )
+    row(
+      '  the boot include (nft -c, write)',
+      `${ms(include(firstBy))}: ${(include(firstBy) / first.rawMs).toFixed(2)} × raw; include ${(states[0].fw4Include.length / 1024).toFixed(0)} KB`,
+      '—'
+    )
+    row(
+      '  the routing rules (ip -4/-6 -batch)',
+      ms((firstBy['ip -4 -batch'] ?? 0) + (firstBy['ip -6 -batch'] ?? 0)),
+      '—'
+    )
+    row('  planning and rendering', ms(firstBy.js), '—')
     const parse = timed(runs, () => read(texts[0]))
     row(
       '  reading the config (not in the ratio)',
-      `${parse.toFixed(1)} ms for ${texts[0].split('\n').length} lines (parseConfig with its rules)`,
+      `${ms(parse)} for ${texts[0].split('\n').length} lines (parseConfig with its rules)`,
+      '—'
+    )
+
+    // Again, the whole table with the same rules: the rules' table, include and routing in
+    // place, its domain sets filled; the live table is another one (as before the tunnel comes
+    // up), so the plan is one nft-apply, which keeps the domain sets. The raw side applies the
+    // same table with the same addresses in its domain sets.
+    await clean()
+    await reconcile(configs[0], nothing, null, [])
+    inNs(['nft', '-f', '-'], answers)
+    const applied = (d) => ({ model: d.model, hash: d.nftHash })
+    const rawAgain = rawFileOf(states[0], 'raw-again', true)
+    let againSteps = []
+    logs.length = 0
+    const again = await paired(
+      runs,
+      async () => {
+        againSteps = await reconcile(
+          configs[0],
+          observedOf(states[0], 'x'),
+          applied(states[0]),
+          rules
+        )
+      },
+      rawAgain
+    )
+    const againBy = breakdown(logs, again.times)
+    const sent = logs.at(-1).find((c) => c.what === 'nft -f').input
+    if (!sent.startsWith(script) || !sent.includes('198.18.'))
+      throw new Error('bench: the domain sets were not kept')
+    const keep = keptDnsSets(rules, rules)
+    const listing = b.run(['nft', '-j', 'list', 'sets', 'table', 'inet', 'lanvpn']).stdout
+    const planning = timed(runs, () => desire(configs[0]))
+    const parsing = timed(runs, () => keptElements(listing, keep))
+    row(
+      `${what}, again`,
+      `${ms(again.ms)} = ${again.ratio.toFixed(2)} × raw nft -f of the same sets (${ms(again.rawMs)}); ${againSteps.map((s) => s.kind).join(', ')}, ${keep.length} domain sets kept (${2 * DOMAINS} addresses)`,
+      '≤ 1.3 × raw nft -f',
+      over(again.ratio)
+    )
+    row(
+      '  of which: reading the sets (nft -j list)',
+      `${ms(againBy['nft -j list'])}: ${(againBy['nft -j list'] / again.rawMs).toFixed(2)} × raw`,
+      '—'
+    )
+    row(
+      '  the table and the kept addresses (nft -f)',
+      `${ms(againBy['nft -f'])} = ${(againBy['nft -f'] / again.rawMs).toFixed(2)} × raw`,
+      '—'
+    )
+    row(
+      '  planning, rendering, parsing the sets',
+      `${ms(againBy.js)}: desiredState ${ms(planning)}, keptElements of the ${(listing.length / 1024).toFixed(0)} KB listing ${ms(parsing)}`,
+      '—'
+    )
+    const observeTimes = []
+    for (let i = 0; i < runs; i++) {
+      b.processes = 0
+      const t0 = clock()
+      await observeRouter(host, paths)
+      observeTimes.push(clock() - t0)
+    }
+    row(
+      '  observing the router (not in the ratios)',
+      `${ms(median(observeTimes))}, ${b.processes} processes`,
+      '—'
+    )
+    row(
+      '  a process here (ip netns exec true)',
+      `${ms(timed(runs, () => inNs(['true'])))}: in every command's figure, raw's too`,
       '—'
     )
 
     // A rule change: the first rule's first destination changes, and back, each time planned
     // against the table and include the daemon applied last (what it reads back), the one before
-    // it in place. The raw side applies the same new table from a file.
-    const states = configs.map(desire)
-    const observedOf = (d) => ({
-      nftHash: d.nftHash,
-      fw4Include: d.fw4Include,
-      ip4: d.ip4,
-      ip6: d.ip6,
-    })
-    const rawFiles = states.map((d, i) => {
-      writeFileSync(join(tmp, `raw-${i}.nft`), d.nft)
-      return join(tmp, `raw-${i}.nft`)
-    })
-    inNs(['nft', '-f', rawFiles[0]])
+    // it in place, its domain sets filled. The raw side applies the same new table from a file,
+    // with the same addresses in its domain sets.
+    const rawChanges = states.map((d, i) => rawFileOf(d, `raw-${i}`, true))
+    rawChanges[0]()
     let at = 0
-    let kinds = []
+    let changeSteps = []
     let processes = 0
-    let moved = null
-    const [change, rawChange, changeRatio] = paired(
+    logs.length = 0
+    const change = await paired(
       runs,
-      () => {
+      async () => {
         const from = at
         at = 1 - at
-        const steps = diffState(desire(configs[at]), observedOf(states[from]), {
-          model: states[from].model,
-          hash: states[from].nftHash,
-        })
-        b.processes = 0
-        apply(steps)
+        changeSteps = await reconcile(
+          configs[at],
+          observedOf(states[from]),
+          applied(states[from]),
+          configs[from].rules
+        )
         processes = b.processes
-        // The flows to what the change moved are dropped (system/conntrack.ts), or every
-        // device's (none on this bench's LAN) when that is too many. Exit 1: there were none.
-        moved = movedByRules(configs[from].rules, configs[at].rules, [])
-        for (const ip of moved.dests)
-          for (const dir of ['-s', '-d'])
-            inNs(
-              ['conntrack', '-D', ...(ip.includes(':') ? ['-f', 'ipv6'] : []), dir, ip],
-              '',
-              [0, 1]
-            )
-        kinds = steps.map((s) => s.kind)
       },
-      () => inNs(['nft', '-f', rawFiles[at]])
+      () => rawChanges[at]()
     )
+    const changeBy = breakdown(logs, change.times)
+    const moved = movedByRules(configs[0].rules, configs[1].rules, [])
+    const kinds = changeSteps.map((s) => s.kind)
     const nftSteps = kinds.filter((k) => k.startsWith('nft'))
-    const include = kinds.includes('persist-include') ? ', nft -c of the boot include' : ''
+    const commands = [...new Set(logs.at(-1).map((c) => c.what))].filter((c) => c !== 'write')
     const flows = moved.macs
       ? `${2 * moved.dests.length} for the ${moved.dests.length} destinations moved`
       : "2 per device address (every device's flows: the rule names over 8 destinations)"
     row(
       'a rule change (one destination of 10,000)',
-      `${change.toFixed(1)} ms = ${changeRatio.toFixed(2)} × raw nft -f (${rawChange.toFixed(1)} ms); ${nftSteps.length} nft transaction (${nftSteps.join(', ')}), no firewall reload; ${processes} processes (nft -f${include}), then conntrack -D: ${flows}`,
+      `${ms(change.ms)} = ${change.ratio.toFixed(2)} × raw nft -f (${ms(change.rawMs)}); ${nftSteps.length} nft transaction (${nftSteps.join(', ')}), no firewall reload; ${processes} processes (${commands.join(', ')}), then conntrack -D: ${flows}`,
       'one nft transaction, no firewall reload',
       nftSteps.length === 1 ? 'ok' : 'over'
     )
+    row(
+      '  of which: reading the sets, the table',
+      `${ms(changeBy['nft -j list'] ?? 0)}, ${ms(changeBy['nft -f'])}`,
+      '—'
+    )
+    row(
+      '  the boot include (nft -c, write)',
+      `${ms(include(changeBy))}: ${(include(changeBy) / change.rawMs).toFixed(2)} × raw`,
+      '—'
+    )
+    row('  planning, rendering, parsing the sets', ms(changeBy.js), '—')
   })
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -112,9 +112,10 @@ export function timed(runs, fn, before = () => {}) {
 }
 
 /** Runs `fn(b)` in a throwaway network namespace and temp dir (root only), both deleted whatever
- * happens, and resolves with the rows it added. `b`: `tmp` (the dir), `inNs(argv, input?, codes?)`
- * (runs argv in the namespace, throws on an exit code not in `codes`, [0] by default, counts
- * `b.processes`), `row(...)` (as row). */
+ * happens, and resolves with the rows it added. `b`: `tmp` (the dir), `run(argv, input?)` (runs
+ * argv in the namespace and returns spawnSync's result, output as text; counts `b.processes`),
+ * `inNs(argv, input?, codes?)` (the same, throwing on an exit code not in `codes`, [0] by
+ * default), `row(...)` (as row). */
 export async function benchInNamespace(name, fn) {
   if (process.getuid?.() !== 0) return [row(`${name} bench`, 'not run: needs root', '—')]
   const ns = `lv${name}${process.pid % 100000}`
@@ -122,9 +123,14 @@ export async function benchInNamespace(name, fn) {
   const b = {
     tmp: mkdtempSync(join(tmpdir(), `lanvpn-bench-${name}-`)),
     processes: 0,
-    inNs(argv, input, codes = [0]) {
+    run(argv, input) {
       b.processes += 1
-      const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { input, encoding: 'utf8' })
+      // Room for a listing of 10,000 CIDRs as JSON (about 0.5 MB; spawnSync's default is 1 MB).
+      const maxBuffer = 64 << 20
+      return spawnSync('ip', ['netns', 'exec', ns, ...argv], { input, encoding: 'utf8', maxBuffer })
+    },
+    inNs(argv, input, codes = [0]) {
+      const r = b.run(argv, input)
       if (!codes.includes(r.status))
         throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`)
     },
