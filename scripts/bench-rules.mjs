@@ -241,7 +241,8 @@ export const benchRules = ({ runs = 15 } = {}) =>
     }
     const NO_IP = { rules: [], routes: [] }
     const nothing = { nftHash: '', fw4Include: null, ip4: NO_IP, ip6: NO_IP }
-    /** A router whose table is not `d`'s (its hash differs) and whose routing and include are. */
+    /** What the daemon reads back from a router where `d` was applied: its table's hash
+     * (`nftHash`: another one for a live table that is not `d`'s), its include and routing. */
     const observedOf = (d, nftHash = d.nftHash) => ({
       nftHash,
       fw4Include: d.fw4Include,
