@@ -214,6 +214,8 @@ describe('parseUci errors', () => {
   it('rejects an unknown command word', () => {
     const e = syntaxError(lines("config t 's'", '\toptoin a 1'))
     expect(e.message).toBe('line 2: invalid command "optoin"')
+    // A word alone on its line that only an Object has as a property is no command either.
+    expect(syntaxError('constructor\n').message).toBe('line 1: invalid command "constructor\\n"')
   })
 
   it('rejects extra arguments', () => {

@@ -7,6 +7,7 @@ import type { UciDoc, UciSection } from '../uci/doc'
 import { DEFAULT_GLOBALS, DEFAULT_MEDIASTREAMER, defaultConfig } from './defaults'
 import { DEVICE_KINDS, DEVICE_MODES, HTTP_METHODS, KILL_SWITCHES, LOG_LEVELS } from './types'
 import { MS_METHODS, PROFILE_TYPES } from './types'
+import { GLOBAL_OPTIONS } from './options'
 import type { Config, ConfigProblem, Device, Globals, Group, Mediastreamer, Profile } from './types'
 import type { OvpnRemote, WireguardPeer } from './types'
 import * as f from './formats'
@@ -166,29 +167,26 @@ function readGlobals(r: SectionReader | null, profileIds: string[]): Globals {
     if (bad) r.problem('fallback', `item ${i + 1} ${bad}`)
     else fallback.push(id)
   })
-  return {
-    enabled: r.bool('enabled', d.enabled),
-    killSwitch: r.oneOf('kill_switch', KILL_SWITCHES, d.killSwitch),
-    autoConnect: r.bool('auto_connect', d.autoConnect),
-    defaultMode: r.oneOf('default_mode', DEVICE_MODES, d.defaultMode),
-    ipv6: r.bool('ipv6', d.ipv6),
-    routerViaVpn: r.bool('router_via_vpn', d.routerViaVpn),
-    activeProfile: active,
-    fallback,
-    connect: r.bool('connect', d.connect),
-    armed: r.bool('armed', d.armed),
-    exitIpCheck: r.bool('exit_ip_check', d.exitIpCheck),
-    healthTarget: r.str('health_target', f.isIp, SENTENCES.ipAddressOrEmpty),
-    healthInterval: r.int('health_interval', 2, 60, d.healthInterval),
-    logLevel: r.oneOf('log_level', LOG_LEVELS, d.logLevel),
-    backupSecrets: r.bool('backup_secrets', d.backupSecrets),
-    lanDevice: r.str('lan_device', f.isIfname, IFNAME_REASON, d.lanDevice),
-    lanDirect: r.items('lan_direct', keep(f.isUciName), NETIFD_REASON),
-    lanBlocked: r.items('lan_blocked', keep(f.isUciName), NETIFD_REASON),
-    wanInterface: r.str('wan_interface', f.isUciName, NETIFD_REASON, d.wanInterface),
-    localDirect: r.bool('local_direct', d.localDirect),
-    localDest: readLocalDest(r),
+  // The options in GLOBAL_OPTIONS order, which is the order of the fields and of their problems:
+  // a switch by its kind, any other by its own rule.
+  const read: Record<string, () => unknown> = {
+    kill_switch: () => r.oneOf('kill_switch', KILL_SWITCHES, d.killSwitch),
+    default_mode: () => r.oneOf('default_mode', DEVICE_MODES, d.defaultMode),
+    active_profile: () => active,
+    fallback: () => fallback,
+    health_target: () => r.str('health_target', f.isIp, SENTENCES.ipAddressOrEmpty),
+    health_interval: () => r.int('health_interval', 2, 60, d.healthInterval),
+    log_level: () => r.oneOf('log_level', LOG_LEVELS, d.logLevel),
+    lan_device: () => r.str('lan_device', f.isIfname, IFNAME_REASON, d.lanDevice),
+    lan_direct: () => r.items('lan_direct', keep(f.isUciName), NETIFD_REASON),
+    lan_blocked: () => r.items('lan_blocked', keep(f.isUciName), NETIFD_REASON),
+    wan_interface: () => r.str('wan_interface', f.isUciName, NETIFD_REASON, d.wanInterface),
+    local_dest: () => readLocalDest(r),
   }
+  const globals: Record<string, unknown> = {}
+  for (const [name, o] of Object.entries(GLOBAL_OPTIONS))
+    globals[o.field] = o.kind === 'bool' ? r.bool(name, o.default as boolean) : read[name]()
+  return globals as Globals
 }
 
 function readDevices(

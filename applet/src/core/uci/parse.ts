@@ -81,6 +81,15 @@ function addOption(
 
 const quoted = (s: string): string => JSON.stringify(s)
 
+// libuci's commands (uci_parse_line); each may also be written as its first letter.
+const COMMANDS = ['package', 'config', 'option', 'list']
+const commandOf = (word: string): string | undefined =>
+  COMMANDS.find((c) => c === word || c[0] === word)
+
+// The error of a command without its first argument.
+const needs = (command: string): string =>
+  `${command} needs ${command === 'config' ? 'a section type' : 'a name'}`
+
 /** Parses UCI file text. Throws UciSyntaxError on anything libuci (strict mode, as the `uci` CLI
  * runs) would reject. A named section declared twice with the same type is merged, as in libuci.
  * Text that came from bytes through decodeUtf8Lossless is read as those very bytes. */
@@ -284,10 +293,10 @@ class Parser {
       const line = this.lineOfPos(start)
       if (this.byteAt(end)) this.buf[end] = 0
       if (word[0] === '#') return
-      if (word === 'package' || word === 'p') this.parsePackage(line)
-      else if (word === 'config' || word === 'c') this.parseConfig(line)
-      else if (word === 'option' || word === 'o') this.parseOption(false, line)
-      else if (word === 'list' || word === 'l') this.parseOption(true, line)
+      const command = commandOf(word)
+      if (command === 'package') this.parsePackage(line)
+      else if (command === 'config') this.parseConfig(line)
+      else if (command) this.parseOption(command === 'list', line)
       else this.invalidCommand(word, line)
     }
   }
@@ -296,17 +305,8 @@ class Parser {
     // A command alone on its line reaches strtok with its newline ("config\n"): uci calls that an
     // invalid command; what the person needs to hear is what is missing.
     const bare = word.replace(/\r?\n$/, '')
-    const needs: Record<string, string> = {
-      package: 'package needs a name',
-      p: 'package needs a name',
-      config: 'config needs a section type',
-      c: 'config needs a section type',
-      option: 'option needs a name',
-      o: 'option needs a name',
-      list: 'list needs a name',
-      l: 'list needs a name',
-    }
-    if (bare !== word && needs[bare]) this.fail(needs[bare], line)
+    const command = commandOf(bare)
+    if (bare !== word && command) this.fail(needs(command), line)
     if (bare === '') {
       this.fail(
         'nothing follows ";" on this line (uci refuses a ";" ending a line after a space)',
@@ -317,8 +317,8 @@ class Parser {
   }
 
   private parsePackage(line: number): void {
-    this.skipWord('package needs a name', line)
-    const name = this.nextArg('package needs a name').value
+    this.skipWord(needs('package'), line)
+    const name = this.nextArg(needs('package')).value
     if (!UCI_PACKAGE_RE.test(name)) {
       const rule = 'only letters, digits, _ and - are allowed'
       this.fail(`invalid package name ${quoted(name)}: ${rule}`, line)
@@ -328,8 +328,8 @@ class Parser {
   }
 
   private parseConfig(line: number): void {
-    this.skipWord('config needs a section type', line)
-    const type = this.nextArg('config needs a section type').value
+    this.skipWord(needs('config'), line)
+    const type = this.nextArg(needs('config')).value
     if (!UCI_TYPE_RE.test(type)) {
       const rule = 'only printable ASCII without spaces is allowed'
       this.fail(`invalid section type ${quoted(type)}: ${rule}`, line)
@@ -356,8 +356,8 @@ class Parser {
   private parseOption(isList: boolean, line: number): void {
     const what = isList ? 'list' : 'option'
     if (!this.section) this.fail(`${what} before the first config section`, line)
-    this.skipWord(`${what} needs a name`, line)
-    const name = this.nextArg(`${what} needs a name`).value
+    this.skipWord(needs(what), line)
+    const name = this.nextArg(needs(what)).value
     if (!UCI_NAME_RE.test(name)) {
       this.fail(
         `invalid ${what} name ${quoted(name)}: only letters, digits and _ are allowed`,
