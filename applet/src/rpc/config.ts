@@ -1,7 +1,7 @@
 // The config part of the `lanvpn` ubus object: `status`, `getConfig` and `setConfig` (globals and
 // MediaStreamer options). A MethodTable fragment that rpc/methods.ts spreads into its table.
 import { applyConfigPatch, type ConfigPatch } from '../core/config/patch'
-import { parseConfig } from '../core/config/validate'
+import { hasControlChars, parseConfig } from '../core/config/validate'
 import { fnv1a } from '../core/hash'
 import { changeConfig, configError } from '../system/change'
 import { hasSecret, readConfigText } from '../system/files'
@@ -45,7 +45,7 @@ async function getConfig(ctx: RpcContext): Promise<ConfigView> {
 function isSecretValue(v: unknown): v is string {
   // Secrets end up in files handed to fetchers: no control characters (a newline would split a
   // header or a config line), and a sane size.
-  return typeof v === 'string' && v.length <= 512 && !/[\u0000-\u001f\u007f]/.test(v)
+  return typeof v === 'string' && v.length <= 512 && !hasControlChars(v)
 }
 
 /** `setConfig`: a partial change of globals, mediastreamer and group options, validated as a whole. Either

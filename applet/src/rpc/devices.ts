@@ -4,7 +4,8 @@
 // one nft transaction. Like every rpc method these never run nft or ip (architecture.md).
 import { applyConfigPatch, applyDeviceEdits, type DeviceEdit } from '../core/config/patch'
 import { DEVICE_KINDS, DEVICE_MODES, type DeviceMode } from '../core/config/types'
-import { hasControlChars, isIp, normaliseMac, parseConfig } from '../core/config/validate'
+import { hasControlChars, isDeviceMac, isIp, normaliseMac } from '../core/config/validate'
+import { parseConfig } from '../core/config/validate'
 import { explainDevice as explain } from '../core/devices/explain'
 import {
   explainDestination as explainDest,
@@ -45,9 +46,7 @@ const MAC_REASON = 'must be a device MAC address such as aa:bb:cc:dd:ee:ff'
  * device's, so they are refused too. */
 function checkMac(field: string, value: unknown): string | RpcError {
   const mac = typeof value === 'string' ? normaliseMac(value) : null
-  if (mac === null || (parseInt(mac.slice(0, 2), 16) & 1) === 1 || mac === '00:00:00:00:00:00')
-    return argError(field, MAC_REASON)
-  return mac
+  return mac !== null && isDeviceMac(mac) ? mac : argError(field, MAC_REASON)
 }
 
 function checkMode(field: string, value: unknown): DeviceMode | RpcError {

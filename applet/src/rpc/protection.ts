@@ -2,7 +2,7 @@
 // device (by MAC or by the name the device list shows), read live by the daemon and never stored.
 // The first question about a device starts its counting (for PROOF_SECONDS); later ones read it.
 // Not a read method: it changes what the kernel counts, so it needs write access, like checkExitIp.
-import { normaliseMac, parseConfig } from '../core/config/validate'
+import { isDeviceMac, normaliseMac, parseConfig } from '../core/config/validate'
 import { judgeProtection } from '../core/devices/protection'
 import { macsFollowingDefault, mergeInventory } from '../core/devices/inventory'
 import { readDevicesFile } from '../system/devices-file'
@@ -40,7 +40,7 @@ async function checkProtection(
     )
   }
   const target = mac ?? device!.mac
-  if ((parseInt(target.slice(0, 2), 16) & 1) === 1 || target === '00:00:00:00:00:00')
+  if (!isDeviceMac(target))
     return rpcError('invalid_argument', 'device: must be a device MAC address or name')
   const answer = await askProtection(ctx.host, ctx.paths, target)
   if ('error' in answer) return rpcError('io_error', answer.error)

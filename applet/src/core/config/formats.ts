@@ -113,6 +113,12 @@ export function normaliseMac(s: string): string | null {
   return s.toLowerCase().split(sep).join(':')
 }
 
+/** Whether a normalised MAC can be a device's: not multicast (the low bit of the first octet)
+ * and not all zero. */
+export function isDeviceMac(mac: string): boolean {
+  return (parseInt(mac.slice(0, 2), 16) & 1) === 0 && mac !== '00:00:00:00:00:00'
+}
+
 /** The UCI section name of a device: 'd_' + 12 lower-case hex digits. Throws on a non-MAC, since
  * callers must have validated the MAC first. */
 export function deviceSectionName(mac: string): string {
