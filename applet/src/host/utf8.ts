@@ -14,85 +14,57 @@ export { encodeUtf8Lossless as encodeUtf8 } from '../core/uci/bytes'
 /** A streaming UTF-8 decoder. `decode(chunk, true)` keeps an incomplete trailing sequence for the
  * next call; `decode(chunk)` (or `end()`) flushes it as U+FFFD. Reusable after a flush. */
 export class Utf8Decoder {
-  private needed = 0
-  private seen = 0
-  private cp = 0
-  private lower = 0x80
-  private upper = 0xbf
+  // The start of a sequence the last chunk ended in, decoded with the next one.
+  private pending = new Uint8Array(0)
 
-  decode(bytes: Uint8Array, stream = false): string {
+  decode(chunk: Uint8Array, stream = false): string {
+    let bytes = chunk
+    if (this.pending.length) {
+      bytes = new Uint8Array(this.pending.length + chunk.length)
+      bytes.set(this.pending)
+      bytes.set(chunk, this.pending.length)
+      this.pending = new Uint8Array(0)
+    }
     const units: number[] = []
     let text = ''
-    const emit = (cp: number): void => {
-      if (cp > 0xffff) {
-        cp -= 0x10000
-        units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff))
-      } else {
-        units.push(cp)
+    for (let i = 0; i < bytes.length;) {
+      const b = bytes[i]
+      // How many continuation bytes a lead byte takes (0: ASCII, or no lead byte at all), and the
+      // range of the first: E0 and F0 narrow it against overlongs, ED against UTF-16 surrogates,
+      // F4 caps at U+10FFFF.
+      const needed =
+        b >= 0xf0 && b <= 0xf4 ? 3 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xc2 && b <= 0xdf ? 1 : 0
+      const lower = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80
+      const upper = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf
+      // The lead byte's bits (the bit above them is 0 in every valid lead byte).
+      let cp = b & (0x7f >> needed)
+      let seen = 0
+      for (; seen < needed && i + 1 + seen < bytes.length; seen++) {
+        const c = bytes[i + 1 + seen]
+        if (c < (seen ? 0x80 : lower) || c > (seen ? 0xbf : upper)) break
+        cp = (cp << 6) | (c & 0x3f)
       }
+      if (stream && seen < needed && i + 1 + seen === bytes.length) {
+        this.pending = bytes.slice(i)
+        break
+      }
+      // A broken sequence (its valid start, the "maximal subpart") yields one U+FFFD, and the
+      // byte that broke it is decoded afresh.
+      if (b >= 0x80 && (needed === 0 || seen < needed)) cp = REPLACEMENT
+      i += 1 + seen
+      if (cp > 0xffff) units.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + (cp & 0x3ff))
+      else units.push(cp)
       if (units.length >= FLUSH_AT) {
         text += String.fromCharCode.apply(null, units)
         units.length = 0
       }
     }
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i]
-      if (this.needed === 0) {
-        if (b <= 0x7f) emit(b)
-        else if (b >= 0xc2 && b <= 0xdf) this.start(1, b & 0x1f)
-        else if (b >= 0xe0 && b <= 0xef) {
-          // E0 and ED narrow the next byte to reject overlongs and UTF-16 surrogates.
-          if (b === 0xe0) this.lower = 0xa0
-          if (b === 0xed) this.upper = 0x9f
-          this.start(2, b & 0x0f)
-        } else if (b >= 0xf0 && b <= 0xf4) {
-          // F0 rejects overlongs, F4 caps at U+10FFFF.
-          if (b === 0xf0) this.lower = 0x90
-          if (b === 0xf4) this.upper = 0x8f
-          this.start(3, b & 0x07)
-        } else emit(REPLACEMENT)
-        continue
-      }
-      if (b < this.lower || b > this.upper) {
-        // A broken sequence yields one U+FFFD and the offending byte is decoded afresh.
-        this.reset()
-        emit(REPLACEMENT)
-        i--
-        continue
-      }
-      this.lower = 0x80
-      this.upper = 0xbf
-      this.cp = (this.cp << 6) | (b & 0x3f)
-      if (++this.seen === this.needed) {
-        const cp = this.cp
-        this.reset()
-        emit(cp)
-      }
-    }
-    if (!stream && this.needed !== 0) {
-      this.reset()
-      emit(REPLACEMENT)
-    }
-    return text + (units.length ? String.fromCharCode.apply(null, units) : '')
+    return text + String.fromCharCode.apply(null, units)
   }
 
   /** Flushes a pending incomplete sequence (as U+FFFD, or '' when there is none). */
   end(): string {
     return this.decode(new Uint8Array(0))
-  }
-
-  private start(needed: number, bits: number): void {
-    this.needed = needed
-    this.seen = 0
-    this.cp = bits
-  }
-
-  private reset(): void {
-    this.needed = 0
-    this.seen = 0
-    this.cp = 0
-    this.lower = 0x80
-    this.upper = 0xbf
   }
 }
 
