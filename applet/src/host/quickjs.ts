@@ -373,28 +373,16 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
 
     let timedOut = false
     let open = 2
-    let finished = false
-    const text = { out: '', err: '' }
+    let isReaping = false
+    let stdout = ''
+    let stderr = ''
     let graceTimer: unknown = null
 
-    const reader = (fd: number, key: 'out' | 'err'): void => {
-      const buf = new ArrayBuffer(READ_CHUNK)
-      const decoder = new Utf8Decoder()
-      os.setReadHandler(fd, () => {
-        const n = os.read(fd, buf, 0, READ_CHUNK)
-        if (n > 0) {
-          text[key] += decoder.decode(new Uint8Array(buf, 0, n), true)
-          return
-        }
-        if (n === -EAGAIN || n === -EINTR) return
-        text[key] += decoder.end()
-        os.setReadHandler(fd, null)
-        os.close(fd)
-        if (--open === 0) reap()
-      })
+    const closed = (): void => {
+      if (--open === 0) reap()
     }
-    reader(out[0], 'out')
-    reader(err[0], 'err')
+    readPipe(out[0], (text) => (stdout += text), closed)
+    readPipe(err[0], (text) => (stderr += text), closed)
 
     const stopWriter = inp ? writeStdin(inp[1], opts.stdin ?? '') : () => {}
 
@@ -414,26 +402,36 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
       reap()
     }
 
-    // Polls with WNOHANG instead of a blocking waitpid: a child that closed its output but keeps
-    // running would otherwise freeze the whole event loop (and its own timeout with it).
-    function reap(delay = 0): void {
-      if (finished) return
-      const [ret, status] = os.waitpid(child, os.WNOHANG)
-      if (ret === 0 || ret === -EINTR) {
-        const next = Math.min(100, delay * 2 || 2)
-        os.setTimeout(() => reap(next), next)
-        return
-      }
-      finished = true
-      os.clearTimeout(timer)
-      if (graceTimer !== null) os.clearTimeout(graceTimer)
-      stopWriter()
-      const signal = status & 0x7f
-      const base = { stdout: text.out, stderr: text.err, timedOut }
-      if (ret < 0) resolve({ ...base, code: -1 })
-      else if (signal === 0) resolve({ ...base, code: (status >> 8) & 0xff })
-      else resolve({ ...base, code: -1, signal })
+    function reap(): void {
+      if (isReaping) return
+      isReaping = true
+      reapLater(child, (ret, status) => {
+        os.clearTimeout(timer)
+        if (graceTimer !== null) os.clearTimeout(graceTimer)
+        stopWriter()
+        const signal = status & 0x7f
+        const base = { stdout, stderr, timedOut }
+        if (ret < 0) resolve({ ...base, code: -1 })
+        else if (signal === 0) resolve({ ...base, code: (status >> 8) & 0xff })
+        else resolve({ ...base, code: -1, signal })
+      })
     }
+  }
+
+  /** Reads the pipe `fd` as data comes, decoded as UTF-8 (a character may arrive split across two
+   * reads): `onText` gets each piece; at EOF (or a read error) the fd is closed, then `onEnd` runs. */
+  function readPipe(fd: number, onText: (text: string) => void, onEnd: () => void): void {
+    const buf = new ArrayBuffer(READ_CHUNK)
+    const decoder = new Utf8Decoder()
+    os.setReadHandler(fd, () => {
+      const n = os.read(fd, buf, 0, READ_CHUNK)
+      if (n > 0) return onText(decoder.decode(new Uint8Array(buf, 0, n), true))
+      if (n === -EAGAIN || n === -EINTR) return
+      onText(decoder.end())
+      os.setReadHandler(fd, null)
+      os.close(fd)
+      onEnd()
+    })
   }
 
   /** Feeds stdin in chunks as the pipe drains, so a big input never blocks the loop. Returns a
@@ -505,16 +503,17 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
   const signalNumber = (sig: 'HUP' | 'TERM' | 'INT' | 'USR1' | 'KILL'): number =>
     sig === 'USR1' ? os.SIGUSR1 : SIGNAL_NUMBERS[sig]
 
-  /** Reaps `child` without blocking (polls waitpid WNOHANG), then calls done with its exit code
-   * (-1 for a signal). */
-  function reapLater(child: number, done: (code: number) => void, delay = 0): void {
+  /** Reaps `child`, then calls done with waitpid's result and raw status. Polls with WNOHANG
+   * instead of a blocking waitpid: a child that closed its output but keeps running would
+   * otherwise freeze the whole event loop (and its own timeout with it). */
+  function reapLater(child: number, done: (ret: number, status: number) => void, delay = 0): void {
     const [ret, status] = os.waitpid(child, os.WNOHANG)
     if (ret === 0 || ret === -EINTR) {
       const next = Math.min(100, delay * 2 || 2)
       os.setTimeout(() => reapLater(child, done, next), next)
       return
     }
-    done(ret < 0 || (status & 0x7f) !== 0 ? -1 : (status >> 8) & 0xff)
+    done(ret, status)
   }
 
   function watch(
@@ -548,31 +547,24 @@ export function createQuickjsHost(std: QjsStd, os: QjsOs, scriptArgs: string[]):
       for (const fd of [input, errors]) if (fd >= 0) os.close(fd)
     }
     os.close(out[1])
-    const buf = new ArrayBuffer(READ_CHUNK)
-    const decoder = new Utf8Decoder()
     let pending = ''
-    os.setReadHandler(out[0], () => {
-      const n = os.read(out[0], buf, 0, READ_CHUNK)
-      if (n > 0) {
-        pending += decoder.decode(new Uint8Array(buf, 0, n), true)
-        let i: number
-        while ((i = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, i)
-          pending = pending.slice(i + 1)
-          if (!stopped) onLine(line)
-        }
-        return
+    const onText = (text: string): void => {
+      pending += text
+      let i: number
+      while ((i = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, i)
+        pending = pending.slice(i + 1)
+        if (!stopped) onLine(line)
       }
-      if (n === -EAGAIN || n === -EINTR) return
-      // EOF (the command ended, or stop() killed it): reap it either way, report only the first.
-      os.setReadHandler(out[0], null)
-      os.close(out[0])
-      reapLater(child, (code) => {
+    }
+    // EOF (the command ended, or stop() killed it): reap it either way, report only the first.
+    readPipe(out[0], onText, () =>
+      reapLater(child, (ret, status) => {
         if (stopped) return
         stopped = true
-        onExit(code)
+        onExit(ret < 0 || (status & 0x7f) !== 0 ? -1 : (status >> 8) & 0xff)
       })
-    })
+    )
     return {
       stop() {
         if (stopped) return
