@@ -64,16 +64,20 @@ export const APPLET_FILES = [
 export const PACKAGE_JSON = '{ "type": "module" }\n'
 
 /** Property names that nothing outside the applet uses and no JSON holds: the host methods
- * (host/host.ts), the MediaStreamer scheduler's own state (core/mediastreamer/scheduler.ts), the
- * tunnel health machine's (core/tunnel/health.ts: candidates, sinceMs, attempts, …), a WireGuard
- * peer's latestHandshake (core/observe/wg.ts; the status says handshakeAgeS) and the UCI parser's
- * private members (core/uci/parse.ts). None of these names is a property anywhere else in
- * applet/src. terser renames them, alike in every chunk (one cache of property names): about
- * 0.35 KB of the gzipped .ipk. Not the names QuickJS's os/std or Node's objects also have
- * (exec, stat, kill, pid, exit, setTimeout, …), nor setLogLevel, whose name system/log.ts compares
+ * (host/host.ts) with the write options' `durable` and the config lock's methods, the paths of
+ * core/paths.ts that nothing else names (not runDir, secretsDir, fw4Include, tunnelIface), the
+ * config file a change sees (system/files.ts isMissing), the history's clocks kept in RAM
+ * (core/history.ts: startMonoMs, offsetMs, atStart, daemonStartMonoMs), the MediaStreamer
+ * scheduler's own state (core/mediastreamer/scheduler.ts), the tunnel health machine's
+ * (core/tunnel/health.ts: candidates, sinceMs, attempts, …), a WireGuard peer's latestHandshake
+ * (core/observe/wg.ts; the status says handshakeAgeS) and the UCI parser's private members
+ * (core/uci/parse.ts). None of these names is a property anywhere else in applet/src. terser
+ * renames them, alike in every chunk (one cache of property names): about 0.45 KB of the gzipped
+ * .ipk. Not the names QuickJS's os/std or Node's objects also have (exec, stat, kill, pid, exit,
+ * setTimeout, read, mode, isFile, mtimeMs, …), nor setLogLevel, whose name system/log.ts compares
  * as a string. */
 const SHORT_PROPERTIES =
-  /^(writeFileAtomic|createExclusive|removeFile|mkdirp|listDir|monotonicMs|readStdin|writeStdout|writeStderr|getEnv|onSignal|backoffUntilMs|isProviderWait|inflight|hasReadWan|lastEchoAtMs|echoDueAtMs|echoIndex|nextWanReadAtMs|isWanReadWanted|registeredIp|isEventRead|isForced|timerAtMs|srcPos|srcLine|lineAt|lineOfPos|fgets|strlen|getLine|skipWhitespace|backslash|quotedPiece|parseStr|nextArg|assertEol|skipWord|parseLine|invalidCommand|parsePackage|parseOption|byteAt|filled|eof|buf|pos|candidates|sinceMs|attempts|wanAddress|echoAddress|latestHandshake|setupFailures|setupRounds|preferredAnswers|lastOkMs|offlineAtMs|checkedAtMs)$/
+  /^(writeFileAtomic|createExclusive|removeFile|mkdirp|listDir|monotonicMs|readStdin|writeStdout|writeStderr|getEnv|onSignal|backoffUntilMs|isProviderWait|inflight|hasReadWan|lastEchoAtMs|echoDueAtMs|echoIndex|nextWanReadAtMs|isWanReadWanted|registeredIp|isEventRead|isForced|timerAtMs|srcPos|srcLine|lineAt|lineOfPos|fgets|strlen|getLine|skipWhitespace|backslash|quotedPiece|parseStr|nextArg|assertEol|skipWord|parseLine|invalidCommand|parsePackage|parseOption|byteAt|filled|eof|buf|pos|candidates|sinceMs|attempts|wanAddress|echoAddress|latestHandshake|setupFailures|setupRounds|preferredAnswers|lastOkMs|offlineAtMs|checkedAtMs|readFileBytes|lockFile|isCurrent|rewrite|durable|backupSecretsList|sideIface|appliedConfig|pidFile|stateDir|dhcpConfig|firewallConfig|ovpnUpHook|isMissing|startMonoMs|offsetMs|atStart|daemonStartMonoMs)$/
 
 /** terser's compress options, for the applet and the web UI (webui/vite.config.ts): four passes
  * (62 bytes of the .ipk fewer than two, for about 2 s of build; more find nothing) and the two
