@@ -37,6 +37,15 @@ const IGNORED = ['table', 'fwmark', 'saveconfig']
 type Entry = { key: string; value: string; line: number }
 type Section = { kind: 'interface' | 'peer'; line: number; entries: Entry[] }
 
+const addNote = (
+  notes: ImportNote[],
+  line: number,
+  level: ImportNote['level'],
+  message: string
+): void => {
+  notes.push({ line, level, message })
+}
+
 /** `host:port`, `1.2.3.4:port` or `[2001:db8::1]:port` → host and port; a reason when not. */
 export function parseEndpoint(text: string): { host: string; port: number } | { reason: string } {
   const m = /^\[([^\]]+)\]:([0-9]+)$/.exec(text) ?? /^([^:[\]]+):([0-9]+)$/.exec(text)
@@ -85,14 +94,13 @@ function readSections(text: string, notes: ImportNote[]): Section[] {
           ? null
           : { kind: name === '[peer]' ? 'peer' : 'interface', line, entries: [] }
         if (current) sections.push(current)
-        else
-          notes.push({ line, level: 'warning', message: 'unknown section ignored, with its lines' })
+        else addNote(notes, line, 'warning', 'unknown section ignored, with its lines')
         return
       }
       if (skipping) return
       const eq = stripped.indexOf('=')
       if (eq <= 0) {
-        notes.push({ line, level: 'error', message: 'not a "Key = value" line; ignored' })
+        addNote(notes, line, 'error', 'not a "Key = value" line; ignored')
         return
       }
       const entry = {
@@ -101,11 +109,7 @@ function readSections(text: string, notes: ImportNote[]): Section[] {
         line,
       }
       if (!current) {
-        notes.push({
-          line,
-          level: 'error',
-          message: 'a setting before [Interface] or [Peer]; ignored',
-        })
+        addNote(notes, line, 'error', 'a setting before [Interface] or [Peer]; ignored')
         return
       }
       current.entries.push(entry)
@@ -128,34 +132,38 @@ function firstDuplicate(entries: Entry[], singles: string[]): Entry | null {
 type InterfacePart = Omit<Profile, 'id' | 'label' | 'type' | 'peers'> & { privateKey: string }
 
 function readInterface(s: Section, notes: ImportNote[]): InterfacePart | null {
-  const note = (line: number, level: ImportNote['level'], message: string) =>
-    notes.push({ line, level, message })
   const out: InterfacePart = { privateKey: '', addresses: [], dns: [], dnsSearch: [], mtu: 0 }
   let usable = true
   const dup = firstDuplicate(s.entries, ['privatekey', 'mtu', 'listenport'])
   if (dup) {
-    note(dup.line, 'error', `${dup.key} is given twice in [Interface]; say it once`)
+    addNote(notes, dup.line, 'error', `${dup.key} is given twice in [Interface]; say it once`)
     usable = false
   }
   const amnezia = s.entries.find((e) => AMNEZIA.test(e.key))
   if (amnezia) {
-    note(amnezia.line, 'error', `${amnezia.key} ${AMNEZIA_REFUSAL}`)
+    addNote(notes, amnezia.line, 'error', `${amnezia.key} ${AMNEZIA_REFUSAL}`)
     usable = false
   }
   for (const { key, value, line } of s.entries) {
-    if (HOOKS.includes(key)) note(line, 'refused', `${key} refused: ${HOOK_REFUSAL}`)
+    if (HOOKS.includes(key)) addNote(notes, line, 'refused', `${key} refused: ${HOOK_REFUSAL}`)
     else if (AMNEZIA.test(key)) continue
     else if (IGNORED.includes(key)) {
-      note(line, 'warning', `${key} ignored: lanvpn chooses the routing table and marks itself`)
+      addNote(
+        notes,
+        line,
+        'warning',
+        `${key} ignored: lanvpn chooses the routing table and marks itself`
+      )
     } else if (key === 'privatekey') {
       if (isWgKey(value)) out.privateKey = value
-      else note(line, 'error', 'PrivateKey must be a WireGuard key (base64 of 32 bytes)')
+      else addNote(notes, line, 'error', 'PrivateKey must be a WireGuard key (base64 of 32 bytes)')
     } else if (key === 'address') {
       for (const a of splitList(value)) {
         const cidr = normaliseCidr(a)
         if (cidr) out.addresses.push(cidr)
         else
-          note(
+          addNote(
+            notes,
             line,
             'error',
             `Address item "${a.slice(0, 50)}" is not an IP address or CIDR; skipped`
@@ -166,10 +174,17 @@ function readInterface(s: Section, notes: ImportNote[]): InterfacePart | null {
         // wg-quick's rule: digits and dots, or anything with ':', is a server; the rest a domain.
         if (/^[0-9.]+$/.test(d) || d.includes(':')) {
           if (isIpv4(d) || isIpv6(d)) out.dns.push(d)
-          else note(line, 'error', `DNS server "${d.slice(0, 50)}" is not an IP address; skipped`)
+          else
+            addNote(
+              notes,
+              line,
+              'error',
+              `DNS server "${d.slice(0, 50)}" is not an IP address; skipped`
+            )
         } else if (isHostname(d)) out.dnsSearch.push(d)
         else
-          note(
+          addNote(
+            notes,
             line,
             'error',
             `DNS entry "${d.slice(0, 50)}" is neither an IP address nor a domain; skipped`
@@ -177,19 +192,27 @@ function readInterface(s: Section, notes: ImportNote[]): InterfacePart | null {
       }
     } else if (key === 'mtu') {
       const mtu = parseWholeNumber(value, 1280, 9000)
-      if (mtu === null) note(line, 'error', 'MTU must be from 1280 to 9000; the default is used')
+      if (mtu === null)
+        addNote(notes, line, 'error', 'MTU must be from 1280 to 9000; the default is used')
       else out.mtu = mtu
     } else if (key === 'listenport') {
       const port = parseWholeNumber(value, 1, 65535)
       if (port === null)
-        note(line, 'error', 'ListenPort must be from 1 to 65535; a random port is used')
+        addNote(notes, line, 'error', 'ListenPort must be from 1 to 65535; a random port is used')
       else out.listenPort = port
-    } else note(line, 'warning', `unknown setting "${key.slice(0, 40)}" in [Interface] ignored`)
+    } else
+      addNote(
+        notes,
+        line,
+        'warning',
+        `unknown setting "${key.slice(0, 40)}" in [Interface] ignored`
+      )
   }
   if (!out.privateKey && !s.entries.some((e) => e.key === 'privatekey')) {
-    note(s.line, 'error', '[Interface] has no PrivateKey')
+    addNote(notes, s.line, 'error', '[Interface] has no PrivateKey')
   }
-  if (out.addresses.length === 0) note(s.line, 'error', '[Interface] has no usable Address')
+  if (out.addresses.length === 0)
+    addNote(notes, s.line, 'error', '[Interface] has no usable Address')
   return usable && out.privateKey && out.addresses.length > 0 ? out : null
 }
 
@@ -201,7 +224,7 @@ function readPeer(
   const where = `peer ${n} (line ${s.line})`
   const errors: ImportNote[] = []
   const fail = (line: number, message: string) =>
-    errors.push({ line, level: 'error', message: `${message}; ${where} not imported` })
+    addNote(errors, line, 'error', `${message}; ${where} not imported`)
   const peer: WireguardPeer = {
     publicKey: '',
     endpointHost: '',
@@ -240,13 +263,9 @@ function readPeer(
       if (k === null) fail(line, 'PersistentKeepalive must be off or from 0 to 65535 seconds')
       else peer.persistentKeepalive = k
     } else if (HOOKS.includes(key)) {
-      notes.push({ line, level: 'refused', message: `${key} refused: ${HOOK_REFUSAL}` })
+      addNote(notes, line, 'refused', `${key} refused: ${HOOK_REFUSAL}`)
     } else {
-      notes.push({
-        line,
-        level: 'warning',
-        message: `unknown setting "${key.slice(0, 40)}" in [Peer] ignored`,
-      })
+      addNote(notes, line, 'warning', `unknown setting "${key.slice(0, 40)}" in [Peer] ignored`)
     }
   }
   if (!peer.publicKey && !s.entries.some((e) => e.key === 'publickey')) fail(s.line, 'no PublicKey')
@@ -256,11 +275,7 @@ function readPeer(
   notes.push(...errors)
   if (errors.length > 0) return null
   if (peer.allowedIps.length === 0) {
-    notes.push({
-      line: s.line,
-      level: 'warning',
-      message: `${where} has no AllowedIPs; everything is routed through it`,
-    })
+    addNote(notes, s.line, 'warning', `${where} has no AllowedIPs; everything is routed through it`)
     peer.allowedIps = ['0.0.0.0/0', '::/0']
   }
   peer.hasPresharedKey = psk !== ''
@@ -283,14 +298,14 @@ export function parseWireguardConf(
   const sections = readSections(text, notes)
   const ifaces = sections.filter((s) => s.kind === 'interface')
   for (const extra of ifaces.slice(1)) {
-    notes.push({
-      line: extra.line,
-      level: 'error',
-      message: 'a second [Interface]: one file is one tunnel; split it in two',
-    })
+    addNote(
+      notes,
+      extra.line,
+      'error',
+      'a second [Interface]: one file is one tunnel; split it in two'
+    )
   }
-  if (ifaces.length === 0)
-    notes.push({ line: 0, level: 'error', message: 'no [Interface] section' })
+  if (ifaces.length === 0) addNote(notes, 0, 'error', 'no [Interface] section')
   const iface = ifaces[0] ? readInterface(ifaces[0], notes) : null
   const peers: WireguardPeer[] = []
   const presharedKeys: Record<number, string> = {}
@@ -300,37 +315,34 @@ export function parseWireguardConf(
       const read = readPeer(s, i + 1, notes)
       if (!read) return
       if (peers.some((p) => p.publicKey === read.peer.publicKey)) {
-        notes.push({
-          line: s.line,
-          level: 'error',
-          message: `peer ${i + 1} repeats an earlier PublicKey; not imported`,
-        })
+        addNote(notes, s.line, 'error', `peer ${i + 1} repeats an earlier PublicKey; not imported`)
         return
       }
       if (read.psk) presharedKeys[peers.length] = read.psk
       peers.push(read.peer)
     })
   if (sections.every((s) => s.kind !== 'peer')) {
-    notes.push({ line: 0, level: 'error', message: 'no [Peer] section' })
+    addNote(notes, 0, 'error', 'no [Peer] section')
   }
   if (iface && peers.length > 0 && ifaces.length === 1) {
     const hasRoute = peers.some((p) => p.allowedIps.some((a) => /:.*\/0$/.test(a)))
     if (!hasRoute || !iface.addresses.some((a) => a.includes(':'))) {
       const key = hasRoute ? 'address' : 'allowedips'
       const at = sections.flatMap((s) => s.entries).find((e) => e.key === key)
-      notes.push({
-        line: at?.line ?? ifaces[0].line,
-        level: 'warning',
-        message: `${hasRoute ? 'no IPv6 Address' : 'no ::/0 in AllowedIPs'}: the devices' IPv6 will be blocked, not tunnelled`,
-      })
+      addNote(
+        notes,
+        at?.line ?? ifaces[0].line,
+        'warning',
+        `${hasRoute ? 'no IPv6 Address' : 'no ::/0 in AllowedIPs'}: the devices' IPv6 will be blocked, not tunnelled`
+      )
     }
     if (iface.dns.length === 0)
-      notes.push({
-        line: ifaces[0].line,
-        level: 'warning',
-        message:
-          "no DNS line: the devices' name lookups will fail (lanvpn sends them only to the tunnel's resolver)",
-      })
+      addNote(
+        notes,
+        ifaces[0].line,
+        'warning',
+        "no DNS line: the devices' name lookups will fail (lanvpn sends them only to the tunnel's resolver)"
+      )
   }
   notes.sort(byLine)
   if (!iface || peers.length === 0 || ifaces.length > 1) return { ok: false, notes }
