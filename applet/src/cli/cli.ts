@@ -16,33 +16,11 @@ const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'd
 
 /** The verbs of lanvpn-cli (features.ts FEATURE_COMMANDS, in its order), so that one asked for
  * without the package is told apart from a typo. */
-export const FEATURE_VERBS = [
-  'import',
-  'profiles',
-  'connect',
-  'disconnect',
-  'rename',
-  'delete',
-  'fallback',
-  'latency',
-  'devices',
-  'mode',
-  'name',
-  'kind',
-  'forget',
-  'default-mode',
-  'explain',
-  'group',
-  'device',
-  'rules',
-  'mediastreamer',
-  'exit-ip',
-  'protected',
-  'history',
-  'diagnostics',
-  'status',
-  'check',
-]
+export const FEATURE_VERBS = (
+  'import profiles connect disconnect rename delete fallback latency devices mode name kind ' +
+  'forget default-mode explain group device rules mediastreamer exit-ip protected history ' +
+  'diagnostics status check'
+).split(' ')
 
 type Features = Record<string, CliCommand>
 
