@@ -6,7 +6,8 @@
 // The daemon, the plugin and cleanup run under the router's runtime, the native qjs, unless a spec
 // asks for Node (`runtime: 'node'`, the other runtime lanvpn supports).
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { deviceSectionName } from '../../applet/src/core/config/formats'
 import { resolvePaths } from '../../applet/src/core/paths'
@@ -19,6 +20,17 @@ export const LAB_BUNDLE = resolve(import.meta.dirname, '../../dist/root/usr/shar
 
 /** The rpcd exec plugin as it lands on a router, /usr/libexec/rpcd/lanvpn (needs `npm run build`). */
 export const LAB_PLUGIN = resolve(import.meta.dirname, '../../dist/root/usr/libexec/rpcd/lanvpn')
+
+/** The lab's stand-ins for router commands, first on a daemon's PATH: `ubus`, netifd's stand-in,
+ * which answers from the interface map in $LAB_NETIFD (see labNetifdEnv). */
+export const LAB_BIN = resolve(import.meta.dirname, '../../scripts/lab/bin')
+
+/** A new prefix for a spec's lanvpn: a temp directory `lanvpn-<name>-…`, which the spec removes.
+ * Throws first when the bundle is not built, so that a spec fails before it brings its lab up. */
+export function newLabPrefix(name: string): string {
+  if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+  return mkdtempSync(join(tmpdir(), `lanvpn-${name}-`))
+}
 
 /** What a lab profile sets beyond the provider's file. */
 export type LabProfileOptions = {
@@ -180,6 +192,54 @@ export function startLabDaemon(lab: Lab, prefix: string, opts: LabDaemonOptions 
     'daemon',
   ])
   labDaemons.push(daemon)
+  return daemon
+}
+
+/** The daemon's (or the plugin's) `NAME=value` entries for netifd's stand-in: LAB_BIN on PATH, after
+ * `firstOnPath` (e.g. a directory of a spec's fakes), and the stand-in's map `netifd` (the lab's own
+ * netifd.json when left out; a spec's own map names more networks, e.g. a guest bridge). */
+export function labNetifdEnv(
+  lab: Lab,
+  { netifd, firstOnPath = [] }: { netifd?: string; firstOnPath?: string[] } = {}
+): string[] {
+  return [
+    `PATH=${[...firstOnPath, LAB_BIN, process.env.PATH].join(':')}`,
+    `LAB_NETIFD=${netifd ?? lab.openwrtFile('netifd.json')}`,
+  ]
+}
+
+/** How startConnectedLabDaemon meets the lab, beyond startLabDaemon's options. */
+export interface ConnectedLabDaemonOptions extends LabDaemonOptions {
+  /** The map netifd's stand-in answers from (labNetifdEnv): the lab's own netifd.json when left
+   * out; `null`: no stand-in, the daemon's PATH is this test run's. (`env` comes after these.) */
+  netifd?: string | null
+  /** What the start waits for: the tunnel connected (the default, up to 60 s), or only the daemon
+   * running (up to 20 s), for a spec that has the daemon connect later. */
+  until?: 'connected' | 'running'
+}
+
+/** Starts the daemon as startLabDaemon does, netifd's stand-in on its PATH (opts.netifd), and
+ * resolves once it is there (opts.until). If it is not in time, prints the status and the daemon's
+ * last words, stops the daemon and throws: the caller has no daemon to stop then. */
+export async function startConnectedLabDaemon(
+  lab: Lab,
+  prefix: string,
+  opts: ConnectedLabDaemonOptions = {}
+): Promise<LabProcess> {
+  const { netifd, until = 'connected', env = [], ...daemonOpts } = opts
+  const netifdEnv = netifd === null ? [] : labNetifdEnv(lab, { netifd })
+  const daemon = startLabDaemon(lab, prefix, { ...daemonOpts, env: [...netifdEnv, ...env] })
+  const status = () => labStatus(prefix)
+  try {
+    if (until === 'running')
+      await waitFor('the daemon', () => status()?.daemon?.state === 'running', 20_000)
+    else
+      await waitFor('the tunnel connected', () => status()?.tunnel?.state === 'connected', 60_000)
+  } catch (e) {
+    console.log(JSON.stringify(status(), null, 1), daemon.output().slice(-8000))
+    await daemon.kill()
+    throw e
+  }
   return daemon
 }
 

@@ -23,29 +23,20 @@
 //                                  <lab>tun2 (games, openvpn), <lab>tun3 (kids)
 //                                  capture: tcpdump -i wan
 //
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolvePaths, type Paths } from '../../applet/src/core/paths'
 import {
   cleanupLabDaemon,
-  LAB_BUNDLE,
   labDaemonRejections,
   labDeviceSection,
   labPlugin,
   labSection,
   labStatus,
   leakCapture,
-  startLabDaemon,
+  newLabPrefix,
+  startConnectedLabDaemon,
   startLeakLoad,
   writeLabConfig,
   writeLabProfile,
@@ -173,9 +164,8 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
   }
 
   beforeAll(async () => {
-    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    prefix = newLabPrefix('groups')
     lab = await Lab.up({ devices: DEVICES })
-    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-groups-'))
     paths = resolvePaths(prefix, `${lab.name}tun`)
     mkdirSync(dirname(paths.ovpnUpHook), { recursive: true })
     cpSync(LAB_UP_HOOK, paths.ovpnUpHook)
@@ -185,11 +175,12 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
     profiles = [home, uk, us]
     writeFileSync(`${prefix}/etc/lanvpn/secrets/ms_token`, 'lab-token', { mode: 0o600 })
     await configure([], {})
-    daemon = startLabDaemon(lab, prefix, {
+    daemon = await startConnectedLabDaemon(lab, prefix, {
       iface: paths.tunnelIface,
       env: [`CURL_CA_BUNDLE=${lab.stateDir}/provider/ca.pem`],
+      netifd: null,
+      until: 'running',
     })
-    await waitFor('the daemon', () => statusFile()?.daemon?.state === 'running', 20_000)
     // The OpenVPN location through the real rpc, as a household imports one.
     const creds = lab.clientOvpn()
     const imported = labPlugin(prefix, 'importProfile', {

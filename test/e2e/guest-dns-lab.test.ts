@@ -12,17 +12,16 @@
 // What is seen: the answers (whoami.lab.test names the resolver that answered: `vpn`, the VPN
 // server's), fw4's reject counter for the guest zone, the echo service (the tunnel's exit) and a
 // capture on the router's WAN (no lookup on it).
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
-  LAB_BUNDLE,
   labDeviceSection,
   labStatus,
   leakCapture,
-  startLabDaemon,
+  newLabPrefix,
+  startConnectedLabDaemon,
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
@@ -31,7 +30,6 @@ import { LAB_ADDR, Lab, labOrFail, waitFor, type LabProcess } from './lab'
 const { echo, router } = LAB_ADDR
 const EXIT = '203.0.113.10'
 const GUEST_ROUTER = '192.168.60.1'
-const LAB_BIN = join(import.meta.dirname, '../../scripts/lab/bin')
 
 /** fw4's input for a guest zone (input REJECT; Allow-DNS-Guest and Allow-DHCP-Guest), in the
  * stand-in's `inet fw4` table. */
@@ -81,11 +79,10 @@ describe.runIf(labOrFail())('vpn devices on a guest network whose zone rejects i
     })
 
   beforeAll(async () => {
-    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    prefix = newLabPrefix('guest-dns')
     lab = await Lab.up()
     await lab.addGuest()
     iface = `${lab.name}tun`
-    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-guest-dns-'))
     const zone = join(prefix, 'guest-zone.nft')
     writeFileSync(zone, GUEST_ZONE)
     await lab.exec('router', ['nft', '-f', zone], { check: true })
@@ -105,13 +102,10 @@ describe.runIf(labOrFail())('vpn devices on a guest network whose zone rejects i
     const netifd = JSON.parse(readFileSync(lab.openwrtFile('netifd.json'), 'utf8')) as object
     const map = { ...netifd, guest: { device: 'br-guest', ipv4: [`${GUEST_ROUTER}/24`] } }
     writeFileSync(join(prefix, 'netifd.json'), JSON.stringify(map))
-    daemon = startLabDaemon(lab, prefix, {
+    daemon = await startConnectedLabDaemon(lab, prefix, {
       iface,
-      env: [`PATH=${LAB_BIN}:${process.env.PATH}`, `LAB_NETIFD=${join(prefix, 'netifd.json')}`],
+      netifd: join(prefix, 'netifd.json'),
     })
-    await explained(
-      waitFor('the tunnel connected', () => status()?.tunnel?.state === 'connected', 60_000)
-    )
     await explained(
       waitFor(
         'the guest through the tunnel',

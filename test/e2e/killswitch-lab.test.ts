@@ -12,15 +12,7 @@
 //   [lv…-guest]  ─── br-guest  lanvpn daemon (native qjs)   192.0.2.1 echo    wg 10.64.0.1
 //                              <lab>tun                     capture: tcpdump -i wan
 //
-import {
-  appendFileSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -32,7 +24,8 @@ import {
   labRuntimeArgv,
   labStatus,
   leakCapture,
-  startLabDaemon,
+  newLabPrefix,
+  startConnectedLabDaemon,
   startLeakLoad,
   writeLabConfig,
   writeLabProfile,
@@ -47,8 +40,6 @@ const ALLOWED = [
 ]
 /** How long each fault is watched under load. */
 const WATCH_MS = 6000
-/** Where the lab's netifd stand-in is, as `ubus`. */
-const LAB_BIN = join(import.meta.dirname, '../../scripts/lab/bin')
 /** The router's /etc/config/firewall: lan, wan (masquerading), and a guest zone. */
 const FIREWALL = [
   "config zone\n\toption name 'lan'\n\tlist network 'lan'\n\toption input 'ACCEPT'",
@@ -112,11 +103,10 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
   }
 
   beforeAll(async () => {
-    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    prefix = newLabPrefix('killswitch')
     lab = await Lab.up({ devices: ['laptop'] })
     await lab.addGuest()
     iface = `${lab.name}tun`
-    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-killswitch-'))
     writeLabConfig(
       prefix,
       {
@@ -131,11 +121,10 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     )
     writeFileSync(join(prefix, 'etc/config/firewall'), FIREWALL)
     setNetifd({ lan: 'br-lan', guest: 'br-guest' })
-    daemon = startLabDaemon(lab, prefix, {
+    daemon = await startConnectedLabDaemon(lab, prefix, {
       iface,
-      env: [`PATH=${LAB_BIN}:${process.env.PATH}`, `LAB_NETIFD=${join(prefix, 'netifd.json')}`],
+      netifd: join(prefix, 'netifd.json'),
     })
-    await waitFor('the tunnel connected', () => status()?.tunnel?.state === 'connected', 60_000)
     await throughTunnel()
   }, 120_000)
 

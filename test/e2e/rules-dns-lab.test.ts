@@ -14,24 +14,24 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
-  LAB_BUNDLE,
   labDaemonRejections,
   labDeviceSection,
+  labNetifdEnv,
   labPlugin,
   labSection,
   labStatus,
   leakCapture,
+  newLabPrefix,
+  startConnectedLabDaemon,
   startLabDaemon,
   startLeakLoad,
   writeLabConfig,
@@ -42,7 +42,6 @@ import { LAB_ADDR, Lab, labOrFail, waitFor, type LabProcess } from './lab'
 const { echo, bank, wwwBank, nas, router } = LAB_ADDR
 const EXIT = '203.0.113.10'
 const WAN = '198.51.100.2'
-const LAB_BIN = join(import.meta.dirname, '../../scripts/lab/bin')
 
 describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devices', () => {
   let lab: Lab
@@ -82,10 +81,9 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
       })
 
   beforeAll(async () => {
-    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    prefix = newLabPrefix('rules-dns')
     lab = await Lab.up({ networks: ['lan2', 'modem'] })
     iface = `${lab.name}tun`
-    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-rules-dns-'))
     writeLabConfig(
       prefix,
       { enabled: '1', connect: '1', active_profile: 'home', health_interval: '2' },
@@ -100,13 +98,7 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
     )
     for (const file of ['network', 'firewall'] as const)
       copyFileSync(lab.openwrtFile(file), join(prefix, 'etc/config', file))
-    daemon = startLabDaemon(lab, prefix, {
-      iface,
-      env: [`PATH=${LAB_BIN}:${process.env.PATH}`, `LAB_NETIFD=${lab.openwrtFile('netifd.json')}`],
-    })
-    await explained(
-      waitFor('the tunnel connected', () => status()?.tunnel?.state === 'connected', 60_000)
-    )
+    daemon = await startConnectedLabDaemon(lab, prefix, { iface })
     await explained(
       waitFor(
         'the laptop through the tunnel',
@@ -195,10 +187,7 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
       await lab.exec('router', ['nft', 'flush', 'set', 'inet', 'lanvpn', set], { check: true })
     daemon = startLabDaemon(lab, prefix, {
       iface,
-      env: [
-        `PATH=${join(prefix, 'bin')}:${LAB_BIN}:${process.env.PATH}`,
-        `LAB_NETIFD=${lab.openwrtFile('netifd.json')}`,
-      ],
+      env: labNetifdEnv(lab, { firstOnPath: [join(prefix, 'bin')] }),
     })
     await explained(waitFor('poll', () => status()?.rulesDns === 'poll', 30_000))
     await explained(

@@ -20,22 +20,22 @@
 //   [lv…-tv]   direct ─┘ br-lan2 ── [lv…-nas]  192.168.100.1     .13, .101, tcp/udp 3075
 //                        lanvpn daemon, capture: tcpdump -i wan
 //
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   cleanupLabDaemon,
-  LAB_BUNDLE,
   labDaemonRejections,
   labDeviceSection,
+  labNetifdEnv,
   LAB_PLUGIN,
   labPlugin,
   labPluginEnv,
   labSection,
   labStatus,
   leakCapture,
-  startLabDaemon,
+  newLabPrefix,
+  startConnectedLabDaemon,
   startLeakLoad,
   writeLabConfig,
   writeLabProfile,
@@ -46,8 +46,6 @@ const { echo, cidr, stream, wwwBank: ads, nas, modem, gamePort } = LAB_ADDR
 /** Where traffic is seen from: the tunnel's exit (the VPN server) or the router's WAN. */
 const EXIT = { v4: '203.0.113.10', v6: '2001:db8:113::10' }
 const WAN = { v4: '198.51.100.2', v6: '2001:db8:100::2' }
-/** The lab's ubus stand-in (netifd), first on the daemon's PATH. */
-const LAB_BIN = join(import.meta.dirname, '../../scripts/lab/bin')
 /** What may cross the WAN while the tunnel is down: the tunnel's own UDP and the ICMP errors
  * about it, rule 1's destination, rule 2's port, and the modem's page (a local exception). */
 const ALLOWED_DOWN = [
@@ -89,10 +87,9 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
   const marks = () => ({ echo: lab.echoLog().length, nas: lab.echoLog('nas').length })
 
   beforeAll(async () => {
-    if (!existsSync(LAB_BUNDLE)) throw new Error('run `npm run build` first (dist/root is missing)')
+    prefix = newLabPrefix('rules')
     lab = await Lab.up({ networks: ['lan2', 'modem'] })
     iface = `${lab.name}tun`
-    prefix = mkdtempSync(join(tmpdir(), 'lanvpn-rules-'))
     const mac = (d: string) => lab.deviceMac(d)
     writeLabConfig(
       prefix,
@@ -125,13 +122,7 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
     // and the modem's interface in the masquerading one; netifd (the stand-in) reports each.
     for (const file of ['network', 'firewall'] as const)
       copyFileSync(lab.openwrtFile(file), join(prefix, 'etc/config', file))
-    daemon = startLabDaemon(lab, prefix, {
-      iface,
-      env: [`PATH=${LAB_BIN}:${process.env.PATH}`, `LAB_NETIFD=${lab.openwrtFile('netifd.json')}`],
-    })
-    await explained(
-      waitFor('the tunnel connected', () => status()?.tunnel?.state === 'connected', 60_000)
-    )
+    daemon = await startConnectedLabDaemon(lab, prefix, { iface })
     await explained(
       waitFor(
         'the laptop through the tunnel',
@@ -287,8 +278,7 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
       const argv = [
         'env',
         ...vars.map((k) => `${k}=${env[k]}`),
-        `PATH=${LAB_BIN}:${process.env.PATH}`,
-        `LAB_NETIFD=${lab.openwrtFile('netifd.json')}`,
+        ...labNetifdEnv(lab),
         LAB_PLUGIN,
         'call',
         'explainDestination',
