@@ -267,6 +267,28 @@ export async function cleanupLabDaemon(
   ])
 }
 
+/** A spec's afterAll: stops `daemon`, runs `lanvpn cleanup` as cleanupLabDaemon does (`opts`: the
+ * daemon's interface), takes the lab down and removes the prefix. Each step runs even when the one
+ * before it failed, and whatever beforeAll got to (any of them may be unset): nothing of the spec
+ * may outlive it. */
+export async function tearDownLabDaemon(
+  lab: Lab | undefined,
+  prefix: string | undefined,
+  daemon: LabProcess | undefined,
+  opts: LabDaemonOptions = {}
+): Promise<void> {
+  try {
+    await daemon?.kill()
+    if (lab && prefix) await cleanupLabDaemon(lab, prefix, opts)
+  } finally {
+    try {
+      await lab?.down()
+    } finally {
+      if (prefix) rmSync(prefix, { recursive: true, force: true })
+    }
+  }
+}
+
 /** The daemon's status file under `prefix`, parsed; null while there is none yet. (`any`: each
  * spec reads the fields it asserts on, as a user reads the file.) */
 export function labStatus(prefix: string): any {

@@ -23,12 +23,11 @@
 //                                  <lab>tun2 (games, openvpn), <lab>tun3 (kids)
 //                                  capture: tcpdump -i wan
 //
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolvePaths, type Paths } from '../../applet/src/core/paths'
 import {
-  cleanupLabDaemon,
   labDaemonRejections,
   labDeviceSection,
   labPlugin,
@@ -38,6 +37,7 @@ import {
   newLabPrefix,
   startConnectedLabDaemon,
   startLeakLoad,
+  tearDownLabDaemon,
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
@@ -211,10 +211,7 @@ describe.runIf(labOrFail())('device groups in the lab: a tunnel per group', () =
 
   afterAll(async () => {
     for (const p of background) await p.kill()
-    await daemon?.kill()
-    if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface: paths.tunnelIface })
-    await lab?.down()
-    if (prefix) rmSync(prefix, { recursive: true, force: true })
+    await tearDownLabDaemon(lab, prefix, daemon, { iface: paths?.tunnelIface })
   })
 
   it("sends each device out by its own group's tunnel: four exits at once, WireGuard and OpenVPN", async () => {

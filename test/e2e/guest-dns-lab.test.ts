@@ -12,16 +12,16 @@
 // What is seen: the answers (whoami.lab.test names the resolver that answered: `vpn`, the VPN
 // server's), fw4's reject counter for the guest zone, the echo service (the tunnel's exit) and a
 // capture on the router's WAN (no lookup on it).
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  cleanupLabDaemon,
   labDeviceSection,
   labStatus,
   leakCapture,
   newLabPrefix,
   startConnectedLabDaemon,
+  tearDownLabDaemon,
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
@@ -115,18 +115,7 @@ describe.runIf(labOrFail())('vpn devices on a guest network whose zone rejects i
     )
   }, 150_000)
 
-  afterAll(async () => {
-    try {
-      await daemon?.kill()
-      if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
-    } finally {
-      try {
-        await lab?.down()
-      } finally {
-        if (prefix) rmSync(prefix, { recursive: true, force: true })
-      }
-    }
-  })
+  afterAll(() => tearDownLabDaemon(lab, prefix, daemon, { iface }))
 
   it('status marks the guest network closed', () => {
     expect(status().apply.ok).toBe(true)

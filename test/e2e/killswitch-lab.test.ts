@@ -12,11 +12,10 @@
 //   [lv…-guest]  ─── br-guest  lanvpn daemon (native qjs)   192.0.2.1 echo    wg 10.64.0.1
 //                              <lab>tun                     capture: tcpdump -i wan
 //
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  cleanupLabDaemon,
   LAB_BUNDLE,
   labDaemonRejections,
   labDeviceSection,
@@ -27,6 +26,7 @@ import {
   newLabPrefix,
   startConnectedLabDaemon,
   startLeakLoad,
+  tearDownLabDaemon,
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
@@ -128,19 +128,7 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     await throughTunnel()
   }, 120_000)
 
-  afterAll(async () => {
-    // Each step even when the one before it failed: nothing of the spec may outlive it.
-    try {
-      await daemon?.kill()
-      if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
-    } finally {
-      try {
-        await lab?.down()
-      } finally {
-        if (prefix) rmSync(prefix, { recursive: true, force: true })
-      }
-    }
-  })
+  afterAll(() => tearDownLabDaemon(lab, prefix, daemon, { iface }))
 
   it('a config broken while connected, and a SIGHUP: not applied, said with its line, no leak', async () => {
     const good = readFileSync(configFile(), 'utf8')

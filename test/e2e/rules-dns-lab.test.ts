@@ -16,7 +16,6 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
@@ -34,6 +33,7 @@ import {
   startConnectedLabDaemon,
   startLabDaemon,
   startLeakLoad,
+  tearDownLabDaemon,
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
@@ -108,18 +108,7 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
     )
   }, 150_000)
 
-  afterAll(async () => {
-    try {
-      await daemon?.kill()
-      if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
-    } finally {
-      try {
-        await lab?.down()
-      } finally {
-        if (prefix) rmSync(prefix, { recursive: true, force: true })
-      }
-    }
-  })
+  afterAll(() => tearDownLabDaemon(lab, prefix, daemon, { iface }))
 
   it('says domain rules follow every answer (dnsmasq here has nftset)', () => {
     expect(status().problems).toEqual([])

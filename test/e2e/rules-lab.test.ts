@@ -20,11 +20,10 @@
 //   [lv…-tv]   direct ─┘ br-lan2 ── [lv…-nas]  192.168.100.1     .13, .101, tcp/udp 3075
 //                        lanvpn daemon, capture: tcpdump -i wan
 //
-import { copyFileSync, rmSync } from 'node:fs'
+import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  cleanupLabDaemon,
   labDaemonRejections,
   labDeviceSection,
   labNetifdEnv,
@@ -37,6 +36,7 @@ import {
   newLabPrefix,
   startConnectedLabDaemon,
   startLeakLoad,
+  tearDownLabDaemon,
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
@@ -132,19 +132,7 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
     )
   }, 150_000)
 
-  afterAll(async () => {
-    // Each step even when the one before it failed: nothing of the spec may outlive it.
-    try {
-      await daemon?.kill()
-      if (lab && prefix) await cleanupLabDaemon(lab, prefix, { iface })
-    } finally {
-      try {
-        await lab?.down()
-      } finally {
-        if (prefix) rmSync(prefix, { recursive: true, force: true })
-      }
-    }
-  })
+  afterAll(() => tearDownLabDaemon(lab, prefix, daemon, { iface }))
 
   it('reads the four rules without a problem and applies them', () => {
     expect(status().problems).toEqual([])
