@@ -5,8 +5,7 @@
 // on such a network vpn devices' DNS goes to the tunnel's resolver as before e3df7a3, and unmarked
 // devices' to the router's dnsmasq; everywhere else it is redirected as before.
 import { describe, expect, it } from 'vitest'
-import { defaultConfig, DEFAULT_GLOBALS } from '../../applet/src/core/config/defaults'
-import type { Config, Profile } from '../../applet/src/core/config/types'
+import { DEFAULT_GLOBALS } from '../../applet/src/core/config/defaults'
 import {
   closedNetworks,
   lanInterfaces,
@@ -15,6 +14,7 @@ import {
 } from '../../applet/src/core/observe/lan'
 import { desiredState, type TunnelView } from '../../applet/src/core/plan/plan'
 import { parseUci } from '../../applet/src/core/uci/parse'
+import { connectedConfig, PROFILE } from './connected-config'
 import { chain } from './nft-walker'
 
 // OpenWrt's /etc/config/firewall with the guest network of its guide, and an IoT zone that says no
@@ -53,34 +53,6 @@ config rule
 \toption target 'ACCEPT'
 `
 
-const PROFILE: Profile = {
-  id: 'ams',
-  label: 'Amsterdam',
-  type: 'wireguard',
-  addresses: ['10.64.0.2/32', 'fd64::2/128'],
-  dns: ['10.64.0.1'],
-  dnsSearch: [],
-  mtu: 0,
-  peers: [
-    {
-      publicKey: 'o3+LdGXKA4fu5I1xAIJ/SJ/pQ9nPt/ukL0lND9Wigkk=',
-      endpointHost: '203.0.113.10',
-      endpointPort: 51820,
-      allowedIps: ['0.0.0.0/0', '::/0'],
-      persistentKeepalive: 25,
-      hasPresharedKey: false,
-    },
-  ],
-}
-
-function config(): Config {
-  const c = defaultConfig()
-  c.profiles = [PROFILE]
-  c.globals.activeProfile = 'ams'
-  c.globals.connect = true
-  return c
-}
-
 const DUMP = parseInterfaceDump(
   JSON.stringify({
     interface: [
@@ -96,7 +68,7 @@ const lan = (closed: string[]): LanInterface[] =>
 // The tunnel up, lanvpn's own dnsmasq for the vpn devices (5330) and for the others (5339).
 const VIEW: TunnelView = { profile: PROFILE, up: true, dnsPort: 5330, directDnsPort: 5339 }
 const plan = (l: LanInterface[], view = VIEW) =>
-  desiredState(config(), view, 'lanvpn0', [], l, {}, [])
+  desiredState(connectedConfig(), view, 'lanvpn0', [], l, {}, [])
 
 describe('a LAN-side zone that rejects input', () => {
   it("is read from the firewall as fw4 reads it: the zone's input, else the defaults', else drop", () => {

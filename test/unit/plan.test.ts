@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultConfig } from '../../applet/src/core/config/defaults'
-import type { Config, Profile } from '../../applet/src/core/config/types'
+import type { Config } from '../../applet/src/core/config/types'
 import { parseIpRoutes, parseIpRules, parseRulePriorities } from '../../applet/src/core/observe/ip'
 import { parseNftTables } from '../../applet/src/core/observe/nft'
 import { desiredIp, diffIp, VPN_RULE } from '../../applet/src/core/plan/ip'
@@ -12,32 +11,11 @@ import {
   type Observed,
 } from '../../applet/src/core/plan/plan'
 import { parseAppliedHash } from '../../applet/src/core/render/nft'
+import { connectedConfig, PROFILE } from './connected-config'
 
-const PROFILE: Profile = {
-  id: 'ams',
-  label: 'Amsterdam',
-  type: 'wireguard',
-  addresses: ['10.64.0.2/32', 'fd64::2/128'],
-  dns: ['10.64.0.1'],
-  dnsSearch: [],
-  mtu: 0,
-  peers: [
-    {
-      publicKey: 'o3+LdGXKA4fu5I1xAIJ/SJ/pQ9nPt/ukL0lND9Wigkk=',
-      endpointHost: '203.0.113.10',
-      endpointPort: 51820,
-      allowedIps: ['0.0.0.0/0', '::/0'],
-      persistentKeepalive: 25,
-      hasPresharedKey: false,
-    },
-  ],
-}
-
+/** connectedConfig with a TV (direct) and a laptop (vpn). */
 function config(): Config {
-  const c = defaultConfig()
-  c.profiles = [PROFILE]
-  c.globals.activeProfile = 'ams'
-  c.globals.connect = true
+  const c = connectedConfig()
   c.devices = [
     {
       id: 'd_020000005002',
