@@ -1,5 +1,5 @@
 // A rules golden case (issue 22) as the daemon plans it: the case's config and state.json through
-// desiredState, which splices the rules into the live table and the boot-time include and adds
+// desiredState, which renders the rules' table (live and boot-time) beside the main one and adds
 // ruleIpRules. state.json's `local` is what the daemon observes for local exceptions (the
 // networks the router is on, observe/lan.ts parseDumpNets); the include has local_dest alone.
 import { existsSync, readFileSync } from 'node:fs'
@@ -18,9 +18,9 @@ type State = {
 }
 
 export type RulesCase = {
-  /** The live table with the rules spliced in. */
+  /** The live rules' table, then the live main table: one script, as the kernel holds them. */
   nft: string
-  /** The boot-time include with the same rules. */
+  /** The boot-time includes the same way (the rules' first, as fw4 loads them). */
   fw4Include: string
   ip4: IpState
   ip6: IpState
@@ -52,8 +52,8 @@ export function planRulesCase(dir: string, up: Record<string, boolean> = {}): Ru
     lan: desired.model.lan.managed,
   }
   return {
-    nft: desired.nft as string,
-    fw4Include: desired.fw4Include,
+    nft: `${desired.rules?.nft ?? ''}${desired.nft}`,
+    fw4Include: `${desired.rules?.include ?? ''}${desired.fw4Include}`,
     ip4: desired.ip4,
     ip6: desired.ip6,
     model,

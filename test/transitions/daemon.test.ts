@@ -208,7 +208,7 @@ describe('daemon transitions', () => {
     ])
   })
 
-  it('rules by destination (issue 22): local exceptions from netifd, a rule change as one whole-table transaction, its connections dropped', async () => {
+  it("rules by destination (issue 22): local exceptions from netifd, a rule change as one transaction of the rules' table, its connections dropped", async () => {
     host.onExec(['ubus', 'call', 'network.interface', 'dump'], () => ({
       stdout: JSON.stringify({
         interface: [
@@ -249,23 +249,45 @@ describe('daemon transitions', () => {
         device(1, 'vpn') +
         "\nconfig rule 'bank'\n\tlist dest '198.51.100.0/24'\n\toption via 'direct'\n"
     )
+    // The rules' table alone; both includes, since the boot-time main table now waits for a rules'
+    // table too (it has a rule at boot).
     expect(changes().filter((c) => /^(nft|conntrack|fw4|\/etc)/.test(c))).toEqual([
       'nft -f -',
+      'nft -c -f -',
       'nft -c -f -',
       'conntrack -D -s 198.51.100.0/24',
       'conntrack -D -d 198.51.100.0/24',
     ])
-    expect(applied()).toContain('delete table inet lanvpn')
+    expect(applied()).toMatch(/^table inet lanvpn_rules\ndelete table inet lanvpn_rules\n/)
     expect(applied()).toContain('ip daddr @rule1_net4 meta mark set')
+    expect(host.readFile(paths.fw4RulesInclude)).toContain('ip daddr @rule1_net4 meta mark set')
+    expect(host.readFile(paths.fw4Include)).toContain('meta mark & 0x10000000 == 0x00000000 drop')
     await step(null)
     expect(changes().filter((c) => /^(nft|conntrack)/.test(c))).toEqual([])
+    // Another rule: the rules' table and its include, nothing of the main table's.
+    const main = host.readFile(paths.fw4Include)
+    await step(
+      GLOBALS +
+        device(1, 'vpn') +
+        "\nconfig rule 'bank'\n\tlist dest '198.51.100.0/24'\n\toption via 'direct'\n" +
+        "\nconfig rule 'nas'\n\tlist dest '192.0.2.0/24'\n\toption via 'direct'\n"
+    )
+    expect(changes().filter((c) => /^nft/.test(c))).toEqual(['nft -f -', 'nft -c -f -'])
+    expect(applied()).toMatch(/^table inet lanvpn_rules\n/)
+    expect(host.readFile(paths.fw4Include)).toBe(main)
+    // Someone deletes the rules' table (the main table then stops the LAN's traffic): the next
+    // reconcile puts it back, and it alone.
+    router.rulesTable = ''
+    await step(null)
+    expect(changes().filter((c) => /^nft/.test(c))).toEqual(['nft -f -'])
+    expect(applied()).toMatch(/^table inet lanvpn_rules\ndelete table inet lanvpn_rules\n/)
   })
 
-  it("domain sets across a whole-table apply: an unchanged domain rule's sets stay as they are over the table the daemon applied, or what they held is read by one nft and goes into the new table's transaction", async () => {
+  it("domain sets across a new rules' table: an unchanged domain rule's sets stay as they are over the table the daemon applied, or what they held is read by one nft and goes into the new table's transaction", async () => {
     const bank = "\nconfig rule 'bank'\n\tlist domain 'bank.example'\n\toption via 'direct'\n"
     const cidr = "\nconfig rule 'nas'\n\tlist dest '192.0.2.0/24'\n\toption via 'direct'\n"
     let listed = 0
-    host.onExec(['nft', '-j', 'list', 'sets', 'table', 'inet', 'lanvpn'], () => {
+    host.onExec(['nft', '-j', 'list', 'sets', 'table', 'inet', 'lanvpn_rules'], () => {
       listed += 1
       return {
         stdout: JSON.stringify({
@@ -273,7 +295,7 @@ describe('daemon transitions', () => {
             {
               set: {
                 name: 'rule1_dns4',
-                table: 'lanvpn',
+                table: 'lanvpn_rules',
                 elem: [{ elem: { val: '198.51.100.12', expires: 3599 } }],
               },
             },
@@ -285,18 +307,18 @@ describe('daemon transitions', () => {
     const nft = () =>
       host.transcript.map((c) => c.argv.join(' ')).filter((c) => /^nft (-|list sets)/.test(c))
     const applied = () => host.transcript.find((c) => c.argv.join(' ') === 'nft -f -')?.stdin ?? ''
-    const kept = 'add element inet lanvpn rule1_dns4 { 198.51.100.12 timeout 3599s }\n'
-    // The first table with the rule: nothing to keep yet, nothing read.
+    const kept = 'add element inet lanvpn_rules rule1_dns4 { 198.51.100.12 timeout 3599s }\n'
+    // The first rules' table: nothing to keep yet, nothing read; the main table now holds to it.
     await step(GLOBALS + device(1, 'vpn') + bank)
-    expect(nft()).toEqual(['nft -f -', 'nft -c -f -'])
-    // Another rule (a whole table) over the table the daemon applied: one transaction drops the
-    // rules and every chain and set but rule 1's, which keep what they hold; nothing read.
+    expect(nft()).toEqual(['nft -f -', 'nft -f -', 'nft -c -f -', 'nft -c -f -'])
+    // Another rule (the rules' table anew) over the one the daemon applied: one transaction drops
+    // its rules and every chain and set but rule 1's, which keep what they hold; nothing read.
     await step(GLOBALS + device(1, 'vpn') + bank + cidr)
     expect(nft()).toEqual(['nft -f -', 'nft -c -f -'])
-    expect(applied()).toMatch(/^table inet lanvpn\nflush table inet lanvpn\n/)
-    expect(applied()).toContain('delete set inet lanvpn vpn_devices\n')
-    expect(applied()).toContain('delete chain inet lanvpn mark_devices\n')
-    expect(applied()).not.toContain('delete set inet lanvpn rule1_dns')
+    expect(applied()).toMatch(/^table inet lanvpn_rules\nflush table inet lanvpn_rules\n/)
+    expect(applied()).toContain('delete set inet lanvpn_rules applied\n')
+    expect(applied()).toContain('delete chain inet lanvpn_rules dest_rules\n')
+    expect(applied()).not.toContain('delete set inet lanvpn_rules rule1_dns')
     expect(applied()).not.toContain('delete table')
     // Nothing changed: not even the read.
     await step(null)
@@ -306,19 +328,19 @@ describe('daemon transitions', () => {
     host.onExec(['nft', '-f', '-'], (_argv, opts) =>
       opts.stdin?.includes(kept) || opts.stdin?.includes('flush table')
         ? { code: 1, stderr: `Error: Could not process rule\n${kept}` }
-        : ((router.table = parseAppliedHash(opts.stdin ?? '')), {})
+        : ((router.rulesTable = parseAppliedHash(opts.stdin ?? '')), {})
     )
     await step(GLOBALS + device(1, 'vpn') + bank)
     expect(nft()).toEqual([
       'nft -f -',
-      'nft -j list sets table inet lanvpn',
+      'nft -j list sets table inet lanvpn_rules',
       'nft -f -',
       'nft -f -',
       'nft -c -f -',
     ])
-    expect(applied()).toContain('flush table inet lanvpn')
+    expect(applied()).toContain('flush table inet lanvpn_rules')
     const last = host.transcript.filter((c) => c.argv.join(' ') === 'nft -f -').pop()?.stdin ?? ''
-    expect(last).toContain('delete table inet lanvpn')
+    expect(last).toContain('delete table inet lanvpn_rules')
     expect(last).not.toContain(kept)
     expect(status().apply.ok).toBe(true)
     expect(host.logs.filter((l) => l.message.includes('198.51.100.12'))).toEqual([])

@@ -3,29 +3,33 @@
 import { parseAppliedHash } from '../../applet/src/core/render/nft'
 import type { FakeHost } from '../../applet/src/host/fake'
 
-/** A router as far as lanvpn's nft table and policy routing go, changed by the commands it runs:
+/** A router as far as lanvpn's nft tables and policy routing go, changed by the commands it runs:
  * it answers `nft list set`, `ip -j rule/route show` from the state that `nft -f -` and
  * `ip -batch -` left (IPv4 only), and fails every nft script with `nftFails` when set. */
 export class FakeRouter {
   table = '' // the applied hash, '' when there is no table
+  rulesTable = '' // the same for the rules' table (inet lanvpn_rules)
   rules = new Map<number, string>() // priority → "fwmark/mask table"
   routes: string[] = []
   nftFails = ''
   constructor(readonly host: FakeHost) {
-    host.onExec(['nft', 'list', 'set'], () =>
-      this.table
+    host.onExec(['nft', 'list', 'set'], (argv) => {
+      const hash = argv[4] === 'lanvpn_rules' ? this.rulesTable : this.table
+      return hash
         ? {
-            stdout: `table inet lanvpn {\n\tset applied {\n\t\telements = { ${this.table} }\n\t}\n}\n`,
+            stdout: `table inet ${argv[4]} {\n\tset applied {\n\t\telements = { ${hash} }\n\t}\n}\n`,
           }
         : { code: 1, stderr: 'Error: No such file or directory' }
-    )
+    })
     host.onExec(['nft', '-c', '-f', '-'], () =>
       this.nftFails ? { code: 1, stderr: this.nftFails } : {}
     )
     host.onExec(['nft', '-f', '-'], (_argv, opts) => {
       if (this.nftFails) return { code: 1, stderr: this.nftFails }
       const script = opts.stdin ?? ''
-      if (script.includes('table inet lanvpn {')) this.table = parseAppliedHash(script)
+      if (script.includes('table inet lanvpn_rules {')) this.rulesTable = parseAppliedHash(script)
+      else if (script.startsWith('delete table inet lanvpn_rules')) this.rulesTable = ''
+      else if (script.includes('table inet lanvpn {')) this.table = parseAppliedHash(script)
       else if (script.startsWith('delete table inet lanvpn')) this.table = ''
       else if (script.includes('flush set inet lanvpn'))
         this.table = /add element inet lanvpn applied \{ (0x[0-9a-f]+) \}/.exec(script)?.[1] ?? ''

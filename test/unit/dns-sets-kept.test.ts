@@ -21,7 +21,7 @@ const rule = (number: number, domains: string[], over: Partial<Rule> = {}): Rule
   ...over,
 })
 
-// What nft 1.0.6 prints for `nft -j list sets table inet lanvpn` (trimmed to three sets).
+// What nft 1.0.6 prints for `nft -j list sets table inet lanvpn_rules` (trimmed to three sets).
 const LISTED = JSON.stringify({
   nftables: [
     { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
@@ -29,7 +29,7 @@ const LISTED = JSON.stringify({
       set: {
         family: 'inet',
         name: 'rule3_dns4',
-        table: 'lanvpn',
+        table: 'lanvpn_rules',
         type: 'ipv4_addr',
         handle: 1,
         flags: ['timeout'],
@@ -45,7 +45,7 @@ const LISTED = JSON.stringify({
       set: {
         family: 'inet',
         name: 'rule3_dns6',
-        table: 'lanvpn',
+        table: 'lanvpn_rules',
         type: 'ipv6_addr',
         handle: 2,
         flags: ['timeout'],
@@ -57,14 +57,14 @@ const LISTED = JSON.stringify({
       set: {
         family: 'inet',
         name: 'rule1_net4',
-        table: 'lanvpn',
+        table: 'lanvpn_rules',
         type: 'ipv4_addr',
         handle: 3,
         flags: ['interval'],
         elem: ['198.51.100.7', { prefix: { addr: '10.0.0.0', len: 8 } }],
       },
     },
-    { set: { family: 'inet', name: 'rule4_dns4', table: 'lanvpn', type: 'ipv4_addr' } },
+    { set: { family: 'inet', name: 'rule4_dns4', table: 'lanvpn_rules', type: 'ipv4_addr' } },
   ],
 })
 
@@ -104,14 +104,14 @@ describe('keptDnsSets', () => {
 describe('keptElements', () => {
   it('puts back the addresses of the sets asked for, each with the time it had left', () => {
     expect(keptElements(LISTED, ['rule3_dns4', 'rule3_dns6'])).toBe(
-      'add element inet lanvpn rule3_dns4 { 192.0.2.12 timeout 86399s, 192.0.2.13 timeout 3599s }\n' +
-        'add element inet lanvpn rule3_dns6 { 2001:db8:2::12 timeout 600s }\n'
+      'add element inet lanvpn_rules rule3_dns4 { 192.0.2.12 timeout 86399s, 192.0.2.13 timeout 3599s }\n' +
+        'add element inet lanvpn_rules rule3_dns6 { 2001:db8:2::12 timeout 600s }\n'
     )
   })
 
   it('nothing for sets not asked for, empty or expiring, another table, or text that is not JSON', () => {
     expect(keptElements(LISTED, ['rule1_net4', 'rule4_dns4', 'rule9_dns4'])).toBe('')
-    const other = LISTED.replaceAll('"lanvpn"', '"fw4"')
+    const other = LISTED.replaceAll('"lanvpn_rules"', '"fw4"')
     expect(keptElements(other, ['rule3_dns4'])).toBe('')
     expect(keptElements('Error: No such file or directory', ['rule3_dns4'])).toBe('')
     expect(keptElements('{"nftables": []}', ['rule3_dns4'])).toBe('')
@@ -123,7 +123,7 @@ describe('keptElements', () => {
         {
           set: {
             name: 'rule1_dns4',
-            table: 'lanvpn',
+            table: 'lanvpn_rules',
             elem: [
               { elem: { val: '192.0.2.1 }; flush ruleset; add element x y { 1', expires: 60 } },
               { elem: { val: '192.0.2.2', expires: 1.5 } },
@@ -137,7 +137,7 @@ describe('keptElements', () => {
       ],
     })
     expect(keptElements(odd, ['rule1_dns4'])).toBe(
-      'add element inet lanvpn rule1_dns4 { 192.0.2.6 timeout 1s }\n'
+      'add element inet lanvpn_rules rule1_dns4 { 192.0.2.6 timeout 1s }\n'
     )
   })
 })

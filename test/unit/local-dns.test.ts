@@ -105,7 +105,7 @@ describe("lanvpn's dnsmasq instances", () => {
   it("carry the nftset lines of the rules that apply to their group's devices; with nftset, one more for the devices that are not vpn, asking the router", () => {
     const [g0, g1, direct] = plan(config('', BANK + STREAM))
     const set = (n: number, d: string) =>
-      `nftset=/${d}/4#inet#lanvpn#rule${n}_dns4,6#inet#lanvpn#rule${n}_dns6`
+      `nftset=/${d}/4#inet#lanvpn_rules#rule${n}_dns4,6#inet#lanvpn_rules#rule${n}_dns6`
     expect(g0.conf).toContain(`${set(1, 'bank.example')}\n`)
     expect(g0.conf).not.toContain('stream.example')
     expect(g1.conf).toContain(`${set(2, 'stream.example')}\n${set(2, 'tv.example')}\n`)
@@ -147,9 +147,9 @@ describe('without nftset: the look-ups every 5 minutes', () => {
       answer('127.0.0.1:5331', 'stream.example', '192.0.2.13'),
     ].join('\n')
     expect(parseLookups(out)).toBe(
-      'add element inet lanvpn rule1_dns4 { 192.0.2.11 }\n' +
-        'add element inet lanvpn rule1_dns6 { 2001:db8:2::11 }\n' +
-        'add element inet lanvpn rule2_dns4 { 192.0.2.13, 192.0.2.14 }\n'
+      'add element inet lanvpn_rules rule1_dns4 { 192.0.2.11 }\n' +
+        'add element inet lanvpn_rules rule1_dns6 { 2001:db8:2::11 }\n' +
+        'add element inet lanvpn_rules rule2_dns4 { 192.0.2.13, 192.0.2.14 }\n'
     )
     expect(parseLookups(answer('127.0.0.1', 'x.example'))).toBe('')
   })
@@ -189,8 +189,8 @@ describe('without nftset: the look-ups every 5 minutes', () => {
         encoding: 'utf8',
       })
       expect(parseLookups(out)).toBe(
-        'add element inet lanvpn rule1_dns4 { 192.0.2.12 }\n' +
-          'add element inet lanvpn rule2_dns4 { 192.0.2.14, 192.0.2.10 }\n'
+        'add element inet lanvpn_rules rule1_dns4 { 192.0.2.12 }\n' +
+          'add element inet lanvpn_rules rule2_dns4 { 192.0.2.14, 192.0.2.10 }\n'
       )
     } finally {
       rmSync(dir, { recursive: true, force: true })

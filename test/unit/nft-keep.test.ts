@@ -4,9 +4,14 @@ import { describe, expect, it } from 'vitest'
 import { replacingTable, tableObjects } from '../../applet/src/core/render/nft-keep'
 
 const table = (body: string[]) =>
-  ['table inet lanvpn', 'delete table inet lanvpn', 'table inet lanvpn {', ...body, '}', ''].join(
-    '\n'
-  )
+  [
+    'table inet lanvpn_rules',
+    'delete table inet lanvpn_rules',
+    'table inet lanvpn_rules {',
+    ...body,
+    '}',
+    '',
+  ].join('\n')
 const live = table([
   '\tset applied {',
   '\t\ttype mark',
@@ -20,7 +25,7 @@ const live = table([
   '\t\ttype ipv4_addr',
   '\t\tflags timeout',
   '\t}',
-  '\tchain mark_devices {',
+  '\tchain dest_rules {',
   '\t\ttype filter hook prerouting priority mangle; policy accept;',
   '\t\tip daddr @rule1_dns4 accept',
   '\t}',
@@ -32,7 +37,7 @@ describe('tableObjects', () => {
       'set applied',
       'set rule1_dns4',
       'set rule2_dns4',
-      'chain mark_devices',
+      'chain dest_rules',
     ])
   })
 })
@@ -43,17 +48,19 @@ describe('replacingTable', () => {
     const script = replacingTable(next, tableObjects(live), ['rule1_dns4'])
     expect(script).toBe(
       [
-        'table inet lanvpn',
-        'flush table inet lanvpn',
-        'delete set inet lanvpn applied',
-        'delete set inet lanvpn rule2_dns4',
-        'delete chain inet lanvpn mark_devices',
-        next.slice(next.indexOf('table inet lanvpn {')),
+        'table inet lanvpn_rules',
+        'flush table inet lanvpn_rules',
+        'delete set inet lanvpn_rules applied',
+        'delete set inet lanvpn_rules rule2_dns4',
+        'delete chain inet lanvpn_rules dest_rules',
+        next.slice(next.indexOf('table inet lanvpn_rules {')),
       ].join('\n')
     )
   })
 
   it('refuses a script that is not a whole table', () => {
-    expect(() => replacingTable('add element inet lanvpn x { 1 }\n', [], [])).toThrow(/not a table/)
+    expect(() => replacingTable('add element inet lanvpn_rules x { 1 }\n', [], [])).toThrow(
+      /not a rules table/
+    )
   })
 })

@@ -9,7 +9,7 @@ import {
   movedByRules,
   renderRules,
   ruleIpRules,
-  spliceRules,
+  renderRulesTable,
   type NftRulesModel,
 } from '../../applet/src/core/render/nft-rules'
 
@@ -89,9 +89,15 @@ describe('renderRules', () => {
     )
   })
 
-  it('splices into a table and refuses text that is not one', () => {
-    expect(() => spliceRules('flush ruleset\n', ['\tchain x {', '\t}'])).toThrow(/not a table/)
-    expect(spliceRules('anything', [])).toBe('anything')
+  it('is a table of its own, with the hash of its body, and none for no lines', () => {
+    const table = renderRulesTable(['\tchain x {', '\t}']) ?? ''
+    expect(table.split('\n').slice(0, 3)).toEqual([
+      'table inet lanvpn_rules',
+      'delete table inet lanvpn_rules',
+      'table inet lanvpn_rules {',
+    ])
+    expect(table).toMatch(/\tset applied \{\n\t\ttype mark\n\t\telements = \{ 0x[0-9a-f]{8} \}/)
+    expect(renderRulesTable([])).toBeNull()
   })
 })
 
@@ -108,8 +114,8 @@ describe('what rules need besides the table', () => {
       rule({ number: 3, domains: ['off.example'], enabled: false }),
     ]
     expect(dnsmasqNftsets(rules)).toEqual([
-      'nftset=/bank.example/4#inet#lanvpn#rule2_dns4,6#inet#lanvpn#rule2_dns6',
-      'nftset=/bank2.example/4#inet#lanvpn#rule2_dns4,6#inet#lanvpn#rule2_dns6',
+      'nftset=/bank.example/4#inet#lanvpn_rules#rule2_dns4,6#inet#lanvpn_rules#rule2_dns6',
+      'nftset=/bank2.example/4#inet#lanvpn_rules#rule2_dns4,6#inet#lanvpn_rules#rule2_dns6',
     ])
   })
 

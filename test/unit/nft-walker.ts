@@ -90,7 +90,7 @@ export function walk(
     while (rest && matches) {
       const known =
         take(/^meta mark & (0x[0-9a-f]+) (==|!=) (0x[0-9a-f]+)/, (m) => {
-          const eq = (mark & Number(m[1])) === Number(m[3])
+          const eq = (mark & Number(m[1])) >>> 0 === Number(m[3])
           return m[2] === '==' ? eq : !eq
         }) ||
         take(/^(iifname|oifname) (!= )?("[^"]+"|\{ [^}]+ \})/, (m) => {
@@ -113,7 +113,11 @@ export function walk(
         take(/^meta l4proto (icmp|ipv6-icmp)(?= )/, (m) => p.proto === m[1]) ||
         take(/^(tcp|udp) dport \{ ([^}]+) \}/, (m) => p.proto === m[1] && inPorts(m[2])) ||
         take(/^meta mark set meta mark & (0x[0-9a-f]+) \| (0x[0-9a-f]+)/, (m) => {
-          mark = (mark & Number(m[1])) | Number(m[2])
+          mark = ((mark & Number(m[1])) | Number(m[2])) >>> 0
+          return true
+        }) ||
+        take(/^meta mark set meta mark \| (0x[0-9a-f]+)/, (m) => {
+          mark = (mark | Number(m[1])) >>> 0
           return true
         })
       if (known) continue

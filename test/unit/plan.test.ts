@@ -256,7 +256,7 @@ describe('desired and diff', () => {
           'route del unreachable default table 5201 metric 4278198272',
         ],
       },
-      { kind: 'persist-include', text: '' },
+      { kind: 'persist-include', file: 'fw4Include', text: '' },
     ])
   })
 })
@@ -403,20 +403,26 @@ describe('rules by destination in the desired state (issue 22)', () => {
     expect(off.model).toEqual(before.model)
   })
 
-  it('splices the observed local exceptions into the live table only, with the ip rule for MARK_DIRECT', () => {
+  it("puts the observed local exceptions into the rules' table, live only, and the main table holds to it", () => {
     const d = desiredState(config(), down, 'lanvpn0', [], [], {}, nets)
-    expect(d.nft).toContain('chain dest_rules')
-    expect(d.nft).toContain('elements = { 192.168.1.1/24, 192.168.100.2/24 }')
-    expect(d.nft).toMatch(/ip daddr @rules_local4 meta mark set .* \| 0x0e000000 return/)
-    expect(d.nftHash).toBe(parseAppliedHash(d.nft as string))
-    expect(d.fw4Include).not.toContain('dest_rules')
+    const rules = d.rules?.nft ?? ''
+    expect(rules).toMatch(/^table inet lanvpn_rules\n/)
+    expect(rules).toContain('chain dest_rules')
+    expect(rules).toContain('elements = { 192.168.1.1/24, 192.168.100.2/24 }')
+    expect(rules).toMatch(/ip daddr @rules_local4 meta mark set .* \| 0x0e000000 return/)
+    expect(d.rules?.hash).toBe(parseAppliedHash(rules))
+    expect(d.nft).not.toContain('dest_rules')
+    // The main table drops what the rules' table did not see (it marks all it sees).
+    expect(rules).toContain('meta mark set meta mark | 0x10000000')
+    expect(d.nft).toContain('iifname "br-lan" meta mark & 0x10000000 == 0x00000000 drop')
+    // At boot there is nothing observed: no rules' table, and no main table waiting for one.
+    expect(d.rules?.include).toBe('')
+    expect(d.fw4Include).not.toContain('0x10000000')
     expect(d.ip4.rules[0]).toMatchObject({ priority: 5205, table: 'main' })
     expect(d.ip6.rules[0]).toMatchObject({ priority: 5205, table: 'main' })
   })
 
-  it('applies a change of rules as one whole table, never as a device-set update', () => {
-    const c = config()
-    const before = desiredState(c, down, 'lanvpn0', [], [], {}, nets)
+  const bank = (c: Config) => {
     c.rules = [
       {
         id: 'bank',
@@ -433,17 +439,63 @@ describe('rules by destination in the desired state (issue 22)', () => {
       },
     ]
     c.globals.localDest = ['10.10.0.0/16']
+  }
+
+  it("applies a change of rules as the rules' table alone, in one transaction: the main table stays", () => {
+    const c = config()
+    const before = desiredState(c, down, 'lanvpn0', [], [], {}, nets)
+    bank(c)
     const after = desiredState(c, down, 'lanvpn0', [], [], {}, nets)
-    const steps = diffState(after, observed(before.nftHash), {
-      model: before.model,
-      hash: before.nftHash,
-    })
-    expect(steps.map((s) => s.kind)).toContain('nft-apply')
-    expect(steps.map((s) => s.kind)).not.toContain('nft-sets')
+    expect(after.nft).toBe(before.nft)
+    const seen = {
+      ...observed(before.nftHash),
+      rulesHash: before.rules?.hash,
+      fw4Include: before.fw4Include,
+    }
+    const steps = diffState(after, seen, { model: before.model, hash: before.nftHash })
+    // Its include first (the main one now waits for a rules' table at boot too).
+    expect(steps.map((s) => [s.kind, 'file' in s ? s.file : ''])).toEqual([
+      ['nft-rules', ''],
+      ['ip-batch', ''],
+      ['ip-batch', ''],
+      ['persist-include', 'fw4RulesInclude'],
+      ['persist-include', 'fw4Include'],
+    ])
     // The include has the rules and local_dest, never what was observed.
-    expect(after.fw4Include).toContain('ip daddr @rule1_net4')
-    expect(after.fw4Include).toContain('elements = { 10.10.0.0/16 }')
-    expect(after.fw4Include).not.toContain('192.168.100.2/24')
+    const include = after.rules?.include ?? ''
+    expect(include).toContain('ip daddr @rule1_net4')
+    expect(include).toContain('elements = { 10.10.0.0/16 }')
+    expect(include).not.toContain('192.168.100.2/24')
+    expect(after.fw4Include).toContain('meta mark & 0x10000000 == 0x00000000 drop')
+  })
+
+  it("takes the rules' table away after the main table stops holding to it, and its include last", () => {
+    const c = config()
+    bank(c)
+    const before = desiredState(c, down, 'lanvpn0')
+    c.rules = []
+    c.globals.localDest = []
+    const after = desiredState(c, down, 'lanvpn0')
+    expect(after.rules).toBeNull()
+    const seen: Observed = {
+      nftHash: before.nftHash,
+      fw4Include: before.fw4Include,
+      rulesHash: before.rules?.hash,
+      fw4RulesInclude: before.rules?.include,
+      ip4: before.ip4,
+      ip6: before.ip6,
+    }
+    const steps = diffState(after, seen, { model: before.model, hash: before.nftHash })
+    expect(steps.map((s) => [s.kind, 'file' in s ? s.file : ''])).toEqual([
+      ['nft-apply', ''],
+      ['nft-delete', ''],
+      ['ip-batch', ''],
+      ['ip-batch', ''],
+      ['persist-include', 'fw4Include'],
+      ['persist-include', 'fw4RulesInclude'],
+    ])
+    expect(steps[1]).toEqual({ kind: 'nft-delete', script: 'delete table inet lanvpn_rules\n' })
+    expect(steps[5]).toMatchObject({ text: '' })
   })
 
   it('adds nothing while lanvpn is disabled', () => {

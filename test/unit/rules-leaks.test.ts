@@ -11,7 +11,7 @@
 // 192.168.2.0/24 (br-lan2), the WAN's subnet and its modem 192.168.0.1, the user's 10.10.0.0/16.
 import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { MARK_MASK } from '../../applet/src/core/ids'
+import { MARK_MASK, MARK_RULES_SEEN } from '../../applet/src/core/ids'
 import { planRulesCase, type RulesCase } from '../golden/rules'
 import { chain, inCidr, route, sets, walk, walkFrom, type Packet } from './nft-walker'
 
@@ -233,6 +233,24 @@ describe('rules by destination, packet by packet', () => {
     }
     p.mark = walk(chain(script, 'mark_devices'), p, sets(script)).mark
     const out = walkFrom(script, 'dest_rules', p, sets(script)).mark
-    expect(out & ~MARK_MASK).toBe(0x00ff3f00)
+    expect(out & ~(MARK_MASK | MARK_RULES_SEEN)).toBe(0x00ff3f00)
+    expect(out & MARK_RULES_SEEN).toBe(MARK_RULES_SEEN)
+  })
+
+  it("stops every packet of a managed device while the rules' table is missing, the tunnel up", () => {
+    // The main table alone (someone deleted inet lanvpn_rules, or only 90-lanvpn.nft was loaded):
+    // no rule is enforced, so nothing of the household's is forwarded until the daemon puts the
+    // rules' table back. What a vpn device sends to the tunnel, a direct device to the WAN alike.
+    const script = up.nft
+    const members = sets(script)
+    for (const [mac, oif] of [
+      [LAPTOP, 'lanvpn0'],
+      [CONSOLE, WAN],
+      [TV, 'lanvpn1'],
+    ]) {
+      const p: Packet = { mark: 0, mac, iif: LAN, oif, v6: false, dst: '198.51.100.7' }
+      p.mark = walk(chain(script, 'mark_devices'), p, members).mark
+      expect(walk(chain(script, 'killswitch'), p, members).verdict, mac).toBe('drop')
+    }
   })
 })

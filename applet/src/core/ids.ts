@@ -9,6 +9,12 @@ export const PKG = 'lanvpn'
 export const NFT_TABLE = 'lanvpn'
 export const NFT_FAMILY = 'inet'
 
+/** The destination rules' table (issue 22, core/render/nft-rules.ts): their sets, 10,000 CIDRs and
+ * more, and the chain that re-marks by destination. A table of its own, with its own boot include,
+ * so a device's or the tunnel's change never loads, checks or writes them again: it changes only
+ * when the rules do. */
+export const NFT_RULES_TABLE = 'lanvpn_rules'
+
 /** First owned ip-rule priority; rules live in [PRIO_BASE, PRIO_BASE + 100), one kind of rule per
  * step of 10 so admins can insert rules between the kinds: PRIO_BASE the WAN-bound exception,
  * +10 the fwmark rules, +20 the source rules (core/plan/ip.ts). Within a kind each device group
@@ -45,6 +51,13 @@ export const MARK_MEDIASTREAMER = 0x04000000
  * mark": a vpn device's source rule (PRIO_BASE + 20) would take an unmarked packet back into its
  * tunnel. 0x0e: past the modes (0x01–0x04) and the nine group marks room is left for (0x05–0x0d). */
 export const MARK_DIRECT = 0x0e000000
+/** Set (a bit, outside MARK_MASK) on every packet from a managed LAN device that the rules' table
+ * saw. While rules are configured the main table drops a managed device's forwarded packet without
+ * it: a missing rules table (deleted, or not loaded) stops traffic rather than leave a `via vpn`
+ * or `blocked` rule unenforced. Not under MARK_MASK, so no fwmark rule or mark test is changed by
+ * it; 0x10000000 is free in pbr's and mwan3's masks too. */
+export const MARK_RULES_SEEN = 0x10000000
+
 /** The ip rule MARK_DIRECT → main: after the WAN-bound exception (PRIO_BASE), before every fwmark
  * and source rule, which it must beat for a vpn device's matched destinations. Its value is exact
  * under MARK_MASK, so no other mark is taken by it. */

@@ -20,6 +20,8 @@ export type Paths = {
   appliedConfig: string
   /** The fw4 include carrying the fail-closed rules. */
   fw4Include: string
+  /** The fw4 include carrying the destination rules' table (render/nft-rules.ts), while any. */
+  fw4RulesInclude: string
   /** The keep.d list that puts the secrets into sysupgrade and LuCI backups; present only while
    * `backup_secrets` is on (daemon/privacy.ts). */
   backupSecretsList: string
@@ -52,6 +54,7 @@ export function resolvePaths(prefix = '', tunnelIface = TUNNEL_IFACE): Paths {
     pidFile: `${runDir}/lanvpnd.pid`,
     appliedConfig: `${runDir}/config.applied`,
     fw4Include: `${p}/usr/share/nftables.d/ruleset-post/90-lanvpn.nft`,
+    fw4RulesInclude: `${p}/usr/share/nftables.d/ruleset-post/90-lanvpn-rules.nft`,
     backupSecretsList: `${p}/lib/upgrade/keep.d/lanvpn-secrets`,
     dhcpConfig: `${p}/etc/config/dhcp`,
     firewallConfig: `${p}/etc/config/firewall`,

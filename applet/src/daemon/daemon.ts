@@ -114,9 +114,13 @@ export function runDaemon(
   let seenDevices: SeenDevice[] = []
   /** The managed LAN-side interfaces as last seen with the LAN up (see the reconcile). */
   let seenManaged: LanInterface[] = []
-  /** The live table this daemon last applied, for membership-only updates, and its rules. */
+  /** The live table this daemon last applied, for membership-only updates. */
   let appliedTable: Applied | null = null
-  let appliedRules: Rule[] = []
+  /** The rules' table it last applied: its hash, chains and sets (render/nft-keep.ts), and the
+   * rules it was made for; `seen`, the rules' table's hash as last observed ('' none; null not yet
+   * looked for: a daemon starting looks whatever its config says). */
+  let appliedRules: { hash: string; objects: string[]; rules: Rule[] } | null = null
+  let seenRulesHash: string | null = null
   /** The networks the router is on, as last read: the rules' observed local exceptions. */
   let seenNets: string[] = []
   let config: Config | null = null
@@ -248,7 +252,8 @@ export function runDaemon(
     const model = desired.model
     // A change of device modes only is one transaction of set changes (a plan step); the moved
     // devices' connections are dropped below so they follow the new mode at once.
-    const observed = await observeRouter(host, paths)
+    const observed = await observeRouter(host, paths, !!desired.rules || seenRulesHash !== '')
+    seenRulesHash = observed.rulesHash ?? ''
     const steps = diffState(desired, observed, appliedTable)
     const appliedModel = appliedTable?.model
     const moved = appliedModel ? movedMacs(membershipOf(appliedModel), membershipOf(model)) : []
@@ -263,20 +268,27 @@ export function runDaemon(
       if (before?.bypassed && !x.bypassed) moved.push(...x.devices)
     }
     // A change of rules re-routes flows mid-way: theirs are dropped too (as for a mode change).
-    const byRules = appliedModel ? movedByRules(appliedRules, config.rules, config.devices) : null
+    const rulesBefore = appliedRules?.rules ?? []
+    const byRules = appliedModel ? movedByRules(rulesBefore, config.rules, config.devices) : null
     if (byRules) moved.push(...(byRules.macs ?? devices.map((d) => d.mac)))
-    // A whole table keeps the addresses its unchanged domain rules' sets hold: over the table this
-    // daemon applied, when that is what is loaded, or else read first.
-    const live = appliedTable?.hash === observed.nftHash ? appliedTable.objects : null
-    const keep = keptDnsSets(appliedRules, config.rules)
-    const result = await applyPlan(host, paths, steps, keep, live ?? null)
+    // The rules' table anew keeps the addresses its unchanged domain rules' sets hold: over the
+    // table this daemon applied, when that is what is loaded, or else read first.
+    const live =
+      appliedRules && appliedRules.hash === observed.rulesHash ? appliedRules.objects : null
+    const keep = keptDnsSets(rulesBefore, config.rules)
+    const result = await applyPlan(host, paths, steps, keep, live)
     const errors = result.errors
     for (const note of result.notes) host.log('warning', note)
     if (result.ok && desired.nft !== null) {
-      const objects =
-        appliedTable?.hash === desired.nftHash ? appliedTable.objects : tableObjects(desired.nft)
-      appliedTable = { model, hash: desired.nftHash, objects }
-      appliedRules = config.rules
+      appliedTable = { model, hash: desired.nftHash }
+      const r = desired.rules
+      const objects = appliedRules && appliedRules.hash === r?.hash ? appliedRules.objects : null
+      appliedRules = r && {
+        hash: r.hash,
+        objects: objects ?? tableObjects(r.nft),
+        rules: config.rules,
+      }
+      seenRulesHash = r?.hash ?? ''
     }
     const dests = byRules?.dests ?? []
     if (moved.length + dests.length) {

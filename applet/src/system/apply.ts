@@ -17,6 +17,8 @@ function stepName(step: PlanStep): string {
   switch (step.kind) {
     case 'nft-apply':
       return 'the nft table'
+    case 'nft-rules':
+      return "the destination rules' table"
     case 'nft-sets':
       return 'the device sets'
     case 'nft-delete':
@@ -24,7 +26,9 @@ function stepName(step: PlanStep): string {
     case 'ip-batch':
       return `the IPv${step.family} routing rules`
     case 'persist-include':
-      return 'the boot-time firewall include'
+      return step.file === 'fw4Include'
+        ? 'the boot-time firewall include'
+        : "the destination rules' boot-time include"
   }
 }
 
@@ -36,12 +40,12 @@ async function applyStep(
   keep: string[],
   live: string[] | null
 ): Promise<void> {
-  /** A whole table, in the same transaction with what its DNS sets `keep` held before (they would
-   * start empty: a domain rule would miss until its clients ask again): over the live table as the
-   * daemon knows it (`live`, render/nft-keep.ts), or else with their addresses read first. Should
-   * nft refuse those addresses, the table goes in without them (the error, which quotes them, is
-   * not kept). */
-  const whole = async (script: string) => {
+  /** The rules' table, in the same transaction with what its DNS sets `keep` held before (they
+   * would start empty: a domain rule would miss until its clients ask again): over the live table
+   * as the daemon knows it (`live`, render/nft-keep.ts), or else with their addresses read first.
+   * Should nft refuse those addresses, the table goes in without them (the error, which quotes
+   * them, is not kept). */
+  const rulesTable = async (script: string) => {
     if (live && keep.length) {
       try {
         return await applyNftScript(host, replacingTable(script, live, keep))
@@ -61,14 +65,16 @@ async function applyStep(
   }
   switch (step.kind) {
     case 'nft-apply':
-      return whole(step.script)
+      return applyNftScript(host, step.script)
+    case 'nft-rules':
+      return rulesTable(step.script)
     case 'nft-sets':
       try {
         await runChecked(host, ['nft', '-f', '-'], { stdin: step.script })
       } catch (e) {
         // The whole table is one transaction too: the devices still move at once.
         notes.push(`updating the device sets: ${errorText(e)}; applied the whole table instead`)
-        await whole(step.table)
+        await applyNftScript(host, step.table)
       }
       return
     case 'nft-delete':
@@ -80,24 +86,25 @@ async function applyStep(
       })
       return
     case 'persist-include':
-      // fw4 loads this file on every start and reload; a broken one would stop the whole firewall
-      // from loading, so only text nft has checked is written: checked now, but for the sets
-      // nft loaded in the live table just as they are here (render/nft-check.ts).
-      if (step.text === '') return host.removeFile(paths.fw4Include)
+      // fw4 loads these files on every start and reload; a broken one would stop the whole
+      // firewall from loading, so only text nft has checked is written: checked now, but for the
+      // sets nft loaded in the live table just as they are here (render/nft-check.ts).
+      const file = paths[step.file]
+      if (step.text === '') return host.removeFile(file)
       await checkNftScript(
         host,
         step.live ? withoutLoadedElements(step.text, step.live) : step.text
       )
-      host.mkdirp(paths.fw4Include.replace(/\/[^/]+$/, ''), 0o755)
-      // Root-only: it names every configured device by MAC, and fw4 (root) is its only reader.
-      host.writeFileAtomic(paths.fw4Include, step.text, { mode: 0o600, durable: true })
+      host.mkdirp(file.replace(/\/[^/]+$/, ''), 0o755)
+      // Root-only: they name configured devices by MAC, and fw4 (root) is their only reader.
+      host.writeFileAtomic(file, step.text, { mode: 0o600, durable: true })
   }
 }
 
 /** Runs each step; a failed step is reported in plain words and the rest still run, except that
- * the include is only persisted when every nft step succeeded. `keep`: the DNS sets a whole table
- * keeps the addresses of (core/render/nft-rules.ts keptDnsSets); `live`: the objects of the table
- * loaded now, when the daemon knows them (render/nft-keep.ts tableObjects). */
+ * an include is only persisted when every step before it succeeded. `keep`: the DNS sets the
+ * rules' table keeps the addresses of (core/render/nft-rules.ts keptDnsSets); `live`: the objects
+ * of the rules' table loaded now, when the daemon knows them (render/nft-keep.ts tableObjects). */
 export async function applyPlan(
   host: Host,
   paths: Paths,

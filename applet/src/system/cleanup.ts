@@ -2,7 +2,15 @@
 // time, and idempotent: a second run finds nothing and says so. The config and secrets are the
 // user's and stay (opkg keeps the conffile; removal of secrets is a separate, explicit action).
 import { errorText } from '../core/errors'
-import { groupTable, MAX_GROUPS, NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN } from '../core/ids'
+import {
+  groupTable,
+  MAX_GROUPS,
+  NFT_FAMILY,
+  NFT_RULES_TABLE,
+  NFT_TABLE,
+  PRIO_BASE,
+  PRIO_SPAN,
+} from '../core/ids'
 import { parseRulePriorities } from '../core/observe/ip'
 import { groupPaths, type Paths } from '../core/paths'
 import type { Host } from '../host/host'
@@ -14,7 +22,7 @@ import { run } from './run'
 
 export type CleanupReport = { removed: string[]; errors: string[] }
 
-/** Removes our nft table, ip rules in our priority window, every group's route table, the openvpns
+/** Removes our nft tables, ip rules in our priority window, every group's route table, the openvpns
  * we started, every group's tunnel interface and our runtime files. Each step runs even when an earlier one failed. */
 export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> {
   const report: CleanupReport = { removed: [], errors: [] }
@@ -25,14 +33,9 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
   }
 
   const tables = await observeNftTables(host)
-  if (tables.some((t) => t.family === NFT_FAMILY && t.name === NFT_TABLE))
-    await attempt(`nft table ${NFT_FAMILY} ${NFT_TABLE}`, [
-      'nft',
-      'delete',
-      'table',
-      NFT_FAMILY,
-      NFT_TABLE,
-    ])
+  for (const name of [NFT_TABLE, NFT_RULES_TABLE])
+    if (tables.some((t) => t.family === NFT_FAMILY && t.name === name))
+      await attempt(`nft table ${NFT_FAMILY} ${name}`, ['nft', 'delete', 'table', NFT_FAMILY, name])
 
   for (const family of ['-4', '-6']) {
     const rules = await run(host, ['ip', family, 'rule', 'show'])
@@ -89,7 +92,14 @@ export async function cleanup(host: Host, paths: Paths): Promise<CleanupReport> 
 
   // The device list and the debug marker (daemon/privacy.ts) are RAM files of the daemon's too.
   const ram = [devicesFilePath(paths), `${paths.runDir}/debug-since`]
-  for (const file of [paths.fw4Include, paths.status, paths.pidFile, paths.appliedConfig, ...ram]) {
+  for (const file of [
+    paths.fw4Include,
+    paths.fw4RulesInclude,
+    paths.status,
+    paths.pidFile,
+    paths.appliedConfig,
+    ...ram,
+  ]) {
     if (host.stat(file) === null) continue
     try {
       host.removeFile(file)

@@ -40,6 +40,7 @@ function tempFileDirs(host: Host, paths: Paths): Array<{ dir: string; base?: str
   return [
     { dir: dirOf(paths.config), base: baseOf(paths.config) },
     { dir: dirOf(paths.fw4Include), base: baseOf(paths.fw4Include) },
+    { dir: dirOf(paths.fw4RulesInclude), base: baseOf(paths.fw4RulesInclude) },
     ...[...ours, ...below].map((dir) => ({ dir })),
   ]
 }

@@ -1,5 +1,5 @@
 // nft through Host.exec. One `nft -f` is one kernel transaction.
-import { NFT_FAMILY, NFT_TABLE } from '../core/ids'
+import { NFT_FAMILY, NFT_RULES_TABLE, NFT_TABLE } from '../core/ids'
 import { keptElements, parseNftTables, type NftTableRef } from '../core/observe/nft'
 import { parseAppliedHash } from '../core/render/nft'
 import type { Host } from '../host/host'
@@ -11,9 +11,10 @@ export async function observeNftTables(host: Host): Promise<NftTableRef[]> {
   return r.code === 0 ? parseNftTables(r.stdout) : []
 }
 
-/** The content hash our table carries, '' when the table (or its marker) is missing. */
-export async function observeNftHash(host: Host): Promise<string> {
-  const r = await run(host, ['nft', 'list', 'set', NFT_FAMILY, NFT_TABLE, 'applied'])
+/** The content hash one of our tables carries (the main one by default), '' when the table (or
+ * its marker) is missing. */
+export async function observeNftHash(host: Host, table: string = NFT_TABLE): Promise<string> {
+  const r = await run(host, ['nft', 'list', 'set', NFT_FAMILY, table, 'applied'])
   return r.code === 0 ? parseAppliedHash(r.stdout) : ''
 }
 
@@ -29,11 +30,11 @@ export async function checkNftScript(host: Host, script: string): Promise<void> 
   await runChecked(host, ['nft', '-c', '-f', '-'], { stdin: script })
 }
 
-/** What sets `names` of our live table hold now, as lines that add it to a new table's script
+/** What sets `names` of the live rules' table hold now, as lines that add it to a new table's script
  * (core/observe/nft.ts keptElements): one process, none when `names` is empty; '' when the table
  * or its sets are missing. */
 export async function keptSets(host: Host, names: string[]): Promise<string> {
   if (!names.length) return ''
-  const r = await run(host, ['nft', '-j', 'list', 'sets', 'table', NFT_FAMILY, NFT_TABLE])
+  const r = await run(host, ['nft', '-j', 'list', 'sets', 'table', NFT_FAMILY, NFT_RULES_TABLE])
   return r.code === 0 ? keptElements(r.stdout, names) : ''
 }

@@ -1,5 +1,5 @@
 // Observe: what lanvpn owns, as it is on the router now. Raw reads only; parsing is in core/observe.
-import { isOwnedTable } from '../core/ids'
+import { isOwnedTable, NFT_RULES_TABLE } from '../core/ids'
 import { parseIpRules, parseOwnedRoutes } from '../core/observe/ip'
 import type { Paths } from '../core/paths'
 import type { Observed } from '../core/plan/plan'
@@ -19,11 +19,14 @@ async function observeIp(host: Host, family: 4 | 6): Promise<IpState> {
   }
 }
 
-/** Everything the diff needs: five short commands, none per device. */
-export async function observeRouter(host: Host, paths: Paths): Promise<Observed> {
+/** Everything the diff needs: five short commands, none per device, and a sixth for the rules'
+ * table when `rules` (the daemon wants one, or saw one last). */
+export async function observeRouter(host: Host, paths: Paths, rules = true): Promise<Observed> {
   return {
     nftHash: await observeNftHash(host),
     fw4Include: host.readFile(paths.fw4Include),
+    rulesHash: rules ? await observeNftHash(host, NFT_RULES_TABLE) : '',
+    fw4RulesInclude: host.readFile(paths.fw4RulesInclude),
     ip4: await observeIp(host, 4),
     ip6: await observeIp(host, 6),
   }

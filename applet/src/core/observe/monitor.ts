@@ -3,13 +3,13 @@
 // A firewall stop (`fw4 flush` deletes every table), `nft flush ruleset`, a firewall reload (fw4
 // loads the closed include over the live table) or someone deleting a rule shows here at once;
 // the daemon answers with a reconcile instead of waiting for its 30 s timer.
-import { NFT_FAMILY, NFT_TABLE, PRIO_BASE, PRIO_SPAN } from '../ids'
+import { NFT_FAMILY, NFT_RULES_TABLE, NFT_TABLE, PRIO_BASE, PRIO_SPAN } from '../ids'
 
 const NFT_OBJECT = new RegExp(
-  `^(add|delete|destroy|flush|replace) (table|chain|rule|set|map|flowtable) ${NFT_FAMILY} ${NFT_TABLE}(\\s|$)`
+  `^(add|delete|destroy|flush|replace) (table|chain|rule|set|map|flowtable) ${NFT_FAMILY} (${NFT_TABLE}|${NFT_RULES_TABLE})(\\s|$)`
 )
 
-/** Whether a line of `nft monitor` is a change to lanvpn's table other than set elements (which
+/** Whether a line of `nft monitor` is a change to one of lanvpn's tables other than set elements (which
  * only the daemon's own membership updates change). Its own full applies show here too: they
  * cost one reconcile that finds nothing to do. */
 export function isNftDrift(line: string): boolean {

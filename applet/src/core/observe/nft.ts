@@ -1,5 +1,5 @@
 import { isIp } from '../config/formats'
-import { NFT_FAMILY, NFT_TABLE } from '../ids'
+import { NFT_FAMILY, NFT_RULES_TABLE } from '../ids'
 
 /** One nft table, as `nft list tables` names it. */
 export type NftTableRef = { family: string; name: string }
@@ -14,21 +14,21 @@ export function parseNftTables(text: string): NftTableRef[] {
   return out
 }
 
-/** `add element` lines putting back into sets `names` of our table what `nft -j list sets` said
+/** `add element` lines putting back into sets `names` of the rules' table what `nft -j list sets` said
  * they held (`json`), each address with the time it had left: one line per set, '' for none.
  * Anything but an address with whole seconds left is left out. */
 export function keptElements(json: string, names: string[]): string {
   let out = ''
   try {
     for (const { set: s } of JSON.parse(json).nftables) {
-      if (s?.table !== NFT_TABLE || !names.includes(s.name)) continue
+      if (s?.table !== NFT_RULES_TABLE || !names.includes(s.name)) continue
       const elems = (s.elem ?? []).flatMap((e: { elem?: { val: unknown; expires: number } }) =>
         e.elem && isIp(`${e.elem.val}`) && Number.isInteger(e.elem.expires) && e.elem.expires > 0
           ? [`${e.elem.val} timeout ${e.elem.expires}s`]
           : []
       )
       if (elems.length)
-        out += `add element ${NFT_FAMILY} ${NFT_TABLE} ${s.name} { ${elems.join(', ')} }\n`
+        out += `add element ${NFT_FAMILY} ${NFT_RULES_TABLE} ${s.name} { ${elems.join(', ')} }\n`
     }
   } catch {
     // Not nft's JSON: nothing is kept.

@@ -3,7 +3,7 @@
 // the steps out.
 import type { Config, DeviceMode, Group, Profile } from '../config/types'
 import { isIpv4, isIpv6 } from '../config/formats'
-import { groupIface } from '../ids'
+import { groupIface, NFT_RULES_TABLE } from '../ids'
 import {
   closedModel,
   parseAppliedHash,
@@ -13,7 +13,7 @@ import {
   type NftModel,
 } from '../render/nft'
 import { renderMembershipUpdate } from '../render/nft-sets'
-import { localDestinations, renderRules, ruleIpRules, spliceRules } from '../render/nft-rules'
+import { localDestinations, renderRules, renderRulesTable, ruleIpRules } from '../render/nft-rules'
 import { desiredIp, diffIp, type IpGroup, type IpState } from './ip'
 import { lanDevices, type LanInterface } from '../observe/lan'
 
@@ -44,40 +44,48 @@ export type Observed = {
   nftHash: string
   /** The persisted fail-closed include as it is on disk, or null. */
   fw4Include: string | null
+  /** The same two of the rules' table; none (or '') also when it was not looked for (the daemon
+   * looks while it wants one or saw one last). */
+  rulesHash?: string
+  fw4RulesInclude?: string | null
   ip4: IpState
   ip6: IpState
 }
 
-/** The live table's model and, when there are any, the rules' lines spliced into it
- * (render/nft-rules.ts): the membership diff compares both, so a change of rules (or of who a
- * rule is for) applies the whole table, in one transaction. */
-export type PlannedModel = NftModel & { rules?: string[] }
+/** The rules' table (render/nft-rules.ts): the live script, its hash, and the version the
+ * firewall loads at boot and on reload ('' for none then). */
+export type DesiredRules = { nft: string; hash: string; include: string }
 
 export type Desired = {
   /** The live table's model (the daemon diffs device sets against the last one it applied). */
-  model: PlannedModel
+  model: NftModel
   /** The live nft script, or null when lanvpn is disabled (no table at all). */
   nft: string | null
   nftHash: string
   /** The fail-closed script the firewall loads at boot and on reload ('' when disabled). */
   fw4Include: string
+  /** The rules' table, or null when there is none to have: no enabled rule and no local exception
+   * (then none at boot either), or lanvpn disabled. */
+  rules: DesiredRules | null
   ip4: IpState
   ip6: IpState
   devices: Record<DeviceMode, number>
 }
 
 /** The live table lanvpn applied last: its model and hash. */
-/** `objects`: its chains and sets (render/nft-keep.ts tableObjects). */
-export type Applied = { model: PlannedModel; hash: string; objects?: string[] }
+export type Applied = { model: NftModel; hash: string }
 
 export type PlanStep =
   | { kind: 'nft-apply'; script: string }
+  /** The rules' table anew (render/nft-rules.ts): its unchanged domain sets keep their addresses
+   * (system/apply.ts). */
+  | { kind: 'nft-rules'; script: string }
   /** A change of device membership only: one transaction of set changes (render/nft-sets.ts);
    * `table`, the whole table, is applied instead should nft refuse it. */
   | { kind: 'nft-sets'; script: string; table: string }
   | { kind: 'nft-delete'; script: string }
   /** `live`: the table that is loaded once the steps before have run (nft has read it). */
-  | { kind: 'persist-include'; text: string; live?: string }
+  | { kind: 'persist-include'; file: 'fw4Include' | 'fw4RulesInclude'; text: string; live?: string }
   | { kind: 'ip-batch'; family: 4 | 6; lines: string[] }
 
 const hasV6 = (p: Profile | null) => !!p && p.addresses.some((a) => a.includes(':'))
@@ -237,8 +245,8 @@ function groupSources(
   return { v4: [...fromDevices.v4, ...own.v4], v6: [...fromDevices.v6, ...own.v6] }
 }
 
-/** The rules' lines (render/nft-rules.ts) for a table of `model`, with the local exceptions
- * `nets` observed (used when local_direct is on) and the user's local_dest. */
+/** The rules' table's body (render/nft-rules.ts) for a table of `model`, with the local
+ * exceptions `nets` observed (used when local_direct is on) and the user's local_dest. */
 const rulesOf = (config: Config, model: NftModel, nets: string[]): string[] =>
   renderRules({
     rules: config.rules,
@@ -247,6 +255,11 @@ const rulesOf = (config: Config, model: NftModel, nets: string[]): string[] =>
     local: localDestinations(config.globals, nets),
     lan: model.lan.managed,
   })
+
+/** `model` holding a managed device's packets to the rules' table having seen them (render/nft.ts
+ * rulesSeen), while it has a body (`rules`). */
+const withRules = (model: NftModel, rules: string[]): NftModel =>
+  rules.length ? { ...model, rulesSeen: true } : model
 
 /** The desired state. Same input, same output. `seen`: the devices on the LAN now, whose
  * addresses the kill switch's routing layer covers; `lan`: the LAN-side interfaces; `groups`: the
@@ -265,7 +278,7 @@ export function desiredState(
 ): Desired {
   const table = nftModel(config, tunnel, tunnelIface, lan, groups)
   const rules = rulesOf(config, table, nets)
-  const model: PlannedModel = rules.length ? { ...table, rules } : table
+  const model = withRules(table, rules)
   const counts = Object.fromEntries(
     Object.entries(model.devices).map(([mode, macs]) => [mode, macs.length])
   ) as Record<DeviceMode, number>
@@ -299,7 +312,7 @@ export function desiredState(
   // MARK_DIRECT → main, while a table with rules carries it.
   if (rules.length && enabled) for (const ip of [ip4, ip6]) ip.rules.unshift(...ruleIpRules())
   if (!enabled) {
-    return { model, nft: null, nftHash: '', fw4Include: '', ip4, ip6, devices: counts }
+    return { model, nft: null, nftHash: '', fw4Include: '', rules: null, ip4, ip6, devices: counts }
   }
   // The persisted version is closed and uses the configured location (not a failover one) with
   // its own resolvers (not pushed ones), so it changes only when the user changes something: no
@@ -321,18 +334,27 @@ export function desiredState(
     tunnelCarriesV6: model.groups?.[i].tunnelCarriesV6 === true && x.tunnelCarriesV6,
     tunnelAddrs: undefined,
   }))
-  const nft = spliceRules(renderNftTable(table), rules)
+  const nft = renderNftTable(model)
+  const rulesNft = renderRulesTable(rules)
   const boot = closedModel({
     ...closed,
     tunnelCarriesV6: model.tunnelCarriesV6 && hasV6(active),
     tunnelAddrs: undefined,
     ...(closedGroups ? { groups: closedGroups } : {}),
   })
+  const bootRules = rulesOf(config, boot, [])
   return {
     model,
     nft,
     nftHash: parseAppliedHash(nft),
-    fw4Include: spliceRules(renderNftTable(boot), rulesOf(config, boot, [])),
+    fw4Include: renderNftTable(withRules(boot, bootRules)),
+    rules: rulesNft
+      ? {
+          nft: rulesNft,
+          hash: parseAppliedHash(rulesNft),
+          include: renderRulesTable(bootRules) ?? '',
+        }
+      : null,
     ip4,
     ip6,
     devices: counts,
@@ -340,14 +362,19 @@ export function desiredState(
 }
 
 /** The steps from observed to desired; empty when the router already matches. Routing is set up
- * after the firewall rules (guards before steering), and the include is persisted last. With
- * `applied` still the live table, a change of device modes only is a set update of it. */
+ * after the firewall rules (guards before steering), and the includes are persisted last. With
+ * `applied` still the live table, a change of device modes only is a set update of it. The rules'
+ * table comes before the main one and goes after it, and so does its include: the main table, live
+ * or at boot, never holds traffic to a rules table that is not there. */
 export function diffState(
   desired: Desired,
   observed: Observed,
   applied: Applied | null = null
 ): PlanStep[] {
   const steps: PlanStep[] = []
+  const rules = desired.rules
+  if (rules && (observed.rulesHash ?? '') !== rules.hash)
+    steps.push({ kind: 'nft-rules', script: rules.nft })
   if (desired.nft === null) {
     if (observed.nftHash !== '') steps.push({ kind: 'nft-delete', script: renderNftDelete() })
   } else if (observed.nftHash !== desired.nftHash) {
@@ -359,15 +386,25 @@ export function diffState(
         : { kind: 'nft-apply', script: desired.nft }
     )
   }
+  if (!rules && (observed.rulesHash ?? '') !== '')
+    steps.push({ kind: 'nft-delete', script: renderNftDelete(NFT_RULES_TABLE) })
   const ip4 = diffIp(desired.ip4, observed.ip4)
   if (ip4.length) steps.push({ kind: 'ip-batch', family: 4, lines: ip4 })
   const ip6 = diffIp(desired.ip6, observed.ip6)
   if (ip6.length) steps.push({ kind: 'ip-batch', family: 6, lines: ip6 })
+  const rulesInclude = rules?.include ?? ''
+  const persistRules: PlanStep[] =
+    (observed.fw4RulesInclude ?? '') !== rulesInclude
+      ? [{ kind: 'persist-include', file: 'fw4RulesInclude', text: rulesInclude, live: rules?.nft }]
+      : []
+  if (rulesInclude) steps.push(...persistRules)
   if ((observed.fw4Include ?? '') !== desired.fw4Include)
     steps.push({
       kind: 'persist-include',
+      file: 'fw4Include',
       text: desired.fw4Include,
       live: desired.nft ?? undefined,
     })
+  if (!rulesInclude) steps.push(...persistRules)
   return steps
 }

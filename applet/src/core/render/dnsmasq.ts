@@ -10,7 +10,7 @@
 import type { Rule } from '../config/rules'
 import type { Config } from '../config/types'
 import { isIp, isIpv4 } from '../config/formats'
-import { NFT_FAMILY, NFT_TABLE } from '../ids'
+import { NFT_FAMILY, NFT_RULES_TABLE } from '../ids'
 import { dnsmasqNftsets, dnsSets } from './nft-rules'
 
 /** Group i's instance listens on DNS_PORT + i; the non-vpn devices' on DNS_PORT + 9. */
@@ -176,6 +176,8 @@ export function parseLookups(text: string): string {
     found.set(s, (found.get(s) ?? new Set()).add(ip))
   }
   return [...found]
-    .map(([s, ips]) => `add element ${NFT_FAMILY} ${NFT_TABLE} ${s} { ${[...ips].join(', ')} }\n`)
+    .map(
+      ([s, ips]) => `add element ${NFT_FAMILY} ${NFT_RULES_TABLE} ${s} { ${[...ips].join(', ')} }\n`
+    )
     .join('')
 }

@@ -1,8 +1,12 @@
-// Rules by destination (issue 22) in the `inet lanvpn` table: the sets and the chain that re-mark
-// a LAN device's packets by where they go, after mark_devices gave them the device's mark.
+// Rules by destination (issue 22) in a table of their own, `inet lanvpn_rules`: the sets and the
+// chain that re-mark a LAN device's packets by where they go, after the main table's mark_devices
+// (render/nft.ts) gave them the device's mark.
 //
 //   prerouting/mangle     mark_devices (nft.ts): the device's mark, by its mode and group.
-//   prerouting/mangle+1   dest_rules: only what came in by a managed LAN device, and never
+//   prerouting/mangle+1   dest_rules: only what came in by a managed LAN device, which first gets
+//                         MARK_RULES_SEEN (the main table's kill switch drops a managed device's
+//                         packet without it while rules are in force: a missing rules table stops
+//                         traffic, it never leaves a rule unenforced); then never
 //                         1. a blocked device's packets (blocked means nothing past the router),
 //                         2. DNS (tcp/udp 53): it keeps the device's mark, so a vpn device's
 //                            lookups still go to its tunnel's resolver (dns_redirect) and nowhere
@@ -15,15 +19,16 @@
 //                            group   → that group's mark
 //                            vpn     → rule_vpn: a packet in a tunnel already keeps its group's
 //                                      mark; any other gets its device's group's mark.
-//   Everything after is nft.ts's, unchanged: a packet re-marked into a group is held to that
-//   group's tunnel by its own kill switch (its mark → its table, `unreachable default` while the
-//   tunnel is down; forward drops its mark leaving by anything else), so no rule can send
-//   anything by the WAN but what `direct` matches, and a packet a rule does not match keeps the
-//   mark its device's mode gave it.
+//   Everything after is nft.ts's: a packet re-marked into a group is held to that group's tunnel
+//   by its own kill switch (its mark → its table, `unreachable default` while the tunnel is down;
+//   forward drops its mark leaving by anything else), so no rule can send anything by the WAN but
+//   what `direct` matches, and a packet a rule does not match keeps the mark its device's mode
+//   gave it.
 //
-// A base chain of its own, one priority after mark_devices, rather than a jump from it: the
-// table without rules stays byte for byte what nft.ts renders (the goldens), and splicing adds
-// lines after the table's own instead of rewriting its chains.
+// A table of its own (core/ids.ts NFT_RULES_TABLE) rather than more of the main one: the main
+// table is replaced, checked and persisted whenever a device or the tunnel changes, and with
+// 10,000 CIDRs here that was nft parsing them again each time and 160 KB written to flash. This
+// one changes only when the rules, their devices or the local exceptions do.
 //
 // Set names (what dnsmasq's nftset= and the daemon fill): rule<n>_net4/6 (CIDRs, interval),
 // rule<n>_dns4/6 (addresses of the rule's domains, from DNS answers, with a timeout),
@@ -39,10 +44,12 @@ import {
   MARK_BLOCKED,
   MARK_DIRECT,
   MARK_MASK,
+  MARK_RULES_SEEN,
   NFT_FAMILY,
-  NFT_TABLE,
+  NFT_RULES_TABLE,
   PRIO_RULE_DIRECT,
 } from '../ids'
+import { renderTable } from './nft'
 
 /** What the rules need from the config and the router. */
 export type NftRulesModel = {
@@ -106,7 +113,7 @@ const FAMILIES = [
 /** The sets a rule's domains fill from DNS answers, by family (for dnsmasq's nftset=). */
 export const dnsSets = (n: number) => ({ v4: `rule${n}_dns4`, v6: `rule${n}_dns6` })
 
-/** The DNS sets a whole-table apply fills again with what the live table's hold (system/apply.ts):
+/** The DNS sets a whole-table apply keeps what the live table's hold in (system/apply.ts):
  * those of every enabled rule of `after` whose number and domains are as in `before`, the rules
  * the live table was made for; a changed rule's start empty. Same input, same output. */
 export function keptDnsSets(before: Rule[], after: Rule[]): string[] {
@@ -214,9 +221,9 @@ function vpnChain(m: NftRulesModel): Part {
   return { sets, lines: ['\tchain rule_vpn {', ...lines, '\t}'] }
 }
 
-/** The lines (sets, then chains) that go into the `inet lanvpn` table for these rules; [] when
- * there is nothing to do (no enabled rule, no local exception), so a config without rules keeps
- * its table as it was. Deterministic: the same model gives the same lines. */
+/** The body (sets, then chains) of the rules' table; [] when there is nothing to do (no enabled
+ * rule, no local exception): then there is no such table. Deterministic: the same model gives the
+ * same lines. */
 export function renderRules(m: NftRulesModel): string[] {
   const rules = m.rules.filter((r) => r.enabled)
   const local = netsOf('rules_local', [...m.local.v4, ...m.local.v6].filter(isCidr))
@@ -226,6 +233,7 @@ export function renderRules(m: NftRulesModel): string[] {
     `\tchain ${RULES_CHAIN} {`,
     '\t\ttype filter hook prerouting priority mangle + 1; policy accept;',
     `\t\tiifname != ${ifnames(m.lan)} return`,
+    `\t\tmeta mark set meta mark | ${hex(MARK_RULES_SEEN)}`,
     `\t\t${isMarked(MARK_BLOCKED)} return`,
     '\t\tmeta l4proto { tcp, udp } th dport 53 return',
     ...local.lines.map((x) => `\t\t${x} ${setMark(MARK_DIRECT)} return`),
@@ -245,24 +253,9 @@ export function renderRules(m: NftRulesModel): string[] {
   return [...sets, ...vpn.sets, ...lines, ...vpn.lines]
 }
 
-/** `table` (renderNftTable's text) with `lines` (renderRules) added at the end of the table and
- * the `applied` hash computed again over the new body, so the daemon's drift check still reads
- * what is loaded. `lines` empty: `table` unchanged. Throws on text that is not such a table. */
-export function spliceRules(table: string, lines: string[]): string {
-  if (lines.length === 0) return table
-  const all = table.split('\n')
-  const at = all.indexOf('\tset applied {')
-  const end = all.length - 2
-  if (at < 0 || all[end] !== '}' || all[end + 1] !== '')
-    throw new Error('splicing rules: not a table renderNftTable made')
-  const body = [...all.slice(at + 4, end), ...lines]
-  const applied = [
-    ...all.slice(at, at + 2),
-    `\t\telements = { 0x${fnv1a(body.join('\n'))} }`,
-    '\t}',
-  ]
-  return [...all.slice(0, at), ...applied, ...body, '}', ''].join('\n')
-}
+/** The rules' table for `nft -f` (render/nft.ts renderTable), or null for no lines. */
+export const renderRulesTable = (lines: string[]): string | null =>
+  lines.length ? renderTable(NFT_RULES_TABLE, lines) : null
 
 /** The ip rules rules need, per family: MARK_DIRECT → main. Always the same; only while a
  * table with rules is loaded does anything carry the mark. */
@@ -279,7 +272,7 @@ export function ruleIpRules(): IpRule[] {
 /** dnsmasq's lines that fill each enabled rule's DNS sets from its answers (dnsmasq-full's
  * `nftset=`): one per domain, both families. A name and its subdomains, as dnsmasq matches. */
 export function dnsmasqNftsets(rules: Rule[]): string[] {
-  const t = `${NFT_FAMILY}#${NFT_TABLE}`
+  const t = `${NFT_FAMILY}#${NFT_RULES_TABLE}`
   return rules
     .filter((r) => r.enabled)
     .flatMap((r) => {

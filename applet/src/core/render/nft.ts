@@ -29,6 +29,7 @@ import {
   MARK_BLOCKED,
   MARK_MASK,
   MARK_MEDIASTREAMER,
+  MARK_RULES_SEEN,
   MARK_VPN,
   NFT_FAMILY,
   NFT_TABLE,
@@ -68,6 +69,9 @@ export type NftModel = {
   /** The groups besides the default one, in index order; the fields above are the default
    * group's. Absent or empty: no groups. */
   groups?: NftGroup[]
+  /** Destination rules are in force (their own table, render/nft-rules.ts): a managed device's
+   * packet that table did not see (MARK_RULES_SEEN) is dropped. */
+  rulesSeen?: boolean
 }
 
 /** One group besides the default one, as its rules need it. */
@@ -355,6 +359,11 @@ function filterChains(m: NftModel): string[] {
     '\tchain killswitch {',
     '\t\ttype filter hook forward priority filter - 10; policy accept;',
     ...countedDrop(isMarked(MARK_BLOCKED)),
+    ...(m.rulesSeen
+      ? countedDrop(
+          `iifname ${ifnames(m.lan.managed)} meta mark & ${hex(MARK_RULES_SEEN)} == 0x00000000`
+        )
+      : []),
     ...tunnelGuard(m, MARK_VPN, m.tunnelIface, m.tunnelCarriesV6),
     ...groupsOf(m).flatMap((g) =>
       tunnelGuard(m, groupMark(g.index), g.tunnelIface, g.tunnelCarriesV6)
@@ -382,13 +391,9 @@ function filterChains(m: NftModel): string[] {
   ]
 }
 
-/** The full script for `nft -f`. Deterministic: the same model gives the same bytes.
- * The table carries the hash of its own content in the set `applied`, so the daemon can tell with
- * one cheap command whether what is loaded is what it wants, whoever loaded it (itself, before a
- * crash, or the firewall from the persisted include). */
+/** The full script for `nft -f`. Deterministic: the same model gives the same bytes. */
 export function renderNftTable(m: NftModel): string {
-  const t = `${NFT_FAMILY} ${NFT_TABLE}`
-  const body = [
+  return renderTable(NFT_TABLE, [
     ...(Object.keys(DEVICE_SETS) as DeviceMode[]).flatMap((mode) =>
       renderSet(DEVICE_SETS[mode], m.devices[mode])
     ),
@@ -400,7 +405,16 @@ export function renderNftTable(m: NftModel): string {
     ...tunnelSourceChain(m),
     ...routerChain(m),
     ...proofChain(m),
-  ]
+  ])
+}
+
+/** One of lanvpn's tables (`name` in NFT_FAMILY) with `body`, its sets and chains, as one
+ * transaction: created if missing, deleted and declared anew. The table carries the hash of its own
+ * content in the set `applied`, so the daemon can tell with one cheap command whether what is
+ * loaded is what it wants, whoever loaded it (itself, before a crash, or the firewall from the
+ * persisted include). */
+export function renderTable(name: string, body: string[]): string {
+  const t = `${NFT_FAMILY} ${name}`
   const applied = [
     '\tset applied {',
     '\t\ttype mark',
@@ -428,7 +442,7 @@ export function closedModel(m: NftModel): NftModel {
   return { ...rest, vpnBypassed: false, ...(groups ? { groups } : {}) }
 }
 
-/** Removes the table; for `enabled 0` and cleanup. */
-export function renderNftDelete(): string {
-  return `delete table ${NFT_FAMILY} ${NFT_TABLE}\n`
+/** Removes a table (the main one by default); for `enabled 0`, no more rules, and cleanup. */
+export function renderNftDelete(name: string = NFT_TABLE): string {
+  return `delete table ${NFT_FAMILY} ${name}\n`
 }
