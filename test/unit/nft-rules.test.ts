@@ -164,4 +164,20 @@ describe('what a change of rules moves (conntrack)', () => {
     const many = Array.from({ length: 9 }, (_, i) => `10.${i}.0.0/16`)
     expect(movedByRules([], [rule({ dests: many })], devices)).toEqual({ dests: [], macs: null })
   })
+
+  it('is only the destinations added or taken out when a rule changed in nothing else', () => {
+    const big = Array.from({ length: 10000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`)
+    const bank = rule({ number: 2, dests: big, domains: ['bank.example'] })
+    const one = { ...bank, dests: [...big.slice(1), '192.0.2.0/24'] }
+    expect(movedByRules([bank], [one], devices)).toEqual({
+      dests: ['10.0.0.0/24', '192.0.2.0/24'],
+      macs: [],
+    })
+    // Many taken out of a rule for one device: that device's flows, not the household's.
+    const mine = rule({ dests: big, devices: ['02:00:00:00:00:01'] })
+    expect(movedByRules([mine], [{ ...mine, dests: big.slice(9) }], devices)).toEqual({
+      dests: [],
+      macs: ['02:00:00:00:00:01'],
+    })
+  })
 })

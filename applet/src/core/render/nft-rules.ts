@@ -282,26 +282,43 @@ export function dnsmasqNftsets(rules: Rule[]): string[] {
 }
 
 /** What a change of rules moves, for system/conntrack.ts (marks are per packet, a flow's NAT is
- * not): the destinations of every rule added, removed or changed, and, for one matching by domain
- * or port (its destinations unknown), the devices it is for (`macs` null: every device, also
- * when there are more than a few destinations: two processes each). Same input, same output. */
+ * not): the destinations a rule added, removed or changed now matches or no longer does (of a rule
+ * whose destinations alone changed, only those added or taken out), and, for one matching by domain
+ * or port (its destinations unknown), with no destination, or with more than a few changed (two
+ * processes each), the devices it is for (`macs` null: every device). Same input, same output. */
 export function movedByRules(
   before: Rule[],
   after: Rule[],
   devices: { mac: string; group: string }[]
 ): { dests: string[]; macs: string[] | null } {
-  const key = (r?: Rule) => (r?.enabled ? JSON.stringify({ ...r, id: '', label: '' }) : '')
-  const at = (rules: Rule[], n: number) => key(rules.find((x) => x.number === n))
-  const changed = [...before, ...after].filter(
-    (r) => r.enabled && at(before, r.number) !== at(after, r.number)
-  )
-  const dests = [...new Set(changed.flatMap((r) => r.dests))]
-  const wide = changed.filter((r) => r.domains.length + r.ports.length > 0 || !r.dests.length)
+  const key = (r: Rule | undefined, dests: string[] = r?.dests ?? []) =>
+    r?.enabled ? JSON.stringify({ ...r, id: '', label: '', dests }) : ''
+  const at = (rules: Rule[], n: number) => rules.find((x) => x.number === n)
+  const dests = new Set<string>()
+  const wide: Rule[] = []
+  for (const n of new Set([...before, ...after].map((r) => r.number))) {
+    const [b, a] = [at(before, n), at(after, n)]
+    if (key(b) === key(a)) continue
+    const both = [b, a].filter((r): r is Rule => !!r?.enabled)
+    const more = key(b, []) !== key(a, [])
+    // Sets: a rule may have 10,000 destinations.
+    const [was, is] = [new Set(b?.dests), new Set(a?.dests)]
+    const moved = more
+      ? both.flatMap((r) => r.dests)
+      : [
+          ...(b?.dests ?? []).filter((d) => !is.has(d)),
+          ...(a?.dests ?? []).filter((d) => !was.has(d)),
+        ]
+    if (moved.length > 8) wide.push(...both)
+    else moved.forEach((d) => dests.add(d))
+    if (more)
+      wide.push(...both.filter((r) => r.domains.length + r.ports.length > 0 || !r.dests.length))
+  }
   const all = (r: Rule) => r.devices.length + r.groups.length === 0 || r.groups.includes('')
-  if (dests.length > 8 || wide.some(all)) return { dests: [], macs: null }
+  if (wide.some(all)) return { dests: [], macs: null }
   const macs = wide.flatMap((r) => [
     ...r.devices,
     ...devices.filter((d) => r.groups.includes(d.group)).map((d) => d.mac),
   ])
-  return { dests, macs: [...new Set(macs)] }
+  return { dests: [...dests], macs: [...new Set(macs)] }
 }
