@@ -31,7 +31,8 @@ const IP_BATCH = [
 ].join('\n')
 
 /** Exports of the applet's sources (`contents`: `export … from './applet/src/…'` lines) bundled
- * with esbuild as the product is, into `dir`, and loaded into this process. */
+ * with esbuild as the product is, into `dir`, and loaded into this process. node:* stays an import
+ * (as in scripts/bundle-options.mjs), so host/node.ts can be among them. */
 export async function loadSources(dir, name, contents) {
   const outfile = join(dir, `${name}-entry.mjs`)
   await build({
@@ -40,6 +41,7 @@ export async function loadSources(dir, name, contents) {
     format: 'esm',
     platform: 'neutral',
     target: 'es2020',
+    external: ['node:*'],
     outfile,
     logLevel: 'warning',
   })
