@@ -187,7 +187,10 @@ describe('lanvpn explain and mode', () => {
     expect(await lanvpn('explain', 'TV', 'www.bank.example')).toBe(0)
     expect(out.join('')).toBe('www.bank.example from TV: direct, by rule 1 (My bank).\n')
     expect(await lanvpn('explain', 'tv', 'stream.example')).toBe(0)
-    expect(out.join('')).toBe('stream.example from tv: through the VPN, by its mode.\n')
+    // No location is set up yet: a vpn device uses the WAN, and says why.
+    expect(out.join('')).toBe(
+      "stream.example from tv: direct, by its mode. No VPN location is set up yet, so its traffic uses the WAN with the router's normal DNS until you import one.\n"
+    )
     expect(await lanvpn('explain', 'tv', '203.0.113.5', 'udp:3074', '--json')).toBe(0)
     expect(JSON.parse(out.join(''))).toMatchObject({ via: 'direct', by: 'rule', rule: 2 })
     expect(await lanvpn('explain', 'tv', 'not a name!')).not.toBe(0)

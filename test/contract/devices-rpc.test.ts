@@ -219,9 +219,10 @@ config rule 'bank'
       group: '',
       by: 'local',
     })
+    // No location imported yet: a vpn device uses the WAN (explainDevice's vpn_no_profile).
     expect(
       await call('explainDestination', { mac: LAPTOP, dest: '203.0.113.1', port: 'tcp:443' })
-    ).toEqual({ via: 'vpn', group: '', by: 'device' })
+    ).toEqual({ via: 'direct', group: '', by: 'device', bypass: 'vpn_no_profile' })
     // The networks the router is on, as the daemon read them (a bridge-mode modem's, its gateway).
     mkdirSync(join(paths.status, '..'), { recursive: true })
     const localNets = ['192.168.100.2/24', '203.0.113.1']
@@ -237,6 +238,83 @@ config rule 'bank'
       [{ mac: 'nope', dest: 'x.example' }, 'mac'],
     ] as const)
       expect(await call('explainDestination', args)).toMatchObject({ error: { field } })
+  })
+
+  it("explains a destination with the tunnels' states from the status: held while one is down, the WAN after a disconnect under kill switch auto", async () => {
+    const key = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg='
+    const household = `
+config profile 'home'
+\tlist address '10.64.0.2/32'
+\toption public_key '${key}'
+\toption endpoint_host '203.0.113.10'
+${GROUPS}
+config device 'd_020000005002'
+\toption mac '${TV}'
+\toption mode 'vpn'
+\toption group 'tv_uk'
+
+config rule 'stream'
+\toption label 'Streaming'
+\tlist domain 'stream.example'
+\toption via 'vpn'
+`
+    writeFileSync(paths.config, DEFAULT_CONFIG_TEXT + household)
+    const where = (mac: string, dest: string) => call('explainDestination', { mac, dest })
+    const status = (state: string, groups: string[]) => {
+      const tunnel = (profile: string) => ({ state, profile, since: 0 })
+      const all = groups.map((id) => ({ id, label: id, tunnel: tunnel('uk'), devices: 1 }))
+      mkdirSync(join(paths.status, '..'), { recursive: true })
+      writeFileSync(
+        paths.status,
+        JSON.stringify({ ...stoppedStatus(), tunnel: tunnel('home'), groups: all })
+      )
+    }
+    // No daemon has written a status: no tunnel is up, so the kill switch holds both.
+    expect(await where(LAPTOP, 'x.example')).toEqual({
+      via: 'vpn',
+      group: '',
+      by: 'device',
+      held: true,
+    })
+    expect(await where(TV, 'stream.example')).toEqual({
+      via: 'vpn',
+      group: 'tv_uk',
+      by: 'rule',
+      rule: 1,
+      label: 'Streaming',
+      held: true,
+    })
+    // The default group's tunnel connected; a group the status does not carry is down.
+    status('connected', [])
+    expect(await where(LAPTOP, 'stream.example')).toEqual({
+      via: 'vpn',
+      group: '',
+      by: 'rule',
+      rule: 1,
+      label: 'Streaming',
+    })
+    expect(await where(TV, 'x.example')).toMatchObject({ group: 'tv_uk', held: true })
+    status('connected', ['tv_uk'])
+    expect(await where(TV, 'x.example')).toEqual({ via: 'vpn', group: 'tv_uk', by: 'device' })
+    // Reconnecting is not connected.
+    status('reconnecting', ['tv_uk'])
+    expect(await where(LAPTOP, 'x.example')).toMatchObject({ held: true })
+    // Disconnected on purpose under kill switch auto: the laptop's mode uses the WAN; what the
+    // rule sends into the tunnel is still held, and the tv group keeps its own kill switch.
+    const auto = DEFAULT_CONFIG_TEXT.replace(
+      "option kill_switch 'always'",
+      "option kill_switch 'auto'\n\toption connect '0'"
+    )
+    writeFileSync(paths.config, auto + household)
+    status('disconnected', [])
+    expect(await where(LAPTOP, 'x.example')).toEqual({
+      via: 'direct',
+      group: '',
+      by: 'device',
+      bypass: 'vpn_auto_wan',
+    })
+    expect(await where(LAPTOP, 'stream.example')).toMatchObject({ rule: 1, held: true })
+    expect(await where(TV, 'x.example')).toMatchObject({ group: 'tv_uk', held: true })
   })
 
   it('explains a device with codes for each sentence, from config and status', async () => {
@@ -378,5 +456,12 @@ describe('the lanvpn commands', () => {
     await run('default-mode', ['direct'])
     expect(await run('explain', [LAPTOP])).toBe(0)
     expect(out.join('')).toMatch(/^Its traffic goes straight out through the WAN/)
+  })
+
+  it('says a destination goes by the WAN while no location is set up', async () => {
+    expect(await run('explain', [LAPTOP, 'x.example'])).toBe(0)
+    expect(out.join('')).toBe(
+      "x.example from 02:00:00:00:50:01: direct, by its mode. No VPN location is set up yet, so its traffic uses the WAN with the router's normal DNS until you import one.\n"
+    )
   })
 })

@@ -13,7 +13,7 @@
 // applies to the next connection. Then the tunnel goes down (its server stops answering, then the user
 // disconnects under the kill switch): not one packet of the vpn devices on the WAN but what rules
 // 1 and 2 and the modem's page allow, and the TV's `via vpn` destination dropped, never sent by
-// the WAN. (Domain rules and `.lan` names: rules-dns-lab.test.ts.)
+// the WAN; explainDestination says what goes to the tunnel is held. (Domain rules and `.lan` names: rules-dns-lab.test.ts.)
 //
 //   [lv…-laptop]  vpn ─┐                                  ┌─ [lv…-vpn] 203.0.113.10 wg
 //   [lv…-console] vpn ─┼ br-lan [lv…-router] wan ─ [modem] ─ [lv…-inet] echo 192.0.2.1, .12,
@@ -257,37 +257,40 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
     )
   })
 
+  /** explainDestination as rpcd calls it, in the router's namespace (where netifd's stand-in
+   * sees the router's interfaces up). */
+  const explain = async (device: string, dest: string, port?: string) => {
+    const env = labPluginEnv(prefix)
+    const vars = ['LANVPN_PREFIX', 'LANVPN_BUNDLE', 'LANVPN_RUNTIME', 'LANVPN_LOG']
+    const argv = [
+      'env',
+      ...vars.map((k) => `${k}=${env[k]}`),
+      ...labNetifdEnv(lab),
+      LAB_PLUGIN,
+      'call',
+      'explainDestination',
+    ]
+    const args = { mac: lab.deviceMac(device), dest, ...(port ? { port } : {}) }
+    const r = await lab.exec('router', argv, { input: JSON.stringify(args), check: true })
+    return JSON.parse(r.stdout)
+  }
+
   it('explains each destination as it was observed: by rule n, by a local exception, by the device', async () => {
-    /** The rpc call as rpcd makes it, in the router's namespace (where netifd's stand-in sees
-     * the router's interfaces up). */
-    const explain = async (device: string, dest: string, port?: string) => {
-      const env = labPluginEnv(prefix)
-      const vars = ['LANVPN_PREFIX', 'LANVPN_BUNDLE', 'LANVPN_RUNTIME', 'LANVPN_LOG']
-      const argv = [
-        'env',
-        ...vars.map((k) => `${k}=${env[k]}`),
-        ...labNetifdEnv(lab),
-        LAB_PLUGIN,
-        'call',
-        'explainDestination',
-      ]
-      const args = { mac: lab.deviceMac(device), dest, ...(port ? { port } : {}) }
-      const r = await lab.exec('router', argv, { input: JSON.stringify(args), check: true })
-      return JSON.parse(r.stdout)
-    }
     expect(await explain('laptop', cidr.v4)).toMatchObject({
       via: 'direct',
       by: 'rule',
       rule: 1,
       label: 'My bank',
     })
-    expect(await explain('laptop', echo.v4)).toMatchObject({ via: 'vpn', by: 'device' })
+    // The tunnel is connected: nothing is held.
+    expect(await explain('laptop', echo.v4)).toEqual({ via: 'vpn', group: '', by: 'device' })
     expect(await explain('console', echo.v4, `tcp:${gamePort}`)).toMatchObject({
       via: 'direct',
       by: 'rule',
       rule: 2,
     })
     expect(await explain('tv', stream.v6)).toMatchObject({ via: 'vpn', by: 'rule', rule: 3 })
+    expect(await explain('tv', stream.v6)).not.toHaveProperty('held')
     expect(await explain('tv', echo.v4)).toMatchObject({ via: 'direct', by: 'device' })
     expect(await explain('laptop', ads.v4)).toMatchObject({ via: 'blocked', by: 'rule', rule: 4 })
     expect(await explain('laptop', nas.v4)).toMatchObject({ via: 'direct', by: 'local' })
@@ -364,6 +367,16 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
       )
       await explained(waitFor('an outage', () => status()?.tunnel?.state !== 'connected', 30_000))
       await probeDown('server not answering')
+      // And says so: what goes to the tunnel is held, what a rule sends direct is not.
+      expect(await explain('laptop', echo.v4)).toMatchObject({ via: 'vpn', held: true })
+      expect(await explain('tv', stream.v6)).toMatchObject({ rule: 3, held: true })
+      expect(await explain('laptop', cidr.v4)).toEqual({
+        via: 'direct',
+        group: '',
+        by: 'rule',
+        rule: 1,
+        label: 'My bank',
+      })
       // 2. The user disconnects (the kill switch is `always`): the tunnel's interface is gone.
       expect(labPlugin(prefix, 'disconnect')).toMatchObject({ ok: true })
       await explained(

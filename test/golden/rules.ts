@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseConfig } from '../../applet/src/core/config/validate'
-import type { ConfigProblem } from '../../applet/src/core/config/types'
+import type { Config, ConfigProblem } from '../../applet/src/core/config/types'
 import { desiredState } from '../../applet/src/core/plan/plan'
 import type { SeenDevice, TunnelView } from '../../applet/src/core/plan/plan'
 import type { IpState } from '../../applet/src/core/plan/ip'
@@ -26,11 +26,18 @@ export type RulesCase = {
   ip6: IpState
   model: NftRulesModel
   problems: ConfigProblem[]
+  /** The config the case was planned from (after `edit`). */
+  config: Config
 }
 
-/** Plans case `dir`; `tunnels` overrides state.json's (group id → up) to take tunnels down. */
-export function planRulesCase(dir: string, up: Record<string, boolean> = {}): RulesCase {
-  const text = readFileSync(join(dir, 'config'), 'utf8')
+/** Plans case `dir`; `up` overrides state.json's tunnels (group id → up) to take tunnels down,
+ * `edit` changes the config's text first. */
+export function planRulesCase(
+  dir: string,
+  up: Record<string, boolean> = {},
+  edit: (text: string) => string = (text) => text
+): RulesCase {
+  const text = edit(readFileSync(join(dir, 'config'), 'utf8'))
   const { config, problems } = parseConfig(text)
   const statePath = join(dir, 'state.json')
   const state = (existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : {}) as State
@@ -58,5 +65,6 @@ export function planRulesCase(dir: string, up: Record<string, boolean> = {}): Ru
     ip6: desired.ip6,
     model,
     problems,
+    config,
   }
 }

@@ -18,8 +18,14 @@ const TV = '02:00:00:00:50:02' // vpn, group tv
 const CONSOLE = '02:00:00:00:50:03' // direct
 const GUEST = '02:00:00:00:50:05' // blocked
 const port = (s: string) => parsePort(s)?.[0] ?? null
-const why = (mac: string, dest: string, p = '') =>
-  explainDestination(config, mac, dest, p ? port(p) : null, LOCAL)
+/** Both tunnels up unless `up` says which are. */
+const why = (mac: string, dest: string, p = '', up = ['', 'tv'], c = config) =>
+  explainDestination(c, mac, dest, p ? port(p) : null, LOCAL, up)
+/** The config with the default group's kill switch `auto` after a disconnect, and `over`. */
+const disconnected = (over: object = {}) => ({
+  ...config,
+  globals: { ...config.globals, killSwitch: 'auto' as const, connect: false, ...over },
+})
 
 describe('explainDestination', () => {
   it('answers by the first rule that matches a domain, its subdomains too', () => {
@@ -59,7 +65,7 @@ describe('explainDestination', () => {
     expect(why(GUEST, '192.168.2.10')).toEqual({ via: 'blocked', group: '', by: 'device' })
     expect(why(LAPTOP, '192.168.0.1', 'udp:53')).toEqual({ via: 'vpn', group: '', by: 'device' })
     const off = { ...config, globals: { ...config.globals, enabled: false } }
-    expect(explainDestination(off, LAPTOP, 'mybank.example', null, LOCAL)).toMatchObject({
+    expect(explainDestination(off, LAPTOP, 'mybank.example', null, LOCAL, [])).toMatchObject({
       via: 'direct',
       by: 'device',
     })
@@ -67,6 +73,88 @@ describe('explainDestination', () => {
 
   it('takes an unknown device by the default mode and the default group', () => {
     expect(why('02:00:00:00:99:99', 'stream.example')).toMatchObject({ via: 'vpn', by: 'rule' })
+    // A group that is not (or no longer) there is the default one, as in the rules' table.
+    const gone = {
+      ...config,
+      devices: config.devices.map((d) => (d.mac === TV ? { ...d, group: 'gone' } : d)),
+    }
+    expect(why(TV, '8.8.8.8', '', ['', 'tv'], gone)).toEqual({
+      via: 'vpn',
+      group: '',
+      by: 'device',
+    })
+    expect(why(TV, '203.0.113.99', '', ['', 'tv'], gone)).toMatchObject({ group: 'tv', rule: 6 })
+  })
+
+  it('says the kill switch holds what goes to a tunnel that is not connected', () => {
+    expect(why(LAPTOP, '8.8.8.8', '', ['tv'])).toEqual({
+      via: 'vpn',
+      group: '',
+      by: 'device',
+      held: true,
+    })
+    expect(why(TV, 'stream.example', '', [''])).toEqual({
+      via: 'vpn',
+      group: 'tv',
+      by: 'rule',
+      rule: 4,
+      label: 'Streaming through the VPN',
+      held: true,
+    })
+    // Another group's tunnel down changes nothing here; a direct device's rule follows its group.
+    expect(why(CONSOLE, 'stream.example', '', ['tv'])).toMatchObject({ group: '', held: true })
+    expect(why(CONSOLE, 'stream.example', '', [''])).not.toHaveProperty('held')
+    expect(why(LAPTOP, '203.0.113.99', '', [''])).toMatchObject({ group: 'tv', held: true })
+    // DNS keeps the device's mode: held with its tunnel too. What goes direct is not held.
+    expect(why(LAPTOP, '192.168.0.1', 'udp:53', [])).toMatchObject({ via: 'vpn', held: true })
+    for (const [mac, dest] of [
+      [LAPTOP, 'mybank.example'],
+      [LAPTOP, '192.168.2.10'],
+      [CONSOLE, '8.8.8.8'],
+      [GUEST, '8.8.8.8'],
+    ])
+      expect(why(mac, dest, '', []), `${mac} ${dest}`).not.toHaveProperty('held')
+  })
+
+  it('says the same as before while the tunnel is up', () => {
+    expect(why(LAPTOP, '8.8.8.8', '', [''])).toEqual({ via: 'vpn', group: '', by: 'device' })
+    expect(why(TV, '8.8.8.8', '', ['tv'])).toEqual({ via: 'vpn', group: 'tv', by: 'device' })
+  })
+
+  it('sends a vpn device by its mode to the WAN while bypassed, and still holds what a rule sends into a tunnel', () => {
+    const auto = disconnected()
+    const wan = { via: 'direct', group: '', by: 'device', bypass: 'vpn_auto_wan' }
+    expect(why(LAPTOP, '8.8.8.8', '', ['tv'], auto)).toEqual(wan)
+    expect(why(LAPTOP, '192.168.0.1', 'udp:53', ['tv'], auto)).toEqual(wan)
+    // The rule's mark goes to the tunnel whatever the device's mode does (render/nft-rules.ts).
+    expect(why(LAPTOP, 'stream.example', '', ['tv'], auto)).toMatchObject({ rule: 4, held: true })
+    // The tv group keeps its own kill switch (always) and wish to be connected.
+    expect(why(TV, '8.8.8.8', '', [], auto)).toEqual({
+      via: 'vpn',
+      group: 'tv',
+      by: 'device',
+      held: true,
+    })
+    const tvAuto = {
+      ...config,
+      groups: config.groups.map((g) => ({ ...g, killSwitch: 'auto' as const, connect: false })),
+    }
+    expect(why(TV, '8.8.8.8', '', [''], tvAuto)).toEqual(wan)
+    expect(why(LAPTOP, '8.8.8.8', '', [''], tvAuto)).toEqual({
+      via: 'vpn',
+      group: '',
+      by: 'device',
+    })
+  })
+
+  it('sends vpn devices by their mode to the WAN before the first connect and with no location', () => {
+    const armed = { ...config, globals: { ...config.globals, armed: false } }
+    const none = { ...config, profiles: [] }
+    for (const mac of [LAPTOP, TV]) {
+      expect(why(mac, '8.8.8.8', '', [], armed)).toMatchObject({ bypass: 'vpn_not_armed' })
+      expect(why(mac, '8.8.8.8', '', [], none)).toMatchObject({ bypass: 'vpn_no_profile' })
+    }
+    expect(why(CONSOLE, 'stream.example', '', [], none)).toMatchObject({ held: true })
   })
 
   it('knows which CIDR an address is in, both families', () => {
@@ -99,6 +187,30 @@ describe('destinationText', () => {
     )
     expect(destinationText('x.example', 'Laptop', { via: 'vpn', group: '', by: 'device' })).toBe(
       'x.example from Laptop: through the VPN, by its mode.'
+    )
+  })
+
+  it('says what the kill switch does while the tunnel is down, or why the mode uses the WAN', () => {
+    expect(
+      destinationText('netflix.com', 'the TV', {
+        via: 'vpn',
+        group: 'tv',
+        by: 'rule',
+        rule: 3,
+        held: true,
+      })
+    ).toBe(
+      'netflix.com from the TV: through the VPN (tv), by rule 3 — the VPN is not connected, so the kill switch holds this traffic until it is: none of it goes out through the WAN.'
+    )
+    const wan = { via: 'direct', group: '', by: 'device' } as const
+    expect(destinationText('x.example', 'Laptop', { ...wan, bypass: 'vpn_auto_wan' })).toBe(
+      "x.example from Laptop: direct, by its mode. You disconnected the VPN and the kill switch is set to auto, so its traffic uses the WAN with the router's normal DNS until you connect again."
+    )
+    expect(destinationText('x.example', 'Laptop', { ...wan, bypass: 'vpn_not_armed' })).toContain(
+      'by its mode. Nobody has connected the VPN yet'
+    )
+    expect(destinationText('x.example', 'Laptop', { ...wan, bypass: 'vpn_no_profile' })).toContain(
+      'by its mode. No VPN location is set up yet'
     )
   })
 })

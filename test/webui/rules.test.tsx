@@ -120,6 +120,8 @@ async function submit(sel: string) {
       .dispatchEvent(new Event('submit', { cancelable: true }))
   })
 }
+/** The "check a destination" card (its heading's id names it). */
+const card = () => $('#rules-check').parentElement!
 const button = (text: string) =>
   Array.from(container.querySelectorAll('button')).find((b) => b.textContent === text)!
 
@@ -257,6 +259,46 @@ describe('rules page', () => {
     expect(argsOf(router, 'explainDestination')).toEqual([
       { mac: '02:00:00:00:50:02', dest: 'stream.example' },
     ])
+  })
+
+  it('says when a tunnel that is down holds the traffic, or why a vpn mode uses the internet', async () => {
+    const router = await openRules()
+    const answers = [
+      { via: 'vpn', group: 'tv', by: 'rule', rule: 3, held: true },
+      { via: 'direct', group: '', by: 'device', bypass: 'vpn_auto_wan' },
+      { via: 'vpn', group: '', by: 'device' },
+    ]
+    router.lanvpn.explainDestination = () => answers.shift()!
+    const check = async (lines: string[]) => {
+      await type('#check-dest', 'stream.example')
+      await submit('#check-dest')
+      const shown = () => Array.from(card().querySelectorAll('[aria-live] p'), (p) => p.textContent)
+      await vi.waitFor(() => expect(shown()).toEqual(lines))
+    }
+    await check([
+      'stream.example from tv: through the VPN (TV), by rule 3',
+      'The VPN is not connected, so this traffic is held until it is; none of it goes to the internet directly.',
+    ])
+    await check([
+      'stream.example from tv: direct, by its mode',
+      'You disconnected the VPN and the kill switch allows that, so it uses the internet directly.',
+    ])
+    await check(['stream.example from tv: through the VPN, by its mode'])
+    expect(answers).toEqual([])
+  })
+
+  it('says the tunnel holds the traffic in Russian and Chinese too', async () => {
+    const router = await openRules()
+    router.lanvpn.explainDestination = () => ({ via: 'vpn', group: '', by: 'device', held: true })
+    for (const [lang, words] of [
+      ['ru', 'VPN не подключён, поэтому этот трафик не пройдёт'],
+      ['zh-CN', 'VPN 未连接，因此在 VPN 连接前这些流量会被拦住'],
+    ] as const) {
+      await act(() => setLang(lang))
+      await type('#check-dest', 'x.example')
+      await submit('#check-dest')
+      await vi.waitFor(() => expect(card().textContent).toContain(words))
+    }
   })
 
   it('says when domain rules are looked up only every 5 minutes', async () => {

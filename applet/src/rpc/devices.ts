@@ -242,7 +242,8 @@ async function explainDevice(
 
 /** `explainDestination { mac, dest, port? }` (issue 22): where this device's traffic to a domain or
  * an address (port like tcp:443) goes, and what decided it: codes (core/devices/explain-dest.ts).
- * The networks the router is on are the daemon's (status.json localNets). */
+ * The networks the router is on and the tunnels' states are the daemon's (status.json localNets,
+ * tunnel, groups; a group the status does not carry reads as disconnected, as in explainDevice). */
 async function explainDestination(
   ctx: RpcContext,
   args: Record<string, unknown>
@@ -256,8 +257,12 @@ async function explainDestination(
   if (!port) return argError('port', 'must be a port such as tcp:443, udp:3074 or 443')
   const { config } = parseConfig(readConfigText(ctx.host, ctx.paths))
   const g = config.globals
-  const nets = g.localDirect ? (readStatus(ctx.host, ctx.paths).localNets ?? []) : []
-  return explainDest(config, mac, dest, port[0] ?? null, [...nets, ...g.localDest])
+  const status = readStatus(ctx.host, ctx.paths)
+  const nets = g.localDirect ? (status.localNets ?? []) : []
+  const up = [{ id: '', tunnel: status.tunnel }, ...(status.groups ?? [])]
+    .filter((x) => x.tunnel.state === 'connected')
+    .map((x) => x.id)
+  return explainDest(config, mac, dest, port[0] ?? null, [...nets, ...g.localDest], up)
 }
 
 const MAC_ARG = { type: 'string', maxLength: 17, sample: 'aa:bb:cc:dd:ee:ff' } as const

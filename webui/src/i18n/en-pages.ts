@@ -334,6 +334,8 @@ const enPages = {
   'rules.byRule': 'by rule {n}',
   'rules.by.local': 'always local',
   'rules.by.device': 'by its mode',
+  'rules.held':
+    'The VPN is not connected, so this traffic is held until it is; none of it goes to the internet directly.',
 }
 
 export default enPages

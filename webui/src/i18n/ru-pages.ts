@@ -333,6 +333,8 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'rules.byRule': 'по правилу {n}',
   'rules.by.local': 'всегда локально',
   'rules.by.device': 'по режиму устройства',
+  'rules.held':
+    'VPN не подключён, поэтому этот трафик не пройдёт, пока VPN не подключится; напрямую в интернет ничего не уходит.',
 }
 
 export default ruPages

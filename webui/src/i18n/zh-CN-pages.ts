@@ -310,6 +310,7 @@ const zhCNPages: Record<keyof typeof enPages, string> = {
   'rules.byRule': '依据规则 {n}',
   'rules.by.local': '始终本地',
   'rules.by.device': '依据设备模式',
+  'rules.held': 'VPN 未连接，因此在 VPN 连接前这些流量会被拦住，不会直接上网。',
 }
 
 export default zhCNPages

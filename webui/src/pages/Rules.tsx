@@ -32,10 +32,14 @@ function viaText(c: ConfigView, via: string, group: string): string {
   return t(`rules.via.${via}` as MessageKey)
 }
 
-/** "stream.example from TV: through the VPN, by rule 3". */
+/** "stream.example from TV: through the VPN, by rule 3", then what a tunnel that is down does to
+ * it (held), or why a vpn mode uses the internet directly (explainDevice's words): one or two
+ * lines. */
 export function answerText(c: ConfigView, dest: string, device: string, r: DestExplanation) {
   const by = r.by === 'rule' ? t('rules.byRule', { n: r.rule ?? 0 }) : t(`rules.by.${r.by}`)
-  return t('rules.answer', { dest, device, via: viaText(c, r.via, r.group), by })
+  const answer = t('rules.answer', { dest, device, via: viaText(c, r.via, r.group), by })
+  const note = r.held ? t('rules.held') : r.bypass && t(`explain.${r.bypass}`)
+  return note ? [answer, note] : [answer]
 }
 
 /** The Rules page. */
@@ -392,10 +396,15 @@ function CheckDest({ m, config, devices, busy }: Ctx) {
           {t('rules.checkButton')}
         </button>
       </form>
-      <p aria-live="polite">
+      <div aria-live="polite">
         {a &&
-          answerText(config, a.dest, devices.find((d) => d.value === a.mac)?.label || a.mac, a.r)}
-      </p>
+          answerText(
+            config,
+            a.dest,
+            devices.find((d) => d.value === a.mac)?.label || a.mac,
+            a.r
+          ).map((line) => <p key={line}>{line}</p>)}
+      </div>
     </Card>
   )
 }

@@ -113,6 +113,23 @@ export function householdGroups(config: Config): Group[] {
   return [home, ...config.groups]
 }
 
+/** Why vpn devices use the WAN (bypassOf), as core/devices/explain.ts ExplainCode names it. */
+export type BypassCode = 'vpn_no_profile' | 'vpn_not_armed' | 'vpn_auto_wan'
+
+/** Why a group's vpn devices use the WAN, unmarked (render/nft.ts markOf), in explainDevice's
+ * codes; null when their tunnel carries them, or the kill switch holds them while it is down. For
+ * the whole household: no location set up yet, or nobody connected since the first import
+ * (types.ts armed); for the group alone (`own`: the globals for the default group): a disconnect
+ * under kill switch `auto`. The device's mode only: a rule's tunnel mark is held all the same. */
+export function bypassOf(
+  config: Config,
+  own: Pick<Group, 'killSwitch' | 'connect'>
+): BypassCode | null {
+  if (config.profiles.length === 0) return 'vpn_no_profile'
+  if (!config.globals.armed) return 'vpn_not_armed'
+  return own.killSwitch === 'auto' && !own.connect ? 'vpn_auto_wan' : null
+}
+
 /** The group a device's vpn traffic uses: its own when that group exists, else the default. */
 export function groupOfDevice(config: Config, mac: string): Group {
   const all = householdGroups(config)

@@ -61,7 +61,8 @@ export function explainText(e: Explanation): { summary: string; reasons: string[
 }
 
 /** A destination's answer (explain-dest.ts) in one line: "stream.example from TV: through the VPN
- * (tv), by rule 3 (Streaming)." `who`: the device as the user named it. */
+ * (tv), by rule 3 (Streaming)." `who`: the device as the user named it. A tunnel that is down,
+ * or a vpn mode that uses the WAN, is said after it. */
 export function destinationText(dest: string, who: string, e: DestExplanation): string {
   const via =
     e.via === 'vpn'
@@ -75,5 +76,9 @@ export function destinationText(dest: string, who: string, e: DestExplanation): 
       : e.by === 'local'
         ? 'a local address, always reached directly'
         : 'by its mode'
-  return `${dest} from ${who}: ${via}, ${by}.`
+  const held = e.held
+    ? ' — the VPN is not connected, so the kill switch holds this traffic until it is: none of it goes out through the WAN'
+    : ''
+  const bypass = e.bypass ? ` ${sentence(e.bypass, {}, false)}` : ''
+  return `${dest} from ${who}: ${via}, ${by}${held}.${bypass}`
 }

@@ -3,6 +3,7 @@
 // the steps out.
 import type { Config, DeviceMode, Group, Profile } from '../config/types'
 import { isIpv4, isIpv6 } from '../config/formats'
+import { bypassOf } from '../config/groups'
 import { groupIface, NFT_RULES_TABLE } from '../ids'
 import {
   closedModel,
@@ -108,19 +109,15 @@ function groupOf(config: Config, group: string): Group | null {
   return group === '' ? null : (config.groups.find((g) => g.id === group) ?? null)
 }
 
-/** Whether vpn devices use the WAN for reasons of the whole household: no location set up yet,
- * or nobody connected since the first import (config/types.ts armed). */
-const householdBypass = (config: Config): boolean =>
-  config.profiles.length === 0 || !config.globals.armed
-
 /** The configured profile `id`, or null. */
 const profileById = (config: Config, id: string): Profile | null =>
   config.profiles.find((p) => p.id === id) ?? null
 
-/** Whether a group's vpn devices use the WAN (`own`: the globals for the default group): for
- * reasons of the whole household, or after a disconnect under kill switch `auto`. */
+/** Whether a group's vpn devices use the WAN (`own`: the globals for the default group): no
+ * location, not armed, or a disconnect under kill switch `auto` (config/groups.ts bypassOf, which
+ * explainDestination says too). */
 const isBypassed = (config: Config, own: Pick<Group, 'killSwitch' | 'connect'>): boolean =>
-  householdBypass(config) || (own.killSwitch === 'auto' && !own.connect)
+  bypassOf(config, own) !== null
 
 /** What the rules need of one tunnel: the live profile, else the configured `profile`. */
 function tunnelFields(config: Config, tunnel: TunnelView, configured: Profile | null) {
