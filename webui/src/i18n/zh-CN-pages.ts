@@ -111,7 +111,7 @@ const zhCNPages: Record<keyof typeof enPages, string> = {
   'explain.vpn_auto_wan': '您断开了 VPN，且断网保护允许这样做，因此它直接上网。',
   'explain.vpn_no_profile': '尚未设置位置，因此它直接上网。',
   'explain.vpn_ipv6_dropped': '经 VPN 的 IPv6 已关闭，因此其 IPv6 流量被丢弃。',
-  'explain.vpn_not_armed': '尚未连接过 VPN，因此它直接上网；首次连接后终止开关即启用。',
+  'explain.vpn_not_armed': '尚未连接过 VPN，因此它直接上网；首次连接后断网保护即启用。',
   'explain.direct_wan': '它的流量直接上网，使用路由器的常规 DNS。',
   'explain.ms_smart_dns': '它的流量直接上网；DNS 发往 MediaStreamer 服务器。',
   'explain.ms_no_servers':
@@ -134,7 +134,7 @@ const zhCNPages: Record<keyof typeof enPages, string> = {
   'groups.change': '更改 {name}',
   'groups.locationFor': '{name} 的位置',
   'groups.fallbackFor': '{name} 的备用位置',
-  'groups.killSwitchFor': '{name} 的终止开关',
+  'groups.killSwitchFor': '{name} 的断网保护',
   'groups.none': '无',
   'groups.name': '分组名称',
   'groups.remove': '删除 {name}',
