@@ -1,7 +1,9 @@
 // Rules by destination (issue 22), the kernel's word: the rules golden (test/golden/rules-1,
 // expected-rules.nft and expected-rules.ip) is loaded for real in a throwaway network namespace,
-// `nft -f` and `ip -batch`, and the kernel's listing shows the rules' chain, sets and the ip rule
-// that routes MARK_DIRECT by main. Then dnsmasq (Debian's 2.90, nftset compiled in) answers a
+// `nft -f` and `ip -batch`, and the kernel's listing shows the rules' chain and sets in their own
+// table, `inet lanvpn_rules` (the script holds it, then the main table `inet lanvpn`), the main
+// table's kill switch holding a managed device's packet to the rules' table having seen it, and
+// the ip rule that routes MARK_DIRECT by main. Then dnsmasq (Debian's 2.90, nftset compiled in) answers a
 // subdomain of a rule's domain with the golden's own nftset= line, and the address is in the
 // rule's set, with the set's timeout. Last, real packets: a laptop, the modem's side, both
 // tunnels' far ends and a second LAN subnet around the loaded router, each far end noting what
@@ -9,7 +11,8 @@
 // topology). Nothing leaves the namespaces; they go with their processes.
 //
 //   [unshare -n: lo (127.0.0.1 dnsmasq with nftset=, 127.0.0.2 its upstream), lanvpn0/lanvpn1
-//    (veth, peers h3p0/h3p1), table inet lanvpn with dest_rules, ip rules 52xx]
+//    (veth, peers h3p0/h3p1), table inet lanvpn_rules with dest_rules, table inet lanvpn,
+//    ip rules 52xx]
 //   [unshare -n router ── laptop, W (modem, internet), T0, T1 (tunnel far ends), L2 (br-lan2)]
 //
 import { execFileSync } from 'node:child_process'
@@ -59,19 +62,29 @@ function inNamespace(script: string, env: Record<string, string> = {}): string {
 }
 
 describe.runIf(labOrFail())('the rules golden in a real kernel', () => {
-  it('loads the table with its rules and the ip rule for direct', () => {
+  it("loads the rules' table with its rules, the main table holding to it, and the ip rule for direct", () => {
     const out = inNamespace(
       [
         'ip -4 rule show; ip -6 rule show',
-        'nft list chain inet lanvpn dest_rules',
-        'nft list chain inet lanvpn rule_vpn',
-        'nft list set inet lanvpn rules_local4',
-        'nft list set inet lanvpn rule2_net6',
+        'nft list tables',
+        'nft list chain inet lanvpn_rules dest_rules',
+        'nft list chain inet lanvpn_rules rule_vpn',
+        'nft list set inet lanvpn_rules rules_local4',
+        'nft list set inet lanvpn_rules rule2_net6',
+        'nft list chain inet lanvpn killswitch',
+        // Nothing of the rules is left in the main table.
+        'echo "main: $(nft list table inet lanvpn | grep -c -e dest_rules -e rule_vpn -e "@rule")"',
       ].join('\n')
     )
     expect(out).toContain('5205:\tfrom all fwmark 0xe000000/0xf000000 lookup main')
     expect(out).toContain('5211:\tfrom all fwmark 0x5000000/0xf000000 lookup 5202')
+    expect(out).toContain('table inet lanvpn_rules\ntable inet lanvpn\n')
+    expect(out).toContain('main: 0\n')
     expect(out).toContain('type filter hook prerouting priority mangle + 1; policy accept;')
+    // Every packet of a managed LAN device the rules' chain sees is marked as seen, before any
+    // rule; the main table's kill switch drops one it did not see.
+    expect(out).toMatch(/iifname != "br-lan" return\n\t\tmeta mark set meta mark \| 0x10000000\n/)
+    expect(out).toContain('iifname "br-lan" meta mark & 0x10000000 == 0x00000000 drop')
     expect(out).toContain('meta l4proto { tcp, udp } th dport 53 return')
     expect(out).toContain('ip daddr @rule4_net4 goto rule_vpn')
     expect(out).toContain('ether saddr != @rule6_others ip daddr @rule6_net4')
@@ -98,8 +111,8 @@ describe.runIf(labOrFail())('the rules golden in a real kernel', () => {
           'for i in 1 2 3 4 5 6 7 8 9 10; do busybox nslookup www.mybank.example 127.0.0.1 >/dev/null 2>&1 && break; sleep 0.2; done',
           'busybox nslookup -type=AAAA www.mybank.example 127.0.0.1 >/dev/null',
           'busybox nslookup other.example 127.0.0.1 >/dev/null 2>&1 || true',
-          'nft list set inet lanvpn rule2_dns4; nft list set inet lanvpn rule2_dns6',
-          'nft list set inet lanvpn rule4_dns4',
+          'nft list set inet lanvpn_rules rule2_dns4; nft list set inet lanvpn_rules rule2_dns6',
+          'nft list set inet lanvpn_rules rule4_dns4',
         ].join('\n'),
         { NFTSET: nftset }
       )
@@ -175,6 +188,44 @@ describe.runIf(labOrFail())('the rules golden in a real kernel', () => {
       'udp 192.168.0.1 53 -> nowhere',
       'icmp 192.0.2.80 -> nowhere',
       'icmp 8.8.8.8 -> W',
+    ])
+  })
+
+  it("with the rules' table gone (the main one still there), nothing of a managed device is forwarded: not by the WAN, not into a tunnel, not to the other LAN subnet", () => {
+    const gone = [
+      'probe icmp 198.51.100.7',
+      'probe icmp 8.8.8.8',
+      'probe icmp 192.168.2.10',
+      'probe tcp 192.168.0.1 80',
+      'probe udp 8.8.4.4 3075',
+      'send udp 192.168.0.1 53; seen udp 10.64.0.1 53; seen udp 192.168.0.1 53',
+    ]
+    const lines = packets([
+      // The laptop (vpn) with both tables, as above.
+      'probe icmp 198.51.100.7',
+      'probe icmp 8.8.8.8',
+      'probe icmp 192.168.2.10',
+      'forget; nft delete table inet lanvpn_rules; nft list table inet lanvpn >/dev/null',
+      ...gone,
+      // The console: direct, its device's mode alone would send it by the WAN.
+      'forget; become 02:00:00:00:50:03 192.168.1.103',
+      'probe icmp 8.8.8.8',
+      'probe icmp 192.0.2.80',
+    ])
+    expect(lines).toEqual([
+      'icmp 198.51.100.7 -> W',
+      'icmp 8.8.8.8 -> T0',
+      'icmp 192.168.2.10 -> L2',
+      // Gone.
+      'icmp 198.51.100.7 -> nowhere',
+      'icmp 8.8.8.8 -> nowhere',
+      'icmp 192.168.2.10 -> nowhere',
+      'tcp 192.168.0.1 80 -> nowhere',
+      'udp 8.8.4.4 3075 -> nowhere',
+      'udp 10.64.0.1 53 -> nowhere',
+      'udp 192.168.0.1 53 -> nowhere',
+      'icmp 8.8.8.8 -> nowhere',
+      'icmp 192.0.2.80 -> nowhere',
     ])
   })
 })
