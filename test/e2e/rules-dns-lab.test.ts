@@ -142,12 +142,20 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
     expect(await get('laptop', echo.v4)).toBe(EXIT)
   })
 
-  it("a disconnect and a connect (each a whole new table): www.bank.example's address still leaves by the WAN, without the laptop asking again", async () => {
+  it("a disconnect and a connect (each a whole new main table, the rules' table left as it is): www.bank.example's address still leaves by the WAN, without the laptop asking again", async () => {
+    /** The rules' table as the kernel lists it, less the time its DNS answers have left. */
+    const rulesTable = async () =>
+      (
+        await lab.exec('router', ['nft', 'list', 'table', 'inet', 'lanvpn_rules'], { check: true })
+      ).stdout.replace(/ expires [0-9hms.]+/g, '')
+    const before = await rulesTable()
+    expect(before).toContain(wwwBank.v4)
     expect(labPlugin(prefix, 'disconnect')).toMatchObject({ ok: true })
     await explained(
       waitFor('disconnected', () => status()?.tunnel?.state === 'disconnected', 20_000)
     )
-    // No instance now: nothing could have filled the set again but the table's own transaction.
+    expect(await rulesTable()).toBe(before)
+    // No instance now: nothing could have filled the set again; the rules' table kept it.
     expect(instances()).toEqual([])
     expect(await get('laptop', wwwBank.v4)).toBe(WAN)
     expect(await get('laptop', echo.v4)).toBe('')
@@ -160,6 +168,7 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
       )
     )
     expect(await get('laptop', wwwBank.v4)).toBe(WAN)
+    expect(await rulesTable()).toBe(before)
   })
 
   it("without dnsmasq's nftset: lanvpn looks the rule's names up itself, and the laptop's traffic to bank.example leaves by the WAN without it asking", async () => {
@@ -173,7 +182,9 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
     )
     chmodSync(fake, 0o755)
     for (const set of ['rule1_dns4', 'rule1_dns6'])
-      await lab.exec('router', ['nft', 'flush', 'set', 'inet', 'lanvpn', set], { check: true })
+      await lab.exec('router', ['nft', 'flush', 'set', 'inet', 'lanvpn_rules', set], {
+        check: true,
+      })
     daemon = startLabDaemon(lab, prefix, {
       iface,
       env: labNetifdEnv(lab, { firstOnPath: [join(prefix, 'bin')] }),
