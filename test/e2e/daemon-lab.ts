@@ -350,8 +350,17 @@ export type LeakCapture = {
 let captures = 0
 
 /** What the router sends on the WAN link of its own that can never be a LAN device's packet: ARP,
- * and IPv6 from a link-local address or to link-scope multicast (the router forwards neither). */
-const LINK_CHATTER = ['arp', 'ip6 and src net fe80::/10', 'ip6 and dst net ff02::/16']
+ * IPv6 from a link-local address or to link-scope multicast (the router forwards neither), and
+ * neighbour discovery (ICMPv6 133-137: router and neighbour solicitations and advertisements, and
+ * redirects), which never leaves its link either, whichever addresses it carries: a neighbour's
+ * reachability probe is answered from the global address it asked about, to the link-local one it
+ * came from, e.g. `IP6 2001:db8:100::2 > fe80::…: ICMP6, neighbor advertisement`. */
+const LINK_CHATTER = [
+  'arp',
+  'ip6 and src net fe80::/10',
+  'ip6 and dst net ff02::/16',
+  'icmp6 and ip6[40] >= 133 and ip6[40] <= 137',
+]
 
 /** Starts `tcpdump -i wan` in the router namespace and resolves once it listens, so that nothing
  * sent afterwards is missed. */
