@@ -741,9 +741,11 @@ status_lab() {
 
 # The router's firewall as fw4 runs it (openwrt/firewall4, run against the real one): `start`,
 # `reload` and `restart` load fw4's own table and, in the same `nft -f` transaction after it,
-# every include of <ROOT>/usr/share/nftables.d/ruleset-post/ (lanvpn's included: it deletes and
-# re-creates `inet lanvpn` from the saved closed version, over the live table); `stop` is
-# `fw4 flush`, which deletes every table. ROOT: where the daemon keeps its files (LANVPN_PREFIX).
+# every include of <ROOT>/usr/share/nftables.d/ruleset-post/ in byte order, as fw4's glob lists
+# them on the router (musl: no locale), whatever this shell's locale: lanvpn's two, each of which
+# deletes and re-creates its table from the saved version over the live one, 90-lanvpn-rules.nft
+# (`inet lanvpn_rules`) then 90-lanvpn.nft (`inet lanvpn`, closed); `stop` is `fw4 flush`, which
+# deletes every table. ROOT: where the daemon keeps its files (LANVPN_PREFIX).
 firewall() {
   local verb=${1:-} root=${2:-}
   [ -f "$LAB_STATE/fw4.nft" ] || die "lab $LAB is not up"
@@ -752,9 +754,9 @@ firewall() {
     start | reload | restart)
       local load=$LAB_STATE/fw4-load.nft inc
       cp "$LAB_STATE/fw4.nft" "$load"
-      for inc in "$root"/usr/share/nftables.d/ruleset-post/*.nft; do
+      while IFS= read -r inc; do
         [ -f "$inc" ] && printf 'include "%s"\n' "$inc" >>"$load"
-      done
+      done < <(printf '%s\n' "$root"/usr/share/nftables.d/ruleset-post/*.nft | LC_ALL=C sort)
       in_ns router nft -f "$load"
       ;;
     *) die "usage: $0 firewall start|stop|reload|restart [ROOT]" ;;
