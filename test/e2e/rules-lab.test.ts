@@ -10,17 +10,22 @@
 //
 // and the local exceptions on by default (the nas, the modem's page; off, the nas is out of a vpn
 // device's reach). explainDestination says what decided each; a rule changed through the rpc
-// applies to the next connection. Then the tunnel goes down (its server stops answering, then the user
-// disconnects under the kill switch): not one packet of the vpn devices on the WAN but what rules
-// 1 and 2 and the modem's page allow, and the TV's `via vpn` destination dropped, never sent by
-// the WAN; explainDestination says what goes to the tunnel is held. (Domain rules and `.lan` names: rules-dns-lab.test.ts.)
+// applies to the next connection. The rules live in a table of their own, `inet lanvpn_rules`:
+// deleted while the daemon is held (SIGSTOP), not a packet of any LAN device is forwarded, by the
+// WAN or the tunnel (the main table's kill switch drops what the rules' chain did not see), and
+// let go, the daemon puts it back (nft monitor) and the rules work again; a firewall reload loads
+// both boot includes, the rules' first, with which alone the rules work and the vpn devices stay
+// off the WAN, and the daemon's live tables come back. Then the tunnel goes down (its server stops
+// answering, then the user disconnects under the kill switch): not one packet of the vpn devices
+// on the WAN but what rules 1 and 2 and the modem's page allow, and the TV's `via vpn` destination
+// dropped, never sent by the WAN; explainDestination says what goes to the tunnel is held. (Domain rules and `.lan` names: rules-dns-lab.test.ts.)
 //
 //   [lv…-laptop]  vpn ─┐                                  ┌─ [lv…-vpn] 203.0.113.10 wg
 //   [lv…-console] vpn ─┼ br-lan [lv…-router] wan ─ [modem] ─ [lv…-inet] echo 192.0.2.1, .12,
 //   [lv…-tv]   direct ─┘ br-lan2 ── [lv…-nas]  192.168.100.1     .13, .101, tcp/udp 3075
-//                        lanvpn daemon, capture: tcpdump -i wan
+//                        lanvpn daemon (inet lanvpn, inet lanvpn_rules), capture: tcpdump -i wan
 //
-import { copyFileSync } from 'node:fs'
+import { copyFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -34,27 +39,36 @@ import {
   labStatus,
   leakCapture,
   newLabPrefix,
+  type LeakCapture,
   startConnectedLabDaemon,
   startLeakLoad,
   tearDownLabDaemon,
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
-import { LAB_ADDR, Lab, labOrFail, waitFor, type LabProcess } from './lab'
+import { LAB_ADDR, Lab, labOrFail, signalPid, singlePid, waitFor, type LabProcess } from './lab'
 
 const { echo, cidr, stream, wwwBank: ads, nas, modem, gamePort } = LAB_ADDR
 /** Where traffic is seen from: the tunnel's exit (the VPN server) or the router's WAN. */
 const EXIT = { v4: '203.0.113.10', v6: '2001:db8:113::10' }
 const WAN = { v4: '198.51.100.2', v6: '2001:db8:100::2' }
+/** The tunnel's own packets on the WAN: its UDP to the server, and the ICMP errors about it. */
+const TUNNEL_OWN = [
+  `udp port 51820 and host ${EXIT.v4}`,
+  'icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820',
+]
 /** What may cross the WAN while the tunnel is down: the tunnel's own UDP and the ICMP errors
  * about it, rule 1's destination, rule 2's port, and the modem's page (a local exception). */
 const ALLOWED_DOWN = [
-  `udp port 51820 and host ${EXIT.v4}`,
-  'icmp and icmp[icmptype] == icmp-unreach and icmp[28:2] == 51820',
+  ...TUNNEL_OWN,
   `host ${cidr.v4} or host ${cidr.v6}`,
   `port ${gamePort}`,
   `host ${modem.v4}`,
 ]
+/** Where fw4 finds the boot includes, under the daemon's prefix. */
+const RULESET_POST = 'usr/share/nftables.d/ruleset-post'
+/** A table's `applied` hash in `nft list` output or an include. */
+const APPLIED = /set applied \{[^}]*elements = \{ (0x[0-9a-f]+) \}/
 
 describe.runIf(labOrFail())('rules by destination in the lab', () => {
   let lab: Lab
@@ -85,6 +99,27 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
     })
   /** How long the echo services' logs are now: what a test saw is what comes after. */
   const marks = () => ({ echo: lab.echoLog().length, nas: lab.echoLog('nas').length })
+  /** The `applied` hash of lanvpn's table `table` as the kernel has it now ('' while there is no
+   * such table). */
+  const appliedNow = async (table: 'lanvpn' | 'lanvpn_rules') =>
+    APPLIED.exec(
+      (await lab.exec('router', ['nft', 'list', 'set', 'inet', table, 'applied'])).stdout
+    )?.[1] ?? ''
+  /** The `applied` hash of the boot include `file` (ruleset-post), what fw4 loads. */
+  const appliedIn = (file: string) =>
+    APPLIED.exec(readFileSync(join(prefix, RULESET_POST, file), 'utf8'))?.[1] ?? ''
+  /** Runs `held` with the daemon stopped (SIGSTOP): nothing it does can put anything back until
+   * it is let go (SIGCONT), which happens whatever `held` did. Its `nft monitor` (a process of
+   * its own) goes on: what it reported meanwhile waits in the pipe. */
+  const whileHeld = async <T>(held: () => Promise<T>): Promise<T> => {
+    const pid = singlePid(status().daemon.pid)
+    signalPid(pid, 'SIGSTOP')
+    try {
+      return await held()
+    } finally {
+      signalPid(pid, 'SIGCONT')
+    }
+  }
 
   beforeAll(async () => {
     prefix = newLabPrefix('rules')
@@ -322,6 +357,138 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
       waitFor('the console by its tunnel', async () => (await get('console', cidr.v4)) === EXIT.v4)
     )
     expect(status().problems).toEqual([])
+  })
+
+  it("the rules' table deleted while the daemon is held (SIGSTOP): not a packet of any LAN device is forwarded, by the WAN or by the tunnel; let go, the daemon puts the table back within 5 s and the rules work again", async () => {
+    const live = await appliedNow('lanvpn_rules')
+    expect(live).not.toBe('')
+    const load: LabProcess[] = []
+    let wan: LeakCapture | undefined
+    let gap: { echo: number; nas: number; modem: number } | undefined
+    try {
+      const tries = await whileHeld(async () => {
+        const r = await lab.exec('router', ['nft', 'delete', 'table', 'inet', 'lanvpn_rules'])
+        expect(r.stderr).toBe('')
+        expect(r.code).toBe(0)
+        // From here until the daemon is let go: the capture, the services' logs, and every LAN
+        // device sending at full load (vpn, vpn, direct) for about 5 s.
+        wan = await leakCapture(lab)
+        gap = { ...marks(), modem: lab.echoLog('modem').length }
+        for (const device of ['laptop', 'console', 'tv']) load.push(...startLeakLoad(lab, device))
+        await new Promise((r) => setTimeout(r, 1000))
+        // What a rule, a local exception or a device's mode would send somewhere, at once.
+        const tries = await Promise.all([
+          get('laptop', cidr.v4), // rule 1: direct
+          get('laptop', cidr.v6),
+          get('laptop', echo.v4), // the laptop's mode: its tunnel
+          get('console', echo.v4, gamePort), // rule 2: direct
+          udp('console', echo.v4, gamePort),
+          get('tv', echo.v4), // the TV's mode: direct
+          get('tv', echo.v6),
+          get('tv', stream.v4), // rule 3: its tunnel
+          get('laptop', nas.v4), // local exceptions
+          get('laptop', modem.v4),
+        ])
+        // Nobody put it back meanwhile.
+        const table = await lab.exec('router', ['nft', 'list', 'table', 'inet', 'lanvpn_rules'])
+        expect(table.code).not.toBe(0)
+        // The load and the capture end before the daemon is let go: from then on the rules
+        // send what they should by the WAN.
+        for (const p of load) await p.kill()
+        await wan.stop()
+        return tries
+      })
+      expect(tries).toEqual(Array(tries.length).fill(''))
+      // Not one request reached a service by any way, and not one packet but the tunnel's own
+      // was on the WAN.
+      expect(lab.echoLog().slice(gap?.echo)).toEqual([])
+      expect(lab.echoLog('nas').slice(gap?.nas)).toEqual([])
+      expect(lab.echoLog('modem').slice(gap?.modem)).toEqual([])
+      expect(await wan?.leaks(TUNNEL_OWN)).toEqual([])
+    } finally {
+      for (const p of load) await p.kill()
+      await wan?.close()
+    }
+    // Let go: nft monitor told it (the line waited in the pipe), well before its 30 s timer.
+    await explained(
+      waitFor(
+        'the rules’ table back',
+        async () => (await appliedNow('lanvpn_rules')) === live,
+        5000
+      )
+    )
+    expect(await get('laptop', cidr.v4)).toBe(WAN.v4)
+    expect(await get('laptop', echo.v4)).toBe(EXIT.v4)
+    expect(await get('console', echo.v4, gamePort)).toBe(WAN.v4)
+    expect(await get('tv', stream.v4)).toBe(EXIT.v4)
+    expect(await get('tv', echo.v4)).toBe(WAN.v4)
+    expect(await get('laptop', nas.v4)).toBe(lab.deviceIp('laptop'))
+    expect(status().apply.ok).toBe(true)
+  })
+
+  it('a firewall reload with rules in force: fw4 loads both includes, the rules’ first, and with them alone (the daemon held) the rules work and nothing else of the vpn devices is on the WAN; let go, and reloaded again with the daemon running, its live tables are back within 5 s', async () => {
+    const live = { rules: await appliedNow('lanvpn_rules'), main: await appliedNow('lanvpn') }
+    const boot = { rules: appliedIn('90-lanvpn-rules.nft'), main: appliedIn('90-lanvpn.nft') }
+    // The includes are not the live tables: the main one closed, the rules' without what the
+    // daemon observed (the LAN's other subnets, the modem's), so each reload shows.
+    expect(boot.rules).not.toBe('')
+    expect(boot.rules).not.toBe(live.rules)
+    expect(boot.main).not.toBe(live.main)
+    const tablesLive = () =>
+      explained(
+        waitFor(
+          'the live tables back',
+          async () =>
+            (await appliedNow('lanvpn_rules')) === live.rules &&
+            (await appliedNow('lanvpn')) === live.main,
+          5000
+        )
+      )
+    const wan = await leakCapture(lab)
+    const load = [...startLeakLoad(lab, 'laptop'), ...startLeakLoad(lab, 'console')]
+    try {
+      await whileHeld(async () => {
+        await lab.firewall('reload', prefix)
+        const includes = readFileSync(`${lab.stateDir}/fw4-load.nft`, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('include '))
+        expect(includes).toEqual([
+          `include "${join(prefix, RULESET_POST, '90-lanvpn-rules.nft')}"`,
+          `include "${join(prefix, RULESET_POST, '90-lanvpn.nft')}"`,
+        ])
+        expect({
+          rules: await appliedNow('lanvpn_rules'),
+          main: await appliedNow('lanvpn'),
+        }).toEqual(boot)
+        // The includes alone: rules 1 and 2 by the WAN; the laptop's other traffic and the
+        // TV's `via vpn` destination anywhere but the WAN.
+        expect(await get('laptop', cidr.v4)).toBe(WAN.v4)
+        expect(await get('laptop', cidr.v6)).toBe(WAN.v6)
+        expect(await get('console', echo.v4, gamePort)).toBe(WAN.v4)
+        expect(await udp('console', echo.v4, gamePort)).toBe(WAN.v4)
+        expect([EXIT.v4, '']).toContain(await get('laptop', echo.v4))
+        expect([EXIT.v4, '']).toContain(await get('tv', stream.v4))
+      })
+      await tablesLive()
+      expect(await get('laptop', nas.v4)).toBe(lab.deviceIp('laptop'))
+      expect(await get('laptop', echo.v4)).toBe(EXIT.v4)
+      // A reload as fw4 does it on any firewall change, the daemon running.
+      await lab.firewall('reload', prefix)
+      await tablesLive()
+      expect(await get('laptop', cidr.v4)).toBe(WAN.v4)
+      expect(await get('laptop', echo.v4)).toBe(EXIT.v4)
+      expect(await get('console', echo.v4, gamePort)).toBe(WAN.v4)
+      expect(await get('tv', stream.v4)).toBe(EXIT.v4)
+      expect(await get('laptop', nas.v4)).toBe(lab.deviceIp('laptop'))
+    } finally {
+      for (const p of load) await p.kill()
+    }
+    expect(await wan.packets(`host ${stream.v4} or host ${stream.v6}`)).toEqual([])
+    expect(await wan.leaks(ALLOWED_DOWN)).toEqual([])
+    await wan.close()
+    // The TV (direct) by the WAN, as its mode says (after the capture: it is not a vpn device).
+    expect(await get('tv', echo.v4)).toBe(WAN.v4)
+    expect(status().apply.ok).toBe(true)
   })
 
   it("the kill switch with rules in force: tunnel down, nothing of the vpn devices on the WAN but what rules 1 and 2 and the modem's page allow; the TV's `via vpn` destination dropped", async () => {
