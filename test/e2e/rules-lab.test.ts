@@ -18,7 +18,8 @@
 // off the WAN, and the daemon's live tables come back. Then the tunnel goes down (its server stops
 // answering, then the user disconnects under the kill switch): not one packet of the vpn devices
 // on the WAN but what rules 1 and 2 and the modem's page allow, and the TV's `via vpn` destination
-// dropped, never sent by the WAN; explainDestination says what goes to the tunnel is held. (Domain rules and `.lan` names: rules-dns-lab.test.ts.)
+// dropped, never sent by the WAN; explainDestination says what goes to the tunnel is held.
+// (Domain rules and `.lan` names: rules-dns-lab.test.ts.)
 //
 //   [lv…-laptop]  vpn ─┐                                  ┌─ [lv…-vpn] 203.0.113.10 wg
 //   [lv…-console] vpn ─┼ br-lan [lv…-router] wan ─ [modem] ─ [lv…-inet] echo 192.0.2.1, .12,
