@@ -261,6 +261,8 @@ describe('daemon transitions', () => {
     expect(applied()).toMatch(/^table inet lanvpn_rules\ndelete table inet lanvpn_rules\n/)
     expect(applied()).toContain('ip daddr @rule1_net4 meta mark set')
     expect(host.readFile(paths.fw4RulesInclude)).toContain('ip daddr @rule1_net4 meta mark set')
+    // Root-only, as the main include: it names the rules' destinations (and devices, for some).
+    expect(host.stat(paths.fw4RulesInclude)?.mode).toBe(0o600)
     expect(host.readFile(paths.fw4Include)).toContain('meta mark & 0x10000000 == 0x00000000 drop')
     await step(null)
     expect(changes().filter((c) => /^(nft|conntrack)/.test(c))).toEqual([])

@@ -13,8 +13,9 @@ describe('keep.d/lanvpn', () => {
   const kept = readFileSync(KEEP, 'utf8').trim().split('\n')
   const paths = resolvePaths('')
 
-  it('keeps the boot-time firewall include the daemon writes', () => {
+  it("keeps both boot-time firewall includes the daemon writes: the main table's and the rules'", () => {
     expect(kept).toContain(paths.fw4Include)
+    expect(kept).toContain(paths.fw4RulesInclude)
   })
 
   it('keeps the history, and only paths (sysupgrade reads every line as one)', () => {
