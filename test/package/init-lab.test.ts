@@ -4,6 +4,12 @@
 // files. Under the router's runtime, a native qjs the packaged wrappers find on the PATH as `qjs`
 // (no LANVPN_RUNTIME, as on a router), and under Node (LANVPN_RUNTIME).
 //
+// boot() loads the fail-closed includes the daemon persisted before it starts the daemon: the
+// destination rules' (90-lanvpn-rules.nft) first, then the main table's (90-lanvpn.nft). The script
+// names them by their router paths, which the unpacked copy here has under its root instead (the
+// only change made to it), and an `nft` on the PATH notes each file it is told to load before it
+// runs the real nft.
+//
 //   [lv…-laptop] ── br-lan ──[lv…-router: lanvpnd from the unpacked .ipk]── wan ──[lv…-inet]
 //
 import { execFileSync } from 'node:child_process'
@@ -33,11 +39,19 @@ config globals 'globals'
 	option auto_connect '0'
 	option connect '1'
 	option wan_interface 'wan'
+	option log_level 'debug'
 
 config device 'd_020000005001'
 	option mac '${LAPTOP_MAC}'
 	option mode 'vpn'
+
+config rule 'nas'
+	list dest '192.0.2.0/24'
+	option via 'direct'
 `
+const INCLUDES = 'usr/share/nftables.d/ruleset-post'
+const MAIN_INCLUDE = `${INCLUDES}/90-lanvpn.nft`
+const RULES_INCLUDE = `${INCLUDES}/90-lanvpn-rules.nft`
 
 /** The runtimes: `qjs` is found on the PATH by the packaged wrappers; `node` is named. */
 const runtimes: Array<{ name: string; runtime: 'qjs' | 'node' }> = [
@@ -63,6 +77,7 @@ describe.runIf(labOrFail()).each(runtimes)(
       ...(runtime === 'node' ? { LANVPN_RUNTIME: process.execPath } : {}),
       UCI_STUB_LOG: join(work, 'uci.log'),
       UCI_STUB_DB: join(work, 'uci.db'),
+      NFT_FILES_LOG: join(work, 'nft-files.log'),
     })
     const envArgv = () => ['env', '-i', ...Object.entries(env()).map(([k, v]) => `${k}=${v}`)]
     const initd = (action: string) =>
@@ -88,6 +103,24 @@ describe.runIf(labOrFail()).each(runtimes)(
       }
     }
     const router = async (argv: string[]) => (await lab.exec('router', argv)).stdout
+    /** The files nft was told to load since the last call, each as `<path under the root> <exit>`. */
+    const loaded = () => {
+      const log = join(work, 'nft-files.log')
+      const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
+      writeFileSync(log, '')
+      return lines.map((l) => l.replace(`${root}/`, ''))
+    }
+    /** As a reboot leaves it: no table of lanvpn's loaded, none of the daemon running. */
+    const noTables = async () => {
+      for (const table of ['lanvpn', 'lanvpn_rules'])
+        await lab.exec('router', ['nft', 'delete', 'table', 'inet', table])
+      expect(await router(['nft', 'list', 'tables'])).not.toMatch(/inet lanvpn/)
+    }
+    const stopDaemon = async () => {
+      const pid = pidOf()
+      await initd('stop')
+      await waitFor('the daemon to exit', () => !alive(pid))
+    }
 
     beforeAll(async () => {
       if (!existsSync(join(ROOT, 'dist/root/usr/share/lanvpn/lanvpn.js')))
@@ -115,6 +148,26 @@ describe.runIf(labOrFail()).each(runtimes)(
         execFileSync('tar', ['-xzf', join(work, 'data.tar.gz'), '-C', root])
       }
       writeFileSync(join(root, 'etc/config/lanvpn'), CONFIG)
+      // The includes' router paths, under the root here.
+      const init = join(root, 'etc/init.d/lanvpn')
+      const script = readFileSync(init, 'utf8')
+      const paths = /^(FW4_INCLUDE|FW4_RULES_INCLUDE)=\//gm
+      if (script.match(paths)?.length !== 2)
+        throw new Error('the init script no longer names FW4_INCLUDE and FW4_RULES_INCLUDE')
+      writeFileSync(init, script.replace(paths, `$1=${root}/`))
+      // The real nft, once each file it loads is noted.
+      const nft = execFileSync('sh', ['-c', 'command -v nft'], {
+        encoding: 'utf8',
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      }).trim()
+      writeFileSync(
+        join(work, 'bin/nft'),
+        '#!/bin/sh\n' +
+          'if [ "$1" = -f ] && [ "$2" != - ]; then\n' +
+          `\t${nft} "$@"\n\trc=$?\n\techo "$2 $rc" >>"$NFT_FILES_LOG"\n\texit $rc\nfi\n` +
+          `exec ${nft} "$@"\n`,
+        { mode: 0o755 }
+      )
       lab = await Lab.up({ devices: ['laptop'] })
     })
     afterAll(async () => {
@@ -131,11 +184,14 @@ describe.runIf(labOrFail()).each(runtimes)(
       }
     })
 
-    it('boots: clears a connect wish without auto-connect, starts lanvpnd and registers its triggers', async () => {
+    it('boots: clears a connect wish without auto-connect and debug logging, starts lanvpnd and registers its triggers', async () => {
       await initd('boot')
-      expect(readFileSync(join(work, 'uci.log'), 'utf8')).toMatch(
-        /^set lanvpn\.globals\.connect=0\ncommit lanvpn$/m
-      )
+      const uci = readFileSync(join(work, 'uci.log'), 'utf8')
+      expect(uci).toMatch(/^set lanvpn\.globals\.connect=0\ncommit lanvpn$/m)
+      // Debug logging never outlives a reboot.
+      expect(uci).toMatch(/^set lanvpn\.globals\.log_level=notice\ncommit lanvpn$/m)
+      // A first boot: no include written yet, none loaded.
+      expect(loaded()).toEqual([])
       const params = readFileSync(join(state, 'main.params'), 'utf8')
       expect(params).toContain('command /usr/sbin/lanvpnd\n')
       expect(params).toContain('env LANVPN_LOG=stderr\n')
@@ -158,6 +214,13 @@ describe.runIf(labOrFail()).each(runtimes)(
       expect(status.daemon.pid).toBe(Number(pidOf()))
       expect(status.daemon.runtime).toBe(runtime === 'qjs' ? 'quickjs' : 'node')
       expect(await router(['nft', 'list', 'table', 'inet', 'lanvpn'])).toContain(LAPTOP_MAC)
+      // The rule's own table, and both includes for the next boot.
+      expect(await router(['nft', 'list', 'table', 'inet', 'lanvpn_rules'])).toContain(
+        '192.0.2.0/24'
+      )
+      await waitFor('both includes', () =>
+        [MAIN_INCLUDE, RULES_INCLUDE].every((f) => existsSync(join(root, f)))
+      )
     })
 
     it('reloads by sending HUP to the same process, which reconciles again', async () => {
@@ -183,6 +246,38 @@ describe.runIf(labOrFail()).each(runtimes)(
       expect(await router(['nft', 'list', 'table', 'inet', 'lanvpn'])).toContain(LAPTOP_MAC)
     })
 
+    it("boots from both includes: the rules' first, then the main one; a missing one is skipped", async () => {
+      try {
+        // As after a reboot: no table loaded, the daemon not running, the includes on flash.
+        await noTables()
+        loaded()
+        await initd('boot')
+        expect(loaded()).toEqual([`${RULES_INCLUDE} 0`, `${MAIN_INCLUDE} 0`])
+        await waitFor('the daemon to run', () => statusOf()?.daemon?.state === 'running')
+        await stopDaemon()
+        // No rules' include (a config that had none when the daemon last wrote): the main one
+        // alone.
+        rmSync(join(root, RULES_INCLUDE))
+        await noTables()
+        await initd('boot')
+        expect(loaded()).toEqual([`${MAIN_INCLUDE} 0`])
+        expect(await router(['nft', 'list', 'table', 'inet', 'lanvpn'])).toContain(LAPTOP_MAC)
+        // The daemon, running again, puts its rules' table and include back.
+        await waitFor(
+          "the daemon's rules' table and include",
+          async () =>
+            existsSync(join(root, RULES_INCLUDE)) &&
+            (await router(['nft', 'list', 'table', 'inet', 'lanvpn_rules'])).includes(
+              '192.0.2.0/24'
+            )
+        )
+      } finally {
+        // Stopped as the test before left it, whatever happened (cleanup comes next).
+        if (existsSync(join(state, 'main.pid'))) await stopDaemon()
+      }
+      expect(statusOf().daemon.state).toBe('stopped')
+    })
+
     it('then `lanvpn cleanup` leaves nothing of lanvpn in nft, ip rules, routes or files', async () => {
       const out = await lab.exec('router', [...envArgv(), join(root, 'usr/bin/lanvpn'), 'cleanup'])
       expect(out.code, out.stderr).toBe(0)
@@ -198,7 +293,8 @@ describe.runIf(labOrFail()).each(runtimes)(
       for (const f of [
         'var/run/lanvpn/status.json',
         'var/run/lanvpn/lanvpnd.pid',
-        'usr/share/nftables.d/ruleset-post/90-lanvpn.nft',
+        MAIN_INCLUDE,
+        RULES_INCLUDE,
       ])
         expect(existsSync(join(root, f)), f).toBe(false)
     })
