@@ -3,7 +3,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import type { Rule } from '../../applet/src/core/config/rules'
 import { redactText } from '../../applet/src/core/diagnostics'
+import { fnv1a } from '../../applet/src/core/hash'
+import { renderRules, renderRulesTable } from '../../applet/src/core/render/nft-rules'
 import { resolvePaths } from '../../applet/src/core/paths'
 import { FakeHost } from '../../applet/src/host/fake'
 import { methods } from '../../applet/src/rpc/methods'
@@ -174,6 +177,83 @@ describe('getDiagnostics', () => {
     expect(text).toContain('"0.0.0.0/0"')
     expect(text).toContain('seen: 1, online: 1')
     expect(text).toContain('table inet lanvpn')
+  })
+
+  it("shows the destination rules' boot include in outline: no destination, device, local exception or domains' hash, each set's elements counted", async () => {
+    const host = new FakeHost()
+    const paths = resolvePaths('')
+    const call = (m: string) => handleCall(methods, { host, paths }, m, '{}')
+    const section = (text: string) =>
+      text.slice(
+        text.indexOf('== destination rules'),
+        text.indexOf('\n\n', text.indexOf('== destination rules'))
+      )
+    const none = (await call('getDiagnostics')) as { text: string }
+    expect(section(none.text)).toMatch(/\nnot written$/)
+
+    const rule = (over: Partial<Rule>): Rule => ({
+      id: 'r',
+      number: 1,
+      label: 'r',
+      enabled: true,
+      domains: [],
+      dests: [],
+      ports: [],
+      via: 'direct',
+      group: '',
+      devices: [],
+      groups: [],
+      ...over,
+    })
+    // 10,000 CIDRs as the issue's budget has them, a domain rule, a rule for one device.
+    const cidrs = Array.from({ length: 10_000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`)
+    const domains = ['bank.example', 'www.bank.example']
+    const include = renderRulesTable(
+      renderRules({
+        rules: [
+          rule({ number: 1, dests: cidrs }),
+          rule({ number: 2, domains, via: 'vpn' }),
+          rule({
+            number: 3,
+            dests: ['2001:db8:ba::/48'],
+            devices: ['02:00:00:00:50:01'],
+            via: 'blocked',
+          }),
+        ],
+        groups: [],
+        devices: [{ mac: '02:00:00:00:50:01', group: '' }],
+        local: { v4: ['172.30.0.0/16'], v6: [] },
+        lan: ['br-lan'],
+      })
+    )!
+    host.mkdirp('/usr/share/nftables.d/ruleset-post')
+    host.writeFileAtomic(paths.fw4RulesInclude, include, { mode: 0o600 })
+    const text = section(((await call('getDiagnostics')) as { text: string }).text)
+    for (const s of [
+      '10.0.0.0/24',
+      '10.39.15.0',
+      '2001:db8',
+      '02:00:00:00:50',
+      '172.30',
+      'bank.example',
+      fnv1a(`${domains}`),
+    ])
+      expect(text, s).not.toContain(s)
+    // What boot would load, and that it holds to the rules: its chains, its sets and how big.
+    expect(text).toContain('table inet lanvpn_rules {')
+    expect(text).toContain('chain dest_rules {')
+    expect(text).toContain('meta mark set meta mark | 0x10000000')
+    expect(text).toContain('ip daddr @rule1_net4 meta mark set')
+    expect(text).toMatch(
+      /set rule1_net4 \{\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n\t\t# 10000 elements \(left out\)\n/
+    )
+    expect(text).toMatch(/set rule3_who \{\n\t\ttype ether_addr\n\t\t# 1 element \(left out\)\n/)
+    expect(text).toMatch(
+      /set rule2_dns4 \{\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t\ttimeout 1d\n\t\t# the domains' hash \(left out\)\n/
+    )
+    // A few KB, not the include's own size.
+    expect(include.length).toBeGreaterThan(100_000)
+    expect(text.length).toBeLessThan(4_096)
   })
 
   it('prints the same bundle from lanvpn diagnostics', async () => {

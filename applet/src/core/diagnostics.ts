@@ -36,6 +36,9 @@ export type DiagnosticsInput = {
   devices: { seen: number; online: number }
   /** The fail-closed firewall include: the nft table the daemon last applied. */
   firewallInclude: string | null
+  /** The destination rules' boot-time include (their own table, render/nft-rules.ts), or null when
+   * none is written (no rule, no local_dest). */
+  rulesInclude: string | null
   known: RedactionKnown
 }
 
@@ -48,6 +51,20 @@ export function diagnosticsFilename(nowWallMs: number): string {
   if (!isWallClockSane(nowWallMs)) return 'lanvpn-diagnostics.txt'
   const iso = new Date(nowWallMs).toISOString()
   return `lanvpn-diagnostics-${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 16).replace(':', '')}.txt`
+}
+
+/** The rules' include as the bundle shows it: its tables, chains and set declarations as they are,
+ * each set's elements as a count, each domain set's hash comment left out. The config part already
+ * holds every rule (redacted); what this adds is what boot loads, and whether it is there. Without
+ * its elements it stays a few KB with 10,000 CIDRs, and none of the domains' hashes (a 32-bit FNV-1a
+ * of a rule's domain list, which no redaction pattern catches) could confirm a guessed domain. */
+export function rulesIncludeSummary(text: string): string {
+  return text
+    .replace(/^(\s*)elements = \{ (.*) \}$/gm, (_m, indent: string, list: string) => {
+      const n = list.split(', ').length
+      return `${indent}# ${n} element${n === 1 ? '' : 's'} (left out)`
+    })
+    .replace(/^(\s*)# [0-9a-f]{8}$/gm, "$1# the domains' hash (left out)")
 }
 
 /** The whole bundle as text, redacted. Secrets never enter it: the config part is the validated
@@ -74,6 +91,10 @@ export function buildDiagnostics(input: DiagnosticsInput): string {
         : 'none'
     ) +
     section('devices', `seen: ${input.devices.seen}, online: ${input.devices.online}`) +
-    section('firewall rules (fail-closed include)', input.firewallInclude ?? 'not written')
+    section('firewall rules (fail-closed include)', input.firewallInclude ?? 'not written') +
+    section(
+      'destination rules (their boot include; set elements counted, not listed)',
+      input.rulesInclude === null ? 'not written' : rulesIncludeSummary(input.rulesInclude)
+    )
   return redactText(text, known)
 }

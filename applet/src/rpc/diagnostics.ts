@@ -1,7 +1,9 @@
 // `getDiagnostics {}`: the redacted diagnostics bundle (core/diagnostics.ts) for the UI's download
 // and `lanvpn diagnostics`. It is built from files only: the rpc face never runs nft or ip
 // (architecture.md, One writer), so the live rule set is represented by the fail-closed firewall
-// include the daemon writes on every table change, and the daemon's view by its status file.
+// includes the daemon writes on every table change (the destination rules' in outline: their
+// elements counted, core/diagnostics.ts rulesIncludeSummary), and the daemon's view by its status
+// file.
 // Secret values are read here only to find and redact them; none is ever returned.
 import type { DiagnosticsResult } from '../core/api/calls'
 import { buildDiagnostics, diagnosticsFilename } from '../core/diagnostics'
@@ -56,6 +58,7 @@ export async function getDiagnostics(ctx: {
     problems,
     devices: { seen: seen.length, online: seen.filter((d) => d.online).length },
     firewallInclude: host.readFile(paths.fw4Include),
+    rulesInclude: host.readFile(paths.fw4RulesInclude),
     known: {
       secrets: secretValues(host, paths),
       names: seen.map((d) => d.hostname).filter((n) => typeof n === 'string' && n !== ''),
