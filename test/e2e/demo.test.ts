@@ -42,10 +42,31 @@ const run = (line: string) =>
     timeout: 30_000,
   })
 
+/** The last `n` lines of `file`, or why there are none. */
+function lastLines(file: string, n: number): string {
+  try {
+    const lines = readFileSync(file, 'utf8').replace(/\n$/, '').split('\n')
+    return lines.slice(-n).join('\n')
+  } catch (e) {
+    return `(no log: ${(e as Error).message})`
+  }
+}
+
 describe.runIf(labOrFail())('make demo', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lanvpn-demo-test-'))
   const log = join(dir, 'demo.log')
   let pid = 0
+
+  /** `e` with the last 80 lines demo.sh printed added to its message: the log goes with `dir` in
+   * afterAll, and a failure (a banner that never came) must still say why in CI's output. */
+  const withDemoLog = (e: unknown): unknown => {
+    const tail = `\n\n--- the last 80 lines demo.sh printed ---\n${lastLines(log, 80)}\n---`
+    if (e instanceof Error) {
+      e.message += tail
+      return e
+    }
+    return new Error(`${String(e)}${tail}`)
+  }
 
   afterAll(async () => {
     // Should the test fail half-way, still stop what it started, and wait for its teardown.
@@ -57,7 +78,17 @@ describe.runIf(labOrFail())('make demo', () => {
     rmSync(STATE, { recursive: true, force: true })
   })
 
+  // Longer than every wait below together (10 + 150 + 30 + 30 + 60 s), so that each of them, not
+  // vitest's timeout, ends a test that hangs: its error then carries the demo's log.
   it('prints a banner whose commands work, and stops on kill -INT though started in the background', async () => {
+    try {
+      await demo()
+    } catch (e) {
+      throw withDemoLog(e)
+    }
+  }, 300_000)
+
+  async function demo() {
     if (!existsSync(join(REPO, 'dist/root/www/lanvpn/index.html')))
       throw new Error('run `npm run build` first (dist/root is missing)')
     const port = await freePort()
@@ -87,7 +118,14 @@ describe.runIf(labOrFail())('make demo', () => {
 
     await waitFor(
       'the banner',
-      () => readFileSync(log, 'utf8').includes('lanvpn demo is running'),
+      () => {
+        // Gone before its banner: say so now, not 150 s later.
+        if (existsSync(rcFile))
+          throw new Error(
+            `demo.sh exited with status ${readFileSync(rcFile, 'utf8').trim()} before its banner`
+          )
+        return readFileSync(log, 'utf8').includes('lanvpn demo is running')
+      },
       150_000
     )
     const banner = readFileSync(log, 'utf8').slice(
@@ -114,5 +152,5 @@ describe.runIf(labOrFail())('make demo', () => {
     expect(readFileSync(log, 'utf8')).toContain('[+] demo: stopped')
     expect(namespaces()).toEqual([])
     expect(existsSync(join(STATE, 'root'))).toBe(false)
-  })
+  }
 })
