@@ -57,7 +57,7 @@ describe.runIf(labOrFail())('the daemon through WAN and DNS faults in the lab', 
     (await lab.exec('laptop', ['curl', '-sS', '-m', '3', 'http://192.0.2.1/'])).stdout
   const appliedHash = async () =>
     parseAppliedHash(
-      (await lab.exec('router', ['nft', 'list', 'set', 'inet', 'lanvpn', 'applied'])).stdout
+      (await lab.exec('router', ['nft', 'list', 'chain', 'inet', 'lanvpn', 'applied'])).stdout
     )
   /** Packets the spec's DNS refused so far (the fault below), from its nft counter. */
   const refusedLookups = async () => {

@@ -175,6 +175,21 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     await throughTunnel()
   })
 
+  it("lanvpn's own table flushed while connected (its rules gone, its sets and chains kept): no leak, and its rules come back", async () => {
+    const killswitch = async () =>
+      (await nft('list', 'chain', 'inet', 'lanvpn', 'killswitch')).stdout.includes('drop')
+    expect(await killswitch()).toBe(true)
+    const leaks = await leaksDuring(async () => {
+      const r = await nft('flush', 'table', 'inet', 'lanvpn')
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+    })
+    expect(leaks).toEqual([])
+    // The hash went with the rules (it is one, in the chain `applied`): the daemon applies anew.
+    await waitFor('the kill switch back', killswitch, 5000)
+    await throughTunnel()
+  })
+
   it('a firewall stop, then start: no leak throughout, and the live table holds', async () => {
     const leaks = await leaksDuring(async () => {
       await lab.firewall('stop')

@@ -69,7 +69,7 @@ const ALLOWED_DOWN = [
 /** Where fw4 finds the boot includes, under the daemon's prefix. */
 const RULESET_POST = 'usr/share/nftables.d/ruleset-post'
 /** A table's `applied` hash in `nft list` output or an include. */
-const APPLIED = /set applied \{[^}]*elements = \{ (0x[0-9a-f]+) \}/
+const APPLIED = /chain applied \{\s+meta mark (0x[0-9a-f]+)/
 
 describe.runIf(labOrFail())('rules by destination in the lab', () => {
   let lab: Lab
@@ -104,7 +104,7 @@ describe.runIf(labOrFail())('rules by destination in the lab', () => {
    * such table). */
   const appliedNow = async (table: 'lanvpn' | 'lanvpn_rules') =>
     APPLIED.exec(
-      (await lab.exec('router', ['nft', 'list', 'set', 'inet', table, 'applied'])).stdout
+      (await lab.exec('router', ['nft', 'list', 'chain', 'inet', table, 'applied'])).stdout
     )?.[1] ?? ''
   /** The `applied` hash of the boot include `file` (ruleset-post), what fw4 loads. */
   const appliedIn = (file: string) =>

@@ -78,9 +78,16 @@ describe.runIf(labOrFail())('device sets in the lab router', () => {
     const hash = parseAppliedHash(renderNftTable(model(after)))
     const script = renderMembershipUpdate(model(before), model(after), hash)
     expect(script).toMatch(/^flush set /)
-    expect(script).not.toMatch(/\b(table|chain|rule|delete)\b/)
+    // The sets, then the hash: the one rule of the chain `applied` (no hook), nothing else's.
+    const [sets, hashLines] = [script!.split('\n').slice(0, -3), script!.split('\n').slice(-3)]
+    expect(sets.join('\n')).not.toMatch(/\b(table|chain|rule|delete)\b/)
+    expect(hashLines).toEqual([
+      'flush chain inet lanvpn applied',
+      `add rule inet lanvpn applied meta mark ${hash}`,
+      '',
+    ])
     await lab.exec('router', ['nft', '-f', '-'], { input: script!, check: true })
-    const applied = await lab.exec('router', ['nft', 'list', 'set', 'inet', 'lanvpn', 'applied'])
+    const applied = await lab.exec('router', ['nft', 'list', 'chain', 'inet', 'lanvpn', 'applied'])
     expect(parseAppliedHash(applied.stdout)).toBe(hash)
   }
   const chainsWithHandles = async () =>

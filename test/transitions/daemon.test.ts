@@ -318,7 +318,7 @@ describe('daemon transitions', () => {
     await step(GLOBALS + device(1, 'vpn') + bank + cidr)
     expect(nft()).toEqual(['nft -f -', 'nft -c -f -'])
     expect(applied()).toMatch(/^table inet lanvpn_rules\nflush table inet lanvpn_rules\n/)
-    expect(applied()).toContain('delete set inet lanvpn_rules applied\n')
+    expect(applied()).toContain('delete chain inet lanvpn_rules applied\n')
     expect(applied()).toContain('delete chain inet lanvpn_rules dest_rules\n')
     expect(applied()).not.toContain('delete set inet lanvpn_rules rule1_dns')
     expect(applied()).not.toContain('delete table')

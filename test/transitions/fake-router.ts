@@ -4,7 +4,7 @@ import { parseAppliedHash } from '../../applet/src/core/render/nft'
 import type { FakeHost } from '../../applet/src/host/fake'
 
 /** A router as far as lanvpn's nft tables and policy routing go, changed by the commands it runs:
- * it answers `nft list set`, `ip -j rule/route show` from the state that `nft -f -` and
+ * it answers `nft list chain`, `ip -j rule/route show` from the state that `nft -f -` and
  * `ip -batch -` left (IPv4 only), and fails every nft script with `nftFails` when set. */
 export class FakeRouter {
   table = '' // the applied hash, '' when there is no table
@@ -13,12 +13,10 @@ export class FakeRouter {
   routes: string[] = []
   nftFails = ''
   constructor(readonly host: FakeHost) {
-    host.onExec(['nft', 'list', 'set'], (argv) => {
+    host.onExec(['nft', 'list', 'chain'], (argv) => {
       const hash = argv[4] === 'lanvpn_rules' ? this.rulesTable : this.table
       return hash
-        ? {
-            stdout: `table inet ${argv[4]} {\n\tset applied {\n\t\telements = { ${hash} }\n\t}\n}\n`,
-          }
+        ? { stdout: `table inet ${argv[4]} {\n\tchain applied {\n\t\tmeta mark ${hash}\n\t}\n}\n` }
         : { code: 1, stderr: 'Error: No such file or directory' }
     })
     host.onExec(['nft', '-c', '-f', '-'], () =>
@@ -31,8 +29,8 @@ export class FakeRouter {
       else if (script.startsWith('delete table inet lanvpn_rules')) this.rulesTable = ''
       else if (script.includes('table inet lanvpn {')) this.table = parseAppliedHash(script)
       else if (script.startsWith('delete table inet lanvpn')) this.table = ''
-      else if (script.includes('flush set inet lanvpn'))
-        this.table = /add element inet lanvpn applied \{ (0x[0-9a-f]+) \}/.exec(script)?.[1] ?? ''
+      else if (script.includes('flush chain inet lanvpn applied'))
+        this.table = /add rule inet lanvpn applied meta mark (0x[0-9a-f]+)/.exec(script)?.[1] ?? ''
       return {}
     })
     host.onExec(['ip', /^-[46]$/, '-j', 'rule', 'show'], () => ({

@@ -59,8 +59,8 @@ describe('moving a device between groups', () => {
         'flush set inet lanvpn vpn_group1',
         'flush set inet lanvpn vpn_group2',
         'add element inet lanvpn vpn_group2 { 02:00:00:00:50:04 }',
-        'flush set inet lanvpn applied',
-        `add element inet lanvpn applied { ${after.nftHash} }`,
+        'flush chain inet lanvpn applied',
+        `add rule inet lanvpn applied meta mark ${after.nftHash}`,
         '',
       ].join('\n')
     )

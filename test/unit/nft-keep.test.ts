@@ -1,4 +1,4 @@
-// A whole table over the live one, keeping the DNS sets of unchanged domain rules as they are
+// The rules' table anew over the live one, keeping the DNS sets of unchanged domain rules as they are
 // (core/render/nft-keep.ts); the daemon's commands: transitions/daemon.test.ts.
 import { describe, expect, it } from 'vitest'
 import { replacingTable, tableObjects } from '../../applet/src/core/render/nft-keep'
@@ -13,9 +13,8 @@ const table = (body: string[]) =>
     '',
   ].join('\n')
 const live = table([
-  '\tset applied {',
-  '\t\ttype mark',
-  '\t\telements = { 0x1 }',
+  '\tchain applied {',
+  '\t\tmeta mark 0x1',
   '\t}',
   '\tset rule1_dns4 {',
   '\t\ttype ipv4_addr',
@@ -34,7 +33,7 @@ const live = table([
 describe('tableObjects', () => {
   it('lists the chains and sets a table declares, in order', () => {
     expect(tableObjects(live)).toEqual([
-      'set applied',
+      'chain applied',
       'set rule1_dns4',
       'set rule2_dns4',
       'chain dest_rules',
@@ -50,7 +49,7 @@ describe('replacingTable', () => {
       [
         'table inet lanvpn_rules',
         'flush table inet lanvpn_rules',
-        'delete set inet lanvpn_rules applied',
+        'delete chain inet lanvpn_rules applied',
         'delete set inet lanvpn_rules rule2_dns4',
         'delete chain inet lanvpn_rules dest_rules',
         next.slice(next.indexOf('table inet lanvpn_rules {')),

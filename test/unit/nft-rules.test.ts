@@ -96,7 +96,7 @@ describe('renderRules', () => {
       'delete table inet lanvpn_rules',
       'table inet lanvpn_rules {',
     ])
-    expect(table).toMatch(/\tset applied \{\n\t\ttype mark\n\t\telements = \{ 0x[0-9a-f]{8} \}/)
+    expect(table).toMatch(/\tchain applied \{\n\t\tmeta mark 0x[0-9a-f]{8}\n\t\}/)
     expect(renderRulesTable([])).toBeNull()
   })
 })

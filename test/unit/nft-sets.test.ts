@@ -102,8 +102,8 @@ describe('set membership changes', () => {
     const script = renderMembershipUpdate(model, after, hash)!
     expect(hash).toMatch(/^0x[0-9a-f]{8}$/)
     expect(script.split('\n').slice(-3)).toEqual([
-      'flush set inet lanvpn applied',
-      `add element inet lanvpn applied { ${hash} }`,
+      'flush chain inet lanvpn applied',
+      `add rule inet lanvpn applied meta mark ${hash}`,
       '',
     ])
     expect(renderMembershipUpdate(model, { ...model }, hash)).toBe('')

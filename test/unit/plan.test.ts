@@ -373,11 +373,11 @@ describe('observe parsers', () => {
 
   it('reads the applied hash nft prints', () => {
     expect(
-      parseAppliedHash(
-        'table inet lanvpn {\n\tset applied {\n\t\ttype mark\n\t\telements = { 0x0012abcd }\n\t}\n}\n'
-      )
+      parseAppliedHash('table inet lanvpn {\n\tchain applied {\n\t\tmeta mark 0x0012abcd\n\t}\n}\n')
     ).toBe('0x0012abcd')
     expect(parseAppliedHash('')).toBe('')
+    // A flushed table (`nft flush table` keeps chains, takes their rules): no hash, applied again.
+    expect(parseAppliedHash('table inet lanvpn {\n\tchain applied {\n\t}\n}\n')).toBe('')
   })
 })
 

@@ -14,7 +14,7 @@ export async function observeNftTables(host: Host): Promise<NftTableRef[]> {
 /** The content hash one of our tables carries (the main one by default), '' when the table (or
  * its marker) is missing. */
 export async function observeNftHash(host: Host, table: string = NFT_TABLE): Promise<string> {
-  const r = await run(host, ['nft', 'list', 'set', NFT_FAMILY, table, 'applied'])
+  const r = await run(host, ['nft', 'list', 'chain', NFT_FAMILY, table, 'applied'])
   return r.code === 0 ? parseAppliedHash(r.stdout) : ''
 }
 

@@ -41,7 +41,7 @@ const NO_TUNNEL: TunnelView = { profile: null, up: false }
 
 /** What lanvpn found on the router. */
 export type Observed = {
-  /** Hash carried by our table's `applied` set, '' when the table is missing. */
+  /** Hash carried by our table's `applied` chain, '' when the table (or its hash) is missing. */
   nftHash: string
   /** The persisted fail-closed include as it is on disk, or null. */
   fw4Include: string | null

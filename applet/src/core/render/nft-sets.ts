@@ -110,7 +110,7 @@ export function isMembershipOnlyChange(before: NftModel, after: NftModel): boole
 
 /** The whole membership update from one table model to the next, or null when more than set
  * membership differs (then the full table must be applied). Besides the device sets it replaces
- * the hash in the `applied` set with `afterHash` (the hash of `after`'s full table), in the same
+ * the hash in the `applied` chain with `afterHash` (the hash of `after`'s full table), in the same
  * transaction, so the table then carries exactly the hash a full apply would have given it and the
  * next reconcile finds nothing to do. '' when nothing changed. */
 export function renderMembershipUpdate(
@@ -124,5 +124,5 @@ export function renderMembershipUpdate(
   const sets = `${lines.join('\n')}\n`
   const hash = afterHash
   const applied = `${NFT_FAMILY} ${NFT_TABLE} applied`
-  return `${sets}flush set ${applied}\nadd element ${applied} { ${hash} }\n`
+  return `${sets}flush chain ${applied}\nadd rule ${applied} meta mark ${hash}\n`
 }

@@ -410,25 +410,23 @@ export function renderNftTable(m: NftModel): string {
 
 /** One of lanvpn's tables (`name` in NFT_FAMILY) with `body`, its sets and chains, as one
  * transaction: created if missing, deleted and declared anew. The table carries the hash of its own
- * content in the set `applied`, so the daemon can tell with one cheap command whether what is
- * loaded is what it wants, whoever loaded it (itself, before a crash, or the firewall from the
- * persisted include). */
+ * content as the one rule of the chain `applied` (no hook: it never sees a packet), so the daemon
+ * can tell with one cheap command whether what is loaded is what it wants, whoever loaded it
+ * (itself, before a crash, or the firewall from the persisted include). A rule, not a set's
+ * element: `nft flush table` takes every rule and keeps the sets, so a flushed table (its kill
+ * switch gone) shows no hash and is applied again. */
 export function renderTable(name: string, body: string[]): string {
   const t = `${NFT_FAMILY} ${name}`
-  const applied = [
-    '\tset applied {',
-    '\t\ttype mark',
-    `\t\telements = { 0x${fnv1a(body.join('\n'))} }`,
-    '\t}',
-  ]
+  const applied = ['\tchain applied {', `\t\tmeta mark 0x${fnv1a(body.join('\n'))}`, '\t}']
   return [`table ${t}`, `delete table ${t}`, `table ${t} {`, ...applied, ...body, '}', ''].join(
     '\n'
   )
 }
 
-/** The hash in `nft list set inet lanvpn applied` output, normalised ('' when there is none). */
+/** The hash in `nft list chain inet lanvpn applied` output (or a table's script), normalised (''
+ * when there is none). */
 export function parseAppliedHash(text: string): string {
-  const m = /elements = \{ (0x[0-9a-fA-F]+)/.exec(text)
+  const m = /chain applied \{\s+meta mark (0x[0-9a-fA-F]+)/.exec(text)
   return m ? hex(parseInt(m[1], 16)) : ''
 }
 
