@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Rule } from '../../applet/src/core/config/rules'
+import { rule } from './rule-fixture'
 import { redactText } from '../../applet/src/core/diagnostics'
 import { fnv1a } from '../../applet/src/core/hash'
 import { renderRules, renderRulesTable } from '../../applet/src/core/render/nft-rules'
@@ -191,20 +191,6 @@ describe('getDiagnostics', () => {
     const none = (await call('getDiagnostics')) as { text: string }
     expect(section(none.text)).toMatch(/\nnot written$/)
 
-    const rule = (over: Partial<Rule>): Rule => ({
-      id: 'r',
-      number: 1,
-      label: 'r',
-      enabled: true,
-      domains: [],
-      dests: [],
-      ports: [],
-      via: 'direct',
-      group: '',
-      devices: [],
-      groups: [],
-      ...over,
-    })
     // 10,000 CIDRs as the issue's budget has them, a domain rule, a rule for one device.
     const cidrs = Array.from({ length: 10_000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`)
     const domains = ['bank.example', 'www.bank.example']

@@ -5,21 +5,10 @@ import { describe, expect, it } from 'vitest'
 import type { Rule } from '../../applet/src/core/config/rules'
 import { keptElements } from '../../applet/src/core/observe/nft'
 import { keptDnsSets } from '../../applet/src/core/render/nft-rules'
+import { rule as base } from './rule-fixture'
 
-const rule = (number: number, domains: string[], over: Partial<Rule> = {}): Rule => ({
-  id: `r${number}`,
-  number,
-  label: '',
-  enabled: true,
-  domains,
-  dests: [],
-  ports: [],
-  via: 'direct',
-  group: '',
-  devices: [],
-  groups: [],
-  ...over,
-})
+const rule = (number: number, domains: string[], over: Partial<Rule> = {}): Rule =>
+  base({ id: `r${number}`, number, label: '', domains, ...over })
 
 // What nft 1.0.6 prints for `nft -j list sets table inet lanvpn_rules` (trimmed to three sets).
 const LISTED = JSON.stringify({

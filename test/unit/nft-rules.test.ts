@@ -2,7 +2,6 @@
 // local exceptions, disabled rules left out, the default group read as "in no other group", the
 // ip rule a direct rule needs, and dnsmasq's nftset= lines. Where packets go: rules-leaks.test.ts.
 import { describe, expect, it } from 'vitest'
-import type { Rule } from '../../applet/src/core/config/rules'
 import {
   dnsmasqNftsets,
   localDestinations,
@@ -12,21 +11,7 @@ import {
   renderRulesTable,
   type NftRulesModel,
 } from '../../applet/src/core/render/nft-rules'
-
-const rule = (over: Partial<Rule>): Rule => ({
-  id: 'r',
-  number: 1,
-  label: 'r',
-  enabled: true,
-  domains: [],
-  dests: [],
-  ports: [],
-  via: 'direct',
-  group: '',
-  devices: [],
-  groups: [],
-  ...over,
-})
+import { rule } from './rule-fixture'
 
 const model = (over: Partial<NftRulesModel>): NftRulesModel => ({
   rules: [],
