@@ -1,4 +1,9 @@
 // English: the reference catalog. Its keys are the type every other catalog must match exactly.
+import type { SentenceCode } from '../../../applet/src/core/messages'
+
+/** A sentence of the daemon by its code (status.json, applet/src/core/messages.ts). English has
+ * none: the daemon's own sentence is the English; every other core catalog translates them all. */
+export type SaidKey = `said.${SentenceCode}`
 
 /** English messages. `{name}` marks a parameter of `t()`. */
 const en = {

@@ -18,7 +18,6 @@
 // hidden while that is English alone.
 import { computed, signal } from '../signals'
 import { UBUS_STATUS, UbusError } from '../api/ubus'
-import type { SentenceCode } from '../../../applet/src/core/messages'
 import en from './en'
 import type enPages from './en-pages'
 
@@ -29,9 +28,7 @@ export type PageKey = keyof typeof enPages
 /** A message id; the English catalogs define the set. */
 export type MessageKey = CoreKey | PageKey
 
-/** A sentence of the daemon by its code (status.json, applet/src/core/messages.ts). English has
- * none: the daemon's own sentence is the English. */
-export type SaidKey = `said.${SentenceCode}`
+export type { SaidKey } from './en'
 
 /** A core catalog: every message of en, translated (and, but for English, the daemon's
  * sentences). */

@@ -1,6 +1,5 @@
 // Russian.
-import type en from './en'
-import type { SaidKey } from '.'
+import type { default as en, SaidKey } from './en'
 
 /** Русские сообщения; ключи должны точно совпадать с английским каталогом. */
 const ru: Record<keyof typeof en | SaidKey, string> = {

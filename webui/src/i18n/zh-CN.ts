@@ -1,6 +1,5 @@
 // Simplified Chinese.
-import type en from './en'
-import type { SaidKey } from '.'
+import type { default as en, SaidKey } from './en'
 
 /** 简体中文 messages; must carry exactly the keys of the English catalog. */
 const zhCN: Record<keyof typeof en | SaidKey, string> = {
