@@ -117,9 +117,10 @@ export function runDaemon(
   /** The live table this daemon last applied, for membership-only updates. */
   let appliedTable: Applied | null = null
   /** The rules' table it last applied: its hash, chains and sets (render/nft-keep.ts), and the
-   * rules it was made for; `seen`, the rules' table's hash as last observed ('' none; null not yet
-   * looked for: a daemon starting looks whatever its config says). */
+   * rules it was made for. */
   let appliedRules: { hash: string; objects: string[]; rules: Rule[] } | null = null
+  /** The rules' table's hash as last seen ('' none; null not looked for yet: a daemon starting
+   * looks, whatever its config says, for one a daemon before it left). */
   let seenRulesHash: string | null = null
   /** The networks the router is on, as last read: the rules' observed local exceptions. */
   let seenNets: string[] = []

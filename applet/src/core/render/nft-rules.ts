@@ -113,7 +113,7 @@ const FAMILIES = [
 /** The sets a rule's domains fill from DNS answers, by family (for dnsmasq's nftset=). */
 export const dnsSets = (n: number) => ({ v4: `rule${n}_dns4`, v6: `rule${n}_dns6` })
 
-/** The DNS sets a whole-table apply keeps what the live table's hold in (system/apply.ts):
+/** The DNS sets that keep their addresses when the rules' table is applied anew (system/apply.ts):
  * those of every enabled rule of `after` whose number and domains are as in `before`, the rules
  * the live table was made for; a changed rule's start empty. Same input, same output. */
 export function keptDnsSets(before: Rule[], after: Rule[]): string[] {
