@@ -121,6 +121,23 @@ describe('explainDestination', () => {
     expect(why(TV, '8.8.8.8', '', ['tv'])).toEqual({ via: 'vpn', group: 'tv', by: 'device' })
   })
 
+  it('says IPv6 into a tunnel that carries none is dropped, connected or not', () => {
+    // The tv group's location (uk) has no IPv6 address; the default one (ams) has.
+    expect(why(TV, '2001:db8:99::1')).toEqual({
+      via: 'vpn',
+      group: 'tv',
+      by: 'device',
+      noIpv6: true,
+    })
+    expect(why(TV, '2001:db8:99::1', '', [])).toMatchObject({ noIpv6: true })
+    expect(why(TV, '2001:db8:99::1', '', [])).not.toHaveProperty('held')
+    expect(why(LAPTOP, '2001:db8:99::1')).toEqual({ via: 'vpn', group: '', by: 'device' })
+    // IPv6 through the VPN off: no tunnel carries it.
+    const off = { ...config, globals: { ...config.globals, ipv6: false } }
+    expect(why(LAPTOP, '2001:db8:99::1', '', ['', 'tv'], off)).toMatchObject({ noIpv6: true })
+    expect(why(LAPTOP, '8.8.8.8', '', ['', 'tv'], off)).not.toHaveProperty('noIpv6')
+  })
+
   it('sends a vpn device by its mode to the WAN while bypassed, and still holds what a rule sends into a tunnel', () => {
     const auto = disconnected()
     const wan = { via: 'direct', group: '', by: 'device', bypass: 'vpn_auto_wan' }
@@ -201,6 +218,16 @@ describe('destinationText', () => {
       })
     ).toBe(
       'netflix.com from the TV: through the VPN (tv), by rule 3 — the VPN is not connected, so the kill switch holds this traffic until it is: none of it goes out through the WAN.'
+    )
+    expect(
+      destinationText('2001:db8::1', 'the TV', {
+        via: 'vpn',
+        group: 'tv',
+        by: 'device',
+        noIpv6: true,
+      })
+    ).toBe(
+      '2001:db8::1 from the TV: through the VPN (tv), by its mode — that VPN location carries no IPv6, so IPv6 to it is dropped: none of it goes out through the WAN.'
     )
     const wan = { via: 'direct', group: '', by: 'device' } as const
     expect(destinationText('x.example', 'Laptop', { ...wan, bypass: 'vpn_auto_wan' })).toBe(

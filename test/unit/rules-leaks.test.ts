@@ -269,6 +269,7 @@ describe('rules by destination, packet by packet', () => {
     ]
     let bypassed = 0
     let held = 0
+    let noIpv6 = 0
     for (const [name, tunnels, edit] of cases) {
       const c = planRulesCase(CASE, tunnels, edit)
       expect(c.problems).toEqual([])
@@ -278,11 +279,8 @@ describe('rules by destination, packet by packet', () => {
         for (const s of sends) {
           const port = s.dport ? { proto: s.proto as 'udp', first: s.dport, last: s.dport } : null
           const e = explainDestination(c.config, mac, s.dst, port, local, up)
-          // The tv group's location has no IPv6: its tunnel drops that family, up or down (an
-          // explanation does not say so yet).
-          if (e.via === 'vpn' && e.group === 'tv' && s.dst.includes(':')) continue
           const said =
-            e.held || e.via === 'blocked'
+            e.held || e.noIpv6 || e.via === 'blocked'
               ? 'dropped'
               : e.via === 'vpn'
                 ? `lanvpn${e.group ? 1 : 0}`
@@ -291,11 +289,14 @@ describe('rules by destination, packet by packet', () => {
           expect(out, `${name}: ${mac} → ${s.dst} ${s.dport ?? ''} ${JSON.stringify(e)}`).toBe(said)
           if (e.bypass) bypassed++
           if (e.held) held++
+          if (e.noIpv6) noIpv6++
         }
     }
-    // The walk went through both: vpn modes by the WAN, tunnel marks held.
+    // The walk went through all three: vpn modes by the WAN, tunnel marks held, IPv6 into the tv
+    // group's tunnel (its location has no IPv6) dropped.
     expect(bypassed).toBeGreaterThan(10)
     expect(held).toBeGreaterThan(10)
+    expect(noIpv6).toBeGreaterThan(0)
   })
 
   it("stops every packet of a managed device while the rules' table is missing, the tunnel up", () => {

@@ -261,11 +261,12 @@ describe('rules page', () => {
     ])
   })
 
-  it('says when a tunnel that is down holds the traffic, or why a vpn mode uses the internet', async () => {
+  it('says when a tunnel that is down holds the traffic, one without IPv6 drops it, or why a vpn mode uses the internet', async () => {
     const router = await openRules()
     const answers = [
       { via: 'vpn', group: 'tv', by: 'rule', rule: 3, held: true },
       { via: 'direct', group: '', by: 'device', bypass: 'vpn_auto_wan' },
+      { via: 'vpn', group: 'tv', by: 'device', noIpv6: true },
       { via: 'vpn', group: '', by: 'device' },
     ]
     router.lanvpn.explainDestination = () => answers.shift()!
@@ -282,6 +283,10 @@ describe('rules page', () => {
     await check([
       'stream.example from tv: direct, by its mode',
       'You disconnected the VPN and the kill switch allows that, so it uses the internet directly.',
+    ])
+    await check([
+      'stream.example from tv: through the VPN (TV), by its mode',
+      'This VPN location has no IPv6, so IPv6 traffic to it is dropped; none of it goes to the internet directly.',
     ])
     await check(['stream.example from tv: through the VPN, by its mode'])
     expect(answers).toEqual([])

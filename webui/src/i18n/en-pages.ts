@@ -336,6 +336,8 @@ const enPages = {
   'rules.by.device': 'by its mode',
   'rules.held':
     'The VPN is not connected, so this traffic is held until it is; none of it goes to the internet directly.',
+  'rules.noIpv6':
+    'This VPN location has no IPv6, so IPv6 traffic to it is dropped; none of it goes to the internet directly.',
 }
 
 export default enPages

@@ -335,6 +335,8 @@ const ruPages: Record<keyof typeof enPages, string> = {
   'rules.by.device': 'по режиму устройства',
   'rules.held':
     'VPN не подключён, поэтому этот трафик не пройдёт, пока VPN не подключится; напрямую в интернет ничего не уходит.',
+  'rules.noIpv6':
+    'У этой локации VPN нет IPv6, поэтому IPv6-трафик к ней отбрасывается; напрямую в интернет ничего не уходит.',
 }
 
 export default ruPages

@@ -311,6 +311,7 @@ const zhCNPages: Record<keyof typeof enPages, string> = {
   'rules.by.local': '始终本地',
   'rules.by.device': '依据设备模式',
   'rules.held': 'VPN 未连接，因此在 VPN 连接前这些流量会被拦住，不会直接上网。',
+  'rules.noIpv6': '该 VPN 位置不支持 IPv6，因此发往它的 IPv6 流量会被丢弃，不会直接上网。',
 }
 
 export default zhCNPages

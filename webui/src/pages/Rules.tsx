@@ -33,12 +33,16 @@ function viaText(c: ConfigView, via: string, group: string): string {
 }
 
 /** "stream.example from TV: through the VPN, by rule 3", then what a tunnel that is down does to
- * it (held), or why a vpn mode uses the internet directly (explainDevice's words): one or two
+ * it (held), or one without IPv6 to an IPv6 address (dropped), or why a vpn mode uses the internet directly (explainDevice's words): one or two
  * lines. */
 export function answerText(c: ConfigView, dest: string, device: string, r: DestExplanation) {
   const by = r.by === 'rule' ? t('rules.byRule', { n: r.rule ?? 0 }) : t(`rules.by.${r.by}`)
   const answer = t('rules.answer', { dest, device, via: viaText(c, r.via, r.group), by })
-  const note = r.held ? t('rules.held') : r.bypass && t(`explain.${r.bypass}`)
+  const note = r.held
+    ? t('rules.held')
+    : r.noIpv6
+      ? t('rules.noIpv6')
+      : r.bypass && t(`explain.${r.bypass}`)
   return note ? [answer, note] : [answer]
 }
 

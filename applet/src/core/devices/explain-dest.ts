@@ -12,7 +12,9 @@ import { bypassOf, householdGroups, type BypassCode } from '../config/groups'
 
 /** `explainDestination`'s answer. `group`: the tunnel's group ('' the default one) when `via` is
  * vpn; `rule` and `label` when a rule decided (`by` rule). `held`: that tunnel is not connected,
- * so the kill switch holds this traffic until it is (none of it leaves by the WAN). `bypass`: the
+ * so the kill switch holds this traffic until it is (none of it leaves by the WAN); `noIpv6`: an
+ * IPv6 address, and that tunnel carries no IPv6 (its location has none, or IPv6 through the VPN
+ * is off), so it is dropped, connected or not. `bypass`: the
  * device's vpn mode decided, but its traffic uses the WAN (`via` direct), and why, in
  * explainDevice's codes (config/groups.ts bypassOf). Samples:
  * `{ via: 'vpn', group: 'tv', by: 'rule', rule: 3, label: 'Streaming', held: true }`,
@@ -24,6 +26,7 @@ export type DestExplanation = {
   rule?: number
   label?: string
   held?: true
+  noIpv6?: true
   bypass?: BypassCode
 }
 
@@ -67,12 +70,17 @@ export function explainDestination(
   const groups = householdGroups(config)
   const own = (id = '') => groups.find((g) => g.id === id) ?? groups[0]
   const group = own(device?.group).id
-  // A tunnel that is down holds what is marked for it; a vpn device's own mark is none (the WAN)
-  // while its group is bypassed, a rule's tunnel mark is set all the same (render/nft.ts).
+  // A tunnel that is down holds what is marked for it, and one that carries no IPv6 drops that
+  // family (core/plan tunnelCarriesV6, the configured location's); a vpn device's own mark is none
+  // (the WAN) while its group is bypassed, a rule's tunnel mark is set all the same (render/nft.ts).
+  const carriesV6 = (id: string) =>
+    config.globals.ipv6 &&
+    !!config.profiles.find((p) => p.id === own(id).profile)?.addresses.some((a) => a.includes(':'))
   const tunnel = (e: DestExplanation): DestExplanation => {
     if (e.via !== 'vpn') return e
     const bypass = e.by === 'device' && bypassOf(config, own(e.group))
     if (bypass) return { via: 'direct', group: '', by: 'device', bypass }
+    if (isIpv6(dest) && !carriesV6(e.group)) return { ...e, noIpv6: true }
     return up.includes(e.group) ? e : { ...e, held: true }
   }
   const address = bits(dest) !== null

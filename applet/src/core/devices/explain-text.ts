@@ -78,7 +78,9 @@ export function destinationText(dest: string, who: string, e: DestExplanation): 
         : 'by its mode'
   const held = e.held
     ? ' — the VPN is not connected, so the kill switch holds this traffic until it is: none of it goes out through the WAN'
-    : ''
+    : e.noIpv6
+      ? ' — that VPN location carries no IPv6, so IPv6 to it is dropped: none of it goes out through the WAN'
+      : ''
   const bypass = e.bypass ? ` ${sentence(e.bypass, {}, false)}` : ''
   return `${dest} from ${who}: ${via}, ${by}${held}.${bypass}`
 }
