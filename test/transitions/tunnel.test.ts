@@ -13,31 +13,16 @@ import {
 } from '../../applet/src/daemon/tunnel'
 import { FakeHost } from '../../applet/src/host/fake'
 import { withLogLevel } from '../../applet/src/system/log'
+import { PROFILE } from '../unit/connected-config'
 
 const paths = resolvePaths('')
 const KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk='
 const PSK = 'FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE='
 
+/** connected-config's location under another id and server (`home` with a preshared key). */
 function profile(id: string, host: string): Profile {
-  return {
-    id,
-    label: id,
-    type: 'wireguard',
-    addresses: ['10.64.0.2/32', 'fd64::2/128'],
-    dns: ['10.64.0.1'],
-    dnsSearch: [],
-    mtu: 0,
-    peers: [
-      {
-        publicKey: 'o3+LdGXKA4fu5I1xAIJ/SJ/pQ9nPt/ukL0lND9Wigkk=',
-        endpointHost: host,
-        endpointPort: 51820,
-        allowedIps: ['0.0.0.0/0', '::/0'],
-        persistentKeepalive: 25,
-        hasPresharedKey: id === 'home',
-      },
-    ],
-  }
+  const peer = { ...PROFILE.peers[0], endpointHost: host, hasPresharedKey: id === 'home' }
+  return { ...PROFILE, id, label: id, peers: [peer] }
 }
 
 function config(): Config {

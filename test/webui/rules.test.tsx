@@ -14,6 +14,7 @@ import { CONSOLE_PORTS, items, presets } from '../../webui/src/models/rules'
 import { createSession } from '../../webui/src/models/session'
 import { createStatusModel } from '../../webui/src/models/status'
 import { createFakeRouter, fakeDocument, STATUS_PATH, statusText } from './fake-router'
+import { rule as base } from '../unit/rule-fixture'
 
 let container: HTMLElement
 
@@ -29,20 +30,8 @@ afterEach(() => {
   route.value = 'overview'
 })
 
-const rule = (number: number, over: object) => ({
-  id: `rule_${number}`,
-  number,
-  label: `rule_${number}`,
-  enabled: true,
-  domains: [],
-  dests: [],
-  ports: [],
-  via: 'direct',
-  group: '',
-  devices: [],
-  groups: [],
-  ...over,
-})
+const rule = (number: number, over: object) =>
+  base({ id: `rule_${number}`, number, label: `rule_${number}`, ...over })
 const CONFIG = {
   globals: { enabled: true, defaultMode: 'vpn', localDirect: true, localDest: ['10.20.0.0/16'] },
   profiles: [],
