@@ -150,6 +150,11 @@ describe('what a change of rules moves (conntrack)', () => {
     expect(movedByRules([], [rule({ dests: many })], devices)).toEqual({ dests: [], macs: null })
   })
 
+  it('is nothing for the very same rules, compared no further', () => {
+    const rules = [rule({ domains: ['a.example'] })]
+    expect(movedByRules(rules, rules, devices)).toEqual({ dests: [], macs: [] })
+  })
+
   it('is only the destinations added or taken out when a rule changed in nothing else', () => {
     const big = Array.from({ length: 10000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`)
     const bank = rule({ number: 2, dests: big, domains: ['bank.example'] })

@@ -293,6 +293,9 @@ export function movedByRules(
 ): { dests: string[]; macs: string[] | null } {
   const key = (r: Rule | undefined, dests: string[] = r?.dests ?? []) =>
     r?.enabled ? JSON.stringify({ ...r, id: '', label: '', dests }) : ''
+  // The daemon's every reconcile with the config unchanged (the same parsed rules): nothing moved,
+  // and no rule of 10,000 destinations is compared.
+  if (before === after) return { dests: [], macs: [] }
   const at = (rules: Rule[], n: number) => rules.find((x) => x.number === n)
   const dests = new Set<string>()
   const wide: Rule[] = []
