@@ -1,7 +1,9 @@
 // The kill switch when what it stands on breaks behind lanvpn's back (issue 15): a config file a
 // hand edit or a torn write left broken, read on a SIGHUP while connected, and the nft ruleset
 // flushed or lanvpn's own table deleted while connected (`/etc/init.d/firewall stop` does the
-// first: fw4 flush deletes every table), which `nft monitor` reports to the daemon at once. Each time a vpn laptop sends steady ICMP, UDP, DNS, TCP
+// first: fw4 flush deletes every table), which `nft monitor` reports to the daemon at once, and
+// one kill-switch rule deleted or an accept inserted (the table's hash unchanged: the daemon tells
+// by the transaction's lines). Each time a vpn laptop sends steady ICMP, UDP, DNS, TCP
 // and IPv6 at full rate, and a capture on the router's WAN must see not one of its packets: the
 // broken file is never applied, and without nft the source rules still lead the laptop's traffic
 // into the VPN table (the tunnel or its unreachable default), never to the WAN.
@@ -187,6 +189,34 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     expect(leaks).toEqual([])
     // The hash went with the rules (it is one, in the chain `applied`): the daemon applies anew.
     await waitFor('the kill switch back', killswitch, 5000)
+    await throughTunnel()
+  })
+
+  it("one kill-switch rule deleted by its handle, then an accept inserted before the rest (the table's hash still matches): each undone within 5 s, no leak", async () => {
+    /** The kill switch's rules as the kernel has them, with their handles. */
+    const chain = async () =>
+      (await nft('-a', 'list', 'chain', 'inet', 'lanvpn', 'killswitch')).stdout
+    const guard = (text: string) =>
+      text.split('\n').find((l) => l.includes(`oifname != "${iface}"`) && l.includes('drop'))
+    const handle = (line: string | undefined) => /# handle (\d+)/.exec(line ?? '')?.[1] ?? ''
+    const before = handle(guard(await chain()))
+    expect(before).not.toBe('')
+    const leaks = await leaksDuring(async () => {
+      const r = await nft('delete', 'rule', 'inet', 'lanvpn', 'killswitch', 'handle', before)
+      expect(r.stderr).toBe('')
+      // Applied anew: the guard is back (a table declared anew numbers its rules as before, so
+      // the same handle: its being there at all is what shows it was put back).
+      await waitFor('the guard back', async () => handle(guard(await chain())) !== '', 5000)
+      const inserted = await nft('insert', 'rule', 'inet', 'lanvpn', 'killswitch', 'accept')
+      expect(inserted.stderr).toBe('')
+      await waitFor(
+        'the accept gone',
+        async () => !/^\s*accept # handle/m.test(await chain()),
+        5000
+      )
+    })
+    expect(leaks).toEqual([])
+    expect(daemon.output()).toContain('inet lanvpn was changed in part by another hand')
     await throughTunnel()
   })
 

@@ -156,6 +156,28 @@ describe('daemon transitions', () => {
     expect(host.transcript).toEqual([])
   })
 
+  it('one kill-switch rule deleted by its handle (its hash still matches): nft monitor tells, and the table is applied whole', async () => {
+    const monitor = host.watches.find((w) => w.argv.join(' ') === 'nft monitor')!
+    const table = router.table
+    host.transcript = []
+    monitor.line('delete rule inet lanvpn killswitch handle 12')
+    host.advance(2000)
+    await settle()
+    // Nothing before its transaction's end: it may yet turn out a whole table replaced.
+    expect(changes()).toEqual([])
+    monitor.line('# new generation 41 by process 5150 (nft)')
+    host.advance(2000)
+    await settle()
+    expect(changes()).toEqual(['nft -f -'])
+    expect(router.table).toBe(table)
+    expect(host.logs.some((l) => l.message.includes('inet lanvpn was changed in part'))).toBe(true)
+    // The next reconcile finds the table as wanted again.
+    host.transcript = []
+    host.advance(30_000)
+    await settle()
+    expect(changes()).toEqual([])
+  })
+
   it('a rule of its window deleted: ip monitor tells; a monitor that ends is started again', async () => {
     const rules = host.watches.find((w) => w.argv.join(' ') === 'ip monitor rule')!
     router.rules.clear()

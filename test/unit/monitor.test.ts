@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isLinkChange } from '../../applet/src/core/observe/monitor'
+import { isLinkChange, isNftDrift, tamperedTables } from '../../applet/src/core/observe/monitor'
 
 // Lines as `ip monitor link` (iproute2 6.x) prints them.
 describe('ip monitor link: which lines make the daemon read the LAN again', () => {
@@ -23,5 +23,44 @@ describe('ip monitor link: which lines make the daemon read the LAN again', () =
   it('not the lines that continue a device', () => {
     expect(isLinkChange('    link/ether 02:00:00:00:50:fe brd ff:ff:ff:ff:ff:ff', own)).toBe(false)
     expect(isLinkChange('', own)).toBe(false)
+  })
+})
+
+// Transactions as `nft monitor` (nftables 1.0.6) prints them, each ended by its generation line.
+describe("nft monitor: which transactions changed one of lanvpn's tables in part", () => {
+  it('one kill-switch rule deleted by its handle, or an accept inserted: that table', () => {
+    expect(tamperedTables(['delete rule inet lanvpn killswitch handle 12'])).toEqual(['lanvpn'])
+    expect(tamperedTables(['insert rule inet lanvpn_rules dest_rules accept'])).toEqual([
+      'lanvpn_rules',
+    ])
+    expect(isNftDrift('insert rule inet lanvpn killswitch accept')).toBe(true)
+    // `nft flush table`: every rule, the hash's too.
+    expect(
+      tamperedTables([
+        'delete rule inet lanvpn killswitch handle 7',
+        'delete rule inet lanvpn applied handle 6',
+      ])
+    ).toEqual(['lanvpn'])
+  })
+
+  it("not the daemon's own: a table replaced whole (its deletes come first), a membership update", () => {
+    const replaced = [
+      'delete rule inet lanvpn killswitch handle 4',
+      'delete chain inet lanvpn killswitch',
+      'delete table inet lanvpn',
+      'add table inet lanvpn',
+      'add chain inet lanvpn killswitch { type filter hook forward priority filter - 10; policy accept; }',
+      'add rule inet lanvpn killswitch meta mark & 0x000000ff == 0x00000003 counter drop',
+    ]
+    expect(tamperedTables(replaced)).toEqual([])
+    // A table deleted (a firewall stop) is not changed in part: its hash is gone with it.
+    expect(tamperedTables(replaced.slice(0, 3))).toEqual([])
+    expect(
+      tamperedTables([
+        'delete rule inet lanvpn applied handle 31',
+        'add rule inet lanvpn applied meta mark 0x1a2b3c4d',
+      ])
+    ).toEqual([])
+    expect(tamperedTables(['add rule inet fw4 forward accept'])).toEqual([])
   })
 })

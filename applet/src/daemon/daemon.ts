@@ -28,7 +28,7 @@ import type { Rule } from '../core/config/rules'
 import { latencyTargets, rankLatency } from '../core/tunnel/latency'
 import type { TimerHandle } from '../host/host'
 import type { GroupStatus, Status } from '../core/api/status'
-import { MAX_GROUPS } from '../core/ids'
+import { MAX_GROUPS, NFT_FAMILY, NFT_RULES_TABLE, NFT_TABLE } from '../core/ids'
 import { applyPlan } from '../system/apply'
 import { dropConntrack } from '../system/conntrack'
 import { echoRequest, httpRequest } from '../system/http'
@@ -58,6 +58,10 @@ import { createLocalDns } from './dns'
 export const RECONCILE_INTERVAL_MS = 30_000
 
 export type DaemonOptions = { intervalMs?: number }
+
+/** The observed hash of a table changed in part by another hand: matches nothing wanted, and no
+ * table this daemon applied, so it is applied whole. */
+const TAMPERED = 'tampered'
 
 declare const __LANVPN_VERSION__: string
 const VERSION = typeof __LANVPN_VERSION__ === 'string' ? __LANVPN_VERSION__ : 'dev'
@@ -124,6 +128,9 @@ export function runDaemon(
   let seenRulesHash: string | null = null
   /** The networks the router is on, as last read: the rules' observed local exceptions. */
   let seenNets: string[] = []
+  /** lanvpn's tables another hand changed in part since the last reconcile (daemon/drift.ts):
+   * their hash still matches, and they are applied anew all the same. */
+  const tampered = new Set<string>()
   let config: Config | null = null
 
   const publish = () => {
@@ -261,6 +268,15 @@ export function runDaemon(
     // devices' connections are dropped below so they follow the new mode at once.
     const observed = await observeRouter(host, paths, !!desired.rules || seenRulesHash !== '')
     seenRulesHash = observed.rulesHash ?? ''
+    for (const table of tampered) {
+      host.log(
+        'warning',
+        `${NFT_FAMILY} ${table} was changed in part by another hand: applied anew`
+      )
+      if (table === NFT_TABLE && observed.nftHash) observed.nftHash = TAMPERED
+      if (table === NFT_RULES_TABLE && observed.rulesHash) observed.rulesHash = TAMPERED
+    }
+    tampered.clear()
     const steps = diffState(desired, observed, appliedTable)
     const appliedModel = appliedTable?.model
     const moved = appliedModel ? movedMacs(membershipOf(appliedModel), membershipOf(model)) : []
@@ -476,7 +492,10 @@ export function runDaemon(
   // A firewall stop or reload, or a flushed ruleset, is repaired at once, not at the next timer.
   const drift = watchDrift(
     host,
-    () => void reconcile('drift'),
+    (tables) => {
+      for (const t of tables) tampered.add(t)
+      void reconcile('drift')
+    },
     Array.from({ length: MAX_GROUPS + 1 }, (_, i) => groupPaths(paths, i)).flatMap((p) => [
       p.tunnelIface,
       p.sideIface,

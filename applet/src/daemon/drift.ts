@@ -1,8 +1,16 @@
 // Drift noticed by events (core/observe/monitor.ts): `nft monitor`, `ip monitor rule` and `ip
 // monitor link` run for as long as the daemon does, and a change to what lanvpn owns, or to the
-// network devices the LAN may be on, asks for a reconcile within a tenth of a second. A monitor that ends (nft or ip missing, killed) is started again with backoff; the
-// periodic reconcile covers the time in between.
-import { isLinkChange, isNftDrift, isRuleDrift } from '../core/observe/monitor'
+// network devices the LAN may be on, asks for a reconcile within a tenth of a second; one of
+// lanvpn's tables changed in part by another hand is named to it, to be applied anew. A monitor
+// that ends (nft or ip missing, killed) is started again with backoff; the periodic reconcile
+// covers the time in between.
+import {
+  isLinkChange,
+  isNftDrift,
+  isNftGeneration,
+  isRuleDrift,
+  tamperedTables,
+} from '../core/observe/monitor'
 import type { Host, LineWatch, TimerHandle } from '../host/host'
 
 /** Events are gathered this long into one reconcile (a flush deletes dozens of objects). */
@@ -10,20 +18,37 @@ const GATHER_MS = 100
 /** At most one drift reconcile a second: if something keeps rewriting the rules, lanvpn repairs
  * them once a second rather than fighting it in a tight loop. */
 const MIN_GAP_MS = 1000
+/** See watchDrift's `transaction`. */
+const TRANSACTION_MAX = 5000
 const RESTART_MIN_MS = 1000
 const RESTART_MAX_MS = 60_000
 
 type Monitor = { argv: string[]; isDrift: (line: string) => boolean }
 
-/** Starts the monitors; `onDrift` runs once for each burst of events. `ownDevices`: lanvpn's own
- * network devices, whose coming and going is no drift. Returns stop(). */
+/** Starts the monitors; `onDrift` runs once for each burst of events, with the tables another hand
+ * changed in part since the last (tamperedTables). `ownDevices`: lanvpn's own network devices,
+ * whose coming and going is no drift. Returns stop(). */
 export function watchDrift(
   host: Host,
-  onDrift: () => void,
+  onDrift: (tampered: string[]) => void,
   ownDevices: string[] = []
 ): { stop(): void } {
+  const tampered = new Set<string>()
+  /** The current transaction's lines of lanvpn's tables (not their elements), read whole at its
+   * generation line (or, should an nft print none, every TRANSACTION_MAX lines: a false alarm
+   * costs one apply, never unbounded memory). */
+  let transaction: string[] = []
+  const nftLine = (line: string): boolean => {
+    const drift = isNftDrift(line)
+    if (drift) transaction.push(line)
+    if (!isNftGeneration(line) && transaction.length < TRANSACTION_MAX) return drift
+    const found = tamperedTables(transaction)
+    transaction = []
+    for (const t of found) tampered.add(t)
+    return drift || found.length > 0
+  }
   const monitors: Monitor[] = [
-    { argv: ['nft', 'monitor'], isDrift: isNftDrift },
+    { argv: ['nft', 'monitor'], isDrift: nftLine },
     { argv: ['ip', 'monitor', 'rule'], isDrift: isRuleDrift },
     { argv: ['ip', 'monitor', 'link'], isDrift: (line) => isLinkChange(line, ownDevices) },
   ]
@@ -39,7 +64,9 @@ export function watchDrift(
     pending = host.setTimeout(() => {
       pending = null
       lastRun = host.monotonicMs()
-      onDrift()
+      const tables = [...tampered]
+      tampered.clear()
+      onDrift(tables)
     }, wait)
   }
 
@@ -53,6 +80,7 @@ export function watchDrift(
       },
       (code) => {
         running.splice(running.indexOf(watch), 1)
+        if (m.isDrift === nftLine) transaction = []
         // A monitor that ran a while failed afresh: start over from the shortest wait.
         const next = host.monotonicMs() - startedAt > RESTART_MAX_MS ? RESTART_MIN_MS : delay
         // Said once for a series of failures (an `ip` without monitor would say it every minute).
