@@ -37,7 +37,7 @@ import {
   writeLabConfig,
   writeLabProfile,
 } from './daemon-lab'
-import { LAB_ADDR, Lab, labOrFail, waitFor, type LabProcess } from './lab'
+import { LAB_ADDR, Lab, labOrFail, signalPid, waitFor, type LabProcess } from './lab'
 
 const { echo, bank, wwwBank, nas, router } = LAB_ADDR
 const EXIT = '203.0.113.10'
@@ -169,6 +169,40 @@ describe.runIf(labOrFail())('domains follow DNS answers; .lan names for vpn devi
     )
     expect(await get('laptop', wwwBank.v4)).toBe(WAN)
     expect(await rulesTable()).toBe(before)
+  })
+
+  it("the daemon restarted with a rule added meanwhile (as after an upgrade: the rules' table is new to it): www.bank.example's address stays in the rule's set, by the WAN, without the laptop asking again", async () => {
+    const set4 = async () =>
+      (await lab.exec('router', ['nft', 'list', 'set', 'inet', 'lanvpn_rules', 'rule1_dns4']))
+        .stdout
+    const rulesHash = async () =>
+      /chain applied \{\s+meta mark (0x[0-9a-f]+)/.exec(
+        (await lab.exec('router', ['nft', 'list', 'chain', 'inet', 'lanvpn_rules', 'applied']))
+          .stdout
+      )?.[1] ?? ''
+    expect(await set4()).toContain(wwwBank.v4)
+    const before = await rulesHash()
+    await daemon.kill()
+    const file = join(prefix, 'etc/config/lanvpn')
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(
+      file,
+      `${text}\n${labSection('rule', 'unused', { dest: ['198.18.0.0/15'], via: 'blocked' })}\n`
+    )
+    daemon = await startConnectedLabDaemon(lab, prefix, { iface })
+    await explained(
+      waitFor('the new rules table', async () => ![before, ''].includes(await rulesHash()), 30_000)
+    )
+    // Its sets were filled for the same domains (their comment says so): kept, read by the new
+    // daemon and put back in the new table's transaction.
+    expect(await set4()).toContain(wwwBank.v4)
+    expect(await get('laptop', wwwBank.v4)).toBe(WAN)
+    writeFileSync(file, text)
+    signalPid(status().daemon.pid, 'SIGHUP')
+    await explained(
+      waitFor('the rules as before', async () => (await rulesHash()) === before, 30_000)
+    )
+    expect(await set4()).toContain(wwwBank.v4)
   })
 
   it("without dnsmasq's nftset: lanvpn looks the rule's names up itself, and the laptop's traffic to bank.example leaves by the WAN without it asking", async () => {

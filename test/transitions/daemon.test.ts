@@ -34,14 +34,16 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 
 /** A second daemon on a FakeHost of its own: after the first one (a restart: the same files and
  * router state), or on a fresh router whose config file is `config` (a first start). */
-async function startSecond(config?: string) {
+async function startSecond(config?: string, prepare?: (h: FakeHost) => void) {
   const second = new FakeHost()
   second.strictExec = true
   const r = new FakeRouter(second)
+  prepare?.(second)
   if (config === undefined) {
     second.files = host.files
     second.dirs = host.dirs
     r.table = router.table
+    r.rulesTable = router.rulesTable
     r.rules = router.rules
     r.routes = router.routes
   } else {
@@ -320,6 +322,7 @@ describe('daemon transitions', () => {
               set: {
                 name: 'rule1_dns4',
                 table: 'lanvpn_rules',
+                comment: fnv1a('bank.example'),
                 elem: [{ elem: { val: '198.51.100.12', expires: 3599 } }],
               },
             },
@@ -374,6 +377,43 @@ describe('daemon transitions', () => {
     expect(nft()).toEqual(['nft -f -', 'nft -c -f -'])
     expect(applied()).not.toContain('add element')
     expect(listed).toBe(1)
+  })
+
+  it('a daemon restarted with the rules changed meanwhile (or upgraded): what the live domain sets hold is read, and kept where their comment says the same domains', async () => {
+    const rules =
+      "\nconfig rule 'bank'\n\tlist domain 'bank.example'\n\toption via 'direct'\n" +
+      "\nconfig rule 'tv'\n\tlist domain 'stream.example'\n\toption via 'vpn'\n"
+    await step(GLOBALS + device(1, 'vpn') + rules)
+    const set = (name: string, domains: string, val: string) => ({
+      set: {
+        name,
+        table: 'lanvpn_rules',
+        comment: fnv1a(domains),
+        elem: [{ elem: { val, expires: 600 } }],
+      },
+    })
+    // Rule 2's domains changed while no daemon ran, and a third rule came.
+    setConfig(
+      GLOBALS +
+        device(1, 'vpn') +
+        rules.replace('stream.example', 'other.example') +
+        "\nconfig rule 'nas'\n\tlist dest '192.0.2.0/24'\n\toption via 'direct'\n"
+    )
+    const second = await startSecond(undefined, (h) =>
+      h.onExec(['nft', '-j', 'list', 'sets', 'table', 'inet', 'lanvpn_rules'], () => ({
+        stdout: JSON.stringify({
+          nftables: [
+            set('rule1_dns4', 'bank.example', '198.51.100.12'),
+            set('rule2_dns4', 'stream.example', '198.51.100.13'),
+          ],
+        }),
+      }))
+    )
+    const tx = second.host.transcript.find((c) => c.argv.join(' ') === 'nft -f -')?.stdin ?? ''
+    expect(tx).toMatch(/^table inet lanvpn_rules\ndelete table inet lanvpn_rules\n/)
+    expect(tx).toContain('add element inet lanvpn_rules rule1_dns4 { 198.51.100.12 timeout 600s }')
+    expect(tx).not.toContain('198.51.100.13')
+    expect(second.status().apply.ok).toBe(true)
   })
 
   it('nft failing: the rules in force are not touched and the status says why', async () => {

@@ -1,14 +1,18 @@
 // Domain sets across a whole-table apply (issue 22): which rules' DNS sets keep their addresses
-// (number and domains unchanged), and the lines that put back what `nft -j list sets` said they
-// held, each address with the time it had left. The daemon's commands: transitions/daemon.test.ts.
+// (number and domains unchanged; after a restart, whatever the live sets' comments say was filled
+// for the same domains), and the lines that put back what `nft -j list sets` said they held, each
+// address with the time it had left. The daemon's commands: transitions/daemon.test.ts.
 import { describe, expect, it } from 'vitest'
 import type { Rule } from '../../applet/src/core/config/rules'
 import { keptElements } from '../../applet/src/core/observe/nft'
+import { fnv1a } from '../../applet/src/core/hash'
 import { keptDnsSets } from '../../applet/src/core/render/nft-rules'
 import { rule as base } from './rule-fixture'
 
 const rule = (number: number, domains: string[], over: Partial<Rule> = {}): Rule =>
   base({ id: `r${number}`, number, label: '', domains, ...over })
+/** The comment a rule's DNS sets carry: its domains' hash. */
+const A_B = fnv1a('a.example,b.example')
 
 // What nft 1.0.6 prints for `nft -j list sets table inet lanvpn_rules` (trimmed to three sets).
 const LISTED = JSON.stringify({
@@ -21,6 +25,7 @@ const LISTED = JSON.stringify({
         table: 'lanvpn_rules',
         type: 'ipv4_addr',
         handle: 1,
+        comment: A_B,
         flags: ['timeout'],
         timeout: 86400,
         elem: [
@@ -37,6 +42,7 @@ const LISTED = JSON.stringify({
         table: 'lanvpn_rules',
         type: 'ipv6_addr',
         handle: 2,
+        comment: A_B,
         flags: ['timeout'],
         timeout: 86400,
         elem: [{ elem: { val: '2001:db8:2::12', expires: 600 } }],
@@ -65,12 +71,13 @@ describe('keptDnsSets', () => {
       rule(2, ['bank.example'], { via: 'vpn' }),
       rule(3, ['a.example', 'b.example']),
     ]
-    expect(keptDnsSets(before, after)).toEqual([
-      'rule2_dns4',
-      'rule2_dns6',
-      'rule3_dns4',
-      'rule3_dns6',
-    ])
+    const bank = fnv1a('bank.example')
+    expect(keptDnsSets(before, after)).toEqual({
+      rule2_dns4: bank,
+      rule2_dns6: bank,
+      rule3_dns4: A_B,
+      rule3_dns6: A_B,
+    })
   })
 
   it('a rule whose number or domains changed, or that was or is off, starts empty', () => {
@@ -81,29 +88,41 @@ describe('keptDnsSets', () => {
         rule(2, ['b.example', 'd.example']),
         rule(3, ['c.example'], { enabled: false }),
       ])
-    ).toEqual([])
+    ).toEqual({})
     expect(
       keptDnsSets([rule(1, ['a.example'], { enabled: false })], [rule(1, ['a.example'])])
-    ).toEqual([])
-    // Nothing applied yet (a daemon's first table): nothing to keep, no process.
-    expect(keptDnsSets([], [rule(1, ['a.example'])])).toEqual([])
+    ).toEqual({})
+    expect(keptDnsSets([], [rule(1, ['a.example'])])).toEqual({})
+  })
+
+  it('with the rules before unknown (a daemon restarted, or upgraded), every domain rule of an enabled one, to be kept by its comment', () => {
+    expect(
+      keptDnsSets(null, [
+        rule(1, []),
+        rule(2, ['a.example', 'b.example']),
+        rule(3, ['c.example'], { enabled: false }),
+      ])
+    ).toEqual({ rule2_dns4: A_B, rule2_dns6: A_B })
   })
 })
 
 describe('keptElements', () => {
   it('puts back the addresses of the sets asked for, each with the time it had left', () => {
-    expect(keptElements(LISTED, ['rule3_dns4', 'rule3_dns6'])).toBe(
+    expect(keptElements(LISTED, { rule3_dns4: A_B, rule3_dns6: A_B })).toBe(
       'add element inet lanvpn_rules rule3_dns4 { 192.0.2.12 timeout 86399s, 192.0.2.13 timeout 3599s }\n' +
         'add element inet lanvpn_rules rule3_dns6 { 2001:db8:2::12 timeout 600s }\n'
     )
   })
 
-  it('nothing for sets not asked for, empty or expiring, another table, or text that is not JSON', () => {
-    expect(keptElements(LISTED, ['rule1_net4', 'rule4_dns4', 'rule9_dns4'])).toBe('')
+  it('nothing for sets not asked for, filled for other domains (another comment, or none), empty or expiring, another table, or text that is not JSON', () => {
+    expect(keptElements(LISTED, { rule1_net4: A_B, rule4_dns4: A_B, rule9_dns4: A_B })).toBe('')
+    expect(keptElements(LISTED, { rule3_dns4: fnv1a('a.example') })).toBe('')
+    expect(keptElements(LISTED.replaceAll(`"comment":"${A_B}",`, ''), { rule3_dns4: A_B })).toBe('')
     const other = LISTED.replaceAll('"lanvpn_rules"', '"fw4"')
-    expect(keptElements(other, ['rule3_dns4'])).toBe('')
-    expect(keptElements('Error: No such file or directory', ['rule3_dns4'])).toBe('')
-    expect(keptElements('{"nftables": []}', ['rule3_dns4'])).toBe('')
+    expect(keptElements(other, { rule3_dns4: A_B })).toBe('')
+    expect(keptElements('Error: No such file or directory', { rule3_dns4: A_B })).toBe('')
+    expect(keptElements('{"nftables": []}', { rule3_dns4: A_B })).toBe('')
+    expect(keptElements(LISTED, { constructor: A_B } as Record<string, string>)).toBe('')
   })
 
   it('leaves out anything that is not an address with whole seconds left (it goes into a script)', () => {
@@ -113,6 +132,7 @@ describe('keptElements', () => {
           set: {
             name: 'rule1_dns4',
             table: 'lanvpn_rules',
+            comment: A_B,
             elem: [
               { elem: { val: '192.0.2.1 }; flush ruleset; add element x y { 1', expires: 60 } },
               { elem: { val: '192.0.2.2', expires: 1.5 } },
@@ -125,7 +145,7 @@ describe('keptElements', () => {
         },
       ],
     })
-    expect(keptElements(odd, ['rule1_dns4'])).toBe(
+    expect(keptElements(odd, { rule1_dns4: A_B })).toBe(
       'add element inet lanvpn_rules rule1_dns4 { 192.0.2.6 timeout 1s }\n'
     )
   })

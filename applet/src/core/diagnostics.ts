@@ -64,7 +64,7 @@ export function rulesIncludeSummary(text: string): string {
       const n = list.split(', ').length
       return `${indent}# ${n} element${n === 1 ? '' : 's'} (left out)`
     })
-    .replace(/^(\s*)# [0-9a-f]{8}$/gm, "$1# the domains' hash (left out)")
+    .replace(/^(\s*)comment "[0-9a-f]{8}"$/gm, "$1# the domains' hash (left out)")
 }
 
 /** The whole bundle as text, redacted. Secrets never enter it: the config part is the validated

@@ -295,10 +295,13 @@ export function runDaemon(
     const byRules = appliedModel ? movedByRules(rulesBefore, config.rules, config.devices) : null
     if (byRules) moved.push(...(byRules.macs ?? devices.map((d) => d.mac)))
     // The rules' table anew keeps the addresses its unchanged domain rules' sets hold: over the
-    // table this daemon applied, when that is what is loaded, or else read first.
+    // table this daemon applied, when that is what is loaded, or else read first (after a restart
+    // or an upgrade too: the live sets' comments say which domains they were filled for).
     const live =
       appliedRules && appliedRules.hash === observed.rulesHash ? appliedRules.objects : null
-    const keep = keptDnsSets(rulesBefore, config.rules)
+    const keep = observed.rulesHash
+      ? keptDnsSets(appliedRules ? rulesBefore : null, config.rules)
+      : {}
     const result = await applyPlan(host, paths, steps, keep, live)
     const errors = result.errors
     for (const note of result.notes) host.log('warning', note)

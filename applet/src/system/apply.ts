@@ -37,7 +37,7 @@ async function applyStep(
   paths: Paths,
   step: PlanStep,
   notes: string[],
-  keep: string[],
+  keep: Record<string, string>,
   live: string[] | null
 ): Promise<void> {
   /** The rules' table, in the same transaction with what its DNS sets `keep` held before (they
@@ -46,9 +46,10 @@ async function applyStep(
    * Should nft refuse those addresses, the table goes in without them (the error, which quotes
    * them, is not kept). */
   const rulesTable = async (script: string) => {
-    if (live && keep.length) {
+    const names = Object.keys(keep)
+    if (live && names.length) {
       try {
-        return await applyNftScript(host, replacingTable(script, live, keep))
+        return await applyNftScript(host, replacingTable(script, live, names))
       } catch {
         notes.push('the table could not be replaced keeping its domain sets: read them instead')
       }
@@ -109,7 +110,7 @@ export async function applyPlan(
   host: Host,
   paths: Paths,
   steps: PlanStep[],
-  keep: string[] = [],
+  keep: Record<string, string> = {},
   live: string[] | null = null
 ): Promise<ApplyResult> {
   const result: ApplyResult = { ok: true, errors: [], notes: [] }

@@ -30,11 +30,11 @@ export async function checkNftScript(host: Host, script: string): Promise<void> 
   await runChecked(host, ['nft', '-c', '-f', '-'], { stdin: script })
 }
 
-/** What sets `names` of the live rules' table hold now, as lines that add it to a new table's script
- * (core/observe/nft.ts keptElements): one process, none when `names` is empty; '' when the table
- * or its sets are missing. */
-export async function keptSets(host: Host, names: string[]): Promise<string> {
-  if (!names.length) return ''
+/** What the sets `keep` names (with their comments) of the live rules' table hold now, as lines
+ * that add it to a new table's script (core/observe/nft.ts keptElements): one process, none when
+ * `keep` is empty; '' when the table or its sets are missing. */
+export async function keptSets(host: Host, keep: Record<string, string>): Promise<string> {
+  if (!Object.keys(keep).length) return ''
   const r = await run(host, ['nft', '-j', 'list', 'sets', 'table', NFT_FAMILY, NFT_RULES_TABLE])
-  return r.code === 0 ? keptElements(r.stdout, names) : ''
+  return r.code === 0 ? keptElements(r.stdout, keep) : ''
 }

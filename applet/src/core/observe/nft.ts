@@ -14,14 +14,18 @@ export function parseNftTables(text: string): NftTableRef[] {
   return out
 }
 
-/** `add element` lines putting back into sets `names` of the rules' table what `nft -j list sets` said
- * they held (`json`), each address with the time it had left: one line per set, '' for none.
- * Anything but an address with whole seconds left is left out. */
-export function keptElements(json: string, names: string[]): string {
+/** `add element` lines putting back into the sets of the rules' table named in `keep` what `nft -j
+ * list sets` said they held (`json`), each address with the time it had left: one line per set,
+ * '' for none. Only a set whose comment is the one `keep` gives it (its domains' hash,
+ * render/nft-rules.ts keptDnsSets), and anything but an address with whole seconds left is left
+ * out. */
+export function keptElements(json: string, keep: Record<string, string>): string {
   let out = ''
   try {
     for (const { set: s } of JSON.parse(json).nftables) {
-      if (s?.table !== NFT_RULES_TABLE || !names.includes(s.name)) continue
+      const comment: unknown = s?.comment
+      if (s?.table !== NFT_RULES_TABLE || typeof comment !== 'string' || keep[s.name] !== comment)
+        continue
       const elems = (s.elem ?? []).flatMap((e: { elem?: { val: unknown; expires: number } }) =>
         e.elem && isIp(`${e.elem.val}`) && Number.isInteger(e.elem.expires) && e.elem.expires > 0
           ? [`${e.elem.val} timeout ${e.elem.expires}s`]

@@ -113,15 +113,24 @@ const FAMILIES = [
 /** The sets a rule's domains fill from DNS answers, by family (for dnsmasq's nftset=). */
 export const dnsSets = (n: number) => ({ v4: `rule${n}_dns4`, v6: `rule${n}_dns6` })
 
-/** The DNS sets that keep their addresses when the rules' table is applied anew (system/apply.ts):
- * those of every enabled rule of `after` whose number and domains are as in `before`, the rules
- * the live table was made for; a changed rule's start empty. Same input, same output. */
-export function keptDnsSets(before: Rule[], after: Rule[]): string[] {
+/** The comment a rule's DNS sets carry: the hash of its domains. A set is kept across a new table
+ * only under the same comment, so its addresses never follow a rule whose domains changed. */
+const domainsHash = (r: Rule) => fnv1a(`${r.domains}`)
+
+/** The DNS sets that keep their addresses when the rules' table is applied anew (system/apply.ts),
+ * by name, each with its comment (domainsHash): those of every enabled domain rule of `after`
+ * whose number and domains are as in `before`, the rules the live table was made for; with
+ * `before` unknown (null: a daemon that has applied nothing yet, after a restart or an upgrade),
+ * every one, kept where the live set carries the same comment. A changed rule's start empty. Same
+ * input, same output. */
+export function keptDnsSets(before: Rule[] | null, after: Rule[]): Record<string, string> {
   const key = (r: Rule) => `${r.number} ${r.domains}`
-  const was = new Set(before.filter((r) => r.enabled && r.domains.length).map(key))
-  return after
-    .filter((r) => r.enabled && was.has(key(r)))
-    .flatMap((r) => Object.values(dnsSets(r.number)))
+  const was = before && new Set(before.filter((r) => r.enabled && r.domains.length).map(key))
+  const kept: Record<string, string> = {}
+  for (const r of after)
+    if (r.enabled && r.domains.length && (!was || was.has(key(r))))
+      for (const name of Object.values(dnsSets(r.number))) kept[name] = domainsHash(r)
+  return kept
 }
 
 /** Group index by id, '' (the default group) 0. */
@@ -173,8 +182,9 @@ function destOf(r: Rule): Part {
   const { sets, lines } = netsOf(`rule${r.number}_net`, r.dests)
   if (r.domains.length) {
     const d = dnsSets(r.number)
-    // The domains' hash, an nft comment: new domains make a new table, whose sets start empty.
-    const timed = ['flags timeout', `timeout ${DNS_SET_TIMEOUT}`, `# ${fnv1a(`${r.domains}`)}`]
+    // The domains' hash as the sets' comment: new domains make a new table, whose sets start
+    // empty, and a set is kept only for the same domains (keptDnsSets).
+    const timed = ['flags timeout', `timeout ${DNS_SET_TIMEOUT}`, `comment "${domainsHash(r)}"`]
     for (const [f, match, type] of FAMILIES) {
       sets.push(...setOf(d[`v${f}`], type, timed, []))
       lines.push(`${match} @${d[`v${f}`]}`)
