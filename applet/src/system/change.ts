@@ -39,7 +39,7 @@ export function configError(problems: ConfigProblem[]): RpcError {
   return {
     error: {
       code: 'invalid_config',
-      message: first ? `${where}: ${first.reason}${more}` : 'invalid config',
+      message: first ? `${where ? `${where}: ` : ''}${first.reason}${more}` : 'invalid config',
       field: where || undefined,
       problems,
     },
