@@ -310,7 +310,7 @@ export const benchRules = ({ runs = 15 } = {}) =>
       const steps = diffState(desire(config), observed, record?.table ?? null)
       const before = record?.rules?.rules ?? []
       const live = record && record.rules.hash === observed.rulesHash ? record.rules.objects : null
-      const keep = keptDnsSets(before, config.rules)
+      const keep = observed.rulesHash ? keptDnsSets(record ? before : null, config.rules) : {}
       const result = await applyPlan(host, paths, steps, keep, live)
       if (!result.ok || result.notes.length)
         throw new Error(`bench apply: ${[...result.errors, ...result.notes].join('; ')}`)
@@ -460,7 +460,7 @@ export const benchRules = ({ runs = 15 } = {}) =>
     const parsing = timed(runs, () => keptElements(listing, keep))
     row(
       `${what}, again over a rules' table the daemon did not apply (its record names another: a firewall reload, another's table)`,
-      `${ms(unknown.ms)} = ${times(unknown.ratio)} raw nft -f of the same sets (${ms(unknown.rawMs)}); ${unknownSteps.map((s) => s.kind).join(', ')}: the ${keep.length} domain sets read first, their ${2 * DOMAINS} addresses in the same transaction`,
+      `${ms(unknown.ms)} = ${times(unknown.ratio)} raw nft -f of the same sets (${ms(unknown.rawMs)}); ${unknownSteps.map((s) => s.kind).join(', ')}: the ${Object.keys(keep).length} domain sets read first, their ${2 * DOMAINS} addresses in the same transaction`,
       '—'
     )
     row(
@@ -543,7 +543,7 @@ export const benchRules = ({ runs = 15 } = {}) =>
     const changeKeep = keptDnsSets(configs[0].rules, configs[1].rules)
     row(
       'a rule change (one destination of 10,000)',
-      `${ms(change.ms)} = ${times(change.ratio)} raw nft -f of a bare table of the same sets (${ms(change.rawMs)}); ${nftSteps.length} nft transaction (${changeSteps.map((s) => (s.file ? `${s.kind} ${s.file}` : s.kind)).join(', ')}: the rules' table alone), no firewall reload; ${processes} processes (${commands.join(', ')}); its ${changeKeep.length} domain sets kept as they are (${2 * DOMAINS} addresses, checked), nothing read; then conntrack -D: ${flows}`,
+      `${ms(change.ms)} = ${times(change.ratio)} raw nft -f of a bare table of the same sets (${ms(change.rawMs)}); ${nftSteps.length} nft transaction (${changeSteps.map((s) => (s.file ? `${s.kind} ${s.file}` : s.kind)).join(', ')}: the rules' table alone), no firewall reload; ${processes} processes (${commands.join(', ')}); its ${Object.keys(changeKeep).length} domain sets kept as they are (${2 * DOMAINS} addresses, checked), nothing read; then conntrack -D: ${flows}`,
       'one nft transaction, no firewall reload',
       nftSteps.length === 1 ? 'ok' : 'over'
     )
