@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Config } from '../../applet/src/core/config/types'
+import type { LanInterface } from '../../applet/src/core/observe/lan'
 import { parseIpRoutes, parseIpRules, parseRulePriorities } from '../../applet/src/core/observe/ip'
 import { parseNftTables } from '../../applet/src/core/observe/nft'
 import { desiredIp, diffIp, VPN_RULE } from '../../applet/src/core/plan/ip'
@@ -420,6 +421,34 @@ describe('rules by destination in the desired state (issue 22)', () => {
     expect(d.fw4Include).not.toContain('0x10000000')
     expect(d.ip4.rules[0]).toMatchObject({ priority: 5205, table: 'main' })
     expect(d.ip6.rules[0]).toMatchObject({ priority: 5205, table: 'main' })
+  })
+
+  it("renders the rules' table anew for other rules, other local exceptions or another LAN, and the same for the same (it keeps the last two it made)", () => {
+    const a = config()
+    bank(a)
+    const b = config()
+    bank(b)
+    b.rules = [{ ...b.rules[0], dests: ['203.0.113.0/24'] }]
+    const lan = (device: string): LanInterface[] => [
+      { name: 'lan', device, up: true, policy: 'managed' },
+    ]
+    const of = (c: Config, n = nets, l = lan('br-lan')) =>
+      desiredState(c, down, 'lanvpn0', [], l, {}, n)
+    const first = of(a)
+    expect(first.rules?.nft).toContain('198.51.100.0/24')
+    expect(of(b).rules?.nft).toContain('203.0.113.0/24')
+    expect(of(b).rules?.nft).not.toContain('198.51.100.0/24')
+    expect(of(a)).toEqual(first)
+    expect(of(a, ['192.168.7.1/24']).rules?.nft).toContain('192.168.7.1/24')
+    expect(of(a, ['192.168.7.1/24']).rules?.include).toBe(first.rules?.include)
+    expect(of(a, nets, lan('br-lan.1')).rules?.nft).toContain('iifname != "br-lan.1" return')
+    expect(of(a)).toEqual(first)
+    // A config parsed anew (as the daemon does for an edited file) is another object: anew.
+    const c = config()
+    bank(c)
+    c.globals.localDest = ['10.9.0.0/16']
+    expect(of(c).rules?.nft).toContain('10.9.0.0/16')
+    expect(of(c).rules?.include).toContain('10.9.0.0/16')
   })
 
   const bank = (c: Config) => {
