@@ -119,7 +119,9 @@ describe.runIf(labOrFail())('the rules golden in a real kernel', () => {
       expect(out).toMatch(/set rule2_dns4 \{[\s\S]*elements = \{ 203\.0\.113\.50 expires 23h/)
       expect(out).toMatch(/set rule2_dns6 \{[\s\S]*elements = \{ 2001:db8:50::1 expires 23h/)
       // Another rule's set took nothing.
-      expect(out).toMatch(/set rule4_dns4 \{\n\t\ttype ipv4_addr\n\t\ttimeout 1d\n\t\}/)
+      expect(out).toMatch(
+        /set rule4_dns4 \{\n\t\ttype ipv4_addr\n\t\ttimeout 1d\n\t\tcomment "[0-9a-f]{8}"\n\t\}/
+      )
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }
