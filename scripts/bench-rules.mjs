@@ -271,8 +271,11 @@ export const benchRules = ({ runs = 15 } = {}) =>
     }
     const texts = [configText(), configText({ changed: true }), configText({ mode: 'direct' })]
     const configs = texts.map(read)
-    const desire = (config) =>
+    const plan = (config) =>
       desiredState(config, { profile: config.profiles[0], up: false }, 'lanvpn0', [], [], {}, NETS)
+    /** The plan of `config` as read anew (other objects): its rules' table rendered afresh, as on
+     * a change (core/plan/plan.ts keeps the last it made for the very same rules). */
+    const desire = (config) => plan({ ...config, rules: [...config.rules] })
     const states = configs.map(desire)
     const [state] = states
     const { rules } = configs[0]
@@ -409,6 +412,13 @@ export const benchRules = ({ runs = 15 } = {}) =>
       '—'
     )
     row('  planning and rendering', ms(fb.js), '—')
+    plan(configs[0])
+    const again = timed(runs, () => plan(configs[0]))
+    row(
+      '  planning again, the same config (an idle reconcile, an event)',
+      `${ms(again)}: the rules' table not rendered again`,
+      '—'
+    )
     const parse = timed(runs, () => read(texts[0]))
     row(
       '  reading the config (not in the ratio)',
