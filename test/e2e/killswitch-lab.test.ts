@@ -2,8 +2,8 @@
 // hand edit or a torn write left broken, read on a SIGHUP while connected, and the nft ruleset
 // flushed or lanvpn's own table deleted while connected (`/etc/init.d/firewall stop` does the
 // first: fw4 flush deletes every table), which `nft monitor` reports to the daemon at once, and
-// one kill-switch rule deleted or an accept inserted (the table's hash unchanged: the daemon tells
-// by the transaction's lines). Each time a vpn laptop sends steady ICMP, UDP, DNS, TCP
+// one kill-switch rule deleted, an accept inserted or a device taken out of its set (the table's
+// hash unchanged: the daemon tells by the transaction's lines). Each time a vpn laptop sends steady ICMP, UDP, DNS, TCP
 // and IPv6 at full rate, and a capture on the router's WAN must see not one of its packets: the
 // broken file is never applied, and without nft the source rules still lead the laptop's traffic
 // into the VPN table (the tunnel or its unreachable default), never to the WAN.
@@ -192,7 +192,7 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
     await throughTunnel()
   })
 
-  it("one kill-switch rule deleted by its handle, then an accept inserted before the rest (the table's hash still matches): each undone within 5 s, no leak", async () => {
+  it("one kill-switch rule deleted by its handle, then an accept inserted before the rest, then the laptop taken out of its set (the table's hash still matches): each undone within 5 s, no leak", async () => {
     /** The kill switch's rules as the kernel has them, with their handles. */
     const chain = async () =>
       (await nft('-a', 'list', 'chain', 'inet', 'lanvpn', 'killswitch')).stdout
@@ -214,6 +214,13 @@ describe.runIf(labOrFail())('the kill switch when its ground breaks, in the lab'
         async () => !/^\s*accept # handle/m.test(await chain()),
         5000
       )
+      // The laptop taken out of the vpn devices' set: put back.
+      const mac = lab.deviceMac('laptop')
+      const vpnSet = async () =>
+        (await nft('list', 'set', 'inet', 'lanvpn', 'vpn_devices')).stdout.includes(mac)
+      const out = await nft('delete', 'element', 'inet', 'lanvpn', 'vpn_devices', `{ ${mac} }`)
+      expect(out.stderr).toBe('')
+      await waitFor('the laptop back in its set', vpnSet, 5000)
     })
     expect(leaks).toEqual([])
     expect(daemon.output()).toContain('inet lanvpn was changed in part by another hand')

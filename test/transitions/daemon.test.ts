@@ -178,6 +178,12 @@ describe('daemon transitions', () => {
     host.advance(30_000)
     await settle()
     expect(changes()).toEqual([])
+    // A device taken out of its set (no new hash with it): applied whole as well.
+    monitor.line('delete element inet lanvpn vpn_devices { 02:00:00:00:50:01 }')
+    monitor.line('# new generation 42 by process 5151 (nft)')
+    host.advance(2000)
+    await settle()
+    expect(changes()).toEqual(['nft -f -'])
   })
 
   it('a rule of its window deleted: ip monitor tells; a monitor that ends is started again', async () => {

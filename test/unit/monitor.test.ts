@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { isLinkChange, isNftDrift, tamperedTables } from '../../applet/src/core/observe/monitor'
+import {
+  isLinkChange,
+  isNftDrift,
+  newNftTransaction,
+  readNftLine,
+  tamperedTables as tamperedOf,
+} from '../../applet/src/core/observe/monitor'
+
+/** The tables a transaction of these lines changed by another hand. */
+const tamperedTables = (lines: string[]) => {
+  const tx = newNftTransaction()
+  for (const line of lines) readNftLine(tx, line)
+  return tamperedOf(tx)
+}
 
 // Lines as `ip monitor link` (iproute2 6.x) prints them.
 describe('ip monitor link: which lines make the daemon read the LAN again', () => {
@@ -62,5 +75,30 @@ describe("nft monitor: which transactions changed one of lanvpn's tables in part
       ])
     ).toEqual([])
     expect(tamperedTables(['add rule inet fw4 forward accept'])).toEqual([])
+  })
+
+  it("a device taken out of its set (or put in) without the table's new hash: the main table", () => {
+    expect(
+      tamperedTables(['delete element inet lanvpn vpn_devices { 02:00:00:00:50:01 }'])
+    ).toEqual(['lanvpn'])
+    expect(tamperedTables(['add element inet lanvpn vpn_group2 { 02:00:00:00:50:01 }'])).toEqual([
+      'lanvpn',
+    ])
+    // The daemon's membership update: the sets and the hash in one transaction.
+    expect(
+      tamperedTables([
+        'delete element inet lanvpn vpn_devices { 02:00:00:00:50:01 }',
+        'add element inet lanvpn direct_devices { 02:00:00:00:50:01 }',
+        'delete rule inet lanvpn applied handle 31',
+        'add rule inet lanvpn applied meta mark 0x1a2b3c4d',
+      ])
+    ).toEqual([])
+    // Not the device sets: a proof's set (its own timeouts), a rule's DNS set (dnsmasq's answers).
+    expect(
+      tamperedTables([
+        'add element inet lanvpn proof_tunnel { 02:00:00:00:50:01 timeout 120s }',
+        'add element inet lanvpn_rules rule1_dns4 { 192.0.2.12 timeout 1d }',
+      ])
+    ).toEqual([])
   })
 })

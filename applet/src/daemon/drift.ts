@@ -9,6 +9,8 @@ import {
   isNftDrift,
   isNftGeneration,
   isRuleDrift,
+  newNftTransaction,
+  readNftLine,
   tamperedTables,
 } from '../core/observe/monitor'
 import type { Host, LineWatch, TimerHandle } from '../host/host'
@@ -19,7 +21,7 @@ const GATHER_MS = 100
  * them once a second rather than fighting it in a tight loop. */
 const MIN_GAP_MS = 1000
 /** See watchDrift's `transaction`. */
-const TRANSACTION_MAX = 5000
+const TRANSACTION_MAX = 100_000
 const RESTART_MIN_MS = 1000
 const RESTART_MAX_MS = 60_000
 
@@ -34,16 +36,18 @@ export function watchDrift(
   ownDevices: string[] = []
 ): { stop(): void } {
   const tampered = new Set<string>()
-  /** The current transaction's lines of lanvpn's tables (not their elements), read whole at its
-   * generation line (or, should an nft print none, every TRANSACTION_MAX lines: a false alarm
-   * costs one apply, never unbounded memory). */
-  let transaction: string[] = []
+  /** The current transaction as read so far, taken whole at its generation line (or, should an
+   * nft print none, every TRANSACTION_MAX lines: a false alarm costs one apply). */
+  let transaction = newNftTransaction()
+  let lines = 0
   const nftLine = (line: string): boolean => {
     const drift = isNftDrift(line)
-    if (drift) transaction.push(line)
-    if (!isNftGeneration(line) && transaction.length < TRANSACTION_MAX) return drift
+    readNftLine(transaction, line)
+    lines += 1
+    if (!isNftGeneration(line) && lines < TRANSACTION_MAX) return drift
     const found = tamperedTables(transaction)
-    transaction = []
+    transaction = newNftTransaction()
+    lines = 0
     for (const t of found) tampered.add(t)
     return drift || found.length > 0
   }
@@ -80,7 +84,7 @@ export function watchDrift(
       },
       (code) => {
         running.splice(running.indexOf(watch), 1)
-        if (m.isDrift === nftLine) transaction = []
+        if (m.isDrift === nftLine) [transaction, lines] = [newNftTransaction(), 0]
         // A monitor that ran a while failed afresh: start over from the shortest wait.
         const next = host.monotonicMs() - startedAt > RESTART_MAX_MS ? RESTART_MIN_MS : delay
         // Said once for a series of failures (an `ip` without monitor would say it every minute).

@@ -3,9 +3,11 @@
 // A firewall stop (`fw4 flush` deletes every table), `nft flush ruleset`, a firewall reload (fw4
 // loads the closed include over the live table) or someone deleting a rule shows here at once;
 // the daemon answers with a reconcile instead of waiting for its 30 s timer. A table changed in
-// part (one kill-switch rule deleted by its handle, an `accept` inserted) keeps its `applied`
-// hash, so `nft monitor`'s transactions are read whole to tell it (tamperedTables).
+// part (one kill-switch rule deleted by its handle, an `accept` inserted, a device taken out of
+// its set) keeps its `applied` hash, so `nft monitor`'s transactions are read whole to tell it
+// (tamperedTables).
 import { NFT_FAMILY, NFT_RULES_TABLE, NFT_TABLE, PRIO_BASE, PRIO_SPAN } from '../ids'
+import { DEVICE_SETS, groupSet } from '../render/nft'
 
 const NFT_OBJECT = new RegExp(
   `^(add|delete|destroy|flush|replace|insert) (table|chain|rule|set|map|flowtable) ${NFT_FAMILY} (${NFT_TABLE}|${NFT_RULES_TABLE})(\\s|$)`
@@ -24,6 +26,10 @@ const NFT_PART = new RegExp(
 const NFT_WHOLE = new RegExp(
   `^(?:add|delete|destroy) table ${NFT_FAMILY} (${NFT_TABLE}|${NFT_RULES_TABLE})(\\s|$)`
 )
+/** An element of one of the main table's device sets (a mode's, a group's) added or deleted. */
+const DEVICE_ELEMENT = new RegExp(
+  `^(?:add|delete|destroy) element ${NFT_FAMILY} ${NFT_TABLE} (?:${Object.values(DEVICE_SETS).join('|')}|${groupSet(0).replace('0', '\\d+')}) `
+)
 
 /** Whether a line of `nft monitor` ends a transaction's lines ("# new generation 6 by process
  * 9025 (nft)"). */
@@ -31,22 +37,45 @@ export function isNftGeneration(line: string): boolean {
   return line.startsWith('# new generation')
 }
 
-/** lanvpn's tables that one transaction (the lines `nft monitor` printed for it) changed in part:
- * a rule, chain or set added or deleted while the table itself was neither deleted nor added. The
- * daemon's own transactions replace a table whole, or change set elements and the one rule of the
- * chain `applied` (a membership update); anything else is another hand, and the table is applied
- * anew though its hash still matches. */
-export function tamperedTables(lines: string[]): string[] {
-  const whole = new Set<string>()
-  const part = new Set<string>()
-  for (const line of lines) {
-    const t = line.trim()
-    const w = NFT_WHOLE.exec(t)
-    if (w) whole.add(w[1])
-    const p = NFT_PART.exec(t)
-    if (p && !(p[1] === 'rule' && p[3] === 'applied')) part.add(p[2])
-  }
-  return [...part].filter((t) => !whole.has(t))
+/** One transaction of `nft monitor` as read so far (readNftLine), in what tells its hand: which of
+ * lanvpn's tables it deleted or added whole, which it changed in part, and whether it changed the
+ * main table's device sets and its `applied` rule. A few flags, whatever its size. */
+export type NftTransaction = {
+  whole: Set<string>
+  part: Set<string>
+  devices: boolean
+  applied: boolean
+}
+
+export const newNftTransaction = (): NftTransaction => ({
+  whole: new Set(),
+  part: new Set(),
+  devices: false,
+  applied: false,
+})
+
+/** Takes one line of `nft monitor` into `tx`. */
+export function readNftLine(tx: NftTransaction, line: string): void {
+  const t = line.trim()
+  const w = NFT_WHOLE.exec(t)
+  if (w) tx.whole.add(w[1])
+  const p = NFT_PART.exec(t)
+  if (p && p[1] === 'rule' && p[3] === 'applied') {
+    if (p[2] === NFT_TABLE) tx.applied = true
+  } else if (p) tx.part.add(p[2])
+  if (DEVICE_ELEMENT.test(t)) tx.devices = true
+}
+
+/** lanvpn's tables that one transaction changed in part, by another hand than the daemon's, whose
+ * own transactions replace a table whole, or change set elements together with the one rule of
+ * the chain `applied` (a membership update: the device sets and the table's new hash). So: a
+ * rule, chain or set added or deleted while the table itself was neither deleted nor added, or a
+ * device set's elements changed without the hash (a device taken out of vpn_devices). Such a
+ * table is applied anew though its hash still matches. */
+export function tamperedTables(tx: NftTransaction): string[] {
+  const part = new Set(tx.part)
+  if (tx.devices && !tx.applied) part.add(NFT_TABLE)
+  return [...part].filter((t) => !tx.whole.has(t))
 }
 
 /** Whether a line of `ip monitor rule` is one of lanvpn's rules (its priority window) deleted. */
