@@ -79,6 +79,14 @@ pid_of() {
 }
 
 daemon_pid() { pid_of daemon 'lanvpn.js daemon'; }
+# Whether the daemon just started still runs: its recorded pid neither gone nor a zombie. Not
+# daemon_pid while it starts: setsid, ip netns exec and env exec one another, and for a moment
+# inside each exec /proc/PID/cmdline reads empty (the daemon was once taken for gone so).
+daemon_starting() {
+  local pid
+  pid=$(cat "$DEMO_STATE/pids/daemon" 2>/dev/null) || return 1
+  [ -r "/proc/$pid/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status"
+}
 devrouter_pid() { pid_of devrouter 'devrouter/server.mjs'; }
 
 # Sends TERM to one recorded process, then KILL if it is still there after $3 seconds.
@@ -157,7 +165,7 @@ wait_for_status() {
   local status=$PREFIX/var/run/lanvpn/status.json i
   for ((i = 0; i < DEMO_STATUS_WAIT_S * 10; i++)); do
     [ -s "$status" ] && return 0
-    daemon_pid >/dev/null || {
+    daemon_starting || {
       tail -n 20 "$DEMO_STATE/logs/daemon.log" >&2 || true
       die "lanvpnd exited before writing $status"
     }
