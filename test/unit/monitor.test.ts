@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
   isLinkChange,
-  isNftDrift,
   newNftTransaction,
   readNftLine,
   tamperedTables as tamperedOf,
@@ -46,7 +45,13 @@ describe("nft monitor: which transactions changed one of lanvpn's tables in part
     expect(tamperedTables(['insert rule inet lanvpn_rules dest_rules accept'])).toEqual([
       'lanvpn_rules',
     ])
-    expect(isNftDrift('insert rule inet lanvpn killswitch accept')).toBe(true)
+    // Drift, too: a reconcile at once.
+    expect(readNftLine(newNftTransaction(), 'insert rule inet lanvpn killswitch accept')).toBe(true)
+    expect(readNftLine(newNftTransaction(), 'flush table inet lanvpn')).toBe(true)
+    expect(
+      readNftLine(newNftTransaction(), 'add element inet lanvpn vpn_devices { 02:00:00:00:50:01 }')
+    ).toBe(false)
+    expect(readNftLine(newNftTransaction(), 'add rule inet fw4 forward accept')).toBe(false)
     // `nft flush table`: every rule, the hash's too.
     expect(
       tamperedTables([

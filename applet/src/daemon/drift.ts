@@ -6,7 +6,6 @@
 // covers the time in between.
 import {
   isLinkChange,
-  isNftDrift,
   isNftGeneration,
   isRuleDrift,
   newNftTransaction,
@@ -41,8 +40,7 @@ export function watchDrift(
   let transaction = newNftTransaction()
   let lines = 0
   const nftLine = (line: string): boolean => {
-    const drift = isNftDrift(line)
-    readNftLine(transaction, line)
+    const drift = readNftLine(transaction, line)
     lines += 1
     if (!isNftGeneration(line) && lines < TRANSACTION_MAX) return drift
     const found = tamperedTables(transaction)

@@ -9,22 +9,10 @@
 import { NFT_FAMILY, NFT_RULES_TABLE, NFT_TABLE, PRIO_BASE, PRIO_SPAN } from '../ids'
 import { DEVICE_SETS, groupSet } from '../render/nft'
 
+/** A change to one of lanvpn's tables other than set elements: verb, kind, table, and the
+ * object's name (none for a table). */
 const NFT_OBJECT = new RegExp(
-  `^(add|delete|destroy|flush|replace|insert) (table|chain|rule|set|map|flowtable) ${NFT_FAMILY} (${NFT_TABLE}|${NFT_RULES_TABLE})(\\s|$)`
-)
-
-/** Whether a line of `nft monitor` is a change to one of lanvpn's tables other than set elements (which
- * only the daemon's own membership updates change). Its own full applies show here too: they
- * cost one reconcile that finds nothing to do. */
-export function isNftDrift(line: string): boolean {
-  return NFT_OBJECT.test(line.trim())
-}
-
-const NFT_PART = new RegExp(
-  `^(?:add|delete|destroy|flush|replace|insert) (chain|rule|set|map|flowtable) ${NFT_FAMILY} (${NFT_TABLE}|${NFT_RULES_TABLE}) (\\S+)`
-)
-const NFT_WHOLE = new RegExp(
-  `^(?:add|delete|destroy) table ${NFT_FAMILY} (${NFT_TABLE}|${NFT_RULES_TABLE})(\\s|$)`
+  `^(add|delete|destroy|flush|replace|insert) (table|chain|rule|set|map|flowtable) ${NFT_FAMILY} (${NFT_TABLE}|${NFT_RULES_TABLE})(?:\\s+(\\S+)|$)`
 )
 /** An element of one of the main table's device sets (a mode's, a group's) added or deleted. */
 const DEVICE_ELEMENT = new RegExp(
@@ -54,16 +42,21 @@ export const newNftTransaction = (): NftTransaction => ({
   applied: false,
 })
 
-/** Takes one line of `nft monitor` into `tx`. */
-export function readNftLine(tx: NftTransaction, line: string): void {
+/** Takes one line of `nft monitor` into `tx`; whether it is a change to one of lanvpn's tables
+ * other than set elements (drift: the daemon's own full applies show too, and cost one reconcile
+ * that finds nothing to do). */
+export function readNftLine(tx: NftTransaction, line: string): boolean {
   const t = line.trim()
-  const w = NFT_WHOLE.exec(t)
-  if (w) tx.whole.add(w[1])
-  const p = NFT_PART.exec(t)
-  if (p && p[1] === 'rule' && p[3] === 'applied') {
-    if (p[2] === NFT_TABLE) tx.applied = true
-  } else if (p) tx.part.add(p[2])
   if (DEVICE_ELEMENT.test(t)) tx.devices = true
+  const m = NFT_OBJECT.exec(t)
+  if (!m) return false
+  const [, verb, kind, table, name] = m
+  if (kind === 'table') {
+    if (verb === 'add' || verb === 'delete' || verb === 'destroy') tx.whole.add(table)
+  } else if (kind === 'rule' && name === 'applied') {
+    if (table === NFT_TABLE) tx.applied = true
+  } else tx.part.add(table)
+  return true
 }
 
 /** lanvpn's tables that one transaction changed in part, by another hand than the daemon's, whose
